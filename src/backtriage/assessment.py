@@ -1,0 +1,161 @@
+"""What an app knows about a person: raw answers, checked once when they enter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TypeAlias
+
+import attrs
+
+from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.instruments.odi import OdiScore, score_odi
+from backtriage.instruments.start_back import StartBackScore, score_start_back
+
+__all__ = ["Assessment", "Preference"]
+
+
+class Preference(StrEnum):
+    """A directional preference: the movement that eases the person's symptoms."""
+
+    EXTENSION = "extension"
+    FLEXION = "flexion"
+    LATERAL = "lateral"
+
+
+OdiInput: TypeAlias = Mapping[str, object] | Sequence[object] | OdiScore
+StartBackInput: TypeAlias = Mapping[str, object] | StartBackScore
+
+_NO_FLAGS: Mapping[str, bool | None] = MappingProxyType({})
+
+
+def _freeze_odi(value: object) -> object:
+    """Keep the ODI answers as given, but immutable."""
+    if value is None or isinstance(value, OdiScore):
+        return value
+    if isinstance(value, Mapping):
+        frozen = {k: tuple(sorted(v)) if _is_marks(v) else v for k, v in value.items()}
+        return MappingProxyType(frozen)
+    if isinstance(value, list | tuple):
+        return tuple(tuple(sorted(v)) if _is_marks(v) else v for v in value)
+    raise InvalidAnswerError(
+        "odi", value, "a mapping of section keys to answers, a sequence of ten answers, or None"
+    )
+
+
+def _is_marks(value: object) -> bool:
+    # Sorted only when every mark is an int, so that a bad mark still reaches score_odi
+    # and is reported there with its section.
+    return isinstance(value, list | tuple | set | frozenset) and all(type(v) is int for v in value)
+
+
+def _freeze_red_flags(value: object) -> Mapping[str, bool | None]:
+    if not isinstance(value, Mapping):
+        raise InvalidAnswerError(
+            "red_flags", value, "a mapping of red-flag keys to True, False or None"
+        )
+    for key, answer in value.items():
+        if not isinstance(key, str):
+            raise InvalidAnswerError("red_flags", key, "red-flag keys as strings")
+        # A red flag is answered yes or no; 1, "yes" or "no" are not answers, and None
+        # (not answered) is kept so that it is reported as missing, never read as no.
+        if answer is not None and type(answer) is not bool:
+            raise InvalidAnswerError(
+                f"red_flags.{key}", answer, "True, False or None (not answered)"
+            )
+    return MappingProxyType(dict(sorted(value.items())))
+
+
+def _freeze_findings(value: object) -> frozenset[str]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidAnswerError(
+            "findings", value, "a set of finding and capability names, e.g. {'osteoporosis'}"
+        )
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise InvalidAnswerError("findings", item, "finding and capability names as strings")
+    return frozenset(items)
+
+
+def _to_preference(value: object) -> Preference | None:
+    if value is None or isinstance(value, Preference):
+        return value
+    if isinstance(value, str):
+        try:
+            return Preference(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(repr(p.value) for p in Preference)
+    raise InvalidAnswerError("preference", value, f"one of {allowed}, or None (not known)")
+
+
+def _to_age(value: object) -> int | None:
+    if value is None:
+        return None
+    if type(value) is not int or not 0 <= value <= 130:
+        raise InvalidAnswerError("age", value, "whole years from 0 to 130, or None")
+    return value
+
+
+def _score_or_none(odi: object, max_missing: int) -> OdiScore | None:
+    if odi is None or isinstance(odi, OdiScore):
+        return odi
+    try:
+        return score_odi(odi, max_missing=max_missing)  # type: ignore[arg-type]
+    except IncompleteError:
+        return None
+
+
+def _to_start_back(value: object) -> StartBackScore | None:
+    if value is None or isinstance(value, StartBackScore):
+        return value
+    if isinstance(value, Mapping):
+        return score_start_back(value)
+    raise InvalidAnswerError(
+        "start_back", value, "a mapping of the nine item keys to answers, or None"
+    )
+
+
+def _to_max_missing(value: object) -> int:
+    if type(value) is not int or value < 0:
+        raise InvalidAnswerError("odi_max_missing", value, "a whole number of 0 or more")
+    return value
+
+
+@attrs.frozen
+class Assessment:
+    """Raw answers from an app, checked when the assessment is made.
+
+    - ``odi``: ODI answers as :func:`~backtriage.score_odi` takes them (mapping or ten-item
+      sequence), an :class:`~backtriage.OdiScore`, or ``None`` when not asked yet.
+    - ``red_flags``: every red-flag key of the protocol answered ``True`` or ``False``; an
+      absent key or ``None`` is *not answered*, never "no".
+    - ``findings``: names of the findings and capabilities that hold for the person.
+    - ``preference``: ``"extension"``, ``"flexion"``, ``"lateral"`` or ``None``.
+    - ``start_back``: STarT Back answers (all nine items) or a score, or ``None``.
+    - ``age``: whole years, or ``None``.
+    - ``odi_max_missing``: how many ODI sections may be unanswered (default 1, as AO's scorer).
+
+    Values are checked here, without a protocol: a bad ODI answer, a red flag answered ``1``
+    or ``"yes"``, an unknown preference raise :class:`~backtriage.InvalidAnswerError`. Whether
+    each key belongs to the protocol is checked by :func:`~backtriage.recommend`. An ODI with
+    too many unanswered sections is kept: the plan then lists ``odi`` as missing.
+    """
+
+    odi: object = attrs.field(default=None, converter=_freeze_odi, hash=False)
+    red_flags: Mapping[str, bool | None] = attrs.field(
+        default=_NO_FLAGS, converter=_freeze_red_flags, hash=False
+    )
+    findings: frozenset[str] = attrs.field(factory=frozenset, converter=_freeze_findings)
+    preference: Preference | None = attrs.field(default=None, converter=_to_preference)
+    start_back: StartBackScore | None = attrs.field(default=None, converter=_to_start_back)
+    age: int | None = attrs.field(default=None, converter=_to_age)
+    odi_max_missing: int = attrs.field(default=1, converter=_to_max_missing)
+    odi_score: OdiScore | None = attrs.field(init=False)
+    """The ODI score, or ``None`` when the ODI is absent or has too many missing sections."""
+
+    def __attrs_post_init__(self) -> None:
+        # Scoring here both validates every answer and spares recommend() doing it again.
+        object.__setattr__(self, "odi_score", _score_or_none(self.odi, self.odi_max_missing))

@@ -1,0 +1,39 @@
+"""Score the questionnaires backtriage uses: the ODI and the Keele STarT Back tool.
+
+Only keys, short titles and numeric codes live here; the licensed question wording is supplied
+by the app (see the README).
+"""
+
+from backtriage.instruments.odi import (
+    DisabilityBand,
+    OdiAnswers,
+    OdiChange,
+    OdiScore,
+    OdiSection,
+    Percent,
+    odi_change,
+    score_odi,
+)
+from backtriage.instruments.start_back import (
+    Bothersomeness,
+    StartBackItem,
+    StartBackRisk,
+    StartBackScore,
+    score_start_back,
+)
+
+__all__ = [
+    "Bothersomeness",
+    "DisabilityBand",
+    "OdiAnswers",
+    "OdiChange",
+    "OdiScore",
+    "OdiSection",
+    "Percent",
+    "StartBackItem",
+    "StartBackRisk",
+    "StartBackScore",
+    "odi_change",
+    "score_odi",
+    "score_start_back",
+]

@@ -1,0 +1,177 @@
+"""Score the Keele STarT Back Screening Tool (nine items) [S20].
+
+Only item keys and codes live here: the item wording is free for non-commercial use only
+(Keele University) and is supplied by the app. The tool has no official rule for missing items,
+so any missing item makes the questionnaire not scorable.
+
+Source: [S20] Keele University, "Using and scoring the STarT Back Screening Tool".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeAlias
+
+import attrs
+
+from backtriage._ordered import OrderedStrEnum
+from backtriage.errors import IncompleteError, InvalidAnswerError
+
+__all__ = [
+    "Bothersomeness",
+    "StartBackAnswers",
+    "StartBackItem",
+    "StartBackRisk",
+    "StartBackScore",
+    "score_start_back",
+]
+
+
+class StartBackItem(StrEnum):
+    """The nine items in questionnaire order; items 5 to 9 form the psychosocial subscale."""
+
+    LEG_PAIN = "leg_pain"
+    SHOULDER_NECK_PAIN = "shoulder_neck_pain"
+    WALKED_SHORT_DISTANCES = "walked_short_distances"
+    DRESSED_SLOWLY = "dressed_slowly"
+    FEAR_NOT_SAFE_ACTIVE = "fear_not_safe_active"
+    WORRYING_THOUGHTS = "worrying_thoughts"
+    CATASTROPHISING = "catastrophising"
+    LOW_MOOD = "low_mood"
+    BOTHERSOMENESS = "bothersomeness"
+
+
+class StartBackRisk(OrderedStrEnum):
+    """Risk of a poor outcome, ordered from low to high."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Bothersomeness(StrEnum):
+    """The five answers to item 9; only ``very_much`` and ``extremely`` score 1."""
+
+    NOT_AT_ALL = "not_at_all"
+    SLIGHTLY = "slightly"
+    MODERATELY = "moderately"
+    VERY_MUCH = "very_much"
+    EXTREMELY = "extremely"
+
+
+StartBackAnswers: TypeAlias = Mapping[str, object] | Mapping[StartBackItem, object]
+"""What ``score_start_back`` accepts: item key (``str`` or ``StartBackItem``) to answer."""
+
+_ITEMS: tuple[StartBackItem, ...] = tuple(StartBackItem)
+_KEY_SET = frozenset(item.value for item in _ITEMS)
+_PSYCHOSOCIAL = frozenset(_ITEMS[4:])
+_KEY_LIST = ", ".join(_ITEMS)
+_BOTHER_VALUES = frozenset(answer.value for answer in Bothersomeness)
+_BOTHERSOME = frozenset({Bothersomeness.VERY_MUCH, Bothersomeness.EXTREMELY})
+_AGREE_ALLOWED = "True or 1 (agree), False or 0 (disagree)"
+_BOTHER_ALLOWED = (
+    "one of " + ", ".join(Bothersomeness) + ", or the item score itself: True or 1 "
+    "(very much, extremely), False or 0"
+)
+
+
+@attrs.frozen
+class StartBackScore:
+    """A scored STarT Back questionnaire: the total (0..9) and psychosocial subscale (0..5).
+
+    Build it with ``score_start_back``. Direct construction (deserialisation) checks that both
+    are ints (never bool) with ``0 <= psychosocial <= 5`` and
+    ``psychosocial <= total <= psychosocial + 4``, raising ``InvalidAnswerError`` otherwise.
+    """
+
+    total: int
+    """Sum of items 1 to 9."""
+    psychosocial: int
+    """Sum of items 5 to 9."""
+
+    def __attrs_post_init__(self) -> None:
+        psychosocial = self.psychosocial
+        if (
+            isinstance(psychosocial, bool)
+            or not isinstance(psychosocial, int)
+            or not 0 <= psychosocial <= 5
+        ):
+            raise InvalidAnswerError("psychosocial", psychosocial, "an int from 0 to 5")
+        total = self.total
+        if isinstance(total, bool) or not isinstance(total, int):
+            raise InvalidAnswerError("total", total, "an int from 0 to 9")
+        if not psychosocial <= total <= psychosocial + 4:
+            raise InvalidAnswerError(
+                "total",
+                total,
+                f"an int from {psychosocial} to {psychosocial + 4} (psychosocial plus items 1-4)",
+            )
+
+    @property
+    def risk(self) -> StartBackRisk:
+        """Return the risk group: total <= 3 low; else subscale <= 3 medium, >= 4 high [S20]."""
+        if self.total <= 3:
+            return StartBackRisk.LOW
+        if self.psychosocial <= 3:
+            return StartBackRisk.MEDIUM
+        return StartBackRisk.HIGH
+
+
+def _item_score(item: StartBackItem, value: object) -> int:
+    """Return the 0/1 score of one present answer, or raise naming the item."""
+    # bool is accepted here, unlike in the ODI: every item is a yes/no (agree/disagree) answer.
+    if isinstance(value, int) and value in (0, 1):
+        return int(value)
+    if item is StartBackItem.BOTHERSOMENESS:
+        if isinstance(value, str) and value in _BOTHER_VALUES:
+            return int(Bothersomeness(value) in _BOTHERSOME)
+        raise InvalidAnswerError(item.value, value, _BOTHER_ALLOWED)
+    raise InvalidAnswerError(item.value, value, _AGREE_ALLOWED)
+
+
+def score_start_back(answers: StartBackAnswers) -> StartBackScore:
+    """Score the nine-item STarT Back Screening Tool [S20].
+
+    ``answers`` maps every item key (``str`` or ``StartBackItem``) to its answer. Items 1 to 8
+    take ``True``/``1`` (agree) or ``False``/``0`` (disagree). ``bothersomeness`` takes a
+    ``Bothersomeness`` member or its string value, or its item score as ``True``/``1``
+    (very much or extremely) or ``False``/``0``.
+
+    Raises ``InvalidAnswerError`` for an unknown key or a bad answer (``"1"``, ``1.0``, ``2``,
+    ``"agree"``) and ``IncompleteError`` (field ``"start_back"``) naming every item that is
+    absent or ``None``: the tool has no rule for missing items.
+
+    >>> answers = dict.fromkeys(StartBackItem, False) | {"leg_pain": True}
+    >>> score_start_back(answers).risk
+    <StartBackRisk.LOW: 'low'>
+    """
+    if not isinstance(answers, Mapping):
+        raise InvalidAnswerError(
+            "answers", answers, f"a mapping of item key to answer; keys: {_KEY_LIST}"
+        )
+    unknown = [key for key in answers if not isinstance(key, str) or key not in _KEY_SET]
+    if unknown:
+        unknown.sort(key=repr)  # the same error whatever order the mapping is in
+        raise InvalidAnswerError(
+            "answers",
+            unknown[0] if len(unknown) == 1 else tuple(unknown),
+            f"item keys (str or StartBackItem), one of: {_KEY_LIST}",
+        )
+    total = psychosocial = 0
+    missing: list[str] = []
+    for item in _ITEMS:
+        # A StartBackItem hashes and compares equal to its value, so either key form is found.
+        value = answers.get(item)
+        if value is None:
+            missing.append(item.value)
+            continue
+        score = _item_score(item, value)
+        total += score
+        if item in _PSYCHOSOCIAL:
+            psychosocial += score
+    if missing:
+        raise IncompleteError(
+            "start_back", missing, "answer every item; the tool has no rule for missing items"
+        )
+    return StartBackScore(total, psychosocial)

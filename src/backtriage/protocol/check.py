@@ -1,0 +1,385 @@
+"""Static checks: prove a protocol consistent before any patient sees it.
+
+:func:`check_protocol` returns every problem at once, each with a stable code, where it is and
+how to fix it. Because conditions are monotone (no negation), two questions have exact answers
+without sampling: a rule can fire at all iff it fires when every declared fact is present, and
+an exercise can be given to someone iff it is given when no risk fact and every capability is
+present.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import attrs
+
+from backtriage.protocol.engine import facts_of
+from backtriage.protocol.model import (
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Caution,
+    Condition,
+    DerivedFrom,
+    Exclude,
+    Fact,
+    FactIs,
+    FactKind,
+    Polarity,
+    Refer,
+    Rule,
+    Selector,
+)
+
+if TYPE_CHECKING:
+    from backtriage.protocol.model import Protocol
+
+__all__ = ["Problem", "check_protocol"]
+
+
+@attrs.frozen
+class Problem:
+    """One problem found in a protocol.
+
+    ``code`` is stable (for tests and tooling), ``where`` names the rule, exercise or fact,
+    ``message`` says what is wrong and ``fix`` how to put it right.
+    """
+
+    code: str
+    where: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message} [{self.code}] Fix: {self.fix}"
+
+
+_BAND_VALUES = ("minimal", "moderate", "severe", "crippled", "bed_bound")
+_RISK_VALUES = ("low", "medium", "high")
+_PREFERENCE_VALUES = ("extension", "flexion", "lateral")
+
+
+def check_protocol(protocol: Protocol) -> tuple[Problem, ...]:
+    """Return every static problem of ``protocol``, in a stable order."""
+    return tuple(_problems(protocol))
+
+
+def _duplicates(kind: str, ids: list[str]) -> Iterator[Problem]:
+    for name, count in Counter(ids).items():
+        if count > 1:
+            yield Problem(
+                f"duplicate-{kind}",
+                f"{kind} {name!r}",
+                f"the id {name!r} is used by {count} {kind}s",
+                f"give every {kind} its own id",
+            )
+
+
+def _problems(protocol: Protocol) -> Iterator[Problem]:
+    engine = protocol.engine
+    facts = engine.fact_by_name
+    families = {e.family for e in protocol.exercises}
+
+    yield from _duplicates("exercise", [e.id for e in protocol.exercises])
+    yield from _duplicates("fact", [f.name for f in protocol.facts])
+    yield from _duplicates("rule", [r.id for r in protocol.rules])
+
+    used: set[str] = set()
+    for rule in protocol.rules:
+        used.update(facts_of(rule.condition))
+    for exercise in protocol.exercises:
+        used.update(exercise.prerequisites)
+
+    for fact in protocol.facts:
+        yield from _fact_problems(protocol, fact, used)
+
+    for exercise in protocol.exercises:
+        where = f"exercise {exercise.id!r}"
+        if exercise.level < 1:
+            yield Problem(
+                "bad-level", where, f"level {exercise.level} is below 1", "use 1 (gentle) or more"
+            )
+        for name in exercise.prerequisites:
+            prerequisite = facts.get(name)
+            if prerequisite is None:
+                yield Problem(
+                    "unknown-fact",
+                    where,
+                    f"prerequisite {name!r} is not a declared fact",
+                    "declare it as a capability fact, or correct the name",
+                )
+            elif prerequisite.polarity is not Polarity.CAPABILITY:
+                yield Problem(
+                    "risk-prerequisite",
+                    where,
+                    f"prerequisite {name!r} is a risk fact: more risk would give the exercise",
+                    "use a capability fact as the prerequisite, or use a rule to exclude",
+                )
+    yield from _cycles(protocol)
+
+    everything = [f.name for f in protocol.facts]
+    can_fire = set(protocol.engine.evaluate(everything).fired_indices) if everything else set()
+    for index, rule in enumerate(protocol.rules):
+        yield from _rule_problems(protocol, rule, index in can_fire, families)
+
+    yield from _unreachable(protocol)
+
+
+def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[Problem]:
+    name = fact.name
+    where = f"fact {name!r}"
+    expected = Polarity.CAPABILITY if fact.kind is FactKind.CAPABILITY else Polarity.RISK
+    if fact.polarity is not expected:
+        yield Problem(
+            "kind-polarity",
+            where,
+            f"a {fact.kind.value} fact must have polarity {expected.value!r}, "
+            f"not {fact.polarity.value!r}",
+            f"set polarity = {expected.value!r}",
+        )
+    if fact.kind is FactKind.RED_FLAG and not (fact.question or "").strip():
+        yield Problem(
+            "missing-question",
+            where,
+            "a red flag has no question to ask",
+            "write a plain-language yes/no question",
+        )
+    if fact.kind is FactKind.RED_FLAG and name not in used:
+        yield Problem(
+            "unused-red-flag",
+            where,
+            "no rule uses this red flag: answering yes changes nothing",
+            "add a rule that refers on it, or remove the question",
+        )
+    if fact.required and fact.kind is not FactKind.RED_FLAG:
+        yield Problem(
+            "required-not-question",
+            where,
+            f"only red flags are asked and can be required; this is a {fact.kind.value}",
+            "make it a red flag with a question, or drop required",
+        )
+    if fact.unlocked_by is not None:
+        if fact.kind is not FactKind.CAPABILITY:
+            yield Problem(
+                "unlocked-by-not-capability",
+                where,
+                "only a capability can be unlocked by doing an exercise",
+                "make the fact a capability, or remove unlocked_by",
+            )
+        if fact.unlocked_by not in protocol.engine.exercise_by_id:
+            yield Problem(
+                "unknown-exercise",
+                where,
+                f"unlocked_by names {fact.unlocked_by!r}, which is not an exercise",
+                "name an exercise id of this protocol",
+            )
+    yield from _derivation_problems(fact.kind, fact.derive, where)
+
+
+def _derivation_problems(kind: FactKind, derive: object, where: str) -> Iterator[Problem]:
+    from backtriage.protocol.model import Derivation
+
+    if kind is not FactKind.DERIVED:
+        if derive is not None:
+            yield Problem(
+                "derivation",
+                where,
+                "only derived facts have a derivation",
+                "set kind = 'derived', or remove derive",
+            )
+        return
+    if not isinstance(derive, Derivation):
+        yield Problem(
+            "derivation",
+            where,
+            "a derived fact has no derivation",
+            "add derive = { source = ..., at_least = ... }",
+        )
+        return
+    source = derive.source
+    if source is DerivedFrom.PREFERENCE:
+        if derive.equals not in _PREFERENCE_VALUES or derive.at_least is not None:
+            yield Problem(
+                "derivation",
+                where,
+                f"a preference fact needs equals = one of {', '.join(_PREFERENCE_VALUES)}",
+                "set equals, and no at_least",
+            )
+        return
+    allowed: tuple[str, ...] | None = {
+        DerivedFrom.ODI_BAND: _BAND_VALUES,
+        DerivedFrom.START_BACK_RISK: _RISK_VALUES,
+    }.get(source)
+    threshold = derive.at_least
+    valid = (
+        threshold in allowed
+        if allowed is not None
+        else threshold is not None and threshold.isdigit() and 0 <= int(threshold) <= 130
+    )
+    if not valid or derive.equals is not None:
+        what = ", ".join(allowed) if allowed else "a whole number of years"
+        yield Problem(
+            "derivation",
+            where,
+            f"{source.value} needs at_least = {what} (never equals: thresholds keep it monotone)",
+            "set at_least to one of the allowed values",
+        )
+
+
+def _condition_problems(protocol: Protocol, condition: Condition, where: str) -> Iterator[Problem]:
+    if isinstance(condition, FactIs):
+        if condition.fact not in protocol.engine.fact_by_name:
+            yield Problem(
+                "unknown-fact",
+                where,
+                f"the condition names {condition.fact!r}, which is not a declared fact",
+                "declare the fact, or correct the name",
+            )
+        return
+    children = condition.conditions
+    if not children:
+        yield Problem(
+            "empty-condition",
+            where,
+            f"an empty {_condition_word(condition)} list",
+            "list at least one condition",
+        )
+    if isinstance(condition, AtLeast) and not 1 <= condition.n <= len(children):
+        yield Problem(
+            "bad-at-least",
+            where,
+            f"at_least {condition.n} of {len(children)} conditions can never be met as meant",
+            f"use a number from 1 to {max(len(children), 1)}",
+        )
+    for child in children:
+        yield from _condition_problems(protocol, child, where)
+
+
+def _condition_word(condition: Condition) -> str:
+    if isinstance(condition, AllOf):
+        return "all"
+    if isinstance(condition, AnyOf):
+        return "any"
+    return "at_least"
+
+
+def _selector_problems(
+    protocol: Protocol, selector: Selector, families: set[str], where: str
+) -> Iterator[Problem]:
+    for exercise_id in selector.ids:
+        if exercise_id not in protocol.engine.exercise_by_id:
+            yield Problem(
+                "unknown-exercise",
+                where,
+                f"the selector names exercise {exercise_id!r}, which does not exist",
+                "use an exercise id of this protocol",
+            )
+    for family in selector.families:
+        if family not in families:
+            yield Problem(
+                "unknown-family",
+                where,
+                f"the selector names family {family!r}, which no exercise belongs to",
+                f"use one of: {', '.join(sorted(families)) or '(no exercises)'}",
+            )
+    if protocol.engine.select(selector) == 0:
+        yield Problem(
+            "empty-selector",
+            where,
+            "the selector matches no exercise",
+            "name exercises, families, movements, positions or levels that exist",
+        )
+
+
+def _rule_problems(
+    protocol: Protocol, rule: Rule, can_fire: bool, families: set[str]
+) -> Iterator[Problem]:
+    where = f"rule {rule.id!r}"
+    if not rule.reason.strip():
+        yield Problem(
+            "missing-reason", where, "the rule has no reason", "write a reason a patient can read"
+        )
+    if not rule.source.strip():
+        yield Problem("missing-source", where, "the rule has no source", "cite a source tag or URL")
+    if not rule.actions:
+        yield Problem("no-actions", where, "the rule does nothing", "add refer, exclude or caution")
+    yield from _condition_problems(protocol, rule.condition, where)
+
+    engine = protocol.engine
+    if not can_fire:
+        yield Problem(
+            "never-fires",
+            where,
+            "the condition is false even when every declared fact is present",
+            "check the condition's fact names and at_least numbers",
+        )
+
+    takes_away = any(isinstance(a, Refer | Exclude) for a in rule.actions)
+    if takes_away:
+        for name in dict.fromkeys(facts_of(rule.condition)):
+            fact = engine.fact_by_name.get(name)
+            if fact is not None and fact.polarity is Polarity.CAPABILITY:
+                yield Problem(
+                    "capability-takes-away",
+                    where,
+                    f"capability {name!r} is in a rule that excludes or refers: "
+                    "being able to do more would take exercises away",
+                    "use a risk fact in this condition, or make the action a caution",
+                )
+    for action in rule.actions:
+        if isinstance(action, Exclude | Caution):
+            yield from _selector_problems(protocol, action.select, families, where)
+        if isinstance(action, Caution) and not action.text.strip():
+            yield Problem(
+                "missing-caution-text", where, "a caution has no text", "write the caution"
+            )
+
+
+def _cycles(protocol: Protocol) -> Iterator[Problem]:
+    """Report each cycle of "exercise needs a capability unlocked by exercise" once."""
+    engine = protocol.engine
+    edges: dict[str, list[str]] = {}
+    for exercise in protocol.exercises:
+        for name in exercise.prerequisites:
+            fact = engine.fact_by_name.get(name)
+            if fact is not None and fact.unlocked_by is not None:
+                edges.setdefault(exercise.id, []).append(fact.unlocked_by)
+    on_path: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> Iterator[Problem]:
+        on_path.append(node)
+        for target in edges.get(node, ()):
+            if target in on_path:
+                cycle = [*on_path[on_path.index(target) :], target]
+                yield Problem(
+                    "prerequisite-cycle",
+                    f"exercise {target!r}",
+                    "prerequisites form a cycle, so none of them can ever be started: "
+                    + " -> ".join(cycle),
+                    "break the cycle: one exercise must need no other first",
+                )
+            elif target not in done:
+                yield from visit(target)
+        on_path.pop()
+        done.add(node)
+
+    for start in edges:
+        if start not in done:
+            yield from visit(start)
+
+
+def _unreachable(protocol: Protocol) -> Iterator[Problem]:
+    engine = protocol.engine
+    best_case = [f.name for f in protocol.facts if f.polarity is Polarity.CAPABILITY]
+    evaluation = engine.evaluate(best_case)
+    for withheld in evaluation.withheld():
+        rules = ", ".join(reason.rule for reason in withheld.reasons)
+        yield Problem(
+            "unreachable-exercise",
+            f"exercise {withheld.exercise.id!r}",
+            f"no assessment can ever receive it; even with no risk at all it is withheld by {rules}",
+            "remove the exclusion from capability-only rules or fix its prerequisites",
+        )

@@ -1,0 +1,113 @@
+"""Read a protocol from TOML or JSON, with errors that name the file, the item and the field."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from os import PathLike
+from pathlib import Path
+
+from backtriage.errors import ProtocolError
+from backtriage.protocol.model import Protocol
+
+__all__ = ["load_protocol", "protocol_from_data"]
+
+_INDEX = re.compile(r"^\$\.(exercises|facts|rules)\[(\d+)\](.*)$")
+_ID_KEY = {"exercises": "id", "facts": "name", "rules": "id"}
+_NOUN = {"exercises": "exercise", "facts": "fact", "rules": "rule"}
+
+
+def load_protocol(source: str | PathLike[str]) -> Protocol:
+    """Load a protocol from a TOML or JSON file, or from TOML/JSON text.
+
+    ``source`` is a path (``str`` or :class:`~pathlib.Path`) or the document itself: a string
+    holding a newline is read as text. A ``.json`` file, or text starting with ``{``, is JSON.
+
+    Raises :class:`~backtriage.ProtocolError` naming the file, the rule, exercise or fact and the
+    field for every malformed input, including a cycle in exercise prerequisites. Static
+    problems that do not stop loading (an unknown fact in a rule, say) are kept for
+    :meth:`Protocol.check`; :func:`~backtriage.recommend` refuses such a protocol.
+    """
+    if isinstance(source, str) and "\n" in source:
+        name, text = "<text>", source
+    else:
+        path = Path(source)
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ProtocolError("no such file", source=name) from None
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(f"not UTF-8 text ({exc.reason})", source=name) from None
+        except OSError as exc:
+            raise ProtocolError(f"cannot read it ({exc.strerror})", source=name) from None
+    data = _parse(text, name)
+    return protocol_from_data(data, source=name)
+
+
+def _parse(text: str, name: str) -> object:
+    if name.endswith(".json") or text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProtocolError(
+                f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", source=name
+            ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(f"not valid TOML: {exc}", source=name) from None
+
+
+def protocol_from_data(data: object, *, source: str = "<data>") -> Protocol:
+    """Build a protocol from already parsed data (the shape of the TOML document).
+
+    Raises :class:`~backtriage.ProtocolError` as :func:`load_protocol` does.
+    """
+    from backtriage.serialize import converter, structure_errors
+
+    if not isinstance(data, Mapping):
+        raise ProtocolError("the document must be a table at the top level", source=source)
+    try:
+        protocol = converter.structure(data, Protocol)
+    except Exception as exc:
+        lines = [_locate(data, path, message) for path, message in structure_errors(exc)]
+        first = lines[0]
+        more = (
+            ""
+            if len(lines) == 1
+            else f" (and {len(lines) - 1} more: "
+            + "; ".join(f"{w or 'top level'}: {f}: {m}" for w, f, m in lines[1:])
+            + ")"
+        )
+        where, field, message = first
+        raise ProtocolError(message + more, source=source, where=where, field=field) from None
+    cycles = [p for p in protocol.check() if p.code == "prerequisite-cycle"]
+    if cycles:
+        raise ProtocolError(
+            cycles[0].message + "; " + cycles[0].fix,
+            source=source,
+            where=cycles[0].where,
+            field="prerequisites",
+        )
+    return protocol
+
+
+def _locate(data: Mapping[str, object], path: str, message: str) -> tuple[str | None, str, str]:
+    """Turn ``$.rules[3].actions[0].refer`` into ``("rule 'x'", "actions[0].refer", message)``."""
+    match = _INDEX.match(path)
+    if match is None:
+        return None, path.removeprefix("$.") or "(top level)", message
+    section, index, rest = match.group(1), int(match.group(2)), match.group(3)
+    items = data.get(section)
+    ident: object = None
+    if isinstance(items, list) and index < len(items) and isinstance(items[index], Mapping):
+        ident = items[index].get(_ID_KEY[section])
+    label = (
+        f"{_NOUN[section]} {ident!r}"
+        if isinstance(ident, str)
+        else f"{_NOUN[section]} #{index + 1}"
+    )
+    return f"{section}[{index}] ({label})", rest.removeprefix(".") or "(whole entry)", message

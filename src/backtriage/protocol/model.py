@@ -1,0 +1,330 @@
+"""The protocol model: exercises, facts and rules as frozen values.
+
+A protocol is data that a clinician can review. The engine (``engine.py``) compiles it once;
+``check.py`` proves it consistent; ``load.py`` reads it from TOML or JSON.
+"""
+
+from __future__ import annotations
+
+import typing
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeAlias
+
+import attrs
+
+from backtriage._ordered import OrderedStrEnum
+
+if TYPE_CHECKING:
+    from backtriage.protocol.check import Problem
+    from backtriage.protocol.engine import Engine
+
+__all__ = [
+    "Action",
+    "AllOf",
+    "AnyOf",
+    "AtLeast",
+    "Caution",
+    "Condition",
+    "Derivation",
+    "DerivedFrom",
+    "Exclude",
+    "Exercise",
+    "Fact",
+    "FactIs",
+    "FactKind",
+    "Movement",
+    "Polarity",
+    "Position",
+    "Protocol",
+    "Refer",
+    "Rule",
+    "Selector",
+    "Source",
+    "Urgency",
+    "UrgencyAdvice",
+]
+
+
+class Urgency(OrderedStrEnum):
+    """How soon a person should see a clinician, from least to most urgent."""
+
+    NONE = "none"
+    ROUTINE = "routine"
+    SOON = "soon"
+    SAME_DAY = "same_day"
+    EMERGENCY = "emergency"
+
+
+class Movement(StrEnum):
+    """The main movement of the spine in an exercise."""
+
+    EXTENSION = "extension"
+    FLEXION = "flexion"
+    LATERAL_FLEXION = "lateral_flexion"
+    ROTATION = "rotation"
+
+
+class Position(StrEnum):
+    """The body position an exercise is done in."""
+
+    PRONE = "prone"
+    KNEELING = "kneeling"
+    STANDING = "standing"
+    SUPINE = "supine"
+    SITTING = "sitting"
+
+
+class FactKind(StrEnum):
+    """Where a fact comes from."""
+
+    RED_FLAG = "red_flag"
+    """A screening question the person answers yes or no; never assumed."""
+    FINDING = "finding"
+    """Something the app knows about the person that may take exercises away."""
+    CAPABILITY = "capability"
+    """Something the person can already do that may unlock exercises."""
+    DERIVED = "derived"
+    """Computed from a score or an answer (ODI band, STarT Back risk, preference, age)."""
+
+
+class Polarity(StrEnum):
+    """Which way a fact may move a plan.
+
+    ``risk``: more of it may only take exercises away and raise urgency.
+    ``capability``: more of it may only give exercises back.
+    """
+
+    RISK = "risk"
+    CAPABILITY = "capability"
+
+
+class DerivedFrom(StrEnum):
+    """The assessment input a derived fact is computed from."""
+
+    ODI_BAND = "odi_band"
+    """Set when the ODI band is at least ``at_least`` (a ``DisabilityBand`` value)."""
+    START_BACK_RISK = "start_back_risk"
+    """Set when the STarT Back risk is at least ``at_least`` (a ``StartBackRisk`` value)."""
+    PREFERENCE = "preference"
+    """Set when the directional preference equals ``equals``."""
+    AGE = "age"
+    """Set when the age in years is at least ``at_least`` (a whole number)."""
+
+
+@attrs.frozen
+class Derivation:
+    """How a derived fact is computed from the assessment.
+
+    Thresholds are "at least", never "exactly": a worse score must only ever add risk facts.
+    """
+
+    source: DerivedFrom
+    at_least: str | None = None
+    equals: str | None = None
+
+
+@attrs.frozen
+class Source:
+    """A reference that rules cite by its tag."""
+
+    tag: str
+    citation: str
+
+
+@attrs.frozen
+class Exercise:
+    """One exercise of the catalogue, with what the rules select it by."""
+
+    id: str
+    title: str
+    family: str
+    movement: Movement
+    position: Position
+    level: int
+    in_bed: bool
+    dosage: str
+    instructions: str
+    prerequisites: tuple[str, ...] = ()
+    """Capability facts that must all be present before the exercise is given."""
+
+
+@attrs.frozen
+class Fact:
+    """A name an assessment can set, with its kind, polarity and question."""
+
+    name: str
+    kind: FactKind
+    polarity: Polarity
+    question: str | None = None
+    """Plain-language yes/no question, for facts a person answers."""
+    required: bool = False
+    """An unanswered required fact withholds every exercise until it is answered."""
+    derive: Derivation | None = None
+    """For ``derived`` facts: how the fact is computed."""
+    unlocked_by: str | None = None
+    """For capabilities: the exercise whose tolerance this fact records."""
+
+
+@attrs.frozen
+class FactIs:
+    """True when the fact is present."""
+
+    fact: str
+
+
+@attrs.frozen
+class AllOf:
+    """True when every condition is true."""
+
+    conditions: tuple[Condition, ...]
+
+
+@attrs.frozen
+class AnyOf:
+    """True when at least one condition is true."""
+
+    conditions: tuple[Condition, ...]
+
+
+@attrs.frozen
+class AtLeast:
+    """True when at least ``n`` of the conditions are true."""
+
+    n: int
+    conditions: tuple[Condition, ...]
+
+
+Condition: TypeAlias = FactIs | AllOf | AnyOf | AtLeast
+
+
+@attrs.frozen
+class Selector:
+    """A set of exercises: the union of everything named.
+
+    ``all`` selects every exercise; ``all_except_in_bed`` every one that cannot be done in bed.
+    """
+
+    ids: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
+    movements: tuple[Movement, ...] = ()
+    positions: tuple[Position, ...] = ()
+    levels: tuple[int, ...] = ()
+    all: bool = False
+    all_except_in_bed: bool = False
+
+    def matches(self, exercise: Exercise) -> bool:
+        """Return whether ``exercise`` is in this selection."""
+        return (
+            self.all
+            or (self.all_except_in_bed and not exercise.in_bed)
+            or exercise.id in self.ids
+            or exercise.family in self.families
+            or exercise.movement in self.movements
+            or exercise.position in self.positions
+            or exercise.level in self.levels
+        )
+
+
+@attrs.frozen
+class Refer:
+    """Raise the plan's urgency to at least ``urgency``."""
+
+    urgency: Urgency
+
+
+@attrs.frozen
+class Exclude:
+    """Withhold the selected exercises."""
+
+    select: Selector
+
+
+@attrs.frozen
+class Caution:
+    """Attach ``text`` to the selected exercises when they are given."""
+
+    select: Selector
+    text: str
+
+
+Action: TypeAlias = Refer | Exclude | Caution
+
+
+@attrs.frozen
+class Rule:
+    """When ``condition`` holds, apply ``actions``; ``reason`` and ``source`` explain why."""
+
+    id: str
+    condition: Condition
+    actions: tuple[Action, ...]
+    reason: str
+    source: str
+
+
+@attrs.frozen
+class UrgencyAdvice:
+    """What to tell the person to do now, for each urgency."""
+
+    none: str = ""
+    routine: str = ""
+    soon: str = ""
+    same_day: str = ""
+    emergency: str = ""
+
+    def for_urgency(self, urgency: Urgency) -> str:
+        """Return the advice text for ``urgency``."""
+        text: str = getattr(self, urgency.value)
+        return text
+
+
+@attrs.frozen
+class Protocol:
+    """A versioned, reviewable set of exercises, facts and rules.
+
+    Build one with :func:`backtriage.load_protocol` or take :func:`backtriage.default_protocol`.
+    The compiled engine is built once, when the protocol is made; :meth:`check` lists every
+    problem and :func:`backtriage.recommend` refuses a protocol that has any.
+    """
+
+    name: str
+    version: str
+    exercises: tuple[Exercise, ...]
+    facts: tuple[Fact, ...]
+    rules: tuple[Rule, ...]
+    sources: tuple[Source, ...] = ()
+    description: str = ""
+    require_odi: bool = False
+    """Withhold every exercise until a scorable ODI is given."""
+    safety: str = ""
+    """Advice attached to every prescription (for example: stop if pain spreads)."""
+    safety_source: str = ""
+    advice: UrgencyAdvice = UrgencyAdvice()
+    # Typed as object so that cattrs, which resolves every annotation, need not import them.
+    _engine: object = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _problems: object = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Both are pure functions of the fields, computed once: a frozen protocol never changes.
+        from backtriage.protocol.check import check_protocol
+        from backtriage.protocol.engine import Engine
+
+        engine = Engine(self)
+        object.__setattr__(self, "_engine", engine)
+        object.__setattr__(self, "_problems", check_protocol(self))
+
+    @property
+    def engine(self) -> Engine:
+        """The compiled form of this protocol."""
+        return typing.cast("Engine", self._engine)
+
+    def check(self) -> tuple[Problem, ...]:
+        """Return every static problem of this protocol (empty when it is consistent)."""
+        return typing.cast("tuple[Problem, ...]", self._problems)
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        """Return the exercise with ``exercise_id`` (``KeyError`` when there is none)."""
+        return self.engine.exercise_by_id[exercise_id]
+
+    def fact(self, name: str) -> Fact:
+        """Return the fact declaration named ``name`` (``KeyError`` when there is none)."""
+        return self.engine.fact_by_name[name]

@@ -1,0 +1,227 @@
+"""From an assessment to a safe, explained plan: the main job of backtriage."""
+
+from __future__ import annotations
+
+import functools
+from enum import StrEnum
+
+import attrs
+
+from backtriage.assessment import Assessment, Preference
+from backtriage.errors import ProtocolError
+from backtriage.facts import derive_facts
+from backtriage.instruments.odi import OdiScore
+from backtriage.instruments.start_back import StartBackScore
+from backtriage.protocol.engine import FiredRule, Prescription, Withheld
+from backtriage.protocol.model import FactKind, Movement, Protocol, Urgency
+
+__all__ = ["Plan", "Question", "QuestionKind", "default_protocol", "questions", "recommend"]
+
+DISCLAIMER = (
+    "backtriage is a screening aid, not a diagnosis and not a medical device. "
+    "If you are worried, or your symptoms change, contact a clinician."
+)
+
+_PREFERRED_MOVEMENT = {
+    Preference.EXTENSION: Movement.EXTENSION,
+    Preference.FLEXION: Movement.FLEXION,
+    Preference.LATERAL: Movement.LATERAL_FLEXION,
+}
+
+
+@functools.cache
+def default_protocol() -> Protocol:
+    """Return the protocol shipped with backtriage, loaded once on first use."""
+    from importlib import resources
+
+    from backtriage.protocol.load import load_protocol
+
+    text = resources.files("backtriage.protocol").joinpath("default.toml").read_text("utf-8")
+    return load_protocol(text)
+
+
+@attrs.frozen
+class Plan:
+    """The outcome of :func:`recommend`: what to do now, and why.
+
+    Every exercise of the protocol is in exactly one of ``exercises`` (may be done, gentlest and
+    preference-matched first, each with its cautions) and ``withheld`` (each with every reason).
+    ``missing`` names what to ask before exercises can be given; ``fired`` is the audit trail.
+    """
+
+    urgency: Urgency
+    exercises: tuple[Prescription, ...]
+    withheld: tuple[Withheld, ...]
+    missing: tuple[str, ...]
+    missing_questions: tuple[str, ...]
+    """The question to ask for each name in ``missing``, in the same order."""
+    fired: tuple[FiredRule, ...]
+    facts: tuple[str, ...]
+    """The facts that held, in protocol order."""
+    advice: str
+    """What the person should do now, in plain words."""
+    odi: OdiScore | None
+    start_back: StartBackScore | None
+    protocol_name: str
+    protocol_version: str
+
+    def summary(self) -> str:
+        """Return the plan as text a person can read."""
+        lines = [self.advice]
+        if self.missing:
+            lines.append("Before any exercise can be suggested, please answer:")
+            lines.extend(f"- {text}" for text in self.missing_questions)
+        if self.odi is not None:
+            lines.append(
+                f"Oswestry Disability Index: {self.odi.percent_rounded}% ({self.odi.band.label})."
+            )
+        if self.start_back is not None:
+            lines.append(f"STarT Back risk: {self.start_back.risk.value}.")
+        if self.exercises:
+            lines.append("")
+            lines.append("Exercises you may try:")
+            for prescription in self.exercises:
+                exercise = prescription.exercise
+                lines.append(f"- {exercise.title}: {exercise.instructions} {exercise.dosage}")
+                lines.extend(f"    Caution: {c.text}" for c in prescription.cautions)
+        if self.withheld:
+            lines.append("")
+            lines.append("Not for now:")
+            for withheld in self.withheld:
+                why = " ".join(dict.fromkeys(r.text for r in withheld.reasons))
+                lines.append(f"- {withheld.exercise.title}: {why}")
+        lines.append("")
+        lines.append(DISCLAIMER)
+        lines.append(f"(Protocol {self.protocol_name} {self.protocol_version}.)")
+        return "\n".join(lines)
+
+
+def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Plan:
+    """Decide which exercises a person may do now, and how urgently to see a clinician.
+
+    Uses the default protocol unless ``protocol`` is given. Raises
+    :class:`~backtriage.ProtocolError` when the protocol has static problems, and
+    :class:`~backtriage.InvalidAnswerError` for a red-flag key or finding the protocol does not
+    know. An unanswered required red flag, or a missing ODI where the protocol requires it,
+    gives a plan with no exercises whose ``missing`` names what to ask.
+
+    >>> plan = recommend(Assessment(odi=[1] * 10, red_flags={...}))  # doctest: +SKIP
+    """
+    if protocol is None:
+        protocol = default_protocol()
+    problems = protocol.check()
+    if problems:
+        raise ProtocolError(
+            f"has {len(problems)} problem(s), first: {problems[0]}; run protocol.check()",
+            where=f"protocol {protocol.name!r}",
+        )
+    present, missing = derive_facts(assessment, protocol)
+    evaluation = protocol.engine.evaluate(present, missing=missing)
+    prescriptions = evaluation.prescriptions()
+    preferred = _PREFERRED_MOVEMENT.get(assessment.preference)  # type: ignore[arg-type]
+    order = {p.exercise.id: i for i, p in enumerate(prescriptions)}
+    ranked = sorted(
+        prescriptions,
+        key=lambda p: (
+            p.exercise.level,
+            p.exercise.movement is not preferred,
+            order[p.exercise.id],
+        ),
+    )
+    held = set(present)
+    urgency = evaluation.urgency
+    advice = protocol.advice.for_urgency(urgency) or _FALLBACK_ADVICE[urgency]
+    if missing and urgency < Urgency.SAME_DAY:
+        # "Nothing needs a clinician" would be a guess while safety questions are unanswered.
+        advice = _UNANSWERED_ADVICE + (f" {advice}" if urgency > Urgency.NONE else "")
+    return Plan(
+        urgency=evaluation.urgency,
+        exercises=tuple(ranked),
+        withheld=evaluation.withheld(),
+        missing=tuple(missing),
+        missing_questions=tuple(_question_text(protocol, name) for name in missing),
+        fired=evaluation.fired,
+        facts=tuple(f.name for f in protocol.facts if f.name in held),
+        advice=advice,
+        odi=assessment.odi_score,
+        start_back=assessment.start_back,
+        protocol_name=protocol.name,
+        protocol_version=protocol.version,
+    )
+
+
+_UNANSWERED_ADVICE = (
+    "Some safety questions are not answered yet, so no exercise can be suggested for now."
+)
+
+
+def _question_text(protocol: Protocol, name: str) -> str:
+    fact = protocol.engine.fact_by_name.get(name)
+    if fact is not None:
+        return fact.question or name
+    return _INSTRUMENT_TEXT.get(name, name)
+
+
+_FALLBACK_ADVICE = {
+    Urgency.NONE: "No urgent concern was found in your answers.",
+    Urgency.ROUTINE: "Book a routine appointment with your GP or physiotherapist.",
+    Urgency.SOON: "See your GP or physiotherapist within about two weeks.",
+    Urgency.SAME_DAY: "Speak to a doctor today. Do not start exercises until you have been checked.",
+    Urgency.EMERGENCY: "Go to an emergency department now, or call your emergency number.",
+}
+
+
+class QuestionKind(StrEnum):
+    """What kind of input a question asks for."""
+
+    RED_FLAG = "red_flag"
+    FINDING = "finding"
+    CAPABILITY = "capability"
+    INSTRUMENT = "instrument"
+
+
+@attrs.frozen
+class Question:
+    """One thing an app must (or may) ask, taken from the protocol."""
+
+    key: str
+    kind: QuestionKind
+    text: str
+    required: bool
+
+
+_INSTRUMENT_TEXT = {
+    "odi": "Oswestry Disability Index: ten sections, each answered 0 to 5. "
+    "The licensed questionnaire wording is supplied by the app.",
+    "start_back": "Keele STarT Back Screening Tool: nine items. "
+    "The licensed wording is supplied by the app.",
+}
+
+
+def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
+    """Return what an app must ask, in order: red flags, the instruments, then findings.
+
+    Build the screening form from this instead of copying keys: a changed protocol then
+    changes the form. Derived facts are computed, never asked, and are not listed.
+    """
+    if protocol is None:
+        protocol = default_protocol()
+    asked = [f for f in protocol.facts if f.kind is not FactKind.DERIVED]
+    red_flags = [f for f in asked if f.kind is FactKind.RED_FLAG]
+    others = [f for f in asked if f.kind is not FactKind.RED_FLAG]
+    result = [
+        Question(f.name, QuestionKind(f.kind.value), f.question or f.name, f.required)
+        for f in red_flags
+    ]
+    result.append(
+        Question("odi", QuestionKind.INSTRUMENT, _INSTRUMENT_TEXT["odi"], protocol.require_odi)
+    )
+    if any(f.derive is not None and f.derive.source == "start_back_risk" for f in protocol.facts):
+        result.append(
+            Question("start_back", QuestionKind.INSTRUMENT, _INSTRUMENT_TEXT["start_back"], False)
+        )
+    result.extend(
+        Question(f.name, QuestionKind(f.kind.value), f.question or f.name, f.required)
+        for f in others
+    )
+    return tuple(result)

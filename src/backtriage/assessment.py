@@ -51,27 +51,43 @@ def _is_marks(value: object) -> bool:
 
 
 def _freeze_red_flags(value: object) -> Mapping[str, bool | None]:
+    if value is None:  # nothing asked yet: every required red flag is then missing
+        return _NO_FLAGS
     if not isinstance(value, Mapping):
         raise InvalidAnswerError(
             "red_flags", value, "a mapping of red-flag keys to True, False or None"
         )
-    for key, answer in value.items():
+    for key in value:
         if not isinstance(key, str):
             raise InvalidAnswerError("red_flags", key, "red-flag keys as strings")
+    # Sorted first, so that the same answers give the same error (or mapping) in any order.
+    items = sorted(value.items())
+    for key, answer in items:
         # A red flag is answered yes or no; 1, "yes" or "no" are not answers, and None
         # (not answered) is kept so that it is reported as missing, never read as no.
         if answer is not None and type(answer) is not bool:
             raise InvalidAnswerError(
                 f"red_flags.{key}", answer, "True, False or None (not answered)"
             )
-    return MappingProxyType(dict(sorted(value.items())))
+    return MappingProxyType(dict(items))
 
 
 def _freeze_findings(value: object) -> frozenset[str]:
+    if value is None:
+        return frozenset()
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidAnswerError(
             "findings", value, "a set of finding and capability names, e.g. {'osteoporosis'}"
         )
+    if isinstance(value, Mapping):
+        # Iterating a mapping yields its keys: {"single_knee_hug_tolerated": False} would
+        # otherwise unlock an exercise. Only names answered True hold.
+        for name, answer in value.items():
+            if answer is not None and type(answer) is not bool:
+                raise InvalidAnswerError(
+                    f"findings.{name}", answer, "True, False or None (not known)"
+                )
+        value = [name for name, answer in value.items() if answer is True]
     items = tuple(value)
     for item in items:
         if not isinstance(item, str):
@@ -132,7 +148,8 @@ class Assessment:
       sequence), an :class:`~backtriage.OdiScore`, or ``None`` when not asked yet.
     - ``red_flags``: every red-flag key of the protocol answered ``True`` or ``False``; an
       absent key or ``None`` is *not answered*, never "no".
-    - ``findings``: names of the findings and capabilities that hold for the person.
+    - ``findings``: names of the findings and capabilities that hold for the person (a set,
+      or a mapping of name to ``True``/``False``/``None`` where only ``True`` holds).
     - ``preference``: ``"extension"``, ``"flexion"``, ``"lateral"`` or ``None``.
     - ``start_back``: STarT Back answers (all nine items) or a score, or ``None``.
     - ``age``: whole years, or ``None``.

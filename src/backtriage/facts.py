@@ -40,7 +40,8 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             )
         if answer:
             present.append(key)
-    for name in assessment.findings:
+    # Sorted so that, of several unknown names, the same one is reported whatever the order.
+    for name in sorted(assessment.findings):
         fact = facts_by_name.get(name)
         if fact is None or fact.kind not in _ANSWERED_IN_FINDINGS:
             raise InvalidAnswerError(

@@ -68,7 +68,10 @@ class Plan:
     def summary(self) -> str:
         """Return the plan as text a person can read."""
         lines = [self.advice]
-        if self.missing:
+        # At same_day or emergency the person must act now: no exercise is named (not even as
+        # withheld) and no further question is asked, since no answer can lower the urgency.
+        act_now = self.urgency >= Urgency.SAME_DAY
+        if self.missing and not act_now:
             lines.append("Before any exercise can be suggested, please answer:")
             lines.extend(f"- {text}" for text in self.missing_questions)
         if self.odi is not None:
@@ -84,7 +87,9 @@ class Plan:
                 exercise = prescription.exercise
                 lines.append(f"- {exercise.title}: {exercise.instructions} {exercise.dosage}")
                 lines.extend(f"    Caution: {c.text}" for c in prescription.cautions)
-        if self.withheld:
+        # While questions are unanswered every exercise is withheld for that one reason, which
+        # the list of questions above already says.
+        if self.withheld and not act_now and not self.missing:
             lines.append("")
             lines.append("Not for now:")
             for withheld in self.withheld:

@@ -12,7 +12,7 @@ import enum
 import math
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import cattrs
 from cattrs.errors import (
@@ -39,8 +39,6 @@ from backtriage.protocol.model import (
 
 __all__ = ["converter", "structure_errors"]
 
-T = TypeVar("T")
-
 converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 """The converter; use :func:`structure_errors` to turn its errors into readable lines."""
 
@@ -54,19 +52,35 @@ def _describe(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _strict(kind: type[T], label: str) -> Callable[[object, type], T]:
-    def structure(value: object, _: type) -> T:
-        # bool is an int in Python, but True is not a level or a count.
-        if type(value) is not kind:
-            raise StructureValueError(f"{_describe(value)} is not {label}")
-        return typing.cast(T, value)
-
-    return structure
+_SCALARS: dict[type, str] = {str: "a string", int: "a whole number", bool: "true or false"}
 
 
-# Registered by predicate, not by class: a class hook for str would also catch StrEnums.
-for _kind, _label in ((str, "a string"), (int, "a whole number"), (bool, "true or false")):
-    converter.register_structure_hook_func(lambda t, kind=_kind: t is kind, _strict(_kind, _label))
+def _structure_enum(value: object, t: type[enum.Enum]) -> enum.Enum:
+    if isinstance(value, str):
+        try:
+            return t(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(str(m.value) for m in t)
+    raise StructureValueError(f"{_describe(value)} is not one of: {allowed}")
+
+
+def _structure_scalar(value: object, t: type) -> object:
+    # cattrs dispatches on the class first (functools.singledispatch), so a hook registered by
+    # predicate never sees str, int or bool, and cattrs' own hook calls int("2") or
+    # bool("no") (which is True). The str hook also receives every StrEnum, whose MRO has str
+    # before Enum: those are structured as enums.
+    if issubclass(t, enum.Enum):
+        return _structure_enum(value, t)
+    kind = bool if issubclass(t, bool) else int if issubclass(t, int) else str
+    # bool is an int in Python, but True is not a level or a count.
+    if type(value) is not kind:
+        raise StructureValueError(f"{_describe(value)} is not {_SCALARS[kind]}")
+    return value
+
+
+for _kind in _SCALARS:
+    converter.register_structure_hook(_kind, _structure_scalar)
 
 
 def _structure_float(value: object, _: type) -> float:
@@ -76,27 +90,7 @@ def _structure_float(value: object, _: type) -> float:
 
 
 converter.register_structure_hook(float, _structure_float)
-
-
-def _is_enum(t: object) -> bool:
-    return isinstance(t, type) and issubclass(t, enum.Enum)
-
-
-def _structure_enum_factory(t: type[enum.Enum]) -> Callable[[object, type], enum.Enum]:
-    allowed = ", ".join(str(m.value) for m in t)
-
-    def structure(value: object, _: type) -> enum.Enum:
-        if isinstance(value, str):
-            try:
-                return t(value)
-            except ValueError:
-                pass
-        raise StructureValueError(f"{_describe(value)} is not one of: {allowed}")
-
-    return structure
-
-
-converter.register_structure_hook_factory(_is_enum, _structure_enum_factory)
+converter.register_structure_hook(enum.Enum, _structure_enum)
 
 
 def _is_homogeneous_tuple(t: object) -> bool:
@@ -151,14 +145,39 @@ def _table(value: object, what: str) -> Mapping[str, object]:
     return value
 
 
+def _shape_error(
+    what: str, keys: set[object], shapes: tuple[frozenset[str], ...], allowed: str
+) -> StructureValueError:
+    """Say why a table is none of the allowed shapes: unknown, missing or mixed keys."""
+    known: set[str] = set().union(*shapes)
+    unknown = sorted(str(k) for k in keys if k not in known)
+    touched = [shape for shape in shapes if shape & keys]
+    if unknown:
+        detail = f"unknown key(s) {', '.join(unknown)}"
+    elif len(touched) > 1:
+        detail = "more than one shape in one table"
+    elif touched:
+        detail = f"missing key(s) {', '.join(sorted(touched[0] - keys))}"
+    else:
+        detail = "it is empty"
+    listed = sorted(str(k) for k in keys)
+    return StructureValueError(f"{what} with keys {listed}: {detail}; expected {allowed}")
+
+
 _CONDITION_SHAPES = (
     "{ fact = ... }, { all = [...] }, { any = [...] } or { at_least = N, of = [...] }"
+)
+_CONDITION_KEYS = (
+    frozenset({"fact"}),
+    frozenset({"all"}),
+    frozenset({"any"}),
+    frozenset({"at_least", "of"}),
 )
 
 
 def _structure_condition(value: object, _: type) -> Condition:
     data = _table(value, "a condition")
-    keys = set(data)
+    keys: set[object] = set(data)
     if keys == {"fact"}:
         return FactIs(_field(data, "fact", str, FactIs))
     if keys == {"all"}:
@@ -170,9 +189,7 @@ def _structure_condition(value: object, _: type) -> Condition:
             _field(data, "at_least", int, AtLeast),
             _field(data, "of", tuple[Condition, ...], AtLeast),
         )
-    raise StructureValueError(
-        f"a condition with keys {sorted(keys)} is not one of {_CONDITION_SHAPES}"
-    )
+    raise _shape_error("a condition", keys, _CONDITION_KEYS, _CONDITION_SHAPES)
 
 
 def _unstructure_condition(condition: Condition) -> dict[str, object]:
@@ -186,17 +203,18 @@ def _unstructure_condition(condition: Condition) -> dict[str, object]:
     return {"at_least": condition.n, "of": children}
 
 
-converter.register_structure_hook(Condition, _structure_condition)  # type: ignore[arg-type]
-converter.register_unstructure_hook(Condition, _unstructure_condition)  # type: ignore[arg-type]
+converter.register_structure_hook(Condition, _structure_condition)
+converter.register_unstructure_hook(Condition, _unstructure_condition)
 for _cls in (FactIs, AllOf, AnyOf, AtLeast):
     converter.register_unstructure_hook(_cls, _unstructure_condition)
 
 _ACTION_SHAPES = "{ refer = URGENCY }, { exclude = SELECTOR } or { caution = SELECTOR, text = ... }"
+_ACTION_KEYS = (frozenset({"refer"}), frozenset({"exclude"}), frozenset({"caution", "text"}))
 
 
 def _structure_action(value: object, _: type) -> Action:
     data = _table(value, "an action")
-    keys = set(data)
+    keys: set[object] = set(data)
     if keys == {"refer"}:
         return Refer(_field(data, "refer", Urgency, Refer))
     if keys == {"exclude"}:
@@ -205,7 +223,7 @@ def _structure_action(value: object, _: type) -> Action:
         return Caution(
             _field(data, "caution", Selector, Caution), _field(data, "text", str, Caution)
         )
-    raise StructureValueError(f"an action with keys {sorted(keys)} is not one of {_ACTION_SHAPES}")
+    raise _shape_error("an action", keys, _ACTION_KEYS, _ACTION_SHAPES)
 
 
 def _unstructure_action(action: Action) -> dict[str, object]:
@@ -216,10 +234,10 @@ def _unstructure_action(action: Action) -> dict[str, object]:
     return {"caution": converter.unstructure(action.select), "text": action.text}
 
 
-converter.register_structure_hook(Action, _structure_action)  # type: ignore[arg-type]
-converter.register_unstructure_hook(Action, _unstructure_action)  # type: ignore[arg-type]
-for _cls in (Refer, Exclude, Caution):
-    converter.register_unstructure_hook(_cls, _unstructure_action)
+converter.register_structure_hook(Action, _structure_action)
+converter.register_unstructure_hook(Action, _unstructure_action)
+for _action_cls in (Refer, Exclude, Caution):
+    converter.register_unstructure_hook(_action_cls, _unstructure_action)
 
 
 def _unstructure_selector(selector: Selector) -> dict[str, object]:
@@ -241,6 +259,9 @@ converter.register_unstructure_hook(Selector, _unstructure_selector)
 
 def _structure_sources(value: object, _: type) -> tuple[Source, ...]:
     data = _table(value, "tag = citation")
+    for tag in data:
+        if not isinstance(tag, str):
+            raise StructureValueError(f"the source tag {_describe(tag)} is not a string")
     return tuple(Source(tag, _field(data, tag, str, Source)) for tag in data)
 
 

@@ -71,9 +71,9 @@ def test_sections_are_in_canonical_order_with_snake_case_keys() -> None:
 
 
 def test_section_titles_are_short_headings_not_statement_text() -> None:
-    assert OdiSection.PAIN_INTENSITY.title == "Pain intensity"
-    assert OdiSection.SEX_LIFE.title == "Sex life"
-    assert all(len(section.title) <= 15 for section in OdiSection)
+    assert OdiSection.PAIN_INTENSITY.heading == "Pain intensity"
+    assert OdiSection.SEX_LIFE.heading == "Sex life"
+    assert all(len(section.heading) <= 15 for section in OdiSection)
 
 
 # -- Published worked examples [S5] ---------------------------------------------------------
@@ -183,7 +183,7 @@ def test_bands_are_ordered_with_upper_bounds_labels_and_descriptions() -> None:
         "crippled",
         "bed_bound",
     ]
-    assert [band.upper for band in bands] == [20, 40, 60, 80, 100]
+    assert [band.upper_bound for band in bands] == [20, 40, 60, 80, 100]
     assert DisabilityBand.MINIMAL < DisabilityBand.MODERATE < DisabilityBand.BED_BOUND
     assert sorted(bands[i] for i in (4, 2, 0, 3, 1)) == bands
     assert all(band.label and band.description for band in bands)

@@ -55,10 +55,8 @@ class OdiSection(StrEnum):
     TRAVELLING = "travelling"
 
     @property
-    def title(self) -> str:  # type: ignore[override]
-        """Return the short section title, e.g. ``"Pain intensity"`` (no licensed text)."""
-        # Shadows ``str.title`` on purpose: on a section, "title" means its heading; use
-        # ``section.value.title()`` for the string method.
+    def heading(self) -> str:
+        """Return the short section heading, e.g. ``"Pain intensity"`` (no licensed text)."""
         return _TITLES[self]
 
 
@@ -106,7 +104,7 @@ def _checked_percent(value: object, field: str) -> Fraction:
 class DisabilityBand(OrderedStrEnum):
     """The ODI interpretation bands [S10], ordered from least to most disability.
 
-    Each band's upper bound is inclusive (``upper``): 20 % is minimal, 20.1 % moderate. The key
+    Each band's upper bound is inclusive (``upper_bound``): 20 % is minimal, 20.1 % moderate. The key
     ``crippled`` is the published band name and stays stable; show ``label`` to people.
     """
 
@@ -127,11 +125,8 @@ class DisabilityBand(OrderedStrEnum):
         return _DESCRIPTIONS[self]
 
     @property
-    def upper(self) -> int:  # type: ignore[override]
-        """Return the inclusive upper bound of the band in percent (20, 40, 60, 80 or 100).
-
-        This shadows ``str.upper`` on members; use ``band.value.upper()`` for the string method.
-        """
+    def upper_bound(self) -> int:
+        """Return the inclusive upper bound of the band in percent (20, 40, 60, 80 or 100)."""
         return 20 * (self.rank + 1)
 
     @classmethod
@@ -160,25 +155,14 @@ _LABELS: dict[str, str] = {
 }
 
 _DESCRIPTIONS: dict[str, str] = {
-    "minimal": (
-        "Copes with most everyday activities; advice on lifting, sitting and exercise is "
-        "usually all that is needed."
-    ),
-    "moderate": (
-        "More pain and difficulty with everyday activities; usually managed conservatively."
-    ),
-    "severe": (
-        "Pain is the main problem in daily life; people in this band "
-        '"require a detailed investigation".'
-    ),
+    "minimal": "Advice on lifting, sitting and exercise is usually enough.",
+    "moderate": "Usually managed conservatively.",
+    "severe": 'Needs a closer look: people in this band "require a detailed investigation".',
     "crippled": (
-        "Back pain affects every part of daily life (published band name: crippled); "
+        'Published band name "crippled"; back pain limits most of daily life and '
         '"positive intervention is required".'
     ),
-    "bed_bound": (
-        'People in this band are "either bed-bound or exaggerating their symptoms"; '
-        "review them with care."
-    ),
+    "bed_bound": 'People in this band are "either bed-bound or exaggerating their symptoms".',
 }
 
 

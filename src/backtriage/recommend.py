@@ -66,7 +66,11 @@ class Plan:
     protocol_version: str
 
     def summary(self) -> str:
-        """Return the plan as text a person can read."""
+        """Return the plan as text a person can read.
+
+        The advice comes first and the disclaimer last. A same-day or emergency plan names no
+        exercise, not even as withheld; a plan with unanswered questions lists the questions.
+        """
         lines = [self.advice]
         # At same_day or emergency the person must act now: no exercise is named (not even as
         # withheld) and no further question is asked, since no answer can lower the urgency.

@@ -2,9 +2,11 @@
 
 :func:`check_protocol` returns every problem at once, each with a stable code, where it is and
 how to fix it. Because conditions are monotone (no negation), two questions have exact answers
-without sampling: a rule can fire at all iff it fires when every declared fact is present, and
-an exercise can be given to someone iff it is given when no risk fact and every capability is
-present.
+without sampling: a rule can fire at all iff it fires when every declared fact that can hold
+together is present (all of them, except that the preference facts of only one direction hold
+at once), and an exercise can be given to someone iff it is given when every capability and no
+avoidable risk fact is present (an ODI band of at least "minimal" is unavoidable when the
+protocol requires the ODI).
 """
 
 from __future__ import annotations
@@ -119,12 +121,31 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
                 )
     yield from _cycles(protocol)
 
-    everything = [f.name for f in protocol.facts]
-    can_fire = set(protocol.engine.evaluate(everything).fired_indices) if everything else set()
+    can_fire = _fireable(protocol)
     for index, rule in enumerate(protocol.rules):
         yield from _rule_problems(protocol, rule, index in can_fire, families)
 
     yield from _unreachable(protocol)
+
+
+def _fireable(protocol: Protocol) -> set[int]:
+    """Return the indices of the rules that at least one assessment can fire."""
+    engine = protocol.engine
+    # An assessment has one directional preference: facts derived from different preferences
+    # never hold together, so a rule needing two of them can never fire.
+    together: list[str] = []
+    by_preference: dict[str | None, list[str]] = {}
+    for fact in engine.fact_by_name.values():
+        if fact.derive is not None and fact.derive.source is DerivedFrom.PREFERENCE:
+            by_preference.setdefault(fact.derive.equals, []).append(fact.name)
+        else:
+            together.append(fact.name)
+    fired: set[int] = set()
+    for preferred in [[], *by_preference.values()]:
+        facts = together + preferred
+        if facts:
+            fired.update(engine.evaluate(facts).fired_indices)
+    return fired
 
 
 def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[Problem]:
@@ -216,7 +237,12 @@ def _derivation_problems(kind: FactKind, derive: object, where: str) -> Iterator
     valid = (
         threshold in allowed
         if allowed is not None
-        else threshold is not None and threshold.isdigit() and 0 <= int(threshold) <= 130
+        # isdigit() alone lets "²" through, which int() refuses.
+        else threshold is not None
+        and threshold.isascii()
+        and threshold.isdigit()
+        and len(threshold) <= 3
+        and int(threshold) <= 130
     )
     if not valid or derive.equals is not None:
         what = ", ".join(allowed) if allowed else "a whole number of years"
@@ -373,13 +399,23 @@ def _cycles(protocol: Protocol) -> Iterator[Problem]:
 
 def _unreachable(protocol: Protocol) -> Iterator[Problem]:
     engine = protocol.engine
-    best_case = [f.name for f in protocol.facts if f.polarity is Polarity.CAPABILITY]
+    best_case = [f.name for f in engine.fact_by_name.values() if f.polarity is Polarity.CAPABILITY]
+    if protocol.require_odi:
+        # Every assessment that can get exercises has an ODI, so its lowest band always holds.
+        best_case += [
+            f.name
+            for f in engine.fact_by_name.values()
+            if f.derive is not None
+            and f.derive.source is DerivedFrom.ODI_BAND
+            and f.derive.at_least == _BAND_VALUES[0]
+        ]
     evaluation = engine.evaluate(best_case)
     for withheld in evaluation.withheld():
         rules = ", ".join(reason.rule for reason in withheld.reasons)
         yield Problem(
             "unreachable-exercise",
             f"exercise {withheld.exercise.id!r}",
-            f"no assessment can ever receive it; even with no risk at all it is withheld by {rules}",
+            f"no assessment can ever receive it; even with every capability and no avoidable "
+            f"risk it is withheld by {rules}",
             "remove the exclusion from capability-only rules or fix its prerequisites",
         )

@@ -205,15 +205,19 @@ class Engine:
             bit = self._bit_for(condition.fact)
             return lambda present: bool(present & bit)
         children = condition.conditions
-        if all(isinstance(c, FactIs) for c in children):
+        names = [c.fact for c in children if isinstance(c, FactIs)]
+        if len(names) == len(children):
             # The common case, flattened to one mask operation.
-            mask = self._fact_mask(c.fact for c in children)  # type: ignore[union-attr]
+            mask = self._fact_mask(names)
             if isinstance(condition, AllOf):
                 return lambda present: bool(children) and present & mask == mask
             if isinstance(condition, AnyOf):
                 return lambda present: bool(present & mask)
-            n = condition.n
-            return lambda present: (present & mask).bit_count() >= n
+            # A fact listed twice counts twice, as it does when nested: only distinct facts
+            # may be counted as bits.
+            if len(set(names)) == len(names):
+                n = condition.n
+                return lambda present: (present & mask).bit_count() >= n
         tests = tuple(self._compile(c) for c in children)
         if isinstance(condition, AllOf):
             return lambda present: bool(tests) and all(t(present) for t in tests)

@@ -43,11 +43,15 @@ def load_protocol(source: str | PathLike[str]) -> Protocol:
             raise ProtocolError(f"not UTF-8 text ({exc.reason})", source=name) from None
         except OSError as exc:
             raise ProtocolError(f"cannot read it ({exc.strerror})", source=name) from None
+        except ValueError as exc:  # a path with a NUL byte in it
+            raise ProtocolError(f"cannot read it ({exc})", source=name) from None
     data = _parse(text, name)
     return protocol_from_data(data, source=name)
 
 
 def _parse(text: str, name: str) -> object:
+    # Both parsers recurse once per nesting level: a hostile or broken document nested a few
+    # hundred levels deep would otherwise escape as a RecursionError.
     if name.endswith(".json") or text.lstrip().startswith("{"):
         try:
             return json.loads(text)
@@ -55,10 +59,34 @@ def _parse(text: str, name: str) -> object:
             raise ProtocolError(
                 f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", source=name
             ) from None
+        except RecursionError:
+            raise ProtocolError(_TOO_DEEP, source=name) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"not valid TOML: {exc}", source=name) from None
+    except RecursionError:
+        raise ProtocolError(_TOO_DEEP, source=name) from None
+
+
+_MAX_DEPTH = 64
+"""How deeply tables and lists may nest in a protocol document (conditions nest in pairs)."""
+_TOO_DEEP = f"nested more than {_MAX_DEPTH} tables and lists deep; flatten the condition"
+
+
+def _too_deep(data: object) -> str | None:
+    """Return the path of the first value nested deeper than ``_MAX_DEPTH``, if there is one."""
+    # Iterative, so that the check itself cannot overflow the stack.
+    stack: list[tuple[object, str, int]] = [(data, "$", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, Mapping | list | tuple) and depth > _MAX_DEPTH:
+            return path
+        if isinstance(value, Mapping):
+            stack.extend((v, f"{path}.{k}", depth + 1) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value))
+    return None
 
 
 def protocol_from_data(data: object, *, source: str = "<data>") -> Protocol:
@@ -70,6 +98,10 @@ def protocol_from_data(data: object, *, source: str = "<data>") -> Protocol:
 
     if not isinstance(data, Mapping):
         raise ProtocolError("the document must be a table at the top level", source=source)
+    deep = _too_deep(data)
+    if deep is not None:
+        where, field, message = _locate(data, deep, _TOO_DEEP)
+        raise ProtocolError(message, source=source, where=where, field=field)
     try:
         protocol = converter.structure(data, Protocol)
     except Exception as exc:
@@ -84,10 +116,15 @@ def protocol_from_data(data: object, *, source: str = "<data>") -> Protocol:
         )
         where, field, message = first
         raise ProtocolError(message + more, source=source, where=where, field=field) from None
-    cycles = [p for p in protocol.check() if p.code == "prerequisite-cycle"]
+    problems = protocol.check()
+    cycles = [p for p in problems if p.code == "prerequisite-cycle"]
     if cycles:
+        # A cycle is often the symptom of another mistake (two exercises with one id): name
+        # every problem, so that the real fault is in the message too.
+        others = [str(p) for p in problems if p is not cycles[0]]
+        also = f" (also: {'; '.join(others)})" if others else ""
         raise ProtocolError(
-            cycles[0].message + "; " + cycles[0].fix,
+            f"{cycles[0].message} [prerequisite-cycle]; {cycles[0].fix}{also}",
             source=source,
             where=cycles[0].where,
             field="prerequisites",

@@ -1,0 +1,1319 @@
+"""Measure backtriage's hot paths against plain-Python references, all in one run.
+
+Usage (from anywhere; the ``src`` tree beside this file is what gets measured)::
+
+    python benchmarks/run.py [--quick] [--no-write] [--profile] [--strict] [--data-dir DIR]
+
+Every figure is printed beside the reference it is judged against, measured in the same run:
+the measured function and its reference run in alternating rounds, so that machine drift hits
+both. Each row gives the median and the spread (interquartile range and min..max) over the
+rounds, and each goal of issues 3 and 7 is marked PASS or FAIL. The tables are printed and,
+unless ``--no-write``, written to ``benchmarks/RESULTS.md``.
+
+``--quick`` runs every section with tiny sizes, only to prove the script works (its figures
+mean nothing); ``--profile`` adds cProfile tables of each warm hot path and of a first
+``recommend`` in a fresh process; ``--strict`` exits with status 1 when a goal fails.
+Only the standard library is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import csv
+import gc
+import io
+import itertools
+import os
+import platform
+import pstats
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SRC = ROOT / "src"
+if (SRC / "backtriage").is_dir():
+    # Measure the working tree, not whatever copy may be installed.
+    sys.path.insert(0, str(SRC))
+
+ODI_KEYS = (
+    "pain_intensity",
+    "personal_care",
+    "lifting",
+    "walking",
+    "sitting",
+    "standing",
+    "sleeping",
+    "sex_life",
+    "social_life",
+    "travelling",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Settings, statistics and formatting
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much work each section does."""
+
+    quick: bool
+    rounds: int  # rounds of in-process micro-benchmarks
+    batch_seconds: float  # target duration of one timed batch
+    spawn_rounds: int  # rounds of fresh-process measurements
+    cli_rows: int
+    cli_rounds: int
+    data_dir: Path
+    profile: bool
+
+    @classmethod
+    def make(cls, args: argparse.Namespace) -> Settings:
+        data_dir = Path(args.data_dir) if args.data_dir else HERE / "_data"
+        if args.quick:
+            return cls(True, 3, 0.0005, 2, 2_000, 1, data_dir, args.profile)
+        return cls(False, 31, 0.01, 41, 1_000_000, 3, data_dir, args.profile)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Median and spread of one measurement over its rounds."""
+
+    median: float
+    q1: float
+    q3: float
+    low: float
+    high: float
+    n: int
+
+    @classmethod
+    def of(cls, samples: Sequence[float]) -> Stat:
+        data = sorted(samples)
+        if len(data) >= 2:
+            q1, median, q3 = statistics.quantiles(data, n=4, method="inclusive")
+        else:
+            q1 = median = q3 = data[0]
+        return cls(median, q1, q3, data[0], data[-1], len(data))
+
+
+@dataclass
+class Goal:
+    """One goal of the issues, with the figure measured for it."""
+
+    section: str
+    what: str
+    target: str
+    figure: str
+    passed: bool | None  # None: could not be measured
+
+
+@dataclass
+class Report:
+    """Everything measured, in the order it is printed."""
+
+    lines: list[str] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+
+    def say(self, *lines: str) -> None:
+        for line in lines:
+            print(line, flush=True)
+            self.lines.append(line)
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        self.say(
+            "| " + " | ".join(headers) + " |",
+            "|" + "|".join("---" for _ in headers) + "|",
+            *("| " + " | ".join(row) + " |" for row in rows),
+            "",
+        )
+
+    def goal(self, section: str, what: str, target: str, figure: str, passed: bool | None) -> str:
+        self.goals.append(Goal(section, what, target, figure, passed))
+        return verdict(passed)
+
+
+def verdict(passed: bool | None) -> str:
+    return "n/a" if passed is None else "PASS" if passed else "FAIL"
+
+
+def fmt_time(seconds: float) -> str:
+    """Format a duration with a unit that keeps three significant digits."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def fmt_stat(stat: Stat) -> tuple[str, str, str]:
+    """Return the median, the IQR and the min..max of a timing."""
+    return (
+        fmt_time(stat.median),
+        f"{fmt_time(stat.q1)} – {fmt_time(stat.q3)}",
+        f"{fmt_time(stat.low)} – {fmt_time(stat.high)}",
+    )
+
+
+def fmt_ratio(stat: Stat) -> str:
+    return f"{stat.median:.2f}× (IQR {stat.q1:.2f}–{stat.q3:.2f})"
+
+
+# ---------------------------------------------------------------------------------------------
+# In-process timing: alternating rounds
+# ---------------------------------------------------------------------------------------------
+
+Batch = Callable[[int], object]
+"""Run the measured work ``n`` times."""
+
+
+def _timed(run: Batch, loops: int) -> float:
+    # CPU time of this process: time the scheduler gives to other processes is not counted.
+    start = time.process_time()
+    run(loops)
+    return time.process_time() - start
+
+
+def interleave(cases: dict[str, tuple[Batch, int]], settings: Settings) -> dict[str, list[float]]:
+    """Time every case in alternating rounds; return seconds per call for each round.
+
+    Each case is ``(run, calls)``: ``run(n)`` does ``n`` batches of ``calls`` calls. A batch
+    count is calibrated per case so that one timed batch lasts about ``batch_seconds``; the
+    order of the cases rotates from round to round so that no case always runs first.
+    """
+    loops: dict[str, int] = {}
+    for name, (run, _calls) in cases.items():
+        run(1)  # warm up: first-use costs are measured elsewhere
+        n = 1
+        elapsed = _timed(run, n)
+        while elapsed < settings.batch_seconds / 8 and n < 1 << 24:
+            n *= 4
+            elapsed = _timed(run, n)
+        loops[name] = max(1, round(n * settings.batch_seconds / max(elapsed, 1e-9)))
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    names = list(cases)
+    gc.collect()
+    for r in range(settings.rounds):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            run, calls = cases[name]
+            samples[name].append(_timed(run, loops[name]) / (loops[name] * calls))
+    return samples
+
+
+def paired_ratio(measured: Sequence[float], reference: Sequence[float]) -> Stat:
+    """Return the ratio measured/reference round by round (both ran in the same round)."""
+    return Stat.of([m / r for m, r in zip(measured, reference, strict=True)])
+
+
+def looped(function: Callable[[object], object], inputs: Sequence[object]) -> Batch:
+    """Return a batch runner calling ``function`` once on each input, ``n`` times over."""
+
+    def run(n: int) -> None:
+        for _ in range(n):
+            for item in inputs:
+                function(item)
+
+    return run
+
+
+def profile_batch(title: str, run: Batch, loops: int) -> None:
+    """Print the functions that dominate ``run`` under cProfile (tottime, then cumulative)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run(loops)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(14)
+    stats.sort_stats("cumulative").print_stats(14)
+    print(f"\n#### Profile: {title}\n```")
+    print(out.getvalue().strip())
+    print("```")
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs: typical assessments on the default protocol
+# ---------------------------------------------------------------------------------------------
+
+
+def typical_odi(rng: random.Random) -> dict[str, int]:
+    """Return ten ODI answers as most people fill them in (minimal to severe disability)."""
+    level = rng.choice((0, 1, 1, 2, 2, 3))
+    return {key: max(0, min(5, level + rng.choice((-1, 0, 0, 1)))) for key in ODI_KEYS}
+
+
+def typical_assessments(count: int) -> list[object]:
+    """Return ``count`` complete, typical assessments for the default protocol.
+
+    Every red flag answered no (most people), a typical ODI, up to three findings, sometimes a
+    directional preference or a capability: a plan with exercises, withheld ones and cautions.
+    """
+    import backtriage as bt
+
+    protocol = bt.default_protocol()
+    red_flags = [f.name for f in protocol.facts if f.kind is bt.FactKind.RED_FLAG]
+    findings = [f.name for f in protocol.facts if f.kind is bt.FactKind.FINDING]
+    capabilities = [f.name for f in protocol.facts if f.kind is bt.FactKind.CAPABILITY]
+    rng = random.Random(3)
+    result = []
+    for _ in range(count):
+        held = set(rng.sample(findings, rng.choice((0, 1, 1, 2, 3))))
+        if capabilities and rng.random() < 0.3:
+            held.add(rng.choice(capabilities))
+        result.append(
+            bt.Assessment(
+                odi=typical_odi(rng),
+                red_flags=dict.fromkeys(red_flags, False),
+                findings=held,
+                preference=rng.choice((None, None, "extension", "flexion")),
+                age=rng.randrange(18, 80),
+            )
+        )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Section: score_odi
+# ---------------------------------------------------------------------------------------------
+
+
+def bare_odi(answers: dict[str, int]) -> float:
+    """Score an ODI the plainest way: sum ten ints and divide, no validation at all."""
+    return sum(answers.values()) * 100 / 50
+
+
+def section_score_odi(report: Report, settings: Settings) -> None:
+    import backtriage as bt
+
+    rng = random.Random(1)
+    answers = [typical_odi(rng) for _ in range(64)]
+    cases = {
+        "score_odi(mapping)": (looped(bt.score_odi, answers), len(answers)),
+        "bare reference": (looped(bare_odi, answers), len(answers)),  # type: ignore[arg-type]
+    }
+    samples = interleave(cases, settings)
+    measured, reference = samples["score_odi(mapping)"], samples["bare reference"]
+    ratio = paired_ratio(measured, reference)
+    report.say(
+        "## score_odi",
+        "",
+        "Ten answers in a dict, all answered, 64 different questionnaires cycled. The reference "
+        "is `sum(answers.values()) * 100 / 50`: no validation, no result object.",
+        "",
+    )
+    passed = ratio.median <= 4.0
+    report.table(
+        ["call", "median / call", "IQR", "min – max"],
+        [
+            ["`bt.score_odi(answers)`", *fmt_stat(Stat.of(measured))],
+            ["bare reference", *fmt_stat(Stat.of(reference))],
+        ],
+    )
+    mark = report.goal("score_odi", "score_odi vs bare reference", "≤ 4×", fmt_ratio(ratio), passed)
+    report.say(f"Ratio (per round): **{fmt_ratio(ratio)}**, goal ≤ 4×: **{mark}**", "")
+    if settings.profile:
+        profile_batch("score_odi", cases["score_odi(mapping)"][0], 2000)
+
+
+# ---------------------------------------------------------------------------------------------
+# Section: recommend
+# ---------------------------------------------------------------------------------------------
+
+
+def section_recommend(report: Report, settings: Settings) -> None:
+    import backtriage as bt
+
+    protocol = bt.default_protocol()
+    engine = protocol.engine
+    assessments = typical_assessments(32)
+    plans = [bt.recommend(a) for a in assessments]
+    fact_sets = [plan.facts for plan in plans]
+
+    def make_assessment(a: object) -> object:
+        return bt.Assessment(
+            odi=a.odi,  # type: ignore[attr-defined]
+            red_flags=a.red_flags,  # type: ignore[attr-defined]
+            findings=a.findings,  # type: ignore[attr-defined]
+            preference=a.preference,  # type: ignore[attr-defined]
+            age=a.age,  # type: ignore[attr-defined]
+        )
+
+    def evaluate(facts: object) -> object:
+        return engine.evaluate(facts, missing=())  # type: ignore[arg-type]
+
+    def evaluate_explain(facts: object) -> object:
+        evaluation = engine.evaluate(facts, missing=())  # type: ignore[arg-type]
+        return evaluation.withheld(), evaluation.prescriptions(), evaluation.fired
+
+    odi_inputs = [a.odi for a in assessments]  # type: ignore[attr-defined]
+    n = len(assessments)
+    cases = {
+        "recommend": (looped(bt.recommend, assessments), n),  # type: ignore[arg-type]
+        "Assessment": (looped(make_assessment, assessments), n),
+        "evaluate": (looped(evaluate, fact_sets), n),
+        "evaluate+explain": (looped(evaluate_explain, fact_sets), n),
+        "bare": (looped(bare_odi, odi_inputs), n),  # type: ignore[arg-type]
+    }
+    samples = interleave(cases, settings)
+    stats = {name: Stat.of(values) for name, values in samples.items()}
+    report.say(
+        "## recommend",
+        "",
+        f"`bt.recommend(assessment)` on the default protocol ({len(protocol.rules)} rules, "
+        f"{len(protocol.exercises)} exercises), {n} typical complete assessments cycled: every "
+        "red flag answered no, a typical ODI, 0-3 findings, sometimes a preference or a "
+        f"capability (on average {statistics.mean(len(p.exercises) for p in plans):.1f} "
+        f"exercises given, {statistics.mean(len(p.withheld) for p in plans):.1f} withheld, "
+        f"{statistics.mean(len(p.fired) for p in plans):.1f} rules fired). The assessment is "
+        "built beforehand; building it is timed on its own. The rows below it split the work "
+        "of recommend: the engine alone on the same facts, and the engine with the "
+        "explanation. The bare ODI reference runs in the same rounds as a yardstick of the "
+        "machine's speed.",
+        "",
+    )
+    ratio = paired_ratio(samples["recommend"], samples["bare"])
+    report.table(
+        ["call", "median / call", "IQR", "min – max", "× bare reference"],
+        [
+            ["`bt.recommend(assessment)`", *fmt_stat(stats["recommend"]), fmt_ratio(ratio)],
+            [
+                "`bt.Assessment(...)` (app side, not in the goal)",
+                *fmt_stat(stats["Assessment"]),
+                fmt_ratio(paired_ratio(samples["Assessment"], samples["bare"])),
+            ],
+            [
+                "`engine.evaluate(facts)`",
+                *fmt_stat(stats["evaluate"]),
+                fmt_ratio(paired_ratio(samples["evaluate"], samples["bare"])),
+            ],
+            [
+                "`evaluate` + `withheld()` + `prescriptions()` + `fired`",
+                *fmt_stat(stats["evaluate+explain"]),
+                fmt_ratio(paired_ratio(samples["evaluate+explain"], samples["bare"])),
+            ],
+            ["bare ODI reference", *fmt_stat(stats["bare"]), "1×"],
+        ],
+    )
+    median = stats["recommend"].median
+    mark = report.goal(
+        "recommend", "recommend, default protocol", "≤ 25 µs", fmt_time(median), median <= 25e-6
+    )
+    report.say(f"Median per call: **{fmt_time(median)}**, goal ≤ 25 µs: **{mark}**", "")
+    if settings.profile:
+        profile_batch("recommend", cases["recommend"][0], 300)
+
+
+# ---------------------------------------------------------------------------------------------
+# Section: engine scaling (issue 3)
+# ---------------------------------------------------------------------------------------------
+
+
+def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[object, list[tuple[str, ...]]]:
+    """Build a protocol of ``n_rules`` rules over ``n_exercises`` exercises, and typical inputs.
+
+    Shapes follow the default protocol: about one risk fact per two rules, a fifth of them red
+    flags that refer, the rest findings that exclude or caution by id, family, movement,
+    position or level; most conditions a single fact, a quarter two facts together, a few
+    ``any``/``at_least``; one exercise in twenty needs a capability. A typical input answers
+    every red flag no and sets four findings and sometimes a capability.
+    """
+    from backtriage.protocol import model as m
+
+    rng = random.Random(n_rules * 1000 + n_exercises)
+    movements, positions = list(m.Movement), list(m.Position)
+    families = [f"family_{k}" for k in range(max(2, n_exercises // 5))]
+    capabilities = [f"can_{k}" for k in range(max(1, n_exercises // 50))]
+    exercises = [
+        m.Exercise(
+            id=f"ex_{i}",
+            title=f"Exercise {i}",
+            family=families[i % len(families)],
+            movement=movements[i % len(movements)],
+            position=positions[(i // 4) % len(positions)],
+            level=1 + (i % 3 == 2),
+            in_bed=i % 3 == 0,
+            dosage="10 times",
+            instructions="Slowly.",
+            prerequisites=(capabilities[(i // 20) % len(capabilities)],) if i % 20 == 19 else (),
+        )
+        for i in range(n_exercises)
+    ]
+    n_risk = max(10, n_rules // 2)
+    red_flags = [f"flag_{k}" for k in range(max(2, n_risk // 5))]
+    findings = [f"finding_{k}" for k in range(n_risk - len(red_flags))]
+    facts = [
+        *(
+            m.Fact(name, m.FactKind.RED_FLAG, m.Polarity.RISK, question="Is it so?", required=True)
+            for name in red_flags
+        ),
+        *(m.Fact(name, m.FactKind.FINDING, m.Polarity.RISK) for name in findings),
+        *(
+            m.Fact(
+                name,
+                m.FactKind.CAPABILITY,
+                m.Polarity.CAPABILITY,
+                unlocked_by=exercises[(20 * k) % n_exercises].id,
+            )
+            for k, name in enumerate(capabilities)
+        ),
+    ]
+    risk = red_flags + findings
+    used_positions = [p for p in positions if any(e.position is p for e in exercises)]
+    urgencies = [m.Urgency.ROUTINE, m.Urgency.SOON, m.Urgency.SAME_DAY, m.Urgency.EMERGENCY]
+
+    def selector() -> m.Selector:
+        kind = rng.choices(("ids", "families", "movements", "positions", "levels"), (8, 5, 3, 3, 1))
+        if kind[0] == "ids":
+            return m.Selector(ids=tuple(e.id for e in rng.sample(exercises, rng.randint(1, 3))))
+        if kind[0] == "families":
+            return m.Selector(families=(rng.choice(families),))
+        if kind[0] == "movements":
+            return m.Selector(movements=(rng.choice(movements),))
+        if kind[0] == "positions":
+            return m.Selector(positions=(rng.choice(used_positions),))
+        return m.Selector(levels=(2,))
+
+    rules = []
+    for i in range(n_rules):
+        first = risk[i % len(risk)]
+        others = [m.FactIs(name) for name in rng.sample(findings, 2) if name != first]
+        shape = rng.random()
+        condition: m.Condition
+        if shape < 0.6 or not others:
+            condition = m.FactIs(first)
+        elif shape < 0.85:
+            condition = m.AllOf((m.FactIs(first), others[0]))
+        elif shape < 0.95:
+            condition = m.AnyOf((m.FactIs(first), *others))
+        else:
+            condition = m.AtLeast(2, (m.FactIs(first), *others))
+        actions: list[m.Action]
+        if first in red_flags:
+            actions = [m.Refer(rng.choice(urgencies))]
+        elif rng.random() < 0.2:
+            actions = [m.Caution(selector(), "Go gently.")]
+        else:
+            actions = [m.Exclude(selector())]
+            if rng.random() < 0.1:
+                actions.append(m.Refer(m.Urgency.ROUTINE))
+        rules.append(m.Rule(f"rule_{i}", condition, tuple(actions), "Because.", "S1"))
+    protocol = m.Protocol(
+        name=f"synthetic-{n_rules}x{n_exercises}",
+        version="1",
+        exercises=tuple(exercises),
+        facts=tuple(facts),
+        rules=tuple(rules),
+        sources=(m.Source("S1", "synthetic"),),
+    )
+    inputs = []
+    for _ in range(32):
+        present = rng.sample(findings, min(4, len(findings)))
+        if rng.random() < 0.3:
+            present.append(rng.choice(capabilities))
+        inputs.append(tuple(present))
+    return protocol, inputs
+
+
+SCALING_RULES = (10, 100, 1000)
+SCALING_EXERCISES = (10, 100, 500)
+
+
+def section_scaling(report: Report, settings: Settings) -> None:
+    import backtriage as bt
+
+    cells: dict[str, tuple[object, list[tuple[str, ...]]]] = {}
+    default = bt.default_protocol()
+    default_inputs = [bt.recommend(a).facts for a in typical_assessments(32)]
+    cells[f"default ({len(default.rules)} × {len(default.exercises)})"] = (default, default_inputs)
+    build: dict[str, float] = {}
+    problems: dict[str, int] = {}
+    for n_rules in SCALING_RULES:
+        for n_exercises in SCALING_EXERCISES:
+            start = time.perf_counter()
+            protocol, inputs = synthetic_protocol(n_rules, n_exercises)
+            name = f"{n_rules} × {n_exercises}"
+            build[name] = time.perf_counter() - start
+            problems[name] = len(protocol.check())  # type: ignore[attr-defined]
+            cells[name] = (protocol, inputs)
+
+    cases: dict[str, tuple[Batch, int]] = {}
+    shape: dict[str, tuple[float, float, float]] = {}
+    for name, (protocol, inputs) in cells.items():
+        engine = protocol.engine  # type: ignore[attr-defined]
+
+        def evaluate(facts: object, engine: object = engine) -> object:
+            return engine.evaluate(facts, missing=())  # type: ignore[attr-defined]
+
+        def explain(facts: object, engine: object = engine) -> object:
+            evaluation = engine.evaluate(facts, missing=())  # type: ignore[attr-defined]
+            return evaluation.withheld(), evaluation.prescriptions(), evaluation.fired
+
+        cases[f"{name}/evaluate"] = (looped(evaluate, inputs), len(inputs))
+        cases[f"{name}/explain"] = (looped(explain, inputs), len(inputs))
+        evaluations = [engine.evaluate(facts, missing=()) for facts in inputs]
+        shape[name] = (
+            statistics.mean(len(facts) for facts in inputs),
+            statistics.mean(len(e.fired) for e in evaluations),
+            statistics.mean(len(e.withheld()) for e in evaluations),
+        )
+    samples = interleave(cases, settings)
+    stats = {name: Stat.of(values) for name, values in samples.items()}
+
+    report.say(
+        "## Engine scaling",
+        "",
+        "Synthetic protocols built in code with `backtriage.protocol.model` (see "
+        "`synthetic_protocol` in this script for their shape), and the default protocol on "
+        "the facts of typical assessments. *evaluate* is `protocol.engine.evaluate(facts, "
+        "missing=())`; *+ explanation* adds `withheld()`, `prescriptions()` and `fired`, which "
+        "build one object per exercise and so grow with the exercises by nature. All cells run "
+        "in the same alternating rounds.",
+        "",
+    )
+    rows = []
+    for name in cells:
+        evaluate, explain = stats[f"{name}/evaluate"], stats[f"{name}/explain"]
+        facts, fired, withheld = shape[name]
+        rows.append(
+            [
+                name,
+                f"{facts:.1f}",
+                f"{fired:.1f}",
+                f"{withheld:.1f}",
+                fmt_time(evaluate.median),
+                f"{fmt_time(evaluate.q1)} – {fmt_time(evaluate.q3)}",
+                fmt_time(explain.median),
+                f"{fmt_time(explain.q1)} – {fmt_time(explain.q3)}",
+                f"{fmt_time(build[name])}, {problems[name]} problems" if name in build else "-",
+            ]
+        )
+    report.table(
+        [
+            "rules × exercises",
+            "facts set",
+            "rules fired",
+            "withheld",
+            "evaluate (median)",
+            "IQR",
+            "+ explanation (median)",
+            "IQR",
+            "build + check",
+        ],
+        rows,
+    )
+
+    def median(name: str, kind: str) -> float:
+        return stats[f"{name}/{kind}"].median
+
+    growth_rules = median("1000 × 500", "evaluate") / median("10 × 500", "evaluate")
+    growth_exercises = median("1000 × 500", "evaluate") / median("1000 × 10", "evaluate")
+    growth_all = median("1000 × 500", "evaluate") / median("10 × 10", "evaluate")
+    report.say(
+        f"Growth of *evaluate*: ×{growth_rules:.2f} from 10 to 1,000 rules (500 exercises), "
+        f"×{growth_exercises:.2f} from 10 to 500 exercises (1,000 rules), ×{growth_all:.2f} "
+        'from 10 × 10 to 1,000 × 500, where rules × exercises grows ×5,000. The goal "cost '
+        'follows the rules that fire" is taken as met when the last figure is ≤ 10×.',
+        "",
+    )
+    big, default_name = "1000 × 500", next(iter(cells))
+    marks = [
+        report.goal(
+            "scaling",
+            "evaluate, 1,000 rules × 500 exercises",
+            "< 1 ms",
+            fmt_time(median(big, "evaluate")),
+            median(big, "evaluate") < 1e-3,
+        ),
+        report.goal(
+            "scaling",
+            "evaluate + explanation, 1,000 rules × 500 exercises",
+            "< 1 ms",
+            fmt_time(median(big, "explain")),
+            median(big, "explain") < 1e-3,
+        ),
+        report.goal(
+            "scaling",
+            "evaluate, default protocol",
+            "< 20 µs",
+            fmt_time(median(default_name, "evaluate")),
+            median(default_name, "evaluate") < 20e-6,
+        ),
+        report.goal(
+            "scaling",
+            "evaluate grows with fired rules, not rules × exercises",
+            "10×10 → 1,000×500 ≤ 10×",
+            f"×{growth_all:.2f}",
+            growth_all <= 10,
+        ),
+    ]
+    report.say(
+        f"1,000 × 500 evaluate < 1 ms: **{marks[0]}**; with explanation < 1 ms: **{marks[1]}**; "
+        f"default protocol evaluate < 20 µs: **{marks[2]}**; growth ≤ 10×: **{marks[3]}**",
+        "",
+    )
+    if settings.profile:
+        run = cases[f"{big}/evaluate"][0]
+        profile_batch("evaluate, 1,000 × 500", run, 200)
+        profile_batch("evaluate + explanation, 1,000 × 500", cases[f"{big}/explain"][0], 20)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fresh processes
+# ---------------------------------------------------------------------------------------------
+
+
+def child_env(settings: Settings, *, bytecode: bool = True) -> dict[str, str]:
+    """Return the environment of every child: this ``src`` first, bytecode cached.
+
+    With ``bytecode`` the children read and write compiled modules under the data directory,
+    as an installed package (compiled by pip) and cattrs in site-packages are both read:
+    ``PYTHONDONTWRITEBYTECODE`` would otherwise make every child compile backtriage's sources
+    again while cattrs loads its compiled files.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH")) if p)
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(settings.data_dir / "pycache")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    return env
+
+
+@dataclass(frozen=True)
+class Child:
+    """What one finished child process cost and printed."""
+
+    wall: float  # seconds from spawn to exit, as seen by this process
+    cpu: float  # user + system seconds of the child itself: other load does not inflate it
+    rss_mb: float | None  # the child's own peak resident set size
+    status: int
+    stdout: str
+    stderr: str
+
+
+def spawn(args: Sequence[str], env: dict[str, str], *, stdout_to: Path | None = None) -> Child:
+    """Run a child to its end and return what it cost (``os.wait4``: this child's own usage)."""
+    with contextlib.ExitStack() as stack:
+        if stdout_to is None:
+            out = stack.enter_context(tempfile.TemporaryFile())
+        else:
+            out = stack.enter_context(stdout_to.open("wb"))
+        err = stack.enter_context(tempfile.TemporaryFile())
+        start = time.perf_counter()
+        child = subprocess.Popen(args, env=env, stdout=out, stderr=err)
+        if hasattr(os, "wait4"):
+            # RUSAGE_CHILDREN would give the maximum RSS of all children so far, not this one's.
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - start
+            child.returncode = os.waitstatus_to_exitcode(status)
+            cpu = usage.ru_utime + usage.ru_stime
+            rss: float | None = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024) / 1e6
+        else:  # no per-child usage here: wall time stands in for CPU time
+            child.wait()
+            wall = cpu = time.perf_counter() - start
+            rss = None
+        printed = b""
+        if stdout_to is None:
+            out.seek(0)
+            printed = out.read()
+        err.seek(0)
+        return Child(
+            wall,
+            cpu,
+            rss,
+            child.returncode,
+            printed.decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
+
+
+def run_python(code: str, env: dict[str, str], *args: str) -> Child:
+    """Run ``python -c code args`` to its end; raise if it fails."""
+    child = spawn([sys.executable, "-c", code, *args], env)
+    if child.status != 0:
+        raise RuntimeError(f"child failed ({child.status}): {child.stderr.strip()[-2000:]}")
+    return child
+
+
+def spread(values: Sequence[float]) -> tuple[str, str, str]:
+    return fmt_stat(Stat.of(values))
+
+
+# ---------------------------------------------------------------------------------------------
+# Section: import cost
+# ---------------------------------------------------------------------------------------------
+
+_FORBIDDEN_AT_IMPORT = (
+    "hypothesis",
+    "backtriage.protocol.load",
+    "backtriage.cli",
+    "backtriage.testing",
+)
+_NOTED_AT_IMPORT = ("cattrs", "tomllib", "backtriage.serialize", "backtriage.protocol.check")
+
+
+def importtime_offenders(env: dict[str, str], runs: int) -> list[tuple[float, float, str]]:
+    """Return (self ms, cumulative ms, module) medians from ``-X importtime``, largest first."""
+    selfs: dict[str, list[int]] = {}
+    cumulative: dict[str, list[int]] = {}
+    for _ in range(runs):
+        done = run_python("import backtriage", {**env, "PYTHONPROFILEIMPORTTIME": "1"})
+        for line in done.stderr.splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            own, total, name = line.removeprefix("import time:").split("|")
+            selfs.setdefault(name.strip(), []).append(int(own))
+            cumulative.setdefault(name.strip(), []).append(int(total))
+    rows = [
+        (statistics.median(v) / 1000, statistics.median(cumulative[k]) / 1000, k)
+        for k, v in selfs.items()
+    ]
+    return sorted(rows, reverse=True)
+
+
+def section_import(report: Report, settings: Settings) -> None:
+    env = child_env(settings)
+    commands = {
+        "backtriage": "import backtriage",
+        "cattrs": "import cattrs",
+        "bare interpreter": "pass",
+    }
+    for code in commands.values():  # warm the bytecode cache, and the OS file cache
+        run_python(code, env)
+    runs: dict[str, list[Child]] = {name: [] for name in commands}
+    names = list(commands)
+    rounds = max(settings.spawn_rounds, 3)
+    for r in range(rounds):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            runs[name].append(run_python(commands[name], env))
+    cold_env = child_env(settings, bytecode=False)
+    cold: dict[str, list[float]] = {"backtriage": [], "cattrs": []}
+    for _ in range(max(3, rounds // 4)):
+        for name in cold:
+            cold[name].append(run_python(commands[name], cold_env).cpu)
+
+    def median(name: str, kind: str) -> float:
+        return statistics.median(getattr(child, kind) for child in runs[name])
+
+    cpu_ratio = median("backtriage", "cpu") / median("cattrs", "cpu")
+    wall_ratio = median("backtriage", "wall") / median("cattrs", "wall")
+    listing = run_python("import sys, backtriage; print('\\n'.join(sys.modules))", env).stdout
+    loaded = set(listing.split())
+    forbidden = [name for name in _FORBIDDEN_AT_IMPORT if name in loaded]
+    noted = [name for name in _NOTED_AT_IMPORT if name in loaded]
+
+    report.say(
+        "## Import cost",
+        "",
+        f'Whole processes, `{Path(sys.executable).name} -c "import backtriage"` against '
+        f'`-c "import cattrs"` (and `-c "pass"`), {rounds} rounds in rotating order. *CPU* is '
+        "the child's own user + system time (`os.wait4`), which other load on the machine "
+        "does not inflate; *wall* is spawn to exit as seen from here. The goal is judged on "
+        "CPU time; on an idle machine the two agree. Children read compiled bytecode (cached "
+        "under the data directory with `PYTHONPYCACHEPREFIX`, warmed once), as an installed "
+        "package is.",
+        "",
+    )
+    bare_cpu = median("bare interpreter", "cpu")
+    report.table(
+        ["process", "CPU median", "CPU IQR", "CPU min – max", "wall median", "CPU minus `pass`"],
+        [
+            [
+                f"`{commands[name]}`",
+                *spread([c.cpu for c in runs[name]]),
+                fmt_time(median(name, "wall")),
+                fmt_time(median(name, "cpu") - bare_cpu),
+            ]
+            for name in names
+        ],
+    )
+    mark = report.goal(
+        "import",
+        "import backtriage vs import cattrs",
+        "≤ 1.1×",
+        f"{cpu_ratio:.2f}× CPU ({wall_ratio:.2f}× wall)",
+        cpu_ratio <= 1.1,
+    )
+    lazy = report.goal(
+        "import",
+        "no hypothesis, loader or CLI at import",
+        "none loaded",
+        ", ".join(forbidden) or "none loaded",
+        not forbidden,
+    )
+    cold_ratio = statistics.median(cold["backtriage"]) / statistics.median(cold["cattrs"])
+    report.say(
+        f"Ratio of medians: **{cpu_ratio:.2f}×** CPU ({wall_ratio:.2f}× wall), goal ≤ 1.1×: "
+        f"**{mark}**.",
+        "",
+        f"Modules loaded by `import backtriage` that must wait for first use "
+        f"({', '.join(_FORBIDDEN_AT_IMPORT)}): **{', '.join(forbidden) or 'none'}**: **{lazy}**. "
+        f"Also loaded at import: {', '.join(noted) or 'none'} (of {', '.join(_NOTED_AT_IMPORT)}).",
+        "",
+        f"Without a bytecode cache (each child compiles backtriage from source, as with "
+        f"`PYTHONDONTWRITEBYTECODE=1` in a source checkout; cattrs still has its compiled "
+        f"files in site-packages): backtriage {fmt_time(statistics.median(cold['backtriage']))} "
+        f"CPU, cattrs {fmt_time(statistics.median(cold['cattrs']))}, ratio {cold_ratio:.2f}× "
+        "(not the goal: an installed package is compiled).",
+        "",
+        f"Top modules by own import time (`-X importtime`, median of {max(3, rounds // 8)} runs):",
+        "",
+    )
+    offenders = importtime_offenders(env, max(3, rounds // 8))
+    report.table(
+        ["module", "self", "cumulative"],
+        [[f"`{name}`", f"{own:.2f} ms", f"{total:.2f} ms"] for own, total, name in offenders[:15]],
+    )
+    own = sum(o for o, _, name in offenders if name.split(".")[0] == "backtriage")
+    report.say(f"backtriage's own modules, self time summed: {own:.1f} ms.", "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Section: first recommend in a fresh process
+# ---------------------------------------------------------------------------------------------
+
+# Both children print CPU seconds (time.process_time) of each phase, then wall seconds.
+_FIRST_RECOMMEND = """\
+import time
+c0, w0 = time.process_time(), time.perf_counter()
+import backtriage
+c1, w1 = time.process_time(), time.perf_counter()
+import sys
+flags = dict.fromkeys(sys.argv[1].split(","), False)
+odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
+assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings={sys.argv[3]})
+c2, w2 = time.process_time(), time.perf_counter()
+plan = backtriage.recommend(assessment)
+c3, w3 = time.process_time(), time.perf_counter()
+backtriage.recommend(assessment)
+c4, w4 = time.process_time(), time.perf_counter()
+assert plan.exercises and not plan.missing, plan.summary()
+print(c1 - c0, c2 - c1, c3 - c2, c4 - c3, w3 - w2)
+"""
+
+_FIRST_RECOMMEND_SPLIT = """\
+import time
+import backtriage
+c0 = time.process_time()
+import backtriage.protocol.load
+c1 = time.process_time()
+import backtriage.serialize
+c2 = time.process_time()
+backtriage.default_protocol()
+c3 = time.process_time()
+import sys
+flags = dict.fromkeys(sys.argv[1].split(","), False)
+odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
+assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings={sys.argv[3]})
+c4 = time.process_time()
+backtriage.recommend(assessment)
+c5 = time.process_time()
+print(c1 - c0, c2 - c1, c3 - c2, c5 - c4)
+"""
+
+_FIRST_RECOMMEND_PROFILE = """\
+import cProfile, pstats, sys
+profiler = cProfile.Profile()
+profiler.enable()
+import backtriage
+flags = dict.fromkeys(sys.argv[1].split(","), False)
+odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
+backtriage.recommend(backtriage.Assessment(odi=odi, red_flags=flags, findings={sys.argv[3]}))
+profiler.disable()
+stats = pstats.Stats(profiler)
+stats.sort_stats("cumulative").print_stats(30)
+stats.sort_stats("tottime").print_stats(15)
+"""
+
+
+def first_recommend_args() -> tuple[str, str, str]:
+    import backtriage as bt
+
+    protocol = bt.default_protocol()
+    flags = ",".join(f.name for f in protocol.facts if f.kind is bt.FactKind.RED_FLAG)
+    finding = next(f.name for f in protocol.facts if f.kind is bt.FactKind.FINDING)
+    return flags, ",".join(ODI_KEYS), finding
+
+
+def section_first_recommend(report: Report, settings: Settings) -> None:
+    env = child_env(settings)
+    args = first_recommend_args()
+    for code in (_FIRST_RECOMMEND, _FIRST_RECOMMEND_SPLIT, "pass"):  # warm the bytecode cache
+        run_python(code, env, *args)
+    phases: list[list[float]] = [[], [], [], [], []]
+    split: list[list[float]] = [[], [], [], []]
+    whole: list[Child] = []
+    bare: list[Child] = []
+    rounds = max(settings.spawn_rounds // 2, 3)
+    kinds = ["first", "bare", "split"]
+    for r in range(rounds):
+        shift = r % len(kinds)
+        for kind in kinds[shift:] + kinds[:shift]:
+            if kind == "bare":
+                bare.append(run_python("pass", env))
+            elif kind == "split":
+                out = run_python(_FIRST_RECOMMEND_SPLIT, env, *args).stdout
+                for part, value in zip(split, out.split(), strict=True):
+                    part.append(float(value))
+            else:
+                child = run_python(_FIRST_RECOMMEND, env, *args)
+                whole.append(child)
+                for phase, value in zip(phases, child.stdout.split(), strict=True):
+                    phase.append(float(value))
+    imports, assessment, first, warm, first_wall = phases
+    inside = [a + b + c for a, b, c in zip(imports, assessment, first, strict=True)]
+    report.say(
+        "## First recommend",
+        "",
+        f"A fresh process ({rounds} rounds, in rotating order with `-c 'pass'` and the "
+        "split below) imports backtriage, builds a complete assessment (every red flag "
+        "answered no, ten ODI answers, one finding) and calls `recommend`, which loads the "
+        "default protocol on first use. Phases are timed inside the process with "
+        "`time.process_time()` (CPU); the goal applies to the first `recommend` call, "
+        "protocol load included (the import has its own goal above).",
+        "",
+    )
+    report.table(
+        ["phase", "median", "IQR", "min – max"],
+        [
+            ["`import backtriage` (in process)", *spread(imports)],
+            ["build the assessment", *spread(assessment)],
+            ["**first `recommend`, protocol load included**", *spread(first)],
+            ["the same, wall time (`perf_counter`)", *spread(first_wall)],
+            ["second `recommend` (warm)", *spread(warm)],
+            ["before import → after first recommend", *spread(inside)],
+            ["whole process, CPU", *spread([c.cpu for c in whole])],
+            ["whole process, wall (spawn to exit)", *spread([c.wall for c in whole])],
+            ['reference: whole `-c "pass"` process, CPU', *spread([c.cpu for c in bare])],
+        ],
+    )
+    median = statistics.median(first)
+    mark = report.goal(
+        "first recommend",
+        "first recommend in a fresh process, protocol load included",
+        "≤ 30 ms",
+        f"{fmt_time(median)} CPU ({fmt_time(statistics.median(first_wall))} wall)",
+        median <= 30e-3,
+    )
+    report.say(
+        f"First recommend: **{fmt_time(median)}**, goal ≤ 30 ms: **{mark}**",
+        "",
+        "The same first call split, in another fresh process (CPU time; the parts add up to "
+        "about the first call above):",
+        "",
+    )
+    report.table(
+        ["part of the first call", "median", "IQR", "min – max"],
+        [
+            ["`import backtriage.protocol.load` (tomllib, json, re)", *spread(split[0])],
+            ["`import backtriage.serialize` (cattrs, the converter)", *spread(split[1])],
+            ["`default_protocol()`: read, parse, structure, compile, check", *spread(split[2])],
+            ["first `recommend` once the protocol is loaded", *spread(split[3])],
+        ],
+    )
+    if settings.profile:
+        out = run_python(_FIRST_RECOMMEND_PROFILE, env, *args).stdout
+        print("\n#### Profile: import + first recommend (fresh process)\n```")
+        print(out.strip())
+        print("```")
+
+
+# ---------------------------------------------------------------------------------------------
+# Section: CLI score
+# ---------------------------------------------------------------------------------------------
+
+_REFERENCE_SCORER = """\
+import csv, sys
+with open(sys.argv[1], newline="") as source, open(sys.argv[2], "w", newline="") as target:
+    rows = csv.reader(source)
+    out = csv.writer(target)
+    out.writerow([*next(rows), "raw", "answered", "percent"])
+    for row in rows:
+        answers = [int(v) for v in row if v]
+        raw = sum(answers)
+        out.writerow([*row, raw, len(answers), raw * 20 / len(answers)])
+"""
+
+
+def odi_csv(settings: Settings) -> Path:
+    """Return a CSV of ``cli_rows`` generated ODI rows, made once and kept in the data dir."""
+    path = settings.data_dir / f"odi_{settings.cli_rows}_v1.csv"
+    if path.exists():
+        return path
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7)
+    partial = path.with_suffix(".partial")
+    with partial.open("w", newline="") as target:
+        out = csv.writer(target)
+        out.writerow(ODI_KEYS)
+        for _ in range(settings.cli_rows):
+            row: list[object] = list(typical_odi(rng).values())
+            if rng.random() < 0.1:
+                row[7] = ""  # sex_life is the section people most often leave blank
+            out.writerow(row)
+    partial.replace(path)
+    return path
+
+
+def cli_command(env: dict[str, str], source: Path, target: Path) -> list[str] | None:
+    """Return the command that scores ``source`` into ``target``, or None without a CLI."""
+    probe = subprocess.run(
+        [sys.executable, "-m", "backtriage", "score", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return None
+    base = [sys.executable, "-m", "backtriage", "score", str(source)]
+    for option in ("--output", "--out", "-o"):
+        if re.search(rf"(^|[\s,\[]){re.escape(option)}\b", probe.stdout, re.MULTILINE):
+            return [*base, option, str(target)]
+    return base  # no output option: stdout is sent to the target file
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for _ in f)
+
+
+def section_cli(report: Report, settings: Settings) -> None:
+    env = child_env(settings)
+    source = odi_csv(settings)
+    rows = settings.cli_rows
+    out_dir = settings.data_dir / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cli_out, ref_out = out_dir / "cli.csv", out_dir / "reference.csv"
+    command = cli_command(env, source, cli_out)
+    warm_up = settings.data_dir / "warm_up.csv"
+    with source.open() as full, warm_up.open("w") as small:
+        small.writelines(itertools.islice(full, 101))
+    reference = [sys.executable, "-c", _REFERENCE_SCORER, str(source), str(ref_out)]
+    report.say(
+        "## CLI score",
+        "",
+        f"`backtriage score` on {rows:,} generated rows (a wide CSV, header = the ten ODI "
+        "section keys, one row in ten with `sex_life` blank), against a plain-Python "
+        "reference in the same rounds: `csv.reader`, `sum`, `csv.writer` over the same file "
+        "(`_REFERENCE_SCORER` in this script). Both are whole processes; CPU time and peak "
+        "RSS are the child's own (`os.wait4`). Throughput is judged on CPU time, so that "
+        "other load on the machine does not count against it; wall time is beside it.",
+        "",
+    )
+    if command is None:
+        report.say("**not available**: `python -m backtriage score --help` fails (no CLI yet).", "")
+        report.goal("cli", "CLI score throughput", "≥ 100,000 rows/s", "not available", None)
+        report.goal("cli", "CLI score peak memory", "< 100 MB", "not available", None)
+        return
+    uses_stdout = command[-1] != str(cli_out)
+    shown = " ".join("python" if part == sys.executable else part for part in command)
+    report.say(f"Command: `{shown}`" + (" > OUT" if uses_stdout else ""), "")
+    # Compile and cache the bytecode of the CLI's modules before anything is timed.
+    warm_command = [str(warm_up) if part == str(source) else part for part in command]
+    spawn(warm_command, env, stdout_to=cli_out if uses_stdout else None)
+    runs: dict[str, list[Child]] = {"cli": [], "reference": []}
+    for r in range(settings.cli_rounds):
+        for what in ("cli", "reference") if r % 2 == 0 else ("reference", "cli"):
+            if what == "reference":
+                child = spawn(reference, env)
+            else:
+                child = spawn(command, env, stdout_to=cli_out if uses_stdout else None)
+            if child.status != 0:
+                failure = f"{what} exited with {child.status}: {child.stderr.strip()[-500:]}"
+                report.say(f"**failed**: {failure}", "")
+                report.goal("cli", "CLI score throughput", "≥ 100,000 rows/s", "failed", False)
+                report.goal("cli", "CLI score peak memory", "< 100 MB", "failed", False)
+                return
+            runs[what].append(child)
+    out_lines = count_lines(cli_out)
+    for written in (cli_out, ref_out):
+        written.unlink(missing_ok=True)  # tens of MB each; the input is kept for the next run
+    table = []
+    for what, label in (("cli", "`backtriage score`"), ("reference", "plain csv reference")):
+        cpu = statistics.median(c.cpu for c in runs[what])
+        wall = statistics.median(c.wall for c in runs[what])
+        peaks = [c.rss_mb for c in runs[what] if c.rss_mb is not None]
+        table.append(
+            [
+                label,
+                fmt_time(cpu),
+                f"{rows / cpu:,.0f}",
+                fmt_time(wall),
+                f"{rows / wall:,.0f}",
+                f"{max(peaks):.1f} MB" if peaks else "n/a",
+            ]
+        )
+    report.table(
+        ["process", "CPU median", "rows/s (CPU)", "wall median", "rows/s (wall)", "peak RSS"],
+        table,
+    )
+    cli_cpu = statistics.median(c.cpu for c in runs["cli"])
+    ref_cpu = statistics.median(c.cpu for c in runs["reference"])
+    cli_wall = statistics.median(c.wall for c in runs["cli"])
+    peaks = [c.rss_mb for c in runs["cli"] if c.rss_mb is not None]
+    peak = max(peaks) if peaks else None
+    throughput = rows / cli_cpu
+    t_mark = report.goal(
+        "cli",
+        "CLI score throughput",
+        "≥ 100,000 rows/s",
+        f"{throughput:,.0f} rows/s CPU ({rows / cli_wall:,.0f} wall; "
+        f"{cli_cpu / ref_cpu:.2f}× the reference's time)",
+        throughput >= 100_000,
+    )
+    m_mark = report.goal(
+        "cli",
+        "CLI score peak memory",
+        "< 100 MB",
+        f"{peak:.1f} MB" if peak is not None else "n/a",
+        None if peak is None else peak < 100,
+    )
+    report.say(
+        f"Throughput **{throughput:,.0f} rows/s** (goal ≥ 100,000: **{t_mark}**), peak RSS "
+        f"**{f'{peak:.1f} MB' if peak is not None else 'n/a'}** (goal < 100 MB: **{m_mark}**); "
+        f"the CLI wrote {out_lines:,} lines for {rows:,} rows.",
+        "",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Header, summary and main
+# ---------------------------------------------------------------------------------------------
+
+
+def machine() -> list[tuple[str, str]]:
+    cpu = platform.processor() or "unknown"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    with contextlib.suppress(OSError), open("/proc/meminfo") as info:
+        for line in info:
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    revision = "unknown"
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        revision = head + (" + uncommitted changes in src/" if dirty else "")
+    import attrs
+
+    return [
+        ("date", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("machine", f"{platform.machine()}, {os.cpu_count()} CPUs (`nproc`), {cpu}, {memory}"),
+        ("system", platform.platform()),
+        ("Python", f"{platform.python_implementation()} {sys.version.split()[0]}"),
+        ("attrs", attrs.__version__),
+        ("revision", revision),
+        ("load average at start", ", ".join(f"{x:.2f}" for x in os.getloadavg())),
+    ]
+
+
+SECTIONS: tuple[tuple[str, Callable[[Report, Settings], None]], ...] = (
+    ("score_odi", section_score_odi),
+    ("recommend", section_recommend),
+    ("Engine scaling", section_scaling),
+    ("CLI score", section_cli),
+    ("Import cost", section_import),
+    ("First recommend", section_first_recommend),
+)
+
+
+def summary(report: Report) -> list[str]:
+    lines = ["## Goals", ""]
+    rows = [
+        f"| {g.section} | {g.what} | {g.target} | {g.figure} | **{verdict(g.passed)}** |"
+        for g in report.goals
+    ]
+    lines += ["| section | goal | target | measured (median) | result |", "|---|---|---|---|---|"]
+    return [*lines, *rows, ""]
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: check that it runs")
+    parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument("--profile", action="store_true", help="print cProfile tables too")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a goal fails")
+    parser.add_argument(
+        "--data-dir", help="where generated data and bytecode go (default: benchmarks/_data)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = arguments(argv)
+    settings = Settings.make(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command = "python benchmarks/run.py" + "".join(
+        f" {a}" for a in (argv if argv is not None else sys.argv[1:])
+    )
+    started = time.perf_counter()
+    report = Report()
+    report.say("# backtriage benchmarks", "")
+    if settings.quick:
+        report.say("**Quick mode: sizes are tiny and the figures mean nothing.**", "")
+    report.table(["", ""], [*machine(), ("command", f"`{command}`")])
+    for _name, section in SECTIONS:
+        gc.collect()
+        section(report, settings)
+    report.say(
+        "## Method",
+        "",
+        "In-process rows: each case runs in batches calibrated to about "
+        f"{fmt_time(settings.batch_seconds)}, {settings.rounds} rounds, the cases of a section "
+        "in rotating order within each round; a figure is seconds per call, median over the "
+        "rounds, with the interquartile range (IQR) and min – max as its spread. A ratio is "
+        "taken round by round (measured / reference of the same round) unless it says it is a "
+        "ratio of medians. The garbage collector stays on, as in an application. Fresh-process "
+        "rows spawn `sys.executable` with this `src/` first on `PYTHONPATH`.",
+        "",
+        f"Total run time: {time.perf_counter() - started:.0f} s; load average at the end: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + ".",
+        "",
+    )
+    goals = summary(report)
+    for line in goals:
+        print(line)
+    if not args.no_write:
+        body = report.lines
+        # The goals first in the file: that is what a reader looks for.
+        at = next(i for i, line in enumerate(body) if line.startswith("## "))
+        text = "\n".join([*body[:at], *goals, *body[at:]]).rstrip() + "\n"
+        (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+        print(f"wrote {HERE / 'RESULTS.md'}")
+    failed = any(goal.passed is False for goal in report.goals)
+    return 1 if args.strict and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,395 @@
+"""Generate the JSON Schema documents shipped in ``backtriage/schemas/`` from the code.
+
+The schemas describe what :mod:`backtriage.serialize` writes and reads, so that clients that do
+not run Python can validate an assessment before they send it and a plan when they receive it.
+They are built from the classes and enums themselves; after changing a serialised class, run::
+
+    python -m backtriage._schema
+
+A test fails while the shipped files differ from what this module generates.
+
+JSON Schema cannot say everything :func:`backtriage.serialize.from_dict` checks: it accepts
+``30.0`` where an integer is required (the JSON data model does not tell them apart), and it
+does not check that derived fields (``odi_score``, ``percent``, ``band``) agree with the fields
+they are derived from.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import types
+import typing
+from pathlib import Path
+from typing import Final, TypeAlias
+
+import attrs
+
+from backtriage.assessment import Preference
+from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
+from backtriage.instruments.start_back import (
+    Bothersomeness,
+    StartBackItem,
+    StartBackRisk,
+    StartBackScore,
+)
+from backtriage.recommend import Plan
+
+__all__ = ["assessment_schema", "plan_schema", "render", "write"]
+
+JSON: TypeAlias = dict[str, object]
+
+DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_VERSION: Final = 1  # kept equal to serialize.SCHEMA_VERSION by a test
+_NULL: Final[JSON] = {"type": "null"}
+
+# Descriptions of fields, keyed by (class name, field name); what a client developer needs to
+# know that the name does not say.
+_DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
+    ("Plan", "urgency"): "How soon to see a clinician; same_day and emergency give no exercises.",
+    ("Plan", "exercises"): "Exercises that may be done now, gentlest and preferred first.",
+    ("Plan", "withheld"): "Exercises that must not be done now, each with every reason.",
+    ("Plan", "missing"): "Inputs to ask before any exercise can be given (red-flag keys, 'odi').",
+    ("Plan", "missing_questions"): "The question to ask for each name in missing, same order.",
+    ("Plan", "fired"): "The rules that fired, in protocol order: the audit trail.",
+    ("Plan", "facts"): "The facts that held, in protocol order.",
+    ("Plan", "advice"): "What the person should do now, in plain words.",
+    ("Plan", "odi"): "The ODI score used, or null when none could be computed.",
+    ("Plan", "start_back"): "The STarT Back score used, or null.",
+    ("Plan", "protocol_name"): "Name of the protocol that made the plan.",
+    ("Plan", "protocol_version"): "Version of the protocol that made the plan.",
+    ("Prescription", "exercise"): "The exercise, with its instructions and dosage.",
+    ("Prescription", "cautions"): "Cautions to show with the exercise.",
+    ("Withheld", "exercise"): "The exercise that is withheld.",
+    ("Withheld", "reasons"): "Every reason it is withheld (never empty).",
+    ("Reason", "rule"): "Id of the rule (or engine invariant) that gives the reason.",
+    ("Reason", "text"): "The reason in plain words.",
+    ("Reason", "source"): "The source the rule cites.",
+    ("FiredRule", "rule"): "Id of the rule.",
+    ("FiredRule", "reason"): "Why the rule exists, in plain words.",
+    ("FiredRule", "source"): "The source the rule cites.",
+    ("FiredRule", "urgency"): "The urgency the rule refers to, or null when it does not refer.",
+    ("Exercise", "id"): "Stable id of the exercise.",
+    ("Exercise", "title"): "Short title to show.",
+    ("Exercise", "family"): "Family of related exercises.",
+    ("Exercise", "level"): "1 gentle, 2 more demanding.",
+    ("Exercise", "in_bed"): "Whether it can be done in bed.",
+    ("Exercise", "prerequisites"): "Capabilities that must hold before it is given.",
+}
+
+
+def _enum_schema(cls: type[enum.Enum]) -> JSON:
+    doc = (cls.__doc__ or cls.__name__).strip().splitlines()[0]
+    return {"description": doc, "type": "string", "enum": [m.value for m in cls]}
+
+
+def _ref(name: str) -> JSON:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+class _Builder:
+    """Collect ``$defs`` while schemas for types are built."""
+
+    def __init__(self) -> None:
+        self.defs: dict[str, JSON] = {}
+
+    def define(self, name: str, schema: JSON) -> JSON:
+        self.defs.setdefault(name, schema)
+        return _ref(name)
+
+    def enum(self, cls: type[enum.Enum]) -> JSON:
+        return self.define(cls.__name__, _enum_schema(cls))
+
+    def type_schema(self, t: object) -> JSON:
+        """Return the schema of the JSON form of ``t``, as the converter writes it."""
+        if t is str:
+            return {"type": "string"}
+        if t is bool:
+            return {"type": "boolean"}
+        if t is int:
+            return {"type": "integer"}
+        if t is float:
+            return {"type": "number"}
+        if isinstance(t, type) and issubclass(t, enum.Enum):
+            return self.enum(t)
+        args = typing.get_args(t)
+        origin = typing.get_origin(t)
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            return {"type": "array", "items": self.type_schema(args[0])}
+        if origin is typing.Union or origin is types.UnionType:
+            options = [self.type_schema(a) for a in args if a is not type(None)]
+            if type(None) in args:
+                options.append(_NULL)
+            return {"anyOf": options}
+        if t is OdiScore:
+            return self.define("OdiScore", self.odi_score())
+        if t is StartBackScore:
+            return self.define("StartBackScore", self.start_back_score())
+        if isinstance(t, type) and attrs.has(t):
+            if t.__name__ not in self.defs:
+                self.defs[t.__name__] = {}  # reserved first: classes may nest
+                self.defs[t.__name__] = self.attrs_class(t)
+            return _ref(t.__name__)
+        raise TypeError(f"no JSON Schema for {t!r}")
+
+    def attrs_class(self, cls: type) -> JSON:
+        hints = typing.get_type_hints(cls)
+        properties: JSON = {}
+        required: list[str] = []
+        for field in attrs.fields(cls):
+            if not field.init:
+                continue
+            schema = dict(self.type_schema(hints[field.name]))
+            description = _DESCRIPTIONS.get((cls.__name__, field.name))
+            if description:
+                schema = {"description": description, **schema}
+            properties[field.name] = schema
+            if field.default is attrs.NOTHING:
+                required.append(field.name)
+        doc = (cls.__doc__ or cls.__name__).strip().splitlines()[0]
+        return {
+            "description": doc,
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        }
+
+    def odi_score(self) -> JSON:
+        sections: JSON = {"type": "array", "items": self.enum(OdiSection), "uniqueItems": True}
+        return {
+            "description": (
+                "A scored ODI. raw and answered are required on input; the derived fields are "
+                "always written and, when given, must agree with raw and answered."
+            ),
+            "type": "object",
+            "properties": {
+                "raw": {
+                    "description": "Sum of the answered sections' codes.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 50,
+                },
+                "answered": {
+                    "description": "How many sections were answered.",
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 10,
+                },
+                "missing": {
+                    "description": "Unanswered sections, in canonical order.",
+                    **sections,
+                },
+                "multiple_marks": {
+                    "description": "Sections where several statements were marked.",
+                    **sections,
+                },
+                "max_raw": {
+                    "description": "5 * answered.",
+                    "type": "integer",
+                    "minimum": 5,
+                    "maximum": 50,
+                    "multipleOf": 5,
+                },
+                "percent": {
+                    "description": "100 * raw / max_raw, unrounded.",
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 100,
+                },
+                "percent_rounded": {
+                    "description": "percent rounded half up, for display.",
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 100,
+                },
+                "band": self.enum(DisabilityBand),
+            },
+            "required": ["raw", "answered"],
+            "additionalProperties": False,
+        }
+
+    def start_back_score(self) -> JSON:
+        return {
+            "description": "A scored STarT Back questionnaire; risk is derived.",
+            "type": "object",
+            "properties": {
+                "total": {"type": "integer", "minimum": 0, "maximum": 9},
+                "psychosocial": {"type": "integer", "minimum": 0, "maximum": 5},
+                "risk": self.enum(StartBackRisk),
+            },
+            "required": ["total", "psychosocial"],
+            "additionalProperties": False,
+        }
+
+
+def _document(title: str, description: str, builder: _Builder, body: JSON) -> JSON:
+    properties = typing.cast(JSON, body["properties"])
+    body["properties"] = {
+        "schema_version": {
+            "description": "Version of the document format; may be left out on input.",
+            "const": SCHEMA_VERSION,
+        },
+        **properties,
+    }
+    return {
+        "$schema": DRAFT,
+        "title": title,
+        "description": description,
+        **body,
+        "$defs": dict(sorted(builder.defs.items())),
+    }
+
+
+def plan_schema() -> JSON:
+    """Return the JSON Schema of a ``Plan`` document."""
+    builder = _Builder()
+    body = builder.attrs_class(Plan)
+    body.pop("description")
+    return _document(
+        "backtriage Plan",
+        "What to do now and why: urgency, exercises with cautions, withheld exercises with "
+        "reasons, missing inputs and the rules that fired. Written by backtriage.",
+        builder,
+        body,
+    )
+
+
+def assessment_schema() -> JSON:
+    """Return the JSON Schema of an ``Assessment`` document."""
+    builder = _Builder()
+    code: JSON = {"type": "integer", "minimum": 0, "maximum": 5}
+    answer = builder.define(
+        "OdiAnswer",
+        {
+            "description": (
+                "A section's answer: the statement code 0 (first) to 5 (last); null or "
+                "'not_applicable' when unanswered; a list of codes when several are marked."
+            ),
+            "anyOf": [
+                code,
+                _NULL,
+                {"const": "not_applicable"},
+                {"type": "array", "items": code, "minItems": 1},
+            ],
+        },
+    )
+    answers = builder.define(
+        "OdiAnswers",
+        {
+            "description": "ODI answers by section key; an absent section is unanswered.",
+            "type": "object",
+            "properties": {section.value: answer for section in OdiSection},
+            "additionalProperties": False,
+        },
+    )
+    answer_list = builder.define(
+        "OdiAnswerList",
+        {
+            "description": "The ten ODI answers in canonical section order.",
+            "type": "array",
+            "items": answer,
+            "minItems": 10,
+            "maxItems": 10,
+        },
+    )
+    agree: JSON = {"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]}
+    items: JSON = {item.value: agree for item in StartBackItem}
+    items[StartBackItem.BOTHERSOMENESS.value] = {
+        "anyOf": [{"type": "boolean"}, {"enum": [0, 1]}, builder.enum(Bothersomeness)]
+    }
+    start_back_answers = builder.define(
+        "StartBackAnswers",
+        {
+            "description": "Answers to all nine STarT Back items: true or 1 agree.",
+            "type": "object",
+            "properties": items,
+            "required": [item.value for item in StartBackItem],
+            "additionalProperties": False,
+        },
+    )
+    odi_score = builder.type_schema(OdiScore)
+    start_back_score = builder.type_schema(StartBackScore)
+    body: JSON = {
+        "type": "object",
+        "properties": {
+            "odi": {
+                "description": "ODI answers, or an ODI score, or null when not asked yet.",
+                "anyOf": [answers, answer_list, odi_score, _NULL],
+            },
+            "red_flags": {
+                "description": (
+                    "Every red-flag key of the protocol answered true or false; an absent key "
+                    "or null is not answered, never 'no'."
+                ),
+                "type": "object",
+                "additionalProperties": {"type": ["boolean", "null"]},
+            },
+            "findings": {
+                "description": "Names of the findings and capabilities that hold.",
+                "type": "array",
+                "items": {"type": "string"},
+            },
+            "preference": {
+                "description": "Directional preference, or null when not known.",
+                "anyOf": [builder.enum(Preference), _NULL],
+            },
+            "start_back": {
+                "description": "STarT Back answers or score, or null.",
+                "anyOf": [start_back_answers, start_back_score, _NULL],
+            },
+            "age": {
+                "description": "Whole years, or null.",
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": 130,
+            },
+            "odi_max_missing": {
+                "description": "How many ODI sections may be unanswered (default 1).",
+                "type": "integer",
+                "minimum": 0,
+            },
+            "odi_score": {
+                "description": "Derived from odi and written on output; may be left out.",
+                "anyOf": [odi_score, _NULL],
+            },
+        },
+        "additionalProperties": False,
+    }
+    return _document(
+        "backtriage Assessment",
+        "What an app knows about a person: raw answers, read by backtriage to make a Plan.",
+        builder,
+        body,
+    )
+
+
+_BUILDERS: Final = {
+    "assessment.schema.json": assessment_schema,
+    "plan.schema.json": plan_schema,
+}
+
+
+def render() -> dict[str, str]:
+    """Return the text of every schema file, keyed by file name."""
+    return {
+        name: json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
+        for name, build in _BUILDERS.items()
+    }
+
+
+def write(directory: Path | None = None) -> list[Path]:
+    """Write every schema file into ``directory`` (default: the package's ``schemas/``)."""
+    target = directory or Path(__file__).parent / "schemas"
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in render().items():
+        path = target / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in write():
+        print(path)

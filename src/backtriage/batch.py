@@ -1,0 +1,321 @@
+"""Score many ODI questionnaires: rows of a wide table in, one result per row out.
+
+Research data hold one questionnaire per row and one column per section. This module is the
+adapter between such tables and :func:`~backtriage.score_odi`, which stays strict:
+
+- column names are matched to sections here (section keys, ``traveling``, ``odi-1`` ...
+  ``odi-10``, or any header through an explicit ``columns`` mapping);
+- cell values are read here: the text ``"0"`` to ``"5"`` (what a CSV file holds), an ``int``
+  0..5 (including NumPy integers), a ``float`` with no fraction (what pandas makes of an integer
+  column with gaps); an empty cell, ``None``, NaN, ``"NA"``, ``"N/A"`` or ``"not_applicable"``
+  is an unanswered section. Anything else (``"3.5"``, ``True``, ``"seven"``) is an error;
+- a bad row gives a :class:`RowError` and the next row is scored: a batch never stops at one.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import Final
+
+import attrs
+
+from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
+
+__all__ = [
+    "ALIASES",
+    "RowError",
+    "TableLayout",
+    "read_cell",
+    "score_odi_many",
+    "section_for",
+]
+
+ALIASES: Final[Mapping[str, OdiSection]] = MappingProxyType(
+    {
+        **{section.value: section for section in OdiSection},
+        "traveling": OdiSection.TRAVELLING,
+        **{f"odi-{i}": section for i, section in enumerate(OdiSection, start=1)},
+    }
+)
+"""Every column name read as a section without a mapping (compared stripped, in lower case)."""
+
+_SECTIONS: Final = tuple(OdiSection)
+_CODES: Final = {str(code): code for code in range(6)}
+_UNANSWERED: Final = frozenset({"", "na", "n/a", "not_applicable"})
+_CELL_ALLOWED: Final = (
+    "an answer 0 to 5, or an empty cell, NA or not_applicable when the section is unanswered"
+)
+
+
+def section_for(name: str) -> OdiSection | None:
+    """Return the section a column name stands for, or ``None`` when it is not an ODI column.
+
+    Section keys and the aliases in :data:`ALIASES` are recognised, ignoring case and
+    surrounding spaces: ``"Walking"``, ``" odi-4"`` and ``"walking"`` all give ``WALKING``.
+    """
+    return ALIASES.get(name.strip().lower())
+
+
+@attrs.frozen
+class RowError:
+    """Why one row could not be scored.
+
+    ``row`` is the row's number (counted from ``start`` in :func:`score_odi_many`, from 1 for
+    the data rows of a CSV file), ``field`` the column at fault (``"odi"`` when the row as a
+    whole cannot be scored), ``value`` what the column held and ``message`` a sentence naming
+    both and what is allowed.
+    """
+
+    row: int
+    field: str
+    value: object = attrs.field(hash=False)
+    message: str
+
+
+class _BadCellError(Exception):
+    """A cell that is not an ODI answer."""
+
+
+def _code(value: object) -> int:
+    # bool is an int subclass; True is "yes", never statement 1.
+    if isinstance(value, bool):
+        raise _BadCellError
+    if isinstance(value, str):
+        code = _CODES.get(value.strip())
+        if code is None:
+            raise _BadCellError
+        return code
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise _BadCellError
+        value = int(value)
+    try:
+        code = operator.index(value)  # type: ignore[arg-type]  # int and NumPy integers
+    except TypeError:
+        raise _BadCellError from None
+    if not 0 <= code <= 5:
+        raise _BadCellError
+    return code
+
+
+def read_cell(value: object) -> int | list[int] | None:
+    """Return one table cell as an ODI answer: a code 0..5, ``None`` when unanswered.
+
+    A list, tuple or set of codes (several statements marked) is returned as a list for
+    :func:`~backtriage.score_odi`, which counts the highest. Raises
+    :class:`~backtriage.InvalidAnswerError` (field ``"cell"``) for anything else.
+    """
+    try:
+        return _read_cell(value)
+    except _BadCellError:
+        raise InvalidAnswerError("cell", value, _CELL_ALLOWED) from None
+
+
+def _read_cell(value: object) -> int | list[int] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value.strip().lower() in _UNANSWERED:
+            return None
+        return _code(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, list | tuple | set | frozenset):
+        if not value:
+            raise _BadCellError
+        return sorted(_code(mark) for mark in value)
+    return _code(value)
+
+
+def _check_columns(columns: Mapping[str, str] | None) -> dict[str, OdiSection]:
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise InvalidAnswerError("columns", columns, "a mapping of column name to section key")
+    resolved: dict[str, OdiSection] = {}
+    for header, key in columns.items():
+        section = section_for(key) if isinstance(key, str) else None
+        if not isinstance(header, str) or section is None:
+            raise InvalidAnswerError(
+                f"columns[{header!r}]",
+                key,
+                "a section key (or an alias such as 'odi-3'): " + ", ".join(_SECTIONS),
+            )
+        resolved[header] = section
+    return resolved
+
+
+def _resolve(keys: Iterable[object], columns: Mapping[str, OdiSection]) -> tuple[str, ...]:
+    """Return the column holding each section, in canonical order, or raise naming the problem.
+
+    Raises ``InvalidAnswerError`` (field ``"columns"``) when a mapped column is absent, when
+    two columns hold the same section, or when a section has no column.
+    """
+    names = [key for key in keys if isinstance(key, str)]
+    absent = [header for header in columns if header not in names]
+    if absent:
+        raise InvalidAnswerError(
+            "columns",
+            absent[0],
+            f"a column named {absent[0]!r}, as mapped, but the table has none",
+        )
+    found: dict[OdiSection, list[str]] = {}
+    for name in names:
+        section = columns.get(name) or section_for(name)
+        if section is not None:
+            found.setdefault(section, []).append(name)
+    for section, holders in found.items():
+        if len(holders) > 1:
+            raise InvalidAnswerError(
+                "columns",
+                tuple(holders),
+                f"one column for section {section.value!r}, but "
+                + ", ".join(repr(name) for name in holders)
+                + " all hold it",
+            )
+    unmatched = [section.value for section in _SECTIONS if section not in found]
+    if unmatched:
+        others = [name for name in names if name not in columns and section_for(name) is None]
+        raise InvalidAnswerError(
+            "columns",
+            tuple(unmatched),
+            "a column for every ODI section, but none was found for "
+            + ", ".join(unmatched)
+            + (" among " + ", ".join(repr(name) for name in others) if others else "")
+            + "; name each column by its section key or map it (HEADER=SECTION)",
+        )
+    return tuple(found[section][0] for section in _SECTIONS)
+
+
+def _score_values(
+    values: Sequence[object], names: Sequence[str], row: int, max_missing: int
+) -> OdiScore | RowError:
+    """Score the ten cells of one row (canonical order); ``names`` are their columns."""
+    answers: list[object] = []
+    for value, name, section in zip(values, names, _SECTIONS, strict=True):
+        try:
+            answers.append(_read_cell(value))
+        except _BadCellError:
+            label = name if name == section.value else f"{name} ({section.value})"
+            return RowError(row, name, value, f"{label}: {value!r} is not {_CELL_ALLOWED}")
+    try:
+        return score_odi(answers, max_missing=max_missing)
+    except IncompleteError as exc:
+        return RowError(row, "odi", exc.missing, str(exc))
+
+
+def _check_max_missing(max_missing: object) -> int:
+    if type(max_missing) is not int or max_missing < 0:
+        raise InvalidAnswerError(
+            "max_missing", max_missing, "an int of 0 or more (the number of sections)"
+        )
+    return max_missing
+
+
+def score_odi_many(
+    rows: Iterable[Mapping[str, object]],
+    *,
+    columns: Mapping[str, str] | None = None,
+    max_missing: int = 1,
+    start: int = 0,
+) -> Iterator[OdiScore | RowError]:
+    """Score each row of a wide table, yielding an ``OdiScore`` or a ``RowError`` per row.
+
+    ``rows`` is any iterable of mappings from column name to cell: ``csv.DictReader``,
+    ``DataFrame.to_dict("records")``, the rows of a Dask or Spark partition. Columns named by a
+    section key or an alias in :data:`ALIASES` are read as that section; ``columns`` maps any
+    other name to a section key (``{"Q10": "travelling"}``). Other columns are ignored. Cells
+    are read by :func:`read_cell`; ``max_missing`` is passed to :func:`~backtriage.score_odi`.
+
+    Every row must have a column for each of the ten sections (an empty cell for an
+    unanswered one): in a table, an absent column is a mistake in the header, not an
+    unanswered question, so it gives a ``RowError`` rather than a score with a gap.
+
+    Results come in the order of ``rows``, one for each, lazily; a bad row never stops the
+    batch. ``RowError.row`` counts from ``start`` (default 0, the position in ``rows``).
+    ``columns`` and ``max_missing`` are checked at the call: a bad one raises
+    :class:`~backtriage.InvalidAnswerError` before any row is read.
+
+    >>> row = dict.fromkeys(OdiSection, "2") | {"id": "p1"}
+    >>> [type(r).__name__ for r in score_odi_many([row, row | {"walking": "7"}])]
+    ['OdiScore', 'RowError']
+    """
+    mapped = _check_columns(columns)
+    limit = _check_max_missing(max_missing)
+    if type(start) is not int:
+        raise InvalidAnswerError("start", start, "an int (the number of the first row)")
+    return _score_rows(rows, mapped, limit, start)
+
+
+def _score_rows(
+    rows: Iterable[Mapping[str, object]],
+    columns: Mapping[str, OdiSection],
+    max_missing: int,
+    start: int,
+) -> Iterator[OdiScore | RowError]:
+    # The columns of a table rarely change from row to row: resolve each shape once.
+    layouts: dict[tuple[object, ...], tuple[str, ...] | InvalidAnswerError] = {}
+    for number, row in enumerate(rows, start):
+        if not isinstance(row, Mapping):
+            yield RowError(number, "row", row, f"row {number}: {row!r} is not a mapping")
+            continue
+        shape = tuple(row)
+        layout = layouts.get(shape)
+        if layout is None:
+            try:
+                layout = _resolve(shape, columns)
+            except InvalidAnswerError as exc:
+                layout = exc
+            if len(layouts) < 64:
+                layouts[shape] = layout
+        if isinstance(layout, InvalidAnswerError):
+            yield RowError(number, layout.field, layout.value, str(layout))
+            continue
+        yield _score_values([row[name] for name in layout], layout, number, max_missing)
+
+
+@attrs.frozen
+class TableLayout:
+    """Where the ten sections are in the rows of a table with a header row.
+
+    Build it once per table with :meth:`from_header`; then :meth:`score` each row (a sequence
+    of cells, as ``csv.reader`` gives). ``names`` are the section columns in canonical order,
+    ``indices`` their positions and ``width`` the number of columns of the header.
+    """
+
+    names: tuple[str, ...]
+    indices: tuple[int, ...]
+    width: int
+
+    @classmethod
+    def from_header(
+        cls, header: Sequence[str], columns: Mapping[str, str] | None = None
+    ) -> TableLayout:
+        """Find the section columns in ``header``; ``columns`` maps other names to sections.
+
+        Raises :class:`~backtriage.InvalidAnswerError` (field ``"columns"``) when a section has
+        no column, has two, or a mapped column is not in the header.
+        """
+        names = _resolve(header, _check_columns(columns))
+        position: dict[str, int] = {}
+        for index, name in enumerate(header):
+            position.setdefault(name, index)
+        return cls(names, tuple(position[name] for name in names), len(header))
+
+    def score(
+        self, row: Sequence[object], number: int, *, max_missing: int = 1
+    ) -> OdiScore | RowError:
+        """Score one row, numbered ``number`` in errors; a row of the wrong width is an error."""
+        if len(row) != self.width:
+            # A short or long row has shifted cells: scoring it would read the wrong sections.
+            return RowError(
+                number,
+                "row",
+                len(row),
+                f"row {number} has {len(row)} fields but the header has {self.width}",
+            )
+        return _score_values([row[i] for i in self.indices], self.names, number, max_missing)

@@ -1,0 +1,710 @@
+"""The ``backtriage`` command (also ``python -m backtriage``).
+
+Verbs: ``score`` (a wide CSV of ODI answers in, one result per row out), ``recommend`` (an
+assessment as JSON in, the plan out), ``questions`` (what to ask) and ``protocol check``.
+``backtriage VERB --help`` describes each.
+
+Exit status: 0 on success; 1 when some rows failed (``score``) or a protocol has problems
+(``protocol check``); 2 for a usage or input error, reported as one line on standard error
+(``backtriage: error: ...``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Final, cast
+
+from backtriage.errors import BacktriageError
+
+if TYPE_CHECKING:
+    from backtriage.batch import RowError, TableLayout
+    from backtriage.instruments.odi import OdiScore
+    from backtriage.protocol.model import Protocol
+    from backtriage.testing.properties import PropertyFailure
+
+__all__ = ["main"]
+
+PROG: Final = "backtriage"
+_RESULT_COLUMNS: Final = (
+    "odi_raw",
+    "odi_answered",
+    "odi_percent",
+    "odi_percent_rounded",
+    "odi_band",
+    "odi_missing",
+    "error",
+)
+_LARGE_INPUT: Final = 16 * 1024 * 1024  # bytes; above this a progress line is worth showing
+_BATCH: Final = 8192  # rows written at once
+_CACHE_LIMIT: Final = 4096
+
+
+class CommandError(Exception):
+    """A problem to report as one line, without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``backtriage`` command with ``argv`` (default: ``sys.argv[1:]``).
+
+    Return the exit status: 0 success, 1 rows failed or problems found, 2 usage or input error.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already reported by argparse
+        return exc.code if isinstance(exc.code, int) else 0
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except BrokenPipeError:
+        # The reader went away (``backtriage score big.csv | head``): stop quietly.
+        _silence_stdout()
+        return 1
+    except (CommandError, BacktriageError, OSError, UnicodeDecodeError, csv.Error) as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"{exc.filename}: no such file"
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename}: is a directory, not a file"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return _decode_message("input", exc)
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _decode_message(name: str, exc: UnicodeDecodeError) -> str:
+    byte = exc.object[exc.start : exc.start + 1].hex()
+    return (
+        f"{name}: not {exc.encoding} text (byte 0x{byte} at position {exc.start}); "
+        "save it as UTF-8 or pass --encoding"
+    )
+
+
+def _locate_decode_error(path: str, name: str, exc: UnicodeDecodeError) -> str:
+    """Return a message giving the line and byte of the first undecodable byte of a file.
+
+    The text stream decodes ahead in chunks, so the error it raises says where in a chunk the
+    bad byte is, not where in the file; reading the file again finds the place.
+    """
+    import codecs
+
+    if path == "-":
+        return _decode_message(name, exc)
+    decoder = codecs.getincrementaldecoder(exc.encoding)()
+    line, offset = 1, 0
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 16):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as found:
+                start = max(found.start - (len(found.object) - len(chunk)), 0)
+                line += chunk.count(b"\n", 0, start)
+                return (
+                    f"{name}, line {line}: not {exc.encoding} text (byte 0x{chunk[start : start + 1].hex()} "
+                    f"at offset {offset + start}); save it as UTF-8 or pass --encoding"
+                )
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+    return _decode_message(name, exc)
+
+
+# -- parser -------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    from backtriage import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Screen lower-back pain safely: score Oswestry Disability Index tables, turn an "
+            "assessment into a plan, list the screening questions, check a protocol. "
+            "A screening aid, not a diagnosis and not a medical device."
+        ),
+        epilog="Run 'backtriage VERB --help' for the options of each verb.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    verbs = parser.add_subparsers(title="verbs", metavar="VERB", required=True)
+
+    score = verbs.add_parser(
+        "score",
+        help="score a wide CSV of ODI answers, one questionnaire per row",
+        description=(
+            "Score a CSV file with a header row and one column per ODI section (named by "
+            "section key: pain_intensity, personal_care, lifting, walking, sitting, standing, "
+            "sleeping, sex_life, social_life, travelling; or odi-1 ... odi-10; or mapped with "
+            "--column). Cells hold 0 to 5; an empty cell, NA or not_applicable is unanswered. "
+            "Each output row has the row number, the kept columns, the score and an error "
+            "column; a bad row is reported there and the next row is scored. Exit status 1 "
+            "when any row failed."
+        ),
+    )
+    score.add_argument("file", metavar="FILE.csv", help="the CSV file, or - for standard input")
+    score.add_argument(
+        "-o", "--output", metavar="FILE", help="write results to FILE (default: standard output)"
+    )
+    score.add_argument(
+        "-f",
+        "--format",
+        choices=("csv", "jsonl"),
+        help="csv, or jsonl for JSON Lines (default: jsonl for an output named *.jsonl, else csv)",
+    )
+    score.add_argument(
+        "-c",
+        "--column",
+        action="append",
+        default=[],
+        metavar="HEADER=SECTION",
+        help="read column HEADER as SECTION (e.g. Q10=travelling); repeat for more columns",
+    )
+    score.add_argument(
+        "--keep",
+        metavar="COLUMNS",
+        help="comma-separated columns to copy to the output (default: every column that is "
+        "not an ODI section; '' for none)",
+    )
+    score.add_argument(
+        "--max-missing",
+        type=int,
+        default=1,
+        metavar="N",
+        help="how many sections may be unanswered (default: 1)",
+    )
+    score.add_argument(
+        "--delimiter",
+        default=",",
+        metavar="CHAR",
+        help="the field separator of the input: one character, or 'tab' (default: ,)",
+    )
+    score.add_argument(
+        "--encoding", default="utf-8-sig", help="the input's encoding (default: UTF-8)"
+    )
+    score.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress lines on standard error (auto: when the output is a file and the input "
+        "is larger than 16 MB)",
+    )
+    score.set_defaults(run=_score)
+
+    recommend = verbs.add_parser(
+        "recommend",
+        help="turn an assessment (JSON) into a plan",
+        description=(
+            "Read an assessment as JSON (see docs/interop.md and examples/assessment.json) and "
+            "print the plan: readable text, or JSON with --json."
+        ),
+    )
+    recommend.add_argument("file", metavar="FILE.json", help="the assessment, or - for stdin")
+    recommend.add_argument("--json", action="store_true", help="print the plan as JSON")
+    recommend.add_argument(
+        "--protocol", metavar="FILE", help="use this protocol (TOML or JSON) instead of the default"
+    )
+    recommend.set_defaults(run=_recommend)
+
+    questions = verbs.add_parser(
+        "questions",
+        help="list what to ask: red flags, instruments, findings",
+        description="List the questions of the protocol an app must (or may) ask.",
+    )
+    questions.add_argument("--json", action="store_true", help="print the questions as JSON")
+    questions.add_argument(
+        "--protocol", metavar="FILE", help="use this protocol (TOML or JSON) instead of the default"
+    )
+    questions.set_defaults(run=_questions)
+
+    protocol = verbs.add_parser(
+        "protocol",
+        help="work with protocol files",
+        description="Work with protocol files.",
+    )
+    protocol_verbs = protocol.add_subparsers(title="verbs", metavar="VERB", required=True)
+    check = protocol_verbs.add_parser(
+        "check",
+        help="report every problem of a protocol file",
+        description=(
+            "Load a protocol (TOML or JSON) and print every static problem, with where it is "
+            "and how to fix it. With --properties, also run the property checks of "
+            "backtriage.testing (needs hypothesis). Exit status 0 only when there is none."
+        ),
+    )
+    check.add_argument("file", metavar="FILE", help="the protocol file")
+    check.add_argument(
+        "--properties", action="store_true", help="also run the property-based checks"
+    )
+    check.set_defaults(run=_protocol_check)
+    return parser
+
+
+# -- recommend, questions, protocol check ---------------------------------------------------------
+
+
+def _read_text(path: str) -> tuple[str, str]:
+    """Return ``(name, text)`` of a UTF-8 file, or of standard input for ``-``."""
+    if path == "-":
+        name, data = "<stdin>", sys.stdin.buffer.read()
+    else:
+        from pathlib import Path
+
+        name, data = path, Path(path).read_bytes()
+    try:
+        return name, data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CommandError(_decode_message(name, exc)) from None
+
+
+def _protocol(path: str | None) -> Protocol:
+    if path is None:
+        from backtriage.recommend import default_protocol
+
+        return default_protocol()
+    from backtriage.protocol.load import load_protocol
+
+    return load_protocol(path)
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    from backtriage.assessment import Assessment
+    from backtriage.recommend import recommend
+    from backtriage.serialize import from_json, to_json
+
+    protocol = _protocol(args.protocol)
+    name, text = _read_text(args.file)
+    try:
+        assessment = from_json(text, Assessment)
+    except BacktriageError as exc:
+        raise CommandError(f"{name}: {exc}") from None
+    plan = recommend(assessment, protocol=protocol)
+    print(to_json(plan, indent=2) if args.json else plan.summary())
+    return 0
+
+
+def _questions(args: argparse.Namespace) -> int:
+    import json
+    import textwrap
+
+    from backtriage.recommend import QuestionKind, questions
+    from backtriage.serialize import SCHEMA_VERSION, converter
+
+    protocol = _protocol(args.protocol)
+    asked = questions(protocol)
+    if args.json:
+        document = {
+            "schema_version": SCHEMA_VERSION,
+            "protocol": {"name": protocol.name, "version": protocol.version},
+            "questions": [converter.unstructure(q) for q in asked],
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return 0
+    headings = {
+        QuestionKind.RED_FLAG: "Red flags: ask every one, answered yes or no",
+        QuestionKind.INSTRUMENT: "Questionnaires",
+        QuestionKind.FINDING: "Findings: set the ones that apply",
+        QuestionKind.CAPABILITY: "Capabilities: set the ones the person can do",
+    }
+    lines = [f"Questions of protocol {protocol.name} {protocol.version}"]
+    kind = None
+    for question in asked:
+        if question.kind is not kind:
+            kind = question.kind
+            lines.extend(["", headings[kind] + ":"])
+        lines.append(f"  {question.key}" + (" (required)" if question.required else ""))
+        lines.append(
+            textwrap.fill(question.text, 88, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        )
+    print("\n".join(lines))
+    return 0
+
+
+def _protocol_check(args: argparse.Namespace) -> int:
+    from backtriage.protocol.load import load_protocol
+
+    protocol = load_protocol(args.file)
+    problems = protocol.check()
+    for problem in problems:
+        print(problem)
+    failures = 0
+    if args.properties:
+        if problems:
+            print("Property checks skipped: fix the problems above first.")
+        else:
+            for failure in _check_properties(protocol):
+                failures += 1
+                print(f"property {failure.check}: {failure.message}")
+    if problems or failures:
+        print(f"{args.file}: {len(problems)} problem(s), {failures} property failure(s)")
+        return 1
+    checked = "no problems, and every property holds" if args.properties else "no problems"
+    print(f"{args.file}: {checked}")
+    return 0
+
+
+def _check_properties(protocol: Protocol) -> Sequence[PropertyFailure]:
+    try:
+        from backtriage.testing.properties import check_properties
+    except ModuleNotFoundError as exc:
+        if exc.name == "hypothesis":
+            raise CommandError(
+                "--properties needs hypothesis: pip install 'backtriage[testing]'"
+            ) from None
+        raise CommandError(
+            "--properties is not available: backtriage.testing.properties is missing"
+        ) from None
+    return check_properties(protocol)
+
+
+# -- score --------------------------------------------------------------------------------------
+
+
+def _column_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    from backtriage.batch import section_for
+    from backtriage.instruments.odi import OdiSection
+
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        header, sep, section = pair.partition("=")
+        if not sep or not header:
+            raise CommandError(f"--column {pair!r}: expected HEADER=SECTION, e.g. Q10=travelling")
+        if section_for(section) is None:
+            raise CommandError(
+                f"--column {pair!r}: {section!r} is not an ODI section; expected one of "
+                + ", ".join(OdiSection)
+            )
+        if header in mapping:
+            raise CommandError(f"--column: {header!r} is mapped twice")
+        mapping[header] = section.strip()
+    return mapping
+
+
+def _delimiter(text: str) -> str:
+    if text.lower() in ("tab", "\\t"):
+        return "\t"
+    if len(text) != 1:
+        raise CommandError(f"--delimiter {text!r}: expected one character, or 'tab'")
+    return text
+
+
+@contextmanager
+def _source(path: str, encoding: str) -> Iterator[tuple[str, IO[str], int]]:
+    """Yield ``(name, text stream, size in bytes or 0)`` of the input."""
+    import codecs
+    import io
+    import os
+    import stat
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise CommandError(f"--encoding {encoding!r}: unknown encoding") from None
+    if path == "-":
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
+        try:
+            yield "<stdin>", stream, 0
+        finally:
+            stream.detach()  # standard input belongs to the caller
+        return
+    with open(path, encoding=encoding, newline="") as stream:
+        status = os.fstat(stream.fileno())
+        yield path, stream, status.st_size if stat.S_ISREG(status.st_mode) else 0
+
+
+@contextmanager
+def _destination(path: str | None) -> Iterator[tuple[IO[str], bool]]:
+    """Yield ``(text stream, whether it is a regular file)`` for the output.
+
+    A named regular file is written beside the target and renamed into place when the run
+    completes, so that an interrupted run never leaves a truncated result behind.
+    """
+    import os
+    import stat
+    from pathlib import Path
+
+    if path is None or path == "-":
+        try:
+            regular = stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+        except (OSError, ValueError):
+            regular = False
+        yield sys.stdout, regular
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise CommandError(f"{path}: cannot write it, no directory {str(target.parent)!r}")
+    if target.exists() and not target.is_file():  # a device such as /dev/null: write to it
+        with target.open("w", encoding="utf-8", newline="") as stream:
+            yield stream, False
+        return
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as stream:
+            yield stream, True
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+class _Progress:
+    """Progress lines on standard error, at most one a second."""
+
+    def __init__(self, enabled: bool, stream: IO[str], size: int) -> None:
+        import time
+
+        self.enabled = enabled
+        self.stream = stream
+        self.size = size
+        self.clock = time.monotonic
+        self.started = self.last = self.clock()
+        self.end = "\r" if sys.stderr.isatty() else "\n"
+
+    def update(self, rows: int) -> None:
+        now = self.clock()
+        if not self.enabled or now - self.last < 1.0:
+            return
+        self.last = now
+        share = ""
+        if self.size:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                share = f" ({100 * self.stream.buffer.tell() // self.size}%)"  # type: ignore[attr-defined]
+        print(f"{PROG}: scored {rows:,} rows{share}", end=self.end, file=sys.stderr, flush=True)
+
+    def finish(self, rows: int) -> None:
+        if self.enabled:
+            seconds = self.clock() - self.started
+            print(f"{PROG}: scored {rows:,} rows in {seconds:.1f} s", file=sys.stderr)
+
+
+def _score(args: argparse.Namespace) -> int:
+    columns = _column_mapping(args.column)
+    delimiter = _delimiter(args.delimiter)
+    if args.max_missing < 0:
+        raise CommandError(f"--max-missing {args.max_missing}: expected 0 or more")
+    output_format = args.format or (
+        "jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv"
+    )
+    with _source(args.file, args.encoding) as (name, stream, size):
+        reader = csv.reader(stream, delimiter=delimiter)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise CommandError(f"{name}: empty; expected a header row naming the columns")
+            layout, keep = _layout(name, header, columns, args.keep)
+            with _destination(args.output) as (out, to_file):
+                wanted = args.progress == "always" or (
+                    args.progress == "auto" and to_file and size > _LARGE_INPUT
+                )
+                progress = _Progress(wanted, stream, size)
+                kept = [header[i] for i in keep]
+                rows, failed = _stream_scores(
+                    reader, layout, keep, kept, out, output_format, args.max_missing, progress
+                )
+        except UnicodeDecodeError as exc:
+            raise CommandError(_locate_decode_error(args.file, name, exc)) from None
+        except csv.Error as exc:
+            raise CommandError(f"{name}, line {reader.line_num}: {exc}") from None
+    progress.finish(rows)
+    if failed is not None:
+        count, first = failed
+        print(
+            f"{PROG}: {count:,} of {rows:,} rows failed; first: {first.message}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _layout(
+    name: str, header: Sequence[str], columns: dict[str, str], keep: str | None
+) -> tuple[TableLayout, tuple[int, ...]]:
+    """Return where the sections are and the positions of the columns to copy out."""
+    from backtriage.batch import TableLayout
+    from backtriage.errors import InvalidAnswerError
+
+    try:
+        layout = TableLayout.from_header(header, columns)
+    except InvalidAnswerError as exc:
+        raise CommandError(f"{name}: bad header: expected {exc.allowed}") from None
+    if keep is None:
+        used = set(layout.indices)
+        positions = tuple(i for i in range(len(header)) if i not in used)
+    else:
+        wanted = [column.strip() for column in keep.split(",") if column.strip()]
+        unknown = [column for column in wanted if column not in header]
+        if unknown:
+            raise CommandError(
+                f"--keep: no column {unknown[0]!r} in {name}; columns: {', '.join(header)}"
+            )
+        positions = tuple(header.index(column) for column in wanted)
+    clashes = [header[i] for i in positions if header[i] in ("row", "odi", *_RESULT_COLUMNS)]
+    if clashes:
+        raise CommandError(
+            f"{name}: column {clashes[0]!r} has the name of an output column; "
+            "choose the columns to copy with --keep"
+        )
+    return layout, positions
+
+
+def _stream_scores(
+    reader: Iterator[list[str]],
+    layout: TableLayout,
+    keep: tuple[int, ...],
+    kept: list[str],
+    out: IO[str],
+    output_format: str,
+    max_missing: int,
+    progress: _Progress,
+) -> tuple[int, tuple[int, RowError] | None]:
+    """Score every row, writing results in batches; return ``(rows, (failed, first) | None)``.
+
+    Each result becomes a record ``(row number, *kept cells, *result cells)``; the format
+    decides the result cells and how a batch of records is written.
+    """
+    import operator
+
+    from backtriage.instruments.odi import OdiScore, score_odi
+
+    if output_format == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["row", *kept, *_RESULT_COLUMNS])
+        score_cells, error_cells, flush = _csv_format(writer)
+    else:
+        score_cells, error_cells, flush = _jsonl_format(out, kept)
+
+    get_answers = operator.itemgetter(*layout.indices)
+    code = {str(c): c for c in range(6)}.get
+    width = layout.width
+    get_kept: Callable[[Sequence[str]], tuple[str, ...]]
+    if len(keep) > 1:
+        get_kept = operator.itemgetter(*keep)
+    elif keep:
+        only = keep[0]
+        get_kept = lambda row: (row[only],)  # noqa: E731
+    else:
+        get_kept = lambda row: ()  # noqa: E731
+    # score_odi returns one shared instance per raw sum for complete answers, so the cells of
+    # those few instances are cached by identity; the entry keeps its instance alive, so an id
+    # is never reused while it is a key, and "is" guards the lookup all the same.
+    cache: dict[int, tuple[OdiScore, tuple[str, ...]]] = {}
+    pending: list[tuple[object, ...]] = []
+    rows = failed = 0
+    first: RowError | None = None
+    for row in reader:
+        if not row:
+            continue  # a blank line, skipped as csv.DictReader and pandas do
+        rows += 1
+        result: OdiScore | RowError
+        if len(row) == width:
+            kept_cells = get_kept(row)
+            # The fast path: ten cells "0" to "5" go straight to score_odi's fast path.
+            answers = tuple(map(code, get_answers(row)))
+            if None in answers:
+                result = layout.score(row, rows, max_missing=max_missing)
+            else:
+                result = score_odi(answers, max_missing=max_missing)
+        else:
+            kept_cells = tuple(row[i] if i < len(row) else "" for i in keep)
+            result = layout.score(row, rows, max_missing=max_missing)
+        if type(result) is OdiScore:
+            entry = cache.get(id(result))
+            if entry is not None and entry[0] is result:
+                cells = entry[1]
+            else:
+                cells = score_cells(result)
+                if not result.missing and len(cache) < _CACHE_LIMIT:
+                    cache[id(result)] = (result, cells)
+        else:
+            error = cast("RowError", result)
+            failed += 1
+            first = first or error
+            cells = error_cells(error)
+        pending.append((rows, *kept_cells, *cells))
+        if len(pending) >= _BATCH:
+            flush(pending)
+            pending.clear()
+            progress.update(rows)
+    flush(pending)
+    return rows, (failed, first) if first is not None else None
+
+
+if TYPE_CHECKING:
+    from _csv import Writer as _CsvWriter
+
+_Format = tuple[
+    Callable[["OdiScore"], tuple[str, ...]],
+    Callable[["RowError"], tuple[str, ...]],
+    Callable[[list[tuple[object, ...]]], None],
+]
+
+
+def _csv_format(writer: _CsvWriter) -> _Format:
+    def score_cells(score: OdiScore) -> tuple[str, ...]:
+        return (
+            str(score.raw),
+            str(score.answered),
+            repr(score.percent),
+            str(score.percent_rounded),
+            score.band.value,
+            ";".join(section.value for section in score.missing),
+            "",
+        )
+
+    def error_cells(error: RowError) -> tuple[str, ...]:
+        return ("", "", "", "", "", "", error.message)
+
+    return score_cells, error_cells, writer.writerows
+
+
+def _jsonl_format(out: IO[str], kept: Sequence[str]) -> _Format:
+    import json
+
+    from backtriage.serialize import converter
+
+    keys = [json.dumps(name, ensure_ascii=False) + ": " for name in kept]
+
+    def score_cells(score: OdiScore) -> tuple[str, ...]:
+        return (f'"odi": {json.dumps(converter.unstructure(score))}, "error": null',)
+
+    def error_cells(error: RowError) -> tuple[str, ...]:
+        value = error.value
+        if isinstance(value, tuple | list):
+            value = [str(item) for item in value]
+        elif not isinstance(value, str | int | None):
+            value = repr(value)
+        detail = {"field": error.field, "value": value, "message": error.message}
+        return (f'"odi": null, "error": {json.dumps(detail, ensure_ascii=False)}',)
+
+    def line(record: tuple[object, ...]) -> str:
+        # record: (row number, *kept cells, result cells)
+        columns = "".join(
+            key + json.dumps(value, ensure_ascii=False) + ", "
+            for key, value in zip(keys, record[1:-1], strict=True)
+        )
+        return f'{{"row": {record[0]}, {columns}{record[-1]}}}\n'
+
+    def flush(records: list[tuple[object, ...]]) -> None:
+        out.write("".join(map(line, records)))
+
+    return score_cells, error_cells, flush

@@ -1,0 +1,613 @@
+"""Hypothesis strategies for backtriage's inputs: answers, assessments and whole protocols.
+
+Use them in your own property tests::
+
+    from hypothesis import given
+    from backtriage import recommend
+    from backtriage.testing import strategies as bts
+
+    @given(bts.assessments(our_protocol, complete=False))
+    def test_unanswered_questions_give_no_exercise(assessment):
+        assert recommend(assessment, protocol=our_protocol).exercises == ()
+
+Every strategy shrinks towards the plainest input: no red flag answered yes, no finding, every
+ODI section answered 0. Answers come in every form the library accepts (mappings keyed by
+``str`` or enum member, ten-item sequences, ``None`` or ``"not_applicable"`` for a missing ODI
+section, several marks as a list, tuple or set), so a test also covers the input adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TypeAlias
+
+import attrs
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from backtriage.assessment import Assessment, Preference
+from backtriage.instruments.odi import OdiSection
+from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
+from backtriage.protocol.engine import facts_of
+from backtriage.protocol.model import (
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Caution,
+    Condition,
+    Derivation,
+    DerivedFrom,
+    Exclude,
+    Exercise,
+    Fact,
+    FactIs,
+    FactKind,
+    Movement,
+    Polarity,
+    Position,
+    Protocol,
+    Refer,
+    Rule,
+    Selector,
+    Urgency,
+)
+
+__all__ = [
+    "OdiAnswerSet",
+    "StartBackAnswerSet",
+    "assessments",
+    "incomplete_odi_answers",
+    "incomplete_start_back_answers",
+    "invalid_odi_answers",
+    "invalid_start_back_answers",
+    "odi_answers",
+    "protocols",
+    "red_flag_answers",
+    "start_back_answers",
+]
+
+OdiAnswerSet: TypeAlias = dict[str, object] | dict[OdiSection, object] | list[object]
+"""One ODI questionnaire as an app passes it to ``score_odi``: a mapping or ten answers."""
+
+StartBackAnswerSet: TypeAlias = dict[str, object] | dict[StartBackItem, object]
+"""One STarT Back questionnaire as an app passes it to ``score_start_back``."""
+
+_SECTIONS: tuple[OdiSection, ...] = tuple(OdiSection)
+_ITEMS: tuple[StartBackItem, ...] = tuple(StartBackItem)
+_PSYCHOSOCIAL = frozenset(_ITEMS[4:])
+
+
+# -- ODI ----------------------------------------------------------------------------------------
+
+
+def _several_marks(code: int) -> st.SearchStrategy[object]:
+    """Marks in one section whose highest is ``code``: at least two distinct codes."""
+    lower = st.sets(st.integers(0, code - 1), min_size=1, max_size=code)
+    return lower.flatmap(
+        lambda marks: st.sampled_from(
+            [sorted({*marks, code}), tuple(sorted({*marks, code})), {*marks, code}]
+        )
+    )
+
+
+@st.composite
+def _odi(
+    draw: st.DrawFn,
+    *,
+    min_missing: int,
+    max_missing: int,
+    multiple_marks: bool,
+) -> OdiAnswerSet:
+    missing = draw(st.sets(st.sampled_from(_SECTIONS), min_size=min_missing, max_size=max_missing))
+    answered = [s for s in _SECTIONS if s not in missing]
+    codes = {s: draw(st.integers(0, 5)) for s in answered}
+    marked: set[OdiSection] = set()
+    if multiple_marks:
+        # At least one section needs a code above 0 for two distinct marks to exist.
+        first = draw(st.sampled_from(answered))
+        codes[first] = max(codes[first], 1)
+        marked = {first} | draw(st.sets(st.sampled_from(answered), max_size=3))
+    values: dict[OdiSection, object] = {}
+    for section in _SECTIONS:
+        if section in missing:
+            values[section] = draw(st.sampled_from([None, "not_applicable"]))
+        elif section in marked and codes[section] > 0:
+            values[section] = draw(_several_marks(codes[section]))
+        else:
+            values[section] = codes[section]
+    form = draw(st.sampled_from(["list", "str_keys", "enum_keys", "absent_keys"]))
+    if form == "list":
+        return [values[s] for s in _SECTIONS]
+    if form == "enum_keys":
+        return dict(values)
+    if form == "absent_keys":
+        # A section left out of the mapping is missing, like None.
+        return {s.value: v for s, v in values.items() if s not in missing}
+    return {s.value: v for s, v in values.items()}
+
+
+def odi_answers(
+    *, max_missing: int = 0, min_missing: int = 0, multiple_marks: bool = False
+) -> st.SearchStrategy[OdiAnswerSet]:
+    """Generate ODI questionnaires that ``score_odi(answers, max_missing=max_missing)`` scores.
+
+    Between ``min_missing`` and ``max_missing`` sections are missing (``None``,
+    ``"not_applicable"`` or, in a mapping, an absent key). With ``multiple_marks=True`` at least
+    one section has several statements marked, given as a list, tuple or set of codes.
+
+    >>> from backtriage import score_odi
+    >>> score_odi(odi_answers(max_missing=1).example(), max_missing=1)  # doctest: +SKIP
+    """
+    if not 0 <= min_missing <= max_missing <= 9:
+        raise InvalidArgument(
+            f"need 0 <= min_missing <= max_missing <= 9, got {min_missing} and {max_missing}: "
+            "at least one section must be answered"
+        )
+    return _odi(min_missing=min_missing, max_missing=max_missing, multiple_marks=multiple_marks)
+
+
+def incomplete_odi_answers(*, max_missing: int = 1) -> st.SearchStrategy[OdiAnswerSet]:
+    """Generate ODI questionnaires with more than ``max_missing`` sections missing.
+
+    ``score_odi(answers, max_missing=max_missing)`` raises ``IncompleteError`` for each, and an
+    :class:`~backtriage.Assessment` with ``odi_max_missing=max_missing`` keeps no ODI score.
+    """
+    if not 0 <= max_missing <= 9:
+        raise InvalidArgument(f"need 0 <= max_missing <= 9, got {max_missing}")
+    # Nothing answered is never scorable, whatever max_missing allows.
+    every_none: dict[str, object] = {s.value: None for s in _SECTIONS}
+    nothing: list[OdiAnswerSet] = [[None] * 10, ["not_applicable"] * 10, {}, every_none]
+    nothing_answered = st.sampled_from(range(len(nothing))).map(lambda i: _copy(nothing[i]))
+    if max_missing == 9:
+        return nothing_answered
+    answered_some = _odi(min_missing=max_missing + 1, max_missing=9, multiple_marks=False)
+    return st.one_of(answered_some, nothing_answered)
+
+
+def _copy(answers: OdiAnswerSet) -> OdiAnswerSet:
+    # A fresh value each time, so that a test mutating its input cannot change the next one.
+    return list(answers) if isinstance(answers, list) else dict(answers)
+
+
+# Each is refused by score_odi with InvalidAnswerError, whatever the other sections hold.
+_BAD_ODI_ANSWERS: tuple[object, ...] = (
+    True,
+    False,
+    "3",
+    "",
+    2.5,
+    5.0,
+    6,
+    -1,
+    float("nan"),
+    [],
+    (),
+    frozenset(),
+    [1, "2"],
+    [6],
+    {2, True},
+    b"1",
+    {"code": 1},
+)
+_BAD_ODI_KEYS: tuple[object, ...] = ("traveling", "odi-3", "Pain_Intensity", "", 3, None)
+
+
+@st.composite
+def _invalid_odi(draw: st.DrawFn) -> object:
+    valid = {s.value: draw(st.integers(0, 5)) for s in _SECTIONS}
+    kind = draw(st.sampled_from(["answer", "key", "length", "type"]))
+    if kind == "answer":
+        section = draw(st.sampled_from(_SECTIONS))
+        bad = draw(st.sampled_from(_BAD_ODI_ANSWERS))
+        if draw(st.booleans()):
+            return [bad if s is section else valid[s.value] for s in _SECTIONS]
+        return valid | {section.value: bad}
+    if kind == "key":
+        extra: dict[object, object] = {}
+        extra.update(valid)
+        extra[draw(st.sampled_from(_BAD_ODI_KEYS))] = draw(st.integers(0, 5))
+        return extra
+    if kind == "length":
+        size = draw(st.integers(0, 15).filter(lambda n: n != 10))
+        return draw(st.lists(st.integers(0, 5), min_size=size, max_size=size))
+    return draw(st.sampled_from(["0123401234", 42, None, 3.0, b"0000000000"]))
+
+
+def invalid_odi_answers() -> st.SearchStrategy[object]:
+    """Generate inputs that ``score_odi`` must refuse with ``InvalidAnswerError``.
+
+    A bad answer in one section (``True``, ``"3"``, ``2.5``, ``5.0``, ``6``, NaN, an empty or
+    out-of-range set of marks ...), an alias or non-``str`` key, a sequence that is not ten long,
+    or something that is no questionnaire at all.
+    """
+    return _invalid_odi()
+
+
+# -- STarT Back ---------------------------------------------------------------------------------
+
+
+def _item_answer(item: StartBackItem, score: int) -> st.SearchStrategy[object]:
+    if item is StartBackItem.BOTHERSOMENESS:
+        words = (
+            [Bothersomeness.VERY_MUCH, Bothersomeness.EXTREMELY]
+            if score
+            else [Bothersomeness.NOT_AT_ALL, Bothersomeness.SLIGHTLY, Bothersomeness.MODERATELY]
+        )
+        return st.sampled_from([*words, *(w.value for w in words), bool(score), score])
+    return st.sampled_from([bool(score), score])
+
+
+def _risk_of(scores: Mapping[StartBackItem, int]) -> StartBackRisk:
+    total = sum(scores.values())
+    psychosocial = sum(v for k, v in scores.items() if k in _PSYCHOSOCIAL)
+    if total <= 3:
+        return StartBackRisk.LOW
+    return StartBackRisk.MEDIUM if psychosocial <= 3 else StartBackRisk.HIGH
+
+
+@st.composite
+def _start_back(draw: st.DrawFn, risk: StartBackRisk | None) -> StartBackAnswerSet:
+    scores = draw(
+        st.fixed_dictionaries({item: st.integers(0, 1) for item in _ITEMS}).filter(
+            lambda s: risk is None or _risk_of(s) is risk
+        )
+    )
+    answers = {item: draw(_item_answer(item, scores[item])) for item in _ITEMS}
+    if draw(st.booleans()):
+        return {item.value: value for item, value in answers.items()}
+    return answers
+
+
+def start_back_answers(
+    *, risk: StartBackRisk | None = None
+) -> st.SearchStrategy[StartBackAnswerSet]:
+    """Generate complete STarT Back questionnaires, optionally all in one ``risk`` group.
+
+    Items 1 to 8 are ``True``/``False`` or ``1``/``0``; item 9 is a ``Bothersomeness`` member,
+    its string value or its item score.
+    """
+    return _start_back(risk)
+
+
+@st.composite
+def _invalid_start_back(draw: st.DrawFn) -> object:
+    valid: dict[object, object] = {item.value: draw(st.booleans()) for item in _ITEMS}
+    if draw(st.booleans()):
+        valid[draw(st.sampled_from(["leg-pain", "item1", "", 1]))] = True
+        return valid
+    item = draw(st.sampled_from(_ITEMS))
+    valid[item.value] = draw(st.sampled_from(["1", 1.0, 2, -1, "agree", "yes", [1], "a_lot"]))
+    return valid
+
+
+def invalid_start_back_answers() -> st.SearchStrategy[object]:
+    """Generate questionnaires ``score_start_back`` refuses with ``InvalidAnswerError``."""
+    return _invalid_start_back()
+
+
+@st.composite
+def _incomplete_start_back(draw: st.DrawFn) -> StartBackAnswerSet:
+    answers = draw(_start_back(None))
+    left_out = draw(st.sets(st.sampled_from(_ITEMS), min_size=1))
+    kept: dict[str, object] = {}
+    for key, value in answers.items():
+        item = StartBackItem(key)
+        if item not in left_out:
+            kept[item.value] = value
+        elif draw(st.booleans()):
+            kept[item.value] = None
+    return kept
+
+
+def incomplete_start_back_answers() -> st.SearchStrategy[StartBackAnswerSet]:
+    """Generate questionnaires with an item absent or ``None`` (``IncompleteError``)."""
+    return _incomplete_start_back()
+
+
+# -- red flags and assessments --------------------------------------------------------------------
+
+
+def _declared(protocol: Protocol) -> list[Fact]:
+    """The declaration that counts for each name (the first one, as the engine reads it)."""
+    return list(protocol.engine.fact_by_name.values())
+
+
+def _default(protocol: Protocol | None) -> Protocol:
+    if protocol is not None:
+        return protocol
+    from backtriage.recommend import default_protocol
+
+    return default_protocol()
+
+
+@st.composite
+def _red_flags(
+    draw: st.DrawFn, protocol: Protocol, unanswered: frozenset[str]
+) -> dict[str, bool | None]:
+    flags = [f for f in _declared(protocol) if f.kind is FactKind.RED_FLAG]
+    # Most people answer no to most red flags; a sparse "yes" set keeps plans interesting
+    # (a plan with any same-day flag gives no exercise at all).
+    names = [f.name for f in flags]
+    yes = draw(st.sets(st.sampled_from(names), max_size=3)) if names else set()
+    answers: dict[str, bool | None] = {}
+    for fact in flags:
+        if fact.name in unanswered:
+            how = draw(st.sampled_from(["none", "absent"]))
+            if how == "none":
+                answers[fact.name] = None
+        elif not fact.required and draw(st.integers(0, 4)) == 0:
+            continue  # an optional red flag may be left out
+        else:
+            answers[fact.name] = fact.name in yes
+    order = draw(st.permutations(list(answers)))
+    return {name: answers[name] for name in order}
+
+
+def _required_questions(protocol: Protocol) -> list[str]:
+    names = [f.name for f in _declared(protocol) if f.required and f.kind is FactKind.RED_FLAG]
+    if protocol.require_odi:
+        names.append("odi")
+    return names
+
+
+def _unanswered(protocol: Protocol, complete: bool | None) -> st.SearchStrategy[frozenset[str]]:
+    required = _required_questions(protocol)
+    if complete is True:
+        return st.just(frozenset())
+    if not required:
+        if complete is False:
+            raise InvalidArgument(
+                f"protocol {protocol.name!r} requires no question, so no assessment is incomplete"
+            )
+        return st.just(frozenset())
+    some = st.frozensets(st.sampled_from(required), min_size=1, max_size=3)
+    return some if complete is False else st.one_of(st.just(frozenset()), some)
+
+
+def red_flag_answers(
+    protocol: Protocol | None = None, *, complete: bool | None = True
+) -> st.SearchStrategy[dict[str, bool | None]]:
+    """Generate red-flag answers for ``protocol`` (the default protocol when ``None``).
+
+    ``complete=True``: every required red flag answered ``True`` or ``False``.
+    ``complete=False``: at least one required red flag unanswered (``None`` or absent).
+    ``complete=None``: either. Most answers are ``False``: a few flags are answered yes.
+    """
+    chosen = _default(protocol)
+    flags = {f.name for f in _declared(chosen) if f.required and f.kind is FactKind.RED_FLAG}
+    if complete is False and not flags:
+        raise InvalidArgument(f"protocol {chosen.name!r} has no required red flag to leave out")
+    unanswered = st.just(frozenset[str]())
+    if complete is not True and flags:
+        some = st.frozensets(st.sampled_from(sorted(flags)), min_size=1, max_size=3)
+        unanswered = some if complete is False else st.one_of(unanswered, some)
+    return unanswered.flatmap(lambda left: _red_flags(chosen, left))
+
+
+@st.composite
+def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> Assessment:
+    unanswered = draw(_unanswered(protocol, complete))
+    red_flags = draw(_red_flags(protocol, unanswered - {"odi"}))
+    settable = sorted(
+        f.name for f in _declared(protocol) if f.kind in (FactKind.FINDING, FactKind.CAPABILITY)
+    )
+    findings = draw(st.sets(st.sampled_from(settable), max_size=4)) if settable else set()
+    max_missing = draw(st.sampled_from([1, 1, 0, 2]))
+    odi: object
+    if "odi" in unanswered:
+        odi = draw(st.one_of(st.none(), incomplete_odi_answers(max_missing=max_missing)))
+    else:
+        given = odi_answers(max_missing=max_missing, multiple_marks=False) | odi_answers(
+            max_missing=max_missing, multiple_marks=True
+        )
+        odi = draw(given if protocol.require_odi else st.one_of(given, st.none()))
+    return Assessment(
+        odi=odi,
+        red_flags=red_flags,
+        findings=findings,
+        preference=draw(st.one_of(st.none(), st.sampled_from(list(Preference)))),
+        start_back=draw(st.one_of(st.none(), start_back_answers())),
+        age=draw(st.one_of(st.none(), st.integers(0, 130))),
+        odi_max_missing=max_missing,
+    )
+
+
+def assessments(
+    protocol: Protocol | None = None, *, complete: bool | None = True
+) -> st.SearchStrategy[Assessment]:
+    """Generate assessments that ``recommend(a, protocol=protocol)`` accepts.
+
+    Every red-flag key and finding belongs to ``protocol`` (the default protocol when
+    ``None``). ``complete=True``: every required question is answered (each required red flag,
+    and a scorable ODI when the protocol requires it). ``complete=False``: at least one of them
+    is not, so the plan must give no exercise. ``complete=None``: either.
+
+    The ODI may carry missing sections (within ``odi_max_missing``) and multiple marks; STarT
+    Back, age and preference are present or not. Few red flags are answered yes.
+    """
+    chosen = _default(protocol)
+    _unanswered(chosen, complete)  # raise InvalidArgument now, not on the first draw
+    return _assessment(chosen, complete)
+
+
+# -- protocols ------------------------------------------------------------------------------------
+
+_TEXT = st.sampled_from(["Take it gently.", "Stop if it hurts.", "Ask a clinician.", "See notes."])
+_BANDS = ("minimal", "moderate", "severe", "crippled", "bed_bound")
+_RISKS = ("low", "medium", "high")
+
+
+@st.composite
+def _exercises(draw: st.DrawFn, max_exercises: int) -> list[Exercise]:
+    count = draw(st.integers(1, max_exercises))
+    return [
+        Exercise(
+            id=f"exercise_{i}",
+            title=f"Exercise {i}",
+            family=draw(st.sampled_from(["family_a", "family_b", "family_c"])),
+            movement=draw(st.sampled_from(list(Movement))),
+            position=draw(st.sampled_from(list(Position))),
+            level=draw(st.integers(1, 3)),
+            in_bed=draw(st.booleans()),
+            dosage="5 slow repetitions.",
+            instructions=draw(_TEXT),
+        )
+        for i in range(count)
+    ]
+
+
+@st.composite
+def _derived(draw: st.DrawFn, index: int, preference_taken: bool) -> Fact:
+    sources = [DerivedFrom.ODI_BAND, DerivedFrom.START_BACK_RISK, DerivedFrom.AGE]
+    if not preference_taken:
+        sources.append(DerivedFrom.PREFERENCE)
+    source = draw(st.sampled_from(sources))
+    if source is DerivedFrom.PREFERENCE:
+        derive = Derivation(source, equals=draw(st.sampled_from([p.value for p in Preference])))
+    elif source is DerivedFrom.ODI_BAND:
+        # Not "minimal": with require_odi every complete assessment would hold that fact.
+        derive = Derivation(source, at_least=draw(st.sampled_from(_BANDS[1:])))
+    elif source is DerivedFrom.START_BACK_RISK:
+        derive = Derivation(source, at_least=draw(st.sampled_from(_RISKS)))
+    else:
+        derive = Derivation(source, at_least=str(draw(st.integers(0, 130))))
+    return Fact(f"derived_{index}", FactKind.DERIVED, Polarity.RISK, derive=derive)
+
+
+def _condition(names: Sequence[str]) -> st.SearchStrategy[Condition]:
+    leaf = st.sampled_from(list(names)).map(FactIs)
+
+    def extend(children: st.SearchStrategy[Condition]) -> st.SearchStrategy[Condition]:
+        lists = st.lists(children, min_size=1, max_size=3).map(tuple)
+        return st.one_of(
+            lists.map(AllOf),
+            lists.map(AnyOf),
+            lists.flatmap(lambda c: st.integers(1, len(c)).map(lambda n: AtLeast(n, c))),
+        )
+
+    return st.recursive(leaf, extend, max_leaves=4)
+
+
+@st.composite
+def _selector(draw: st.DrawFn, exercises: Sequence[Exercise]) -> Selector:
+    target = draw(st.sampled_from(list(exercises)))
+    kind = draw(st.sampled_from(["ids", "families", "movements", "positions", "levels", "all"]))
+    if kind == "ids":
+        return Selector(ids=(target.id,))
+    if kind == "families":
+        return Selector(families=(target.family,))
+    if kind == "movements":
+        return Selector(movements=(target.movement,))
+    if kind == "positions":
+        return Selector(positions=(target.position,))
+    if kind == "levels":
+        return Selector(levels=(target.level,))
+    if not target.in_bed and draw(st.booleans()):
+        return Selector(all_except_in_bed=True)
+    return Selector(all=True)
+
+
+_URGENCIES = list(Urgency)[1:]
+
+
+@st.composite
+def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: int) -> Protocol:
+    exercises = draw(_exercises(max_exercises))
+    facts: list[Fact] = []
+    for i in range(draw(st.integers(0, max(max_facts // 3, 1)))):
+        facts.append(
+            Fact(
+                f"red_flag_{i}",
+                FactKind.RED_FLAG,
+                Polarity.RISK,
+                question=f"Do you have warning sign {i}?",
+                # An optional red flag would be read as "no" when unanswered.
+                required=True,
+            )
+        )
+    for i in range(draw(st.integers(0, max(max_facts // 3, 1)))):
+        facts.append(
+            Fact(f"finding_{i}", FactKind.FINDING, Polarity.RISK, question=f"Finding {i}?")
+        )
+    preference_taken = False
+    for i in range(draw(st.integers(0, 2))):
+        fact = draw(_derived(i, preference_taken))
+        preference_taken |= fact.derive is not None and fact.derive.equals is not None
+        facts.append(fact)
+    capabilities: list[Fact] = []
+    for i in range(draw(st.integers(0, 2))):
+        unlocked_by = draw(st.one_of(st.none(), st.sampled_from([e.id for e in exercises])))
+        capabilities.append(
+            Fact(
+                f"capability_{i}",
+                FactKind.CAPABILITY,
+                Polarity.CAPABILITY,
+                question=f"Can you do movement {i} comfortably?",
+                unlocked_by=unlocked_by,
+            )
+        )
+    facts.extend(capabilities)
+
+    # A prerequisite may name a capability unlocked by an earlier exercise only: no cycles.
+    order = {e.id: i for i, e in enumerate(exercises)}
+    with_prerequisites = []
+    for i, exercise in enumerate(exercises):
+        usable = [c.name for c in capabilities if c.unlocked_by is None or order[c.unlocked_by] < i]
+        needs = draw(st.lists(st.sampled_from(usable), max_size=2, unique=True)) if usable else []
+        with_prerequisites.append(attrs.evolve(exercise, prerequisites=tuple(needs)))
+    exercises = with_prerequisites
+
+    risk = [f.name for f in facts if f.polarity is Polarity.RISK]
+    every = [f.name for f in facts]
+    rules: list[Rule] = []
+    for i in range(draw(st.integers(0, max_rules)) if every else 0):
+        takes_away = bool(risk) and draw(st.booleans())
+        condition = draw(_condition(risk if takes_away else every))
+        actions: list[Refer | Exclude | Caution] = []
+        if takes_away:
+            if draw(st.booleans()):
+                actions.append(Refer(draw(st.sampled_from(_URGENCIES))))
+            if not actions or draw(st.booleans()):
+                actions.append(Exclude(draw(_selector(exercises))))
+        else:
+            actions.append(Caution(draw(_selector(exercises)), draw(_TEXT)))
+        rules.append(Rule(f"rule_{i}", condition, tuple(actions), draw(_TEXT), "test source"))
+    # Every red flag must change something when answered yes.
+    used = {name for rule in rules for name in facts_of(rule.condition)}
+    for fact in facts:
+        if fact.kind is FactKind.RED_FLAG and fact.name not in used:
+            urgency = draw(st.sampled_from(_URGENCIES))
+            rules.append(
+                Rule(
+                    f"refer_{fact.name}",
+                    FactIs(fact.name),
+                    (Refer(urgency),),
+                    "A warning sign needs a clinician.",
+                    "test source",
+                )
+            )
+    return Protocol(
+        name="generated",
+        version="0",
+        exercises=tuple(exercises),
+        facts=tuple(facts),
+        rules=tuple(rules),
+        require_odi=draw(st.booleans()),
+    )
+
+
+def protocols(
+    *, max_exercises: int = 5, max_facts: int = 8, max_rules: int = 6
+) -> st.SearchStrategy[Protocol]:
+    """Generate small protocols with no static problem (``protocol.check() == ()``).
+
+    For testing tools built on backtriage (editors, linters, report generators): exercises of
+    every movement, position and level; required red flags, findings, capabilities
+    (some unlocked by an earlier exercise) and derived facts of every source; rules with nested
+    ``all``/``any``/``at_least`` conditions that refer, exclude or caution. Capabilities appear
+    only in caution rules and prerequisites, as the polarity rules demand, so every generated
+    protocol also passes :func:`backtriage.testing.check_properties`.
+    """
+    if max_exercises < 1:
+        raise InvalidArgument(f"max_exercises must be at least 1, got {max_exercises}")
+    return _protocol(max_exercises, max_facts, max_rules)

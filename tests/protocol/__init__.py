@@ -1,0 +1,162 @@
+"""Tests of the protocol machinery: loader, static checker and engine.
+
+``MINI_TOML`` is a small, check-clean protocol that the example tests change one fault at a
+time; ``mini()`` parses a fresh copy of it for every test.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+from backtriage.protocol.load import protocol_from_data
+from backtriage.protocol.model import Protocol
+
+MINI_SOURCE = "mini.toml"
+
+MINI_TOML = """\
+name = "mini"
+version = "1.0"
+safety = "Stop if it hurts."
+safety_source = "S1"
+
+[sources]
+S1 = "A test source"
+
+[advice]
+none = "All fine."
+emergency = "Go now."
+
+[[exercises]]
+id = "bend"
+title = "Forward bend"
+family = "bending"
+movement = "flexion"
+position = "standing"
+level = 1
+in_bed = false
+dosage = "5 times"
+instructions = "Bend a little."
+
+[[exercises]]
+id = "hug"
+title = "Knee hug"
+family = "hugs"
+movement = "flexion"
+position = "supine"
+level = 1
+in_bed = true
+dosage = "5 times"
+instructions = "Hug one knee."
+
+[[exercises]]
+id = "double_hug"
+title = "Double knee hug"
+family = "hugs"
+movement = "flexion"
+position = "supine"
+level = 2
+in_bed = true
+prerequisites = ["hug_ok"]
+dosage = "5 times"
+instructions = "Hug both knees."
+
+[[exercises]]
+id = "arch"
+title = "Back arch"
+family = "arching"
+movement = "extension"
+position = "prone"
+level = 2
+in_bed = false
+dosage = "5 times"
+instructions = "Arch gently."
+
+[[facts]]
+name = "fever"
+kind = "red_flag"
+polarity = "risk"
+required = true
+question = "Do you have a fever?"
+
+[[facts]]
+name = "numb"
+kind = "red_flag"
+polarity = "risk"
+required = true
+question = "Is anything numb?"
+
+[[facts]]
+name = "stiff"
+kind = "finding"
+polarity = "risk"
+
+[[facts]]
+name = "sore"
+kind = "finding"
+polarity = "risk"
+
+[[facts]]
+name = "hug_ok"
+kind = "capability"
+polarity = "capability"
+unlocked_by = "hug"
+
+[[facts]]
+name = "odi_severe"
+kind = "derived"
+polarity = "risk"
+derive = { source = "odi_band", at_least = "severe" }
+
+[[rules]]
+id = "fever_same_day"
+condition = { fact = "fever" }
+actions = [{ refer = "same_day" }]
+reason = "Fever needs a doctor today."
+source = "S1"
+
+[[rules]]
+id = "numb_soon"
+condition = { any = [{ fact = "numb" }, { all = [{ fact = "stiff" }, { fact = "sore" }] }] }
+actions = [{ refer = "soon" }, { exclude = { families = ["arching"] } }]
+reason = "Numbness needs a check soon."
+source = "S1"
+
+[[rules]]
+id = "sore_no_bend"
+condition = { at_least = 1, of = [{ fact = "sore" }, { fact = "odi_severe" }] }
+actions = [{ exclude = { ids = ["bend"] } }, { caution = { positions = ["supine"] }, text = "Go gently." }]
+reason = "Soreness: no bending."
+source = "S1"
+
+[[rules]]
+id = "hug_ok_caution"
+condition = { fact = "hug_ok" }
+actions = [{ caution = { ids = ["double_hug"] }, text = "Both knees: slowly." }]
+reason = "New exercise."
+source = "S1"
+"""
+
+
+def mini() -> dict[str, Any]:
+    """Return a fresh parsed copy of ``MINI_TOML``, ready to be changed by a test."""
+    return tomllib.loads(MINI_TOML)
+
+
+def load(data: dict[str, Any]) -> Protocol:
+    """Build a protocol from ``data`` as the loader does, naming it ``mini.toml``."""
+    return protocol_from_data(data, source=MINI_SOURCE)
+
+
+def item(data: dict[str, Any], section: str, ident: str) -> dict[str, Any]:
+    """Return the exercise, fact or rule ``ident`` of ``data`` (by ``id`` or ``name``)."""
+    key = "name" if section == "facts" else "id"
+    matches = [entry for entry in data[section] if entry[key] == ident]
+    assert len(matches) == 1, f"{section} {ident!r} is not unique in the test document"
+    found: dict[str, Any] = matches[0]
+    return found
+
+
+def codes(protocol: Protocol) -> list[str]:
+    """Return the codes of the problems ``check()`` reports, in order."""
+    return [problem.code for problem in protocol.check()]

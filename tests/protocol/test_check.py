@@ -1,0 +1,584 @@
+"""The static checker: every fault is reported with its code, where it is and how to fix it."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import backtriage as bt
+from backtriage.protocol import check as check_module
+from backtriage.protocol.model import (
+    Condition,
+    Exclude,
+    Exercise,
+    Fact,
+    FactIs,
+    FactKind,
+    Polarity,
+    Protocol,
+    Refer,
+)
+from strategies import protocols
+
+from . import codes, item, load, mini
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol-format.md"
+
+Mutation = Callable[[dict[str, Any]], object]
+
+
+def _set(section: str, ident: str, key: str, value: object) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        item(data, section, ident)[key] = value
+
+    return mutate
+
+
+def _delete(section: str, ident: str, key: str) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        del item(data, section, ident)[key]
+
+    return mutate
+
+
+def _copy(section: str, ident: str) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        data[section].append(copy.deepcopy(item(data, section, ident)))
+
+    return mutate
+
+
+def _append(section: str, entry: dict[str, Any]) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        data[section].append(entry)
+
+    return mutate
+
+
+def _action(rule: str, index: int, key: str, value: object) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        item(data, "rules", rule)["actions"][index][key] = value
+
+    return mutate
+
+
+def _all(*mutations: Mutation) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        for mutation in mutations:
+            mutation(data)
+
+    return mutate
+
+
+def _rule(rule_id: str, condition: object, actions: list[object]) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "condition": condition,
+        "actions": actions,
+        "reason": "r",
+        "source": "S1",
+    }
+
+
+def _preference(name: str, direction: str) -> dict[str, Any]:
+    derive = {"source": "preference", "equals": direction}
+    return {"name": name, "kind": "derived", "polarity": "risk", "derive": derive}
+
+
+# (code, mutation of the mini protocol, where the problem must be reported)
+FAULTS: dict[str, tuple[str, Mutation, str]] = {
+    "two exercises with one id": (
+        "duplicate-exercise",
+        _copy("exercises", "arch"),
+        "exercise 'arch'",
+    ),
+    "two facts with one name": ("duplicate-fact", _copy("facts", "stiff"), "fact 'stiff'"),
+    "two rules with one id": ("duplicate-rule", _copy("rules", "numb_soon"), "rule 'numb_soon'"),
+    "a finding with capability polarity": (
+        "kind-polarity",
+        _set("facts", "stiff", "polarity", "capability"),
+        "fact 'stiff'",
+    ),
+    "a capability with risk polarity": (
+        "kind-polarity",
+        _set("facts", "hug_ok", "polarity", "risk"),
+        "fact 'hug_ok'",
+    ),
+    "a red flag without a question": (
+        "missing-question",
+        _delete("facts", "fever", "question"),
+        "fact 'fever'",
+    ),
+    "a red flag with a blank question": (
+        "missing-question",
+        _set("facts", "fever", "question", "  "),
+        "fact 'fever'",
+    ),
+    "a red flag no rule uses": (
+        "unused-red-flag",
+        _append(
+            "facts",
+            {"name": "chills", "kind": "red_flag", "polarity": "risk", "question": "Chills?"},
+        ),
+        "fact 'chills'",
+    ),
+    "a required finding": (
+        "required-not-question",
+        _set("facts", "stiff", "required", True),
+        "fact 'stiff'",
+    ),
+    "unlocked_by on a finding": (
+        "unlocked-by-not-capability",
+        _set("facts", "stiff", "unlocked_by", "bend"),
+        "fact 'stiff'",
+    ),
+    "unlocked_by an unknown exercise": (
+        "unknown-exercise",
+        _set("facts", "hug_ok", "unlocked_by", "hugg"),
+        "fact 'hug_ok'",
+    ),
+    "a selector naming an unknown exercise": (
+        "unknown-exercise",
+        _action("sore_no_bend", 0, "exclude", {"ids": ["bnd", "hug"]}),
+        "rule 'sore_no_bend'",
+    ),
+    "an unknown ODI band": (
+        "derivation",
+        _set("facts", "odi_severe", "derive", {"source": "odi_band", "at_least": "awful"}),
+        "fact 'odi_severe'",
+    ),
+    "an exact band instead of a threshold": (
+        "derivation",
+        _set("facts", "odi_severe", "derive", {"source": "odi_band", "equals": "severe"}),
+        "fact 'odi_severe'",
+    ),
+    "an unknown STarT Back risk": (
+        "derivation",
+        _set("facts", "odi_severe", "derive", {"source": "start_back_risk", "at_least": "very"}),
+        "fact 'odi_severe'",
+    ),
+    "a preference with a threshold": (
+        "derivation",
+        _set("facts", "odi_severe", "derive", {"source": "preference", "at_least": "flexion"}),
+        "fact 'odi_severe'",
+    ),
+    "an age that is not a number": (
+        "derivation",
+        _set("facts", "odi_severe", "derive", {"source": "age", "at_least": "old"}),
+        "fact 'odi_severe'",
+    ),
+    "an age in superscript digits": (
+        # "²".isdigit() is True but int("²") fails: it must be a problem, not a crash.
+        "derivation",
+        _set("facts", "odi_severe", "derive", {"source": "age", "at_least": "²"}),
+        "fact 'odi_severe'",
+    ),
+    "an age beyond 130": (
+        "derivation",
+        _set("facts", "odi_severe", "derive", {"source": "age", "at_least": "200"}),
+        "fact 'odi_severe'",
+    ),
+    "a derived fact without derive": (
+        "derivation",
+        _delete("facts", "odi_severe", "derive"),
+        "fact 'odi_severe'",
+    ),
+    "derive on a finding": (
+        "derivation",
+        _set("facts", "stiff", "derive", {"source": "odi_band", "at_least": "severe"}),
+        "fact 'stiff'",
+    ),
+    "a level below 1": ("bad-level", _set("exercises", "bend", "level", 0), "exercise 'bend'"),
+    "a condition on an unknown fact": (
+        "unknown-fact",
+        _set("rules", "fever_same_day", "condition", {"fact": "fevr"}),
+        "rule 'fever_same_day'",
+    ),
+    "a prerequisite that is not a fact": (
+        "unknown-fact",
+        _set("exercises", "double_hug", "prerequisites", ["hug_okay"]),
+        "exercise 'double_hug'",
+    ),
+    "a risk fact as a prerequisite": (
+        "risk-prerequisite",
+        _set("exercises", "double_hug", "prerequisites", ["stiff"]),
+        "exercise 'double_hug'",
+    ),
+    "an empty any": (
+        "empty-condition",
+        _set("rules", "fever_same_day", "condition", {"any": []}),
+        "rule 'fever_same_day'",
+    ),
+    "an empty all nested": (
+        "empty-condition",
+        _set("rules", "numb_soon", "condition", {"any": [{"fact": "numb"}, {"all": []}]}),
+        "rule 'numb_soon'",
+    ),
+    "an empty of": (
+        "empty-condition",
+        _set("rules", "numb_soon", "condition", {"at_least": 1, "of": []}),
+        "rule 'numb_soon'",
+    ),
+    "at_least 0": (
+        "bad-at-least",
+        _set("rules", "numb_soon", "condition", {"at_least": 0, "of": [{"fact": "numb"}]}),
+        "rule 'numb_soon'",
+    ),
+    "at_least more than its list": (
+        "bad-at-least",
+        _set(
+            "rules",
+            "numb_soon",
+            "condition",
+            {"at_least": 3, "of": [{"fact": "numb"}, {"fact": "stiff"}]},
+        ),
+        "rule 'numb_soon'",
+    ),
+    "a family no exercise belongs to": (
+        "unknown-family",
+        _action("numb_soon", 1, "exclude", {"families": ["archin", "hugs"]}),
+        "rule 'numb_soon'",
+    ),
+    "a selector matching nothing": (
+        "empty-selector",
+        _action("numb_soon", 1, "exclude", {"positions": ["kneeling"]}),
+        "rule 'numb_soon'",
+    ),
+    "an empty selector": (
+        "empty-selector",
+        _action("numb_soon", 1, "exclude", {}),
+        "rule 'numb_soon'",
+    ),
+    "a caution selecting nothing": (
+        "empty-selector",
+        _action("sore_no_bend", 1, "caution", {"levels": [3]}),
+        "rule 'sore_no_bend'",
+    ),
+    "a rule with an empty reason": (
+        "missing-reason",
+        _set("rules", "numb_soon", "reason", ""),
+        "rule 'numb_soon'",
+    ),
+    "a rule with a blank reason": (
+        "missing-reason",
+        _set("rules", "numb_soon", "reason", " \n"),
+        "rule 'numb_soon'",
+    ),
+    "a rule with an empty source": (
+        "missing-source",
+        _set("rules", "numb_soon", "source", ""),
+        "rule 'numb_soon'",
+    ),
+    "a rule without actions": (
+        "no-actions",
+        _set("rules", "numb_soon", "actions", []),
+        "rule 'numb_soon'",
+    ),
+    "a rule needing more than its facts": (
+        "never-fires",
+        _set(
+            "rules",
+            "numb_soon",
+            "condition",
+            {"at_least": 3, "of": [{"fact": "numb"}, {"fact": "stiff"}]},
+        ),
+        "rule 'numb_soon'",
+    ),
+    "a rule needing two preferences at once": (
+        "never-fires",
+        _all(
+            _append("facts", _preference("prefers_flexion", "flexion")),
+            _append("facts", _preference("prefers_extension", "extension")),
+            _set(
+                "rules",
+                "numb_soon",
+                "condition",
+                {
+                    "any": [
+                        {"fact": "numb"},
+                        {"all": [{"fact": "prefers_flexion"}, {"fact": "prefers_extension"}]},
+                    ]
+                },
+            ),
+            _append(
+                "rules",
+                _rule(
+                    "both_preferences",
+                    {"all": [{"fact": "prefers_flexion"}, {"fact": "prefers_extension"}]},
+                    [{"refer": "routine"}],
+                ),
+            ),
+        ),
+        "rule 'both_preferences'",
+    ),
+    "a caution without text": (
+        "missing-caution-text",
+        _action("sore_no_bend", 1, "text", ""),
+        "rule 'sore_no_bend'",
+    ),
+    "a capability in an exclude rule": (
+        "capability-takes-away",
+        _set(
+            "rules",
+            "sore_no_bend",
+            "condition",
+            {"at_least": 1, "of": [{"fact": "sore"}, {"fact": "hug_ok"}]},
+        ),
+        "rule 'sore_no_bend'",
+    ),
+    "a capability in a refer rule": (
+        "capability-takes-away",
+        _append(
+            "rules",
+            _rule(
+                "hug_ok_refers",
+                {"all": [{"fact": "hug_ok"}, {"fact": "stiff"}]},
+                [{"refer": "routine"}],
+            ),
+        ),
+        "rule 'hug_ok_refers'",
+    ),
+    "an exercise every assessment loses to a capability rule": (
+        "unreachable-exercise",
+        _append(
+            "rules", _rule("hug_ok_no_arch", {"fact": "hug_ok"}, [{"exclude": {"ids": ["arch"]}}])
+        ),
+        "exercise 'arch'",
+    ),
+    "an exercise whose prerequisite can never be met": (
+        "unreachable-exercise",
+        _set("exercises", "double_hug", "prerequisites", ["stiff"]),
+        "exercise 'double_hug'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("code", "mutate", "where"), FAULTS.values(), ids=FAULTS.keys())
+def test_a_fault_is_reported_with_its_code_where_it_is_and_a_fix(
+    code: str, mutate: Mutation, where: str
+) -> None:
+    data = mini()
+    mutate(data)
+
+    problems = [p for p in load(data).check() if p.code == code]
+
+    assert [p.where for p in problems] == [where]
+    problem = problems[0]
+    assert problem.message.strip()
+    assert problem.fix.strip()
+    assert str(problem) == f"{where}: {problem.message} [{code}] Fix: {problem.fix}"
+
+
+def _codes_in_check_source() -> set[str]:
+    source = Path(check_module.__file__).read_text(encoding="utf-8")
+    found = set(re.findall(r'Problem\(\s*f?"([a-z{}-]+)"', source))
+    expanded = {c.replace("{kind}", kind) for c in found for kind in ("exercise", "fact", "rule")}
+    return {c for c in expanded if "{" not in c}
+
+
+def test_every_check_code_has_a_fault_test_and_a_line_in_the_format_doc() -> None:
+    in_source = _codes_in_check_source()
+    tested = {code for code, _, _ in FAULTS.values()} | {"prerequisite-cycle"}
+    doc = DOC.read_text(encoding="utf-8")
+
+    assert in_source, "the codes could not be read from check.py"
+    assert in_source == tested
+    assert [code for code in sorted(in_source) if f"| `{code}` |" not in doc] == []
+
+
+def test_a_prerequisite_cycle_in_a_protocol_built_in_python_is_reported() -> None:
+    # The loader refuses a cycle; a protocol built directly still gets it from check().
+    protocol = load(mini())
+    hug, double_hug = protocol.exercise("hug"), protocol.exercise("double_hug")
+    exercises = tuple(
+        attrs.evolve(e, prerequisites=("double_hug_ok",)) if e is hug else e
+        for e in protocol.exercises
+    )
+    unlocked = Fact(
+        "double_hug_ok", FactKind.CAPABILITY, Polarity.CAPABILITY, unlocked_by=double_hug.id
+    )
+
+    cyclic = attrs.evolve(protocol, exercises=exercises, facts=(*protocol.facts, unlocked))
+
+    problems = [p for p in cyclic.check() if p.code == "prerequisite-cycle"]
+    assert len(problems) == 1
+    assert "hug -> double_hug -> hug" in problems[0].message or (
+        "double_hug -> hug -> double_hug" in problems[0].message
+    )
+
+
+def test_an_odi_band_of_at_least_minimal_counts_as_always_present_when_the_odi_is_required() -> (
+    None
+):
+    # Every plan with exercises has a scorable ODI, so "band at least minimal" always holds:
+    # a rule that excludes on it takes the exercise from everyone.
+    data = mini()
+    data["require_odi"] = True
+    item(data, "facts", "odi_severe")["derive"]["at_least"] = "minimal"
+
+    problems = load(data).check()
+
+    assert [p.where for p in problems if p.code == "unreachable-exercise"] == ["exercise 'bend'"]
+
+
+def test_an_odi_band_of_at_least_minimal_is_avoidable_when_the_odi_is_optional() -> None:
+    data = mini()
+    item(data, "facts", "odi_severe")["derive"]["at_least"] = "minimal"
+
+    assert codes(load(data)) == []
+
+
+def test_a_capability_only_same_day_rule_makes_every_exercise_unreachable() -> None:
+    data = mini()
+    data["rules"].append(_rule("hug_ok_same_day", {"fact": "hug_ok"}, [{"refer": "same_day"}]))
+
+    problems = load(data).check()
+
+    unreachable = [p.where for p in problems if p.code == "unreachable-exercise"]
+    assert len(unreachable) == 4
+    assert all("engine.urgency" in p.message for p in problems if p.code == "unreachable-exercise")
+
+
+def test_a_rule_over_two_preferences_that_may_hold_alone_can_fire() -> None:
+    data = mini()
+    data["facts"] += [
+        _preference("prefers_flexion", "flexion"),
+        _preference("prefers_extension", "extension"),
+    ]
+    data["rules"].append(
+        _rule(
+            "either_preference",
+            {"any": [{"fact": "prefers_flexion"}, {"fact": "prefers_extension"}]},
+            [{"refer": "routine"}],
+        )
+    )
+
+    assert codes(load(data)) == []
+
+
+def test_a_caution_only_rule_may_use_a_capability() -> None:
+    protocol = load(mini())
+
+    assert protocol.rules[-1].id == "hug_ok_caution"
+    assert codes(protocol) == []
+
+
+def test_the_default_protocol_has_no_problems() -> None:
+    assert bt.default_protocol().check() == ()
+
+
+def test_check_reports_every_problem_at_once_in_a_stable_order() -> None:
+    data = mini()
+    for mutation in (
+        _copy("rules", "numb_soon"),
+        _set("exercises", "bend", "level", 0),
+        _delete("facts", "fever", "question"),
+        _set("rules", "sore_no_bend", "source", ""),
+        _action("sore_no_bend", 1, "text", " "),
+    ):
+        mutation(data)
+
+    protocol = load(data)
+
+    assert set(codes(protocol)) == {
+        "duplicate-rule",
+        "bad-level",
+        "missing-question",
+        "missing-source",
+        "missing-caution-text",
+    }
+    assert load(data).check() == protocol.check()
+
+
+def test_a_protocol_with_problems_can_be_inspected() -> None:
+    data = mini()
+    item(data, "rules", "fever_same_day")["condition"] = {"fact": "fevr"}
+
+    protocol = load(data)
+
+    assert protocol.exercise("bend").title == "Forward bend"
+    assert protocol.fact("fever").kind is bt.FactKind.RED_FLAG
+    assert protocol.engine.evaluate(["fever"]).urgency is bt.Urgency.NONE
+
+
+def test_recommend_refuses_a_protocol_with_problems_naming_the_first() -> None:
+    data = mini()
+    item(data, "rules", "numb_soon")["reason"] = ""
+    protocol = load(data)
+    assessment = bt.Assessment(red_flags={"fever": False, "numb": False})
+
+    with pytest.raises(bt.ProtocolError, match=r"\[missing-reason\]") as info:
+        bt.recommend(assessment, protocol=protocol)
+
+    assert "rule 'numb_soon'" in str(info.value)
+    assert "protocol 'mini'" in str(info.value)
+
+
+def test_recommend_accepts_the_clean_mini_protocol() -> None:
+    assessment = bt.Assessment(red_flags={"fever": False, "numb": False})
+
+    plan = bt.recommend(assessment, protocol=load(mini()))
+
+    assert [p.exercise.id for p in plan.exercises] == ["bend", "hug", "arch"]
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(protocols())
+def test_a_random_protocol_built_within_the_rules_has_no_problems(protocol: Protocol) -> None:
+    assert protocol.check() == ()
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(protocols(monotone=False))
+def test_every_capability_in_a_rule_that_takes_away_is_reported(protocol: Protocol) -> None:
+    capabilities = {f.name for f in protocol.facts if f.polarity is Polarity.CAPABILITY}
+    reported = {p.where for p in protocol.check() if p.code == "capability-takes-away"}
+
+    offending = {
+        f"rule {rule.id!r}"
+        for rule in protocol.rules
+        if any(isinstance(a, Refer | Exclude) for a in rule.actions)
+        and _names(rule.condition) & capabilities
+    }
+
+    assert reported == offending
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(protocols(monotone=False))
+def test_every_risk_prerequisite_is_reported(protocol: Protocol) -> None:
+    risks = {f.name for f in protocol.facts if f.polarity is Polarity.RISK}
+    reported = [p.where for p in protocol.check() if p.code == "risk-prerequisite"]
+
+    expected = [
+        f"exercise {e.id!r}"
+        for e in protocol.exercises
+        for name in e.prerequisites
+        if name in risks
+    ]
+
+    assert reported == expected
+
+
+def _names(condition: Condition) -> set[str]:
+    if isinstance(condition, FactIs):
+        return {condition.fact}
+    return set().union(*(_names(c) for c in condition.conditions))
+
+
+def test_an_exercise_built_with_a_level_below_one_is_reported_whatever_its_other_fields() -> None:
+    protocol = load(mini())
+    low = Exercise(
+        "low", "Low", "hugs", bt.Movement.FLEXION, bt.Position.SUPINE, -1, True, "d", "i"
+    )
+
+    problems = attrs.evolve(protocol, exercises=(*protocol.exercises, low)).check()
+
+    assert [p.where for p in problems if p.code == "bad-level"] == ["exercise 'low'"]

@@ -1,0 +1,840 @@
+"""``recommend()`` on the default protocol: every rule, the seed's scenarios and the fail-safes.
+
+The rule table below is written by hand from /work/shared/CLINICAL.md (sections 3 and 4): for
+each rule of the default protocol, inputs that fire it, inputs just short of it, and what it
+must do. Only the rule ids come from the protocol; what each rule does comes from the clinical
+text, so the table is an independent specification of ``default.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import pytest
+
+import backtriage as bt
+from backtriage import InvalidAnswerError, Urgency
+
+PROTOCOL = bt.default_protocol()
+U = Urgency
+
+RED_FLAGS = (
+    "ces_bladder", "ces_incontinence", "ces_saddle_numbness", "ces_sexual_dysfunction",
+    "bilateral_leg_symptoms", "progressive_weakness", "gait_disturbance", "major_trauma",
+    "fragility_fracture_risk", "long_term_steroids", "spinal_deformity", "cancer_history",
+    "unexplained_weight_loss", "night_pain", "thoracic_pain", "fever", "infection_risk",
+    "aaa_symptoms", "chest_pain", "not_improving", "inflammatory_features",
+)  # fmt: skip
+EMERGENCY_FLAGS = (
+    "ces_bladder", "ces_incontinence", "ces_saddle_numbness", "bilateral_leg_symptoms",
+    "gait_disturbance", "major_trauma", "aaa_symptoms", "chest_pain",
+)  # fmt: skip
+SAME_DAY_FLAGS = (
+    "ces_sexual_dysfunction", "progressive_weakness", "spinal_deformity", "cancer_history",
+    "unexplained_weight_loss", "fever",
+)  # fmt: skip
+FINDINGS = (
+    "prone_lying_painful", "extension_aggravates", "flexion_aggravates", "suspected_disc",
+    "muscle_spasm", "leg_symptoms_spread_on_extension", "leg_symptoms_spread_on_flexion",
+    "osteoporosis", "suspected_stenosis", "recent_spine_surgery", "cannot_lie_prone",
+    "cannot_lie_supine", "cannot_kneel", "poor_balance", "confined_to_bed",
+)  # fmt: skip
+TOLERATED = "single_knee_hug_tolerated"
+
+PRONE_EXT, KNEEL_EXT = "prone_extension", "kneeling_extension"
+FLEX, SINGLE, DOUBLE = "standing_flexion", "single_knee_hug", "double_knee_hug"
+SIDE, SWAYS = "standing_side_bend", "knee_sways"
+ALL = frozenset({PRONE_EXT, KNEEL_EXT, FLEX, SINGLE, DOUBLE, SIDE, SWAYS})
+EXTENSION = frozenset({PRONE_EXT, KNEEL_EXT})
+FLEXION = frozenset({FLEX, SINGLE, DOUBLE})
+IN_BED = frozenset({SINGLE, DOUBLE, SWAYS})
+LEVEL_2 = frozenset({PRONE_EXT, KNEEL_EXT, DOUBLE})
+NONE_: frozenset[str] = frozenset()
+
+# STarT Back [S20]: high is total >= 4 with psychosocial (items 5-9) >= 4; medium is total >= 4
+# with psychosocial <= 3.
+START_BACK_HIGH = {
+    "leg_pain": 0, "shoulder_neck_pain": 0, "walked_short_distances": 0, "dressed_slowly": 0,
+    "fear_not_safe_active": 1, "worrying_thoughts": 1, "catastrophising": 1, "low_mood": 1,
+    "bothersomeness": "not_at_all",
+}  # fmt: skip
+START_BACK_MEDIUM = START_BACK_HIGH | {"low_mood": 0, "leg_pain": 1, "dressed_slowly": 1}
+
+# ODI raw sums (of 50; percent = 2 * raw). Bands [S10]: <=40 % moderate, <=60 % severe, <=80 %
+# crippled, above bed-bound. Each pair is the first raw sum in the band and the last one below.
+ODI_SEVERE, ODI_BELOW_SEVERE = 21, 20
+ODI_CRIPPLED, ODI_BELOW_CRIPPLED = 31, 30
+ODI_BED_BOUND, ODI_BELOW_BED_BOUND = 41, 40
+
+
+class Given(NamedTuple):
+    """What a person answered: red flags answered yes (the rest no) and everything else."""
+
+    yes: frozenset[str] = frozenset()
+    findings: frozenset[str] = frozenset({TOLERATED})
+    preference: str | None = None
+    odi_raw: int = 0
+    start_back: dict[str, object] | None = None
+
+
+def given(
+    *yes: str,
+    findings: Iterable[str] = (),
+    preference: str | None = None,
+    odi_raw: int = 0,
+    start_back: dict[str, object] | None = None,
+) -> Given:
+    """Return a low-risk person who tolerates the single knee hug, with what is given added."""
+    return Given(frozenset(yes), frozenset({TOLERATED, *findings}), preference, odi_raw, start_back)
+
+
+def everything_but(*names: str, preference: str | None = "lateral") -> Given:
+    """Return a person with every red flag, finding and score risk except those ``names`` make.
+
+    Used for "just short": a rule must not fire from any other fact.
+    """
+    odi_raw = 50
+    for name, below in (
+        ("odi_severe_or_worse", ODI_BELOW_SEVERE),
+        ("odi_crippled_or_worse", ODI_BELOW_CRIPPLED),
+        ("odi_bed_bound", ODI_BELOW_BED_BOUND),
+    ):
+        if name in names:
+            odi_raw = min(odi_raw, below)
+    return Given(
+        yes=frozenset(RED_FLAGS) - set(names),
+        findings=frozenset({*FINDINGS, TOLERATED}) - set(names),
+        preference=preference,
+        odi_raw=odi_raw,
+        start_back=START_BACK_MEDIUM if "start_back_high" in names else START_BACK_HIGH,
+    )
+
+
+def odi_with_raw(raw: int) -> list[int]:
+    """Return ten ODI answers (0..5) that add up to ``raw``."""
+    return [min(5, max(0, raw - 5 * i)) for i in range(10)]
+
+
+def assess(person: Given) -> bt.Assessment:
+    return bt.Assessment(
+        odi=odi_with_raw(person.odi_raw),
+        red_flags={key: key in person.yes for key in RED_FLAGS},
+        findings=person.findings,
+        preference=person.preference,
+        start_back=person.start_back,
+    )
+
+
+def plan_of(person: Given) -> bt.Plan:
+    return bt.recommend(assess(person))
+
+
+def ids(items: Iterable[bt.Prescription | bt.Withheld]) -> frozenset[str]:
+    return frozenset(item.exercise.id for item in items)
+
+
+class RuleCase(NamedTuple):
+    """A rule of CLINICAL.md: inputs that fire it, inputs just short, and what it does."""
+
+    fires: tuple[Given, ...]
+    short: tuple[Given, ...]
+    refer: Urgency | None = None
+    excludes: frozenset[str] = frozenset()
+    cautions: frozenset[str] = frozenset()
+
+
+def flag(key: str, refer: Urgency, excludes: frozenset[str] = NONE_) -> RuleCase:
+    """A rule on one red flag: yes fires it; every other flag and finding does not."""
+    return RuleCase((given(key),), (everything_but(key),), refer, excludes)
+
+
+def combination(key: str, partners: tuple[str, ...], refer: Urgency) -> RuleCase:
+    """``key`` with any one of ``partners``; short: ``key`` without them, or them without it."""
+    return RuleCase(
+        tuple(given(key, partner) for partner in partners),
+        (everything_but(*partners), everything_but(key)),
+        refer,
+    )
+
+
+def finding(
+    key: str,
+    excludes: frozenset[str] = NONE_,
+    cautions: frozenset[str] = NONE_,
+    refer: Urgency | None = None,
+) -> RuleCase:
+    return RuleCase((given(findings=[key]),), (everything_but(key),), refer, excludes, cautions)
+
+
+def preference(
+    value: str, excludes: frozenset[str] = NONE_, cautions: frozenset[str] = NONE_
+) -> RuleCase:
+    others = [p for p in ("extension", "flexion", "lateral", None) if p != value]
+    short = tuple(everything_but(preference=p) for p in others)
+    return RuleCase((given(preference=value),), short, None, excludes, cautions)
+
+
+def odi(name: str, first: int, refer: Urgency, excludes: frozenset[str] = NONE_) -> RuleCase:
+    """A score rule: from the band's first point to 100 %; short: the point below, all else."""
+    fires = (given(odi_raw=first), given(odi_raw=50))
+    return RuleCase(fires, (everything_but(name),), refer, excludes)
+
+
+CES_PARTNERS = ("ces_bladder", "ces_incontinence", "ces_saddle_numbness", "bilateral_leg_symptoms")
+WEAKNESS_PARTNERS = (
+    "ces_bladder", "ces_incontinence", "ces_saddle_numbness", "ces_sexual_dysfunction",
+    "cancer_history",
+)  # fmt: skip
+
+# CLINICAL.md sections 3 and 4, one entry per rule of the default protocol.
+RULES: dict[str, RuleCase] = {
+    # Section 3: red flags. "soon" from a red flag withholds every exercise (by the rule).
+    "ces_bladder_emergency": flag("ces_bladder", U.EMERGENCY),
+    "ces_incontinence_emergency": flag("ces_incontinence", U.EMERGENCY),
+    "ces_saddle_numbness_emergency": flag("ces_saddle_numbness", U.EMERGENCY),
+    "ces_sexual_dysfunction_same_day": flag("ces_sexual_dysfunction", U.SAME_DAY),
+    "ces_sexual_dysfunction_combined_emergency": combination(
+        "ces_sexual_dysfunction", CES_PARTNERS, U.EMERGENCY
+    ),
+    "bilateral_leg_symptoms_emergency": flag("bilateral_leg_symptoms", U.EMERGENCY),
+    "progressive_weakness_same_day": flag("progressive_weakness", U.SAME_DAY),
+    "progressive_weakness_combined_emergency": combination(
+        "progressive_weakness", WEAKNESS_PARTNERS, U.EMERGENCY
+    ),
+    "gait_disturbance_emergency": flag("gait_disturbance", U.EMERGENCY),
+    "major_trauma_emergency": flag("major_trauma", U.EMERGENCY),
+    "fragility_fracture_risk_soon": flag("fragility_fracture_risk", U.SOON, ALL),
+    "fragility_fracture_with_steroids_same_day": combination(
+        "fragility_fracture_risk", ("long_term_steroids",), U.SAME_DAY
+    ),
+    "long_term_steroids_routine": flag("long_term_steroids", U.ROUTINE),
+    "spinal_deformity_same_day": flag("spinal_deformity", U.SAME_DAY),
+    "cancer_history_same_day": flag("cancer_history", U.SAME_DAY),
+    "unexplained_weight_loss_same_day": flag("unexplained_weight_loss", U.SAME_DAY),
+    "night_pain_soon": flag("night_pain", U.SOON, ALL),
+    "night_pain_with_cancer_signs_same_day": combination(
+        "night_pain", ("cancer_history", "unexplained_weight_loss"), U.SAME_DAY
+    ),
+    "thoracic_pain_soon": flag("thoracic_pain", U.SOON, ALL),
+    "fever_same_day": flag("fever", U.SAME_DAY),
+    "infection_risk_routine": flag("infection_risk", U.ROUTINE),
+    "infection_risk_with_fever_same_day": combination("infection_risk", ("fever",), U.SAME_DAY),
+    "aaa_symptoms_emergency": flag("aaa_symptoms", U.EMERGENCY),
+    "chest_pain_emergency": flag("chest_pain", U.EMERGENCY),
+    "not_improving_routine": flag("not_improving", U.ROUTINE),
+    "inflammatory_features_routine": flag("inflammatory_features", U.ROUTINE),
+    # Section 4: findings.
+    "prone_lying_painful_no_prone_extension": finding(
+        "prone_lying_painful", excludes=frozenset({PRONE_EXT})
+    ),
+    "extension_aggravates_no_extension": finding("extension_aggravates", excludes=EXTENSION),
+    "flexion_aggravates_no_forward_bending": finding("flexion_aggravates", excludes=FLEXION),
+    "suspected_disc_flexion_caution": finding("suspected_disc", cautions=FLEXION),
+    "muscle_spasm_forward_bend_caution": finding("muscle_spasm", cautions=frozenset({FLEX})),
+    "leg_symptoms_spread_on_extension": finding(
+        "leg_symptoms_spread_on_extension", excludes=EXTENSION, refer=U.ROUTINE
+    ),
+    "leg_symptoms_spread_on_flexion": finding(
+        "leg_symptoms_spread_on_flexion", excludes=FLEXION, refer=U.ROUTINE
+    ),
+    "osteoporosis_no_flexion": finding("osteoporosis", excludes=FLEXION),
+    "suspected_stenosis_extension_caution": finding("suspected_stenosis", cautions=EXTENSION),
+    "recent_spine_surgery_no_exercise": finding(
+        "recent_spine_surgery", excludes=ALL, refer=U.ROUTINE
+    ),
+    "cannot_lie_prone": finding("cannot_lie_prone", excludes=frozenset({PRONE_EXT})),
+    "cannot_lie_supine": finding("cannot_lie_supine", excludes=frozenset({SINGLE, DOUBLE, SWAYS})),
+    "cannot_kneel": finding("cannot_kneel", excludes=frozenset({KNEEL_EXT})),
+    "poor_balance_no_standing": finding("poor_balance", excludes=frozenset({FLEX, SIDE})),
+    "confined_to_bed_in_bed_only": finding("confined_to_bed", excludes=ALL - IN_BED),
+    # Section 4: directional preference (McKenzie).
+    "preference_extension_no_flexion": preference("extension", excludes=FLEXION),
+    "preference_flexion_no_extension": preference("flexion", excludes=EXTENSION),
+    "preference_lateral_side_caution": preference("lateral", cautions=frozenset({SIDE})),
+    # Section 4: from scores.
+    "odi_severe_routine": odi("odi_severe_or_worse", ODI_SEVERE, U.ROUTINE),
+    "odi_crippled_gentle_only": odi("odi_crippled_or_worse", ODI_CRIPPLED, U.SOON, LEVEL_2),
+    "odi_bed_bound_in_bed_only": odi("odi_bed_bound", ODI_BED_BOUND, U.SOON, ALL - IN_BED),
+    "start_back_high_routine": RuleCase(
+        (given(start_back=START_BACK_HIGH),), (everything_but("start_back_high"),), U.ROUTINE
+    ),
+}
+
+FIRING = [
+    pytest.param(rule_id, person, id=f"{rule_id}-{i}")
+    for rule_id, case in RULES.items()
+    for i, person in enumerate(case.fires)
+]
+SHORT = [
+    pytest.param(rule_id, person, id=f"{rule_id}-{i}")
+    for rule_id, case in RULES.items()
+    for i, person in enumerate(case.short)
+]
+
+
+def fired_ids(plan: bt.Plan) -> list[str]:
+    return [rule.rule for rule in plan.fired]
+
+
+# -- every rule: fires, and just short of it does not ------------------------------------------
+
+
+def test_rule_table_covers_every_rule_of_the_default_protocol() -> None:
+    assert sorted(RULES) == sorted(rule.id for rule in PROTOCOL.rules)
+
+
+@pytest.mark.parametrize(("rule_id", "person"), FIRING)
+def test_rule_fires_and_acts_as_the_clinical_text_says(rule_id: str, person: Given) -> None:
+    case = RULES[rule_id]
+    rule = next(r for r in PROTOCOL.rules if r.id == rule_id)
+    plan = plan_of(person)
+    [fired] = [f for f in plan.fired if f.rule == rule_id]
+    assert (fired.reason, fired.source) == (rule.reason, rule.source)
+    assert fired.urgency is case.refer
+    if case.refer is not None:
+        assert plan.urgency >= case.refer
+    withheld_here = {
+        w.exercise.id for w in plan.withheld if any(r.rule == rule_id for r in w.reasons)
+    }
+    assert withheld_here == case.excludes
+    for w in plan.withheld:
+        for reason in w.reasons:
+            if reason.rule == rule_id:
+                assert (reason.text, reason.source) == (rule.reason, rule.source)
+    cautioned_here = {
+        p.exercise.id for p in plan.exercises if any(c.rule == rule_id for c in p.cautions)
+    }
+    assert cautioned_here == case.cautions
+
+
+@pytest.mark.parametrize(("rule_id", "person"), SHORT)
+def test_rule_does_not_fire_just_short_of_its_condition(rule_id: str, person: Given) -> None:
+    assert rule_id not in fired_ids(plan_of(person))
+
+
+def test_fired_rules_are_listed_in_protocol_order() -> None:
+    plan = plan_of(everything_but())
+    order = [r.id for r in PROTOCOL.rules]
+    positions = [order.index(rule_id) for rule_id in fired_ids(plan)]
+    assert positions == sorted(positions)
+    assert len(positions) == len(set(positions))
+
+
+# -- the seed page's scenarios ------------------------------------------------------------------
+
+
+def test_lying_on_the_front_hurts_withholds_prone_extension_but_offers_kneeling_extension() -> None:
+    plan = plan_of(given(findings=["prone_lying_painful"]))
+    assert PRONE_EXT in ids(plan.withheld)
+    assert KNEEL_EXT in ids(plan.exercises)
+
+
+def test_flexion_aggravates_withholds_forward_bending_and_knee_hugs() -> None:
+    plan = plan_of(given(findings=["flexion_aggravates"]))
+    assert ids(plan.withheld) == FLEXION
+    assert ids(plan.exercises) == ALL - FLEXION
+
+
+def test_suspected_disc_keeps_flexion_with_a_caution() -> None:
+    plan = plan_of(given(findings=["suspected_disc"]))
+    assert ids(plan.exercises) >= FLEXION
+    for prescription in plan.exercises:
+        disc = [c for c in prescription.cautions if c.rule == "suspected_disc_flexion_caution"]
+        assert bool(disc) == (prescription.exercise.id in FLEXION)
+
+
+def test_muscle_spasm_keeps_the_forward_bend_with_a_caution() -> None:
+    plan = plan_of(given(findings=["muscle_spasm"]))
+    [bend] = [p for p in plan.exercises if p.exercise.id == FLEX]
+    assert any(c.rule == "muscle_spasm_forward_bend_caution" for c in bend.cautions)
+
+
+def test_in_bed_gives_only_exercises_that_can_be_done_in_bed() -> None:
+    plan = plan_of(given(findings=["confined_to_bed"]))
+    assert ids(plan.exercises) == IN_BED
+    assert all(p.exercise.in_bed for p in plan.exercises)
+
+
+def test_in_bed_without_the_single_knee_hug_tolerated_gives_single_hug_and_sways() -> None:
+    person = Given(findings=frozenset({"confined_to_bed"}))
+    assert ids(plan_of(person).exercises) == {SINGLE, SWAYS}
+
+
+def test_double_knee_hug_waits_until_the_single_is_tolerated() -> None:
+    before = plan_of(Given(findings=frozenset()))
+    [double] = [w for w in before.withheld if w.exercise.id == DOUBLE]
+    assert double.reasons
+    assert any("Single knee hug" in r.text for r in double.reasons)
+    after = plan_of(Given(findings=frozenset({TOLERATED})))
+    assert DOUBLE in ids(after.exercises)
+
+
+def test_double_knee_hug_is_not_given_when_the_single_is_withheld() -> None:
+    plan = plan_of(given(findings=["cannot_lie_supine"]))
+    assert {SINGLE, DOUBLE} <= ids(plan.withheld)
+
+
+def test_with_nothing_wrong_every_exercise_is_offered() -> None:
+    # "none known changes nothing (the seed offers all exercises to everyone)".
+    plan = plan_of(given())
+    assert ids(plan.exercises) == ALL
+    assert plan.withheld == ()
+    assert plan.urgency is U.NONE
+
+
+def test_the_odi_is_asked_before_any_exercise_as_the_seed_says() -> None:
+    assessment = bt.Assessment(red_flags=dict.fromkeys(RED_FLAGS, False))
+    plan = bt.recommend(assessment)
+    assert plan.missing == ("odi",)
+    assert plan.exercises == ()
+
+
+# -- emergencies and same-day flags --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", EMERGENCY_FLAGS)
+def test_emergency_flag_sends_to_the_emergency_department_with_no_exercise(key: str) -> None:
+    plan = plan_of(given(key))
+    assert plan.urgency is U.EMERGENCY
+    assert plan.exercises == ()
+    assert ids(plan.withheld) == ALL
+    assert "emergency" in plan.advice.lower()
+
+
+@pytest.mark.parametrize("key", SAME_DAY_FLAGS)
+def test_same_day_flag_says_see_a_doctor_today_with_no_exercise(key: str) -> None:
+    plan = plan_of(given(key))
+    assert plan.urgency is U.SAME_DAY
+    assert plan.exercises == ()
+    assert "today" in plan.advice.lower()
+
+
+@pytest.mark.parametrize("key", EMERGENCY_FLAGS[:2] + SAME_DAY_FLAGS[:2])
+def test_urgent_plan_withholds_even_exercises_no_rule_excludes(key: str) -> None:
+    plan = plan_of(given(key))
+    for withheld in plan.withheld:
+        assert withheld.reasons
+        assert all(r.source.strip() for r in withheld.reasons)
+
+
+# -- unanswered red flags ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", RED_FLAGS)
+def test_an_absent_red_flag_is_missing_and_withholds_every_exercise(key: str) -> None:
+    answers = {k: False for k in RED_FLAGS if k != key}
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answers, findings={TOLERATED}))
+    assert plan.missing == (key,)
+    assert plan.exercises == ()
+    assert ids(plan.withheld) == ALL
+    assert plan.missing_questions == (PROTOCOL.fact(key).question,)
+
+
+@pytest.mark.parametrize("key", RED_FLAGS)
+def test_a_red_flag_answered_none_is_missing_never_no(key: str) -> None:
+    answers = dict.fromkeys(RED_FLAGS, False) | {key: None}
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answers))
+    assert plan.missing == (key,)
+    assert plan.exercises == ()
+
+
+def test_nothing_answered_lists_every_red_flag_then_the_odi() -> None:
+    plan = bt.recommend(bt.Assessment())
+    assert plan.missing == (*RED_FLAGS, "odi")
+    assert len(plan.missing_questions) == len(plan.missing)
+    assert plan.exercises == ()
+    assert plan.urgency is U.NONE
+
+
+def test_red_flags_and_findings_given_as_none_mean_nothing_answered_and_nothing_found() -> None:
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=None, findings=None))
+    assert plan.missing == RED_FLAGS
+    assert plan.exercises == ()
+
+
+def test_unanswered_questions_are_said_in_the_advice_even_when_nothing_else_is_wrong() -> None:
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags={"fever": False}))
+    assert "not answered" in plan.advice
+
+
+def test_a_yes_to_an_emergency_flag_counts_before_the_rest_is_answered() -> None:
+    plan = bt.recommend(bt.Assessment(red_flags={"ces_saddle_numbness": True}))
+    assert plan.urgency is U.EMERGENCY
+    assert "ces_saddle_numbness" not in plan.missing
+    assert plan.exercises == ()
+
+
+def test_an_odi_with_two_sections_missing_is_not_scorable_and_listed_as_missing() -> None:
+    answers = [0] * 8 + [None, None]
+    plan = bt.recommend(bt.Assessment(odi=answers, red_flags=dict.fromkeys(RED_FLAGS, False)))
+    assert plan.missing == ("odi",)
+    assert plan.odi is None
+    assert plan.exercises == ()
+
+
+def test_an_odi_with_one_section_missing_is_scored_on_the_rest() -> None:
+    # [S5]: 16 of 45 is 35.6 %.
+    answers = [2, 1, 2, 2, 2, 2, 1, None, 2, 2]
+    plan = bt.recommend(bt.Assessment(odi=answers, red_flags=dict.fromkeys(RED_FLAGS, False)))
+    assert plan.missing == ()
+    assert plan.odi is not None
+    assert plan.odi.percent == pytest.approx(35.5556, abs=1e-3)
+    assert plan.odi.band is bt.DisabilityBand.MODERATE
+
+
+def test_a_higher_odi_missing_limit_makes_a_gappy_odi_scorable() -> None:
+    answers = [0] * 8 + [None, None]
+    assessment = bt.Assessment(
+        odi=answers, red_flags=dict.fromkeys(RED_FLAGS, False), odi_max_missing=2
+    )
+    assert bt.recommend(assessment).missing == ()
+
+
+# -- fail-safe errors ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", ["yes", "no", 1, 0, 1.0, "True", [True]], ids=repr)
+def test_a_red_flag_answer_that_is_not_a_bool_is_refused_naming_the_flag(answer: object) -> None:
+    with pytest.raises(InvalidAnswerError, match=r"red_flags\.fever") as caught:
+        bt.recommend(bt.Assessment(odi=[0] * 10, red_flags={"fever": answer}))
+    assert caught.value.value == answer
+
+
+@pytest.mark.parametrize("answer", [True, False, None])
+def test_an_unknown_red_flag_key_is_refused_naming_it(answer: bool | None) -> None:
+    answers = dict.fromkeys(RED_FLAGS, False) | {"feverish": answer}
+    with pytest.raises(InvalidAnswerError, match="feverish"):
+        bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answers))
+
+
+def test_a_finding_answered_as_a_red_flag_is_refused() -> None:
+    answers = dict.fromkeys(RED_FLAGS, False) | {"osteoporosis": True}
+    with pytest.raises(InvalidAnswerError, match="osteoporosis"):
+        bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answers))
+
+
+@pytest.mark.parametrize("name", ["osteoprosis", "ces_bladder", "odi_bed_bound", "extension"])
+def test_an_unknown_or_misplaced_finding_is_refused_naming_it(name: str) -> None:
+    assessment = bt.Assessment(
+        odi=[0] * 10, red_flags=dict.fromkeys(RED_FLAGS, False), findings={name}
+    )
+    with pytest.raises(InvalidAnswerError, match=name):
+        bt.recommend(assessment)
+
+
+@pytest.mark.parametrize("value", ["Extension", "backward", "none", 1, True], ids=repr)
+def test_an_unknown_preference_is_refused_naming_the_field(value: object) -> None:
+    with pytest.raises(InvalidAnswerError, match="preference"):
+        bt.Assessment(preference=value)
+
+
+@pytest.mark.parametrize("answer", [6, -1, "3", 2.5, True], ids=repr)
+def test_a_bad_odi_answer_is_refused_naming_the_section(answer: object) -> None:
+    with pytest.raises(InvalidAnswerError, match="walking"):
+        bt.Assessment(odi={"walking": answer})
+
+
+def test_an_unknown_odi_section_is_refused() -> None:
+    with pytest.raises(InvalidAnswerError, match="traveling"):
+        bt.Assessment(odi={"traveling": 1})
+
+
+def test_findings_given_as_a_single_string_are_refused() -> None:
+    with pytest.raises(InvalidAnswerError, match="findings"):
+        bt.Assessment(findings="osteoporosis")
+
+
+def test_findings_given_as_a_mapping_hold_only_when_true() -> None:
+    # {"single_knee_hug_tolerated": False} must never unlock the double knee hug.
+    answers = dict.fromkeys(RED_FLAGS, False)
+    no = bt.Assessment(odi=[0] * 10, red_flags=answers, findings={TOLERATED: False})
+    yes = bt.Assessment(odi=[0] * 10, red_flags=answers, findings={TOLERATED: True})
+    assert DOUBLE in ids(bt.recommend(no).withheld)
+    assert DOUBLE in ids(bt.recommend(yes).exercises)
+    with pytest.raises(InvalidAnswerError, match=TOLERATED):
+        bt.Assessment(findings={TOLERATED: "yes"})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("odi", "0123401234"),
+        ("odi", 17),
+        ("red_flags", ["fever"]),
+        ("red_flags", {1: True}),
+        ("findings", [1]),
+        ("findings", 3),
+        ("start_back", [1] * 9),
+        ("age", -1),
+        ("age", True),
+        ("age", "40"),
+        ("odi_max_missing", -1),
+        ("odi_max_missing", True),
+    ],
+    ids=repr,
+)
+def test_an_assessment_field_of_the_wrong_shape_is_refused_naming_it(
+    field: str, value: object
+) -> None:
+    with pytest.raises(InvalidAnswerError, match=field):
+        bt.Assessment(**{field: value})
+
+
+def test_every_error_is_a_backtriage_error_and_a_value_error() -> None:
+    with pytest.raises(bt.BacktriageError):
+        bt.Assessment(red_flags={"fever": "yes"})
+    assert issubclass(bt.BacktriageError, ValueError)
+
+
+# -- the plan: ordering, scores, determinism ----------------------------------------------------
+
+
+def test_exercises_come_gentlest_first() -> None:
+    levels = [p.exercise.level for p in plan_of(given()).exercises]
+    assert levels == sorted(levels)
+    assert levels[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "movement"),
+    [("flexion", bt.Movement.FLEXION), ("lateral", bt.Movement.LATERAL_FLEXION)],
+)
+def test_preference_matched_exercises_come_first_within_a_level(
+    value: str, movement: bt.Movement
+) -> None:
+    plan = plan_of(given(preference=value))
+    level_1 = [p.exercise for p in plan.exercises if p.exercise.level == 1]
+    matched = [e.movement is movement for e in level_1]
+    assert any(matched)
+    assert matched == sorted(matched, reverse=True)
+
+
+def test_preference_extension_puts_extension_first_among_the_demanding_exercises() -> None:
+    plan = plan_of(given(preference="extension"))
+    level_2 = [p.exercise for p in plan.exercises if p.exercise.level == 2]
+    assert [e.movement for e in level_2] == [bt.Movement.EXTENSION] * 2
+
+
+def test_without_preference_exercises_of_a_level_keep_catalogue_order() -> None:
+    catalogue = [e.id for e in PROTOCOL.exercises]
+    for level in (1, 2):
+        shown = [p.exercise.id for p in plan_of(given()).exercises if p.exercise.level == level]
+        assert shown == [i for i in catalogue if i in shown]
+
+
+def test_withheld_exercises_are_in_catalogue_order() -> None:
+    catalogue = [e.id for e in PROTOCOL.exercises]
+    withheld = [w.exercise.id for w in plan_of(everything_but()).withheld]
+    assert withheld == catalogue
+
+
+def test_plan_carries_the_scores_and_the_protocol_name_and_version() -> None:
+    plan = plan_of(given(odi_raw=16, start_back=START_BACK_HIGH))
+    assert plan.odi is not None
+    assert plan.odi.percent == 32.0  # [S5]: 16 points of 50
+    assert plan.start_back is not None
+    assert (plan.start_back.total, plan.start_back.psychosocial) == (4, 4)
+    assert plan.start_back.risk is bt.StartBackRisk.HIGH
+    assert (plan.protocol_name, plan.protocol_version) == (PROTOCOL.name, PROTOCOL.version)
+
+
+def test_an_absent_start_back_is_optional_and_scores_none() -> None:
+    plan = plan_of(given())
+    assert plan.start_back is None
+    assert "start_back" not in plan.missing
+
+
+def test_the_same_answers_in_another_order_give_an_equal_plan() -> None:
+    flags = {k: k in {"not_improving", "infection_risk"} for k in RED_FLAGS}
+    found = ["osteoporosis", "suspected_stenosis", TOLERATED]
+    first = bt.Assessment(odi=[1] * 10, red_flags=flags, findings=found, preference="lateral")
+    second = bt.Assessment(
+        odi=dict(zip([s.value for s in bt.OdiSection], [1] * 10, strict=True)),
+        red_flags=dict(reversed(list(flags.items()))),
+        findings=list(reversed(found)),
+        preference=bt.Preference.LATERAL,
+    )
+    assert bt.recommend(first) == bt.recommend(second)
+
+
+def test_passing_the_default_protocol_explicitly_changes_nothing() -> None:
+    assessment = assess(given("long_term_steroids", findings=["muscle_spasm"]))
+    assert bt.recommend(assessment, protocol=PROTOCOL) == bt.recommend(assessment)
+
+
+# -- summary -------------------------------------------------------------------------------------
+
+TITLES = [e.title for e in PROTOCOL.exercises]
+
+
+def test_summary_gives_advice_exercises_cautions_and_the_disclaimer() -> None:
+    plan = plan_of(given(findings=["suspected_disc"]))
+    text = plan.summary()
+    assert plan.advice in text
+    assert "not a diagnosis" in text
+    for title in TITLES:
+        assert title in text
+    assert PROTOCOL.safety in text
+    assert "disc" in text.lower()
+    assert PROTOCOL.version in text
+
+
+def test_summary_reports_the_odi_and_the_start_back_risk() -> None:
+    text = plan_of(given(odi_raw=16, start_back=START_BACK_HIGH)).summary()
+    assert "32%" in text
+    assert "high" in text
+
+
+def test_summary_explains_each_withheld_exercise() -> None:
+    plan = plan_of(given(findings=["prone_lying_painful"]))
+    rule = next(r for r in PROTOCOL.rules if r.id == "prone_lying_painful_no_prone_extension")
+    assert rule.reason in plan.summary()
+
+
+@pytest.mark.parametrize("key", EMERGENCY_FLAGS + SAME_DAY_FLAGS)
+def test_summary_of_an_urgent_plan_names_no_exercise_and_says_what_to_do(key: str) -> None:
+    plan = plan_of(given(key))
+    text = plan.summary()
+    assert plan.advice in text
+    assert "not a diagnosis" in text
+    for title in TITLES:
+        assert title not in text
+    assert "Exercises you may try" not in text
+
+
+def test_summary_of_an_urgent_plan_asks_no_further_question() -> None:
+    plan = bt.recommend(bt.Assessment(red_flags={"chest_pain": True}))
+    assert plan.missing
+    text = plan.summary()
+    for question in plan.missing_questions:
+        assert question not in text
+    for title in TITLES:
+        assert title not in text
+
+
+def test_summary_of_an_unanswered_plan_asks_each_question() -> None:
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags={"fever": False}))
+    text = plan.summary()
+    for question in plan.missing_questions:
+        assert question in text
+    assert "Exercises you may try" not in text
+
+
+# -- questions() ---------------------------------------------------------------------------------
+
+
+def test_questions_start_with_every_red_flag_all_required_in_clinical_order() -> None:
+    asked = bt.questions()
+    red = [q for q in asked if q.kind is bt.QuestionKind.RED_FLAG]
+    assert [q.key for q in red] == list(RED_FLAGS)
+    assert asked[: len(RED_FLAGS)] == tuple(red)
+    assert all(q.required for q in red)
+    assert all(q.text == PROTOCOL.fact(q.key).question for q in red)
+
+
+def test_questions_ask_for_the_odi_as_required_and_start_back_as_optional() -> None:
+    by_key = {q.key: q for q in bt.questions()}
+    assert by_key["odi"].kind is bt.QuestionKind.INSTRUMENT
+    assert by_key["odi"].required is True
+    assert by_key["start_back"].kind is bt.QuestionKind.INSTRUMENT
+    assert by_key["start_back"].required is False
+
+
+def test_questions_list_every_finding_and_the_capability_as_optional() -> None:
+    by_key = {q.key: q for q in bt.questions()}
+    for name in FINDINGS:
+        assert by_key[name].kind is bt.QuestionKind.FINDING
+        assert by_key[name].required is False
+        assert by_key[name].text.endswith("?")
+    assert by_key[TOLERATED].kind is bt.QuestionKind.CAPABILITY
+
+
+def test_questions_never_ask_for_a_derived_fact() -> None:
+    keys = {q.key for q in bt.questions()}
+    assert keys == {*RED_FLAGS, "odi", "start_back", *FINDINGS, TOLERATED}
+
+
+def test_answering_every_required_question_no_leaves_nothing_missing() -> None:
+    required = [q.key for q in bt.questions() if q.required]
+    red_flags = {k: False for k in required if k != "odi"}
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=red_flags))
+    assert plan.missing == ()
+    assert plan.exercises
+
+
+# -- another protocol ---------------------------------------------------------------------------
+
+SMALL_PROTOCOL = """
+name = "small"
+version = "0.1.0"
+
+[sources]
+demo = "a test protocol"
+
+[[exercises]]
+id = "walk"
+title = "Walk"
+family = "walking"
+movement = "flexion"
+position = "standing"
+level = 1
+in_bed = false
+dosage = "10 minutes"
+instructions = "Walk gently on level ground."
+
+[[facts]]
+name = "dizzy"
+kind = "red_flag"
+polarity = "risk"
+required = true
+question = "Do you feel dizzy?"
+
+[[rules]]
+id = "dizzy_same_day"
+condition = { fact = "RULE_FACT" }
+reason = "Dizziness with back pain should be checked today."
+source = "demo"
+actions = [{ refer = "same_day" }]
+
+[[facts]]
+name = "aged_65_or_more"
+kind = "derived"
+polarity = "risk"
+derive = { source = "age", at_least = "65" }
+
+[[rules]]
+id = "older_routine"
+condition = { fact = "aged_65_or_more" }
+reason = "At 65 or older, a routine review is worth booking."
+source = "demo"
+actions = [{ refer = "routine" }]
+"""
+
+
+def test_questions_follow_the_protocol_given() -> None:
+    small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
+    asked = bt.questions(small)
+    assert [(q.key, q.required) for q in asked] == [("dizzy", True), ("odi", False)]
+
+
+def test_a_protocol_that_does_not_require_the_odi_gives_exercises_without_it() -> None:
+    small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
+    plan = bt.recommend(bt.Assessment(red_flags={"dizzy": False}), protocol=small)
+    assert plan.missing == ()
+    assert [p.exercise.id for p in plan.exercises] == ["walk"]
+    assert (plan.protocol_name, plan.protocol_version) == ("small", "0.1.0")
+
+
+def test_a_protocol_with_problems_is_refused() -> None:
+    broken = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizy"))
+    assert broken.check()
+    with pytest.raises(bt.ProtocolError, match="small"):
+        bt.recommend(bt.Assessment(red_flags={"dizzy": False}), protocol=broken)
+
+
+@pytest.mark.parametrize(("age", "urgency"), [(None, U.NONE), (64, U.NONE), (65, U.ROUTINE)])
+def test_an_age_threshold_holds_from_that_age_on(age: int | None, urgency: Urgency) -> None:
+    small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
+    plan = bt.recommend(bt.Assessment(red_flags={"dizzy": False}, age=age), protocol=small)
+    assert plan.urgency is urgency

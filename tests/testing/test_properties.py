@@ -1,0 +1,434 @@
+"""The property checks pass the default protocol and catch each deliberately broken one.
+
+Every broken protocol below is the small clean protocol ``CLEAN`` with one change, written as
+TOML as an app would write it. Each must fail exactly its own check, with a message that names
+the rule involved, and the smallest assessment that shows it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterable
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import backtriage as bt
+from backtriage.protocol.engine import Engine, Evaluation
+from backtriage.testing import (
+    CHECKS,
+    InconsistentProtocolError,
+    PropertyFailure,
+    assert_capability_monotone,
+    assert_consistent,
+    assert_deterministic,
+    assert_risk_monotone,
+    assert_rules_reachable,
+    assert_unanswered_gives_no_exercises,
+    assert_urgent_gives_no_exercises,
+    assert_withheld_explained,
+    check_properties,
+)
+from backtriage.testing import strategies as bts
+
+CLEAN = """
+name = "demo"
+version = "1"
+
+[[exercises]]
+id = "knee_sway"
+title = "Knee sway"
+family = "sway"
+movement = "rotation"
+position = "supine"
+level = 1
+in_bed = true
+dosage = "10 sways"
+instructions = "Let both knees sway to one side, then the other."
+
+[[exercises]]
+id = "kneel_lean"
+title = "Kneeling lean"
+family = "lean"
+movement = "extension"
+position = "kneeling"
+level = 2
+in_bed = false
+dosage = "5 leans"
+instructions = "Kneel upright and lean back a little."
+
+[[exercises]]
+id = "double_hug"
+title = "Double knee hug"
+family = "hug"
+movement = "flexion"
+position = "supine"
+level = 2
+in_bed = true
+prerequisites = ["single_hug_ok"]
+dosage = "3 holds"
+instructions = "Bring both knees to your chest."
+
+[[facts]]
+name = "fever"
+kind = "red_flag"
+polarity = "risk"
+required = true
+question = "Do you have a fever?"
+
+[[facts]]
+name = "cannot_kneel"
+kind = "finding"
+polarity = "risk"
+question = "Are you unable to kneel?"
+
+[[facts]]
+name = "single_hug_ok"
+kind = "capability"
+polarity = "capability"
+question = "Can you hug one knee comfortably?"
+
+[[rules]]
+id = "fever_same_day"
+condition = { fact = "fever" }
+actions = [{ refer = "same_day" }]
+reason = "A fever with back pain needs a doctor today."
+source = "S31"
+
+[[rules]]
+id = "no_kneeling"
+condition = { fact = "cannot_kneel" }
+actions = [{ exclude = { positions = ["kneeling"] } }]
+reason = "You cannot kneel, so kneeling exercises are left out."
+source = "S56"
+"""
+
+# A rule an app adds that reads "people who can hug a knee should not lean back": a capability
+# that takes an exercise away.
+CAPABILITY_EXCLUDES = """
+[[rules]]
+id = "hug_ok_no_lean"
+condition = { fact = "single_hug_ok" }
+actions = [{ exclude = { ids = ["kneel_lean"] } }]
+reason = "Lean back only before knee hugs."
+source = "app"
+"""
+
+CAPABILITY_REFERS_WITH_RISK = """
+[[rules]]
+id = "hug_with_kneeling_problem_soon"
+condition = { all = [{ fact = "single_hug_ok" }, { fact = "cannot_kneel" }] }
+actions = [{ refer = "soon" }]
+reason = "See someone soon."
+source = "app"
+"""
+
+TWO_PREFERENCES = """
+[[facts]]
+name = "prefers_extension"
+kind = "derived"
+polarity = "risk"
+derive = { source = "preference", equals = "extension" }
+
+[[facts]]
+name = "prefers_flexion"
+kind = "derived"
+polarity = "risk"
+derive = { source = "preference", equals = "flexion" }
+
+[[rules]]
+id = "both_directions"
+condition = { all = [{ fact = "prefers_extension" }, { fact = "prefers_flexion" }] }
+actions = [{ exclude = { ids = ["knee_sway"] } }]
+reason = "Both directions hurt."
+source = "app"
+"""
+
+REDECLARED_FINDING = """
+[[facts]]
+name = "cannot_kneel"
+kind = "red_flag"
+polarity = "risk"
+required = true
+question = "Can you not kneel?"
+"""
+
+
+def protocol(text: str) -> bt.Protocol:
+    return bt.load_protocol(text)
+
+
+def only(failures: Iterable[PropertyFailure], check: str) -> PropertyFailure:
+    """Return the one failure, after checking it is the only check that failed."""
+    failures = tuple(failures)
+    assert [f.check for f in failures] == [check], "\n\n".join(f.message for f in failures)
+    return failures[0]
+
+
+def yes_flags(assessment: bt.Assessment | None) -> set[str]:
+    assert assessment is not None
+    return {k for k, v in assessment.red_flags.items() if v}
+
+
+# -- the default protocol and a clean one ------------------------------------------------------
+
+
+def test_default_protocol_passes_every_check() -> None:
+    assert check_properties(bt.default_protocol()) == ()
+
+
+def test_small_clean_protocol_passes_every_check() -> None:
+    assert check_properties(protocol(CLEAN)) == ()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.nested_given])
+@given(bts.protocols())
+def test_random_valid_protocols_pass_every_check(generated: bt.Protocol) -> None:
+    # The checks must not cry wolf: a protocol within the rules of the language is consistent.
+    assert check_properties(generated, max_examples=5) == ()
+
+
+# -- one broken protocol per check -------------------------------------------------------------
+
+
+def test_risk_fact_as_prerequisite_fails_risk_monotonicity() -> None:
+    broken = protocol(CLEAN.replace('["single_hug_ok"]', '["cannot_kneel"]'))
+    failure = only(check_properties(broken), "risk_monotone")
+    assert failure.exercises == ("double_hug",)
+    assert failure.facts == ("cannot_kneel",)
+    assert failure.rules == ("engine.prerequisite",)
+    assert "exercise 'double_hug' lists 'cannot_kneel' as a prerequisite" in failure.message
+    # Smallest: nothing but the required red flag answered no.
+    assert failure.assessment is not None
+    assert failure.assessment.findings == frozenset()
+    assert yes_flags(failure.assessment) == set()
+
+
+def test_capability_in_exclude_rule_fails_capability_monotonicity() -> None:
+    failure = only(check_properties(protocol(CLEAN + CAPABILITY_EXCLUDES)), "capability_monotone")
+    assert failure.rules == ("hug_ok_no_lean",)
+    assert failure.exercises == ("kneel_lean",)
+    assert "now withheld by 'hug_ok_no_lean'" in failure.message
+    assert "condition names capability fact(s) 'single_hug_ok'" in failure.message
+
+
+def test_capability_in_refer_rule_is_found_with_the_risk_it_needs() -> None:
+    failure = only(
+        check_properties(protocol(CLEAN + CAPABILITY_REFERS_WITH_RISK)), "capability_monotone"
+    )
+    assert failure.rules == ("hug_with_kneeling_problem_soon",)
+    assert "the urgency went from none to soon" in failure.message
+    # The smallest assessment holds exactly the risk that the rule also needs.
+    assert failure.assessment is not None
+    assert failure.assessment.findings == frozenset({"cannot_kneel"})
+
+
+def test_finding_declared_as_capability_fails_capability_monotonicity() -> None:
+    wrong = CLEAN.replace(
+        'name = "cannot_kneel"\nkind = "finding"\npolarity = "risk"',
+        'name = "cannot_kneel"\nkind = "finding"\npolarity = "capability"',
+    )
+    failure = only(check_properties(protocol(wrong)), "capability_monotone")
+    assert failure.rules == ("no_kneeling",)
+
+
+def test_rule_that_no_assessment_can_fire_fails_reachability() -> None:
+    failure = only(check_properties(protocol(CLEAN + TWO_PREFERENCES)), "rules_reachable")
+    assert failure.rules == ("both_directions",)
+    assert "rule 'both_directions' never fires" in failure.message
+    assert "two different directional preferences" in failure.message
+    assert failure.assessment is None
+
+
+def test_exercise_no_assessment_can_get_fails_reachability() -> None:
+    # With the ODI required, every complete assessment holds "odi_scored": the rule on it
+    # takes the kneeling lean from everyone.
+    always = CLEAN.replace('version = "1"', 'version = "1"\nrequire_odi = true') + (
+        """
+[[facts]]
+name = "odi_scored"
+kind = "derived"
+polarity = "risk"
+derive = { source = "odi_band", at_least = "minimal" }
+
+[[rules]]
+id = "odi_no_lean"
+condition = { fact = "odi_scored" }
+actions = [{ exclude = { ids = ["kneel_lean"] } }]
+reason = "Not with any ODI."
+source = "app"
+"""
+    )
+    failure = only(check_properties(protocol(always)), "rules_reachable")
+    assert failure.exercises == ("kneel_lean",)
+    assert failure.rules == ("odi_no_lean",)
+    assert "exercise 'kneel_lean' is never given" in failure.message
+
+
+def test_rule_without_source_fails_withheld_explained() -> None:
+    broken = protocol(CLEAN.replace('source = "S56"', 'source = ""'))
+    failure = only(check_properties(broken), "withheld_explained")
+    assert failure.rules == ("no_kneeling",)
+    assert "from rule 'no_kneeling' that cites no source" in failure.message
+    assert failure.assessment is not None
+    assert failure.assessment.findings == frozenset({"cannot_kneel"})
+
+
+def test_rule_without_reason_fails_withheld_explained() -> None:
+    broken = protocol(
+        CLEAN.replace(
+            'reason = "You cannot kneel, so kneeling exercises are left out."', 'reason = " "'
+        )
+    )
+    failure = only(check_properties(broken), "withheld_explained")
+    assert "from rule 'no_kneeling' that has no text" in failure.message
+
+
+def test_optional_red_flag_fails_unanswered_check() -> None:
+    optional = CLEAN.replace("required = true\n", "")
+    failure = only(check_properties(protocol(optional)), "unanswered_gives_no_exercises")
+    assert "fever_same_day" in failure.rules
+    assert "red flag 'fever' is not required" in failure.message
+    assert failure.assessment is not None
+    assert failure.assessment.red_flags.get("fever") is None
+
+
+def test_fact_declared_twice_fails_determinism() -> None:
+    failures = check_properties(protocol(CLEAN + REDECLARED_FINDING))
+    failure = next(f for f in failures if f.check == "deterministic")
+    assert "no_kneeling" in failure.rules
+    assert "fact 'cannot_kneel' is declared 2 times (finding, red_flag)" in failure.message
+
+
+# -- engine invariants: no protocol can break them, so the engine is broken on purpose ------------
+
+
+def _engine_without(monkeypatch: pytest.MonkeyPatch, *, block: str) -> None:
+    """Make the engine forget one of its blocks, as a regression would."""
+    original = Engine.evaluate
+
+    def evaluate(self: Engine, facts: Iterable[str], *, missing: Iterable[str] = ()) -> Evaluation:
+        if block == "missing":
+            missing = ()
+        evaluation = original(self, facts, missing=missing)
+        if block == "urgency" and not evaluation.missing:
+            given = self.all_mask & ~(evaluation.excluded_mask | evaluation.unmet_mask)
+            evaluation = attrs.evolve(evaluation, given_mask=given)
+        return evaluation
+
+    monkeypatch.setattr(Engine, "evaluate", evaluate)
+
+
+def test_engine_giving_exercises_on_same_day_fails_the_urgent_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clean = protocol(CLEAN)
+    _engine_without(monkeypatch, block="urgency")
+    failure = only(
+        check_properties(clean, checks=["urgent_gives_no_exercises"]), "urgent_gives_no_exercises"
+    )
+    assert failure.rules == ("fever_same_day",)
+    assert yes_flags(failure.assessment) == {"fever"}
+    assert "urgency same_day still gave exercises" in failure.message
+
+
+def test_engine_ignoring_unanswered_questions_fails_the_unanswered_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clean = protocol(CLEAN)
+    _engine_without(monkeypatch, block="missing")
+    failure = only(
+        check_properties(clean, checks=["unanswered_gives_no_exercises"]),
+        "unanswered_gives_no_exercises",
+    )
+    assert failure.facts == ("fever",)
+    assert failure.rules == ("engine.missing_input",)
+    assert "required question(s) 'fever' are not answered" in failure.message
+
+
+# -- the one-line assertions -----------------------------------------------------------------------
+
+ASSERTIONS = {
+    "risk_monotone": assert_risk_monotone,
+    "capability_monotone": assert_capability_monotone,
+    "urgent_gives_no_exercises": assert_urgent_gives_no_exercises,
+    "unanswered_gives_no_exercises": assert_unanswered_gives_no_exercises,
+    "deterministic": assert_deterministic,
+    "withheld_explained": assert_withheld_explained,
+    "rules_reachable": assert_rules_reachable,
+}
+
+
+def test_there_is_one_assertion_per_check() -> None:
+    assert set(ASSERTIONS) == set(CHECKS)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_each_assertion_passes_a_clean_protocol(check: str) -> None:
+    ASSERTIONS[check](protocol(CLEAN), max_examples=20)
+
+
+def test_assertion_raises_an_assertion_error_with_the_message() -> None:
+    broken = protocol(CLEAN + CAPABILITY_EXCLUDES)
+    with pytest.raises(AssertionError) as caught:
+        assert_capability_monotone(broken)
+    assert isinstance(caught.value, InconsistentProtocolError)
+    assert str(caught.value).startswith("protocol 'demo' 1 fails 1 property: capability_monotone")
+    assert "hug_ok_no_lean" in str(caught.value)
+
+
+def test_single_assertion_runs_only_its_own_check() -> None:
+    broken = protocol(CLEAN + CAPABILITY_EXCLUDES)
+    assert_risk_monotone(broken)  # the broken part is capability monotonicity only
+
+
+def test_assert_consistent_reports_every_failing_check_at_once() -> None:
+    broken = protocol(CLEAN.replace('source = "S56"', 'source = ""') + CAPABILITY_EXCLUDES)
+    with pytest.raises(InconsistentProtocolError) as caught:
+        assert_consistent(broken)
+    assert [f.check for f in caught.value.failures] == ["capability_monotone", "withheld_explained"]
+
+
+def test_same_protocol_always_gives_the_same_failure() -> None:
+    text = CLEAN + CAPABILITY_REFERS_WITH_RISK
+    assert check_properties(protocol(text)) == check_properties(protocol(text))
+
+
+def test_failure_reads_as_its_message() -> None:
+    failure = only(check_properties(protocol(CLEAN + TWO_PREFERENCES)), "rules_reachable")
+    assert str(failure) == failure.message
+    assert failure.message.startswith("rules_reachable: ")
+
+
+def test_unknown_check_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="'monotone' is not a property check"):
+        check_properties(protocol(CLEAN), checks=["monotone"])
+
+
+def test_checks_run_on_a_protocol_that_recommend_refuses() -> None:
+    broken = protocol(CLEAN + CAPABILITY_EXCLUDES)
+    with pytest.raises(bt.ProtocolError):
+        bt.recommend(bt.Assessment(red_flags={"fever": False}), protocol=broken)
+    assert check_properties(broken, checks=["capability_monotone"]) != ()
+
+
+# -- hypothesis stays optional ---------------------------------------------------------------------
+
+
+def test_importing_backtriage_does_not_import_hypothesis() -> None:
+    code = "import sys, backtriage; sys.exit('hypothesis' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_testing_without_hypothesis_says_how_to_install_it() -> None:
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "try:\n    import backtriage.testing\n"
+        "except ImportError as e:\n    print(e)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    )
+    assert "pip install 'backtriage[testing]'" in result.stdout

@@ -7,8 +7,12 @@ Usage (from anywhere; the ``src`` tree beside this file is what gets measured)::
 Every figure is printed beside the reference it is judged against, measured in the same run:
 the measured function and its reference run in alternating rounds, so that machine drift hits
 both. Each row gives the median and the spread (interquartile range and min..max) over the
-rounds, and each goal of issues 3 and 7 is marked PASS or FAIL. The tables are printed and,
+rounds, and each goal of issues 3 and 7 is marked PASS or FAIL. Timings are CPU time (of this
+process, or of each child from ``os.wait4``) so that other work on a shared machine does not
+count; wall times are shown beside them for the fresh processes. The tables are printed and,
 unless ``--no-write``, written to ``benchmarks/RESULTS.md``.
+
+Run it with a Python that has backtriage's dependencies (attrs, cattrs) installed.
 
 ``--quick`` runs every section with tiny sizes, only to prove the script works (its figures
 mean nothing); ``--profile`` adds cProfile tables of each warm hot path and of a first
@@ -39,6 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -252,7 +257,7 @@ def typical_odi(rng: random.Random) -> dict[str, int]:
     return {key: max(0, min(5, level + rng.choice((-1, 0, 0, 1)))) for key in ODI_KEYS}
 
 
-def typical_assessments(count: int) -> list[object]:
+def typical_assessments(count: int) -> list[Any]:
     """Return ``count`` complete, typical assessments for the default protocol.
 
     Every red flag answered no (most people), a typical ODI, up to three findings, sometimes a
@@ -299,7 +304,7 @@ def section_score_odi(report: Report, settings: Settings) -> None:
     answers = [typical_odi(rng) for _ in range(64)]
     cases = {
         "score_odi(mapping)": (looped(bt.score_odi, answers), len(answers)),
-        "bare reference": (looped(bare_odi, answers), len(answers)),  # type: ignore[arg-type]
+        "bare reference": (looped(bare_odi, answers), len(answers)),
     }
     samples = interleave(cases, settings)
     measured, reference = samples["score_odi(mapping)"], samples["bare reference"]
@@ -339,30 +344,30 @@ def section_recommend(report: Report, settings: Settings) -> None:
     plans = [bt.recommend(a) for a in assessments]
     fact_sets = [plan.facts for plan in plans]
 
-    def make_assessment(a: object) -> object:
+    def make_assessment(a: Any) -> object:
         return bt.Assessment(
-            odi=a.odi,  # type: ignore[attr-defined]
-            red_flags=a.red_flags,  # type: ignore[attr-defined]
-            findings=a.findings,  # type: ignore[attr-defined]
-            preference=a.preference,  # type: ignore[attr-defined]
-            age=a.age,  # type: ignore[attr-defined]
+            odi=a.odi,
+            red_flags=a.red_flags,
+            findings=a.findings,
+            preference=a.preference,
+            age=a.age,
         )
 
     def evaluate(facts: object) -> object:
-        return engine.evaluate(facts, missing=())  # type: ignore[arg-type]
+        return engine.evaluate(facts, missing=())
 
     def evaluate_explain(facts: object) -> object:
-        evaluation = engine.evaluate(facts, missing=())  # type: ignore[arg-type]
+        evaluation = engine.evaluate(facts, missing=())
         return evaluation.withheld(), evaluation.prescriptions(), evaluation.fired
 
-    odi_inputs = [a.odi for a in assessments]  # type: ignore[attr-defined]
+    odi_inputs = [a.odi for a in assessments]
     n = len(assessments)
     cases = {
-        "recommend": (looped(bt.recommend, assessments), n),  # type: ignore[arg-type]
+        "recommend": (looped(bt.recommend, assessments), n),
         "Assessment": (looped(make_assessment, assessments), n),
         "evaluate": (looped(evaluate, fact_sets), n),
         "evaluate+explain": (looped(evaluate_explain, fact_sets), n),
-        "bare": (looped(bare_odi, odi_inputs), n),  # type: ignore[arg-type]
+        "bare": (looped(bare_odi, odi_inputs), n),
     }
     samples = interleave(cases, settings)
     stats = {name: Stat.of(values) for name, values in samples.items()}
@@ -418,7 +423,7 @@ def section_recommend(report: Report, settings: Settings) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[object, list[tuple[str, ...]]]:
+def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[str, ...]]]:
     """Build a protocol of ``n_rules`` rules over ``n_exercises`` exercises, and typical inputs.
 
     Shapes follow the default protocol: about one risk fact per two rules, a fifth of them red
@@ -531,7 +536,7 @@ SCALING_EXERCISES = (10, 100, 500)
 def section_scaling(report: Report, settings: Settings) -> None:
     import backtriage as bt
 
-    cells: dict[str, tuple[object, list[tuple[str, ...]]]] = {}
+    cells: dict[str, tuple[Any, list[tuple[str, ...]]]] = {}
     default = bt.default_protocol()
     default_inputs = [bt.recommend(a).facts for a in typical_assessments(32)]
     cells[f"default ({len(default.rules)} × {len(default.exercises)})"] = (default, default_inputs)
@@ -539,23 +544,23 @@ def section_scaling(report: Report, settings: Settings) -> None:
     problems: dict[str, int] = {}
     for n_rules in SCALING_RULES:
         for n_exercises in SCALING_EXERCISES:
-            start = time.perf_counter()
+            start = time.process_time()
             protocol, inputs = synthetic_protocol(n_rules, n_exercises)
             name = f"{n_rules} × {n_exercises}"
-            build[name] = time.perf_counter() - start
-            problems[name] = len(protocol.check())  # type: ignore[attr-defined]
+            build[name] = time.process_time() - start
+            problems[name] = len(protocol.check())
             cells[name] = (protocol, inputs)
 
     cases: dict[str, tuple[Batch, int]] = {}
     shape: dict[str, tuple[float, float, float]] = {}
     for name, (protocol, inputs) in cells.items():
-        engine = protocol.engine  # type: ignore[attr-defined]
+        engine = protocol.engine
 
-        def evaluate(facts: object, engine: object = engine) -> object:
-            return engine.evaluate(facts, missing=())  # type: ignore[attr-defined]
+        def evaluate(facts: object, engine: Any = engine) -> object:
+            return engine.evaluate(facts, missing=())
 
-        def explain(facts: object, engine: object = engine) -> object:
-            evaluation = engine.evaluate(facts, missing=())  # type: ignore[attr-defined]
+        def explain(facts: object, engine: Any = engine) -> object:
+            evaluation = engine.evaluate(facts, missing=())
             return evaluation.withheld(), evaluation.prescriptions(), evaluation.fired
 
         cases[f"{name}/evaluate"] = (looped(evaluate, inputs), len(inputs))
@@ -696,7 +701,7 @@ def child_env(settings: Settings, *, bytecode: bool = True) -> dict[str, str]:
 class Child:
     """What one finished child process cost and printed."""
 
-    wall: float  # seconds from spawn to exit, as seen by this process
+    wall: float  # seconds from spawn to exit
     cpu: float  # user + system seconds of the child itself: other load does not inflate it
     rss_mb: float | None  # the child's own peak resident set size
     status: int
@@ -704,37 +709,54 @@ class Child:
     stderr: str
 
 
+# A child's peak RSS (ru_maxrss) also counts the memory of the process it was forked from, up to
+# its exec: spawned straight from this process, every child would report at least this
+# benchmark's own RSS. So each child is started by this small launcher, which is measured
+# by nothing, waits for the child and writes the child's own usage to a file.
+_LAUNCHER = """\
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawn(argv[0], argv, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(report, "w") as out:
+    cpu = usage.ru_utime + usage.ru_stime
+    out.write(f"{os.waitstatus_to_exitcode(status)} {wall} {cpu} {usage.ru_maxrss}")
+"""
+_RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+
+
 def spawn(args: Sequence[str], env: dict[str, str], *, stdout_to: Path | None = None) -> Child:
-    """Run a child to its end and return what it cost (``os.wait4``: this child's own usage)."""
+    """Run a child to its end and return what it cost: its own CPU time and peak RSS."""
     with contextlib.ExitStack() as stack:
         if stdout_to is None:
             out = stack.enter_context(tempfile.TemporaryFile())
         else:
             out = stack.enter_context(stdout_to.open("wb"))
         err = stack.enter_context(tempfile.TemporaryFile())
-        start = time.perf_counter()
-        child = subprocess.Popen(args, env=env, stdout=out, stderr=err)
-        if hasattr(os, "wait4"):
-            # RUSAGE_CHILDREN would give the maximum RSS of all children so far, not this one's.
-            _, status, usage = os.wait4(child.pid, 0)
-            wall = time.perf_counter() - start
-            child.returncode = os.waitstatus_to_exitcode(status)
-            cpu = usage.ru_utime + usage.ru_stime
-            rss: float | None = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024) / 1e6
+        if hasattr(os, "wait4") and hasattr(os, "posix_spawn"):
+            report = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "usage"
+            launcher = [sys.executable, "-c", _LAUNCHER, str(report), *args]
+            subprocess.run(launcher, env=env, stdout=out, stderr=err, check=True)
+            status, wall, cpu, rss = report.read_text().split()
+            usage = (int(status), float(wall), float(cpu), int(rss) * _RSS_UNIT / 1e6)
         else:  # no per-child usage here: wall time stands in for CPU time
-            child.wait()
-            wall = cpu = time.perf_counter() - start
-            rss = None
+            start = time.perf_counter()
+            done = subprocess.run(args, env=env, stdout=out, stderr=err, check=False)
+            wall = time.perf_counter() - start
+            usage = (done.returncode, wall, wall, None)
         printed = b""
         if stdout_to is None:
             out.seek(0)
             printed = out.read()
         err.seek(0)
+        status_code, wall_time, cpu_time, peak = usage
         return Child(
-            wall,
-            cpu,
-            rss,
-            child.returncode,
+            wall_time,
+            cpu_time,
+            peak,
+            status_code,
             printed.decode(errors="replace"),
             err.read().decode(errors="replace"),
         )
@@ -1121,7 +1143,10 @@ def section_cli(report: Report, settings: Settings) -> None:
         report.goal("cli", "CLI score peak memory", "< 100 MB", "not available", None)
         return
     uses_stdout = command[-1] != str(cli_out)
-    shown = " ".join("python" if part == sys.executable else part for part in command)
+    shown = " ".join(
+        "python" if part == sys.executable else os.path.relpath(part, ROOT) if "/" in part else part
+        for part in command
+    )
     report.say(f"Command: `{shown}`" + (" > OUT" if uses_stdout else ""), "")
     # Compile and cache the bytecode of the CLI's modules before anything is timed.
     warm_command = [str(warm_up) if part == str(source) else part for part in command]
@@ -1290,11 +1315,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         "In-process rows: each case runs in batches calibrated to about "
         f"{fmt_time(settings.batch_seconds)}, {settings.rounds} rounds, the cases of a section "
-        "in rotating order within each round; a figure is seconds per call, median over the "
-        "rounds, with the interquartile range (IQR) and min – max as its spread. A ratio is "
-        "taken round by round (measured / reference of the same round) unless it says it is a "
-        "ratio of medians. The garbage collector stays on, as in an application. Fresh-process "
-        "rows spawn `sys.executable` with this `src/` first on `PYTHONPATH`.",
+        "in rotating order within each round; a figure is the CPU time of this process per "
+        "call (`time.process_time`), median over the rounds, with the interquartile range "
+        "(IQR) and min – max as its spread. CPU time rather than wall time, because this is a "
+        "shared machine: time the scheduler gives to other processes is not the library's. A "
+        "ratio is taken round by round (measured / reference of the same round) unless it says "
+        "it is a ratio of medians. The garbage collector stays on, as in an application. "
+        "Fresh-process rows spawn `sys.executable` with this `src/` first on `PYTHONPATH` and "
+        "take the child's own CPU time and peak RSS from `os.wait4`, with wall time beside.",
         "",
         f"Total run time: {time.perf_counter() - started:.0f} s; load average at the end: "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -1310,7 +1338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         at = next(i for i, line in enumerate(body) if line.startswith("## "))
         text = "\n".join([*body[:at], *goals, *body[at:]]).rstrip() + "\n"
         (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
-        print(f"wrote {HERE / 'RESULTS.md'}")
+        print(f"Results written to {HERE / 'RESULTS.md'}")
     failed = any(goal.passed is False for goal in report.goals)
     return 1 if args.strict and failed else 0
 

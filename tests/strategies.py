@@ -195,14 +195,14 @@ def protocols(
     risk_names = [f"risk{j}" for j in range(draw(_ints(1, max_risks)))]
     # A capability records tolerance of one exercise; only later exercises may need it, so
     # "needs a capability unlocked by" always points backwards and can never form a cycle.
-    unlocked_by = {
+    unlocked_by: dict[str, int | None] = {
         name: draw(_ints(0, n_exercises - 1)) if draw(_BOOLEANS) else None
         for name in capability_names
     }
 
     exercises = []
     for i, exercise_id in enumerate(exercise_ids):
-        unlockable = [c for c in capability_names if unlocked_by[c] is None or unlocked_by[c] < i]
+        unlockable = [c for c in capability_names if (u := unlocked_by[c]) is None or u < i]
         candidates = unlockable if monotone else unlockable + risk_names
         prerequisites = draw(_subsets(tuple(candidates), 2)) if candidates else []
         exercises.append(
@@ -226,7 +226,7 @@ def protocols(
             name,
             FactKind.CAPABILITY,
             Polarity.CAPABILITY,
-            unlocked_by=None if unlocked_by[name] is None else exercise_ids[unlocked_by[name]],
+            unlocked_by=None if (u := unlocked_by[name]) is None else exercise_ids[u],
         )
         for name in capability_names
     ]

@@ -89,4 +89,4 @@ def test_no_write_leaves_the_recorded_results_alone(quick_run: QuickRun) -> None
     done, before = quick_run
     after = RESULTS.stat().st_mtime_ns if RESULTS.exists() else None
     assert after == before
-    assert "wrote " not in done.stdout
+    assert "Results written to" not in done.stdout

@@ -371,9 +371,9 @@ def _check_properties(protocol: Protocol) -> Sequence[PropertyFailure]:
             raise CommandError(
                 "--properties needs hypothesis: pip install 'backtriage[testing]'"
             ) from None
-        raise CommandError(
-            "--properties is not available: backtriage.testing.properties is missing"
-        ) from None
+        raise CommandError(f"--properties is not available: {exc}") from None
+    except ImportError as exc:  # the kit explains what to install
+        raise CommandError(f"--properties: {exc}") from None
     return check_properties(protocol)
 
 

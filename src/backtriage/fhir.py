@@ -218,7 +218,9 @@ def to_questionnaire_response(
         values = list(answers)
     items: list[Resource] = []
     for number, (section, answer) in enumerate(zip(_SECTIONS, values, strict=True), start=1):
-        item: Resource = {"linkId": f"odi-{number}", "text": section.title}
+        # The heading, e.g. "Sex life" (OdiSection.title is shadowed by str.title on 3.11).
+        title = section.value.replace("_", " ").capitalize()
+        item: Resource = {"linkId": f"odi-{number}", "text": title}
         codes = _answer_list(answer)
         if codes:
             item["answer"] = [{"valueInteger": code} for code in codes]

@@ -414,6 +414,17 @@ def test_a_prerequisite_cycle_in_a_protocol_built_in_python_is_reported() -> Non
     )
 
 
+def test_a_capability_unlocked_by_an_unreachable_exercise_cannot_be_had() -> None:
+    # Nobody can be given "hug", so nobody can have done it: "double_hug" needs "hug_ok".
+    data = mini()
+    item(data, "exercises", "hug")["prerequisites"] = ["ghost"]
+
+    problems = load(data).check()
+
+    unreachable = [p.where for p in problems if p.code == "unreachable-exercise"]
+    assert unreachable == ["exercise 'hug'", "exercise 'double_hug'"]
+
+
 def test_an_odi_band_of_at_least_minimal_counts_as_always_present_when_the_odi_is_required() -> (
     None
 ):
@@ -435,15 +446,18 @@ def test_an_odi_band_of_at_least_minimal_is_avoidable_when_the_odi_is_optional()
     assert codes(load(data)) == []
 
 
-def test_a_capability_only_same_day_rule_makes_every_exercise_unreachable() -> None:
+def test_a_capability_that_stops_all_exercise_makes_what_it_unlocks_unreachable() -> None:
+    # With hug_ok the urgency is same_day, so nothing is given; without it double_hug is not
+    # unlocked: no assessment ever receives double_hug, while the others need no hug_ok.
     data = mini()
     data["rules"].append(_rule("hug_ok_same_day", {"fact": "hug_ok"}, [{"refer": "same_day"}]))
 
     problems = load(data).check()
 
-    unreachable = [p.where for p in problems if p.code == "unreachable-exercise"]
-    assert len(unreachable) == 4
-    assert all("engine.urgency" in p.message for p in problems if p.code == "unreachable-exercise")
+    assert [p.where for p in problems if p.code == "unreachable-exercise"] == [
+        "exercise 'double_hug'"
+    ]
+    assert "capability-takes-away" in [p.code for p in problems]
 
 
 def test_a_rule_over_two_preferences_that_may_hold_alone_can_fire() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -25,14 +26,14 @@ def fired_ids(evaluation: Evaluation) -> list[str]:
     return [f.rule for f in evaluation.fired]
 
 
-def with_rule(condition: object, actions: list[object], **changes: Any) -> Protocol:
+def with_rule(condition: object, actions: Sequence[object], **changes: Any) -> Protocol:
     """Return the mini protocol with one more rule, ``probe``, and ``changes`` at the top."""
     data = mini()
     data["rules"].append(
         {
             "id": "probe",
             "condition": condition,
-            "actions": actions,
+            "actions": list(actions),
             "reason": "Probe reason.",
             "source": "S1",
         }

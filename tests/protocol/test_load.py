@@ -506,6 +506,40 @@ def test_a_wrong_value_is_refused_naming_file_item_field_and_value(
     assert words in error.problem
 
 
+TOML_FAULTS: dict[str, tuple[str, str, str, str]] = {
+    "unknown urgency": ('refer = "same_day"', 'refer = "urgent"', FEVER_RULE, "actions[0].refer"),
+    "level as a string": ("level = 1", 'level = "2"', BEND, "level"),
+    "in_bed as yes": ("in_bed = false", 'in_bed = "yes"', BEND, "in_bed"),
+    "prerequisites as a string": (
+        'prerequisites = ["hug_ok"]',
+        'prerequisites = "hug_ok"',
+        DOUBLE_HUG,
+        "prerequisites",
+    ),
+    "an unknown exercise key": (
+        'instructions = "Bend a little."',
+        'instructions = "Bend a little."\ncolour = "red"',
+        BEND,
+        "colour",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "field"), TOML_FAULTS.values(), ids=TOML_FAULTS.keys()
+)
+def test_a_fault_in_a_toml_file_is_reported_as_file_item_field_problem(
+    tmp_path: Path, old: str, new: str, where: str, field: str
+) -> None:
+    path = tmp_path / "faulty.toml"
+    path.write_text(MINI_TOML.replace(old, new, 1), encoding="utf-8")
+
+    with pytest.raises(bt.ProtocolError) as info:
+        load_protocol(path)
+
+    assert str(info.value).startswith(f"{path}: {where}: {field}: ")
+
+
 def _delete(section: str, ident: str, key: str) -> Mutation:
     def mutate(data: dict[str, Any]) -> None:
         del item(data, section, ident)[key]

@@ -103,7 +103,7 @@ def test_more_risk_and_fewer_capabilities_never_give_more(data: st.DataObject) -
 
 @SETTINGS
 @given(protocol_and_facts(monotone=False))
-def test_a_protocol_check_finds_nothing_wrong_with_is_monotone(
+def test_a_protocol_without_monotonicity_problems_is_monotone(
     case: tuple[Protocol, frozenset[str]],
 ) -> None:
     # The checker's promise: without these problems, monotonicity holds for every fact set.

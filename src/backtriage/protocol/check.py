@@ -6,7 +6,8 @@ without sampling: a rule can fire at all iff it fires when every declared fact t
 together is present (all of them, except that the preference facts of only one direction hold
 at once), and an exercise can be given to someone iff it is given when every capability and no
 avoidable risk fact is present (an ODI band of at least "minimal" is unavoidable when the
-protocol requires the ODI).
+protocol requires the ODI), where a capability unlocked by an exercise that no one can receive
+cannot be had either.
 """
 
 from __future__ import annotations
@@ -399,23 +400,41 @@ def _cycles(protocol: Protocol) -> Iterator[Problem]:
 
 def _unreachable(protocol: Protocol) -> Iterator[Problem]:
     engine = protocol.engine
-    best_case = [f.name for f in engine.fact_by_name.values() if f.polarity is Polarity.CAPABILITY]
+    facts = engine.fact_by_name.values()
+    forced: list[str] = []
     if protocol.require_odi:
         # Every assessment that can get exercises has an ODI, so its lowest band always holds.
-        best_case += [
+        forced = [
             f.name
-            for f in engine.fact_by_name.values()
+            for f in facts
             if f.derive is not None
             and f.derive.source is DerivedFrom.ODI_BAND
             and f.derive.at_least == _BAND_VALUES[0]
         ]
-    evaluation = engine.evaluate(best_case)
+    capabilities = [f for f in facts if f.polarity is Polarity.CAPABILITY]
+    # A capability records doing its unlocked_by exercise, so it can only be had when that
+    # exercise can be given: drop the ones that cannot until nothing changes (at most once
+    # per capability, as the set only shrinks).
+    attainable = capabilities
+    while True:
+        evaluation = engine.evaluate([f.name for f in attainable] + forced)
+        given = {p.exercise.id for p in evaluation.prescriptions()}
+        kept = [
+            f
+            for f in attainable
+            if f.unlocked_by is None
+            or f.unlocked_by in given
+            or f.unlocked_by not in engine.exercise_by_id
+        ]
+        if len(kept) == len(attainable):
+            break
+        attainable = kept
     for withheld in evaluation.withheld():
         rules = ", ".join(reason.rule for reason in withheld.reasons)
         yield Problem(
             "unreachable-exercise",
             f"exercise {withheld.exercise.id!r}",
-            f"no assessment can ever receive it; even with every capability and no avoidable "
-            f"risk it is withheld by {rules}",
+            "no assessment can ever receive it; even with every capability that can be had and "
+            f"no avoidable risk it is withheld by {rules}",
             "remove the exclusion from capability-only rules or fix its prerequisites",
         )

@@ -1292,6 +1292,7 @@ def check_properties(
 
 
 def _assert(protocol: Protocol, names: Iterable[str], max_examples: int) -> None:
+    __tracebackhide__ = True  # pytest shows the test's line and the message, not this frame
     failures = check_properties(protocol, max_examples=max_examples, checks=names)
     if failures:
         raise InconsistentProtocolError(protocol, failures)
@@ -1305,6 +1306,7 @@ def assert_consistent(protocol: Protocol, *, max_examples: int = 100) -> None:
 
     >>> assert_consistent(backtriage.default_protocol())  # doctest: +SKIP
     """
+    __tracebackhide__ = True
     _assert(protocol, CHECKS, max_examples)
 
 
@@ -1314,21 +1316,25 @@ def assert_risk_monotone(protocol: Protocol, *, max_examples: int = 100) -> None
     A risk is a red flag answered yes, a finding, a worse score, an older age or a preference,
     and any fact declared with polarity ``risk``.
     """
+    __tracebackhide__ = True
     _assert(protocol, ["risk_monotone"], max_examples)
 
 
 def assert_capability_monotone(protocol: Protocol, *, max_examples: int = 100) -> None:
     """Assert that more capability never takes an exercise away nor raises the urgency."""
+    __tracebackhide__ = True
     _assert(protocol, ["capability_monotone"], max_examples)
 
 
 def assert_urgent_gives_no_exercises(protocol: Protocol, *, max_examples: int = 100) -> None:
     """Assert that a plan of urgency ``same_day`` or ``emergency`` gives no exercise."""
+    __tracebackhide__ = True
     _assert(protocol, ["urgent_gives_no_exercises"], max_examples)
 
 
 def assert_unanswered_gives_no_exercises(protocol: Protocol, *, max_examples: int = 100) -> None:
     """Assert that an unanswered required question gives no exercise and is named as missing."""
+    __tracebackhide__ = True
     _assert(protocol, ["unanswered_gives_no_exercises"], max_examples)
 
 
@@ -1338,14 +1344,17 @@ def assert_deterministic(protocol: Protocol, *, max_examples: int = 100) -> None
     The same assessment evaluated twice, its answers listed in another order or form, and the
     protocol's facts, rules and exercises listed in another order must all decide the same.
     """
+    __tracebackhide__ = True
     _assert(protocol, ["deterministic"], max_examples)
 
 
 def assert_withheld_explained(protocol: Protocol, *, max_examples: int = 100) -> None:
     """Assert that every withheld or cautioned exercise has true reasons with rule and source."""
+    __tracebackhide__ = True
     _assert(protocol, ["withheld_explained"], max_examples)
 
 
 def assert_rules_reachable(protocol: Protocol, *, max_examples: int = 100) -> None:
     """Assert that every rule fires for some assessment and every exercise is given to someone."""
+    __tracebackhide__ = True
     _assert(protocol, ["rules_reachable"], max_examples)

@@ -1,0 +1,356 @@
+"""FHIR R4 as plain dicts: ODI answers from a QuestionnaireResponse, a score as an Observation,
+a plan as a CarePlan."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import backtriage as bt
+from backtriage import fhir
+
+SECTIONS = [section.value for section in bt.OdiSection]
+NO_FLAGS = {q.key: False for q in bt.questions() if q.kind is bt.QuestionKind.RED_FLAG}
+
+
+def response(*items: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": list(items),
+    } | fields
+
+
+def item(link_id: str, *answers: dict[str, Any]) -> dict[str, Any]:
+    return {"linkId": link_id, "answer": list(answers)} if answers else {"linkId": link_id}
+
+
+def integer(code: object) -> dict[str, Any]:
+    return {"valueInteger": code}
+
+
+def coding(code: object) -> dict[str, Any]:
+    return {"valueCoding": {"system": "http://example.org/odi", "code": code}}
+
+
+ALL_TWOS = response(*(item(f"odi-{i}", integer(2)) for i in range(1, 11)))
+
+# -- QuestionnaireResponse in -------------------------------------------------------------------
+
+
+def test_answers_are_read_by_odi_link_id_in_section_order() -> None:
+    answers = fhir.read_questionnaire_response(
+        response(*(item(f"odi-{i}", integer(i % 6)) for i in range(1, 11)))
+    )
+    assert list(answers) == SECTIONS
+    assert list(answers.values()) == [1, 2, 3, 4, 5, 0, 1, 2, 3, 4]
+
+
+def test_section_keys_and_codings_are_read_too() -> None:
+    answers = fhir.read_questionnaire_response(
+        response(item("walking", coding("3")), item("traveling", coding("0")))
+    )
+    assert answers["walking"] == 3
+    assert answers["travelling"] == 0
+
+
+def test_items_inside_groups_are_found() -> None:
+    group = {"linkId": "odi", "text": "ODI", "item": [item("odi-4", integer(5))]}
+    assert fhir.read_questionnaire_response(response(group))["walking"] == 5
+
+
+def test_an_item_without_an_answer_or_no_item_at_all_is_unanswered() -> None:
+    answers = fhir.read_questionnaire_response(response(item("odi-8"), item("odi-1", integer(1))))
+    assert answers["sex_life"] is None
+    assert answers["walking"] is None
+    assert fhir.read_questionnaire_response(response()) == dict.fromkeys(SECTIONS)
+
+
+def test_several_answers_are_several_marked_statements() -> None:
+    # ODI: with more than one statement marked, the highest counts [S2].
+    items = [item(f"odi-{i}", integer(1)) for i in range(1, 10)]
+    items.append(item("odi-10", integer(2), integer(4)))
+    score = fhir.score_questionnaire_response(response(*items))
+    assert score.raw == 13
+    assert score.multiple_marks == (bt.OdiSection.TRAVELLING,)
+
+
+def test_a_response_scores_like_the_same_answers_given_directly() -> None:
+    assert fhir.score_questionnaire_response(ALL_TWOS) == bt.score_odi([2] * 10)
+
+
+def test_too_many_unanswered_items_cannot_be_scored() -> None:
+    with pytest.raises(bt.IncompleteError):
+        fhir.score_questionnaire_response(response(item("odi-1", integer(2))))
+    score = fhir.score_questionnaire_response(response(item("odi-1", integer(2))), max_missing=9)
+    assert score.answered == 1
+
+
+BAD_ITEMS: dict[str, tuple[dict[str, Any], str]] = {
+    "unknown linkId": (item("odi-11", integer(1)), "odi-11"),
+    "unknown answered group": (item("pain", integer(1)), "pain"),
+    "code out of range": (item("odi-3", integer(6)), "odi-3"),
+    "negative code": (item("odi-3", integer(-1)), "odi-3"),
+    "true is not 1": (item("odi-3", integer(True)), "odi-3"),
+    "code as a string": (item("odi-3", integer("3")), "odi-3"),
+    "coding code out of range": (item("odi-3", coding("6")), "odi-3"),
+    "coding code as a number": (item("odi-3", coding(3)), "odi-3"),
+    "coding without a code": (item("odi-3", {"valueCoding": {"display": "3"}}), "odi-3"),
+    "a decimal": (item("odi-3", {"valueDecimal": 3.0}), "odi-3"),
+    "two values in one answer": (item("odi-3", {"valueInteger": 3, "valueString": "3"}), "odi-3"),
+    "answer not an object": (item("odi-3", 3), "odi-3"),  # type: ignore[arg-type]
+    "answers not a list": ({"linkId": "odi-3", "answer": {"valueInteger": 3}}, "odi-3"),
+    "nested answer items": (
+        item("odi-3", {"valueInteger": 3, "item": [item("x", integer(1))]}),
+        "odi-3",
+    ),
+    "nested items": ({"linkId": "odi-3", "item": [item("odi-4", integer(1))]}, "odi-3"),
+}
+
+
+@pytest.mark.parametrize(("bad", "link_id"), BAD_ITEMS.values(), ids=BAD_ITEMS.keys())
+def test_a_bad_item_is_refused_naming_its_link_id(bad: dict[str, Any], link_id: str) -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.read_questionnaire_response(response(item("odi-1", integer(1)), bad))
+    assert info.value.field == link_id
+
+
+@pytest.mark.parametrize(
+    "duplicate", [item("odi-3", integer(2)), item("lifting", integer(2))], ids=["same", "alias"]
+)
+def test_two_items_for_one_section_are_refused_naming_the_second(duplicate: Any) -> None:
+    with pytest.raises(bt.InvalidAnswerError, match="already answered by item 'odi-3'") as info:
+        fhir.read_questionnaire_response(response(item("odi-3", integer(1)), duplicate))
+    assert info.value.field == duplicate["linkId"]
+
+
+@pytest.mark.parametrize(
+    ("resource", "field"),
+    [
+        ({"resourceType": "Observation"}, "resourceType"),
+        ([], "resource"),
+        (response(status="entered-in-error"), "status"),
+        (response() | {"item": {"linkId": "odi-1"}}, "item"),
+        (response({"answer": [integer(1)]}), "item"),
+    ],
+    ids=["other resource", "not an object", "entered in error", "items not a list", "no linkId"],
+)
+def test_a_resource_that_is_not_a_usable_response_is_refused(resource: Any, field: str) -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.read_questionnaire_response(resource)
+    assert info.value.field == field
+
+
+# -- QuestionnaireResponse out, and back --------------------------------------------------------
+
+answer = st.one_of(
+    st.integers(0, 5),
+    st.none(),
+    st.just("not_applicable"),
+    st.lists(st.integers(0, 5), min_size=1, max_size=3),
+)
+
+
+@given(st.lists(answer, min_size=10, max_size=10))
+def test_answers_written_as_a_response_read_back_to_the_same_score(answers: list[object]) -> None:
+    written = fhir.to_questionnaire_response(answers)
+    assert json.loads(json.dumps(written)) == written
+    read = fhir.read_questionnaire_response(written)
+    try:
+        expected = bt.score_odi(answers, max_missing=10)
+    except bt.IncompleteError:
+        assert all(value is None for value in read.values())
+    else:
+        assert bt.score_odi(read, max_missing=10) == expected
+
+
+def test_a_written_response_has_one_item_per_section_with_odi_link_ids() -> None:
+    written = fhir.to_questionnaire_response(
+        {"walking": 3, "sex_life": None, "lifting": [1, 4]},
+        questionnaire="http://example.org/Questionnaire/odi",
+        subject={"reference": "Patient/1"},
+        authored="2024-01-02",
+    )
+    assert written["questionnaire"] == "http://example.org/Questionnaire/odi"
+    assert written["subject"] == {"reference": "Patient/1"}
+    assert written["authored"] == "2024-01-02"
+    items = written["item"]
+    assert [i["linkId"] for i in items] == [f"odi-{n}" for n in range(1, 11)]  # type: ignore[union-attr]
+    assert items[3] == {"linkId": "odi-4", "text": "Walking", "answer": [{"valueInteger": 3}]}  # type: ignore[index]
+    assert items[2]["answer"] == [{"valueInteger": 1}, {"valueInteger": 4}]  # type: ignore[index]
+    assert "answer" not in items[7]  # type: ignore[operator]
+
+
+def test_bad_answers_are_not_written() -> None:
+    with pytest.raises(bt.InvalidAnswerError):
+        fhir.to_questionnaire_response({"walking": 6})
+
+
+# -- Observation out ----------------------------------------------------------------------------
+
+
+def test_an_observation_holds_the_loinc_code_the_percent_and_the_band() -> None:
+    score = bt.score_odi([2, 1, 2, 2, 2, 2, 1, None, 2, 2])  # 16 / 45 [S5]
+    observation = fhir.to_observation(score)
+    assert observation["resourceType"] == "Observation"
+    assert observation["status"] == "final"
+    assert observation["code"]["coding"] == [{"system": "http://loinc.org", "code": "97909-6"}]  # type: ignore[index]
+    assert observation["valueQuantity"] == {
+        "value": score.percent,
+        "unit": "%",
+        "system": "http://unitsofmeasure.org",
+        "code": "%",
+    }
+    (interpretation,) = observation["interpretation"]  # type: ignore[misc]
+    assert interpretation["coding"] == [
+        {"system": fhir.ODI_BAND_SYSTEM, "code": "moderate", "display": "Moderate disability"}
+    ]
+    assert "sex_life" in observation["note"][0]["text"]  # type: ignore[index]
+    assert "derivedFrom" not in observation
+    assert "subject" not in observation
+
+
+def test_an_observation_is_derived_from_its_response_and_takes_its_subject_and_date() -> None:
+    source = ALL_TWOS | {
+        "id": "qr1",
+        "subject": {"reference": "Patient/7"},
+        "authored": "2024-05-06T07:08:09Z",
+    }
+    observation = fhir.to_observation(fhir.score_questionnaire_response(source), response=source)
+    assert observation["derivedFrom"] == [{"reference": "QuestionnaireResponse/qr1"}]
+    assert observation["subject"] == {"reference": "Patient/7"}
+    assert observation["effectiveDateTime"] == "2024-05-06T07:08:09Z"
+    assert "note" not in observation
+
+
+def test_given_subject_and_date_win_and_a_response_without_id_is_referred_to_by_identifier() -> (
+    None
+):
+    source = ALL_TWOS | {
+        "identifier": {"system": "urn:x", "value": "9"},
+        "subject": {"reference": "Patient/1"},
+    }
+    observation = fhir.to_observation(
+        bt.score_odi([2] * 10),
+        response=source,
+        subject={"reference": "Patient/2"},
+        effective="2024",
+    )
+    assert observation["derivedFrom"] == [
+        {"type": "QuestionnaireResponse", "identifier": {"system": "urn:x", "value": "9"}}
+    ]
+    assert observation["subject"] == {"reference": "Patient/2"}
+    assert observation["effectiveDateTime"] == "2024"
+
+
+def test_multiple_marks_are_noted_on_the_observation() -> None:
+    observation = fhir.to_observation(bt.score_odi([[1, 3]] + [1] * 9))
+    assert "pain_intensity" in observation["note"][0]["text"]  # type: ignore[index]
+
+
+def test_an_observation_needs_a_questionnaire_response_as_its_source() -> None:
+    with pytest.raises(bt.InvalidAnswerError):
+        fhir.to_observation(bt.score_odi([2] * 10), response={"resourceType": "Patient"})
+
+
+# -- CarePlan out -------------------------------------------------------------------------------
+
+PATIENT = {"reference": "Patient/1"}
+
+
+def _care_plan(**changes: Any) -> tuple[bt.Plan, dict[str, Any]]:
+    assessment = bt.Assessment(
+        odi=[1] * 10, red_flags=NO_FLAGS | changes.pop("flags", {}), **changes
+    )
+    plan = bt.recommend(assessment)
+    return plan, fhir.to_care_plan(plan, subject=PATIENT, created="2024-01-01")
+
+
+def _details(care_plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [activity["detail"] for activity in care_plan["activity"]]
+
+
+def test_a_care_plan_is_a_proposal_for_the_subject() -> None:
+    _, care_plan = _care_plan()
+    assert care_plan["resourceType"] == "CarePlan"
+    assert care_plan["intent"] == "proposal"
+    assert care_plan["status"] == "active"
+    assert care_plan["subject"] == PATIENT
+    assert care_plan["created"] == "2024-01-01"
+    assert json.loads(json.dumps(care_plan)) == care_plan
+
+
+def test_every_exercise_is_an_activity_given_or_withheld_with_its_reasons() -> None:
+    plan, care_plan = _care_plan(findings={"prone_lying_painful"})
+    details = _details(care_plan)
+    given_ids = [d["code"]["coding"][0]["code"] for d in details if d["doNotPerform"] is False]
+    withheld = {d["code"]["coding"][0]["code"]: d for d in details if d["doNotPerform"] is True}
+    assert given_ids == [p.exercise.id for p in plan.exercises]
+    assert set(withheld) == {w.exercise.id for w in plan.withheld}
+    reasons = withheld["prone_extension"]["reasonCode"]
+    assert reasons[0]["coding"][0] == {
+        "system": fhir.RULE_SYSTEM,
+        "code": "prone_lying_painful_no_prone_extension",
+        "display": plan.withheld[0].reasons[0].text,
+    }
+
+
+def test_an_exercise_activity_describes_instructions_dosage_and_cautions() -> None:
+    plan, care_plan = _care_plan(findings={"muscle_spasm"})
+    prescription = next(p for p in plan.exercises if p.exercise.id == "standing_flexion")
+    detail = next(
+        d for d in _details(care_plan) if d["code"]["text"] == prescription.exercise.title
+    )
+    assert prescription.exercise.instructions in detail["description"]
+    assert prescription.exercise.dosage in detail["description"]
+    for caution in prescription.cautions:
+        assert caution.text in detail["description"]
+
+
+def test_no_referral_activity_when_nothing_is_urgent() -> None:
+    _, care_plan = _care_plan()
+    assert all(d.get("kind") != "ServiceRequest" for d in _details(care_plan))
+
+
+def test_an_emergency_plan_refers_first_and_gives_no_exercise() -> None:
+    plan, care_plan = _care_plan(flags={"ces_saddle_numbness": True})
+    first, *rest = _details(care_plan)
+    assert first["kind"] == "ServiceRequest"
+    assert first["code"]["coding"][0]["code"] == "emergency"
+    assert first["description"] == plan.advice
+    assert rest
+    assert all(d["doNotPerform"] is True for d in rest)
+
+
+def test_a_plan_with_unanswered_questions_is_a_draft_that_lists_them() -> None:
+    plan, care_plan = _care_plan(flags={"fever": None})
+    assert care_plan["status"] == "draft"
+    assert plan.missing_questions[0] in care_plan["note"][0]["text"]
+
+
+def test_the_care_plan_notes_the_protocol_rules_and_disclaimer() -> None:
+    _, care_plan = _care_plan(findings={"muscle_spasm"})
+    notes = " ".join(note["text"] for note in care_plan["note"])
+    assert "backtriage-default" in notes
+    assert "muscle_spasm_forward_bend_caution" in notes
+    assert "not a diagnosis" in notes
+
+
+def test_the_narrative_is_escaped_xhtml() -> None:
+    plan, care_plan = _care_plan()
+    div = care_plan["text"]["div"]
+    assert div.startswith('<div xmlns="http://www.w3.org/1999/xhtml"><p>')
+    assert "'Single knee hug'" not in div  # quotes and ampersands are escaped
+    assert plan.advice in div
+
+
+def test_supporting_information_is_referenced() -> None:
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS))
+    reference = {"reference": "QuestionnaireResponse/qr1"}
+    care_plan = fhir.to_care_plan(plan, subject=PATIENT, supporting_info=[reference])
+    assert care_plan["supportingInfo"] == [reference]
+    assert "created" not in care_plan

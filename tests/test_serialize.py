@@ -1,0 +1,511 @@
+"""JSON in and out for every public value: lossless round trips, strict input, paths in errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import backtriage as bt
+from backtriage.assessment import Preference
+from backtriage.instruments.start_back import StartBackItem
+from backtriage.serialize import (
+    SCHEMA_VERSION,
+    converter,
+    from_dict,
+    from_json,
+    json_schema,
+    to_dict,
+    to_json,
+)
+
+SECTIONS = [section.value for section in bt.OdiSection]
+ITEMS = [item.value for item in StartBackItem]
+DEFAULT = bt.default_protocol()
+RED_FLAGS = [q.key for q in bt.questions(DEFAULT) if q.kind is bt.QuestionKind.RED_FLAG]
+FINDINGS = [
+    q.key
+    for q in bt.questions(DEFAULT)
+    if q.kind in (bt.QuestionKind.FINDING, bt.QuestionKind.CAPABILITY)
+]
+NO_FLAGS = dict.fromkeys(RED_FLAGS, False)
+
+# -- strategies (also used by test_schemas) ---------------------------------------------------
+
+odi_answer = st.one_of(
+    st.integers(0, 5),
+    st.none(),
+    st.just("not_applicable"),
+    st.lists(st.integers(0, 5), min_size=1, max_size=3),
+)
+ten_answers = st.lists(odi_answer, min_size=10, max_size=10)
+
+
+@st.composite
+def odi_scores(draw: st.DrawFn) -> bt.OdiScore:
+    answers = draw(ten_answers)
+    assume(any(a is not None and a != "not_applicable" for a in answers))
+    return bt.score_odi(answers, max_missing=9)
+
+
+start_back_answers = st.fixed_dictionaries(
+    {item: st.booleans() for item in ITEMS[:-1]}
+    | {ITEMS[-1]: st.sampled_from(["not_at_all", "slightly", "moderately", "very_much", True])}
+)
+start_back_scores = start_back_answers.map(bt.score_start_back)
+
+odi_inputs = st.one_of(
+    st.none(),
+    st.dictionaries(st.sampled_from(SECTIONS), odi_answer),
+    ten_answers,
+    odi_scores(),
+)
+
+
+@st.composite
+def assessments(draw: st.DrawFn) -> bt.Assessment:
+    """Any valid assessment, not tied to a protocol: keys are arbitrary text."""
+    return bt.Assessment(
+        odi=draw(odi_inputs),
+        red_flags=draw(
+            st.dictionaries(st.text(min_size=1, max_size=12), st.one_of(st.booleans(), st.none()))
+        ),
+        findings=draw(st.frozensets(st.text(max_size=12), max_size=4)),
+        preference=draw(st.sampled_from([None, *Preference])),
+        start_back=draw(st.one_of(st.none(), start_back_answers, start_back_scores)),
+        age=draw(st.one_of(st.none(), st.integers(0, 130))),
+        odi_max_missing=draw(st.integers(0, 10)),
+    )
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> bt.Plan:
+    """A plan of the default protocol for a random assessment of its own questions."""
+    flag = st.sampled_from([False, False, False, True, None])
+    assessment = bt.Assessment(
+        odi=draw(st.one_of(st.none(), ten_answers)),
+        red_flags={key: draw(flag) for key in RED_FLAGS},
+        findings=draw(st.frozensets(st.sampled_from(FINDINGS), max_size=4)),
+        preference=draw(st.sampled_from([None, *Preference])),
+        start_back=draw(st.one_of(st.none(), start_back_scores)),
+        age=draw(st.one_of(st.none(), st.integers(0, 130))),
+    )
+    return bt.recommend(assessment)
+
+
+def _round_trip(value: Any) -> Any:
+    return from_json(to_json(value), type(value))
+
+
+# -- round trips --------------------------------------------------------------------------------
+
+
+@given(assessments())
+def test_an_assessment_survives_a_json_round_trip(assessment: bt.Assessment) -> None:
+    assert _round_trip(assessment) == assessment
+
+
+@given(plans())
+def test_a_plan_survives_a_json_round_trip(plan: bt.Plan) -> None:
+    assert _round_trip(plan) == plan
+
+
+@given(odi_scores())
+def test_an_odi_score_survives_a_json_round_trip(score: bt.OdiScore) -> None:
+    assert _round_trip(score) == score
+
+
+@given(start_back_scores)
+def test_a_start_back_score_survives_a_json_round_trip(score: bt.StartBackScore) -> None:
+    assert _round_trip(score) == score
+
+
+def test_the_default_protocol_survives_a_json_round_trip() -> None:
+    assert _round_trip(DEFAULT) == DEFAULT
+
+
+def test_an_exported_protocol_loads_again_with_load_protocol(tmp_path: Any) -> None:
+    path = tmp_path / "exported.json"
+    path.write_text(to_json(DEFAULT, indent=2), encoding="utf-8")
+    assert bt.load_protocol(path) == DEFAULT
+
+
+@given(st.one_of(assessments(), plans(), odi_scores(), start_back_scores))
+def test_to_dict_is_exactly_what_the_json_text_holds(value: Any) -> None:
+    assert to_dict(value) == json.loads(to_json(value))
+
+
+@given(st.one_of(assessments(), plans(), odi_scores(), start_back_scores))
+def test_every_document_starts_with_the_schema_version(value: Any) -> None:
+    data = to_dict(value)
+    assert next(iter(data)) == "schema_version"
+    assert data["schema_version"] == SCHEMA_VERSION == 1
+
+
+def test_the_schema_version_may_be_left_out_on_input() -> None:
+    assert from_dict({"raw": 16, "answered": 9, "missing": ["sex_life"]}, bt.OdiScore) == (
+        bt.score_odi(dict.fromkeys(SECTIONS[:7], 2) | {"social_life": 1, "travelling": 1})
+    )
+
+
+# -- what is written ----------------------------------------------------------------------------
+
+
+def test_an_odi_score_is_written_with_its_derived_values() -> None:
+    # 16 points over nine sections: 16 / 45 = 35.6 % [S5]
+    score = bt.score_odi([2, 1, 2, 2, 2, 2, 1, None, 2, 2])
+    assert to_dict(score) == {
+        "schema_version": 1,
+        "raw": 16,
+        "answered": 9,
+        "missing": ["sex_life"],
+        "multiple_marks": [],
+        "max_raw": 45,
+        "percent": 16 / 45 * 100,
+        "percent_rounded": 36,
+        "band": "moderate",
+    }
+
+
+def test_a_start_back_score_is_written_with_its_risk() -> None:
+    assert to_dict(bt.StartBackScore(total=5, psychosocial=4)) == {
+        "schema_version": 1,
+        "total": 5,
+        "psychosocial": 4,
+        "risk": "high",
+    }
+
+
+def test_an_assessment_is_written_with_every_field_in_json_terms() -> None:
+    assessment = bt.Assessment(
+        odi={"walking": (3, 2), "sex_life": None, "pain_intensity": 1},
+        red_flags={"fever": False, "chest_pain": None},
+        findings={"osteoporosis", "muscle_spasm"},
+        preference="flexion",
+        odi_max_missing=8,
+    )
+    assert to_dict(assessment) == {
+        "schema_version": 1,
+        # canonical section order, marks as a sorted list
+        "odi": {"pain_intensity": 1, "walking": [2, 3], "sex_life": None},
+        "red_flags": {"chest_pain": None, "fever": False},
+        "findings": ["muscle_spasm", "osteoporosis"],
+        "preference": "flexion",
+        "start_back": None,
+        "age": None,
+        "odi_max_missing": 8,
+        "odi_score": {
+            "raw": 4,
+            "answered": 2,
+            "missing": [s for s in SECTIONS if s not in ("pain_intensity", "walking")],
+            "multiple_marks": ["walking"],
+            "max_raw": 10,
+            "percent": 40.0,
+            "percent_rounded": 40,
+            "band": "moderate",
+        },
+    }
+
+
+def test_a_plan_is_written_with_enum_values_and_whole_exercises() -> None:
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS))
+    data = to_dict(plan)
+    assert data["urgency"] == "none"
+    first = data["exercises"][0]  # type: ignore[index]
+    assert set(first) == {"exercise", "cautions"}
+    assert first["exercise"]["movement"] in {m.value for m in bt.Movement}
+    assert first["exercise"]["id"] == plan.exercises[0].exercise.id
+    assert data["odi"]["band"] == "minimal"  # type: ignore[index]
+
+
+def test_to_dict_refuses_a_value_that_is_not_serialised() -> None:
+    with pytest.raises(TypeError, match="not serialised"):
+        to_dict(bt.questions()[0])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not serialised"):
+        from_dict({}, dict)
+
+
+# -- what is read: strict, with the JSON path of the bad field -----------------------------------
+
+BAD_ASSESSMENTS: dict[str, tuple[object, str]] = {
+    "red flag answered 1": ({"red_flags": {"fever": 1}}, "$.red_flags.fever"),
+    "red flag answered 'no'": ({"red_flags": {"fever": "no"}}, "$.red_flags.fever"),
+    "red flags not an object": ({"red_flags": ["fever"]}, "$.red_flags"),
+    "odi answer out of range": ({"odi": {"walking": 7}}, "$.odi.walking"),
+    "odi answer as a string": ({"odi": {"walking": "3"}}, "$.odi.walking"),
+    "odi answer true": ({"odi": {"walking": True}}, "$.odi.walking"),
+    "odi answer 2.5": ({"odi": {"walking": 2.5}}, "$.odi.walking"),
+    "odi list answer": ({"odi": [1, 1, 1, "x", 1, 1, 1, 1, 1, 1]}, "$.odi[3]"),
+    "odi list too short": ({"odi": [1, 1, 1]}, "$.odi"),
+    "odi alias key": ({"odi": {"traveling": 1}}, "$.odi.traveling"),
+    "odi a string": ({"odi": "1111111111"}, "$.odi"),
+    "odi score out of range": ({"odi": {"raw": 60, "answered": 10}}, "$.odi.raw"),
+    "finding not a string": ({"findings": ["osteoporosis", 3]}, "$.findings[1]"),
+    "findings an object": ({"findings": {"osteoporosis": True}}, "$.findings"),
+    "unknown preference": ({"preference": "up"}, "$.preference"),
+    "age a float": ({"age": 30.0}, "$.age"),
+    "age true": ({"age": True}, "$.age"),
+    "age out of range": ({"age": 300}, "$.age"),
+    "max missing a string": ({"odi_max_missing": "1"}, "$.odi_max_missing"),
+    "start back item": (
+        {"start_back": dict.fromkeys(ITEMS, 0) | {"leg_pain": 2}},
+        "$.start_back.leg_pain",
+    ),
+    "start back incomplete": ({"start_back": {"leg_pain": True}}, "$.start_back"),
+    "start back unknown item": ({"start_back": {"legs": True}}, "$.start_back.legs"),
+    "start back score": ({"start_back": {"total": 9, "psychosocial": 2}}, "$.start_back.total"),
+    "unknown key": ({"odi_answers": {}}, "$.odi_answers"),
+    "odd key": ({"red-flags": {}}, "$['red-flags']"),
+    "wrong schema version": ({"schema_version": 2}, "$.schema_version"),
+    "schema version a string": ({"schema_version": "1"}, "$.schema_version"),
+    "odi_score not derived": (
+        {"odi": [1] * 10, "odi_score": {"raw": 9, "answered": 10}},
+        "$.odi_score",
+    ),
+    "not an object": ([], "$"),
+}
+
+
+@pytest.mark.parametrize(("data", "path"), BAD_ASSESSMENTS.values(), ids=BAD_ASSESSMENTS.keys())
+def test_a_bad_assessment_is_refused_naming_the_json_path(data: object, path: str) -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Assessment)
+    assert info.value.field == path
+    assert str(info.value).startswith(f"{path}: ")
+
+
+def test_every_bad_field_is_listed_in_one_error() -> None:
+    data = {"red_flags": {"fever": 1, "chest_pain": "no"}, "findings": [3], "age": "old"}
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Assessment)
+    message = str(info.value)
+    for path in ("$.red_flags.chest_pain", "$.findings[0]", "$.age"):
+        assert path in message
+    assert "and 3 more" in message
+
+
+def test_the_error_keeps_the_bad_value() -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict({"red_flags": {"fever": "no"}}, bt.Assessment)
+    assert info.value.value == "no"
+    assert "true, false or null" in info.value.allowed
+
+
+def test_a_null_red_flag_is_kept_as_unanswered_never_as_no() -> None:
+    assessment = from_dict({"red_flags": dict(NO_FLAGS, fever=None)}, bt.Assessment)
+    assert assessment.red_flags["fever"] is None
+    plan = bt.recommend(assessment)
+    assert "fever" in plan.missing
+    assert plan.exercises == ()
+
+
+def test_the_derived_odi_score_may_be_left_out_or_given_when_it_agrees() -> None:
+    without = from_dict({"odi": [2] * 10}, bt.Assessment)
+    data = to_dict(without)
+    assert data["odi_score"] is not None
+    assert from_dict(data, bt.Assessment) == without
+
+
+BAD_SCORES: dict[str, tuple[object, str]] = {
+    "percent disagrees": ({"raw": 20, "answered": 10, "percent": 41}, "$.percent"),
+    "band disagrees": ({"raw": 20, "answered": 10, "band": "severe"}, "$.band"),
+    "rounded disagrees": (
+        {"raw": 16, "answered": 9, "missing": ["sex_life"], "percent_rounded": 35},
+        "$.percent_rounded",
+    ),
+    "max_raw disagrees": ({"raw": 20, "answered": 10, "max_raw": 45}, "$.max_raw"),
+    "raw missing": ({"answered": 10}, "$.raw"),
+    "raw a bool": ({"raw": True, "answered": 10}, "$.raw"),
+    "missing count": ({"raw": 20, "answered": 9}, "$.missing"),
+    "unknown section": ({"raw": 20, "answered": 9, "missing": ["sex"]}, "$.missing[0]"),
+    "unknown key": ({"raw": 20, "answered": 10, "score": 40}, "$.score"),
+}
+
+
+@pytest.mark.parametrize(("data", "path"), BAD_SCORES.values(), ids=BAD_SCORES.keys())
+def test_a_bad_odi_score_is_refused_naming_the_json_path(data: object, path: str) -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.OdiScore)
+    assert info.value.field == path
+
+
+def test_a_percent_computed_another_way_is_accepted() -> None:
+    # 100 * 16 / 45 and 20 * 16 / 9 may differ in the last bit; both are the same score.
+    data = {"raw": 16, "answered": 9, "missing": ["sex_life"], "percent": 100 * 16 / 45}
+    assert from_dict(data, bt.OdiScore).raw == 16
+
+
+def test_a_start_back_risk_that_disagrees_is_refused() -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict({"total": 5, "psychosocial": 4, "risk": "low"}, bt.StartBackScore)
+    assert info.value.field == "$.risk"
+
+
+def test_a_plan_with_a_bad_urgency_is_refused_naming_the_path() -> None:
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)))
+    data["urgency"] = "later"
+    data["exercises"][0]["exercise"]["level"] = "1"  # type: ignore[index]
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Plan)
+    assert info.value.field == "$.urgency"
+    assert "$.exercises[0].exercise.level" in str(info.value)
+
+
+def test_a_plan_with_an_unknown_key_is_refused() -> None:
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)))
+    data["extra"] = 1
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Plan)
+    assert info.value.field == "$.extra"
+
+
+def test_a_plan_missing_a_required_key_is_refused() -> None:
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)))
+    del data["advice"]
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Plan)
+    assert info.value.field == "$.advice"
+
+
+def test_a_bad_protocol_document_raises_a_protocol_error_naming_the_rule() -> None:
+    data = to_dict(DEFAULT)
+    data["rules"][0]["actions"] = [{"refer": "later"}]  # type: ignore[index]
+    with pytest.raises(bt.ProtocolError) as info:
+        from_dict(data, bt.Protocol)
+    assert info.value.where is not None
+    assert "ces_bladder_emergency" in info.value.where
+
+
+def test_a_protocol_with_an_unknown_schema_version_is_refused() -> None:
+    with pytest.raises(bt.ProtocolError) as info:
+        from_dict(to_dict(DEFAULT) | {"schema_version": 3}, bt.Protocol)
+    assert info.value.field == "schema_version"
+
+
+def test_optional_protocol_strings_are_strict_too() -> None:
+    # Fact.question is ``str | None``: 3 must not become "3".
+    data = to_dict(DEFAULT)
+    data["facts"][0]["question"] = 3  # type: ignore[index]
+    with pytest.raises(bt.ProtocolError, match="3 is not a string"):
+        from_dict(data, bt.Protocol)
+
+
+# -- JSON text ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"red_flags": {"fever": false, "fever": true}}', "repeated"),
+        ('{"age": NaN}', "NaN"),
+        ('{"age": Infinity}', "Infinity"),
+        ('{"odi": [1, 2', "JSON"),
+        ("", "JSON"),
+        (b'{"age": "\xff"}', "UTF-8"),
+    ],
+    ids=["duplicate key", "NaN", "Infinity", "truncated", "empty", "not UTF-8"],
+)
+def test_text_that_is_not_plain_json_is_refused_at_the_root(text: str | bytes, words: str) -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_json(text, bt.Assessment)
+    assert info.value.field == "$"
+    assert words in str(info.value)
+
+
+def test_json_bytes_are_read_like_text() -> None:
+    text = to_json(bt.Assessment(odi=[1] * 10, red_flags={"fever": True}))
+    assert from_json(text.encode(), bt.Assessment) == from_json(text, bt.Assessment)
+
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 300),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=6),
+        st.sampled_from(SECTIONS + ITEMS + ["raw", "answered", "total", "not_applicable"]),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=11),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "odi",
+                    "red_flags",
+                    "findings",
+                    "preference",
+                    "start_back",
+                    "age",
+                    "odi_score",
+                    "raw",
+                    "answered",
+                    "percent",
+                    "band",
+                    *SECTIONS[:3],
+                    *ITEMS[:2],
+                    "x",
+                ]
+            ),
+            children,
+            max_size=5,
+        ),
+    ),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_any_json_document_gives_a_value_or_an_invalid_answer_error(data: object) -> None:
+    for cls in (bt.Assessment, bt.OdiScore, bt.StartBackScore, bt.Plan):
+        try:
+            value: object = from_dict(data, cls)
+        except bt.InvalidAnswerError as error:
+            value = error
+        if isinstance(value, bt.InvalidAnswerError):
+            assert value.field.startswith("$")
+        else:
+            assert isinstance(value, cls)
+
+
+@given(json_values)
+def test_a_value_read_from_any_document_writes_back_to_an_equal_value(data: object) -> None:
+    try:
+        assessment = from_dict(data, bt.Assessment)
+    except bt.InvalidAnswerError:
+        return
+    assert from_dict(to_dict(assessment), bt.Assessment) == assessment
+
+
+def test_the_converter_is_the_one_the_protocol_loader_uses() -> None:
+    from backtriage.protocol import load
+
+    assert load.protocol_from_data(converter.unstructure(DEFAULT)) == DEFAULT
+
+
+def test_the_shipped_schemas_are_found_for_assessment_and_plan() -> None:
+    assert json_schema(bt.Assessment)["title"] == "backtriage Assessment"
+    assert json_schema(bt.Plan)["title"] == "backtriage Plan"
+    with pytest.raises(TypeError):
+        json_schema(bt.OdiScore)  # type: ignore[arg-type]
+
+
+def test_importing_backtriage_does_not_import_the_converter() -> None:
+    import subprocess
+    import sys
+
+    heavy = (
+        "backtriage.serialize",
+        "backtriage.cli",
+        "backtriage._schema",
+        "backtriage.protocol.load",
+    )
+    code = (
+        "import sys, backtriage; "
+        f"print(sorted(m for m in sys.modules if m.startswith('cattrs') or m in {heavy!r}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

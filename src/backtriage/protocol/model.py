@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from backtriage._ordered import OrderedStrEnum
+from backtriage.errors import ProtocolError
 
 if TYPE_CHECKING:
     from backtriage.protocol.check import Problem
@@ -111,6 +112,51 @@ class DerivedFrom(StrEnum):
     """Set when the age in years is at least ``at_least`` (a whole number)."""
 
 
+_E = typing.TypeVar("_E", bound=StrEnum)
+
+
+def _to_enum(cls: type[_E], value: object) -> _E:
+    """Return ``value`` as a member of ``cls``, accepting the member or its string value.
+
+    Protocols built in Python may pass ``"emergency"`` for ``Urgency.EMERGENCY``; anything
+    else is refused here, so that no plain string ever reaches the engine's comparisons.
+    """
+    if isinstance(value, cls):
+        return value
+    if type(value) is str:
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(member.value for member in cls)
+    raise ProtocolError(f"{value!r} is not one of: {allowed}", field=cls.__name__)
+
+
+# Named functions, one per enum: the attrs mypy plugin only understands named converters.
+def _derived_from(value: object) -> DerivedFrom:
+    return _to_enum(DerivedFrom, value)
+
+
+def _movement(value: object) -> Movement:
+    return _to_enum(Movement, value)
+
+
+def _position(value: object) -> Position:
+    return _to_enum(Position, value)
+
+
+def _fact_kind(value: object) -> FactKind:
+    return _to_enum(FactKind, value)
+
+
+def _polarity(value: object) -> Polarity:
+    return _to_enum(Polarity, value)
+
+
+def _urgency(value: object) -> Urgency:
+    return _to_enum(Urgency, value)
+
+
 @attrs.frozen
 class Derivation:
     """How a derived fact is computed from the assessment.
@@ -118,7 +164,7 @@ class Derivation:
     Thresholds are "at least", never "exactly": a worse score must only ever add risk facts.
     """
 
-    source: DerivedFrom
+    source: DerivedFrom = attrs.field(converter=_derived_from)
     at_least: str | None = None
     equals: str | None = None
 
@@ -138,8 +184,8 @@ class Exercise:
     id: str
     title: str
     family: str
-    movement: Movement
-    position: Position
+    movement: Movement = attrs.field(converter=_movement)
+    position: Position = attrs.field(converter=_position)
     level: int
     in_bed: bool
     dosage: str
@@ -153,8 +199,8 @@ class Fact:
     """A name an assessment can set, with its kind, polarity and question."""
 
     name: str
-    kind: FactKind
-    polarity: Polarity
+    kind: FactKind = attrs.field(converter=_fact_kind)
+    polarity: Polarity = attrs.field(converter=_polarity)
     question: str | None = None
     """Plain-language yes/no question, for facts a person answers."""
     required: bool = False
@@ -229,7 +275,7 @@ class Selector:
 class Refer:
     """Raise the plan's urgency to at least ``urgency``."""
 
-    urgency: Urgency
+    urgency: Urgency = attrs.field(converter=_urgency)
 
 
 @attrs.frozen

@@ -1,0 +1,53 @@
+"""Every example runs from the repository root as documented, and says what it shows."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+# What each example must print: the part of its story a reader checks.
+EXPECTED = {
+    "app_backend.py": [
+        "200 urgency: none",
+        "400 $.red_flags.fever",
+        "urgency: emergency exercises: 0",
+    ],
+    "custom_protocol.py": ["clinic-walking 0.1.0: 0 problem(s)", "withheld short_walk"],
+    "fhir_round_trip.py": [
+        '"code": "97909-6"',
+        "CarePlan: active",
+        "round trip: answers and score",
+    ],
+    "pandas_scoring.py": ["P003 baseline", "crippled"],
+    "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
+}
+NEEDS = {"pandas_scoring.py": "pandas"}
+
+
+def test_every_example_has_expectations() -> None:
+    assert sorted(p.name for p in EXAMPLES) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_the_example_runs_and_prints_its_story(script: Path) -> None:
+    needed = NEEDS.get(script.name)
+    if needed is not None and importlib.util.find_spec(needed) is None:
+        pytest.skip(f"{script.name} needs {needed}, which is not installed")
+    result = subprocess.run(
+        [sys.executable, str(script.relative_to(ROOT))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for words in EXPECTED[script.name]:
+        assert words in result.stdout

@@ -838,3 +838,13 @@ def test_an_age_threshold_holds_from_that_age_on(age: int | None, urgency: Urgen
     small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
     plan = bt.recommend(bt.Assessment(red_flags={"dizzy": False}, age=age), protocol=small)
     assert plan.urgency is urgency
+
+
+def test_summary_says_why_the_urgency_was_set_most_urgent_first() -> None:
+    flags = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
+    flags.update(ces_bladder=True, not_improving=True)
+    text = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=flags)).summary()
+    why = text.index("Why:")
+    emergency = text.index("cauda equina")
+    routine = text.index("has not improved")
+    assert why < emergency < routine

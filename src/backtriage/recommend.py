@@ -72,6 +72,15 @@ class Plan:
         exercise, not even as withheld; a plan with unanswered questions lists the questions.
         """
         lines = [self.advice]
+        # Why the urgency: the reasons of the rules that referred, most urgent first.
+        referring = sorted(
+            (f for f in self.fired if f.urgency is not None and f.urgency > Urgency.NONE),
+            key=lambda f: f.urgency.rank if f.urgency is not None else 0,
+            reverse=True,
+        )
+        if referring:
+            lines.append("Why:")
+            lines.extend(f"- {text}" for text in dict.fromkeys(f.reason for f in referring))
         # At same_day or emergency the person must act now: no exercise is named (not even as
         # withheld) and no further question is asked, since no answer can lower the urgency.
         act_now = self.urgency >= Urgency.SAME_DAY

@@ -556,3 +556,98 @@ def test_properties_without_their_module_are_one_error_line(
     monkeypatch.setitem(sys.modules, missing, None)
     result = run("protocol", "check", str(EXAMPLES / "custom_protocol.toml"), "--properties")
     assert words in one_line_error(result)
+
+
+# -- the edges of the command: pipes, devices, interruptions, progress -----------------------------
+
+
+def test_a_truncated_character_at_the_end_is_located(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "cut.csv"
+    source.write_bytes(f"{HEADER}\n".encode() + b"p,1,1,1,1,1,1,1,1,1,1\xc3")
+    size = source.stat().st_size
+    line = one_line_error(run("score", str(source)))
+    assert f"cut.csv, line 2: not utf-8 text (byte 0xc3 at offset {size - 1})" in line
+
+
+def test_bad_bytes_on_standard_input_are_one_error_line(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = f"{HEADER}\n".encode() + b"p\xe9,1,1,1,1,1,1,1,1,1,1\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert "<stdin>: not utf-8 text" in one_line_error(run("score", "-"))
+
+
+def test_a_full_device_is_one_error_line(run: Any, table: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    assert "No space left on device" in one_line_error(run("score", str(table), "-o", "/dev/full"))
+
+
+def test_a_path_through_a_file_is_one_error_line(run: Any, table: Path) -> None:
+    assert "Not a directory" in one_line_error(run("score", f"{table}/inner.csv"))
+
+
+def test_an_interruption_exits_130_without_a_traceback(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    # backtriage.recommend is also the function's name in the package, so go by sys.modules.
+    monkeypatch.setattr(sys.modules["backtriage.recommend"], "recommend", interrupted)
+    result = run("recommend", str(EXAMPLES / "assessment.json"))
+    assert (result.code, result.err) == (130, "backtriage: interrupted\n")
+
+
+def test_a_closed_pipe_stops_the_command_quietly(tmp_path: Path) -> None:
+    lines = [HEADER] + [f"p{n},{','.join('1' * 10)}" for n in range(100_000)]
+    source = write(tmp_path / "many.csv", "\n".join(lines) + "\n")
+    with subprocess.Popen(
+        [sys.executable, "-m", "backtriage", "score", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as command:
+        assert command.stdout is not None
+        assert command.stderr is not None
+        assert command.stdout.readline().startswith(b"row,id,")
+        command.stdout.close()  # as `| head -1` does
+        error = command.stderr.read()
+        assert command.wait(timeout=60) == 1
+    assert error == b""
+
+
+def test_progress_shows_the_share_of_the_input_read(
+    run: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import itertools
+
+    import backtriage.cli
+
+    ticks = itertools.count(0, 5)  # every reading of the clock is five seconds later
+    monkeypatch.setattr("time.monotonic", lambda: next(ticks))
+    monkeypatch.setattr(backtriage.cli, "_BATCH", 2)
+    lines = [HEADER] + [f"p{n},{','.join('1' * 10)}" for n in range(6)]
+    source = write(tmp_path / "six.csv", "\n".join(lines) + "\n")
+    result = run("score", str(source), "-o", str(tmp_path / "o.csv"), "--progress", "always")
+    progress = result.err.splitlines()
+    assert progress[0].startswith("backtriage: scored 2 rows (")
+    assert progress[0].endswith("%)")
+    assert progress[-1].startswith("backtriage: scored 6 rows in ")
+
+
+def test_json_lines_give_unanswered_sections_of_an_error_as_a_list(
+    run: Any, tmp_path: Path
+) -> None:
+    source = write(tmp_path / "gaps.csv", f"{HEADER}\np,1,1,1,,1,1,1,,1,1\n")
+    (line,) = run("score", str(source), "-f", "jsonl").out.splitlines()
+    assert json.loads(line)["error"]["value"] == ["walking", "sex_life"]
+
+
+def test_the_package_runs_as_a_module(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    import runpy
+
+    monkeypatch.setattr(sys, "argv", ["backtriage", "--version"])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_module("backtriage", run_name="__main__")
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"backtriage {bt.__version__}"

@@ -354,3 +354,13 @@ def test_supporting_information_is_referenced() -> None:
     care_plan = fhir.to_care_plan(plan, subject=PATIENT, supporting_info=[reference])
     assert care_plan["supportingInfo"] == [reference]
     assert "created" not in care_plan
+
+
+def test_a_response_without_items_has_every_section_unanswered() -> None:
+    bare = {"resourceType": "QuestionnaireResponse", "status": "in-progress"}
+    assert fhir.read_questionnaire_response(bare) == dict.fromkeys(SECTIONS)
+
+
+def test_a_response_that_cannot_be_referred_to_gives_no_derived_from() -> None:
+    observation = fhir.to_observation(bt.score_odi([2] * 10), response=ALL_TWOS)
+    assert "derivedFrom" not in observation

@@ -257,6 +257,8 @@ BAD_ASSESSMENTS: dict[str, tuple[object, str]] = {
     "start back incomplete": ({"start_back": {"leg_pain": True}}, "$.start_back"),
     "start back unknown item": ({"start_back": {"legs": True}}, "$.start_back.legs"),
     "start back score": ({"start_back": {"total": 9, "psychosocial": 2}}, "$.start_back.total"),
+    "start back a list": ({"start_back": [True] * 9}, "$.start_back"),
+    "start back unknown items": ({"start_back": {"legs": True, "arms": True}}, "$.start_back"),
     "unknown key": ({"odi_answers": {}}, "$.odi_answers"),
     "odd key": ({"red-flags": {}}, "$['red-flags']"),
     "wrong schema version": ({"schema_version": 2}, "$.schema_version"),
@@ -322,6 +324,9 @@ BAD_SCORES: dict[str, tuple[object, str]] = {
     "missing count": ({"raw": 20, "answered": 9}, "$.missing"),
     "unknown section": ({"raw": 20, "answered": 9, "missing": ["sex"]}, "$.missing[0]"),
     "unknown key": ({"raw": 20, "answered": 10, "score": 40}, "$.score"),
+    "percent not finite": ({"raw": 20, "answered": 10, "percent": float("nan")}, "$.percent"),
+    "percent a string": ({"raw": 20, "answered": 10, "percent": "40"}, "$.percent"),
+    "band a number": ({"raw": 20, "answered": 10, "band": 2}, "$.band"),
 }
 
 
@@ -509,3 +514,22 @@ def test_importing_backtriage_does_not_import_the_converter() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_start_back_risk_that_is_not_a_risk_is_refused() -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict({"total": 5, "psychosocial": 4, "risk": 3}, bt.StartBackScore)
+    assert info.value.field == "$.risk"
+
+
+def test_a_plan_whose_parts_are_not_objects_is_refused_naming_the_part() -> None:
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)))
+    data["exercises"] = [3]
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Plan)
+    assert info.value.field == "$.exercises[0]"
+
+
+def test_source_tags_must_be_strings() -> None:
+    with pytest.raises(bt.ProtocolError, match="source tag"):
+        from_dict(to_dict(DEFAULT) | {"sources": {1: "a citation"}}, bt.Protocol)

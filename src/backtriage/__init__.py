@@ -23,7 +23,6 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol.check import Problem
 from backtriage.protocol.engine import FiredRule, Prescription, Reason, Withheld
 from backtriage.protocol.model import (
     Exercise,
@@ -46,6 +45,7 @@ from backtriage.recommend import (
 )
 
 if TYPE_CHECKING:
+    from backtriage.protocol.check import Problem
     from backtriage.protocol.load import load_protocol
 
 __version__ = "0.1.0"
@@ -93,9 +93,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # The loader pulls in tomllib and cattrs; import it on first use, not with backtriage.
+    # The loader pulls in tomllib and cattrs, the checker is only needed once a protocol is
+    # made: import them on first use, not with backtriage.
     if name == "load_protocol":
         from backtriage.protocol.load import load_protocol
 
         return load_protocol
+    if name == "Problem":
+        from backtriage.protocol.check import Problem
+
+        return Problem
     raise AttributeError(f"module 'backtriage' has no attribute {name!r}")

@@ -13,32 +13,39 @@ class OrderedStrEnum(StrEnum):
     Comparing with anything that is not a member of the same enum is a ``TypeError``.
     """
 
+    _rank: int
+
+    def __init__(self, *args: object) -> None:
+        # Members are created in declaration order, each before it joins the member map, so
+        # the map's size is this member's rank. Kept on the member: comparisons are hot.
+        self._rank = len(type(self)._member_map_)
+
     @property
     def rank(self) -> int:
         """Return the position of this member in declaration order (0 first)."""
-        return type(self)._ranks()[self]
+        return self._rank
 
-    @classmethod
-    def _ranks(cls) -> dict[str, int]:
-        ranks: dict[str, int] | None = cls.__dict__.get("_rank_table")
-        if ranks is None:
-            ranks = {member.value: i for i, member in enumerate(cls)}
-            type.__setattr__(cls, "_rank_table", ranks)
-        return ranks
+    def _refuse(self, other: object) -> TypeError:
+        return TypeError(f"cannot order {type(self).__name__} against {type(other).__name__}")
 
-    def _other_rank(self, other: object) -> int:
-        if type(other) is not type(self):
-            raise TypeError(f"cannot order {type(self).__name__} against {type(other).__name__}")
-        return type(self)._ranks()[other]
-
+    # Written out four times rather than through a helper: these run on every urgency and
+    # band comparison, and a call per comparison doubled their cost.
     def __lt__(self, other: Self) -> bool:  # type: ignore[override]
-        return self.rank < self._other_rank(other)
+        if type(other) is not type(self):
+            raise self._refuse(other)
+        return self._rank < other._rank
 
     def __le__(self, other: Self) -> bool:  # type: ignore[override]
-        return self.rank <= self._other_rank(other)
+        if type(other) is not type(self):
+            raise self._refuse(other)
+        return self._rank <= other._rank
 
     def __gt__(self, other: Self) -> bool:  # type: ignore[override]
-        return self.rank > self._other_rank(other)
+        if type(other) is not type(self):
+            raise self._refuse(other)
+        return self._rank > other._rank
 
     def __ge__(self, other: Self) -> bool:  # type: ignore[override]
-        return self.rank >= self._other_rank(other)
+        if type(other) is not type(self):
+            raise self._refuse(other)
+        return self._rank >= other._rank

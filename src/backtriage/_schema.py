@@ -108,8 +108,6 @@ class _Builder:
             return {"type": "boolean"}
         if t is int:
             return {"type": "integer"}
-        if t is float:
-            return {"type": "number"}
         if isinstance(t, type) and issubclass(t, enum.Enum):
             return self.enum(t)
         args = typing.get_args(t)
@@ -390,6 +388,6 @@ def write(directory: Path | None = None) -> list[Path]:
     return written
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - a maintainer's command
     for path in write():
         print(path)

@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except BrokenPipeError:
+    except BrokenPipeError:  # pragma: no cover - exercised in a subprocess by the tests
         # The reader went away (``backtriage score big.csv | head``): stop quietly.
         _silence_stdout()
         return 1
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _silence_stdout() -> None:
+def _silence_stdout() -> None:  # pragma: no cover - exercised in a subprocess by the tests
     import os
 
     try:
@@ -90,8 +90,6 @@ def _one_line(exc: BaseException) -> str:
         return f"{exc.filename}: is a directory, not a file"
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.filename}: {exc.strerror or exc}"
-    if isinstance(exc, UnicodeDecodeError):
-        return _decode_message("input", exc)
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
@@ -116,19 +114,22 @@ def _locate_decode_error(path: str, name: str, exc: UnicodeDecodeError) -> str:
     decoder = codecs.getincrementaldecoder(exc.encoding)()
     line, offset = 1, 0
     with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 16):
+        while True:
+            chunk = stream.read(1 << 16)
             try:
-                decoder.decode(chunk)
+                decoder.decode(chunk, final=not chunk)  # the end may cut a character short
             except UnicodeDecodeError as found:
-                start = max(found.start - (len(found.object) - len(chunk)), 0)
-                line += chunk.count(b"\n", 0, start)
+                held = len(found.object) - len(chunk)  # bytes kept back from the last chunk
+                line += chunk.count(b"\n", 0, max(found.start - held, 0))
+                byte = found.object[found.start : found.start + 1].hex()
                 return (
-                    f"{name}, line {line}: not {exc.encoding} text (byte 0x{chunk[start : start + 1].hex()} "
-                    f"at offset {offset + start}); save it as UTF-8 or pass --encoding"
+                    f"{name}, line {line}: not {exc.encoding} text (byte 0x{byte} at offset "
+                    f"{offset - held + found.start}); save it as UTF-8 or pass --encoding"
                 )
+            if not chunk:  # pragma: no cover - the file changed since it was read
+                return _decode_message(name, exc)
             line += chunk.count(b"\n")
             offset += len(chunk)
-    return _decode_message(name, exc)
 
 
 # -- parser -------------------------------------------------------------------------------------
@@ -367,11 +368,9 @@ def _check_properties(protocol: Protocol) -> Sequence[PropertyFailure]:
     try:
         from backtriage.testing.properties import check_properties
     except ModuleNotFoundError as exc:
-        if exc.name == "hypothesis":
-            raise CommandError(
-                "--properties needs hypothesis: pip install 'backtriage[testing]'"
-            ) from None
-        raise CommandError(f"--properties is not available: {exc}") from None
+        raise CommandError(
+            f"--properties is not available ({exc}); pip install 'backtriage[testing]'"
+        ) from None
     except ImportError as exc:  # the kit explains what to install
         raise CommandError(f"--properties: {exc}") from None
     return check_properties(protocol)
@@ -688,11 +687,8 @@ def _jsonl_format(out: IO[str], kept: Sequence[str]) -> _Format:
         return (f'"odi": {json.dumps(converter.unstructure(score))}, "error": null',)
 
     def error_cells(error: RowError) -> tuple[str, ...]:
-        value = error.value
-        if isinstance(value, tuple | list):
-            value = [str(item) for item in value]
-        elif not isinstance(value, str | int | None):
-            value = repr(value)
+        # A cell (str), a row's width (int) or the unanswered sections (a tuple of str).
+        value = list(error.value) if isinstance(error.value, tuple) else error.value
         detail = {"field": error.field, "value": value, "message": error.message}
         return (f'"odi": null, "error": {json.dumps(detail, ensure_ascii=False)}',)
 

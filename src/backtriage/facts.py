@@ -6,18 +6,80 @@ reported, never guessed: a red flag without an answer is *missing*, not *no*.
 
 from __future__ import annotations
 
+import attrs
+
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.model import Derivation, DerivedFrom, FactKind, Protocol
 
-__all__ = ["ODI_INPUT", "derive_facts"]
+__all__ = ["ODI_INPUT", "FactInputs", "compile_inputs", "derive_facts"]
 
 ODI_INPUT = "odi"
 """The name ``Plan.missing`` uses for an ODI that is absent or has too many gaps."""
 
 _ANSWERED_IN_FINDINGS = (FactKind.FINDING, FactKind.CAPABILITY)
+
+
+@attrs.frozen
+class FactInputs:
+    """What :func:`derive_facts` needs of a protocol, worked out once when it is made."""
+
+    red_flags: frozenset[str]
+    answerable: frozenset[str]
+    """Findings and capabilities: the names an assessment may list in ``findings``."""
+    required: tuple[str, ...]
+    preferences: tuple[tuple[str, str], ...]
+    """``(fact, preference value)`` for facts derived from the directional preference."""
+    thresholds: tuple[tuple[str, DerivedFrom, int], ...]
+    """``(fact, source, least rank or age)`` for facts derived from scores and age."""
+    require_odi: bool
+
+
+def compile_inputs(protocol: Protocol) -> FactInputs:
+    """Index ``protocol``'s facts by how an assessment sets them.
+
+    A derivation with an invalid threshold is left out (it never holds); ``check()`` reports
+    it and :func:`~backtriage.recommend` refuses such a protocol.
+    """
+    # The first declaration of a name wins, as in the engine; check() reports the duplicate.
+    facts = protocol.engine.fact_by_name.values()
+    preferences: list[tuple[str, str]] = []
+    thresholds: list[tuple[str, DerivedFrom, int]] = []
+    for fact in facts:
+        derive = fact.derive
+        if derive is None:
+            continue
+        if derive.source is DerivedFrom.PREFERENCE:
+            if derive.equals is not None:
+                preferences.append((fact.name, derive.equals))
+            continue
+        least = _least(derive)
+        if least is not None:
+            thresholds.append((fact.name, derive.source, least))
+    return FactInputs(
+        red_flags=frozenset(f.name for f in protocol.facts if f.kind is FactKind.RED_FLAG),
+        answerable=frozenset(f.name for f in protocol.facts if f.kind in _ANSWERED_IN_FINDINGS),
+        required=tuple(dict.fromkeys(f.name for f in protocol.facts if f.required)),
+        preferences=tuple(preferences),
+        thresholds=tuple(thresholds),
+        require_odi=protocol.require_odi,
+    )
+
+
+def _least(derive: Derivation) -> int | None:
+    value = derive.at_least
+    if value is None:
+        return None
+    try:
+        if derive.source is DerivedFrom.ODI_BAND:
+            return DisabilityBand(value).rank
+        if derive.source is DerivedFrom.START_BACK_RISK:
+            return StartBackRisk(value).rank
+        return int(value) if value.isascii() and value.isdigit() else None
+    except ValueError:
+        return None
 
 
 def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str], list[str]]:
@@ -26,55 +88,49 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     Raises :class:`~backtriage.InvalidAnswerError` for a red-flag key or a finding that the
     protocol does not declare as such: a misspelt key must not pass as "no".
     """
-    engine = protocol.engine
-    facts_by_name = engine.fact_by_name
-    present: list[str] = []
-    for key, answer in assessment.red_flags.items():
-        fact = facts_by_name.get(key)
-        if fact is None or fact.kind is not FactKind.RED_FLAG:
-            raise InvalidAnswerError(
-                f"red_flags.{key}",
-                answer,
-                f"a red-flag key of protocol {protocol.name!r} "
-                "(see backtriage.questions() for the list)",
-            )
-        if answer:
-            present.append(key)
-    # Sorted so that, of several unknown names, the same one is reported whatever the order.
-    for name in sorted(assessment.findings):
-        fact = facts_by_name.get(name)
-        if fact is None or fact.kind not in _ANSWERED_IN_FINDINGS:
-            raise InvalidAnswerError(
-                "findings",
-                name,
-                f"a finding or capability of protocol {protocol.name!r}"
-                + (" (red flags are answered in red_flags)" if fact is not None else ""),
-            )
-        present.append(name)
-    for fact in protocol.facts:
-        if fact.derive is not None and _holds(fact.derive, assessment):
-            present.append(fact.name)
-
+    inputs = protocol.inputs
     answered = assessment.red_flags
-    missing = [
-        fact.name for fact in protocol.facts if fact.required and answered.get(fact.name) is None
-    ]
-    if protocol.require_odi and assessment.odi_score is None:
+    unknown_flags = answered.keys() - inputs.red_flags
+    if unknown_flags:
+        # The first in sorted order, so that the same input always reports the same key.
+        key = min(unknown_flags)
+        raise InvalidAnswerError(
+            f"red_flags.{key}",
+            answered[key],
+            f"a red-flag key of protocol {protocol.name!r} "
+            "(see backtriage.questions() for the list)",
+        )
+    findings = assessment.findings
+    unknown_findings = findings - inputs.answerable
+    if unknown_findings:
+        name = min(unknown_findings)
+        raise InvalidAnswerError(
+            "findings",
+            name,
+            f"a finding or capability of protocol {protocol.name!r}"
+            + (" (red flags are answered in red_flags)" if name in inputs.red_flags else ""),
+        )
+    present = [key for key, answer in answered.items() if answer]
+    present.extend(findings)
+    preference = assessment.preference
+    if preference is not None:
+        present.extend(name for name, value in inputs.preferences if value == preference)
+    if inputs.thresholds:
+        ranks = {
+            DerivedFrom.ODI_BAND: assessment.odi_score.band.rank
+            if assessment.odi_score is not None
+            else None,
+            DerivedFrom.START_BACK_RISK: assessment.start_back.risk.rank
+            if assessment.start_back is not None
+            else None,
+            DerivedFrom.AGE: assessment.age,
+        }
+        for name, source, least in inputs.thresholds:
+            value = ranks[source]
+            if value is not None and value >= least:
+                present.append(name)
+
+    missing = [name for name in inputs.required if answered.get(name) is None]
+    if inputs.require_odi and assessment.odi_score is None:
         missing.append(ODI_INPUT)
     return present, missing
-
-
-def _holds(derive: Derivation, assessment: Assessment) -> bool:
-    source = derive.source
-    if source is DerivedFrom.PREFERENCE:
-        return assessment.preference is not None and assessment.preference == derive.equals
-    if derive.at_least is None:
-        return False
-    if source is DerivedFrom.ODI_BAND:
-        score = assessment.odi_score
-        return score is not None and score.band >= DisabilityBand(derive.at_least)
-    if source is DerivedFrom.START_BACK_RISK:
-        start_back = assessment.start_back
-        return start_back is not None and start_back.risk >= StartBackRisk(derive.at_least)
-    age = assessment.age
-    return age is not None and age >= int(derive.at_least)

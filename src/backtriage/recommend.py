@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from enum import StrEnum
 
 import attrs
@@ -32,11 +33,13 @@ _PREFERRED_MOVEMENT = {
 @functools.cache
 def default_protocol() -> Protocol:
     """Return the protocol shipped with backtriage, loaded once on first use."""
-    from importlib import resources
-
+    # A plain file read: importlib.resources would pull in tempfile and zipfile, a fifth of
+    # the cost of the first recommend(). The package is installed as files, never zipped.
     from backtriage.protocol.load import load_protocol
 
-    text = resources.files("backtriage.protocol").joinpath("default.toml").read_text("utf-8")
+    path = os.path.join(os.path.dirname(__file__), "protocol", "default.toml")
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
     return load_protocol(text)
 
 
@@ -159,7 +162,7 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
         fired=evaluation.fired,
-        facts=tuple(f.name for f in protocol.facts if f.name in held),
+        facts=tuple(sorted(held, key=protocol.engine.fact_bit.__getitem__)),
         advice=advice,
         odi=assessment.odi_score,
         start_back=assessment.start_back,

@@ -40,7 +40,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.errors import BacktriageError, IncompleteError, InvalidAnswerError
+from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
     StartBackItem,
@@ -705,8 +705,6 @@ def _start_back_input(data: Mapping[str, object], errors: list[Exception]) -> ob
 
 def _assessment_error_path(field: str, odi: object) -> tuple[_Part, ...]:
     """Return the JSON path, below the assessment, of a field named by ``Assessment``."""
-    if field.startswith("red_flags."):
-        return ("red_flags", field.removeprefix("red_flags."))
     if field in _SECTION_INDEX:  # an answer, named by score_odi
         return ("odi", _SECTION_INDEX[field] if isinstance(odi, list) else field)
     if field in _ASSESSMENT_KEYS:
@@ -821,8 +819,6 @@ def _message(exc: BaseException) -> str:
         return "required key missing"
     if isinstance(exc, ForbiddenExtraKeysError):
         return "unknown key"
-    if isinstance(exc, BacktriageError):
-        return str(exc)
     return cattrs.v.format_exception(exc, None)
 
 

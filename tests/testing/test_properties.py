@@ -7,6 +7,7 @@ the rule involved, and the smallest assessment that shows it.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -450,3 +451,107 @@ def test_testing_without_hypothesis_says_how_to_install_it() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     )
     assert "pip install 'backtriage[testing]'" in result.stdout
+
+
+# -- more ways to break a protocol --------------------------------------------------------------
+
+DERIVED = {
+    "age": ('{ source = "age", at_least = "60" }', "setting"),
+    "start_back_risk": ('{ source = "start_back_risk", at_least = "high" }', ""),
+    "preference": ('{ source = "preference", equals = "extension" }', ""),
+    "odi_band": ('{ source = "odi_band", at_least = "severe" }', ""),
+}
+
+
+@pytest.mark.parametrize("source", list(DERIVED))
+def test_derived_risk_as_prerequisite_fails_risk_monotonicity(source: str) -> None:
+    derive, _ = DERIVED[source]
+    text = CLEAN.replace('["single_hug_ok"]', '["derived_risk"]') + (
+        f'\n[[facts]]\nname = "derived_risk"\nkind = "derived"\npolarity = "risk"\n'
+        f"derive = {derive}\n"
+    )
+    failure = only(check_properties(protocol(text), max_examples=FEW), "risk_monotone")
+    assert failure.facts == ("derived_risk",)
+    assert failure.exercises == ("double_hug",)
+
+
+def test_caution_without_text_fails_withheld_explained() -> None:
+    text = CLEAN + (
+        '\n[[rules]]\nid = "kneel_caution"\ncondition = { fact = "cannot_kneel" }\n'
+        'reason = "Careful."\nsource = "app"\n'
+        '[[rules.actions]]\ncaution = { ids = ["knee_sway"] }\ntext = ""\n'
+    )
+    failure = only(check_properties(protocol(text), max_examples=FEW), "withheld_explained")
+    assert failure.rules == ("kneel_caution",)
+    assert "'knee_sway' has a caution from rule 'kneel_caution' that has no text" in failure.message
+
+
+def test_reachability_names_the_cause_of_each_rule_that_never_fires() -> None:
+    text = CLEAN + (
+        '\n[[facts]]\nname = "no_derivation"\nkind = "derived"\npolarity = "risk"\n'
+        '\n[[rules]]\nid = "misspelt"\ncondition = { fact = "fevre" }\n'
+        'actions = [{ refer = "soon" }]\nreason = "r"\nsource = "s"\n'
+        '\n[[rules]]\nid = "three_of_two"\n'
+        'condition = { at_least = 3, of = [{ fact = "fever" }, { fact = "cannot_kneel" }] }\n'
+        'actions = [{ refer = "soon" }]\nreason = "r"\nsource = "s"\n'
+        '\n[[rules]]\nid = "never_derived"\ncondition = { fact = "no_derivation" }\n'
+        'actions = [{ refer = "soon" }]\nreason = "r"\nsource = "s"\n'
+    )
+    failure = only(check_properties(protocol(text), max_examples=FEW), "rules_reachable")
+    assert failure.rules == ("misspelt", "three_of_two", "never_derived")
+    assert "'fevre' is not a declared fact" in failure.message
+    assert "at_least 3 of 2 conditions can never be met" in failure.message
+    assert "'no_derivation' is a derived fact that no assessment can set" in failure.message
+
+
+def test_zero_random_examples_runs_only_the_assessments_built_from_the_rules() -> None:
+    assert check_properties(protocol(CLEAN), max_examples=0) == ()
+    broken = protocol(CLEAN + CAPABILITY_EXCLUDES)
+    assert [f.check for f in check_properties(broken, max_examples=0)] == ["capability_monotone"]
+
+
+def test_optional_red_flag_that_only_refers_routinely_passes() -> None:
+    routine = CLEAN.replace("required = true\n", "").replace(
+        'actions = [{ refer = "same_day" }]', 'actions = [{ refer = "routine" }]'
+    )
+    assert check_properties(protocol(routine), max_examples=FEW) == ()
+
+
+def test_regression_only_random_assessments_reach_is_found_and_shrunk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A derivation that forgets every answer from age 50: no assessment built from the rules
+    # sets an age, so only hypothesis' search can find it, and it shrinks the age to 50.
+    # backtriage.recommend is also the name of the function, so fetch the modules themselves.
+    recommend_module = importlib.import_module("backtriage.recommend")
+    properties_module = importlib.import_module("backtriage.testing.properties")
+    original = recommend_module.derive_facts
+
+    def forgetful(assessment: bt.Assessment, protocol: bt.Protocol) -> tuple[list[str], list[str]]:
+        present, missing = original(assessment, protocol)
+        return ([] if (assessment.age or 0) >= 50 else present), missing
+
+    monkeypatch.setattr(recommend_module, "derive_facts", forgetful)
+    monkeypatch.setattr(properties_module, "derive_facts", forgetful)
+    failure = only(check_properties(protocol(CLEAN), checks=["risk_monotone"]), "risk_monotone")
+    assert "change: setting the age to 50" in failure.message
+
+
+def test_engine_that_answers_differently_each_time_fails_determinism(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = Engine.evaluate
+    calls = iter(range(1_000_000))
+
+    def flaky(self: Engine, facts: Iterable[str], *, missing: Iterable[str] = ()) -> Evaluation:
+        evaluation = original(self, facts, missing=missing)
+        if next(calls) % 2:
+            evaluation = attrs.evolve(evaluation, given_mask=evaluation.given_mask & ~1)
+        return evaluation
+
+    monkeypatch.setattr(Engine, "evaluate", flaky)
+    failure = only(
+        check_properties(protocol(CLEAN), max_examples=FEW, checks=["deterministic"]),
+        "deterministic",
+    )
+    assert "the same assessment twice gave" in failure.message

@@ -16,13 +16,17 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from fractions import Fraction
-from typing import TypeAlias, TypeGuard
+from typing import TYPE_CHECKING, TypeAlias, TypeGuard
 
 import attrs
 
 from backtriage._ordered import OrderedStrEnum
 from backtriage.errors import IncompleteError, InvalidAnswerError
+
+if TYPE_CHECKING:
+    # Imported where used at run time: fractions pulls in decimal, a tenth of the import
+    # cost of backtriage, and only the exact-percent paths need it.
+    from fractions import Fraction
 
 __all__ = [
     "DisabilityBand",
@@ -81,7 +85,7 @@ _INDEX: dict[str, int] = {key: i for i, key in enumerate(_KEYS)}
 _KEY_LIST = ", ".join(_KEYS)
 _SECTION_TYPE = frozenset({OdiSection})
 
-Percent: TypeAlias = int | float | Fraction
+Percent: TypeAlias = "int | float | Fraction"
 """A percent score 0..100: an ``int``, a finite ``float`` or a ``Fraction`` (never a ``bool``)."""
 
 OdiAnswers: TypeAlias = Mapping[str, object] | Mapping[OdiSection, object] | Sequence[object]
@@ -90,6 +94,8 @@ OdiAnswers: TypeAlias = Mapping[str, object] | Mapping[OdiSection, object] | Seq
 
 def _checked_percent(value: object, field: str) -> Fraction:
     """Return ``value`` as an exact ``Fraction`` after checking it is a percent 0..100."""
+    from fractions import Fraction
+
     # bool is an int subclass, but True is a yes/no answer, never "1 %".
     if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
         raise InvalidAnswerError(field, value, "an int, float or Fraction from 0 to 100")
@@ -230,6 +236,8 @@ class OdiScore:
     @property
     def percent_exact(self) -> Fraction:
         """Return the exact percent, 100 * raw / max_raw [S5]."""
+        from fractions import Fraction
+
         return Fraction(100 * self.raw, 5 * self.answered)
 
     @property

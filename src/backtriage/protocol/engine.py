@@ -112,8 +112,10 @@ class Engine:
         "_declared",
         "_excludes",
         "_fired",
+        "_prerequisite_reasons",
         "_prerequisites",
         "_protocol",
+        "_rule_reasons",
         "_safety",
         "_triggers",
         "_urgencies",
@@ -152,6 +154,7 @@ class Engine:
         excludes: list[int] = []
         caution_masks: list[tuple[tuple[int, Reason], ...]] = []
         fired: list[FiredRule] = []
+        rule_reasons: list[Reason] = []
         triggers: dict[int, list[int]] = {}
         for index, rule in enumerate(protocol.rules):
             conditions.append(self._compile(rule.condition))
@@ -171,11 +174,16 @@ class Engine:
             excludes.append(exclude)
             caution_masks.append(tuple(cautions))
             fired.append(FiredRule(rule.id, rule.reason, rule.source, urgencies[-1]))
+            rule_reasons.append(Reason(rule.id, rule.reason, rule.source))
         self._conditions = tuple(conditions)
         self._urgencies = tuple(urgencies)
         self._excludes = tuple(excludes)
         self._caution_masks = tuple(caution_masks)
         self._fired = tuple(fired)
+        self._rule_reasons = tuple(rule_reasons)
+        self._prerequisite_reasons = {
+            i: self._prerequisite_reason(e) for i, e in enumerate(exercises) if e.prerequisites
+        }
         # Keyed by fact bit; a rule appears once per fact it mentions, in rule order.
         self._triggers = {bit: tuple(dict.fromkeys(rules)) for bit, rules in triggers.items()}
         self._safety = (
@@ -327,18 +335,16 @@ class Engine:
                     ENGINE_SOURCE,
                 )
             )
-        result = []
-        for i in _bits(withheld_mask):
-            bit = 1 << i
-            reasons = list(general)
-            for r in evaluation.fired_indices:
-                if self._excludes[r] & bit:
-                    rule = self._fired[r]
-                    reasons.append(Reason(rule.rule, rule.reason, rule.source))
-            if evaluation.unmet_mask & bit:
-                reasons.append(self._prerequisite_reason(exercises[i]))
-            result.append(Withheld(exercises[i], tuple(reasons)))
-        return tuple(result)
+        # Walk each fired rule's own mask: the work follows what the rules exclude, not
+        # withheld exercises x fired rules.
+        reasons: dict[int, list[Reason]] = {i: list(general) for i in _bits(withheld_mask)}
+        for r in evaluation.fired_indices:
+            reason = self._rule_reasons[r]
+            for i in _bits(self._excludes[r] & withheld_mask):
+                reasons[i].append(reason)
+        for i in _bits(evaluation.unmet_mask & withheld_mask):
+            reasons[i].append(self._prerequisite_reasons[i])
+        return tuple(Withheld(exercises[i], tuple(reasons[i])) for i in reasons)
 
     def _prerequisite_reason(self, exercise: Exercise) -> Reason:
         needs = []

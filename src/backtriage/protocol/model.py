@@ -16,6 +16,7 @@ from backtriage._ordered import OrderedStrEnum
 from backtriage.errors import ProtocolError
 
 if TYPE_CHECKING:
+    from backtriage.facts import FactInputs
     from backtriage.protocol.check import Problem
     from backtriage.protocol.engine import Engine
 
@@ -348,20 +349,27 @@ class Protocol:
     # Typed as object so that cattrs, which resolves every annotation, need not import them.
     _engine: object = attrs.field(init=False, repr=False, eq=False, hash=False)
     _problems: object = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _inputs: object = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
-        # Both are pure functions of the fields, computed once: a frozen protocol never changes.
+        # Pure functions of the fields, computed once: a frozen protocol never changes.
+        from backtriage.facts import compile_inputs
         from backtriage.protocol.check import check_protocol
         from backtriage.protocol.engine import Engine
 
-        engine = Engine(self)
-        object.__setattr__(self, "_engine", engine)
+        object.__setattr__(self, "_engine", Engine(self))
         object.__setattr__(self, "_problems", check_protocol(self))
+        object.__setattr__(self, "_inputs", compile_inputs(self))
 
     @property
     def engine(self) -> Engine:
         """The compiled form of this protocol."""
         return typing.cast("Engine", self._engine)
+
+    @property
+    def inputs(self) -> FactInputs:
+        """How an assessment sets this protocol's facts (used by ``recommend``)."""
+        return typing.cast("FactInputs", self._inputs)
 
     def check(self) -> tuple[Problem, ...]:
         """Return every static problem of this protocol (empty when it is consistent)."""

@@ -213,9 +213,7 @@ class _Subject:
         return _value_of(self.declared[name]) is not None
 
     def describe_fact(self, name: str) -> str:
-        fact = self.declared.get(name)
-        if fact is None:
-            return f"undeclared fact {name!r}"
+        fact = self.declared[name]
         if fact.kind is FactKind.RED_FLAG:
             return f"red flag {name!r} answered yes"
         return f"{fact.kind.value} {name!r}"
@@ -496,6 +494,8 @@ class _Step:
     before: Assessment = attrs.field(eq=False)
     after: Assessment = attrs.field(eq=False)
     change: str
+    more_risk: bool = False
+    """The change is a risk in itself (a red flag yes, a worse score, an older age ...)."""
 
 
 def _seed_steps(subject: _Subject) -> Iterator[_Step]:
@@ -518,7 +518,8 @@ def _seed_steps(subject: _Subject) -> Iterator[_Step]:
         before = subject.realize(base)
         after = subject.realize(base | {name})
         if before is not None and after is not None:
-            yield _Step(before, after, f"adding {subject.describe_fact(name)}")
+            change = f"adding {subject.describe_fact(name)}"
+            yield _Step(before, after, change, more_risk=subject.is_risk(name))
 
 
 @st.composite
@@ -571,7 +572,8 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         preference = draw(st.sampled_from(list(Preference)))
         after = attrs.evolve(before, preference=preference)
         change = f"setting the preference to {preference.value}"
-    return _Step(before, after, change)
+    more_risk = kind != "finding" or subject.is_risk(name)
+    return _Step(before, after, change, more_risk=more_risk)
 
 
 def _more_start_back(score: StartBackScore | None) -> st.SearchStrategy[StartBackScore]:
@@ -592,7 +594,7 @@ def _monotone(subject: _Subject, step: _Step, *, risk: bool) -> PropertyFailure 
         return None
     added = [f for f in after.facts if f not in before.facts]
     relevant = [f for f in added if (subject.is_risk(f) if risk else subject.is_capability(f))]
-    if not relevant:
+    if not relevant and not (risk and step.more_risk):
         return None
     check = "risk_monotone" if risk else "capability_monotone"
     kind = "risk" if risk else "capability"

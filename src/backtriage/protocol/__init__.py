@@ -1,0 +1,1 @@
+"""Protocols as data: the model, the TOML/JSON loader, the static checks and the engine."""

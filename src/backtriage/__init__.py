@@ -8,6 +8,7 @@ diagnosis and not a medical device.
 from typing import TYPE_CHECKING
 
 from backtriage.assessment import Assessment, Preference
+from backtriage.batch import RowError, score_odi_many
 from backtriage.errors import BacktriageError, IncompleteError, InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import (
     DisabilityBand,
@@ -47,6 +48,7 @@ from backtriage.recommend import (
 if TYPE_CHECKING:
     from backtriage.protocol.check import Problem
     from backtriage.protocol.load import load_protocol
+    from backtriage.serialize import from_dict, from_json, to_dict, to_json
 
 __version__ = "0.1.0"
 
@@ -75,6 +77,7 @@ __all__ = [
     "Question",
     "QuestionKind",
     "Reason",
+    "RowError",
     "Rule",
     "StartBackItem",
     "StartBackRisk",
@@ -83,24 +86,39 @@ __all__ = [
     "Withheld",
     "__version__",
     "default_protocol",
+    "from_dict",
+    "from_json",
     "load_protocol",
     "odi_change",
     "questions",
     "recommend",
     "score_odi",
+    "score_odi_many",
     "score_start_back",
+    "to_dict",
+    "to_json",
 ]
+
+_LAZY = {
+    "load_protocol": "backtriage.protocol.load",
+    "Problem": "backtriage.protocol.check",
+    "to_json": "backtriage.serialize",
+    "from_json": "backtriage.serialize",
+    "to_dict": "backtriage.serialize",
+    "from_dict": "backtriage.serialize",
+}
 
 
 def __getattr__(name: str) -> object:
-    # The loader pulls in tomllib and cattrs, the checker is only needed once a protocol is
-    # made: import them on first use, not with backtriage.
-    if name == "load_protocol":
-        from backtriage.protocol.load import load_protocol
+    # The loader and the converter pull in tomllib and cattrs, and the checker is only needed
+    # once a protocol is made: import them on first use, not with backtriage.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'backtriage' has no attribute {name!r}")
+    import importlib
 
-        return load_protocol
-    if name == "Problem":
-        from backtriage.protocol.check import Problem
+    return getattr(importlib.import_module(module), name)
 
-        return Problem
-    raise AttributeError(f"module 'backtriage' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -205,7 +205,7 @@ def to_questionnaire_response(
 
     ``answers`` is what :func:`~backtriage.score_odi` accepts; it is checked the same way and a
     bad answer raises :class:`~backtriage.InvalidAnswerError`. Items have linkIds ``odi-1`` ...
-    ``odi-10`` and the short section titles; an unanswered section has no answer and several
+    ``odi-10`` and the short section headings; an unanswered section has no answer and several
     marked statements give several answers. ``questionnaire`` (a canonical URL), ``subject`` (a
     Reference), ``authored`` (a dateTime) and ``status`` are copied in as given.
     """
@@ -218,9 +218,7 @@ def to_questionnaire_response(
         values = list(answers)
     items: list[Resource] = []
     for number, (section, answer) in enumerate(zip(_SECTIONS, values, strict=True), start=1):
-        # The heading, e.g. "Sex life" (OdiSection.title is shadowed by str.title on 3.11).
-        title = section.value.replace("_", " ").capitalize()
-        item: Resource = {"linkId": f"odi-{number}", "text": title}
+        item: Resource = {"linkId": f"odi-{number}", "text": section.heading}
         codes = _answer_list(answer)
         if codes:
             item["answer"] = [{"valueInteger": code} for code in codes]

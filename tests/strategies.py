@@ -157,7 +157,7 @@ def _risk_fact(draw: st.DrawFn, name: str) -> Fact:
     kind = draw(_RISK_KIND)
     if kind is FactKind.RED_FLAG:
         question = f"Do you have {name}?"
-        return Fact(name, kind, Polarity.RISK, question=question, required=draw(_BOOLEANS))
+        return Fact(name, kind, Polarity.RISK, question=question, required=True)
     if kind is FactKind.DERIVED:
         return Fact(name, kind, Polarity.RISK, derive=draw(_DERIVATION))
     return Fact(name, kind, Polarity.RISK, question=f"{name}?" if draw(_BOOLEANS) else None)
@@ -240,12 +240,17 @@ def protocols(
         actions = _draw_actions(draw, r, takes_away, exercises)
         rules.append(Rule(f"rule{r}", condition, tuple(actions), f"reason {r}", SOURCE_TAG))
 
-    # A red flag that no rule mentions is a check problem ("unused-red-flag"): ask it as a
-    # plain finding instead.
-    used = {name for rule in rules for name in _names(rule.condition)}
+    # A red flag that no referring rule mentions is a check problem ("unused-red-flag",
+    # "red-flag-never-refers"): ask it as a plain finding instead.
+    referring = {
+        name
+        for rule in rules
+        if any(isinstance(a, Refer) and a.urgency > Urgency.NONE for a in rule.actions)
+        for name in _names(rule.condition)
+    }
     risks = [
         Fact(f.name, FactKind.FINDING, Polarity.RISK)
-        if f.kind is FactKind.RED_FLAG and f.name not in used
+        if f.kind is FactKind.RED_FLAG and f.name not in referring
         else f
         for f in risks
     ]

@@ -131,6 +131,8 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
                 present.append(name)
 
     missing = [name for name in inputs.required if answered.get(name) is None]
-    if inputs.require_odi and assessment.odi_score is None:
+    # An ODI that was given but cannot be scored is missing even where the protocol does not
+    # require one: its answers may point to a band that would take exercises away.
+    if assessment.odi_score is None and (inputs.require_odi or assessment.odi is not None):
         missing.append(ODI_INPUT)
     return present, missing

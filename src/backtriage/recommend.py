@@ -84,11 +84,15 @@ class Plan:
         if referring:
             lines.append("Why:")
             lines.extend(f"- {text}" for text in dict.fromkeys(f.reason for f in referring))
-        # At same_day or emergency the person must act now: no exercise is named (not even as
-        # withheld) and no further question is asked, since no answer can lower the urgency.
+        # At same_day or emergency no exercise is named, not even as withheld. Unanswered
+        # questions are still asked below emergency: a "yes" could make it one.
         act_now = self.urgency >= Urgency.SAME_DAY
-        if self.missing and not act_now:
-            lines.append("Before any exercise can be suggested, please answer:")
+        if self.missing and self.urgency < Urgency.EMERGENCY:
+            lines.append(
+                "Please also answer these; a yes may mean you need emergency care:"
+                if act_now
+                else "Before any exercise can be suggested, please answer:"
+            )
             lines.extend(f"- {text}" for text in self.missing_questions)
         if self.odi is not None:
             lines.append(

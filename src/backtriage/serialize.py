@@ -387,6 +387,8 @@ def _unstructure_selector(selector: Selector) -> dict[str, object]:
         values = getattr(selector, name)
         if values:
             data[name] = [v.value if isinstance(v, enum.Enum) else v for v in values]
+    if selector.min_level is not None:
+        data["min_level"] = selector.min_level
     if selector.all:
         data["all"] = True
     if selector.all_except_in_bed:

@@ -121,6 +121,31 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _set("facts", "fever", "question", "  "),
         "fact 'fever'",
     ),
+    "a red flag not marked required": (
+        "red-flag-not-required",
+        _set("facts", "fever", "required", False),
+        "fact 'fever'",
+    ),
+    "a red flag whose only rule excludes but never refers": (
+        "red-flag-never-refers",
+        _all(
+            _append(
+                "facts",
+                {
+                    "name": "chills",
+                    "kind": "red_flag",
+                    "polarity": "risk",
+                    "required": True,
+                    "question": "Chills?",
+                },
+            ),
+            _append(
+                "rules",
+                _rule("chills_no_arch", {"fact": "chills"}, [{"exclude": {"ids": ["arch"]}}]),
+            ),
+        ),
+        "fact 'chills'",
+    ),
     "a red flag no rule uses": (
         "unused-red-flag",
         _append(

@@ -6,6 +6,9 @@ import pytest
 
 from backtriage import ProtocolError, Urgency
 from backtriage.protocol.model import (
+    AllOf,
+    AnyOf,
+    AtLeast,
     Exercise,
     Fact,
     FactIs,
@@ -16,6 +19,7 @@ from backtriage.protocol.model import (
     Protocol,
     Refer,
     Rule,
+    Selector,
 )
 
 
@@ -46,12 +50,12 @@ def test_a_protocol_built_from_strings_evaluates_like_one_built_from_enums() -> 
 @pytest.mark.parametrize(
     ("build", "field", "value"),
     [
-        (lambda: Refer("urgent"), "Urgency", "urgent"),
-        (lambda: Fact("x", "red flag", "risk"), "FactKind", "red flag"),
-        (lambda: Fact("x", "finding", 1), "Polarity", "1"),
+        (lambda: Refer("urgent"), "Refer.urgency", "urgent"),
+        (lambda: Fact("x", "red flag", "risk"), "Fact.kind", "red flag"),
+        (lambda: Fact("x", "finding", 1), "Fact.polarity", "1"),
         (
             lambda: Exercise("e", "E", "f", "twist", "supine", 1, True, "d", "i"),
-            "Movement",
+            "Exercise.movement",
             "twist",
         ),
     ],
@@ -63,3 +67,56 @@ def test_an_unknown_enum_value_is_refused_naming_field_and_value(
         build()  # type: ignore[operator]
     assert caught.value.field == field
     assert value in str(caught.value)
+
+
+EXERCISE = {
+    "id": "e",
+    "title": "E",
+    "family": "f",
+    "movement": "flexion",
+    "position": "supine",
+    "level": 1,
+    "in_bed": True,
+    "dosage": "d",
+    "instructions": "i",
+}
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        # A list would stay mutable inside a frozen protocol.
+        (lambda: Selector(ids=["a"]), "Selector.ids"),
+        (lambda: Selector(families="knee_hugs"), "Selector.families"),
+        (lambda: Selector(movements="flexion"), "Selector"),
+        (lambda: Selector(positions=("prone", "sideways")), "Selector.positions"),
+        (lambda: Selector(movements=("flexon",)), "Selector.movements"),
+        (lambda: Selector(levels=(True,)), "Selector.levels"),
+        (lambda: Selector(min_level=2.0), "Selector.min_level"),
+        (lambda: Selector(all="yes"), "Selector.all"),
+        (lambda: Exercise(**{**EXERCISE, "in_bed": "no"}), "Exercise.in_bed"),
+        (lambda: Exercise(**{**EXERCISE, "level": True}), "Exercise.level"),
+        (lambda: Exercise(**{**EXERCISE, "prerequisites": "x"}), "Exercise.prerequisites"),
+        (lambda: Fact("x", "red_flag", "risk", required=1), "Fact.required"),
+        (lambda: AtLeast(True, (FactIs("a"),)), "AtLeast.n"),
+        (lambda: AnyOf([FactIs("a")]), "AnyOf.conditions"),
+        (lambda: AllOf(("a",)), "AllOf.conditions"),
+        (lambda: Rule("r", "a", (), "why", "S1"), "Rule.condition"),
+        (lambda: Rule("r", FactIs("a"), [Refer("soon")], "why", "S1"), "Rule.actions"),
+    ],
+)
+def test_protocols_built_in_python_are_checked_as_strictly_as_loaded_ones(
+    build: object, field: str
+) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        build()  # type: ignore[operator]
+    assert caught.value.field == field
+
+
+def test_min_level_selects_every_level_at_or_above_it() -> None:
+    selector = Selector(min_level=2)
+    levels = [
+        selector.matches(Exercise(**{**EXERCISE, "level": level}))  # type: ignore[arg-type]
+        for level in (1, 2, 3, 7)
+    ]
+    assert levels == [False, True, True, True]

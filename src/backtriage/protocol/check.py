@@ -34,6 +34,7 @@ from backtriage.protocol.model import (
     Refer,
     Rule,
     Selector,
+    Urgency,
 )
 
 if TYPE_CHECKING:
@@ -90,13 +91,24 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
     yield from _duplicates("rule", [r.id for r in protocol.rules])
 
     used: set[str] = set()
+    referring: set[str] = set()
     for rule in protocol.rules:
-        used.update(facts_of(rule.condition))
+        mentioned = set(facts_of(rule.condition))
+        used |= mentioned
+        if any(isinstance(a, Refer) and a.urgency > Urgency.NONE for a in rule.actions):
+            referring |= mentioned
     for exercise in protocol.exercises:
         used.update(exercise.prerequisites)
 
     for fact in protocol.facts:
         yield from _fact_problems(protocol, fact, used)
+        if fact.kind is FactKind.RED_FLAG and fact.name in used and fact.name not in referring:
+            yield Problem(
+                "red-flag-never-refers",
+                f"fact {fact.name!r}",
+                "no rule that uses this red flag refers the person to a clinician",
+                "add a refer action (routine or more urgent) to a rule on this red flag",
+            )
 
     for exercise in protocol.exercises:
         where = f"exercise {exercise.id!r}"
@@ -167,6 +179,14 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
             where,
             "a red flag has no question to ask",
             "write a plain-language yes/no question",
+        )
+    if fact.kind is FactKind.RED_FLAG and not fact.required:
+        yield Problem(
+            "red-flag-not-required",
+            where,
+            "a red flag is not marked required; the engine treats every red flag as required "
+            "anyway, since an unanswered red flag is never 'no'",
+            "set required = true",
         )
     if fact.kind is FactKind.RED_FLAG and name not in used:
         yield Problem(

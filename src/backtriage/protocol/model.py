@@ -116,7 +116,7 @@ class DerivedFrom(StrEnum):
 _E = typing.TypeVar("_E", bound=StrEnum)
 
 
-def _to_enum(cls: type[_E], value: object) -> _E:
+def _to_enum(cls: type[_E], value: object, field: str | None = None) -> _E:
     """Return ``value`` as a member of ``cls``, accepting the member or its string value.
 
     Protocols built in Python may pass ``"emergency"`` for ``Urgency.EMERGENCY``; anything
@@ -130,32 +130,103 @@ def _to_enum(cls: type[_E], value: object) -> _E:
         except ValueError:
             pass
     allowed = ", ".join(member.value for member in cls)
-    raise ProtocolError(f"{value!r} is not one of: {allowed}", field=cls.__name__)
+    raise ProtocolError(f"{value!r} is not one of: {allowed}", field=field or cls.__name__)
 
 
 # Named functions, one per enum: the attrs mypy plugin only understands named converters.
 def _derived_from(value: object) -> DerivedFrom:
-    return _to_enum(DerivedFrom, value)
+    return _to_enum(DerivedFrom, value, "Derivation.source")
 
 
 def _movement(value: object) -> Movement:
-    return _to_enum(Movement, value)
+    return _to_enum(Movement, value, "Exercise.movement")
 
 
 def _position(value: object) -> Position:
-    return _to_enum(Position, value)
+    return _to_enum(Position, value, "Exercise.position")
 
 
 def _fact_kind(value: object) -> FactKind:
-    return _to_enum(FactKind, value)
+    return _to_enum(FactKind, value, "Fact.kind")
 
 
 def _polarity(value: object) -> Polarity:
-    return _to_enum(Polarity, value)
+    return _to_enum(Polarity, value, "Fact.polarity")
 
 
 def _urgency(value: object) -> Urgency:
-    return _to_enum(Urgency, value)
+    return _to_enum(Urgency, value, "Refer.urgency")
+
+
+def _movements(value: object) -> tuple[Movement, ...]:
+    return tuple(_to_enum(Movement, v, "Selector.movements") for v in _sequence(value))
+
+
+def _positions(value: object) -> tuple[Position, ...]:
+    return tuple(_to_enum(Position, v, "Selector.positions") for v in _sequence(value))
+
+
+def _sequence(value: object) -> tuple[object, ...]:
+    # A string is iterable, but "prone" is not the list ["p", "r", ...].
+    if type(value) is not tuple and type(value) is not list:
+        raise ProtocolError(f"{value!r} is not a list or tuple", field="Selector")
+    return tuple(value)
+
+
+_Check: TypeAlias = typing.Callable[[object, "attrs.Attribute[typing.Any]", object], None]
+
+
+def _where(instance: object, attribute: attrs.Attribute[typing.Any]) -> str:
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def _tuple_of(*kinds: type) -> _Check:
+    """Validate a tuple whose items are all of ``kinds`` (bool is never an int here).
+
+    Protocols built in Python are checked as strictly as loaded ones: a list would stay
+    mutable under a frozen protocol, and ``"yes"`` must not pass as a flag.
+    """
+
+    def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+        if type(value) is not tuple:
+            raise ProtocolError(f"{value!r} is not a tuple", field=_where(instance, attribute))
+        for item in value:
+            if not isinstance(item, kinds) or (type(item) is bool and bool not in kinds):
+                names = " or ".join(k.__name__ for k in kinds)
+                raise ProtocolError(f"{item!r} is not a {names}", field=_where(instance, attribute))
+
+    return check
+
+
+def _exactly(kind: type) -> _Check:
+    """Validate a value of exactly ``kind``: ``True`` is not a level, ``"no"`` not a flag."""
+
+    def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+        if type(value) is not kind:
+            raise ProtocolError(
+                f"{value!r} is not {'true or false' if kind is bool else 'a whole number'}",
+                field=_where(instance, attribute),
+            )
+
+    return check
+
+
+def _conditions(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+    # Looked up when called: the condition classes refer to each other.
+    _tuple_of(*_CONDITION_TYPES)(instance, attribute, value)
+
+
+def _condition(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+    if not isinstance(value, _CONDITION_TYPES):
+        raise ProtocolError(
+            f"{value!r} is not a condition (FactIs, AllOf, AnyOf or AtLeast)",
+            field=_where(instance, attribute),
+        )
+
+
+_STRINGS = _tuple_of(str)
+_FLAG = _exactly(bool)
+_WHOLE = _exactly(int)
 
 
 @attrs.frozen
@@ -187,11 +258,11 @@ class Exercise:
     family: str
     movement: Movement = attrs.field(converter=_movement)
     position: Position = attrs.field(converter=_position)
-    level: int
-    in_bed: bool
+    level: int = attrs.field(validator=_WHOLE)
+    in_bed: bool = attrs.field(validator=_FLAG)
     dosage: str
     instructions: str
-    prerequisites: tuple[str, ...] = ()
+    prerequisites: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
     """Capability facts that must all be present before the exercise is given."""
 
 
@@ -204,7 +275,7 @@ class Fact:
     polarity: Polarity = attrs.field(converter=_polarity)
     question: str | None = None
     """Plain-language yes/no question, for facts a person answers."""
-    required: bool = False
+    required: bool = attrs.field(default=False, validator=_FLAG)
     """An unanswered required fact withholds every exercise until it is answered."""
     derive: Derivation | None = None
     """For ``derived`` facts: how the fact is computed."""
@@ -223,25 +294,26 @@ class FactIs:
 class AllOf:
     """True when every condition is true."""
 
-    conditions: tuple[Condition, ...]
+    conditions: tuple[Condition, ...] = attrs.field(validator=_conditions)
 
 
 @attrs.frozen
 class AnyOf:
     """True when at least one condition is true."""
 
-    conditions: tuple[Condition, ...]
+    conditions: tuple[Condition, ...] = attrs.field(validator=_conditions)
 
 
 @attrs.frozen
 class AtLeast:
     """True when at least ``n`` of the conditions are true."""
 
-    n: int
-    conditions: tuple[Condition, ...]
+    n: int = attrs.field(validator=_WHOLE)
+    conditions: tuple[Condition, ...] = attrs.field(validator=_conditions)
 
 
 Condition: TypeAlias = FactIs | AllOf | AnyOf | AtLeast
+_CONDITION_TYPES = (FactIs, AllOf, AnyOf, AtLeast)
 
 
 @attrs.frozen
@@ -251,13 +323,15 @@ class Selector:
     ``all`` selects every exercise; ``all_except_in_bed`` every one that cannot be done in bed.
     """
 
-    ids: tuple[str, ...] = ()
-    families: tuple[str, ...] = ()
-    movements: tuple[Movement, ...] = ()
-    positions: tuple[Position, ...] = ()
-    levels: tuple[int, ...] = ()
-    all: bool = False
-    all_except_in_bed: bool = False
+    ids: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    families: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    movements: tuple[Movement, ...] = attrs.field(default=(), converter=_movements)
+    positions: tuple[Position, ...] = attrs.field(default=(), converter=_positions)
+    levels: tuple[int, ...] = attrs.field(default=(), validator=_tuple_of(int))
+    min_level: int | None = attrs.field(default=None, validator=attrs.validators.optional(_WHOLE))
+    """Every exercise at this level or above: safe against levels added later."""
+    all: bool = attrs.field(default=False, validator=_FLAG)
+    all_except_in_bed: bool = attrs.field(default=False, validator=_FLAG)
 
     def matches(self, exercise: Exercise) -> bool:
         """Return whether ``exercise`` is in this selection."""
@@ -269,6 +343,7 @@ class Selector:
             or exercise.movement in self.movements
             or exercise.position in self.positions
             or exercise.level in self.levels
+            or (self.min_level is not None and exercise.level >= self.min_level)
         )
 
 
@@ -302,8 +377,8 @@ class Rule:
     """When ``condition`` holds, apply ``actions``; ``reason`` and ``source`` explain why."""
 
     id: str
-    condition: Condition
-    actions: tuple[Action, ...]
+    condition: Condition = attrs.field(validator=_condition)
+    actions: tuple[Action, ...] = attrs.field(validator=_tuple_of(Refer, Exclude, Caution))
     reason: str
     source: str
 
@@ -335,12 +410,12 @@ class Protocol:
 
     name: str
     version: str
-    exercises: tuple[Exercise, ...]
-    facts: tuple[Fact, ...]
-    rules: tuple[Rule, ...]
-    sources: tuple[Source, ...] = ()
+    exercises: tuple[Exercise, ...] = attrs.field(validator=_tuple_of(Exercise))
+    facts: tuple[Fact, ...] = attrs.field(validator=_tuple_of(Fact))
+    rules: tuple[Rule, ...] = attrs.field(validator=_tuple_of(Rule))
+    sources: tuple[Source, ...] = attrs.field(default=(), validator=_tuple_of(Source))
     description: str = ""
-    require_odi: bool = False
+    require_odi: bool = attrs.field(default=False, validator=_FLAG)
     """Withhold every exercise until a scorable ODI is given."""
     safety: str = ""
     """Advice attached to every prescription (for example: stop if pain spreads)."""

@@ -93,11 +93,15 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _decode_message(name: str, exc: UnicodeDecodeError) -> str:
+_ENCODING_HINT = "save it as UTF-8 or pass --encoding"
+
+
+def _decode_message(name: str, exc: UnicodeDecodeError, *, hint: str = "save it as UTF-8") -> str:
     byte = exc.object[exc.start : exc.start + 1].hex()
+    line = exc.object.count(b"\n", 0, exc.start) + 1
     return (
-        f"{name}: not {exc.encoding} text (byte 0x{byte} at position {exc.start}); "
-        "save it as UTF-8 or pass --encoding"
+        f"{name}, line {line}: not {exc.encoding} text (byte 0x{byte} at offset {exc.start}); "
+        + hint
     )
 
 
@@ -110,7 +114,9 @@ def _locate_decode_error(path: str, name: str, exc: UnicodeDecodeError) -> str:
     import codecs
 
     if path == "-":
-        return _decode_message(name, exc)
+        # Standard input cannot be read again to find the place; say only what was found.
+        byte = exc.object[exc.start : exc.start + 1].hex()
+        return f"{name}: not {exc.encoding} text (byte 0x{byte}); {_ENCODING_HINT}"
     decoder = codecs.getincrementaldecoder(exc.encoding)()
     line, offset = 1, 0
     with open(path, "rb") as stream:
@@ -124,10 +130,10 @@ def _locate_decode_error(path: str, name: str, exc: UnicodeDecodeError) -> str:
                 byte = found.object[found.start : found.start + 1].hex()
                 return (
                     f"{name}, line {line}: not {exc.encoding} text (byte 0x{byte} at offset "
-                    f"{offset - held + found.start}); save it as UTF-8 or pass --encoding"
+                    f"{offset - held + found.start}); {_ENCODING_HINT}"
                 )
             if not chunk:  # pragma: no cover - the file changed since it was read
-                return _decode_message(name, exc)
+                return _decode_message(name, exc, hint=_ENCODING_HINT)
             line += chunk.count(b"\n")
             offset += len(chunk)
 
@@ -285,7 +291,14 @@ def _protocol(path: str | None) -> Protocol:
         return default_protocol()
     from backtriage.protocol.load import load_protocol
 
-    return load_protocol(path)
+    protocol = load_protocol(path)
+    problems = protocol.check()
+    if problems:
+        raise CommandError(
+            f"{path}: the protocol has {len(problems)} problem(s) and cannot be used; "
+            f"see them with: backtriage protocol check {path}"
+        )
+    return protocol
 
 
 def _recommend(args: argparse.Namespace) -> int:
@@ -350,12 +363,11 @@ def _protocol_check(args: argparse.Namespace) -> int:
         print(problem)
     failures = 0
     if args.properties:
-        if problems:
-            print("Property checks skipped: fix the problems above first.")
-        else:
-            for failure in _check_properties(protocol):
-                failures += 1
-                print(f"property {failure.check}: {failure.message}")
+        # Run even when there are static problems: a failing property shows what a problem
+        # does to a person's plan.
+        for failure in _check_properties(protocol):
+            failures += 1
+            print(f"property {failure.check}: {failure.message}")
     if problems or failures:
         print(f"{args.file}: {len(problems)} problem(s), {failures} property failure(s)")
         return 1

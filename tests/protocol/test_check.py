@@ -370,13 +370,6 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         ),
         "rule 'hug_ok_refers'",
     ),
-    "an exercise every assessment loses to a capability rule": (
-        "unreachable-exercise",
-        _append(
-            "rules", _rule("hug_ok_no_arch", {"fact": "hug_ok"}, [{"exclude": {"ids": ["arch"]}}])
-        ),
-        "exercise 'arch'",
-    ),
     "an exercise whose prerequisite can never be met": (
         "unreachable-exercise",
         _set("exercises", "double_hug", "prerequisites", ["stiff"]),
@@ -621,3 +614,15 @@ def test_an_exercise_built_with_a_level_below_one_is_reported_whatever_its_other
     problems = attrs.evolve(protocol, exercises=(*protocol.exercises, low)).check()
 
     assert [p.where for p in problems if p.code == "bad-level"] == ["exercise 'low'"]
+
+
+def test_an_exercise_a_capability_takes_away_is_still_reachable_without_it() -> None:
+    # Reported as capability-takes-away; the exercise is not unreachable: whoever lacks the
+    # capability still gets it.
+    data = mini()
+    data["rules"].append(
+        _rule("hug_ok_no_arch", {"fact": "hug_ok"}, [{"exclude": {"ids": ["arch"]}}])
+    )
+    found = codes(load(data))
+    assert "capability-takes-away" in found
+    assert "unreachable-exercise" not in found

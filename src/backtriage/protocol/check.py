@@ -449,7 +449,22 @@ def _unreachable(protocol: Protocol) -> Iterator[Problem]:
         if len(kept) == len(attainable):
             break
         attainable = kept
+    # In a protocol where a capability takes exercises away (itself a problem), having fewer
+    # capabilities can give more: an exercise counts as reachable if the harmless ones alone
+    # reach it, so that this check names only exercises nobody can get.
+    harmful = {
+        name
+        for rule in protocol.rules
+        if any(isinstance(a, Refer | Exclude) for a in rule.actions)
+        for name in facts_of(rule.condition)
+    }
+    harmless = [f.name for f in attainable if f.name not in harmful]
+    reachable = (
+        engine.evaluate(harmless + forced).given_mask if len(harmless) < len(attainable) else 0
+    )
     for withheld in evaluation.withheld():
+        if reachable >> protocol.exercises.index(withheld.exercise) & 1:
+            continue
         rules = ", ".join(reason.rule for reason in withheld.reasons)
         yield Problem(
             "unreachable-exercise",

@@ -146,11 +146,20 @@ class DisabilityBand(OrderedStrEnum):
         (<DisabilityBand.MINIMAL: 'minimal'>, <DisabilityBand.MODERATE: 'moderate'>)
         """
         exact = _checked_percent(percent, "percent")
-        # ceil(exact / 20) is the 1-based band for every value above 0; 0 belongs to minimal.
-        return _BANDS[max(-(-exact // 20) - 1, 0)]
+        return _band_of(exact.numerator, exact.denominator)
 
 
 _BANDS: tuple[DisabilityBand, ...] = tuple(DisabilityBand)
+
+
+def _band_of(numerator: int, denominator: int) -> DisabilityBand:
+    """Return the band of the exact percent ``numerator / denominator`` (both ints, > 0 below).
+
+    ceil(percent / 20) is the 1-based band of every percent above 0; 0 belongs to minimal.
+    Integer arithmetic only, so no rounding can move a score across a band's upper bound.
+    """
+    return _BANDS[max(-(-numerator // (20 * denominator)) - 1, 0)]
+
 
 _LABELS: dict[str, str] = {
     "minimal": "Minimal disability",
@@ -257,9 +266,8 @@ class OdiScore:
     @property
     def band(self) -> DisabilityBand:
         """Return the band of the exact percent [S10] (never of a rounded value)."""
-        max_raw = 5 * self.answered
-        # ceil(percent / 20) = ceil(5 * raw / max_raw), in integers; 0 % belongs to minimal.
-        return _BANDS[max(-(-5 * self.raw // max_raw) - 1, 0)]
+        # The percent is 100 * raw / (5 * answered) = 20 * raw / answered.
+        return _band_of(20 * self.raw, self.answered)
 
 
 # One shared instance per raw sum for the common case: all ten answered, single marks.

@@ -14,7 +14,7 @@ from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.model import Derivation, DerivedFrom, FactKind, Protocol
 
-__all__ = ["ODI_INPUT", "FactInputs", "compile_inputs", "derive_facts"]
+__all__ = ["ODI_INPUT", "FactInputs", "compile_inputs", "derive_facts", "threshold_of"]
 
 ODI_INPUT = "odi"
 """The name ``Plan.missing`` uses for an ODI that is absent or has too many gaps."""
@@ -55,7 +55,7 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
             if derive.equals is not None:
                 preferences.append((fact.name, derive.equals))
             continue
-        least = _least(derive)
+        least = threshold_of(derive)
         if least is not None:
             thresholds.append((fact.name, derive.source, least))
     return FactInputs(
@@ -68,18 +68,26 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
     )
 
 
-def _least(derive: Derivation) -> int | None:
+def threshold_of(derive: Derivation) -> int | None:
+    """Return a score or age derivation's threshold as a number, or ``None`` if invalid.
+
+    The rank of the least band or risk, or whole years from 0 to 130. The one parser of
+    thresholds: ``check()`` reports a derivation this cannot read.
+    """
     value = derive.at_least
-    if value is None:
+    if value is None or derive.source is DerivedFrom.PREFERENCE:
         return None
     try:
         if derive.source is DerivedFrom.ODI_BAND:
             return DisabilityBand(value).rank
         if derive.source is DerivedFrom.START_BACK_RISK:
             return StartBackRisk(value).rank
-        return int(value) if value.isascii() and value.isdigit() else None
     except ValueError:
         return None
+    # isdigit() alone lets "²" through, which int() refuses.
+    if value.isascii() and value.isdigit() and len(value) <= 3 and int(value) <= 130:
+        return int(value)
+    return None
 
 
 def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str], list[str]]:

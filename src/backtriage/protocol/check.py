@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from backtriage.assessment import Preference
+from backtriage.facts import threshold_of
+from backtriage.instruments.odi import DisabilityBand
+from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.engine import facts_of
 from backtriage.protocol.model import (
     AllOf,
@@ -60,9 +64,9 @@ class Problem:
         return f"{self.where}: {self.message} [{self.code}] Fix: {self.fix}"
 
 
-_BAND_VALUES = ("minimal", "moderate", "severe", "crippled", "bed_bound")
-_RISK_VALUES = ("low", "medium", "high")
-_PREFERENCE_VALUES = ("extension", "flexion", "lateral")
+_BAND_VALUES = tuple(band.value for band in DisabilityBand)
+_RISK_VALUES = tuple(risk.value for risk in StartBackRisk)
+_PREFERENCE_VALUES = tuple(preference.value for preference in Preference)
 
 
 def check_protocol(protocol: Protocol) -> tuple[Problem, ...]:
@@ -254,18 +258,8 @@ def _derivation_problems(kind: FactKind, derive: object, where: str) -> Iterator
         DerivedFrom.ODI_BAND: _BAND_VALUES,
         DerivedFrom.START_BACK_RISK: _RISK_VALUES,
     }.get(source)
-    threshold = derive.at_least
-    valid = (
-        threshold in allowed
-        if allowed is not None
-        # isdigit() alone lets "²" through, which int() refuses.
-        else threshold is not None
-        and threshold.isascii()
-        and threshold.isdigit()
-        and len(threshold) <= 3
-        and int(threshold) <= 130
-    )
-    if not valid or derive.equals is not None:
+    # The same parser recommend() uses: what it cannot read here never holds there.
+    if threshold_of(derive) is None or derive.equals is not None:
         what = ", ".join(allowed) if allowed else "a whole number of years"
         yield Problem(
             "derivation",

@@ -8,7 +8,6 @@ diagnosis and not a medical device.
 from typing import TYPE_CHECKING
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.batch import RowError, score_odi_many
 from backtriage.errors import BacktriageError, IncompleteError, InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import (
     DisabilityBand,
@@ -46,6 +45,7 @@ from backtriage.recommend import (
 )
 
 if TYPE_CHECKING:
+    from backtriage.batch import RowError, score_odi_many
     from backtriage.protocol.check import Problem
     from backtriage.protocol.load import load_protocol
     from backtriage.serialize import from_dict, from_json, to_dict, to_json
@@ -100,6 +100,8 @@ __all__ = [
 ]
 
 _LAZY = {
+    "RowError": "backtriage.batch",
+    "score_odi_many": "backtriage.batch",
     "load_protocol": "backtriage.protocol.load",
     "Problem": "backtriage.protocol.check",
     "to_json": "backtriage.serialize",
@@ -110,8 +112,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    # The loader and the converter pull in tomllib and cattrs, and the checker is only needed
-    # once a protocol is made: import them on first use, not with backtriage.
+    # The loader and the converter pull in tomllib and cattrs, the checker is only needed once
+    # a protocol is made, the batch scorer only for tables: import them on first use.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'backtriage' has no attribute {name!r}")

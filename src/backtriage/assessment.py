@@ -24,8 +24,9 @@ class Preference(StrEnum):
     LATERAL = "lateral"
 
 
-OdiInput: TypeAlias = Mapping[str, object] | Sequence[object] | OdiScore
-StartBackInput: TypeAlias = Mapping[str, object] | StartBackScore
+# Strings: typing generics cost import time, and these are for type checkers only.
+OdiInput: TypeAlias = "Mapping[str, object] | Sequence[object] | OdiScore"
+StartBackInput: TypeAlias = "Mapping[str, object] | StartBackScore"
 
 _NO_FLAGS: Mapping[str, bool | None] = MappingProxyType({})
 

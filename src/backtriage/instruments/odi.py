@@ -88,7 +88,7 @@ _SECTION_TYPE = frozenset({OdiSection})
 Percent: TypeAlias = "int | float | Fraction"
 """A percent score 0..100: an ``int``, a finite ``float`` or a ``Fraction`` (never a ``bool``)."""
 
-OdiAnswers: TypeAlias = Mapping[str, object] | Mapping[OdiSection, object] | Sequence[object]
+OdiAnswers: TypeAlias = "Mapping[str, object] | Mapping[OdiSection, object] | Sequence[object]"
 """What ``score_odi`` accepts: section key to answer, or ten answers in canonical order."""
 
 

@@ -60,7 +60,7 @@ class Bothersomeness(StrEnum):
     EXTREMELY = "extremely"
 
 
-StartBackAnswers: TypeAlias = Mapping[str, object] | Mapping[StartBackItem, object]
+StartBackAnswers: TypeAlias = "Mapping[str, object] | Mapping[StartBackItem, object]"
 """What ``score_start_back`` accepts: item key (``str`` or ``StartBackItem``) to answer."""
 
 _ITEMS: tuple[StartBackItem, ...] = tuple(StartBackItem)

@@ -13,7 +13,7 @@ it is asked for: :class:`Evaluation` keeps masks and the fired rules.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
@@ -51,7 +51,7 @@ _RULE_URGENCY = "engine.urgency"
 _RULE_PREREQUISITE = "engine.prerequisite"
 _RULE_SAFETY = "protocol.safety"
 
-_Test = Callable[[int], bool]
+_Test: TypeAlias = "Callable[[int], bool]"
 
 
 @attrs.frozen

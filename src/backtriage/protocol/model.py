@@ -173,7 +173,7 @@ def _sequence(value: object) -> tuple[object, ...]:
     return tuple(value)
 
 
-_Check: TypeAlias = typing.Callable[[object, "attrs.Attribute[typing.Any]", object], None]
+_Check: TypeAlias = "typing.Callable[[object, attrs.Attribute[typing.Any], object], None]"
 
 
 def _where(instance: object, attribute: attrs.Attribute[typing.Any]) -> str:

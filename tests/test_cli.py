@@ -527,13 +527,15 @@ def test_property_failures_are_printed_and_fail_the_check(
 
     def failing(protocol: bt.Protocol) -> tuple[Any, ...]:
         return (
-            properties.PropertyFailure(check="risk_monotone", message="more risk, more exercises"),
+            properties.PropertyFailure(
+                check="risk_monotone", message="risk_monotone: more risk, more exercises"
+            ),
         )
 
     monkeypatch.setattr(properties, "check_properties", failing)
     result = run("protocol", "check", str(EXAMPLES / "custom_protocol.toml"), "--properties")
     assert result.code == 1
-    assert "property risk_monotone: more risk, more exercises" in result.out
+    assert "risk_monotone: more risk, more exercises" in result.out.splitlines()
 
 
 def test_properties_run_even_while_there_are_problems(run: Any, tmp_path: Path) -> None:

@@ -367,7 +367,7 @@ def _protocol_check(args: argparse.Namespace) -> int:
         # does to a person's plan.
         for failure in _check_properties(protocol):
             failures += 1
-            print(f"property {failure.check}: {failure.message}")
+            print(failure.message)  # it starts with the check name
     if problems or failures:
         print(f"{args.file}: {len(problems)} problem(s), {failures} property failure(s)")
         return 1

@@ -137,10 +137,6 @@ def test_excluded_mask_keeps_the_exclusions_even_when_everything_is_blocked() ->
     assert evaluation.excluded_mask == 0b0110  # lean and bend, by protocol position
 
 
-def test_in_bed_mask_marks_the_exercises_done_in_bed() -> None:
-    assert ENGINE.in_bed_mask == 0b1001  # sway and hug
-
-
 def test_a_caution_carries_its_rule_text_and_source() -> None:
     evaluation = ENGINE.evaluate(["b"])
     cautions = {p.exercise.id: p.cautions for p in evaluation.prescriptions()}

@@ -123,7 +123,6 @@ class Engine:
         "exercise_by_id",
         "fact_bit",
         "fact_by_name",
-        "in_bed_mask",
     )
 
     def __init__(self, protocol: Protocol) -> None:
@@ -137,7 +136,6 @@ class Engine:
             self.fact_by_name.setdefault(fact.name, fact)
         self._declared = frozenset(self.fact_by_name)
         self.all_mask = (1 << len(exercises)) - 1
-        self.in_bed_mask = sum(1 << i for i, e in enumerate(exercises) if e.in_bed)
 
         self.fact_bit: dict[str, int] = {}
         for name in self.fact_by_name:

@@ -572,8 +572,13 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         else:
             actions.append(Caution(draw(_selector(exercises)), draw(_TEXT)))
         rules.append(Rule(f"rule_{i}", condition, tuple(actions), draw(_TEXT), "test source"))
-    # Every red flag must change something when answered yes.
-    used = {name for rule in rules for name in facts_of(rule.condition)}
+    # Every red flag must refer the person to a clinician when answered yes.
+    used = {
+        name
+        for rule in rules
+        if any(isinstance(a, Refer) for a in rule.actions)
+        for name in facts_of(rule.condition)
+    }
     for fact in facts:
         if fact.kind is FactKind.RED_FLAG and fact.name not in used:
             urgency = draw(st.sampled_from(_URGENCIES))

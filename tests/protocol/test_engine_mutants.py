@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+import backtriage as bt
 from backtriage import InvalidAnswerError, Urgency, load_protocol
 from backtriage.protocol.engine import ENGINE_SOURCE, Reason
 
@@ -196,6 +197,34 @@ def test_the_prerequisite_reason_names_each_unmet_need() -> None:
         Reason(
             "engine.prerequisite",
             "Not yet: this comes once 'Knee sway' is done comfortably and bend_ok.",
+            ENGINE_SOURCE,
+        ),
+    )
+
+
+def test_a_caution_carries_the_source_of_its_rule() -> None:
+    # Every caution is sourced, like every exclusion (mutation: source dropped to None).
+    protocol = bt.default_protocol()
+    evaluation = protocol.engine.evaluate(["suspected_disc"])
+    cautions = {
+        reason
+        for prescription in evaluation.prescriptions()
+        for reason in prescription.cautions
+        if reason.rule == "suspected_disc_flexion_caution"
+    }
+    assert cautions
+    assert {reason.source for reason in cautions} == {"seed, S63"}
+
+
+def test_an_unmet_prerequisite_says_which_exercise_comes_first() -> None:
+    protocol = bt.default_protocol()
+    (withheld,) = [
+        w for w in protocol.engine.evaluate([]).withheld() if w.exercise.id == "double_knee_hug"
+    ]
+    assert withheld.reasons == (
+        Reason(
+            "engine.prerequisite",
+            "Not yet: this comes once 'Single knee hug' is done comfortably.",
             ENGINE_SOURCE,
         ),
     )

@@ -127,8 +127,9 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
     Uses the default protocol unless ``protocol`` is given. Raises
     :class:`~backtriage.ProtocolError` when the protocol has static problems, and
     :class:`~backtriage.InvalidAnswerError` for a red-flag key or finding the protocol does not
-    know. An unanswered required red flag, or a missing ODI where the protocol requires it,
-    gives a plan with no exercises whose ``missing`` names what to ask.
+    know. An unanswered red flag, a missing ODI where the protocol requires it, or an ODI that
+    was given but cannot be scored gives a plan with no exercises whose ``missing`` names what
+    to ask.
 
     >>> plan = recommend(Assessment(odi=[1] * 10, red_flags={...}))  # doctest: +SKIP
     """
@@ -142,18 +143,14 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
         )
     present, missing = derive_facts(assessment, protocol)
     evaluation = protocol.engine.evaluate(present, missing=missing)
-    prescriptions = evaluation.prescriptions()
-    preferred = _PREFERRED_MOVEMENT.get(assessment.preference)  # type: ignore[arg-type]
-    order = {p.exercise.id: i for i, p in enumerate(prescriptions)}
+    preference = assessment.preference
+    preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
+    # Gentlest first, then the preferred movement; the sort is stable, so protocol order
+    # decides the rest.
     ranked = sorted(
-        prescriptions,
-        key=lambda p: (
-            p.exercise.level,
-            p.exercise.movement is not preferred,
-            order[p.exercise.id],
-        ),
+        evaluation.prescriptions(),
+        key=lambda p: (p.exercise.level, p.exercise.movement is not preferred),
     )
-    held = set(present)
     urgency = evaluation.urgency
     advice = protocol.advice.for_urgency(urgency) or _FALLBACK_ADVICE[urgency]
     if missing and urgency < Urgency.SAME_DAY:
@@ -166,7 +163,7 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
         fired=evaluation.fired,
-        facts=tuple(sorted(held, key=protocol.engine.fact_bit.__getitem__)),
+        facts=tuple(sorted(set(present), key=protocol.engine.fact_bit.__getitem__)),
         advice=advice,
         odi=assessment.odi_score,
         start_back=assessment.start_back,

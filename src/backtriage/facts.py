@@ -59,9 +59,11 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
         if least is not None:
             thresholds.append((fact.name, derive.source, least))
     return FactInputs(
-        red_flags=frozenset(f.name for f in protocol.facts if f.kind is FactKind.RED_FLAG),
-        answerable=frozenset(f.name for f in protocol.facts if f.kind in _ANSWERED_IN_FINDINGS),
-        required=tuple(dict.fromkeys(f.name for f in protocol.facts if f.required)),
+        red_flags=frozenset(f.name for f in facts if f.kind is FactKind.RED_FLAG),
+        answerable=frozenset(f.name for f in facts if f.kind in _ANSWERED_IN_FINDINGS),
+        # Every red flag is required, whatever the protocol says: an unanswered red flag is
+        # never "no", and no protocol can switch that off (check() reports the attempt).
+        required=tuple(f.name for f in facts if f.required or f.kind is FactKind.RED_FLAG),
         preferences=tuple(preferences),
         thresholds=tuple(thresholds),
         require_odi=protocol.require_odi,

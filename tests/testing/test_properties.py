@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
+from backtriage.facts import derive_facts
 from backtriage.protocol.engine import Engine, Evaluation
 from backtriage.testing import (
     CHECKS,
@@ -311,15 +312,17 @@ def test_rule_without_reason_fails_withheld_explained() -> None:
     assert "from rule 'no_kneeling' that has no text" in failure.message
 
 
-def test_optional_red_flag_fails_unanswered_check() -> None:
-    optional = CLEAN.replace("required = true\n", "")
-    failure = only(
-        check_properties(protocol(optional), max_examples=FEW), "unanswered_gives_no_exercises"
+def test_a_red_flag_left_optional_is_still_required_and_reported() -> None:
+    # The engine treats every red flag as required, so the property holds whatever the
+    # protocol says; the static check tells the author that required = false has no effect.
+    optional = protocol(CLEAN.replace("required = true\n", ""))
+    assert "red-flag-not-required" in {problem.code for problem in optional.check()}
+    failures = check_properties(
+        optional, max_examples=FEW, checks=("unanswered_gives_no_exercises",)
     )
-    assert "fever_same_day" in failure.rules
-    assert "red flag 'fever' is not required" in failure.message
-    assert failure.assessment is not None
-    assert failure.assessment.red_flags.get("fever") is None
+    assert failures == ()
+    plan_inputs = derive_facts(bt.Assessment(odi=[1] * 10), optional)
+    assert "fever" in plan_inputs[1]
 
 
 def test_fact_declared_twice_fails_determinism() -> None:

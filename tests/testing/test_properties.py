@@ -574,3 +574,46 @@ def test_engine_that_answers_differently_each_time_fails_determinism(
         "deterministic",
     )
     assert "the same assessment twice gave" in failure.message
+
+
+def test_refer_only_rule_without_reason_fails_withheld_explained() -> None:
+    # The person is told to see a doctor today: the plan's audit trail must say why.
+    broken = protocol(
+        CLEAN.replace('reason = "A fever with back pain needs a doctor today."', 'reason = ""')
+    )
+    failure = only(check_properties(broken, max_examples=FEW), "withheld_explained")
+    assert failure.rules == ("fever_same_day",)
+    assert "rule 'fever_same_day' fired with no reason" in failure.message
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (
+            '\n[[rules]]\nid = "no_kneeling"\ncondition = { fact = "cannot_kneel" }\n'
+            'actions = [{ exclude = { all = true } }]\nreason = "r"\nsource = "S56"\n',
+            "rule id 'no_kneeling'",
+        ),
+    ],
+)
+def test_duplicate_rule_ids_fail_determinism(extra: str, named: str) -> None:
+    failures = check_properties(protocol(CLEAN + extra), max_examples=FEW)
+    failure = next(f for f in failures if f.check == "deterministic")
+    assert named in failure.message
+    assert "no_kneeling" in failure.rules
+
+
+def test_an_exercise_lost_to_an_urgency_names_the_rule_that_referred() -> None:
+    everyone = (
+        '\n[[facts]]\nname = "odi_any"\nkind = "derived"\npolarity = "risk"\n'
+        'derive = { source = "odi_band", at_least = "minimal" }\n'
+        '\n[[rules]]\nid = "odi_any_same_day"\ncondition = { fact = "odi_any" }\n'
+        'actions = [{ refer = "same_day" }]\nreason = "r"\nsource = "S1"\n'
+    )
+    text = CLEAN.replace('version = "1"', 'version = "1"\nrequire_odi = true', 1) + everyone
+    failure = next(
+        f
+        for f in check_properties(protocol(text), max_examples=FEW)
+        if f.check == "rules_reachable"
+    )
+    assert "odi_any_same_day" in failure.rules

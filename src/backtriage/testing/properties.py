@@ -915,6 +915,22 @@ def _explained(subject: _Subject, assessment: Assessment) -> PropertyFailure | N
                 exercises.append(exercise_id)
                 rules.append(reason.rule)
                 problems.append(f"exercise {exercise_id!r} is withheld with a reason {wrong}")
+    # The audit trail too: a rule that only refers still tells the person why.
+    for rule_id in outcome.fired:
+        fired_rule = subject.rules.get(rule_id)
+        if fired_rule is None:
+            continue
+        missing = [
+            what
+            for what, text in (("reason", fired_rule.reason), ("source", fired_rule.source))
+            if not text.strip()
+        ]
+        if missing:
+            rules.append(rule_id)
+            problems.append(
+                f"rule {rule_id!r} fired with no {' and no '.join(missing)}, so the plan "
+                f"cannot say why (set the rule's {' and '.join(missing)})"
+            )
     for exercise_id, reasons in outcome.cautions:
         exercise = protocol.engine.exercise_by_id.get(exercise_id)
         for reason in reasons:
@@ -952,7 +968,7 @@ def _reason_problem(
     if not rule_id.strip():
         return label
     if not reason.text.strip():
-        return f"{label} that has no text (write the rule's reason)"
+        return f"{label} that has no text (write the rule's {'reason' if withheld else 'caution text'})"
     if not reason.source.strip():
         return f"{label} that cites no source (set the rule's source)"
     if rule_id == _SAFETY and not withheld:
@@ -1111,6 +1127,32 @@ def _orderings(subject: _Subject) -> st.SearchStrategy[_Ordering]:
 
 def _check_deterministic(subject: _Subject, max_examples: int) -> PropertyFailure | None:
     protocol = subject.protocol
+    # Two exercises or rules with one id: a plan names them by id, so which one it means
+    # depends on declaration order, and no reordering of the plan can show it.
+    twice = [
+        (kind, ident)
+        for kind, ids in (
+            ("exercise", [e.id for e in protocol.exercises]),
+            ("rule", [r.id for r in protocol.rules]),
+        )
+        for ident, count in Counter(ids).items()
+        if count > 1
+    ]
+    if twice:
+        return _failure(
+            "deterministic",
+            subject,
+            "a plan cannot say which of two declarations with one id it means",
+            assessment=None,
+            outcome=None,
+            lines=[
+                f"what went wrong: {kind} id {ident!r} is declared more than once; "
+                "give each its own id"
+                for kind, ident in twice
+            ],
+            rules=[ident for kind, ident in twice if kind == "rule"],
+            exercises=[ident for kind, ident in twice if kind == "exercise"],
+        )
     reverse = tuple(
         tuple(reversed(range(len(items))))
         for items in (protocol.facts, protocol.rules, protocol.exercises)
@@ -1220,6 +1262,13 @@ def _check_reachable(subject: _Subject, max_examples: int) -> PropertyFailure | 
         exercises.append(exercise.id)
         reasons = best_outcome.reasons(exercise.id) if best_outcome is not None else ()
         rules.extend(r.rule for r in reasons)
+        if best_outcome is not None and any(r.rule == _URGENT for r in reasons):
+            # The engine's urgency block stands for the rules that referred that high.
+            rules.extend(
+                rule.id
+                for rule in protocol.rules
+                if rule.id in best_outcome.fired and _refers(rule) >= Urgency.SAME_DAY
+            )
         lines.append(
             f"what went wrong: exercise {exercise.id!r} is never given; with no risk at all and "
             f"every capability it is withheld by {_quote(r.rule for r in reasons)}"

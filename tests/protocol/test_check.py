@@ -370,8 +370,9 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         ),
         "rule 'hug_ok_refers'",
     ),
-    "an exercise whose prerequisite can never be met": (
-        "unreachable-exercise",
+    # Reachable (whoever is stiff gets it), so not unreachable: the fault is the risk fact.
+    "an exercise whose prerequisite is a risk fact": (
+        "risk-prerequisite",
         _set("exercises", "double_hug", "prerequisites", ["stiff"]),
         "exercise 'double_hug'",
     ),

@@ -453,9 +453,16 @@ def _unreachable(protocol: Protocol) -> Iterator[Problem]:
         for name in facts_of(rule.condition)
     }
     harmless = [f.name for f in attainable if f.name not in harmful]
-    reachable = (
-        engine.evaluate(harmless + forced).given_mask if len(harmless) < len(attainable) else 0
-    )
+    # Likewise a risk fact used as a prerequisite (itself a problem) gives its exercise.
+    risky = [
+        name
+        for exercise in protocol.exercises
+        for name in exercise.prerequisites
+        if name in engine.fact_by_name and engine.fact_by_name[name].polarity is Polarity.RISK
+    ]
+    reachable = 0
+    if len(harmless) < len(attainable) or risky:
+        reachable = engine.evaluate([*dict.fromkeys(harmless + forced + risky)]).given_mask
     for withheld in evaluation.withheld():
         if reachable >> protocol.exercises.index(withheld.exercise) & 1:
             continue

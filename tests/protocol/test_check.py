@@ -77,6 +77,10 @@ def _all(*mutations: Mutation) -> Mutation:
     return mutate
 
 
+def _require_odi(data: dict[str, Any]) -> None:
+    data["require_odi"] = True
+
+
 def _rule(rule_id: str, condition: object, actions: list[object]) -> dict[str, Any]:
     return {
         "id": rule_id,
@@ -369,6 +373,27 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
             ),
         ),
         "rule 'hug_ok_refers'",
+    ),
+    # Every assessment that can get exercises has an ODI, so "at least minimal" always holds.
+    "an exercise excluded for every ODI while the ODI is required": (
+        "unreachable-exercise",
+        _all(
+            _require_odi,
+            _append(
+                "facts",
+                {
+                    "name": "odi_any",
+                    "kind": "derived",
+                    "polarity": "risk",
+                    "derive": {"source": "odi_band", "at_least": "minimal"},
+                },
+            ),
+            _append(
+                "rules",
+                _rule("odi_any_no_arch", {"fact": "odi_any"}, [{"exclude": {"ids": ["arch"]}}]),
+            ),
+        ),
+        "exercise 'arch'",
     ),
     # Reachable (whoever is stiff gets it), so not unreachable: the fault is the risk fact.
     "an exercise whose prerequisite is a risk fact": (

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.instruments.odi import OdiSection
+from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
 from backtriage.protocol.engine import facts_of
 from backtriage.protocol.model import (
@@ -433,8 +433,8 @@ def assessments(
 # -- protocols ------------------------------------------------------------------------------------
 
 _TEXT = st.sampled_from(["Take it gently.", "Stop if it hurts.", "Ask a clinician.", "See notes."])
-_BANDS = ("minimal", "moderate", "severe", "crippled", "bed_bound")
-_RISKS = ("low", "medium", "high")
+_BANDS = tuple(band.value for band in DisabilityBand)
+_RISKS = tuple(risk.value for risk in StartBackRisk)
 
 
 @st.composite

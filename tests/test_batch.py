@@ -206,6 +206,48 @@ def test_a_dict_reader_is_scored_directly() -> None:
     assert results[1].row == 2
 
 
+CSV_HEADER = "id," + ",".join(section.value for section in bt.OdiSection)
+
+
+def test_a_dict_reader_row_with_a_lost_or_an_extra_cell_is_an_error_not_a_score() -> None:
+    text = (
+        CSV_HEADER + "\np1,5,0,5,0,5,0,5,0,5,0\np2,5,5,0,5,0,5,0,5,0\np3,0,0,0,0,0,0,0,0,0,0,5,5\n"
+    )
+    results = list(score_odi_many(csv.DictReader(io.StringIO(text)), start=1))
+    assert isinstance(results[0], bt.OdiScore)
+    short, long = results[1], results[2]
+    assert isinstance(short, RowError)
+    assert (short.row, short.field, short.value) == (2, "row", 10)
+    assert "row 2 has 10 fields but the header has 11" in short.message
+    assert isinstance(long, RowError)
+    assert (long.row, long.field, long.value) == (3, "row", 13)
+    assert "row 3 has 13 fields but the header has 11" in long.message
+
+
+def test_a_dict_reader_with_a_custom_restkey_still_reports_extra_cells() -> None:
+    text = CSV_HEADER + "\np1,0,0,0,0,0,0,0,0,0,0,5\n"
+    reader = csv.DictReader(io.StringIO(text), restkey="extra")
+    (result,) = score_odi_many(reader)
+    assert isinstance(result, RowError)
+    assert result.value == 12
+
+
+def test_a_dict_reader_header_that_repeats_a_name_makes_every_row_an_error() -> None:
+    text = CSV_HEADER + ",walking\np1,1,1,1,1,1,1,1,1,1,1,5\np2,1,1,1,1,1,1,1,1,1,1,1\n"
+    results = list(score_odi_many(csv.DictReader(io.StringIO(text))))
+    assert len(results) == 2
+    for result in results:
+        assert isinstance(result, RowError)
+        assert (result.field, result.value) == ("columns", "walking")
+        assert "repeated" in result.message
+
+
+def test_none_cells_of_plain_mappings_are_still_unanswered_sections() -> None:
+    (result,) = score_odi_many([row(walking=None)])
+    assert isinstance(result, bt.OdiScore)
+    assert result.missing == (bt.OdiSection.WALKING,)
+
+
 codes = st.integers(0, 5)
 cells = st.one_of(codes.map(str), codes, codes.map(float), st.just(""), st.none())
 

@@ -147,7 +147,73 @@ def test_a_bad_row_is_reported_in_the_error_column_and_exits_1_with_a_count(
     assert bad["odi_raw"] == ""
     assert bad["error"].startswith("walking: '7' is not")
     assert result.code == 1
-    assert result.err.startswith("backtriage: 1 of 3 rows failed; first: walking")
+    assert result.err.startswith("backtriage: 1 of 3 rows failed; first: row 3: walking: '7'")
+
+
+def test_the_summary_names_the_row_of_the_first_failure_once(run: Any, tmp_path: Path) -> None:
+    path = write(tmp_path / "short.csv", f"{HEADER}\np1,2,2,2,2,2,2,2,2,2,2\np2,2,2\n")
+    result = run("score", str(path))
+    assert result.code == 1
+    assert result.err.strip() == (
+        "backtriage: 1 of 2 rows failed; first: row 2 has 3 fields but the header has 11"
+    )
+
+
+def test_a_stray_quote_that_joins_lines_is_an_error_row_naming_the_lines(
+    run: Any, tmp_path: Path
+) -> None:
+    good = "1,1,1,1,1,1,1,1,1,1"
+    text = f'{HEADER}\np1,{good}\np2,"{good}\np3,{good}\np4,{good}\n\np5,{good}\n'
+    result = run("score", str(write(tmp_path / "quote.csv", text)))
+    rows = result.rows()
+    assert [r["row"] for r in rows] == ["1", "2"]
+    assert rows[0]["odi_raw"] == "10"
+    assert (rows[1]["id"], rows[1]["odi_raw"]) == ("p2", "")
+    assert rows[1]["error"].startswith("row 2 spans lines 3 to 7 of the input: an unclosed quote?")
+    assert result.code == 1
+    assert "1 of 2 rows failed; first: row 2 spans lines 3 to 7" in result.err
+
+
+def test_a_joined_record_is_a_json_lines_error_with_its_line_range(
+    run: Any, tmp_path: Path
+) -> None:
+    text = f'{HEADER}\np1,"1,1,1,1,1,1,1,1,1,1\np2,1,1,1,1,1,1,1,1,1,1\n'
+    result = run("score", str(write(tmp_path / "quote.csv", text)), "--format", "jsonl")
+    (line,) = result.out.splitlines()
+    error = json.loads(line)["error"]
+    assert (error["field"], error["value"]) == ("row", [2, 3])
+
+
+def test_a_huge_cell_fails_only_its_own_row(run: Any, tmp_path: Path) -> None:
+    huge = "9" * 200_000
+    text = f"{HEADER}\np1,{'1,' * 9}1\np2,{huge},{'1,' * 8}1\nx{huge},{'2,' * 9}2\n"
+    limit = csv.field_size_limit()
+    result = run("score", str(write(tmp_path / "huge.csv", text)), "--format", "jsonl")
+    assert csv.field_size_limit() == limit  # the process-wide limit is put back
+    records = [json.loads(line) for line in result.out.splitlines()]
+    assert [r["odi"] and r["odi"]["raw"] for r in records] == [10, None, 20]
+    message = records[1]["error"]["message"]
+    assert message.startswith("pain_intensity: '99999")
+    assert len(message) < 300  # the cell is cut short in the message
+    assert records[2]["id"] == "x" + huge
+    assert result.code == 1
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_a_column_to_copy_that_is_named_twice_is_a_header_error(
+    run: Any, tmp_path: Path, output_format: str
+) -> None:
+    path = write(tmp_path / "dup.csv", f"{HEADER},id\np,1,1,1,1,1,1,1,1,1,1,x\n")
+    line = one_line_error(run("score", str(path), "--format", output_format))
+    assert f"{path}: bad header: column 'id' appears more than once" in line
+
+
+def test_one_of_two_columns_of_the_same_name_may_be_chosen_with_keep(
+    run: Any, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "dup.csv", f"{HEADER},id\np,1,1,1,1,1,1,1,1,1,1,x\n")
+    result = run("score", str(path), "--keep", "id", "--format", "jsonl")
+    assert json.loads(result.out)["id"] == "p"
 
 
 def test_all_good_rows_exit_0_and_print_nothing_on_stderr(run: Any, tmp_path: Path) -> None:
@@ -337,11 +403,6 @@ BAD_INPUTS: dict[str, tuple[str, list[str], str]] = {
         ["score", "{file}", "-o", "{tmp}/none/out.csv"],
         "no directory",
     ),
-    "huge field": (
-        f"{HEADER}\np{'x' * 200_000},1\n",
-        ["score", "{file}"],
-        "field larger than field limit",
-    ),
 }
 
 
@@ -383,6 +444,60 @@ def test_recommend_reads_standard_input(run: Any, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
     result = run("recommend", "-", "--json")
     assert json.loads(result.out)["urgency"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"odi": ' + "[" * 3000 + "]" * 3000 + "}", "nested"),
+        ('{"age": ' + "9" * 5000 + "}", "4300 digits"),
+    ],
+    ids=["nested 3000 deep", "a 5000-digit number"],
+)
+def test_recommend_on_hostile_json_is_one_error_line(
+    run: Any, tmp_path: Path, text: str, words: str
+) -> None:
+    line = one_line_error(run("recommend", str(write(tmp_path / "a.json", text))))
+    assert line.startswith(f"backtriage: error: {tmp_path / 'a.json'}: $:")
+    assert words in line
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"name": ' + "[" * 3000 + "]" * 3000 + "}", "nested"),
+        ('{"name": "x", "version": ' + "9" * 5000 + "}", "more than 4300 digits"),
+    ],
+    ids=["nested 3000 deep", "a 5000-digit number"],
+)
+def test_protocol_check_on_hostile_json_is_one_error_line(
+    run: Any, tmp_path: Path, text: str, words: str
+) -> None:
+    line = one_line_error(run("protocol", "check", str(write(tmp_path / "p.json", text))))
+    assert words in line
+
+
+def test_a_5000_digit_number_in_a_toml_protocol_is_one_error_line(run: Any, tmp_path: Path) -> None:
+    path = write(tmp_path / "p.toml", f'name = "x"\nversion = {"9" * 5000}\n')
+    line = one_line_error(run("protocol", "check", str(path)))
+    assert "not valid TOML: a number has more than 4300 digits" in line
+
+
+def test_an_error_of_recommend_names_the_assessment_file(run: Any, tmp_path: Path) -> None:
+    path = write(tmp_path / "a.json", json.dumps({"red_flags": {"fievre": True}}))
+    line = one_line_error(run("recommend", str(path)))
+    assert line.startswith(f"backtriage: error: {path}: red_flags.fievre:")
+
+
+def test_an_unexpected_failure_is_one_internal_error_line_and_exit_status_2(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something\nbroke")
+
+    monkeypatch.setattr(sys.modules["backtriage.recommend"], "recommend", broken)
+    line = one_line_error(run("recommend", str(EXAMPLES / "assessment.json")))
+    assert line.startswith("backtriage: error: internal error: RuntimeError: something broke")
 
 
 def test_recommend_uses_another_protocol(run: Any, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ a plan as a CarePlan."""
 
 from __future__ import annotations
 
+import enum
 import json
 from typing import Any
 
@@ -185,6 +186,26 @@ def test_a_written_response_has_one_item_per_section_with_odi_link_ids() -> None
     assert "answer" not in items[7]  # type: ignore[operator]
 
 
+class _Level(enum.IntEnum):
+    NONE = 0
+    MILD = 1
+    MODERATE = 2
+    SEVERE = 3
+    WORSE = 4
+    WORST = 5
+
+
+def test_int_subclass_answers_are_written_as_plain_integers_and_score_the_same() -> None:
+    answers = [_Level.WORST, [_Level.MILD, _Level.WORSE], *[_Level.MILD] * 8]
+    written = fhir.to_questionnaire_response(answers)
+    items = written["item"]
+    assert items[0]["answer"] == [{"valueInteger": 5}]  # type: ignore[index]
+    assert items[1]["answer"] == [{"valueInteger": 1}, {"valueInteger": 4}]  # type: ignore[index]
+    value = items[0]["answer"][0]["valueInteger"]  # type: ignore[index]
+    assert type(value) is int
+    assert fhir.score_questionnaire_response(written) == bt.score_odi(answers)
+
+
 def test_bad_answers_are_not_written() -> None:
     with pytest.raises(bt.InvalidAnswerError):
         fhir.to_questionnaire_response({"walking": 6})
@@ -359,6 +380,25 @@ def test_supporting_information_is_referenced() -> None:
 def test_a_response_without_items_has_every_section_unanswered() -> None:
     bare = {"resourceType": "QuestionnaireResponse", "status": "in-progress"}
     assert fhir.read_questionnaire_response(bare) == dict.fromkeys(SECTIONS)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"id": 5}, "id"), ({"id": ""}, "id"), ({"identifier": [{"value": "x"}]}, "identifier")],
+    ids=["int id", "empty id", "identifier list"],
+)
+def test_a_response_with_a_malformed_id_is_refused_not_left_unreferenced(
+    fields: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.to_observation(bt.score_odi([2] * 10), response=ALL_TWOS | fields)
+    assert info.value.field == field
+
+
+def test_an_observation_needs_an_odi_score() -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.to_observation({"raw": 3})  # type: ignore[arg-type]
+    assert info.value.field == "score"
 
 
 def test_a_response_that_cannot_be_referred_to_gives_no_derived_from() -> None:

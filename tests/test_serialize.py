@@ -410,8 +410,21 @@ def test_optional_protocol_strings_are_strict_too() -> None:
         ('{"odi": [1, 2', "JSON"),
         ("", "JSON"),
         (b'{"age": "\xff"}', "UTF-8"),
+        ('{"odi": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested"),
+        ('{"red_flags": ' + '{"a": ' * 3000 + "true" + "}" * 3000 + "}", "nested"),
+        ('{"age": ' + "9" * 5000 + "}", "digits"),
     ],
-    ids=["duplicate key", "NaN", "Infinity", "truncated", "empty", "not UTF-8"],
+    ids=[
+        "duplicate key",
+        "NaN",
+        "Infinity",
+        "truncated",
+        "empty",
+        "not UTF-8",
+        "nested too deep",
+        "objects nested too deep",
+        "a 5000-digit number",
+    ],
 )
 def test_text_that_is_not_plain_json_is_refused_at_the_root(text: str | bytes, words: str) -> None:
     with pytest.raises(bt.InvalidAnswerError) as info:

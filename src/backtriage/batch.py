@@ -191,6 +191,17 @@ def _resolve(keys: Iterable[object], columns: Mapping[str, OdiSection]) -> tuple
     return tuple(found[section][0] for section in _SECTIONS)
 
 
+_SHOWN: Final = 60
+"""How many characters of a bad cell a message shows; a 200 KB cell must not fill the line."""
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    if len(text) <= _SHOWN:
+        return text
+    return f"{text[:_SHOWN]}... ({len(text):,} characters)"
+
+
 def _score_values(
     values: Sequence[object], names: Sequence[str], row: int, max_missing: int
 ) -> OdiScore | RowError:
@@ -201,7 +212,7 @@ def _score_values(
             answers.append(_read_cell(value))
         except _BadCellError:
             label = name if name == section.value else f"{name} ({section.value})"
-            return RowError(row, name, value, f"{label}: {value!r} is not {_CELL_ALLOWED}")
+            return RowError(row, name, value, f"{label}: {_shown(value)} is not {_CELL_ALLOWED}")
     try:
         return score_odi(answers, max_missing=max_missing)
     except IncompleteError as exc:
@@ -233,7 +244,12 @@ def score_odi_many(
 
     Every row must have a column for each of the ten sections (an empty cell for an
     unanswered one): in a table, an absent column is a mistake in the header, not an
-    unanswered question, so it gives a ``RowError`` rather than a score with a gap.
+    unanswered question, so it gives a ``RowError`` rather than a score with a gap. For a
+    ``csv.DictReader`` (with its default ``restkey`` and ``restval`` of ``None``), a row with
+    fewer or more cells than the header is a ``RowError`` too (field ``"row"``), since its cells
+    may sit under the wrong columns, and a header that repeats a column name makes every row a
+    ``RowError`` (field ``"columns"``). A ``DictReader`` given another ``restval`` hides short
+    rows, which cannot then be told from rows with empty cells: keep the default.
 
     Results come in the order of ``rows``, one for each, lazily; a bad row never stops the
     batch. ``RowError.row`` counts from ``start`` (default 0, the position in ``rows``).
@@ -259,9 +275,27 @@ def _score_rows(
 ) -> Iterator[OdiScore | RowError]:
     # The columns of a table rarely change from row to row: resolve each shape once.
     layouts: dict[tuple[object, ...], tuple[str, ...] | InvalidAnswerError] = {}
+    # csv.DictReader pads a short row with ``restval`` and puts the cells of a long row under
+    # ``restkey`` (both None by default): either way the cells may have shifted to the wrong
+    # sections, so such a row must be an error, never a score.
+    restkey = getattr(rows, "restkey", None)
+    pads_with_none = hasattr(rows, "restval") and getattr(rows, "restval", None) is None
+    duplicate: InvalidAnswerError | None = None
+    header_checked = False
     for number, row in enumerate(rows, start):
         if not isinstance(row, Mapping):
             yield RowError(number, "row", row, f"row {number}: {row!r} is not a mapping")
+            continue
+        if not header_checked:
+            # The header is read with the first row; a repeated name hides all but one column.
+            duplicate = _duplicate_header(getattr(rows, "fieldnames", None))
+            header_checked = True
+        if duplicate is not None:
+            yield RowError(number, duplicate.field, duplicate.value, str(duplicate))
+            continue
+        width = _width_error(row, number, restkey, pads_with_none)
+        if width is not None:
+            yield width
             continue
         shape = tuple(row)
         layout = layouts.get(shape)
@@ -276,6 +310,47 @@ def _score_rows(
             yield RowError(number, layout.field, layout.value, str(layout))
             continue
         yield _score_values([row[name] for name in layout], layout, number, max_missing)
+
+
+def _duplicate_header(fieldnames: object) -> InvalidAnswerError | None:
+    """Return an error when the header of a ``csv.DictReader`` repeats a column name."""
+    if not isinstance(fieldnames, Sequence) or isinstance(fieldnames, str):
+        return None
+    seen: set[object] = set()
+    for name in fieldnames:
+        if name in seen:
+            return InvalidAnswerError(
+                "columns",
+                name,
+                f"each column name once in the header, but {name!r} is repeated: "
+                "a mapping row keeps only one of its cells",
+            )
+        seen.add(name)
+    return None
+
+
+def _width_error(
+    row: Mapping[str, object], number: int, restkey: object, pads_with_none: bool
+) -> RowError | None:
+    """Return an error for a row that ``csv.DictReader`` read longer or shorter than its header."""
+    if restkey in row:
+        extra = row[restkey]  # type: ignore[index]  # csv.DictReader's restkey, None by default
+        count = len(extra) if isinstance(extra, list) else 1
+        header = len(row) - 1
+        fields = header + count
+    elif pads_with_none and None in row.values():
+        # Only a padded row holds None: csv.reader gives every cell as a str.
+        header = len(row)
+        fields = header - sum(value is None for value in row.values())
+    else:
+        return None
+    return RowError(
+        number,
+        "row",
+        fields,
+        f"row {number} has {fields} fields but the header has {header}: "
+        "a cell was lost or added, so the cells may be under the wrong columns",
+    )
 
 
 @attrs.frozen

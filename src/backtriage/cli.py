@@ -6,7 +6,8 @@ assessment as JSON in, the plan out), ``questions`` (what to ask) and ``protocol
 
 Exit status: 0 on success; 1 when some rows failed (``score``) or a protocol has problems
 (``protocol check``); 2 for a usage or input error, reported as one line on standard error
-(``backtriage: error: ...``), never a traceback.
+(``backtriage: error: ...``), never a traceback; 2 also for an unexpected failure (a bug),
+reported as ``backtriage: error: internal error: ...``.
 """
 
 from __future__ import annotations
@@ -71,6 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last resort: a bug must still not print a traceback
+        print(
+            f"{PROG}: error: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(please report this as a bug)",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _silence_stdout() -> None:  # pragma: no cover - exercised in a subprocess by the tests
@@ -312,7 +320,10 @@ def _recommend(args: argparse.Namespace) -> int:
         assessment = from_json(text, Assessment)
     except BacktriageError as exc:
         raise CommandError(f"{name}: {exc}") from None
-    plan = recommend(assessment, protocol=protocol)
+    try:
+        plan = recommend(assessment, protocol=protocol)
+    except BacktriageError as exc:
+        raise CommandError(f"{name}: {exc}") from None
     print(to_json(plan, indent=2) if args.json else plan.summary())
     return 0
 
@@ -516,7 +527,7 @@ def _score(args: argparse.Namespace) -> int:
     output_format = args.format or (
         "jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv"
     )
-    with _source(args.file, args.encoding) as (name, stream, size):
+    with _source(args.file, args.encoding) as (name, stream, size), _no_field_limit():
         reader = csv.reader(stream, delimiter=delimiter)
         try:
             header = next(reader, None)
@@ -539,12 +550,45 @@ def _score(args: argparse.Namespace) -> int:
     progress.finish(rows)
     if failed is not None:
         count, first = failed
-        print(
-            f"{PROG}: {count:,} of {rows:,} rows failed; first: {first.message}",
-            file=sys.stderr,
+        where = f"row {first.row}"
+        # Width and span errors already start with their row; others name only the column.
+        message = (
+            first.message if first.message.startswith(where + " ") else f"{where}: {first.message}"
         )
+        print(f"{PROG}: {count:,} of {rows:,} rows failed; first: {message}", file=sys.stderr)
         return 1
     return 0
+
+
+@contextmanager
+def _no_field_limit() -> Iterator[None]:
+    """Lift the csv module's limit on the size of a field while the input is read.
+
+    The default limit (128 KB) would stop the whole run at one huge cell; without it such a
+    cell is read and, being no answer, fails its own row only. The limit is global to the
+    process, so it is put back afterwards.
+    """
+    previous = csv.field_size_limit()
+    try:
+        csv.field_size_limit(sys.maxsize)
+    except OverflowError:  # pragma: no cover - where a C long is 32 bits (Windows)
+        csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _span_error(number: int, first: int, last: int) -> RowError:
+    from backtriage.batch import RowError
+
+    return RowError(
+        number,
+        "row",
+        (first, last),
+        f"row {number} spans lines {first} to {last} of the input: an unclosed quote? "
+        "A quote opened in a cell joins the following lines into one row; close or remove it",
+    )
 
 
 def _layout(
@@ -569,6 +613,14 @@ def _layout(
                 f"--keep: no column {unknown[0]!r} in {name}; columns: {', '.join(header)}"
             )
         positions = tuple(header.index(column) for column in wanted)
+    kept = [header[i] for i in positions]
+    repeated = sorted({column for column in kept if kept.count(column) > 1})
+    if repeated:
+        # Each kept column is a key of a JSON Lines record and a CSV header: names must differ.
+        raise CommandError(
+            f"{name}: bad header: column {repeated[0]!r} appears more than once among the "
+            "columns to copy; rename one, or choose the columns with --keep"
+        )
     clashes = [header[i] for i in positions if header[i] in ("row", "odi", *_RESULT_COLUMNS)]
     if clashes:
         raise CommandError(
@@ -579,7 +631,7 @@ def _layout(
 
 
 def _stream_scores(
-    reader: Iterator[list[str]],
+    reader: _CsvReader,
     layout: TableLayout,
     keep: tuple[int, ...],
     kept: list[str],
@@ -622,12 +674,19 @@ def _stream_scores(
     pending: list[tuple[object, ...]] = []
     rows = failed = 0
     first: RowError | None = None
+    line = reader.line_num  # the last line of the header
     for row in reader:
+        first_line, line = line + 1, reader.line_num
         if not row:
             continue  # a blank line, skipped as csv.DictReader and pandas do
         rows += 1
         result: OdiScore | RowError
-        if len(row) == width:
+        if line > first_line:
+            # A stray quote swallows the lines after it into this record: those rows would
+            # vanish from the output, so the whole record is an error naming its lines.
+            kept_cells = tuple(row[i] if i < len(row) else "" for i in keep)
+            result = _span_error(rows, first_line, line)
+        elif len(row) == width:
             kept_cells = get_kept(row)
             # The fast path: ten cells "0" to "5" go straight to score_odi's fast path.
             answers = tuple(map(code, get_answers(row)))
@@ -661,6 +720,7 @@ def _stream_scores(
 
 
 if TYPE_CHECKING:
+    from _csv import Reader as _CsvReader
     from _csv import Writer as _CsvWriter
 
 _Format = tuple[

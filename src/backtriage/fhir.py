@@ -186,10 +186,12 @@ def score_questionnaire_response(
 
 def _answer_list(answer: object) -> list[int]:
     """Return the codes of one answer that ``score_odi`` has already accepted."""
-    if type(answer) is int:
-        return [answer]
+    # score_odi accepts int subclasses such as IntEnum members (never bool): each must be
+    # written as a plain int, or the section would silently be unanswered in the resource.
+    if isinstance(answer, int) and not isinstance(answer, bool):
+        return [int(answer)]
     if isinstance(answer, list | tuple | set | frozenset):
-        return sorted(set(answer))
+        return sorted({int(mark) for mark in answer})
     return []  # None or "not_applicable"
 
 
@@ -238,11 +240,16 @@ def to_questionnaire_response(
 def _reference_to(resource: Mapping[str, object]) -> Resource | None:
     """Return a Reference to ``resource`` by id, else by identifier, else ``None``."""
     kind = resource.get("resourceType")
-    if isinstance(resource.get("id"), str):
+    # A present but malformed id or identifier must not silently drop the provenance link.
+    if "id" in resource:
+        if not isinstance(resource["id"], str) or not resource["id"]:
+            raise InvalidAnswerError("id", resource["id"], "a resource id (a non-empty string)")
         return {"reference": f"{kind}/{resource['id']}"}
     identifier = resource.get("identifier")
     if isinstance(identifier, Mapping):
         return {"type": kind, "identifier": dict(identifier)}
+    if identifier is not None:
+        raise InvalidAnswerError("identifier", identifier, "an Identifier (a JSON object)")
     return None
 
 
@@ -261,7 +268,13 @@ def to_observation(
     from, ``derivedFrom`` refers to it (by id, else by identifier) and its ``subject`` and
     ``authored`` are used unless ``subject`` and ``effective`` are given. Unanswered and
     multiply marked sections are listed in a ``note``.
+
+    Raises :class:`~backtriage.InvalidAnswerError` when ``score`` is not an ``OdiScore``, when
+    ``response`` is not a ``QuestionnaireResponse``, or when its ``id`` is not a non-empty
+    string or its ``identifier`` not an object (the reference to it would be lost).
     """
+    if not isinstance(score, OdiScore):
+        raise InvalidAnswerError("score", score, "an OdiScore, as score_odi returns")
     if response is not None:
         _check_resource(response, "QuestionnaireResponse")
         if subject is None and isinstance(response.get("subject"), Mapping):

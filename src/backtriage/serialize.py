@@ -24,6 +24,7 @@ import functools
 import json
 import math
 import re
+import sys
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, TypeAlias, TypeVar
@@ -40,7 +41,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.errors import BacktriageError, IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
     StartBackItem,
@@ -959,6 +960,20 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     except _DuplicateKeyError as exc:
         raise InvalidAnswerError(
             "$", exc.key, "each key at most once in a JSON object (the key is repeated)"
+        ) from None
+    except BacktriageError:
+        raise  # NaN or Infinity, refused by _reject_constant
+    except RecursionError:
+        # The parser recurses once per level: hostile or broken text must not escape as a crash.
+        raise InvalidAnswerError(
+            "$", "(nested too deeply)", "JSON nested no deeper than an assessment is"
+        ) from None
+    except ValueError:
+        # Python refuses to read integers of more digits than sys.get_int_max_str_digits().
+        raise InvalidAnswerError(
+            "$",
+            "(a number too long to read)",
+            f"JSON numbers of at most {sys.get_int_max_str_digits()} digits",
         ) from None
     return from_dict(data, cls)
 

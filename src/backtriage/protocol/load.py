@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from os import PathLike
@@ -61,12 +62,24 @@ def _parse(text: str, name: str) -> object:
             ) from None
         except RecursionError:
             raise ProtocolError(_TOO_DEEP, source=name) from None
+        except ValueError as exc:
+            raise ProtocolError(_unreadable("JSON", exc), source=name) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"not valid TOML: {exc}", source=name) from None
     except RecursionError:
         raise ProtocolError(_TOO_DEEP, source=name) from None
+    except ValueError as exc:
+        raise ProtocolError(_unreadable("TOML", exc), source=name) from None
+
+
+def _unreadable(kind: str, exc: ValueError) -> str:
+    # Python refuses to read integers of more digits than sys.get_int_max_str_digits().
+    if "digits" in str(exc):
+        limit = sys.get_int_max_str_digits()
+        return f"not valid {kind}: a number has more than {limit} digits; no protocol needs one"
+    return f"not valid {kind}: {exc}"
 
 
 _MAX_DEPTH = 64

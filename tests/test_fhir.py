@@ -404,3 +404,20 @@ def test_an_observation_needs_an_odi_score() -> None:
 def test_a_response_that_cannot_be_referred_to_gives_no_derived_from() -> None:
     observation = fhir.to_observation(bt.score_odi([2] * 10), response=ALL_TWOS)
     assert "derivedFrom" not in observation
+
+
+MODIFIER = [{"url": "http://example.org/answer-is-negated", "valueBoolean": True}]
+
+
+@pytest.mark.parametrize("level", ["resource", "item", "answer"])
+def test_a_modifier_extension_is_refused_at_any_level(level: str) -> None:
+    # FHIR: an unknown modifier extension must not be ignored; it may reverse the answer.
+    items = [item(f"odi-{n}", integer(1)) for n in range(1, 11)]
+    resource = response(*items)
+    target = {"resource": resource, "item": items[2], "answer": items[2]["answer"][0]}[level]
+    target["modifierExtension"] = MODIFIER
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        fhir.read_questionnaire_response(resource)
+    assert "modifierExtension" in str(caught.value)
+    if level != "resource":
+        assert caught.value.field == "odi-3"

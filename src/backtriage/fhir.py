@@ -83,7 +83,19 @@ def _check_resource(resource: object, kind: str) -> Mapping[str, object]:
         raise InvalidAnswerError("resource", resource, f"a {kind} resource (a JSON object)")
     if resource.get("resourceType") != kind:
         raise InvalidAnswerError("resourceType", resource.get("resourceType"), repr(kind))
+    _no_modifiers(resource, "modifierExtension")
     return resource
+
+
+def _no_modifiers(element: Mapping[str, object], where: str) -> None:
+    # FHIR: a modifier extension changes the meaning of its element, and one a reader does
+    # not understand must not be ignored. backtriage understands none.
+    if element.get("modifierExtension"):
+        raise InvalidAnswerError(
+            where,
+            element["modifierExtension"],
+            "no modifierExtension: it may change what the answer means, and it is not understood",
+        )
 
 
 def _odi_items(items: object, where: str) -> Iterator[tuple[str, OdiSection, Mapping[str, object]]]:
@@ -96,6 +108,7 @@ def _odi_items(items: object, where: str) -> Iterator[tuple[str, OdiSection, Map
         link_id = item.get("linkId") if isinstance(item, Mapping) else None
         if not isinstance(item, Mapping) or not isinstance(link_id, str):
             raise InvalidAnswerError(where, item, "an item with a linkId")
+        _no_modifiers(item, link_id)
         # linkIds are case-sensitive in FHIR, so no normalising here (unlike CSV headers).
         section = ALIASES.get(link_id)
         if section is not None:
@@ -109,6 +122,7 @@ def _odi_items(items: object, where: str) -> Iterator[tuple[str, OdiSection, Map
 def _answer_code(link_id: str, answer: object) -> int:
     if not isinstance(answer, Mapping):
         raise InvalidAnswerError(link_id, answer, _VALUE_ALLOWED)
+    _no_modifiers(answer, link_id)
     if answer.get("item"):
         raise InvalidAnswerError(link_id, answer, "an answer without nested items")
     values = [key for key in answer if key.startswith("value")]

@@ -546,3 +546,59 @@ def test_a_plan_whose_parts_are_not_objects_is_refused_naming_the_part() -> None
 def test_source_tags_must_be_strings() -> None:
     with pytest.raises(bt.ProtocolError, match="source tag"):
         from_dict(to_dict(DEFAULT) | {"sources": {1: "a citation"}}, bt.Protocol)
+
+
+def _plan_document(**changes: object) -> dict[str, object]:
+    flags = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=flags))
+    return {**bt.to_dict(plan), **changes}
+
+
+def test_a_stored_plan_round_trips() -> None:
+    document = _plan_document()
+    assert bt.to_dict(bt.from_dict(document, bt.Plan)) == document
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"missing": ["fever"], "missing_questions": ["Fever?"]}, "$.exercises"),
+        ({"urgency": "same_day"}, "$.exercises"),
+        ({"missing_questions": ["Fever?"]}, "$.missing_questions"),
+    ],
+)
+def test_a_plan_document_that_breaks_a_plan_invariant_is_refused(
+    changes: dict[str, object], field: str
+) -> None:
+    # A stored plan edited to show exercises recommend() would never give must not load.
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.from_dict(_plan_document(**changes), bt.Plan)
+    assert caught.value.field == field
+
+
+def test_a_plan_document_with_an_unexplained_withheld_exercise_is_refused() -> None:
+    document = _plan_document()
+    withheld = document["withheld"]
+    assert isinstance(withheld, list)
+    assert withheld
+    withheld[0]["reasons"] = []
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.from_dict(document, bt.Plan)
+    assert caught.value.field == "$.withheld[0].reasons"
+
+
+def test_a_plan_document_listing_an_exercise_twice_is_refused() -> None:
+    document = _plan_document()
+    exercises, withheld = document["exercises"], document["withheld"]
+    assert isinstance(exercises, list)
+    assert isinstance(withheld, list)
+    document["withheld"] = [
+        *withheld,
+        {
+            "exercise": exercises[0]["exercise"],
+            "reasons": [{"rule": "r", "text": "t", "source": "s"}],
+        },
+    ]
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.from_dict(document, bt.Plan)
+    assert caught.value.field == "$.exercises"

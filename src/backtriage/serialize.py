@@ -26,6 +26,7 @@ import math
 import re
 import sys
 import typing
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final, TypeAlias, TypeVar
 
@@ -916,9 +917,47 @@ def from_dict(data: object, cls: type[T]) -> T:
     try:
         if isinstance(data, Mapping):
             data = _without_schema_version(data)
-        return converter.structure(data, cls)
+        value = converter.structure(data, cls)
     except Exception as exc:  # every structuring failure becomes one readable error
         raise _invalid(exc, data) from None
+    if isinstance(value, Plan):
+        _check_plan(value)
+    return value
+
+
+def _check_plan(plan: Plan) -> None:
+    """Refuse a plan document that breaks what every plan from ``recommend`` keeps.
+
+    A stored plan that was edited, or written by something else, must not show exercises that
+    ``recommend`` would never have given.
+    """
+    if plan.exercises and (plan.missing or plan.urgency >= Urgency.SAME_DAY):
+        raise InvalidAnswerError(
+            "$.exercises",
+            [p.exercise.id for p in plan.exercises],
+            "no exercises while anything is missing or the urgency is same_day or emergency",
+        )
+    for index, withheld in enumerate(plan.withheld):
+        if not withheld.reasons:
+            raise InvalidAnswerError(
+                f"$.withheld[{index}].reasons",
+                [],
+                "at least one reason for every withheld exercise",
+            )
+    if len(plan.missing_questions) != len(plan.missing):
+        raise InvalidAnswerError(
+            "$.missing_questions",
+            list(plan.missing_questions),
+            f"one question for each of the {len(plan.missing)} missing inputs",
+        )
+    listed = Counter(
+        [*(p.exercise.id for p in plan.exercises), *(w.exercise.id for w in plan.withheld)]
+    )
+    twice = sorted(exercise_id for exercise_id, count in listed.items() if count > 1)
+    if twice:
+        raise InvalidAnswerError(
+            "$.exercises", twice, "each exercise either given or withheld, once"
+        )
 
 
 class _DuplicateKeyError(ValueError):

@@ -45,6 +45,9 @@ _NULL: Final[JSON] = {"type": "null"}
 
 # Descriptions of fields, keyed by (class name, field name); what a client developer needs to
 # know that the name does not say.
+# Lists that are never empty in any plan recommend() makes (from_dict refuses an empty one).
+_NON_EMPTY: Final = frozenset({("Withheld", "reasons")})
+
 _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "urgency"): "How soon to see a clinician; same_day and emergency give no exercises.",
     ("Plan", "exercises"): "Exercises that may be done now, gentlest and preferred first.",
@@ -138,6 +141,8 @@ class _Builder:
             if not field.init:
                 continue
             schema = dict(self.type_schema(hints[field.name]))
+            if (cls.__name__, field.name) in _NON_EMPTY:
+                schema["minItems"] = 1
             description = _DESCRIPTIONS.get((cls.__name__, field.name))
             if description:
                 schema = {"description": description, **schema}

@@ -149,6 +149,12 @@ def _locate_decode_error(path: str, name: str, exc: UnicodeDecodeError) -> str:
 # -- parser -------------------------------------------------------------------------------------
 
 
+def _protocol_option(verb: argparse.ArgumentParser) -> None:
+    verb.add_argument(
+        "--protocol", metavar="FILE", help="use this protocol (TOML or JSON) instead of the default"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     from backtriage import __version__
 
@@ -236,9 +242,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     recommend.add_argument("file", metavar="FILE.json", help="the assessment, or - for stdin")
     recommend.add_argument("--json", action="store_true", help="print the plan as JSON")
-    recommend.add_argument(
-        "--protocol", metavar="FILE", help="use this protocol (TOML or JSON) instead of the default"
-    )
+    _protocol_option(recommend)
     recommend.set_defaults(run=_recommend)
 
     questions = verbs.add_parser(
@@ -247,9 +251,7 @@ def _parser() -> argparse.ArgumentParser:
         description="List the questions of the protocol an app must (or may) ask.",
     )
     questions.add_argument("--json", action="store_true", help="print the questions as JSON")
-    questions.add_argument(
-        "--protocol", metavar="FILE", help="use this protocol (TOML or JSON) instead of the default"
-    )
+    _protocol_option(questions)
     questions.set_defaults(run=_questions)
 
     protocol = verbs.add_parser(

@@ -34,7 +34,6 @@ class FactInputs:
     """``(fact, preference value)`` for facts derived from the directional preference."""
     thresholds: tuple[tuple[str, DerivedFrom, int], ...]
     """``(fact, source, least rank or age)`` for facts derived from scores and age."""
-    require_odi: bool
 
 
 def compile_inputs(protocol: Protocol) -> FactInputs:
@@ -66,7 +65,6 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
         required=tuple(f.name for f in facts if f.required or f.kind is FactKind.RED_FLAG),
         preferences=tuple(preferences),
         thresholds=tuple(thresholds),
-        require_odi=protocol.require_odi,
     )
 
 
@@ -143,6 +141,6 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     missing = [name for name in inputs.required if answered.get(name) is None]
     # An ODI that was given but cannot be scored is missing even where the protocol does not
     # require one: its answers may point to a band that would take exercises away.
-    if assessment.odi_score is None and (inputs.require_odi or assessment.odi is not None):
+    if assessment.odi_score is None and (protocol.require_odi or assessment.odi is not None):
         missing.append(ODI_INPUT)
     return present, missing

@@ -29,6 +29,7 @@ from backtriage.protocol.model import (
     AtLeast,
     Caution,
     Condition,
+    Derivation,
     DerivedFrom,
     Exclude,
     Fact,
@@ -225,8 +226,6 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
 
 
 def _derivation_problems(kind: FactKind, derive: object, where: str) -> Iterator[Problem]:
-    from backtriage.protocol.model import Derivation
-
     if kind is not FactKind.DERIVED:
         if derive is not None:
             yield Problem(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from decimal import Decimal
 from enum import IntEnum
 from fractions import Fraction
 from random import Random
@@ -373,6 +374,26 @@ def test_bad_answers_are_rejected_naming_section_and_value(value: object) -> Non
         assert caught.value.field == "walking"
         assert caught.value.value is value
         assert_names(caught.value, "walking", value, "int 0..5")
+
+
+@pytest.mark.parametrize("position", range(10))
+@pytest.mark.parametrize(
+    "value",
+    # Each equals (and hashes like) a valid code; only its type tells it apart.
+    [True, False, 2.0, Fraction(2), Decimal(2), complex(2, 0), 6, -1],
+    ids=repr,
+)
+def test_a_look_alike_answer_is_refused_in_every_section(position: int, value: object) -> None:
+    # The fast path checks each of the ten answers on its own line: one forgotten section
+    # would score True as statement 1 there and nowhere else.
+    answers: list[object] = [2] * 10
+    answers[position] = value
+    key = KEYS[position]
+    for form in (dict(zip(KEYS, answers, strict=True)), answers, tuple(answers)):
+        with pytest.raises(InvalidAnswerError) as caught:
+            score_odi(form)  # type: ignore[arg-type]
+        assert caught.value.field == key
+        assert caught.value.value is value
 
 
 @pytest.mark.parametrize("marks", [[], (), set(), frozenset()])

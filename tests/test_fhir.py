@@ -34,8 +34,8 @@ def integer(code: object) -> dict[str, Any]:
     return {"valueInteger": code}
 
 
-def coding(code: object) -> dict[str, Any]:
-    return {"valueCoding": {"system": "http://example.org/odi", "code": code}}
+def coding(code: object, system: object = fhir.ODI_STATEMENT_SYSTEM) -> dict[str, Any]:
+    return {"valueCoding": {"system": system, "code": code}}
 
 
 ALL_TWOS = response(*(item(f"odi-{i}", integer(2)) for i in range(1, 11)))
@@ -57,6 +57,27 @@ def test_section_keys_and_codings_are_read_too() -> None:
     )
     assert answers["walking"] == 3
     assert answers["travelling"] == 0
+
+
+def test_a_coding_without_a_system_is_read_as_the_statement_position() -> None:
+    answers = fhir.read_questionnaire_response(
+        response(item("odi-1", {"valueCoding": {"code": "4", "display": "..."}}))
+    )
+    assert answers["pain_intensity"] == 4
+
+
+def test_a_coding_of_another_system_is_refused_saying_to_translate_it() -> None:
+    # A vendor's "1" may well mean the first statement: read as a position it would add a
+    # point to every section.
+    foreign = coding("1", "http://example.org/odi-1-based")
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.read_questionnaire_response(response(item("odi-2", foreign)))
+    assert info.value.field == "odi-2"
+    assert info.value.value == foreign["valueCoding"]
+    message = str(info.value)
+    assert "http://example.org/odi-1-based" in message
+    assert fhir.ODI_STATEMENT_SYSTEM in message
+    assert "translate" in message
 
 
 def test_items_inside_groups_are_found() -> None:
@@ -101,6 +122,10 @@ BAD_ITEMS: dict[str, tuple[dict[str, Any], str]] = {
     "coding code out of range": (item("odi-3", coding("6")), "odi-3"),
     "coding code as a number": (item("odi-3", coding(3)), "odi-3"),
     "coding without a code": (item("odi-3", {"valueCoding": {"display": "3"}}), "odi-3"),
+    "coding not an object": (item("odi-3", {"valueCoding": "3"}), "odi-3"),
+    "coding of another system": (item("odi-3", coding("3", "http://example.org/odi")), "odi-3"),
+    "coding of LOINC": (item("odi-3", coding("LA6568-5", fhir.LOINC_SYSTEM)), "odi-3"),
+    "coding with a null system": (item("odi-3", coding("3", None)), "odi-3"),
     "a decimal": (item("odi-3", {"valueDecimal": 3.0}), "odi-3"),
     "two values in one answer": (item("odi-3", {"valueInteger": 3, "valueString": "3"}), "odi-3"),
     "answer not an object": (item("odi-3", 3), "odi-3"),  # type: ignore[arg-type]

@@ -34,6 +34,7 @@ __all__ = [
     "ODI_BAND_SYSTEM",
     "ODI_QUESTIONNAIRE_CODE",
     "ODI_SCORE_CODE",
+    "ODI_STATEMENT_SYSTEM",
     "RULE_SYSTEM",
     "URGENCY_SYSTEM",
     "Resource",
@@ -53,6 +54,8 @@ ODI_SCORE_CODE: Final = "97909-6"
 ODI_QUESTIONNAIRE_CODE: Final = "97908-8"
 """LOINC code of the ODI questionnaire panel [S17]."""
 ODI_BAND_SYSTEM: Final = "urn:backtriage:odi-band"
+ODI_STATEMENT_SYSTEM: Final = "urn:backtriage:odi-statement"
+"""Code system of an ODI answer coded as its statement's position, ``"0"`` (first) to ``"5"``."""
 URGENCY_SYSTEM: Final = "urn:backtriage:urgency"
 EXERCISE_SYSTEM: Final = "urn:backtriage:exercise"
 RULE_SYSTEM: Final = "urn:backtriage:rule"
@@ -65,7 +68,10 @@ _CODES: Final = {str(code): code for code in range(6)}
 _LINK_IDS: Final = (
     "linkId odi-1 to odi-10 or a section key (" + ", ".join(_SECTIONS) + "); groups may hold them"
 )
-_VALUE_ALLOWED: Final = "valueInteger 0 to 5, or a valueCoding whose code is '0' to '5'"
+_VALUE_ALLOWED: Final = (
+    "valueInteger 0 to 5, or a valueCoding whose code is '0' to '5' (the statement's position) "
+    f"and whose system is absent or {ODI_STATEMENT_SYSTEM}"
+)
 
 _URGENCY_DISPLAY: Final = {
     Urgency.ROUTINE: "Routine review by a GP or physiotherapist",
@@ -134,7 +140,19 @@ def _answer_code(link_id: str, answer: object) -> int:
         raise InvalidAnswerError(link_id, value, _VALUE_ALLOWED)
     if values == ["valueCoding"]:
         coding = answer["valueCoding"]
-        code = coding.get("code") if isinstance(coding, Mapping) else None
+        if not isinstance(coding, Mapping):
+            raise InvalidAnswerError(link_id, coding, _VALUE_ALLOWED)
+        system = coding.get("system", ODI_STATEMENT_SYSTEM)
+        if system != ODI_STATEMENT_SYSTEM:
+            # Another code system's "1" may be the first statement (1-based) or anything else:
+            # reading it as a position would silently score the wrong statement.
+            raise InvalidAnswerError(
+                link_id,
+                coding,
+                f"{_VALUE_ALLOWED}; the codes of system {system!r} have a meaning backtriage "
+                "cannot know: translate them to statement positions first",
+            )
+        code = coding.get("code")
         if isinstance(code, str) and code in _CODES:
             return _CODES[code]
         raise InvalidAnswerError(link_id, coding, _VALUE_ALLOWED)
@@ -146,7 +164,9 @@ def read_questionnaire_response(resource: Mapping[str, object]) -> dict[str, obj
 
     Items are found by linkId (``odi-1`` ... ``odi-10``, a section key, or ``traveling``), also
     inside groups. Each answer is a ``valueInteger`` 0..5 or a ``valueCoding`` with code
-    ``"0"`` ... ``"5"`` (the statement's position, 0 first). An item without an answer, or a
+    ``"0"`` ... ``"5"`` (the statement's position, 0 first) and no system or the system
+    :data:`ODI_STATEMENT_SYSTEM`; a coding of any other system is refused, as its codes mean
+    what that system says, not a position. An item without an answer, or a
     section without an item, is unanswered (``None``); several answers to one item are
     several marked statements (a list, of which :func:`~backtriage.score_odi` counts the
     highest).

@@ -240,13 +240,14 @@ def protocols(
         actions = _draw_actions(draw, r, takes_away, exercises)
         rules.append(Rule(f"rule{r}", condition, tuple(actions), f"reason {r}", SOURCE_TAG))
 
-    # A red flag that no referring rule mentions is a check problem ("unused-red-flag",
+    # A red flag that no rule refers on by itself is a check problem ("unused-red-flag",
     # "red-flag-never-refers"): ask it as a plain finding instead.
     referring = {
         name
         for rule in rules
         if any(isinstance(a, Refer) and a.urgency > Urgency.NONE for a in rule.actions)
         for name in _names(rule.condition)
+        if _holds(rule.condition, name)
     }
     risks = [
         Fact(f.name, FactKind.FINDING, Polarity.RISK)
@@ -267,6 +268,19 @@ def protocols(
         safety_source=SOURCE_TAG,
         advice=UrgencyAdvice(emergency="Go now."),
     )
+
+
+def _holds(condition: Condition, only: str) -> bool:
+    """Tell whether ``condition`` holds when the fact ``only`` is the one present."""
+    if isinstance(condition, FactIs):
+        return condition.fact == only
+    held = sum(_holds(child, only) for child in condition.conditions)
+    if isinstance(condition, AllOf):
+        return held == len(condition.conditions)
+    if isinstance(condition, AnyOf):
+        return held > 0
+    assert isinstance(condition, AtLeast)
+    return held >= condition.n
 
 
 def _names(condition: Condition) -> list[str]:

@@ -8,7 +8,8 @@ text, so the table is an independent specification of ``default.toml``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from enum import IntEnum, StrEnum
 from typing import NamedTuple
 
 import pytest
@@ -491,7 +492,72 @@ def test_a_higher_odi_missing_limit_makes_a_gappy_odi_scorable() -> None:
     assert bt.recommend(assessment).missing == ()
 
 
+@pytest.mark.parametrize("max_missing", [0, 1, 2])
+def test_a_score_made_elsewhere_answers_to_the_assessments_missing_limit(max_missing: int) -> None:
+    # A score with nine gaps, made with max_missing=9, must not pass where one gap is allowed.
+    sections = list(bt.OdiSection)
+    for gaps in range(10):
+        score = bt.OdiScore(0, 10 - gaps, tuple(sections[:gaps]))
+        assessment = bt.Assessment(
+            odi=score, red_flags=dict.fromkeys(RED_FLAGS, False), odi_max_missing=max_missing
+        )
+        plan = bt.recommend(assessment)
+        if gaps <= max_missing:
+            assert (plan.missing, plan.odi) == ((), score)
+            assert plan.exercises
+        else:
+            assert (plan.missing, plan.odi, plan.exercises) == (("odi",), None, ())
+
+
+def test_a_stored_score_with_too_many_gaps_is_missing_after_a_json_round_trip() -> None:
+    score = bt.score_odi({"walking": 0}, max_missing=9)
+    text = bt.to_json(bt.Assessment(odi=score, red_flags=dict.fromkeys(RED_FLAGS, False)))
+    plan = bt.recommend(bt.from_json(text, bt.Assessment))
+    assert (plan.missing, plan.exercises) == (("odi",), ())
+
+
 # -- fail-safe errors ----------------------------------------------------------------------------
+
+
+class _Pairs(Mapping[str, object]):
+    """A mapping backed by a list of pairs, which may hold one key twice (no dict can)."""
+
+    def __init__(self, pairs: list[tuple[str, object]]) -> None:
+        self._pairs = pairs
+
+    def __getitem__(self, key: str) -> object:
+        return next(value for k, value in self._pairs if k == key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([key for key, _ in self._pairs])
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+
+def test_a_red_flag_given_twice_is_refused_whatever_the_two_answers() -> None:
+    others = [(key, False) for key in RED_FLAGS if key != "fever"]
+    fever = "fever"
+    for first, second in [(False, None), (None, False), (False, True), (False, False)]:
+        pairs: list[tuple[str, object]] = [*others, (fever, first), (_Fever.FEVER, second)]
+        with pytest.raises(InvalidAnswerError, match=r"red_flags\.fever.*once"):
+            bt.Assessment(red_flags=_Pairs(pairs))
+
+
+class _Fever(StrEnum):
+    FEVER = "fever"
+
+
+def test_marks_given_as_int_enum_members_are_kept_frozen() -> None:
+    class Code(IntEnum):
+        ONE = 1
+        TWO = 2
+
+    marks = [Code.TWO, Code.ONE]
+    assessment = bt.Assessment(odi=[marks, *[0] * 9], red_flags=dict.fromkeys(RED_FLAGS, False))
+    marks.append(Code.TWO + 3)  # the app's list changes later; the assessment must not
+    assert assessment.odi[0] == (1, 2)  # type: ignore[index]
+    assert bt.from_json(bt.to_json(assessment), bt.Assessment) == assessment
 
 
 @pytest.mark.parametrize("answer", ["yes", "no", 1, 0, 1.0, "True", [True]], ids=repr)

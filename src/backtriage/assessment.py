@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
+from itertools import pairwise
+from operator import itemgetter
 from types import MappingProxyType
 from typing import TypeAlias
 
@@ -46,9 +48,11 @@ def _freeze_odi(value: object) -> object:
 
 
 def _is_marks(value: object) -> bool:
-    # Sorted only when every mark is an int, so that a bad mark still reaches score_odi
-    # and is reported there with its section.
-    return isinstance(value, list | tuple | set | frozenset) and all(type(v) is int for v in value)
+    # Sorted only when every mark is an int (or an IntEnum member), so that a bad mark still
+    # reaches score_odi and is reported there with its section.
+    return isinstance(value, list | tuple | set | frozenset) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    )
 
 
 def _freeze_red_flags(value: object) -> Mapping[str, bool | None]:
@@ -62,7 +66,12 @@ def _freeze_red_flags(value: object) -> Mapping[str, bool | None]:
         if not isinstance(key, str):
             raise InvalidAnswerError("red_flags", key, "red-flag keys as strings")
     # Sorted first, so that the same answers give the same error (or mapping) in any order.
-    items = sorted(value.items())
+    items = sorted(value.items(), key=itemgetter(0))
+    for (key, _), (following, _) in pairwise(items):
+        if key == following:  # "fever" and a StrEnum FEVER, from a mapping that is not a dict
+            raise InvalidAnswerError(
+                f"red_flags.{key}", value, "each red-flag key once (as a str or an enum member)"
+            )
     for key, answer in items:
         # A red flag is answered yes or no; 1, "yes" or "no" are not answers, and None
         # (not answered) is kept so that it is reported as missing, never read as no.
@@ -117,8 +126,12 @@ def _to_age(value: object) -> int | None:
 
 
 def _score_or_none(odi: object, max_missing: int) -> OdiScore | None:
-    if odi is None or isinstance(odi, OdiScore):
-        return odi
+    if odi is None:
+        return None
+    if isinstance(odi, OdiScore):
+        # A score made elsewhere answers to this assessment's limit too: nine gaps allowed by
+        # another scorer must not pass where one is allowed.
+        return odi if len(odi.missing) <= max_missing else None
     try:
         return score_odi(odi, max_missing=max_missing)  # type: ignore[arg-type]
     except IncompleteError:
@@ -146,7 +159,8 @@ class Assessment:
     """Raw answers from an app, checked when the assessment is made.
 
     - ``odi``: ODI answers as :func:`~backtriage.score_odi` takes them (mapping or ten-item
-      sequence), an :class:`~backtriage.OdiScore`, or ``None`` when not asked yet.
+      sequence), an :class:`~backtriage.OdiScore` (held to ``odi_max_missing`` like answers), or
+      ``None`` when not asked yet.
     - ``red_flags``: every red-flag key of the protocol answered ``True`` or ``False``; an
       absent key or ``None`` is *not answered*, never "no".
     - ``findings``: names of the findings and capabilities that hold for the person (a set,

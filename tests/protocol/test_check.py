@@ -150,6 +150,57 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         ),
         "fact 'chills'",
     ),
+    "a red flag that refers only together with a finding": (
+        "red-flag-never-refers",
+        _all(
+            _append(
+                "facts",
+                {
+                    "name": "chills",
+                    "kind": "red_flag",
+                    "polarity": "risk",
+                    "required": True,
+                    "question": "Chills?",
+                },
+            ),
+            _append(
+                "rules",
+                _rule(
+                    "chills_and_stiff",
+                    {"all": [{"fact": "chills"}, {"fact": "stiff"}]},
+                    [{"refer": "emergency"}],
+                ),
+            ),
+        ),
+        "fact 'chills'",
+    ),
+    "a red flag that refers only with two others of at least two": (
+        "red-flag-never-refers",
+        _all(
+            _append(
+                "facts",
+                {
+                    "name": "chills",
+                    "kind": "red_flag",
+                    "polarity": "risk",
+                    "required": True,
+                    "question": "Chills?",
+                },
+            ),
+            _append(
+                "rules",
+                _rule(
+                    "two_of_three",
+                    {
+                        "at_least": 2,
+                        "of": [{"fact": "chills"}, {"fact": "fever"}, {"fact": "numb"}],
+                    },
+                    [{"refer": "same_day"}],
+                ),
+            ),
+        ),
+        "fact 'chills'",
+    ),
     "a red flag no rule uses": (
         "unused-red-flag",
         _append(

@@ -96,23 +96,29 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
     yield from _duplicates("rule", [r.id for r in protocol.rules])
 
     used: set[str] = set()
-    referring: set[str] = set()
     for rule in protocol.rules:
-        mentioned = set(facts_of(rule.condition))
-        used |= mentioned
-        if any(isinstance(a, Refer) and a.urgency > Urgency.NONE for a in rule.actions):
-            referring |= mentioned
+        used.update(facts_of(rule.condition))
     for exercise in protocol.exercises:
         used.update(exercise.prerequisites)
 
+    always = _always_present(protocol)
     for fact in protocol.facts:
         yield from _fact_problems(protocol, fact, used)
-        if fact.kind is FactKind.RED_FLAG and fact.name in used and fact.name not in referring:
+        # Exact, as conditions are monotone: the least a yes to this flag can set is what it
+        # sets with every other answer no. A flag that refers only together with another
+        # leaves a person who has just this one with no advice to see anyone.
+        if (
+            fact.kind is FactKind.RED_FLAG
+            and fact.name in used
+            and engine.fact_by_name[fact.name] is fact
+            and engine.evaluate([fact.name, *always]).urgency is Urgency.NONE
+        ):
             yield Problem(
                 "red-flag-never-refers",
                 f"fact {fact.name!r}",
-                "no rule that uses this red flag refers the person to a clinician",
-                "add a refer action (routine or more urgent) to a rule on this red flag",
+                "answered yes with every other answer no, this red flag refers the person to "
+                "no clinician (no rule on it alone refers)",
+                "add a rule on this red flag alone with a refer action (routine or more urgent)",
             )
 
     for exercise in protocol.exercises:
@@ -411,19 +417,24 @@ def _cycles(protocol: Protocol) -> Iterator[Problem]:
             yield from visit(start)
 
 
+def _always_present(protocol: Protocol) -> list[str]:
+    """Return the facts that hold for every assessment that can get exercises."""
+    if not protocol.require_odi:
+        return []
+    # Every assessment that can get exercises has an ODI, so its lowest band always holds.
+    return [
+        f.name
+        for f in protocol.engine.fact_by_name.values()
+        if f.derive is not None
+        and f.derive.source is DerivedFrom.ODI_BAND
+        and f.derive.at_least == _BAND_VALUES[0]
+    ]
+
+
 def _unreachable(protocol: Protocol) -> Iterator[Problem]:
     engine = protocol.engine
     facts = engine.fact_by_name.values()
-    forced: list[str] = []
-    if protocol.require_odi:
-        # Every assessment that can get exercises has an ODI, so its lowest band always holds.
-        forced = [
-            f.name
-            for f in facts
-            if f.derive is not None
-            and f.derive.source is DerivedFrom.ODI_BAND
-            and f.derive.at_least == _BAND_VALUES[0]
-        ]
+    forced = _always_present(protocol)
     capabilities = [f for f in facts if f.polarity is Polarity.CAPABILITY]
     # A capability records doing its unlocked_by exercise, so it can only be had when that
     # exercise can be given: drop the ones that cannot until nothing changes (at most once

@@ -28,7 +28,6 @@ from hypothesis.errors import InvalidArgument
 from backtriage.assessment import Assessment, Preference
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
-from backtriage.protocol.engine import facts_of
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -572,15 +571,19 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         else:
             actions.append(Caution(draw(_selector(exercises)), draw(_TEXT)))
         rules.append(Rule(f"rule_{i}", condition, tuple(actions), draw(_TEXT), "test source"))
-    # Every red flag must refer the person to a clinician when answered yes.
-    used = {
-        name
-        for rule in rules
-        if any(isinstance(a, Refer) for a in rule.actions)
-        for name in facts_of(rule.condition)
-    }
+    # Every red flag must refer the person to a clinician when answered yes, on its own.
+    draft = Protocol(
+        name="draft",
+        version="0",
+        exercises=tuple(exercises),
+        facts=tuple(facts),
+        rules=tuple(rules),
+    )
     for fact in facts:
-        if fact.kind is FactKind.RED_FLAG and fact.name not in used:
+        if (
+            fact.kind is FactKind.RED_FLAG
+            and draft.engine.evaluate([fact.name]).urgency is Urgency.NONE
+        ):
             urgency = draw(st.sampled_from(_URGENCIES))
             rules.append(
                 Rule(

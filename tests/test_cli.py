@@ -376,7 +376,17 @@ BAD_INPUTS: dict[str, tuple[str, list[str], str]] = {
     "unknown encoding": (
         f"{HEADER}\n",
         ["score", "{file}", "--encoding", "klingon"],
-        "unknown encoding",
+        "--encoding 'klingon': not a known text encoding",
+    ),
+    "a codec that is not for text": (
+        f"{HEADER}\n",
+        ["score", "{file}", "--encoding", "rot13"],
+        "--encoding 'rot13': not a known text encoding",
+    ),
+    "UTF-16 without its byte order mark": (
+        f"{HEADER}\n",
+        ["score", "{file}", "--encoding", "utf-16"],
+        "not utf-16 text (UTF-16 stream does not start with BOM)",
     ),
     "bad delimiter": (f"{HEADER}\n", ["score", "{file}", "--delimiter", ";;"], "one character"),
     "bad column option": (f"{HEADER}\n", ["score", "{file}", "--column", "Q1"], "HEADER=SECTION"),

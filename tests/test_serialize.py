@@ -576,6 +576,25 @@ def test_a_plan_document_that_breaks_a_plan_invariant_is_refused(
     assert caught.value.field == field
 
 
+@pytest.mark.parametrize(
+    ("fired_urgency", "urgency"),
+    [("emergency", "none"), ("soon", "routine"), (None, "soon"), ("routine", "none")],
+)
+def test_a_plan_document_whose_urgency_is_not_that_of_its_fired_rules_is_refused(
+    fired_urgency: str | None, urgency: str
+) -> None:
+    # An edited urgency would hide (or invent) a referral that the fired rules set.
+    rule: dict[str, object] = {"rule": "r", "reason": "t", "source": "s"}
+    if fired_urgency is not None:
+        rule["urgency"] = fired_urgency
+    document = _plan_document(urgency=urgency)
+    document["fired"] = [rule]
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.from_dict(document, bt.Plan)
+    assert caught.value.field == "$.urgency"
+    assert repr(fired_urgency or "none") in str(caught.value)
+
+
 def test_a_plan_document_with_an_unexplained_withheld_exercise_is_refused() -> None:
     document = _plan_document()
     withheld = document["withheld"]

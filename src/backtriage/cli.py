@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``backtriage score big.csv | head``): stop quietly.
         _silence_stdout()
         return 1
-    except (CommandError, BacktriageError, OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (CommandError, BacktriageError, OSError, UnicodeError, csv.Error) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -435,15 +435,16 @@ def _delimiter(text: str) -> str:
 @contextmanager
 def _source(path: str, encoding: str) -> Iterator[tuple[str, IO[str], int]]:
     """Yield ``(name, text stream, size in bytes or 0)`` of the input."""
-    import codecs
     import io
     import os
     import stat
 
     try:
-        codecs.lookup(encoding)
+        # A text stream refuses both an unknown name and a codec that is not for text (rot13,
+        # hex), which codecs.lookup() alone accepts.
+        io.TextIOWrapper(io.BytesIO(), encoding=encoding)
     except LookupError:
-        raise CommandError(f"--encoding {encoding!r}: unknown encoding") from None
+        raise CommandError(f"--encoding {encoding!r}: not a known text encoding") from None
     if path == "-":
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
         try:
@@ -547,6 +548,10 @@ def _score(args: argparse.Namespace) -> int:
                 )
         except UnicodeDecodeError as exc:
             raise CommandError(_locate_decode_error(args.file, name, exc)) from None
+        except UnicodeError as exc:  # e.g. UTF-16 without its byte order mark
+            raise CommandError(
+                f"{name}: not {args.encoding} text ({_one_line(exc)}); {_ENCODING_HINT}"
+            ) from None
         except csv.Error as exc:
             raise CommandError(f"{name}, line {reader.line_num}: {exc}") from None
     progress.finish(rows)

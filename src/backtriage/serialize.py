@@ -937,6 +937,14 @@ def _check_plan(plan: Plan) -> None:
             [p.exercise.id for p in plan.exercises],
             "no exercises while anything is missing or the urgency is same_day or emergency",
         )
+    # The urgency is the highest any fired rule sets: a lowered one would hide a referral.
+    highest = max((f.urgency for f in plan.fired if f.urgency is not None), default=Urgency.NONE)
+    if plan.urgency is not highest:
+        raise InvalidAnswerError(
+            "$.urgency",
+            plan.urgency.value,
+            f"the highest urgency of the fired rules: {highest.value!r}",
+        )
     for index, withheld in enumerate(plan.withheld):
         if not withheld.reasons:
             raise InvalidAnswerError(

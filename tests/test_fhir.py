@@ -160,10 +160,22 @@ def test_two_items_for_one_section_are_refused_naming_the_second(duplicate: Any)
         ({"resourceType": "Observation"}, "resourceType"),
         ([], "resource"),
         (response(status="entered-in-error"), "status"),
+        ({"resourceType": "QuestionnaireResponse", "item": []}, "status"),
+        (response(status="Completed"), "status"),
+        (response(status=None), "status"),
         (response() | {"item": {"linkId": "odi-1"}}, "item"),
         (response({"answer": [integer(1)]}), "item"),
     ],
-    ids=["other resource", "not an object", "entered in error", "items not a list", "no linkId"],
+    ids=[
+        "other resource",
+        "not an object",
+        "entered in error",
+        "no status",
+        "not an R4 status",
+        "null status",
+        "items not a list",
+        "no linkId",
+    ],
 )
 def test_a_resource_that_is_not_a_usable_response_is_refused(resource: Any, field: str) -> None:
     with pytest.raises(bt.InvalidAnswerError) as info:
@@ -400,6 +412,21 @@ def test_supporting_information_is_referenced() -> None:
     care_plan = fhir.to_care_plan(plan, subject=PATIENT, supporting_info=[reference])
     assert care_plan["supportingInfo"] == [reference]
     assert "created" not in care_plan
+
+
+def test_a_response_in_progress_is_read_but_not_scored() -> None:
+    in_progress = ALL_TWOS | {"status": "in-progress"}
+    assert fhir.read_questionnaire_response(in_progress) == dict.fromkeys(SECTIONS, 2)
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.score_questionnaire_response(in_progress)
+    assert info.value.field == "status"
+    assert "completed" in str(info.value)
+
+
+@pytest.mark.parametrize("status", ["completed", "amended", "stopped"])
+def test_a_finished_response_is_scored(status: str) -> None:
+    score = fhir.score_questionnaire_response(ALL_TWOS | {"status": status})
+    assert score == bt.score_odi([2] * 10)
 
 
 def test_a_response_without_items_has_every_section_unanswered() -> None:

@@ -68,6 +68,9 @@ _CODES: Final = {str(code): code for code in range(6)}
 _LINK_IDS: Final = (
     "linkId odi-1 to odi-10 or a section key (" + ", ".join(_SECTIONS) + "); groups may hold them"
 )
+# R4 statuses; entered-in-error is refused apart, with its own reason.
+_STATUSES: Final = ("completed", "amended", "stopped", "in-progress", "entered-in-error")
+_STATUS_LIST: Final = ", ".join(_STATUSES)
 _VALUE_ALLOWED: Final = (
     "valueInteger 0 to 5, or a valueCoding whose code is '0' to '5' (the statement's position) "
     f"and whose system is absent or {ODI_STATEMENT_SYSTEM}"
@@ -173,13 +176,18 @@ def read_questionnaire_response(resource: Mapping[str, object]) -> dict[str, obj
 
     Raises :class:`~backtriage.InvalidAnswerError` whose ``field`` is the linkId for an unknown
     item, a second item for the same section, or a bad answer; and for a resource that is not
-    a ``QuestionnaireResponse`` or is ``entered-in-error``.
+    a ``QuestionnaireResponse``, has no R4 ``status`` (a required element) or is
+    ``entered-in-error``.
     """
     _check_resource(resource, "QuestionnaireResponse")
     status = resource.get("status")
     if status == "entered-in-error":
         raise InvalidAnswerError(
             "status", status, "a response that was not entered in error; it must not be scored"
+        )
+    if status not in _STATUSES:
+        raise InvalidAnswerError(
+            "status", status, f"a QuestionnaireResponse status: {_STATUS_LIST}"
         )
     answers: dict[OdiSection, object] = {}
     link_ids: dict[OdiSection, str] = {}
@@ -210,9 +218,19 @@ def score_questionnaire_response(
 
     Raises what both raise: :class:`~backtriage.InvalidAnswerError` for a bad item,
     :class:`~backtriage.IncompleteError` when more than ``max_missing`` sections are
-    unanswered.
+    unanswered. A response ``in-progress`` is refused too (field ``"status"``): its answers may
+    still change, so score it once it is ``completed`` (or ``amended``, or ``stopped``, whose
+    unanswered items count as missing sections).
     """
-    return score_odi(read_questionnaire_response(resource), max_missing=max_missing)
+    answers = read_questionnaire_response(resource)
+    if resource.get("status") == "in-progress":
+        raise InvalidAnswerError(
+            "status",
+            "in-progress",
+            "a finished response (completed, amended or stopped); answers in progress may "
+            "still change",
+        )
+    return score_odi(answers, max_missing=max_missing)
 
 
 # -- out -----------------------------------------------------------------------------------------

@@ -296,6 +296,36 @@ def test_int_subclasses_other_than_bool_are_read_as_their_value() -> None:
     assert score.multiple_marks == (OdiSection.WALKING,)
 
 
+class _Liar(int):
+    """An int subclass whose comparisons and conversions all lie."""
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+    def __le__(self, other: object) -> bool:
+        return True
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+    def __int__(self) -> int:
+        return 0
+
+
+@pytest.mark.parametrize("value", [_Liar(7), _Liar(-1), _Liar(99)], ids=int.__repr__)
+def test_an_int_subclass_is_judged_by_its_plain_value_not_its_own_comparisons(
+    value: int,
+) -> None:
+    for answers in ([value, *[0] * 9], [[1, value], *[0] * 9]):
+        with pytest.raises(InvalidAnswerError) as caught:
+            score_odi(answers)
+        assert caught.value.field == "pain_intensity"
+    assert score_odi([_Liar(3), [_Liar(4), 1], *[0] * 8]).raw == 7
+
+
 def test_fully_answered_scores_are_shared_immutable_values() -> None:
     first = score_odi(full(2))
     assert first is score_odi([2] * 10)

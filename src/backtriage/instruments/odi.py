@@ -16,7 +16,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeAlias, TypeGuard
+from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
@@ -288,10 +288,15 @@ _SEQUENCE_ALLOWED = (
 )
 
 
-def _is_code(value: object) -> TypeGuard[int]:
-    """Tell whether ``value`` is a statement code: an int 0..5 that is not a bool."""
+def _code_of(value: object) -> int | None:
+    """Return the statement code ``value`` is (a plain int 0..5), or ``None`` if it is none."""
     # bool is an int subclass; True would silently score as statement 1, so it is refused.
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 5
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    # The plain value of an int subclass (an IntEnum member), whatever its own comparison or
+    # __int__ methods say.
+    code = int.__index__(value)
+    return code if 0 <= code <= 5 else None
 
 
 def _read_answer(key: str, value: object) -> tuple[int | None, bool]:
@@ -299,8 +304,9 @@ def _read_answer(key: str, value: object) -> tuple[int | None, bool]:
 
     ``None`` itself is handled by the caller; this reads every other form, or raises.
     """
-    if _is_code(value):
-        return int(value), False
+    code = _code_of(value)
+    if code is not None:
+        return code, False
     if type(value) is str and value == _MISSING:
         return None, False
     if isinstance(value, _MARK_TYPES):
@@ -310,11 +316,12 @@ def _read_answer(key: str, value: object) -> tuple[int | None, bool]:
             )
         codes: set[int] = set()
         for mark in value:
-            if not _is_code(mark):
+            code = _code_of(mark)
+            if code is None:
                 raise InvalidAnswerError(
                     key, value, f"every marked statement an int 0..5, and {mark!r} is not"
                 )
-            codes.add(int(mark))
+            codes.add(code)
         return max(codes), len(codes) > 1
     raise InvalidAnswerError(key, value, _ANSWER_ALLOWED)
 

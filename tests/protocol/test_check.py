@@ -201,6 +201,11 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         ),
         "fact 'chills'",
     ),
+    "a fact named like an assessment input": (
+        "reserved-name",
+        _set("facts", "stiff", "name", "odi"),
+        "fact 'odi'",
+    ),
     "a red flag no rule uses": (
         "unused-red-flag",
         _append(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from backtriage.assessment import Preference
-from backtriage.facts import threshold_of
+from backtriage.facts import ODI_INPUT, threshold_of
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.engine import facts_of
@@ -68,6 +68,8 @@ class Problem:
 _BAND_VALUES = tuple(band.value for band in DisabilityBand)
 _RISK_VALUES = tuple(risk.value for risk in StartBackRisk)
 _PREFERENCE_VALUES = tuple(preference.value for preference in Preference)
+# The inputs an assessment gives besides facts, by the names Plan.missing and questions() use.
+_INPUT_NAMES = frozenset({ODI_INPUT, "start_back", "age", "preference"})
 
 
 def check_protocol(protocol: Protocol) -> tuple[Problem, ...]:
@@ -183,6 +185,14 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
             f"a {fact.kind.value} fact must have polarity {expected.value!r}, "
             f"not {fact.polarity.value!r}",
             f"set polarity = {expected.value!r}",
+        )
+    if name in _INPUT_NAMES:
+        yield Problem(
+            "reserved-name",
+            where,
+            f"{name!r} is the name of an assessment input, so Plan.missing and questions() "
+            "could not tell the two apart",
+            "give the fact another name",
         )
     if fact.kind is FactKind.RED_FLAG and not (fact.question or "").strip():
         yield Problem(

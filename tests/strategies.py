@@ -88,10 +88,12 @@ _URGENCY = st.sampled_from(Urgency)
 _RISK_KIND = st.sampled_from([FactKind.RED_FLAG, FactKind.FINDING, FactKind.DERIVED])
 # Thresholds only: preference facts exclude each other, which would make a rule over two of
 # them unable to fire (a check problem, tested on its own).
+# Not the lowest threshold (minimal, low, age 0): where the input is required, every complete
+# assessment would hold that fact, and an exercise it excludes would be unreachable.
 _DERIVATION = st.one_of(
-    st.sampled_from(_BANDS).map(lambda b: Derivation(DerivedFrom.ODI_BAND, b)),
-    st.sampled_from(_RISKS).map(lambda r: Derivation(DerivedFrom.START_BACK_RISK, r)),
-    st.integers(0, 130).map(lambda a: Derivation(DerivedFrom.AGE, str(a))),
+    st.sampled_from(_BANDS[1:]).map(lambda b: Derivation(DerivedFrom.ODI_BAND, b)),
+    st.sampled_from(_RISKS[1:]).map(lambda r: Derivation(DerivedFrom.START_BACK_RISK, r)),
+    st.integers(1, 130).map(lambda a: Derivation(DerivedFrom.AGE, str(a))),
 )
 _SAFETY = st.sampled_from(["", "Stop if it hurts."])
 
@@ -255,6 +257,19 @@ def protocols(
         else f
         for f in risks
     ]
+    # An input that a rule withholds or refers soon on must be required, or check() reports
+    # "optional-input-takes-away": a missing input would read as below the threshold.
+    derived = {f.name: f.derive.source for f in risks if f.derive is not None}
+    needed = {
+        derived[name]
+        for rule in rules
+        if any(
+            isinstance(a, Exclude) or (isinstance(a, Refer) and a.urgency >= Urgency.SOON)
+            for a in rule.actions
+        )
+        for name in _names(rule.condition)
+        if name in derived
+    }
     # Facts in a random order: the engine gives them bits in declaration order.
     facts = draw(st.permutations(risks + capabilities))
     return Protocol(
@@ -263,6 +278,9 @@ def protocols(
         exercises=tuple(exercises),
         facts=tuple(facts),
         rules=tuple(rules),
+        require_odi=DerivedFrom.ODI_BAND in needed,
+        require_start_back=DerivedFrom.START_BACK_RISK in needed,
+        require_age=DerivedFrom.AGE in needed,
         sources=(Source(SOURCE_TAG, "A test source"),),
         safety=draw(_SAFETY),
         safety_source=SOURCE_TAG,

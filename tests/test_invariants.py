@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import attrs
+import pytest
 
 import backtriage as bt
 from backtriage.facts import derive_facts
@@ -13,21 +14,28 @@ FLAGS = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
 def test_a_given_odi_that_cannot_be_scored_is_missing_even_where_not_required() -> None:
     # Eight sections at the worst answer point to the bed-bound band: dropping the ODI
     # silently would give level-2 exercises to someone who may be bed-bound.
+    # recommend() refuses this protocol (its ODI band rules take exercises away on an ODI it
+    # does not require); the engine's own reading must still hold for whoever uses it.
     lenient = attrs.evolve(bt.default_protocol(), require_odi=False)
-    assert lenient.check() == ()
-    plan = bt.recommend(
-        bt.Assessment(odi=[5] * 8 + [None, None], red_flags=FLAGS), protocol=lenient
-    )
-    assert plan.missing == ("odi",)
-    assert plan.exercises == ()
-    assert plan.odi is None
+    assert {p.code for p in lenient.check()} == {"optional-input-takes-away"}
+    assessment = bt.Assessment(odi=[5] * 8 + [None, None], red_flags=FLAGS)
+    present, missing = derive_facts(assessment, lenient)
+    assert missing == ["odi"]
+    assert not [name for name in present if name.startswith("odi_")]
+    assert lenient.engine.evaluate(present, missing=missing).prescriptions() == ()
 
 
 def test_no_odi_at_all_is_fine_where_the_protocol_does_not_require_one() -> None:
     lenient = attrs.evolve(bt.default_protocol(), require_odi=False)
-    plan = bt.recommend(bt.Assessment(red_flags=FLAGS), protocol=lenient)
-    assert plan.missing == ()
-    assert plan.exercises
+    _, missing = derive_facts(bt.Assessment(red_flags=FLAGS), lenient)
+    assert missing == []
+
+
+def test_a_protocol_that_takes_exercises_away_on_an_optional_odi_is_refused() -> None:
+    # Without an ODI its crippled-band exclusions would silently not apply.
+    lenient = attrs.evolve(bt.default_protocol(), require_odi=False)
+    with pytest.raises(bt.ProtocolError, match="optional-input-takes-away"):
+        bt.recommend(bt.Assessment(red_flags=FLAGS), protocol=lenient)
 
 
 def test_a_red_flag_marked_not_required_is_still_asked_before_exercises() -> None:

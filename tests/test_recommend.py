@@ -881,7 +881,9 @@ actions = [{ refer = "routine" }]
 def test_questions_follow_the_protocol_given() -> None:
     small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
     asked = bt.questions(small)
-    assert [(q.key, q.required) for q in asked] == [("dizzy", True), ("odi", False)]
+    # The protocol derives a fact from the age, so the age is asked too, but not required.
+    assert [(q.key, q.required) for q in asked] == [("dizzy", True), ("odi", False), ("age", False)]
+    assert asked[-1].kind is bt.QuestionKind.DEMOGRAPHIC
 
 
 def test_a_protocol_that_does_not_require_the_odi_gives_exercises_without_it() -> None:

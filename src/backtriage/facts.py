@@ -14,10 +14,30 @@ from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.model import Derivation, DerivedFrom, FactKind, Protocol
 
-__all__ = ["ODI_INPUT", "FactInputs", "compile_inputs", "derive_facts", "threshold_of"]
+__all__ = [
+    "AGE_INPUT",
+    "INPUT_SOURCES",
+    "ODI_INPUT",
+    "START_BACK_INPUT",
+    "FactInputs",
+    "compile_inputs",
+    "derive_facts",
+    "required_inputs",
+    "threshold_of",
+]
 
 ODI_INPUT = "odi"
 """The name ``Plan.missing`` uses for an ODI that is absent or has too many gaps."""
+START_BACK_INPUT = "start_back"
+"""The name ``Plan.missing`` uses for STarT Back answers a protocol requires."""
+AGE_INPUT = "age"
+"""The name ``Plan.missing`` uses for an age a protocol requires."""
+INPUT_SOURCES: dict[str, DerivedFrom] = {
+    ODI_INPUT: DerivedFrom.ODI_BAND,
+    START_BACK_INPUT: DerivedFrom.START_BACK_RISK,
+    AGE_INPUT: DerivedFrom.AGE,
+}
+"""The assessment input each score or age derivation reads, by its name in ``Plan.missing``."""
 
 _ANSWERED_IN_FINDINGS = (FactKind.FINDING, FactKind.CAPABILITY)
 
@@ -66,6 +86,12 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
         preferences=tuple(preferences),
         thresholds=tuple(thresholds),
     )
+
+
+def required_inputs(protocol: Protocol) -> tuple[str, ...]:
+    """Return the inputs besides red flags that ``protocol`` requires, by their missing names."""
+    wanted = (protocol.require_odi, protocol.require_start_back, protocol.require_age)
+    return tuple(name for name, on in zip(INPUT_SOURCES, wanted, strict=True) if on)
 
 
 def threshold_of(derive: Derivation) -> int | None:
@@ -143,4 +169,10 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     # require one: its answers may point to a band that would take exercises away.
     if assessment.odi_score is None and (protocol.require_odi or assessment.odi is not None):
         missing.append(ODI_INPUT)
+    # Unknown is not "below the threshold": a protocol whose rules take exercises away on an
+    # age or a STarT Back risk requires it (check() says so), and then it is asked for.
+    if protocol.require_start_back and assessment.start_back is None:
+        missing.append(START_BACK_INPUT)
+    if protocol.require_age and assessment.age is None:
+        missing.append(AGE_INPUT)
     return present, missing

@@ -10,11 +10,11 @@ import attrs
 
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import ProtocolError
-from backtriage.facts import derive_facts
+from backtriage.facts import AGE_INPUT, START_BACK_INPUT, derive_facts
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol.engine import FiredRule, Prescription, Withheld
-from backtriage.protocol.model import FactKind, Movement, Protocol, Urgency
+from backtriage.protocol.model import DerivedFrom, FactKind, Movement, Protocol, Urgency
 
 __all__ = ["Plan", "Question", "QuestionKind", "default_protocol", "questions", "recommend"]
 
@@ -200,6 +200,8 @@ class QuestionKind(StrEnum):
     FINDING = "finding"
     CAPABILITY = "capability"
     INSTRUMENT = "instrument"
+    DEMOGRAPHIC = "demographic"
+    """A fact about the person, such as the age."""
 
 
 @attrs.frozen
@@ -217,6 +219,7 @@ _INSTRUMENT_TEXT = {
     "The licensed questionnaire wording is supplied by the app.",
     "start_back": "Keele STarT Back Screening Tool: nine items. "
     "The licensed wording is supplied by the app.",
+    "age": "Age in whole years.",
 }
 
 
@@ -238,9 +241,24 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
     result.append(
         Question("odi", QuestionKind.INSTRUMENT, _INSTRUMENT_TEXT["odi"], protocol.require_odi)
     )
-    if any(f.derive is not None and f.derive.source == "start_back_risk" for f in protocol.facts):
+    derived_from = {f.derive.source for f in protocol.facts if f.derive is not None}
+    if protocol.require_start_back or DerivedFrom.START_BACK_RISK in derived_from:
         result.append(
-            Question("start_back", QuestionKind.INSTRUMENT, _INSTRUMENT_TEXT["start_back"], False)
+            Question(
+                START_BACK_INPUT,
+                QuestionKind.INSTRUMENT,
+                _INSTRUMENT_TEXT[START_BACK_INPUT],
+                protocol.require_start_back,
+            )
+        )
+    if protocol.require_age or DerivedFrom.AGE in derived_from:
+        result.append(
+            Question(
+                AGE_INPUT,
+                QuestionKind.DEMOGRAPHIC,
+                _INSTRUMENT_TEXT[AGE_INPUT],
+                protocol.require_age,
+            )
         )
     result.extend(
         Question(f.name, QuestionKind(f.kind.value), f.question or f.name, f.required)

@@ -17,6 +17,7 @@ MINI_SOURCE = "mini.toml"
 MINI_TOML = """\
 name = "mini"
 version = "1.0"
+require_odi = true
 safety = "Stop if it hurts."
 safety_source = "S1"
 

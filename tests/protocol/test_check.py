@@ -91,6 +91,11 @@ def _rule(rule_id: str, condition: object, actions: list[object]) -> dict[str, A
     }
 
 
+def _derived(name: str, source: str, at_least: str) -> dict[str, Any]:
+    derive = {"source": source, "at_least": at_least}
+    return {"name": name, "kind": "derived", "polarity": "risk", "derive": derive}
+
+
 def _preference(name: str, direction: str) -> dict[str, Any]:
     derive = {"source": "preference", "equals": direction}
     return {"name": name, "kind": "derived", "polarity": "risk", "derive": derive}
@@ -200,6 +205,29 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
             ),
         ),
         "fact 'chills'",
+    ),
+    "an exclusion on an age the protocol does not require": (
+        "optional-input-takes-away",
+        _all(
+            _append("facts", _derived("older", "age", "65")),
+            _append(
+                "rules", _rule("older_no_bend", {"fact": "older"}, [{"exclude": {"ids": ["bend"]}}])
+            ),
+        ),
+        "rule 'older_no_bend'",
+    ),
+    "a soon referral on a STarT Back risk the protocol does not require": (
+        "optional-input-takes-away",
+        _all(
+            _append("facts", _derived("sb_high", "start_back_risk", "high")),
+            _append("rules", _rule("sb_soon", {"fact": "sb_high"}, [{"refer": "soon"}])),
+        ),
+        "rule 'sb_soon'",
+    ),
+    "an exclusion on an ODI band the protocol does not require": (
+        "optional-input-takes-away",
+        lambda data: data.update(require_odi=False),
+        "rule 'sore_no_bend'",
     ),
     "a fact named like an assessment input": (
         "reserved-name",
@@ -541,9 +569,12 @@ def test_an_odi_band_of_at_least_minimal_counts_as_always_present_when_the_odi_i
 
 def test_an_odi_band_of_at_least_minimal_is_avoidable_when_the_odi_is_optional() -> None:
     data = mini()
+    data["require_odi"] = False
     item(data, "facts", "odi_severe")["derive"]["at_least"] = "minimal"
 
-    assert codes(load(data)) == []
+    # Without an ODI the band is unknown, so bend stays reachable; what is wrong is only that
+    # the exclusion then silently does not apply.
+    assert codes(load(data)) == ["optional-input-takes-away"]
 
 
 def test_a_capability_that_stops_all_exercise_makes_what_it_unlocks_unreachable() -> None:
@@ -635,8 +666,52 @@ def test_recommend_refuses_a_protocol_with_problems_naming_the_first() -> None:
     assert "protocol 'mini'" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("source", "at_least", "actions", "required"),
+    [
+        ("age", "65", [{"exclude": {"ids": ["bend"]}}], "require_age"),
+        ("start_back_risk", "high", [{"refer": "soon"}], "require_start_back"),
+        ("start_back_risk", "high", [{"refer": "routine"}], None),
+        ("age", "65", [{"caution": {"ids": ["bend"]}, "text": "Gently."}], None),
+    ],
+)
+def test_an_input_that_takes_exercises_away_is_fine_once_required(
+    source: str, at_least: str, actions: list[object], required: str | None
+) -> None:
+    # A routine referral or a caution on an optional input needs nothing: it changes nothing
+    # a person may do now.
+    data = mini()
+    data["facts"].append(_derived("derived", source, at_least))
+    data["rules"].append(_rule("on_derived", {"fact": "derived"}, actions))
+    if required is not None:
+        assert codes(load(data)) == ["optional-input-takes-away"]
+        data[required] = True
+    assert codes(load(data)) == []
+
+
+def test_a_required_age_or_start_back_is_missing_until_given() -> None:
+    data = mini()
+    data["facts"].append(_derived("older", "age", "65"))
+    data["rules"].append(
+        _rule("older_no_bend", {"fact": "older"}, [{"exclude": {"ids": ["bend"]}}])
+    )
+    data["require_age"] = data["require_start_back"] = True
+    protocol = load(data)
+    flags = {"fever": False, "numb": False}
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=flags), protocol=protocol)
+    assert (plan.missing, plan.exercises) == (("start_back", "age"), ())
+    assert plan.missing_questions[1] == "Age in whole years."
+    start_back = bt.StartBackScore(0, 0)
+    old = bt.Assessment(odi=[0] * 10, red_flags=flags, start_back=start_back, age=70)
+    plan = bt.recommend(old, protocol=protocol)
+    assert plan.missing == ()
+    assert "bend" not in [p.exercise.id for p in plan.exercises]
+    asked = {q.key: q.required for q in bt.questions(protocol)}
+    assert (asked["start_back"], asked["age"]) == (True, True)
+
+
 def test_recommend_accepts_the_clean_mini_protocol() -> None:
-    assessment = bt.Assessment(red_flags={"fever": False, "numb": False})
+    assessment = bt.Assessment(odi=[0] * 10, red_flags={"fever": False, "numb": False})
 
     plan = bt.recommend(assessment, protocol=load(mini()))
 

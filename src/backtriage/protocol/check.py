@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from backtriage.assessment import Preference
-from backtriage.facts import ODI_INPUT, threshold_of
+from backtriage.facts import INPUT_SOURCES, ODI_INPUT, required_inputs, threshold_of
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.engine import facts_of
@@ -372,6 +372,7 @@ def _rule_problems(
             "check the condition's fact names and at_least numbers",
         )
 
+    yield from _optional_input_problems(protocol, rule, where)
     takes_away = any(isinstance(a, Refer | Exclude) for a in rule.actions)
     if takes_away:
         for name in dict.fromkeys(facts_of(rule.condition)):
@@ -391,6 +392,33 @@ def _rule_problems(
             yield Problem(
                 "missing-caution-text", where, "a caution has no text", "write the caution"
             )
+
+
+def _optional_input_problems(protocol: Protocol, rule: Rule, where: str) -> Iterator[Problem]:
+    """Report the rule if it withholds or refers soon on an input an assessment may omit."""
+    if not any(
+        isinstance(a, Exclude) or (isinstance(a, Refer) and a.urgency >= Urgency.SOON)
+        for a in rule.actions
+    ):
+        return  # a caution or a routine referral changes nothing a person may do now
+    optional = {
+        source: name
+        for name, source in INPUT_SOURCES.items()
+        if name not in required_inputs(protocol)
+    }
+    for fact_name in dict.fromkeys(facts_of(rule.condition)):
+        fact = protocol.engine.fact_by_name.get(fact_name)
+        if fact is None or fact.derive is None or fact.derive.source not in optional:
+            continue
+        given = optional[fact.derive.source]
+        yield Problem(
+            "optional-input-takes-away",
+            where,
+            f"fact {fact_name!r} is derived from {given}, which the protocol does not require: "
+            f"a missing {given} reads as below the threshold, so the rule silently does not fire",
+            f"set require_{given} = true (the plan then asks for it), or use the fact only in "
+            "cautions and routine referrals",
+        )
 
 
 def _cycles(protocol: Protocol) -> Iterator[Problem]:
@@ -429,15 +457,13 @@ def _cycles(protocol: Protocol) -> Iterator[Problem]:
 
 def _always_present(protocol: Protocol) -> list[str]:
     """Return the facts that hold for every assessment that can get exercises."""
-    if not protocol.require_odi:
-        return []
-    # Every assessment that can get exercises has an ODI, so its lowest band always holds.
+    # Every such assessment gives each required input, so a threshold at its lowest value
+    # (the minimal band, low risk, age 0) always holds.
+    required = {INPUT_SOURCES[name] for name in required_inputs(protocol)}
     return [
         f.name
         for f in protocol.engine.fact_by_name.values()
-        if f.derive is not None
-        and f.derive.source is DerivedFrom.ODI_BAND
-        and f.derive.at_least == _BAND_VALUES[0]
+        if f.derive is not None and f.derive.source in required and threshold_of(f.derive) == 0
     ]
 
 

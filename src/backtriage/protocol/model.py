@@ -417,6 +417,10 @@ class Protocol:
     description: str = ""
     require_odi: bool = attrs.field(default=False, validator=_FLAG)
     """Withhold every exercise until a scorable ODI is given."""
+    require_start_back: bool = attrs.field(default=False, validator=_FLAG)
+    """Withhold every exercise until the STarT Back answers are given."""
+    require_age: bool = attrs.field(default=False, validator=_FLAG)
+    """Withhold every exercise until the person's age is given."""
     safety: str = ""
     """Advice attached to every prescription (for example: stop if pain spreads)."""
     safety_source: str = ""

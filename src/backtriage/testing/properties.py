@@ -34,7 +34,14 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.facts import ODI_INPUT, derive_facts
+from backtriage.facts import (
+    AGE_INPUT,
+    INPUT_SOURCES,
+    ODI_INPUT,
+    START_BACK_INPUT,
+    derive_facts,
+    required_inputs,
+)
 from backtriage.instruments.odi import DisabilityBand, OdiScore
 from backtriage.instruments.start_back import StartBackRisk, StartBackScore, score_start_back
 from backtriage.protocol.engine import Reason, facts_of
@@ -191,7 +198,7 @@ class _Subject:
         )
         self.required = tuple(
             f.name for f in self.declared.values() if f.required and f.kind is FactKind.RED_FLAG
-        ) + ((ODI_INPUT,) if protocol.require_odi else ())
+        ) + required_inputs(protocol)
 
     # -- what a fact is
 
@@ -297,6 +304,11 @@ class _Subject:
         odi: object = None
         if ODI_INPUT not in left and (odi_band is not None or self.protocol.require_odi):
             odi = _ODI_IN_BAND[odi_band or DisabilityBand.MINIMAL]
+        # A required input is given at its lowest (low risk, age 0) unless it is left out.
+        if START_BACK_INPUT not in left and risk is None and self.protocol.require_start_back:
+            risk = StartBackRisk.LOW
+        if AGE_INPUT not in left and age is None and self.protocol.require_age:
+            age = 0
         return Assessment(
             odi=odi,
             red_flags=red_flags,
@@ -766,10 +778,14 @@ def _unanswered_in(subject: _Subject, assessment: Assessment) -> list[str]:
     names = [
         n
         for n in subject.required
-        if n != ODI_INPUT and assessment.red_flags.get(n) is None  # absent or None
+        if n not in INPUT_SOURCES and assessment.red_flags.get(n) is None  # absent or None
     ]
-    if subject.protocol.require_odi and assessment.odi_score is None:
-        names.append(ODI_INPUT)
+    given = {
+        ODI_INPUT: assessment.odi_score,
+        START_BACK_INPUT: assessment.start_back,
+        AGE_INPUT: assessment.age,
+    }
+    names.extend(n for n in required_inputs(subject.protocol) if given[n] is None)
     return names
 
 

@@ -19,15 +19,17 @@ section, several marks as a list, tuple or set), so a test also covers the input
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from backtriage.assessment import Assessment, Preference
+from backtriage.facts import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
+from backtriage.protocol.engine import facts_of
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -64,6 +66,8 @@ __all__ = [
     "red_flag_answers",
     "start_back_answers",
 ]
+
+_T = TypeVar("_T")
 
 OdiAnswerSet: TypeAlias = dict[str, object] | dict[OdiSection, object] | list[object]
 """One ODI questionnaire as an app passes it to ``score_odi``: a mapping or ten answers."""
@@ -344,8 +348,7 @@ def _red_flags(
 
 def _required_questions(protocol: Protocol) -> list[str]:
     names = [f.name for f in _declared(protocol) if f.required and f.kind is FactKind.RED_FLAG]
-    if protocol.require_odi:
-        names.append("odi")
+    names.extend(required_inputs(protocol))
     return names
 
 
@@ -386,7 +389,7 @@ def red_flag_answers(
 @st.composite
 def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> Assessment:
     unanswered = draw(_unanswered(protocol, complete))
-    red_flags = draw(_red_flags(protocol, unanswered - {"odi"}))
+    red_flags = draw(_red_flags(protocol, unanswered - INPUT_SOURCES.keys()))
     settable = sorted(
         f.name for f in _declared(protocol) if f.kind in (FactKind.FINDING, FactKind.CAPABILITY)
     )
@@ -405,10 +408,21 @@ def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> A
         red_flags=red_flags,
         findings=findings,
         preference=draw(st.one_of(st.none(), st.sampled_from(list(Preference)))),
-        start_back=draw(st.one_of(st.none(), start_back_answers())),
-        age=draw(st.one_of(st.none(), st.integers(0, 130))),
+        start_back=draw(
+            _input(start_back_answers(), START_BACK_INPUT, protocol.require_start_back, unanswered)
+        ),
+        age=draw(_input(st.integers(0, 130), AGE_INPUT, protocol.require_age, unanswered)),
         odi_max_missing=max_missing,
     )
+
+
+def _input(
+    given: st.SearchStrategy[_T], name: str, required: bool, unanswered: frozenset[str]
+) -> st.SearchStrategy[_T | None]:
+    """Draw an input: absent when left unanswered, present when required, else either."""
+    if name in unanswered:
+        return st.none()
+    return given if required else st.one_of(st.none(), given)
 
 
 def assessments(
@@ -464,12 +478,13 @@ def _derived(draw: st.DrawFn, index: int, preference_taken: bool) -> Fact:
     if source is DerivedFrom.PREFERENCE:
         derive = Derivation(source, equals=draw(st.sampled_from([p.value for p in Preference])))
     elif source is DerivedFrom.ODI_BAND:
-        # Not "minimal": with require_odi every complete assessment would hold that fact.
+        # Not the lowest threshold (minimal, low, age 0): where the input is required, every
+        # complete assessment would hold that fact.
         derive = Derivation(source, at_least=draw(st.sampled_from(_BANDS[1:])))
     elif source is DerivedFrom.START_BACK_RISK:
-        derive = Derivation(source, at_least=draw(st.sampled_from(_RISKS)))
+        derive = Derivation(source, at_least=draw(st.sampled_from(_RISKS[1:])))
     else:
-        derive = Derivation(source, at_least=str(draw(st.integers(0, 130))))
+        derive = Derivation(source, at_least=str(draw(st.integers(1, 130))))
     return Fact(f"derived_{index}", FactKind.DERIVED, Polarity.RISK, derive=derive)
 
 
@@ -594,13 +609,27 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
                     "test source",
                 )
             )
+    # An input that a rule withholds or refers soon on must be required (check() says so).
+    derived = {f.name: f.derive.source for f in facts if f.derive is not None}
+    needed = {
+        derived[name]
+        for rule in rules
+        if any(
+            isinstance(a, Exclude) or (isinstance(a, Refer) and a.urgency >= Urgency.SOON)
+            for a in rule.actions
+        )
+        for name in facts_of(rule.condition)
+        if name in derived
+    }
     return Protocol(
         name="generated",
         version="0",
         exercises=tuple(exercises),
         facts=tuple(facts),
         rules=tuple(rules),
-        require_odi=draw(st.booleans()),
+        require_odi=DerivedFrom.ODI_BAND in needed or draw(st.booleans()),
+        require_start_back=DerivedFrom.START_BACK_RISK in needed or draw(st.booleans()),
+        require_age=DerivedFrom.AGE in needed or draw(st.booleans()),
     )
 
 

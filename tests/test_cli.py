@@ -583,6 +583,16 @@ def test_questions_of_another_protocol(run: Any) -> None:
     assert "saddle_numbness" in result.out
 
 
+def test_questions_list_a_required_age_under_its_own_heading(run: Any, tmp_path: Path) -> None:
+    text = (EXAMPLES / "custom_protocol.toml").read_text(encoding="utf-8")
+    path = write(
+        tmp_path / "aged.toml", text.replace('version = "', 'require_age = true\nversion = "', 1)
+    )
+    result = run("questions", "--protocol", str(path))
+    assert result.code == 0
+    assert "About the person:\n  age (required)\n      Age in whole years." in result.out
+
+
 # -- protocol check -----------------------------------------------------------------------------
 
 BROKEN = """

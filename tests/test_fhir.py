@@ -243,6 +243,21 @@ def test_int_subclass_answers_are_written_as_plain_integers_and_score_the_same()
     assert fhir.score_questionnaire_response(written) == bt.score_odi(answers)
 
 
+class _Five(int):
+    """An int subclass whose own conversion says 5, whatever its value."""
+
+    def __int__(self) -> int:
+        return 5
+
+
+def test_an_answer_is_written_as_the_value_it_is_scored_by() -> None:
+    answers = [_Five(0), [_Five(1), 2], *[0] * 8]
+    written = fhir.to_questionnaire_response(answers)
+    assert written["item"][0]["answer"] == [{"valueInteger": 0}]  # type: ignore[index]
+    assert written["item"][1]["answer"] == [{"valueInteger": 1}, {"valueInteger": 2}]  # type: ignore[index]
+    assert fhir.score_questionnaire_response(written) == bt.score_odi(answers)
+
+
 def test_bad_answers_are_not_written() -> None:
     with pytest.raises(bt.InvalidAnswerError):
         fhir.to_questionnaire_response({"walking": 6})
@@ -414,13 +429,15 @@ def test_supporting_information_is_referenced() -> None:
     assert "created" not in care_plan
 
 
-def test_a_response_in_progress_is_read_but_not_scored() -> None:
+def test_a_response_in_progress_is_refused_unless_asked_for_to_show_it() -> None:
     in_progress = ALL_TWOS | {"status": "in-progress"}
-    assert fhir.read_questionnaire_response(in_progress) == dict.fromkeys(SECTIONS, 2)
-    with pytest.raises(bt.InvalidAnswerError) as info:
-        fhir.score_questionnaire_response(in_progress)
-    assert info.value.field == "status"
-    assert "completed" in str(info.value)
+    for read in (fhir.read_questionnaire_response, fhir.score_questionnaire_response):
+        with pytest.raises(bt.InvalidAnswerError) as info:
+            read(in_progress)
+        assert info.value.field == "status"
+        assert "completed" in str(info.value)
+    shown = fhir.read_questionnaire_response(in_progress, in_progress=True)
+    assert shown == dict.fromkeys(SECTIONS, 2)
 
 
 @pytest.mark.parametrize("status", ["completed", "amended", "stopped"])
@@ -430,7 +447,7 @@ def test_a_finished_response_is_scored(status: str) -> None:
 
 
 def test_a_response_without_items_has_every_section_unanswered() -> None:
-    bare = {"resourceType": "QuestionnaireResponse", "status": "in-progress"}
+    bare = {"resourceType": "QuestionnaireResponse", "status": "completed"}
     assert fhir.read_questionnaire_response(bare) == dict.fromkeys(SECTIONS)
 
 

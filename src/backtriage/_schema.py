@@ -52,7 +52,10 @@ _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "urgency"): "How soon to see a clinician; same_day and emergency give no exercises.",
     ("Plan", "exercises"): "Exercises that may be done now, gentlest and preferred first.",
     ("Plan", "withheld"): "Exercises that must not be done now, each with every reason.",
-    ("Plan", "missing"): "Inputs to ask before any exercise can be given (red-flag keys, 'odi').",
+    (
+        "Plan",
+        "missing",
+    ): "Inputs to ask before any exercise can be given (red-flag keys, 'odi', 'start_back', 'age').",
     ("Plan", "missing_questions"): "The question to ask for each name in missing, same order.",
     ("Plan", "fired"): "The rules that fired, in protocol order: the audit trail.",
     ("Plan", "facts"): "The facts that held, in protocol order.",

@@ -162,7 +162,9 @@ def _answer_code(link_id: str, answer: object) -> int:
     raise InvalidAnswerError(link_id, answer, f"one value: {_VALUE_ALLOWED}")
 
 
-def read_questionnaire_response(resource: Mapping[str, object]) -> dict[str, object]:
+def read_questionnaire_response(
+    resource: Mapping[str, object], *, in_progress: bool = False
+) -> dict[str, object]:
     """Return the ODI answers of a FHIR R4 ``QuestionnaireResponse``, keyed by section key.
 
     Items are found by linkId (``odi-1`` ... ``odi-10``, a section key, or ``traveling``), also
@@ -177,7 +179,8 @@ def read_questionnaire_response(resource: Mapping[str, object]) -> dict[str, obj
     Raises :class:`~backtriage.InvalidAnswerError` whose ``field`` is the linkId for an unknown
     item, a second item for the same section, or a bad answer; and for a resource that is not
     a ``QuestionnaireResponse``, has no R4 ``status`` (a required element) or is
-    ``entered-in-error``.
+    ``entered-in-error``. A response still ``in-progress`` is refused too, as its answers may
+    change, unless ``in_progress=True`` (to show a form half filled in, never to score it).
     """
     _check_resource(resource, "QuestionnaireResponse")
     status = resource.get("status")
@@ -188,6 +191,13 @@ def read_questionnaire_response(resource: Mapping[str, object]) -> dict[str, obj
     if status not in _STATUSES:
         raise InvalidAnswerError(
             "status", status, f"a QuestionnaireResponse status: {_STATUS_LIST}"
+        )
+    if status == "in-progress" and not in_progress:
+        raise InvalidAnswerError(
+            "status",
+            status,
+            "a finished response (completed, amended or stopped); answers in progress may "
+            "still change (pass in_progress=True only to show them)",
         )
     answers: dict[OdiSection, object] = {}
     link_ids: dict[OdiSection, str] = {}
@@ -218,19 +228,11 @@ def score_questionnaire_response(
 
     Raises what both raise: :class:`~backtriage.InvalidAnswerError` for a bad item,
     :class:`~backtriage.IncompleteError` when more than ``max_missing`` sections are
-    unanswered. A response ``in-progress`` is refused too (field ``"status"``): its answers may
-    still change, so score it once it is ``completed`` (or ``amended``, or ``stopped``, whose
-    unanswered items count as missing sections).
+    unanswered. A response ``in-progress`` is refused (field ``"status"``): score it once it
+    is ``completed`` (or ``amended``, or ``stopped``, whose unanswered items count as missing
+    sections).
     """
-    answers = read_questionnaire_response(resource)
-    if resource.get("status") == "in-progress":
-        raise InvalidAnswerError(
-            "status",
-            "in-progress",
-            "a finished response (completed, amended or stopped); answers in progress may "
-            "still change",
-        )
-    return score_odi(answers, max_missing=max_missing)
+    return score_odi(read_questionnaire_response(resource), max_missing=max_missing)
 
 
 # -- out -----------------------------------------------------------------------------------------
@@ -238,12 +240,12 @@ def score_questionnaire_response(
 
 def _answer_list(answer: object) -> list[int]:
     """Return the codes of one answer that ``score_odi`` has already accepted."""
-    # score_odi accepts int subclasses such as IntEnum members (never bool): each must be
-    # written as a plain int, or the section would silently be unanswered in the resource.
+    # score_odi accepts int subclasses such as IntEnum members (never bool) and reads them by
+    # their plain value: each is written as that plain int, whatever its own __int__ says.
     if isinstance(answer, int) and not isinstance(answer, bool):
-        return [int(answer)]
+        return [int.__index__(answer)]
     if isinstance(answer, list | tuple | set | frozenset):
-        return sorted({int(mark) for mark in answer})
+        return sorted({int.__index__(mark) for mark in answer})
     return []  # None or "not_applicable"
 
 

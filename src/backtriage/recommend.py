@@ -127,9 +127,9 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
     Uses the default protocol unless ``protocol`` is given. Raises
     :class:`~backtriage.ProtocolError` when the protocol has static problems, and
     :class:`~backtriage.InvalidAnswerError` for a red-flag key or finding the protocol does not
-    know. An unanswered red flag, a missing ODI where the protocol requires it, or an ODI that
-    was given but cannot be scored gives a plan with no exercises whose ``missing`` names what
-    to ask.
+    know. An unanswered red flag, a missing ODI, STarT Back or age where the protocol requires
+    it, or an ODI that was given but cannot be scored gives a plan with no exercises whose
+    ``missing`` names what to ask.
 
     >>> plan = recommend(Assessment(odi=[1] * 10, red_flags={...}))  # doctest: +SKIP
     """

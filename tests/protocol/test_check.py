@@ -234,6 +234,34 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _set("facts", "stiff", "name", "odi"),
         "fact 'odi'",
     ),
+    "a red flag whose only rule cautions, while everyone is referred anyway": (
+        "red-flag-never-refers",
+        _all(
+            _append("facts", _derived("odi_any", "odi_band", "minimal")),
+            _append(
+                "rules", _rule("everyone_routine", {"fact": "odi_any"}, [{"refer": "routine"}])
+            ),
+            _append(
+                "facts",
+                {
+                    "name": "chills",
+                    "kind": "red_flag",
+                    "polarity": "risk",
+                    "required": True,
+                    "question": "Chills?",
+                },
+            ),
+            _append(
+                "rules",
+                _rule(
+                    "chills_gently",
+                    {"fact": "chills"},
+                    [{"caution": {"ids": ["bend"]}, "text": "Gently."}],
+                ),
+            ),
+        ),
+        "fact 'chills'",
+    ),
     "a red flag no rule uses": (
         "unused-red-flag",
         _append(

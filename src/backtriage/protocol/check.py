@@ -113,7 +113,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
             fact.kind is FactKind.RED_FLAG
             and fact.name in used
             and engine.fact_by_name[fact.name] is fact
-            and engine.evaluate([fact.name, *always]).urgency is Urgency.NONE
+            and not _refers_alone(protocol, fact.name, always)
         ):
             yield Problem(
                 "red-flag-never-refers",
@@ -453,6 +453,21 @@ def _cycles(protocol: Protocol) -> Iterator[Problem]:
     for start in edges:
         if start not in done:
             yield from visit(start)
+
+
+def _refers_alone(protocol: Protocol, flag: str, always: list[str]) -> bool:
+    """Tell whether a rule on ``flag`` refers when it is the only answer yes.
+
+    The rule must mention the flag: a referral that everyone gets (on a fact that always holds)
+    does not make a yes to the flag change anything.
+    """
+    evaluation = protocol.engine.evaluate([flag, *always])
+    return any(
+        fired.urgency is not None
+        and fired.urgency > Urgency.NONE
+        and flag in facts_of(protocol.rules[index].condition)
+        for index, fired in zip(evaluation.fired_indices, evaluation.fired, strict=True)
+    )
 
 
 def _always_present(protocol: Protocol) -> list[str]:

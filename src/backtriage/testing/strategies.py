@@ -432,11 +432,13 @@ def assessments(
 
     Every red-flag key and finding belongs to ``protocol`` (the default protocol when
     ``None``). ``complete=True``: every required question is answered (each required red flag,
-    and a scorable ODI when the protocol requires it). ``complete=False``: at least one of them
-    is not, so the plan must give no exercise. ``complete=None``: either.
+    and a scorable ODI, STarT Back answers or an age when the protocol requires them).
+    ``complete=False``: at least one of them is not, so the plan must give no exercise.
+    ``complete=None``: either.
 
     The ODI may carry missing sections (within ``odi_max_missing``) and multiple marks; STarT
-    Back, age and preference are present or not. Few red flags are answered yes.
+    Back and age are present or not where the protocol does not require them, and so is the
+    preference. Few red flags are answered yes.
     """
     chosen = _default(protocol)
     _unanswered(chosen, complete)  # raise InvalidArgument now, not on the first draw

@@ -606,6 +606,27 @@ def test_an_unknown_odi_section_is_refused() -> None:
         bt.Assessment(odi={"traveling": 1})
 
 
+@pytest.mark.parametrize("answer", [False, None, True])
+def test_a_misspelt_finding_is_refused_whatever_it_is_answered(answer: bool | None) -> None:
+    # Answered False it changes nothing today, but the app's form is wired to a wrong key:
+    # say so on the first assessment, not only for the person who has the finding.
+    assessment = bt.Assessment(
+        odi=[0] * 10, red_flags=dict.fromkeys(RED_FLAGS, False), findings={"osteoporsis": answer}
+    )
+    with pytest.raises(InvalidAnswerError, match="osteoporsis"):
+        bt.recommend(assessment)
+
+
+def test_findings_answered_no_or_unknown_hold_nothing_and_read_like_a_set() -> None:
+    findings = {"osteoporosis": False, "muscle_spasm": True, "poor_balance": None}
+    assessment = bt.Assessment(
+        odi=[0] * 10, red_flags=dict.fromkeys(RED_FLAGS, False), findings=findings
+    )
+    assert assessment.findings == {"muscle_spasm"}
+    assert repr(assessment.findings) == "frozenset({'muscle_spasm'})"
+    assert "muscle_spasm" in bt.recommend(assessment).facts
+
+
 def test_findings_given_as_a_single_string_are_refused() -> None:
     with pytest.raises(InvalidAnswerError, match="findings"):
         bt.Assessment(findings="osteoporosis")

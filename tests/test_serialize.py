@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from backtriage.serialize import (
     to_dict,
     to_json,
 )
+from backtriage.testing import strategies as bts
 
 SECTIONS = [section.value for section in bt.OdiSection]
 ITEMS = [item.value for item in StartBackItem]
@@ -621,3 +624,23 @@ def test_a_plan_document_listing_an_exercise_twice_is_refused() -> None:
     with pytest.raises(bt.InvalidAnswerError) as caught:
         bt.from_dict(document, bt.Plan)
     assert caught.value.field == "$.exercises"
+
+
+# -- pickle and copy (multiprocessing pools send assessments and plans between processes) ------
+
+
+@given(bts.assessments(complete=None))
+def test_assessments_and_their_plans_survive_pickle_and_copy(assessment: bt.Assessment) -> None:
+    for again in (pickle.loads(pickle.dumps(assessment)), copy.deepcopy(assessment)):
+        assert again == assessment
+        assert again.odi_score == assessment.odi_score
+        assert bt.recommend(again) == bt.recommend(assessment)
+    plan = bt.recommend(assessment)
+    assert pickle.loads(pickle.dumps(plan)) == plan
+
+
+def test_a_pickled_assessment_still_refuses_a_misspelt_finding_answered_no() -> None:
+    flags = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
+    assessment = bt.Assessment(odi=[0] * 10, red_flags=flags, findings={"osteoporsis": False})
+    with pytest.raises(bt.InvalidAnswerError, match="osteoporsis"):
+        bt.recommend(pickle.loads(pickle.dumps(assessment)))

@@ -82,6 +82,17 @@ def _freeze_red_flags(value: object) -> Mapping[str, bool | None]:
     return MappingProxyType(dict(items))
 
 
+class _Findings(frozenset[str]):
+    """The names that hold, remembering every name the app answered, so that ``recommend``
+    can refuse a misspelt one answered ``False`` or ``None`` too."""
+
+    __slots__ = ("answered",)
+    answered: frozenset[str]
+
+    def __repr__(self) -> str:
+        return repr(frozenset(self))
+
+
 def _freeze_findings(value: object) -> frozenset[str]:
     if value is None:
         return frozenset()
@@ -97,7 +108,14 @@ def _freeze_findings(value: object) -> frozenset[str]:
                 raise InvalidAnswerError(
                     f"findings.{name}", answer, "True, False or None (not known)"
                 )
-        value = [name for name, answer in value.items() if answer is True]
+        for name in value:
+            if not isinstance(name, str):
+                raise InvalidAnswerError(
+                    "findings", name, "finding and capability names as strings"
+                )
+        held = _Findings(name for name, answer in value.items() if answer is True)
+        held.answered = frozenset(value)
+        return held
     items = tuple(value)
     for item in items:
         if not isinstance(item, str):
@@ -191,3 +209,23 @@ class Assessment:
     def __attrs_post_init__(self) -> None:
         # Scoring here both validates every answer and spares recommend() doing it again.
         object.__setattr__(self, "odi_score", _score_or_none(self.odi, self.odi_max_missing))
+
+    def __reduce__(self) -> tuple[type[Assessment], tuple[object, ...]]:
+        # Made again from its answers (pickle, copy, multiprocessing): the read-only mappings
+        # held here cannot be pickled themselves, and every check runs again on the way in.
+        odi = dict(self.odi) if isinstance(self.odi, Mapping) else self.odi
+        findings: object = self.findings
+        if isinstance(findings, _Findings):
+            findings = {name: name in findings for name in findings.answered}
+        return (
+            type(self),
+            (
+                odi,
+                dict(self.red_flags),
+                findings,
+                self.preference,
+                self.start_back,
+                self.age,
+                self.odi_max_missing,
+            ),
+        )

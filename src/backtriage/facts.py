@@ -135,7 +135,9 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             "(see backtriage.questions() for the list)",
         )
     findings = assessment.findings
-    unknown_findings = findings - inputs.answerable
+    # Every name the app answered, also those answered False or None: a misspelt key must
+    # fail on the first assessment, not only for the person who has the finding.
+    unknown_findings = getattr(findings, "answered", findings) - inputs.answerable
     if unknown_findings:
         name = min(unknown_findings)
         raise InvalidAnswerError(

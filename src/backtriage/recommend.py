@@ -173,7 +173,8 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
 
 
 _UNANSWERED_ADVICE = (
-    "Some safety questions are not answered yet, so no exercise can be suggested for now."
+    "Some safety questions are not answered yet, so no exercise can be suggested for now, "
+    "and the advice may become more urgent once they are."
 )
 
 

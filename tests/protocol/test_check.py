@@ -262,6 +262,61 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         ),
         "fact 'chills'",
     ),
+    "a red flag that refers only with a fact of a required input": (
+        "red-flag-never-refers",
+        _all(
+            _append("facts", _derived("odi_any", "odi_band", "minimal")),
+            _append(
+                "facts",
+                {
+                    "name": "chills",
+                    "kind": "red_flag",
+                    "polarity": "risk",
+                    "required": True,
+                    "question": "Chills?",
+                },
+            ),
+            _append(
+                "rules",
+                _rule(
+                    "chills_er",
+                    {"all": [{"fact": "chills"}, {"fact": "odi_any"}]},
+                    [{"refer": "emergency"}],
+                ),
+            ),
+        ),
+        "fact 'chills'",
+    ),
+    "a red flag whose referral everyone gets anyway": (
+        "red-flag-never-refers",
+        _all(
+            _append("facts", _derived("odi_any", "odi_band", "minimal")),
+            _append(
+                "facts",
+                {
+                    "name": "chills",
+                    "kind": "red_flag",
+                    "polarity": "risk",
+                    "required": True,
+                    "question": "Chills?",
+                },
+            ),
+            _append(
+                "rules",
+                _rule(
+                    "anyone_routine",
+                    {"any": [{"fact": "chills"}, {"fact": "odi_any"}]},
+                    [{"refer": "routine"}],
+                ),
+            ),
+        ),
+        "fact 'chills'",
+    ),
+    "a rule id the engine uses for its own reasons": (
+        "reserved-name",
+        _set("rules", "hug_ok_caution", "id", "protocol.safety"),
+        "rule 'protocol.safety'",
+    ),
     "a red flag no rule uses": (
         "unused-red-flag",
         _append(

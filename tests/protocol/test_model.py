@@ -9,6 +9,9 @@ from backtriage.protocol.model import (
     AllOf,
     AnyOf,
     AtLeast,
+    Caution,
+    Derivation,
+    Exclude,
     Exercise,
     Fact,
     FactIs,
@@ -20,6 +23,8 @@ from backtriage.protocol.model import (
     Refer,
     Rule,
     Selector,
+    Source,
+    UrgencyAdvice,
 )
 
 
@@ -103,6 +108,20 @@ EXERCISE = {
         (lambda: AllOf(("a",)), "AllOf.conditions"),
         (lambda: Rule("r", "a", (), "why", "S1"), "Rule.condition"),
         (lambda: Rule("r", FactIs("a"), [Refer("soon")], "why", "S1"), "Rule.actions"),
+        # Text fields: an int threshold or a None reason used to fail deep in check().
+        (lambda: Rule("r", FactIs("a"), (), None, "S1"), "Rule.reason"),
+        (lambda: Rule(7, FactIs("a"), (), "why", "S1"), "Rule.id"),
+        (lambda: Derivation("age", at_least=65), "Derivation.at_least"),
+        (lambda: Derivation("odi_band", equals=2), "Derivation.equals"),
+        (lambda: Fact("x", "finding", "risk", question=5), "Fact.question"),
+        (lambda: Fact("x", "derived", "risk", derive="odi"), "Fact.derive"),
+        (lambda: Fact(None, "finding", "risk"), "Fact.name"),
+        (lambda: FactIs(3), "FactIs.fact"),
+        (lambda: Exercise(**{**EXERCISE, "id": ["a"]}), "Exercise.id"),
+        (lambda: Exclude(("ids", "a")), "Exclude.select"),
+        (lambda: Caution(Selector(all=True), None), "Caution.text"),
+        (lambda: Source("S1", 3), "Source.citation"),
+        (lambda: UrgencyAdvice(emergency=None), "UrgencyAdvice.emergency"),
     ],
 )
 def test_protocols_built_in_python_are_checked_as_strictly_as_loaded_ones(

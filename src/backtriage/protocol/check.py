@@ -353,6 +353,14 @@ def _rule_problems(
     protocol: Protocol, rule: Rule, can_fire: bool, families: set[str]
 ) -> Iterator[Problem]:
     where = f"rule {rule.id!r}"
+    if rule.id.startswith(("engine.", "protocol.")):
+        yield Problem(
+            "reserved-name",
+            where,
+            "rule ids starting 'engine.' or 'protocol.' name the engine's own reasons "
+            "(engine.missing_input, protocol.safety, ...); a plan could not tell them apart",
+            "give the rule another id",
+        )
     if not rule.reason.strip():
         yield Problem(
             "missing-reason", where, "the rule has no reason", "write a reason a patient can read"
@@ -456,18 +464,22 @@ def _cycles(protocol: Protocol) -> Iterator[Problem]:
 
 
 def _refers_alone(protocol: Protocol, flag: str, always: list[str]) -> bool:
-    """Tell whether a rule on ``flag`` refers when it is the only answer yes.
+    """Tell whether a yes to ``flag``, every other answer no, raises the urgency by itself.
 
-    The rule must mention the flag: a referral that everyone gets (on a fact that always holds)
-    does not make a yes to the flag change anything.
+    A rule on the flag alone must refer: not together with a fact that holds only once a
+    required input is given (the urgency is worked out while the input is still missing, too),
+    and not one that everyone gets anyway, which a yes would not change.
     """
-    evaluation = protocol.engine.evaluate([flag, *always])
-    return any(
+    engine = protocol.engine
+    alone = engine.evaluate([flag])
+    if not any(
         fired.urgency is not None
         and fired.urgency > Urgency.NONE
         and flag in facts_of(protocol.rules[index].condition)
-        for index, fired in zip(evaluation.fired_indices, evaluation.fired, strict=True)
-    )
+        for index, fired in zip(alone.fired_indices, alone.fired, strict=True)
+    ):
+        return False
+    return engine.evaluate([flag, *always]).urgency > engine.evaluate(always).urgency
 
 
 def _always_present(protocol: Protocol) -> list[str]:

@@ -198,14 +198,16 @@ def _tuple_of(*kinds: type) -> _Check:
     return check
 
 
+_KIND_WORDS = {bool: "true or false", int: "a whole number", str: "a string"}
+
+
 def _exactly(kind: type) -> _Check:
     """Validate a value of exactly ``kind``: ``True`` is not a level, ``"no"`` not a flag."""
 
     def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
         if type(value) is not kind:
             raise ProtocolError(
-                f"{value!r} is not {'true or false' if kind is bool else 'a whole number'}",
-                field=_where(instance, attribute),
+                f"{value!r} is not {_KIND_WORDS[kind]}", field=_where(instance, attribute)
             )
 
     return check
@@ -224,9 +226,25 @@ def _condition(instance: object, attribute: attrs.Attribute[typing.Any], value: 
         )
 
 
+def _instance(kind: type) -> _Check:
+    """Validate a value of ``kind`` (a part of the protocol model, such as a Selector)."""
+
+    def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise ProtocolError(
+                f"{value!r} is not a {kind.__name__}", field=_where(instance, attribute)
+            )
+
+    return check
+
+
 _STRINGS = _tuple_of(str)
 _FLAG = _exactly(bool)
 _WHOLE = _exactly(int)
+# Text fields are checked too: a None reason or an int threshold from Python code must fail
+# here, naming the field, not as an AttributeError deep in check() or recommend().
+_TEXT = _exactly(str)
+_MAYBE_TEXT = attrs.validators.optional(_TEXT)
 
 
 @attrs.frozen
@@ -237,31 +255,31 @@ class Derivation:
     """
 
     source: DerivedFrom = attrs.field(converter=_derived_from)
-    at_least: str | None = None
-    equals: str | None = None
+    at_least: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+    equals: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
 
 
 @attrs.frozen
 class Source:
     """A reference that rules cite by its tag."""
 
-    tag: str
-    citation: str
+    tag: str = attrs.field(validator=_TEXT)
+    citation: str = attrs.field(validator=_TEXT)
 
 
 @attrs.frozen
 class Exercise:
     """One exercise of the catalogue, with what the rules select it by."""
 
-    id: str
-    title: str
-    family: str
+    id: str = attrs.field(validator=_TEXT)
+    title: str = attrs.field(validator=_TEXT)
+    family: str = attrs.field(validator=_TEXT)
     movement: Movement = attrs.field(converter=_movement)
     position: Position = attrs.field(converter=_position)
     level: int = attrs.field(validator=_WHOLE)
     in_bed: bool = attrs.field(validator=_FLAG)
-    dosage: str
-    instructions: str
+    dosage: str = attrs.field(validator=_TEXT)
+    instructions: str = attrs.field(validator=_TEXT)
     prerequisites: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
     """Capability facts that must all be present before the exercise is given."""
 
@@ -270,16 +288,18 @@ class Exercise:
 class Fact:
     """A name an assessment can set, with its kind, polarity and question."""
 
-    name: str
+    name: str = attrs.field(validator=_TEXT)
     kind: FactKind = attrs.field(converter=_fact_kind)
     polarity: Polarity = attrs.field(converter=_polarity)
-    question: str | None = None
+    question: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
     """Plain-language yes/no question, for facts a person answers."""
     required: bool = attrs.field(default=False, validator=_FLAG)
     """An unanswered required fact withholds every exercise until it is answered."""
-    derive: Derivation | None = None
+    derive: Derivation | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_instance(Derivation))
+    )
     """For ``derived`` facts: how the fact is computed."""
-    unlocked_by: str | None = None
+    unlocked_by: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
     """For capabilities: the exercise whose tolerance this fact records."""
 
 
@@ -287,7 +307,7 @@ class Fact:
 class FactIs:
     """True when the fact is present."""
 
-    fact: str
+    fact: str = attrs.field(validator=_TEXT)
 
 
 @attrs.frozen
@@ -358,15 +378,15 @@ class Refer:
 class Exclude:
     """Withhold the selected exercises."""
 
-    select: Selector
+    select: Selector = attrs.field(validator=_instance(Selector))
 
 
 @attrs.frozen
 class Caution:
     """Attach ``text`` to the selected exercises when they are given."""
 
-    select: Selector
-    text: str
+    select: Selector = attrs.field(validator=_instance(Selector))
+    text: str = attrs.field(validator=_TEXT)
 
 
 Action: TypeAlias = Refer | Exclude | Caution
@@ -376,22 +396,22 @@ Action: TypeAlias = Refer | Exclude | Caution
 class Rule:
     """When ``condition`` holds, apply ``actions``; ``reason`` and ``source`` explain why."""
 
-    id: str
+    id: str = attrs.field(validator=_TEXT)
     condition: Condition = attrs.field(validator=_condition)
     actions: tuple[Action, ...] = attrs.field(validator=_tuple_of(Refer, Exclude, Caution))
-    reason: str
-    source: str
+    reason: str = attrs.field(validator=_TEXT)
+    source: str = attrs.field(validator=_TEXT)
 
 
 @attrs.frozen
 class UrgencyAdvice:
     """What to tell the person to do now, for each urgency."""
 
-    none: str = ""
-    routine: str = ""
-    soon: str = ""
-    same_day: str = ""
-    emergency: str = ""
+    none: str = attrs.field(default="", validator=_TEXT)
+    routine: str = attrs.field(default="", validator=_TEXT)
+    soon: str = attrs.field(default="", validator=_TEXT)
+    same_day: str = attrs.field(default="", validator=_TEXT)
+    emergency: str = attrs.field(default="", validator=_TEXT)
 
     def for_urgency(self, urgency: Urgency) -> str:
         """Return the advice text for ``urgency``."""
@@ -408,22 +428,22 @@ class Protocol:
     problem and :func:`backtriage.recommend` refuses a protocol that has any.
     """
 
-    name: str
-    version: str
+    name: str = attrs.field(validator=_TEXT)
+    version: str = attrs.field(validator=_TEXT)
     exercises: tuple[Exercise, ...] = attrs.field(validator=_tuple_of(Exercise))
     facts: tuple[Fact, ...] = attrs.field(validator=_tuple_of(Fact))
     rules: tuple[Rule, ...] = attrs.field(validator=_tuple_of(Rule))
     sources: tuple[Source, ...] = attrs.field(default=(), validator=_tuple_of(Source))
-    description: str = ""
+    description: str = attrs.field(default="", validator=_TEXT)
     require_odi: bool = attrs.field(default=False, validator=_FLAG)
     """Withhold every exercise until a scorable ODI is given."""
     require_start_back: bool = attrs.field(default=False, validator=_FLAG)
     """Withhold every exercise until the STarT Back answers are given."""
     require_age: bool = attrs.field(default=False, validator=_FLAG)
     """Withhold every exercise until the person's age is given."""
-    safety: str = ""
+    safety: str = attrs.field(default="", validator=_TEXT)
     """Advice attached to every prescription (for example: stop if pain spreads)."""
-    safety_source: str = ""
+    safety_source: str = attrs.field(default="", validator=_TEXT)
     advice: UrgencyAdvice = UrgencyAdvice()
     # Typed as object so that cattrs, which resolves every annotation, need not import them.
     _engine: object = attrs.field(init=False, repr=False, eq=False, hash=False)

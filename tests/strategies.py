@@ -49,6 +49,7 @@ from backtriage.protocol.model import (
     UrgencyAdvice,
 )
 from backtriage.serialize import converter
+from backtriage.testing.strategies import _close_exclusions
 
 __all__ = [
     "conditions",
@@ -242,6 +243,8 @@ def protocols(
         actions = _draw_actions(draw, r, takes_away, exercises)
         rules.append(Rule(f"rule{r}", condition, tuple(actions), f"reason {r}", SOURCE_TAG))
 
+    # A rule that withholds an exercise withholds the harder ones it unlocks too.
+    rules = _close_exclusions(rules, exercises, risks + capabilities)
     # A red flag that no rule refers on by itself is a check problem ("unused-red-flag",
     # "red-flag-never-refers"): ask it as a plain finding instead.
     referring = {

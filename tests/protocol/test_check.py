@@ -317,6 +317,11 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _set("rules", "hug_ok_caution", "id", "protocol.safety"),
         "rule 'protocol.safety'",
     ),
+    "a rule that withholds the gentler exercise but not the one it unlocks": (
+        "unlocker-withheld-alone",
+        _append("rules", _rule("no_hug", {"fact": "sore"}, [{"exclude": {"ids": ["hug"]}}])),
+        "rule 'no_hug'",
+    ),
     "a red flag no rule uses": (
         "unused-red-flag",
         _append(

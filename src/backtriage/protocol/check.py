@@ -118,9 +118,10 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
             yield Problem(
                 "red-flag-never-refers",
                 f"fact {fact.name!r}",
-                "answered yes with every other answer no, this red flag refers the person to "
-                "no clinician (no rule on it alone refers)",
-                "add a rule on this red flag alone with a refer action (routine or more urgent)",
+                "answered yes with every other answer no, this red flag does not raise the "
+                "urgency: no rule on it alone refers more urgently than everyone is referred",
+                "add a rule on this red flag alone with a refer action (routine or more urgent "
+                "than what everyone gets)",
             )
 
     for exercise in protocol.exercises:
@@ -381,6 +382,7 @@ def _rule_problems(
         )
 
     yield from _optional_input_problems(protocol, rule, where)
+    yield from _unlocker_problems(protocol, rule, where)
     takes_away = any(isinstance(a, Refer | Exclude) for a in rule.actions)
     if takes_away:
         for name in dict.fromkeys(facts_of(rule.condition)):
@@ -427,6 +429,33 @@ def _optional_input_problems(protocol: Protocol, rule: Rule, where: str) -> Iter
             f"set require_{given} = true (the plan then asks for it), or use the fact only in "
             "cautions and routine referrals",
         )
+
+
+def _unlocker_problems(protocol: Protocol, rule: Rule, where: str) -> Iterator[Problem]:
+    """Report a rule that withholds an exercise but not the harder one it unlocks."""
+    engine = protocol.engine
+    excluded = 0
+    for action in rule.actions:
+        if isinstance(action, Exclude):
+            excluded |= engine.select(action.select)
+    if not excluded:
+        return
+    position = {e.id: i for i, e in reversed(list(enumerate(protocol.exercises)))}
+    for i, exercise in enumerate(protocol.exercises):
+        if excluded >> i & 1:
+            continue
+        for name in exercise.prerequisites:
+            fact = engine.fact_by_name.get(name)
+            unlocker = None if fact is None else fact.unlocked_by
+            if unlocker in position and excluded >> position[unlocker] & 1:
+                yield Problem(
+                    "unlocker-withheld-alone",
+                    where,
+                    f"the rule withholds {unlocker!r} but not {exercise.id!r}, which needs "
+                    f"{name!r} (having done {unlocker!r}): someone who could do it before "
+                    "would be given the harder exercise and not the gentler one",
+                    f"withhold {exercise.id!r} in this rule too",
+                )
 
 
 def _cycles(protocol: Protocol) -> Iterator[Problem]:

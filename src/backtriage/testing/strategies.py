@@ -588,6 +588,7 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         else:
             actions.append(Caution(draw(_selector(exercises)), draw(_TEXT)))
         rules.append(Rule(f"rule_{i}", condition, tuple(actions), draw(_TEXT), "test source"))
+    rules = _close_exclusions(rules, exercises, facts)
     # Every red flag must refer the person to a clinician when answered yes, on its own.
     draft = Protocol(
         name="draft",
@@ -633,6 +634,35 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         require_start_back=DerivedFrom.START_BACK_RISK in needed or draw(st.booleans()),
         require_age=DerivedFrom.AGE in needed or draw(st.booleans()),
     )
+
+
+def _close_exclusions(
+    rules: Sequence[Rule], exercises: Sequence[Exercise], facts: Sequence[Fact]
+) -> list[Rule]:
+    """Return ``rules`` where a rule that withholds an exercise also withholds every harder
+    one it unlocks (through a capability ``unlocked_by`` it), as ``check()`` demands."""
+    unlocks: dict[str, set[str]] = {}
+    by_name = {f.name: f for f in facts}
+    for exercise in exercises:
+        for name in exercise.prerequisites:
+            fact = by_name.get(name)
+            if fact is not None and fact.unlocked_by is not None:
+                unlocks.setdefault(fact.unlocked_by, set()).add(exercise.id)
+    closed = []
+    for rule in rules:
+        selectors = [a.select for a in rule.actions if isinstance(a, Exclude)]
+        excluded = {e.id for e in exercises if any(s.matches(e) for s in selectors)}
+        added: set[str] = set()
+        frontier = set(excluded)
+        while frontier:
+            harder = set().union(*(unlocks.get(i, set()) for i in frontier)) - excluded - added
+            added |= harder
+            frontier = harder
+        if added:
+            extra = Exclude(Selector(ids=tuple(sorted(added))))
+            rule = attrs.evolve(rule, actions=(*rule.actions, extra))
+        closed.append(rule)
+    return closed
 
 
 def protocols(

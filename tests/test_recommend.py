@@ -837,9 +837,16 @@ def test_questions_list_every_finding_and_the_capability_as_optional() -> None:
     assert by_key[TOLERATED].kind is bt.QuestionKind.CAPABILITY
 
 
-def test_questions_never_ask_for_a_derived_fact() -> None:
+def test_questions_never_ask_for_a_derived_fact_but_for_the_inputs_they_come_from() -> None:
     keys = {q.key for q in bt.questions()}
-    assert keys == {*RED_FLAGS, "odi", "start_back", *FINDINGS, TOLERATED}
+    assert keys == {*RED_FLAGS, "odi", "start_back", "preference", *FINDINGS, TOLERATED}
+
+
+def test_the_directional_preference_is_asked_as_a_detail_never_required() -> None:
+    (preference,) = [q for q in bt.questions() if q.key == "preference"]
+    assert (preference.kind, preference.required) == (bt.QuestionKind.DETAIL, False)
+    for value in ("extension", "flexion", "lateral"):
+        assert repr(value) in preference.text
 
 
 def test_answering_every_required_question_no_leaves_nothing_missing() -> None:
@@ -904,7 +911,7 @@ def test_questions_follow_the_protocol_given() -> None:
     asked = bt.questions(small)
     # The protocol derives a fact from the age, so the age is asked too, but not required.
     assert [(q.key, q.required) for q in asked] == [("dizzy", True), ("odi", False), ("age", False)]
-    assert asked[-1].kind is bt.QuestionKind.DEMOGRAPHIC
+    assert asked[-1].kind is bt.QuestionKind.DETAIL
 
 
 def test_a_protocol_that_does_not_require_the_odi_gives_exercises_without_it() -> None:

@@ -350,7 +350,7 @@ def _questions(args: argparse.Namespace) -> int:
     headings = {
         QuestionKind.RED_FLAG: "Red flags: ask every one, answered yes or no",
         QuestionKind.INSTRUMENT: "Questionnaires",
-        QuestionKind.DEMOGRAPHIC: "About the person",
+        QuestionKind.DETAIL: "About the person",
         QuestionKind.FINDING: "Findings: set the ones that apply",
         QuestionKind.CAPABILITY: "Capabilities: set the ones the person can do",
     }

@@ -201,8 +201,8 @@ class QuestionKind(StrEnum):
     FINDING = "finding"
     CAPABILITY = "capability"
     INSTRUMENT = "instrument"
-    DEMOGRAPHIC = "demographic"
-    """A fact about the person, such as the age."""
+    DETAIL = "detail"
+    """A value about the person that is not a yes or no: the age, a directional preference."""
 
 
 @attrs.frozen
@@ -221,11 +221,14 @@ _INSTRUMENT_TEXT = {
     "start_back": "Keele STarT Back Screening Tool: nine items. "
     "The licensed wording is supplied by the app.",
     "age": "Age in whole years.",
+    "preference": "Directional preference: the movement that eases the symptoms "
+    "('extension', 'flexion' or 'lateral'), if one is known.",
 }
 
 
 def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
-    """Return what an app must ask, in order: red flags, the instruments, then findings.
+    """Return what an app must ask, in order: red flags, the instruments, the age and the
+    directional preference (where the protocol uses them), then findings.
 
     Build the screening form from this instead of copying keys: a changed protocol then
     changes the form. Derived facts are computed, never asked, and are not listed.
@@ -256,10 +259,15 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
         result.append(
             Question(
                 AGE_INPUT,
-                QuestionKind.DEMOGRAPHIC,
+                QuestionKind.DETAIL,
                 _INSTRUMENT_TEXT[AGE_INPUT],
                 protocol.require_age,
             )
+        )
+    if DerivedFrom.PREFERENCE in derived_from:
+        # Never required: "none known" is an answer, and it changes nothing (CLINICAL.md 4).
+        result.append(
+            Question("preference", QuestionKind.DETAIL, _INSTRUMENT_TEXT["preference"], False)
         )
     result.extend(
         Question(f.name, QuestionKind(f.kind.value), f.question or f.name, f.required)

@@ -129,6 +129,7 @@ BAD_ITEMS: dict[str, tuple[dict[str, Any], str]] = {
     "a decimal": (item("odi-3", {"valueDecimal": 3.0}), "odi-3"),
     "two values in one answer": (item("odi-3", {"valueInteger": 3, "valueString": "3"}), "odi-3"),
     "answer not an object": (item("odi-3", 3), "odi-3"),  # type: ignore[arg-type]
+    "answer with a key that is not a string": (item("odi-3", {1: 3}), "odi-3"),  # type: ignore[dict-item]
     "answers not a list": ({"linkId": "odi-3", "answer": {"valueInteger": 3}}, "odi-3"),
     "nested answer items": (
         item("odi-3", {"valueInteger": 3, "item": [item("x", integer(1))]}),

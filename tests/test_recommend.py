@@ -627,6 +627,27 @@ def test_findings_answered_no_or_unknown_hold_nothing_and_read_like_a_set() -> N
     assert "muscle_spasm" in bt.recommend(assessment).facts
 
 
+@pytest.mark.parametrize("assessment", [None, {"red_flags": {}}, "assessment.json"], ids=repr)
+def test_recommend_needs_an_assessment(assessment: object) -> None:
+    with pytest.raises(InvalidAnswerError) as caught:
+        bt.recommend(assessment)  # type: ignore[arg-type]
+    assert caught.value.field == "assessment"
+    assert "an Assessment" in str(caught.value)
+
+
+@pytest.mark.parametrize("protocol", ["protocol.toml", {"name": "p"}], ids=repr)
+def test_a_protocol_that_is_not_one_is_refused_naming_it(protocol: object) -> None:
+    assessment = bt.Assessment(odi=[0] * 10, red_flags=dict.fromkeys(RED_FLAGS, False))
+    for call in (
+        lambda: bt.recommend(assessment, protocol=protocol),  # type: ignore[arg-type]
+        lambda: bt.questions(protocol),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InvalidAnswerError) as caught:
+            call()
+        assert caught.value.field == "protocol"
+        assert "load_protocol" in str(caught.value)
+
+
 def test_findings_given_as_a_single_string_are_refused() -> None:
     with pytest.raises(InvalidAnswerError, match="findings"):
         bt.Assessment(findings="osteoporosis")

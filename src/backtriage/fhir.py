@@ -134,7 +134,7 @@ def _answer_code(link_id: str, answer: object) -> int:
     _no_modifiers(answer, link_id)
     if answer.get("item"):
         raise InvalidAnswerError(link_id, answer, "an answer without nested items")
-    values = [key for key in answer if key.startswith("value")]
+    values = [key for key in answer if not isinstance(key, str) or key.startswith("value")]
     if values == ["valueInteger"]:
         value = answer["valueInteger"]
         # bool is an int in Python; JSON true is never statement 1.

@@ -9,7 +9,7 @@ from enum import StrEnum
 import attrs
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.errors import ProtocolError
+from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.facts import AGE_INPUT, START_BACK_INPUT, derive_facts
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
@@ -133,8 +133,11 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
 
     >>> plan = recommend(Assessment(odi=[1] * 10, red_flags={...}))  # doctest: +SKIP
     """
-    if protocol is None:
-        protocol = default_protocol()
+    if not isinstance(assessment, Assessment):
+        raise InvalidAnswerError(
+            "assessment", assessment, "an Assessment (build one from the app's answers)"
+        )
+    protocol = _protocol_or_default(protocol)
     problems = protocol.check()
     if problems:
         raise ProtocolError(
@@ -170,6 +173,16 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
         protocol_name=protocol.name,
         protocol_version=protocol.version,
     )
+
+
+def _protocol_or_default(protocol: object) -> Protocol:
+    if protocol is None:
+        return default_protocol()
+    if not isinstance(protocol, Protocol):
+        raise InvalidAnswerError(
+            "protocol", protocol, "a Protocol (load a file with load_protocol), or None"
+        )
+    return protocol
 
 
 _UNANSWERED_ADVICE = (
@@ -233,8 +246,7 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
     Build the screening form from this instead of copying keys: a changed protocol then
     changes the form. Derived facts are computed, never asked, and are not listed.
     """
-    if protocol is None:
-        protocol = default_protocol()
+    protocol = _protocol_or_default(protocol)
     asked = [f for f in protocol.facts if f.kind is not FactKind.DERIVED]
     red_flags = [f for f in asked if f.kind is FactKind.RED_FLAG]
     others = [f for f in asked if f.kind is not FactKind.RED_FLAG]

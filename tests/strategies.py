@@ -49,7 +49,7 @@ from backtriage.protocol.model import (
     UrgencyAdvice,
 )
 from backtriage.serialize import converter
-from backtriage.testing.strategies import _close_exclusions
+from backtriage.testing.strategies import _close_exclusions, _needed_inputs
 
 __all__ = [
     "conditions",
@@ -260,19 +260,8 @@ def protocols(
         else f
         for f in risks
     ]
-    # An input that a rule withholds or refers soon on must be required, or check() reports
-    # "optional-input-takes-away": a missing input would read as below the threshold.
-    derived = {f.name: f.derive.source for f in risks if f.derive is not None}
-    needed = {
-        derived[name]
-        for rule in rules
-        if any(
-            isinstance(a, Exclude) or (isinstance(a, Refer) and a.urgency >= Urgency.SOON)
-            for a in rule.actions
-        )
-        for name in _names(rule.condition)
-        if name in derived
-    }
+    # An input that a rule withholds or refers soon on must be required.
+    needed = _needed_inputs(rules, risks)
     # Facts in a random order: the engine gives them bits in declaration order.
     facts = draw(st.permutations(risks + capabilities))
     return Protocol(

@@ -91,6 +91,15 @@ def _rule(rule_id: str, condition: object, actions: list[object]) -> dict[str, A
     }
 
 
+_CHILLS = {
+    "name": "chills",
+    "kind": "red_flag",
+    "polarity": "risk",
+    "required": True,
+    "question": "Chills?",
+}
+
+
 def _derived(name: str, source: str, at_least: str) -> dict[str, Any]:
     derive = {"source": source, "at_least": at_least}
     return {"name": name, "kind": "derived", "polarity": "risk", "derive": derive}
@@ -140,13 +149,7 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _all(
             _append(
                 "facts",
-                {
-                    "name": "chills",
-                    "kind": "red_flag",
-                    "polarity": "risk",
-                    "required": True,
-                    "question": "Chills?",
-                },
+                _CHILLS,
             ),
             _append(
                 "rules",
@@ -160,13 +163,7 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _all(
             _append(
                 "facts",
-                {
-                    "name": "chills",
-                    "kind": "red_flag",
-                    "polarity": "risk",
-                    "required": True,
-                    "question": "Chills?",
-                },
+                _CHILLS,
             ),
             _append(
                 "rules",
@@ -184,13 +181,7 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _all(
             _append(
                 "facts",
-                {
-                    "name": "chills",
-                    "kind": "red_flag",
-                    "polarity": "risk",
-                    "required": True,
-                    "question": "Chills?",
-                },
+                _CHILLS,
             ),
             _append(
                 "rules",
@@ -243,13 +234,7 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
             ),
             _append(
                 "facts",
-                {
-                    "name": "chills",
-                    "kind": "red_flag",
-                    "polarity": "risk",
-                    "required": True,
-                    "question": "Chills?",
-                },
+                _CHILLS,
             ),
             _append(
                 "rules",
@@ -268,13 +253,7 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
             _append("facts", _derived("odi_any", "odi_band", "minimal")),
             _append(
                 "facts",
-                {
-                    "name": "chills",
-                    "kind": "red_flag",
-                    "polarity": "risk",
-                    "required": True,
-                    "question": "Chills?",
-                },
+                _CHILLS,
             ),
             _append(
                 "rules",
@@ -293,13 +272,7 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
             _append("facts", _derived("odi_any", "odi_band", "minimal")),
             _append(
                 "facts",
-                {
-                    "name": "chills",
-                    "kind": "red_flag",
-                    "polarity": "risk",
-                    "required": True,
-                    "question": "Chills?",
-                },
+                _CHILLS,
             ),
             _append(
                 "rules",

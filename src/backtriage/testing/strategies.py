@@ -612,18 +612,7 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
                     "test source",
                 )
             )
-    # An input that a rule withholds or refers soon on must be required (check() says so).
-    derived = {f.name: f.derive.source for f in facts if f.derive is not None}
-    needed = {
-        derived[name]
-        for rule in rules
-        if any(
-            isinstance(a, Exclude) or (isinstance(a, Refer) and a.urgency >= Urgency.SOON)
-            for a in rule.actions
-        )
-        for name in facts_of(rule.condition)
-        if name in derived
-    }
+    needed = _needed_inputs(rules, facts)
     return Protocol(
         name="generated",
         version="0",
@@ -634,6 +623,22 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         require_start_back=DerivedFrom.START_BACK_RISK in needed or draw(st.booleans()),
         require_age=DerivedFrom.AGE in needed or draw(st.booleans()),
     )
+
+
+def _needed_inputs(rules: Sequence[Rule], facts: Sequence[Fact]) -> set[DerivedFrom]:
+    """Return the inputs a protocol must require: a rule withholds or refers soon on them
+    (``check()`` reports ``optional-input-takes-away`` otherwise)."""
+    derived = {f.name: f.derive.source for f in facts if f.derive is not None}
+    return {
+        derived[name]
+        for rule in rules
+        if any(
+            isinstance(a, Exclude) or (isinstance(a, Refer) and a.urgency >= Urgency.SOON)
+            for a in rule.actions
+        )
+        for name in facts_of(rule.condition)
+        if name in derived
+    }
 
 
 def _close_exclusions(

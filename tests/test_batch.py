@@ -303,3 +303,10 @@ def test_a_mapped_header_reports_its_own_name_in_errors() -> None:
     assert isinstance(error, RowError)
     assert error.field == "travel"
     assert error.message.startswith("travel (travelling): 'x'")
+
+
+@pytest.mark.parametrize("rows", [None, 3, "p1,2,2", {"walking": 2}], ids=repr)
+def test_rows_that_are_not_a_table_are_refused_at_the_call(rows: object) -> None:
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.score_odi_many(rows)  # type: ignore[arg-type]
+    assert caught.value.field == "rows"

@@ -491,3 +491,18 @@ def test_a_modifier_extension_is_refused_at_any_level(level: str) -> None:
     assert "modifierExtension" in str(caught.value)
     if level != "resource":
         assert caught.value.field == "odi-3"
+
+
+@pytest.mark.parametrize("subject", [None, "Patient/1", ["Patient/1"]], ids=repr)
+def test_a_subject_that_is_not_a_reference_is_refused_naming_it(subject: object) -> None:
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS))
+    calls = [
+        lambda: fhir.to_care_plan(plan, subject=subject),  # type: ignore[arg-type]
+        lambda: fhir.to_observation(bt.score_odi([1] * 10), subject=subject or 3),  # type: ignore[arg-type]
+        lambda: fhir.to_questionnaire_response([1] * 10, subject=subject or 3),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(bt.InvalidAnswerError) as caught:
+            call()
+        assert caught.value.field == "subject"
+        assert "Reference" in str(caught.value)

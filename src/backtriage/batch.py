@@ -264,6 +264,10 @@ def score_odi_many(
     limit = _check_max_missing(max_missing)
     if type(start) is not int:
         raise InvalidAnswerError("start", start, "an int (the number of the first row)")
+    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+        raise InvalidAnswerError(
+            "rows", rows, "an iterable of rows, each a mapping of column name to cell"
+        )
     return _score_rows(rows, mapped, limit, start)
 
 

@@ -284,11 +284,20 @@ def to_questionnaire_response(
         resource["questionnaire"] = questionnaire
     resource["status"] = status
     if subject is not None:
-        resource["subject"] = dict(subject)
+        resource["subject"] = _reference("subject", subject)
     if authored is not None:
         resource["authored"] = authored
     resource["item"] = items
     return resource
+
+
+def _reference(field: str, value: object) -> Resource:
+    """Return a copy of a Reference given by the caller, or refuse what is not one."""
+    if not isinstance(value, Mapping):
+        raise InvalidAnswerError(
+            field, value, 'a FHIR Reference, e.g. {"reference": "Patient/123"}'
+        )
+    return dict(value)
 
 
 def _reference_to(resource: Mapping[str, object]) -> Resource | None:
@@ -348,7 +357,7 @@ def to_observation(
         },
     }
     if subject is not None:
-        observation["subject"] = dict(subject)
+        observation["subject"] = _reference("subject", subject)
     if effective is not None:
         observation["effectiveDateTime"] = effective
     observation["valueQuantity"] = {
@@ -480,7 +489,7 @@ def to_care_plan(
         "intent": "proposal",
         "title": "Lower back pain: exercises and when to see a clinician",
         "description": plan.advice,
-        "subject": dict(subject),
+        "subject": _reference("subject", subject),
     }
     if created is not None:
         care_plan["created"] = created

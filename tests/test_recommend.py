@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from enum import IntEnum, StrEnum
 from typing import NamedTuple
 
+import attrs
 import pytest
 
 import backtriage as bt
@@ -646,6 +647,25 @@ def test_a_protocol_that_is_not_one_is_refused_naming_it(protocol: object) -> No
             call()
         assert caught.value.field == "protocol"
         assert "load_protocol" in str(caught.value)
+
+
+def test_a_misspelt_finding_is_still_refused_after_evolve() -> None:
+    assessment = bt.Assessment(
+        odi=[0] * 10, red_flags=dict.fromkeys(RED_FLAGS, False), findings={"osteoporsis": False}
+    )
+    with pytest.raises(InvalidAnswerError, match="osteoporsis"):
+        bt.recommend(attrs.evolve(assessment, age=40))
+
+
+def test_a_same_day_plan_with_questions_unanswered_says_they_may_mean_emergency() -> None:
+    flags: dict[str, bool | None] = dict.fromkeys(RED_FLAGS, None)
+    flags["progressive_weakness"] = True
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=flags))
+    assert plan.urgency is Urgency.SAME_DAY
+    assert plan.advice.endswith("may mean you need emergency care.")
+    answered = {**dict.fromkeys(RED_FLAGS, False), "progressive_weakness": True}
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answered))
+    assert "emergency" not in plan.advice
 
 
 def test_findings_given_as_a_single_string_are_refused() -> None:

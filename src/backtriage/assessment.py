@@ -96,6 +96,8 @@ class _Findings(frozenset[str]):
 def _freeze_findings(value: object) -> frozenset[str]:
     if value is None:
         return frozenset()
+    if isinstance(value, _Findings):  # attrs.evolve() passes the field on: keep what it knows
+        return value
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidAnswerError(
             "findings", value, "a set of finding and capability names, e.g. {'osteoporosis'}"

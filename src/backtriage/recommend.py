@@ -159,6 +159,8 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
     if missing and urgency < Urgency.SAME_DAY:
         # "Nothing needs a clinician" would be a guess while safety questions are unanswered.
         advice = _UNANSWERED_ADVICE + (f" {advice}" if urgency > Urgency.NONE else "")
+    elif missing and urgency is Urgency.SAME_DAY:
+        advice = f"{advice} {_UNANSWERED_SAME_DAY}"
     return Plan(
         urgency=evaluation.urgency,
         exercises=tuple(ranked),
@@ -185,6 +187,10 @@ def _protocol_or_default(protocol: object) -> Protocol:
     return protocol
 
 
+_UNANSWERED_SAME_DAY = (
+    "Some safety questions are not answered yet: answer them now, as one of them may mean "
+    "you need emergency care."
+)
 _UNANSWERED_ADVICE = (
     "Some safety questions are not answered yet, so no exercise can be suggested for now, "
     "and the advice may become more urgent once they are."

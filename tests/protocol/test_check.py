@@ -266,6 +266,26 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         ),
         "fact 'chills'",
     ),
+    "a red flag that adds nothing while one of two required inputs is missing": (
+        "red-flag-never-refers",
+        _all(
+            lambda data: data.update(require_age=True),
+            _append("facts", _derived("odi_any", "odi_band", "minimal")),
+            _append("facts", _derived("age_any", "age", "0")),
+            _append("facts", _CHILLS),
+            _append("rules", _rule("odi_routine", {"fact": "odi_any"}, [{"refer": "routine"}])),
+            _append("rules", _rule("chills_routine", {"fact": "chills"}, [{"refer": "routine"}])),
+            _append(
+                "rules",
+                _rule(
+                    "chills_old_er",
+                    {"all": [{"fact": "chills"}, {"fact": "age_any"}]},
+                    [{"refer": "emergency"}],
+                ),
+            ),
+        ),
+        "fact 'chills'",
+    ),
     "a red flag whose referral everyone gets anyway": (
         "red-flag-never-refers",
         _all(

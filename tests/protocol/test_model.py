@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backtriage import ProtocolError, Urgency
+from backtriage import DisabilityBand, ProtocolError, Urgency
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -122,6 +122,7 @@ EXERCISE = {
         (lambda: Caution(Selector(all=True), None), "Caution.text"),
         (lambda: Source("S1", 3), "Source.citation"),
         (lambda: UrgencyAdvice(emergency=None), "UrgencyAdvice.emergency"),
+        (lambda: Protocol("p", "1", (), (), (), advice=None), "Protocol.advice"),
     ],
 )
 def test_protocols_built_in_python_are_checked_as_strictly_as_loaded_ones(
@@ -130,6 +131,12 @@ def test_protocols_built_in_python_are_checked_as_strictly_as_loaded_ones(
     with pytest.raises(ProtocolError) as caught:
         build()  # type: ignore[operator]
     assert caught.value.field == field
+
+
+def test_a_str_enum_member_is_text() -> None:
+    # The natural spelling of a band threshold in Python.
+    derive = Derivation("odi_band", at_least=DisabilityBand.SEVERE)
+    assert derive.at_least == "severe"
 
 
 def test_min_level_selects_every_level_at_or_above_it() -> None:

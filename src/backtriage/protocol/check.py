@@ -501,14 +501,17 @@ def _refers_alone(protocol: Protocol, flag: str, always: list[str]) -> bool:
     """
     engine = protocol.engine
     alone = engine.evaluate([flag])
-    if not any(
-        fired.urgency is not None
-        and fired.urgency > Urgency.NONE
-        and flag in facts_of(protocol.rules[index].condition)
-        for index, fired in zip(alone.fired_indices, alone.fired, strict=True)
-    ):
-        return False
-    return engine.evaluate([flag, *always]).urgency > engine.evaluate(always).urgency
+    # The most a rule on the flag itself sets, with nothing else known, against what everyone
+    # gets once every required input is given: the flag must add to that on its own.
+    own = max(
+        (
+            fired.urgency
+            for index, fired in zip(alone.fired_indices, alone.fired, strict=True)
+            if fired.urgency is not None and flag in facts_of(protocol.rules[index].condition)
+        ),
+        default=Urgency.NONE,
+    )
+    return own > engine.evaluate(always).urgency
 
 
 def _always_present(protocol: Protocol) -> list[str]:

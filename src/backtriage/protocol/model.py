@@ -243,7 +243,7 @@ _FLAG = _exactly(bool)
 _WHOLE = _exactly(int)
 # Text fields are checked too: a None reason or an int threshold from Python code must fail
 # here, naming the field, not as an AttributeError deep in check() or recommend().
-_TEXT = _exactly(str)
+_TEXT = _instance(str)  # a StrEnum member (DisabilityBand.SEVERE as a threshold) is text too
 _MAYBE_TEXT = attrs.validators.optional(_TEXT)
 
 
@@ -444,7 +444,7 @@ class Protocol:
     safety: str = attrs.field(default="", validator=_TEXT)
     """Advice attached to every prescription (for example: stop if pain spreads)."""
     safety_source: str = attrs.field(default="", validator=_TEXT)
-    advice: UrgencyAdvice = UrgencyAdvice()
+    advice: UrgencyAdvice = attrs.field(default=UrgencyAdvice(), validator=_instance(UrgencyAdvice))
     # Typed as object so that cattrs, which resolves every annotation, need not import them.
     _engine: object = attrs.field(init=False, repr=False, eq=False, hash=False)
     _problems: object = attrs.field(init=False, repr=False, eq=False, hash=False)

@@ -493,7 +493,9 @@ def test_a_modifier_extension_is_refused_at_any_level(level: str) -> None:
         assert caught.value.field == "odi-3"
 
 
-@pytest.mark.parametrize("subject", [None, "Patient/1", ["Patient/1"]], ids=repr)
+@pytest.mark.parametrize(
+    "subject", [None, "Patient/1", ["Patient/1"], {}, {"reference": 3}], ids=repr
+)
 def test_a_subject_that_is_not_a_reference_is_refused_naming_it(subject: object) -> None:
     plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS))
     calls = [

@@ -293,9 +293,16 @@ def to_questionnaire_response(
 
 def _reference(field: str, value: object) -> Resource:
     """Return a copy of a Reference given by the caller, or refuse what is not one."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, Mapping) or not (
+        isinstance(value.get("reference"), str)
+        or isinstance(value.get("identifier"), Mapping)
+        or isinstance(value.get("display"), str)
+    ):
         raise InvalidAnswerError(
-            field, value, 'a FHIR Reference, e.g. {"reference": "Patient/123"}'
+            field,
+            value,
+            'a FHIR Reference with a reference, identifier or display, e.g. {"reference": '
+            '"Patient/123"}',
         )
     return dict(value)
 

@@ -569,6 +569,28 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
 }
 
 
+def test_an_optional_input_problem_names_the_input_and_the_key_that_requires_it() -> None:
+    for source, input_name in (("age", "age"), ("start_back_risk", "start_back")):
+        data = mini()
+        data["facts"].append(_derived("derived", source, "1" if source == "age" else "high"))
+        data["rules"].append(_rule("on_it", {"fact": "derived"}, [{"exclude": {"all": True}}]))
+        (problem,) = [p for p in load(data).check() if p.code == "optional-input-takes-away"]
+        assert f"derived from {input_name}," in problem.message
+        assert f"require_{input_name} = true" in problem.fix
+
+
+def test_the_unlocker_check_reads_every_exclusion_of_the_rule() -> None:
+    # The first exclusion withholds hug, the second something else: double_hug is still given.
+    data = mini()
+    actions = [{"exclude": {"ids": ["hug"]}}, {"exclude": {"ids": ["arch"]}}]
+    data["rules"].append(_rule("two_excludes", {"fact": "sore"}, actions))
+    (problem,) = [p for p in load(data).check() if p.code == "unlocker-withheld-alone"]
+    assert problem.where == "rule 'two_excludes'"
+    assert "'hug'" in problem.message
+    assert "'double_hug'" in problem.message
+    assert problem.fix == "withhold 'double_hug' in this rule too"
+
+
 @pytest.mark.parametrize(("code", "mutate", "where"), FAULTS.values(), ids=FAULTS.keys())
 def test_a_fault_is_reported_with_its_code_where_it_is_and_a_fix(
     code: str, mutate: Mutation, where: str

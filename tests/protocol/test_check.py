@@ -645,6 +645,46 @@ def test_a_prerequisite_cycle_in_a_protocol_built_in_python_is_reported() -> Non
     )
 
 
+def test_a_three_exercise_cycle_is_reported_once_from_its_first_exercise() -> None:
+    # bend needs hug done, hug needs arch done, arch needs bend done: walked from bend.
+    protocol = load(mini())
+    needs = {"bend": "did_hug", "hug": "did_arch", "arch": "did_bend"}
+    exercises = tuple(
+        attrs.evolve(e, prerequisites=(needs[e.id],)) if e.id in needs else e
+        for e in protocol.exercises
+    )
+    done = tuple(
+        Fact(f"did_{name}", FactKind.CAPABILITY, Polarity.CAPABILITY, unlocked_by=name)
+        for name in ("bend", "hug", "arch")
+    )
+    cyclic = attrs.evolve(protocol, exercises=exercises, facts=(*protocol.facts, *done))
+
+    problems = [p for p in cyclic.check() if p.code == "prerequisite-cycle"]
+
+    assert [p.where for p in problems] == ["exercise 'bend'"]
+    assert problems[0].message.endswith("bend -> hug -> arch -> bend")
+
+
+def test_exercises_that_share_a_prerequisite_are_no_cycle() -> None:
+    # double_hug and arch both need hug done: a shared node, visited once, is not a cycle.
+    protocol = load(mini())
+    exercises = tuple(
+        attrs.evolve(e, prerequisites=("hug_ok",)) if e.id == "arch" else e
+        for e in protocol.exercises
+    )
+    assert attrs.evolve(protocol, exercises=exercises).check() == ()
+
+
+def test_every_unreachable_exercise_is_reported_not_only_the_first() -> None:
+    data = mini()
+    item(data, "exercises", "bend")["prerequisites"] = ["ghost"]
+    item(data, "exercises", "arch")["prerequisites"] = ["ghost"]
+
+    unreachable = [p.where for p in load(data).check() if p.code == "unreachable-exercise"]
+
+    assert unreachable == ["exercise 'bend'", "exercise 'arch'"]
+
+
 def test_a_capability_unlocked_by_an_unreachable_exercise_cannot_be_had() -> None:
     # Nobody can be given "hug", so nobody can have done it: "double_hug" needs "hug_ok".
     data = mini()

@@ -110,19 +110,15 @@ def _freeze_findings(value: object) -> frozenset[str]:
                 raise InvalidAnswerError(
                     f"findings.{name}", answer, "True, False or None (not known)"
                 )
-        for name in value:
-            if not isinstance(name, str):
-                raise InvalidAnswerError(
-                    "findings", name, "finding and capability names as strings"
-                )
-        held = _Findings(name for name, answer in value.items() if answer is True)
-        held.answered = frozenset(value)
-        return held
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, str):
-            raise InvalidAnswerError("findings", item, "finding and capability names as strings")
-    return frozenset(items)
+    names = tuple(value)  # of a mapping: every name answered, whatever the answer
+    for name in names:
+        if not isinstance(name, str):
+            raise InvalidAnswerError("findings", name, "finding and capability names as strings")
+    if not isinstance(value, Mapping):
+        return frozenset(names)
+    held = _Findings(name for name, answer in value.items() if answer is True)
+    held.answered = frozenset(names)
+    return held
 
 
 def _to_preference(value: object) -> Preference | None:

@@ -264,29 +264,19 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
         Question("odi", QuestionKind.INSTRUMENT, _INSTRUMENT_TEXT["odi"], protocol.require_odi)
     )
     derived_from = {f.derive.source for f in protocol.facts if f.derive is not None}
-    if protocol.require_start_back or DerivedFrom.START_BACK_RISK in derived_from:
-        result.append(
-            Question(
-                START_BACK_INPUT,
-                QuestionKind.INSTRUMENT,
-                _INSTRUMENT_TEXT[START_BACK_INPUT],
-                protocol.require_start_back,
-            )
-        )
-    if protocol.require_age or DerivedFrom.AGE in derived_from:
-        result.append(
-            Question(
-                AGE_INPUT,
-                QuestionKind.DETAIL,
-                _INSTRUMENT_TEXT[AGE_INPUT],
-                protocol.require_age,
-            )
-        )
-    if DerivedFrom.PREFERENCE in derived_from:
+    for key, source, kind, required in (
+        (
+            START_BACK_INPUT,
+            DerivedFrom.START_BACK_RISK,
+            QuestionKind.INSTRUMENT,
+            protocol.require_start_back,
+        ),
+        (AGE_INPUT, DerivedFrom.AGE, QuestionKind.DETAIL, protocol.require_age),
         # Never required: "none known" is an answer, and it changes nothing (CLINICAL.md 4).
-        result.append(
-            Question("preference", QuestionKind.DETAIL, _INSTRUMENT_TEXT["preference"], False)
-        )
+        ("preference", DerivedFrom.PREFERENCE, QuestionKind.DETAIL, False),
+    ):
+        if required or source in derived_from:
+            result.append(Question(key, kind, _INSTRUMENT_TEXT[key], required))
     result.extend(
         Question(f.name, QuestionKind(f.kind.value), f.question or f.name, f.required)
         for f in others

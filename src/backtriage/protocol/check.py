@@ -13,13 +13,13 @@ cannot be had either.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
 from backtriage.assessment import Preference
-from backtriage.facts import INPUT_SOURCES, ODI_INPUT, required_inputs, threshold_of
+from backtriage.facts import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.engine import facts_of
@@ -69,7 +69,7 @@ _BAND_VALUES = tuple(band.value for band in DisabilityBand)
 _RISK_VALUES = tuple(risk.value for risk in StartBackRisk)
 _PREFERENCE_VALUES = tuple(preference.value for preference in Preference)
 # The inputs an assessment gives besides facts, by the names Plan.missing and questions() use.
-_INPUT_NAMES = frozenset({ODI_INPUT, "start_back", "age", "preference"})
+_INPUT_NAMES = frozenset({*INPUT_SOURCES, "preference"})
 
 
 def check_protocol(protocol: Protocol) -> tuple[Problem, ...]:
@@ -91,7 +91,15 @@ def _duplicates(kind: str, ids: list[str]) -> Iterator[Problem]:
 def _problems(protocol: Protocol) -> Iterator[Problem]:
     engine = protocol.engine
     facts = engine.fact_by_name
-    families = {e.family for e in protocol.exercises}
+    context = _Context(
+        families={e.family for e in protocol.exercises},
+        optional={
+            source: name
+            for name, source in INPUT_SOURCES.items()
+            if name not in required_inputs(protocol)
+        },
+        links=_unlock_links(protocol),
+    )
 
     yield from _duplicates("exercise", [e.id for e in protocol.exercises])
     yield from _duplicates("fact", [f.name for f in protocol.facts])
@@ -104,6 +112,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
         used.update(exercise.prerequisites)
 
     always = _always_present(protocol)
+    everyone = engine.evaluate(always).urgency  # what every complete assessment is told
     for fact in protocol.facts:
         yield from _fact_problems(protocol, fact, used)
         # Exact, as conditions are monotone: the least a yes to this flag can set is what it
@@ -113,7 +122,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
             fact.kind is FactKind.RED_FLAG
             and fact.name in used
             and engine.fact_by_name[fact.name] is fact
-            and not _refers_alone(protocol, fact.name, always)
+            and not _refers_alone(protocol, fact.name, everyone)
         ):
             yield Problem(
                 "red-flag-never-refers",
@@ -146,13 +155,13 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
                     f"prerequisite {name!r} is a risk fact: more risk would give the exercise",
                     "use a capability fact as the prerequisite, or use a rule to exclude",
                 )
-    yield from _cycles(protocol)
+    yield from _cycles(protocol, context.links)
 
     can_fire = _fireable(protocol)
     for index, rule in enumerate(protocol.rules):
-        yield from _rule_problems(protocol, rule, index in can_fire, families)
+        yield from _rule_problems(protocol, rule, index in can_fire, context)
 
-    yield from _unreachable(protocol)
+    yield from _unreachable(protocol, always)
 
 
 def _fireable(protocol: Protocol) -> set[int]:
@@ -351,7 +360,7 @@ def _selector_problems(
 
 
 def _rule_problems(
-    protocol: Protocol, rule: Rule, can_fire: bool, families: set[str]
+    protocol: Protocol, rule: Rule, can_fire: bool, context: _Context
 ) -> Iterator[Problem]:
     where = f"rule {rule.id!r}"
     if rule.id.startswith(("engine.", "protocol.")):
@@ -381,8 +390,8 @@ def _rule_problems(
             "check the condition's fact names and at_least numbers",
         )
 
-    yield from _optional_input_problems(protocol, rule, where)
-    yield from _unlocker_problems(protocol, rule, where)
+    yield from _optional_input_problems(protocol, rule, where, context.optional)
+    yield from _unlocker_problems(protocol, rule, where, context.links)
     takes_away = any(isinstance(a, Refer | Exclude) for a in rule.actions)
     if takes_away:
         for name in dict.fromkeys(facts_of(rule.condition)):
@@ -397,25 +406,22 @@ def _rule_problems(
                 )
     for action in rule.actions:
         if isinstance(action, Exclude | Caution):
-            yield from _selector_problems(protocol, action.select, families, where)
+            yield from _selector_problems(protocol, action.select, context.families, where)
         if isinstance(action, Caution) and not action.text.strip():
             yield Problem(
                 "missing-caution-text", where, "a caution has no text", "write the caution"
             )
 
 
-def _optional_input_problems(protocol: Protocol, rule: Rule, where: str) -> Iterator[Problem]:
+def _optional_input_problems(
+    protocol: Protocol, rule: Rule, where: str, optional: Mapping[DerivedFrom, str]
+) -> Iterator[Problem]:
     """Report the rule if it withholds or refers soon on an input an assessment may omit."""
     if not any(
         isinstance(a, Exclude) or (isinstance(a, Refer) and a.urgency >= Urgency.SOON)
         for a in rule.actions
     ):
         return  # a caution or a routine referral changes nothing a person may do now
-    optional = {
-        source: name
-        for name, source in INPUT_SOURCES.items()
-        if name not in required_inputs(protocol)
-    }
     for fact_name in dict.fromkeys(facts_of(rule.condition)):
         fact = protocol.engine.fact_by_name.get(fact_name)
         if fact is None or fact.derive is None or fact.derive.source not in optional:
@@ -431,42 +437,68 @@ def _optional_input_problems(protocol: Protocol, rule: Rule, where: str) -> Iter
         )
 
 
-def _unlocker_problems(protocol: Protocol, rule: Rule, where: str) -> Iterator[Problem]:
+def _unlocker_problems(
+    protocol: Protocol, rule: Rule, where: str, links: Sequence[_Link]
+) -> Iterator[Problem]:
     """Report a rule that withholds an exercise but not the harder one it unlocks."""
-    engine = protocol.engine
     excluded = 0
     for action in rule.actions:
         if isinstance(action, Exclude):
-            excluded |= engine.select(action.select)
-    if not excluded:
-        return
+            excluded |= protocol.engine.select(action.select)
+    for link in links:
+        if excluded >> link.unlocker & 1 and not excluded >> link.exercise & 1:
+            harder = protocol.exercises[link.exercise].id
+            gentler = protocol.exercises[link.unlocker].id
+            yield Problem(
+                "unlocker-withheld-alone",
+                where,
+                f"the rule withholds {gentler!r} but not {harder!r}, which needs "
+                f"{link.capability!r} (having done {gentler!r}): someone who could do it "
+                "before would be given the harder exercise and not the gentler one",
+                f"withhold {harder!r} in this rule too",
+            )
+
+
+class _Link(NamedTuple):
+    """An exercise that needs a capability recorded by doing another exercise first."""
+
+    exercise: int
+    """The index of the exercise that needs the capability."""
+    capability: str
+    unlocker: int
+    """The index of the exercise whose tolerance the capability records."""
+
+
+class _Context(NamedTuple):
+    """What several checks need of a protocol, worked out once."""
+
+    families: set[str]
+    optional: Mapping[DerivedFrom, str]
+    """The score or age inputs the protocol does not require, by the derivation source."""
+    links: Sequence[_Link]
+
+
+def _unlock_links(protocol: Protocol) -> list[_Link]:
+    """Return every prerequisite unlocked by an exercise of the protocol, in protocol order."""
+    facts = protocol.engine.fact_by_name
+    # The first exercise of an id, as the engine takes it; check() reports a duplicate id.
     position = {e.id: i for i, e in reversed(list(enumerate(protocol.exercises)))}
-    for i, exercise in enumerate(protocol.exercises):
-        if excluded >> i & 1:
-            continue
-        for name in exercise.prerequisites:
-            fact = engine.fact_by_name.get(name)
-            unlocker = None if fact is None else fact.unlocked_by
-            if unlocker in position and excluded >> position[unlocker] & 1:
-                yield Problem(
-                    "unlocker-withheld-alone",
-                    where,
-                    f"the rule withholds {unlocker!r} but not {exercise.id!r}, which needs "
-                    f"{name!r} (having done {unlocker!r}): someone who could do it before "
-                    "would be given the harder exercise and not the gentler one",
-                    f"withhold {exercise.id!r} in this rule too",
-                )
+    return [
+        _Link(index, name, position[unlocker])
+        for index, exercise in enumerate(protocol.exercises)
+        for name in exercise.prerequisites
+        if (fact := facts.get(name)) is not None
+        and (unlocker := fact.unlocked_by) is not None
+        and unlocker in position
+    ]
 
 
-def _cycles(protocol: Protocol) -> Iterator[Problem]:
+def _cycles(protocol: Protocol, links: Sequence[_Link]) -> Iterator[Problem]:
     """Report each cycle of "exercise needs a capability unlocked by exercise" once."""
-    engine = protocol.engine
+    ids = [e.id for e in protocol.exercises]
     edges: dict[str, list[str]] = {}
-    for exercise in protocol.exercises:
-        for name in exercise.prerequisites:
-            fact = engine.fact_by_name.get(name)
-            if fact is not None and fact.unlocked_by is not None:
-                edges.setdefault(exercise.id, []).append(fact.unlocked_by)
+    for link in links:
+        edges.setdefault(ids[link.exercise], []).append(ids[link.unlocker])
     on_path: list[str] = []
     done: set[str] = set()
 
@@ -492,7 +524,7 @@ def _cycles(protocol: Protocol) -> Iterator[Problem]:
             yield from visit(start)
 
 
-def _refers_alone(protocol: Protocol, flag: str, always: list[str]) -> bool:
+def _refers_alone(protocol: Protocol, flag: str, everyone: Urgency) -> bool:
     """Tell whether a yes to ``flag``, every other answer no, raises the urgency by itself.
 
     A rule on the flag alone must refer: not together with a fact that holds only once a
@@ -511,7 +543,7 @@ def _refers_alone(protocol: Protocol, flag: str, always: list[str]) -> bool:
         ),
         default=Urgency.NONE,
     )
-    return own > engine.evaluate(always).urgency
+    return own > everyone
 
 
 def _always_present(protocol: Protocol) -> list[str]:
@@ -526,10 +558,9 @@ def _always_present(protocol: Protocol) -> list[str]:
     ]
 
 
-def _unreachable(protocol: Protocol) -> Iterator[Problem]:
+def _unreachable(protocol: Protocol, forced: list[str]) -> Iterator[Problem]:
     engine = protocol.engine
     facts = engine.fact_by_name.values()
-    forced = _always_present(protocol)
     capabilities = [f for f in facts if f.polarity is Polarity.CAPABILITY]
     # A capability records doing its unlocked_by exercise, so it can only be had when that
     # exercise can be given: drop the ones that cannot until nothing changes (at most once

@@ -198,7 +198,7 @@ def _tuple_of(*kinds: type) -> _Check:
     return check
 
 
-_KIND_WORDS = {bool: "true or false", int: "a whole number", str: "a string"}
+_KIND_WORDS = {bool: "true or false", int: "a whole number"}
 
 
 def _exactly(kind: type) -> _Check:

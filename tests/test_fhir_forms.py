@@ -464,6 +464,10 @@ START_BACK_BAD = {
     "unknown item": ({"linkId": "sbst-10", "answer": [{"valueBoolean": True}]}, "sbst-10"),
     "item twice": ({"linkId": "leg_pain", "answer": [{"valueBoolean": True}]}, "leg_pain"),
     "nested items": ({"linkId": "sbst-2", "item": [{"linkId": "x"}]}, "sbst-2"),
+    "unknown item in a group": (
+        {"linkId": "page", "item": [{"linkId": "q", "answer": [{"valueBoolean": True}]}]},
+        "q",
+    ),
 }
 
 
@@ -503,3 +507,57 @@ def test_a_start_back_score_is_written_as_an_observation_with_its_risk() -> None
     assert observation["interpretation"][0]["coding"][0]["code"] == "high"  # type: ignore[index]
     assert observation["derivedFrom"] == [{"reference": "QuestionnaireResponse/sb1"}]
     assert observation["subject"] == {"reference": "Patient/3"}
+
+
+def test_instrument_items_outside_their_groups_and_other_groups_are_read_too() -> None:
+    odi_items = [{"linkId": f"odi-{n}", "answer": [{"valueInteger": 2}]} for n in range(1, 11)]
+    start_back_items = [agree(f"sbst-{n}", True) for n in range(1, 9)]
+    section = {"linkId": "safety", "item": flag_items()}
+    source = screening(section, *odi_items, *start_back_items, bother("extremely"))
+    read = fhir.read_assessment(source)
+    assert read.odi_score == bt.score_odi([2] * 10)
+    assert read.start_back == bt.score_start_back(
+        dict.fromkeys(ITEMS[:8], True) | {"bothersomeness": "extremely"}
+    )
+    assert read.red_flags == NO_FLAGS
+
+
+def test_an_unanswered_preference_or_age_is_not_known(aged: bt.Protocol) -> None:
+    source = screening(*flag_items(), ODI_GROUP, {"linkId": "preference"}, {"linkId": "age"})
+    read = fhir.read_assessment(source, protocol=aged)
+    assert read.preference is None
+    assert read.age is None
+    assert "age" in bt.recommend(read, protocol=aged).missing
+
+
+def test_the_age_is_written_where_the_protocol_asks_it(aged: bt.Protocol) -> None:
+    assessment = bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, age=67)
+    written = fhir.assessment_response(assessment, protocol=aged)
+    (age,) = [item for item in written["item"] if item["linkId"] == "age"]  # type: ignore[attr-defined]
+    assert age["answer"] == [{"valueInteger": 67}]
+    assert fhir.read_assessment(written, protocol=aged).age == 67
+
+
+def test_findings_given_as_a_mapping_are_written_as_answered() -> None:
+    # Assessment.findings becomes a mapping of name to True, False or None; None is unknown.
+    from backtriage._fhir._screening import _finding_answers
+
+    answers = _finding_answers({"osteoporosis": True, "poor_balance": False, "muscle_spasm": None})
+    assert answers == {"osteoporosis": True, "poor_balance": False}
+
+
+@pytest.mark.parametrize(
+    "age", [{"valueDecimal": 40.0}, {"valueInteger": 131}, {"valueInteger": True}]
+)
+def test_an_age_that_is_not_whole_years_is_refused(aged: bt.Protocol, age: dict[str, Any]) -> None:
+    source = screening(*flag_items(), ODI_GROUP, {"linkId": "age", "answer": [age]})
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.read_assessment(source, protocol=aged)
+    assert info.value.field == "age"
+
+
+def test_an_odi_group_with_nothing_answered_is_an_odi_not_asked() -> None:
+    empty = {"linkId": "odi", "item": [{"linkId": f"odi-{n}"} for n in range(1, 11)]}
+    read = fhir.read_assessment(screening(*flag_items(), empty))
+    assert read.odi is None
+    assert "odi" in bt.recommend(read).missing

@@ -669,3 +669,64 @@ def test_a_coding_with_its_own_ordinal_must_still_be_an_option_of_the_given_ques
             odi_response(values), questionnaire=vendor_questionnaire()
         )
     assert info.value.field == "odi-1"
+
+
+def test_an_unweighted_not_applicable_option_may_stand_beside_the_six_but_is_not_read() -> None:
+    form = vendor_questionnaire()
+    form["item"][7]["answerOption"].append(
+        {"valueCoding": {"system": VENDOR, "code": "NA", "display": "Not applicable"}}
+    )
+    values = [vendor_coding(p) for p in IG_POSITIONS]
+    assert fhir.score_questionnaire_response(odi_response(values), questionnaire=form).raw == 18
+    values[7] = {"valueCoding": {"system": VENDOR, "code": "NA"}}
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.score_questionnaire_response(odi_response(values), questionnaire=form)
+    assert info.value.field == "odi-8"
+
+
+def test_an_option_coded_in_our_system_must_agree_with_its_weight() -> None:
+    form = fhir.odi_questionnaire()
+    form["item"][0]["answerOption"][2]["extension"] = ordinal(3)  # type: ignore[index]
+    form["item"][0]["answerOption"][3]["extension"] = ordinal(2)  # type: ignore[index]
+    values = [
+        {"valueCoding": {"system": fhir.ODI_STATEMENT_SYSTEM, "code": str(p)}} for p in IG_POSITIONS
+    ]
+    with pytest.raises(bt.InvalidAnswerError, match="agrees with its code") as info:
+        fhir.score_questionnaire_response(odi_response(values), questionnaire=form)
+    assert info.value.field == "odi-1"
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"),
+    [
+        ({"valueString": 2}, "a string"),
+        ({"valueCoding": {"system": 3, "code": "A2"}}, "URI"),
+        ({"valueCoding": "A2"}, "a Coding"),
+    ],
+    ids=["string not a string", "system not a string", "coding not an object"],
+)
+def test_a_malformed_value_is_refused(value: dict[str, Any], allowed: str) -> None:
+    values = [{"valueInteger": p} for p in IG_POSITIONS]
+    values[0] = value
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.score_questionnaire_response(
+            odi_response(values), questionnaire=string_questionnaire()
+        )
+    assert info.value.field == "odi-1"
+    assert allowed in info.value.allowed
+
+
+def test_other_extensions_and_integer_options_are_left_alone() -> None:
+    form = vendor_questionnaire()
+    form["item"][0]["answerOption"].append({"valueInteger": 9})
+    values = [vendor_coding(p) for p in IG_POSITIONS]
+    values[1]["valueCoding"]["extension"] = [{"url": "http://example.org/x", "valueString": "y"}]
+    assert fhir.score_questionnaire_response(odi_response(values), questionnaire=form).raw == 18
+
+
+def test_a_score_item_with_two_answers_is_refused() -> None:
+    source = odi_response([{"valueInteger": p} for p in IG_POSITIONS])
+    source["item"].append(answered("score", {"valueDecimal": 36}, {"valueDecimal": 36}))
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.score_questionnaire_response(source, score_link_id="score")
+    assert info.value.field == "score"

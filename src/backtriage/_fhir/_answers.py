@@ -289,7 +289,8 @@ def _coding_score(
         else:
             why = (
                 f"the codes of system {system!r} have a meaning backtriage cannot know: pass "
-                "the form's Questionnaire (its options' ordinalValue weights), or translate them"
+                "the form's Questionnaire (its options' ordinalValue weights), or translate them "
+                "to codes of " + " or ".join(scoring.own_codes)
             )
         raise InvalidAnswerError(link_id, coding, f"a coding whose weight is declared; {why}")
     scores = {score for _, score in found}

@@ -87,16 +87,18 @@ def _section_map(link_ids: object) -> Mapping[str, OdiSection]:
 
 
 def check_form_scale(form: Form, sections: Mapping[str, OdiSection], first: int) -> None:
-    """Refuse a Questionnaire whose ODI options are not weighted ``first`` ... ``first + 5``."""
+    """Refuse a Questionnaire whose ODI options are not weighted ``first`` ... ``first + 5``.
+
+    Options without a weight (a "not applicable", say) may stand beside the six; choosing one
+    is refused when it is read, as its meaning is not declared.
+    """
     wanted = [float(weight) for weight in range(first, first + 6)]
     for link_id, form_item in form.items.items():
-        if link_id not in sections or not form_item.options:
+        if link_id not in sections:
             continue
-        weights = [option.weight for option in form_item.options]
-        if all(weight is None for weight in weights):
-            continue
-        if sorted(w for w in weights if w is not None) != wanted or None in weights:
-            shown = [None if w is None else _plain(w) for w in weights]
+        weights = sorted(o.weight for o in form_item.options if o.weight is not None)
+        if weights and weights != wanted:
+            shown = [_plain(w) for w in weights]
             hint = (
                 "; a form that numbers its statements 1 to 6 is read with scale='1-6', never "
                 "shifted silently"

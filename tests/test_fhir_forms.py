@@ -538,12 +538,19 @@ def test_the_age_is_written_where_the_protocol_asks_it(aged: bt.Protocol) -> Non
     assert fhir.read_assessment(written, protocol=aged).age == 67
 
 
-def test_findings_given_as_a_mapping_are_written_as_answered() -> None:
-    # Assessment.findings becomes a mapping of name to True, False or None; None is unknown.
-    from backtriage._fhir._screening import _finding_answers
-
-    answers = _finding_answers({"osteoporosis": True, "poor_balance": False, "muscle_spasm": None})
-    assert answers == {"osteoporosis": True, "poor_balance": False}
+def test_findings_are_written_as_answered_and_unknown_ones_left_unanswered() -> None:
+    assessment = bt.Assessment(
+        odi=[1] * 10,
+        red_flags=NO_FLAGS,
+        findings={"osteoporosis": True, "poor_balance": False, "muscle_spasm": None},
+    )
+    items = {item["linkId"]: item for item in fhir.assessment_response(assessment)["item"]}  # type: ignore[attr-defined]
+    assert items["osteoporosis"]["answer"] == [{"valueBoolean": True}]
+    assert items["poor_balance"]["answer"] == [{"valueBoolean": False}]
+    assert "answer" not in items["muscle_spasm"]
+    assert "answer" not in items["cannot_kneel"]
+    read = fhir.read_assessment(fhir.assessment_response(assessment))
+    assert bt.recommend(read) == bt.recommend(assessment)
 
 
 @pytest.mark.parametrize(
@@ -561,3 +568,72 @@ def test_an_odi_group_with_nothing_answered_is_an_odi_not_asked() -> None:
     read = fhir.read_assessment(screening(*flag_items(), empty))
     assert read.odi is None
     assert "odi" in bt.recommend(read).missing
+
+
+def words_for(score: bt.StartBackScore) -> dict[str, object]:
+    """Answers that give ``score``: the first items of each subscale agreed."""
+    bothersome = score.psychosocial >= 1
+    psychosocial = score.psychosocial - bothersome
+    physical = score.total - score.psychosocial
+    answers: dict[str, object] = {key: n < physical for n, key in enumerate(ITEMS[:4])}
+    answers |= {key: n < psychosocial for n, key in enumerate(ITEMS[4:8])}
+    answers["bothersomeness"] = "extremely" if bothersome else "slightly"
+    assert bt.score_start_back(answers) == score
+    return answers
+
+
+@given(st.data())
+def test_the_round_trip_holds_for_any_protocol(data: st.DataObject) -> None:
+    # Generated protocols have required findings, ages, STarT Back and preference rules.
+    protocol = data.draw(bts.protocols())
+    assessment = data.draw(bts.assessments(protocol, complete=None))
+    asked = {question.key for question in bt.questions(protocol)}
+    # Refused where the form does not ask them (see the test below).
+    if "start_back" not in asked:
+        assessment = attrs.evolve(assessment, start_back=None)
+    if "preference" not in asked:
+        assessment = attrs.evolve(assessment, preference=None)
+    start_back = None
+    if assessment.start_back is not None:
+        start_back = words_for(assessment.start_back)
+    written = fhir.assessment_response(assessment, protocol=protocol, start_back=start_back)
+    read = fhir.read_assessment(
+        written,
+        questionnaire=fhir.screening_questionnaire(protocol),
+        protocol=protocol,
+        odi_max_missing=assessment.odi_max_missing,
+    )
+    assert bt.recommend(read, protocol=protocol) == bt.recommend(assessment, protocol=protocol)
+
+
+def test_a_start_back_or_preference_the_form_does_not_ask_is_refused_and_an_age_not_written() -> (
+    None
+):
+    # The plan reports a STarT Back given to it, so a response without it would change the
+    # plan; an age the protocol does not use changes nothing.
+    root = Path(__file__).parents[1]
+    protocol = bt.load_protocol(root / "examples" / "custom_protocol.toml")
+    flags = {"saddle_numbness": False, "fever": False, "not_improving": False}
+    answers = dict.fromkeys(ITEMS[:8], False) | {"bothersomeness": "slightly"}
+    assessment = bt.Assessment(odi=[1] * 10, red_flags=flags, start_back=answers, age=50)
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.assessment_response(assessment, protocol=protocol, start_back=answers)
+    assert info.value.field == "start_back"
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.assessment_response(
+            attrs.evolve(assessment, start_back=None, preference="flexion"), protocol=protocol
+        )
+    assert info.value.field == "preference"
+    written = fhir.assessment_response(attrs.evolve(assessment, start_back=None), protocol=protocol)
+    assert [item["linkId"] for item in written["item"]] == [  # type: ignore[attr-defined]
+        "saddle_numbness",
+        "fever",
+        "not_improving",
+        "odi",
+        "poor_balance",
+        "short_walk_tolerated",
+    ]
+    read = fhir.read_assessment(written, protocol=protocol)
+    assert bt.recommend(read, protocol=protocol) == bt.recommend(
+        attrs.evolve(assessment, start_back=None), protocol=protocol
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Final
 
 from backtriage._fhir._answers import Form, answer_value, read_form
@@ -256,17 +256,30 @@ def assessment_response(
     its nine answers are passed as ``start_back`` (as :func:`~backtriage.score_start_back`
     takes them, item 9 as one of its five answers) and must give the assessment's score.
     :func:`read_assessment` reads the response back to an assessment with the same plan
-    (given the same ``odi_max_missing``).
+    (given the same ``odi_max_missing``). An age the protocol does not use has no item and is
+    not written (it changes no plan).
 
-    Raises :class:`~backtriage.InvalidAnswerError` for a key the protocol does not ask, an ODI
-    held only as a score (its answers are not known), STarT Back answers missing or giving
-    another score, and a ``subject`` that is not a Reference.
+    Raises :class:`~backtriage.InvalidAnswerError` for a key the protocol does not ask; a STarT
+    Back or a preference the form does not ask (the plan reports the one and is ordered by the
+    other, so neither is dropped); an ODI held only as a score (its answers are not known);
+    STarT Back answers missing or giving another score; and a ``subject`` that is not a
+    Reference.
     """
     if not isinstance(assessment, Assessment):
         raise InvalidAnswerError("assessment", assessment, "an Assessment")
     asked = questions(protocol)
     keys = {q.key for q in asked if q.kind in _YES_NO}
-    findings = _finding_answers(assessment.findings)
+    # What the plan shows or is ordered by is never dropped: refused where the form has no item.
+    given: tuple[tuple[str, object], ...] = (
+        (START_BACK_GROUP, assessment.start_back),
+        (PREFERENCE, assessment.preference),
+    )
+    for field, held in given:
+        if held is not None and all(q.key != field for q in asked):
+            raise InvalidAnswerError(
+                field, held, f"no {field}: the screening form of this protocol does not ask it"
+            )
+    findings = {name: v for name, v in assessment.findings.items() if v is not None}
     for field, names in (("red_flags", assessment.red_flags), ("findings", findings)):
         for name in names:
             if name not in keys:
@@ -301,15 +314,6 @@ def assessment_response(
         resource["authored"] = authored
     resource["item"] = items
     return resource
-
-
-def _finding_answers(findings: Iterable[str] | Mapping[str, bool | None]) -> dict[str, bool]:
-    # A mapping says what was answered; a set only which hold (the rest are not known).
-    if isinstance(findings, Mapping):
-        return {name: value for name, value in findings.items() if value is not None}
-    held = frozenset(findings)
-    answered = getattr(findings, "answered", held)
-    return {name: name in held for name in sorted(answered)}
 
 
 def _item(question: Question, answer: Resource | None) -> Resource:

@@ -129,6 +129,15 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
             f"has {len(problems)} problem(s), first: {problems[0]}; run protocol.check()",
             where=f"protocol {protocol.name!r}",
         )
+    return make_plan(assessment, protocol)
+
+
+def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
+    """Return the plan of ``assessment`` under ``protocol``, problems or not.
+
+    The one path from answers to a plan: :func:`recommend` calls it once the protocol is
+    clean, and the property kit calls it to show what a protocol with problems would do.
+    """
     present, missing = derive_facts(assessment, protocol)
     evaluation = protocol.engine.evaluate(present, missing=missing)
     preference = assessment.preference

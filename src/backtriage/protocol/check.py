@@ -22,7 +22,7 @@ from backtriage.assessment import Preference
 from backtriage.facts import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol.engine import facts_of
+from backtriage.protocol.engine import RESERVED_RULE_PREFIXES, facts_of
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -366,7 +366,7 @@ def _rule_problems(
     protocol: Protocol, rule: Rule, can_fire: bool, context: _Context
 ) -> Iterator[Problem]:
     where = f"rule {rule.id!r}"
-    if rule.id.startswith(("engine.", "protocol.")):
+    if rule.id.startswith(RESERVED_RULE_PREFIXES):
         yield Problem(
             "reserved-name",
             where,

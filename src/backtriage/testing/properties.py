@@ -39,12 +39,20 @@ from backtriage.facts import (
     INPUT_SOURCES,
     ODI_INPUT,
     START_BACK_INPUT,
-    derive_facts,
     required_inputs,
+    threshold_of,
 )
 from backtriage.instruments.odi import DisabilityBand, OdiScore
 from backtriage.instruments.start_back import StartBackRisk, StartBackScore, score_start_back
-from backtriage.protocol.engine import Reason, facts_of
+from backtriage.protocol.engine import (
+    ENGINE_RULES,
+    RULE_MISSING_INPUT,
+    RULE_PREREQUISITE,
+    RULE_SAFETY,
+    RULE_URGENCY,
+    Reason,
+    facts_of,
+)
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -63,7 +71,7 @@ from backtriage.protocol.model import (
     Rule,
     Urgency,
 )
-from backtriage.recommend import recommend
+from backtriage.recommend import make_plan, recommend
 from backtriage.testing import strategies as bts
 
 __all__ = [
@@ -94,12 +102,12 @@ CHECKS: tuple[str, ...] = (
 )
 """The names of the property checks, in the order :func:`check_properties` runs them."""
 
-# The reasons the engine itself gives (see backtriage.protocol.engine).
-_MISSING = "engine.missing_input"
-_URGENT = "engine.urgency"
-_PREREQUISITE = "engine.prerequisite"
-_SAFETY = "protocol.safety"
-_ENGINE_RULES = frozenset({_MISSING, _URGENT, _PREREQUISITE})
+# The reasons the engine itself gives.
+_MISSING = RULE_MISSING_INPUT
+_URGENT = RULE_URGENCY
+_PREREQUISITE = RULE_PREREQUISITE
+_SAFETY = RULE_SAFETY
+_ENGINE_RULES = ENGINE_RULES
 
 # Per rule, at most this many smallest fact sets are tried: enough for every rule written by
 # hand, and bounded for an "at_least 5 of 20".
@@ -232,29 +240,21 @@ class _Subject:
         protocol = protocol or self.protocol
         clean = self.clean if protocol is self.protocol else not protocol.check()
         try:
-            if clean:
-                plan = recommend(assessment, protocol=protocol)
-                return _Outcome(
-                    urgency=plan.urgency,
-                    given=tuple(p.exercise.id for p in plan.exercises),
-                    withheld=tuple((w.exercise.id, w.reasons) for w in plan.withheld),
-                    cautions=tuple((p.exercise.id, p.cautions) for p in plan.exercises),
-                    fired=tuple(f.rule for f in plan.fired),
-                    missing=plan.missing,
-                    facts=plan.facts,
-                )
-            present, missing = derive_facts(assessment, protocol)
-            evaluation = protocol.engine.evaluate(present, missing=missing)
-            held = set(present)
-            prescriptions = evaluation.prescriptions()
+            # One path to a plan: recommend() for a clean protocol, the same function without
+            # its refusal for one with problems, so that the kit can say what it would do.
+            plan = (
+                recommend(assessment, protocol=protocol)
+                if clean
+                else make_plan(assessment, protocol)
+            )
             return _Outcome(
-                urgency=evaluation.urgency,
-                given=tuple(p.exercise.id for p in prescriptions),
-                withheld=tuple((w.exercise.id, w.reasons) for w in evaluation.withheld()),
-                cautions=tuple((p.exercise.id, p.cautions) for p in prescriptions),
-                fired=tuple(f.rule for f in evaluation.fired),
-                missing=tuple(missing),
-                facts=tuple(dict.fromkeys(f.name for f in protocol.facts if f.name in held)),
+                urgency=plan.urgency,
+                given=tuple(p.exercise.id for p in plan.exercises),
+                withheld=tuple((w.exercise.id, w.reasons) for w in plan.withheld),
+                cautions=tuple((p.exercise.id, p.cautions) for p in plan.exercises),
+                fired=tuple(f.rule for f in plan.fired),
+                missing=plan.missing,
+                facts=plan.facts,
             )
         except ValueError as exc:  # BacktriageError, or a broken derivation of a bad protocol
             return _Outcome(error=f"{type(exc).__name__}: {exc}")
@@ -344,21 +344,22 @@ def _value_of(fact: Fact) -> object:
     derive = fact.derive
     if derive is None:
         return None
-    try:
-        if derive.source is DerivedFrom.PREFERENCE:
-            if derive.equals is None or derive.at_least is not None:
-                return None
-            return Preference(derive.equals)
-        if derive.equals is not None or derive.at_least is None:
+    if derive.source is DerivedFrom.PREFERENCE:
+        if derive.equals is None or derive.at_least is not None:
             return None
-        if derive.source is DerivedFrom.ODI_BAND:
-            return DisabilityBand(derive.at_least)
-        if derive.source is DerivedFrom.START_BACK_RISK:
-            return StartBackRisk(derive.at_least)
-        age = int(derive.at_least)
-    except ValueError:
+        try:
+            return Preference(derive.equals)
+        except ValueError:
+            return None
+    # The one parser of thresholds, the one the fact derivation uses.
+    least = threshold_of(derive) if derive.equals is None else None
+    if least is None:
         return None
-    return age if derive.at_least.isdigit() and age <= 130 else None
+    if derive.source is DerivedFrom.ODI_BAND:
+        return list(DisabilityBand)[least]
+    if derive.source is DerivedFrom.START_BACK_RISK:
+        return list(StartBackRisk)[least]
+    return least
 
 
 def _minterms(condition: Condition) -> list[frozenset[str]]:

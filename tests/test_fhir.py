@@ -18,7 +18,7 @@ SECTIONS = [section.value for section in bt.OdiSection]
 NO_FLAGS = {q.key: False for q in bt.questions() if q.kind is bt.QuestionKind.RED_FLAG}
 # Everything else the default protocol requires (from 2.0.0): the age and the findings asked of
 # everyone, answered no.
-REQUIRED = {
+REQUIRED: dict[str, Any] = {
     "age": 40,
     "findings": {q.key: False for q in bt.questions() if q.kind == "finding" and q.required},
 }
@@ -343,8 +343,12 @@ PATIENT = {"reference": "Patient/1"}
 
 
 def _care_plan(**changes: Any) -> tuple[bt.Plan, dict[str, Any]]:
+    findings = REQUIRED["findings"] | dict.fromkeys(changes.pop("findings", ()), True)
     assessment = bt.Assessment(
-        odi=[1] * 10, red_flags=NO_FLAGS | changes.pop("flags", {}), **(REQUIRED | changes)
+        odi=[1] * 10,
+        red_flags=NO_FLAGS | changes.pop("flags", {}),
+        findings=findings,
+        **({"age": REQUIRED["age"]} | changes),
     )
     plan = bt.recommend(assessment)
     return plan, fhir.to_care_plan(plan, subject=PATIENT, created="2024-01-01")

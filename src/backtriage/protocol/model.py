@@ -449,6 +449,8 @@ class Protocol:
     """Advice attached to every prescription (for example: stop if pain spreads)."""
     safety_source: str = attrs.field(default="", validator=_TEXT)
     advice: UrgencyAdvice = attrs.field(default=UrgencyAdvice(), validator=_instance(UrgencyAdvice))
+    safety_net: str = attrs.field(default="", validator=_TEXT)
+    """What new symptoms mean "get help at once", shown with every plan that gives exercises."""
     # Filled on first use with the compiled form (engine, inputs, problems), which is a pure
     # function of the fields above: never compared, hashed, shown or pickled. Typed as object
     # so that cattrs, which resolves every annotation, need not import it.

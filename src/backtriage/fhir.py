@@ -152,7 +152,7 @@ def _answer_code(link_id: str, answer: object) -> int:
             raise InvalidAnswerError(
                 link_id,
                 coding,
-                f"{_VALUE_ALLOWED}; the codes of system {system!r} have a meaning backtriage "
+                f"{_VALUE_ALLOWED}; the codes of another system have a meaning backtriage "
                 "cannot know: translate them to statement positions first",
             )
         code = coding.get("code")

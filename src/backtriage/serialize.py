@@ -42,7 +42,13 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.errors import BacktriageError, IncompleteError, InvalidAnswerError
+from backtriage.errors import (
+    BacktriageError,
+    ErrorDetail,
+    IncompleteError,
+    InvalidAnswerError,
+    shorten,
+)
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
     StartBackItem,
@@ -98,8 +104,7 @@ _MISSING: Final = object()
 
 
 def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(value)  # safe for any value, a 5000-digit int too
 
 
 class StructureValueError(ValueError):
@@ -761,8 +766,7 @@ def _structure_assessment(value: object, _: type) -> Assessment:
             data["odi_score"],
             "null, as the ODI given cannot be scored"
             if derived is None
-            else f"the score of the ODI given (raw {derived.raw}, answered {derived.answered}); "
-            "odi_score is derived and may be left out",
+            else "the score of the ODI given; odi_score is derived and may be left out",
             where=("odi_score",),
         )
     return assessment
@@ -859,11 +863,24 @@ def _invalid(exc: BaseException, data: object) -> InvalidAnswerError:
     value = leaf.value if isinstance(leaf, StructureValueError) else _value_at(data, parts)
     if isinstance(leaf, ForbiddenExtraKeysError | KeyError) or value is _MISSING:
         value = parts[-1] if parts and isinstance(leaf, ForbiddenExtraKeysError) else None
-    allowed = _expected(leaf, parts)
-    if len(leaves) > 1:
-        others = "; ".join(f"{_format_path(p)}: {_message(e)}" for p, e in leaves[1:])
-        allowed += f" (and {len(leaves) - 1} more: {others})"
-    return InvalidAnswerError(_format_path(parts), value, allowed)
+    details = [ErrorDetail(_format_path(p), _problem(e), _expected(e, p)) for p, e in leaves]
+    first = details[0]
+    problem = first.problem if first.problem != _NOT_ALLOWED else None
+    return InvalidAnswerError(first.path, value, first.allowed, problem=problem, errors=details)
+
+
+_NOT_ALLOWED: Final = "value not allowed"
+
+
+def _problem(leaf: BaseException) -> str:
+    """Say what is wrong, without the value: the words of a problem document."""
+    if isinstance(leaf, ForbiddenExtraKeysError):
+        return "unknown key"
+    if isinstance(leaf, KeyError):
+        return "required key missing"
+    if isinstance(leaf, StructureValueError) and str(leaf).startswith("unknown key"):
+        return "unknown key"
+    return _NOT_ALLOWED
 
 
 # -- public functions ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Final
 
 import attrs
 
-from backtriage.errors import IncompleteError, InvalidAnswerError, shorten
+from backtriage.errors import IncompleteError, InvalidAnswerError, json_path, shorten
 from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
 
 __all__ = [
@@ -74,6 +74,14 @@ class RowError:
     field: str
     value: object = attrs.field(hash=False)
     message: str
+
+    @property
+    def path(self) -> str:
+        """Return the JSON path of the bad cell, ``$.rows[12].lifting``, rows numbered as
+        ``row`` (``$.rows[12]`` when the row as a whole is at fault)."""
+        if self.field in ("row", "odi", "columns"):
+            return json_path("rows", self.row)
+        return json_path("rows", self.row, self.field)
 
 
 class _BadCellError(Exception):

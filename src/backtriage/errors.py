@@ -40,6 +40,7 @@ _MAX_TEXT: Final = 400  # characters of a problem or allowed text
 _MAX_LISTED: Final = 20  # problems listed in a problem document
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _DIGITS_PER_BIT: Final = 0.30103
+_NOT_ALLOWED: Final = "value not allowed"
 
 # Keys that belong below an input of the assessment: ODI sections and STarT Back items are
 # registered by their modules, so that ``"walking"`` becomes ``$.odi.walking``.
@@ -283,7 +284,7 @@ class InvalidAnswerError(BacktriageError):
         self.allowed = allowed
         first = ErrorDetail(
             _path_of(field) if path is None else _clip(path, _MAX_PATH),
-            _clip(problem or "value not allowed"),
+            _clip(problem or _NOT_ALLOWED),
             _clip(allowed),
         )
         more = tuple(errors)
@@ -297,6 +298,18 @@ class InvalidAnswerError(BacktriageError):
             etc = ", ..." if len(self.errors) > 6 else ""
             message += f" (and {len(self.errors) - 1} more: {others}{etc})"
         ValueError.__init__(self, _clip(message, MAX_MESSAGE))
+
+    def at(self, path: str) -> InvalidAnswerError:
+        """Return this error with its first problem at ``path`` (a JSON path)."""
+        first = self.errors[0]
+        return InvalidAnswerError(
+            self.field,
+            self.value,
+            self.allowed,
+            problem=None if first.problem == _NOT_ALLOWED else first.problem,
+            path=path,
+            errors=self.errors,
+        )
 
 
 class IncompleteError(BacktriageError):

@@ -182,6 +182,27 @@ def read_questionnaire_response(
     ``entered-in-error``. A response still ``in-progress`` is refused too, as its answers may
     change, unless ``in_progress=True`` (to show a form half filled in, never to score it).
     """
+    try:
+        return _read_response(resource, in_progress)
+    except InvalidAnswerError as exc:
+        raise exc.at(_fhir_path(exc.field)) from None
+
+
+# Elements of the resource itself; any other field named by the reader is an item's linkId.
+_ELEMENTS = frozenset({"resourceType", "status", "item", "modifierExtension"})
+
+
+def _fhir_path(field: str) -> str:
+    """Return the JSON path of a field of a ``QuestionnaireResponse``, an item by its linkId."""
+    if field == "resource":
+        return "$"
+    if field in _ELEMENTS:
+        return f"$.{field}"
+    link_id = field.replace("\\", "\\\\").replace("'", "\\'")
+    return f"$..item[?@.linkId=='{link_id}']"
+
+
+def _read_response(resource: Mapping[str, object], in_progress: bool) -> dict[str, object]:
     _check_resource(resource, "QuestionnaireResponse")
     status = resource.get("status")
     if status == "entered-in-error":

@@ -71,7 +71,7 @@ class _Repr(reprlib.Repr):
 
     def repr_int(self, x: int, level: int) -> str:
         # Python refuses to write an int of more than 4300 digits as text (ValueError).
-        if x.bit_length() > 128:
+        if x.bit_length() > 8192:  # about 2500 digits
             return f"<int of about {int(x.bit_length() * _DIGITS_PER_BIT) + 1} digits>"
         return super().repr_int(x, level)
 

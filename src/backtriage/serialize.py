@@ -712,6 +712,20 @@ def _start_back_input(data: Mapping[str, object], errors: list[Exception]) -> ob
     return _MISSING
 
 
+def _assessment_error(exc: InvalidAnswerError, data: Mapping[str, object]) -> StructureValueError:
+    """Return the error ``Assessment`` raised, at its path in the document."""
+    where = _assessment_error_path(exc.field, data.get("odi"))
+    if where == ("odi",) and isinstance(exc.value, str):
+        where = ("odi", exc.value)  # one unknown section key
+    unknown = exc.errors[0].problem == "unknown key"
+    return StructureValueError(
+        exc.value,
+        exc.allowed,
+        where=where,
+        message=f"unknown key {shorten(exc.value)}" if unknown else None,
+    )
+
+
 def _assessment_error_path(field: str, odi: object) -> tuple[_Part, ...]:
     """Return the JSON path, below the assessment, of a field named by ``Assessment``."""
     if field in _SECTION_INDEX:  # an answer, named by score_odi
@@ -736,6 +750,10 @@ _ASSESSMENT_TYPES: Final[tuple[tuple[str, Any], ...]] = (
 )
 
 
+# Inputs whose readers above check every answer; the others are checked by Assessment.
+_READ_IN_FULL: Final = frozenset({"red_flags", "findings", "start_back"})
+
+
 def _structure_assessment(value: object, _: type) -> Assessment:
     data = _table(value, "an assessment")
     _check_keys(data, _ASSESSMENT_KEYS, Assessment)
@@ -752,14 +770,19 @@ def _structure_assessment(value: object, _: type) -> Assessment:
         if "odi_score" in data
         else _MISSING
     )
-    _raise_if(errors, Assessment)
+    if errors:
+        # Every problem at once: each field that was read is checked on its own too.
+        for key, given in kwargs.items():
+            if given is not _MISSING and key not in _READ_IN_FULL:
+                try:
+                    Assessment(**{key: given})
+                except InvalidAnswerError as exc:
+                    errors.append(_assessment_error(exc, data))
+        _raise_if(errors, Assessment)
     try:
         assessment = Assessment(**kwargs)
     except InvalidAnswerError as exc:
-        where = _assessment_error_path(exc.field, data.get("odi"))
-        if where == ("odi",) and isinstance(exc.value, str):
-            where = ("odi", exc.value)  # one unknown section key
-        raise StructureValueError(exc.value, exc.allowed, where=where) from None
+        raise _assessment_error(exc, data) from None
     if given_score is not _MISSING and given_score != assessment.odi_score:
         derived = assessment.odi_score
         raise StructureValueError(

@@ -71,7 +71,7 @@ from backtriage.protocol.model import (
     Source,
     Urgency,
 )
-from backtriage.recommend import Plan
+from backtriage.recommend import Plan, Question
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -90,10 +90,10 @@ T = TypeVar("T")
 SCHEMA_VERSION: Final = 1
 """The version of the JSON documents written here; see ``docs/interop.md`` for the policy."""
 
-Serializable: TypeAlias = Assessment | Plan | OdiScore | StartBackScore | Protocol
+Serializable: TypeAlias = Assessment | Plan | OdiScore | StartBackScore | Question | Protocol
 """The values :func:`to_dict` and :func:`to_json` write and :func:`from_dict` reads."""
 
-_TOP_LEVEL: Final = (Assessment, Plan, OdiScore, StartBackScore, Protocol)
+_TOP_LEVEL: Final = (Assessment, Plan, OdiScore, StartBackScore, Question, Protocol)
 _TOP_LEVEL_NAMES: Final = ", ".join(cls.__name__ for cls in _TOP_LEVEL)
 
 converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
@@ -176,6 +176,8 @@ def _structure_float(value: object, _: type) -> float:
 
 converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook_func(_is_enum, _structure_enum)
+# A StrEnum is a str, which cattrs passes on as it is: plain data holds the plain value.
+converter.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
 
 
 def _is_homogeneous_tuple(t: object) -> bool:
@@ -1065,18 +1067,47 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     return from_dict(data, cls)
 
 
-_SCHEMA_FILES: Final = {Assessment: "assessment.schema.json", Plan: "plan.schema.json"}
+_SCHEMA_FILES: Final[dict[object, str]] = {
+    Assessment: "assessment.schema.json",
+    Plan: "plan.schema.json",
+    OdiScore: "odi-score.schema.json",
+    StartBackScore: "start-back-score.schema.json",
+    Question: "question.schema.json",
+    BacktriageError: "problem.schema.json",
+    "odi-answers": "odi-answers.schema.json",
+}
 
 
-def json_schema(cls: type[Assessment] | type[Plan]) -> dict[str, object]:
-    """Return the JSON Schema (draft 2020-12) shipped for ``Assessment`` or ``Plan`` documents.
+def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[str, object]:
+    """Return a JSON Schema (draft 2020-12) shipped with backtriage.
+
+    ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore`` or ``Question`` for
+    the documents :func:`to_dict` writes, ``BacktriageError`` for the problem document of
+    :meth:`~backtriage.BacktriageError.to_problem`, or ``"odi-answers"`` for ODI answers as
+    :func:`~backtriage.score_odi` takes them. Each has an ``$id`` (``urn:backtriage:schemas:``
+    and the file name) against which its relative ``$ref`` s resolve, so it may be placed as it
+    is under an OpenAPI 3.1 document's ``components/schemas``.
+
+    With ``protocol`` (for ``Assessment`` only), the schema is generated for that protocol: its
+    red-flag keys and findings are listed and no other key is allowed, so that a validator
+    refuses a misspelt one as :func:`~backtriage.recommend` does.
 
     The same files are in the package as ``backtriage/schemas/*.schema.json`` for clients that
-    do not run Python. Raises ``TypeError`` for any other class.
+    do not run Python. Raises ``TypeError`` for anything else.
     """
     name = _SCHEMA_FILES.get(cls)
-    if name is None:
-        raise TypeError(f"{cls!r} has no JSON Schema; use Assessment or Plan")
+    if name is None or (protocol is not None and cls is not Assessment):
+        raise TypeError(
+            f"{cls!r} has no JSON Schema{' for a protocol' if protocol is not None else ''}; "
+            "use Assessment, Plan, OdiScore, StartBackScore, Question, BacktriageError or "
+            "'odi-answers' (a protocol's schema: Assessment)"
+        )
+    if protocol is not None:
+        if not isinstance(protocol, Protocol):
+            raise InvalidAnswerError("protocol", protocol, "a Protocol, or None")
+        from backtriage._schema import assessment_schema
+
+        return assessment_schema(protocol)
     from importlib import resources
 
     text = resources.files("backtriage").joinpath("schemas").joinpath(name).read_text("utf-8")

@@ -21,8 +21,8 @@ import json
 import types
 import typing
 from pathlib import Path
-from urllib.parse import quote
 from typing import Final, TypeAlias
+from urllib.parse import quote
 
 import attrs
 

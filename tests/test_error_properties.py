@@ -189,9 +189,12 @@ def test_the_command_line_gives_one_line_and_status_2(document: object) -> None:
         data = b'{"age": ' + b"9" * 5000 + b"}"
     stdin = mock.Mock(buffer=io.BytesIO(data))
     out, err = io.StringIO(), io.StringIO()
-    with mock.patch.object(sys, "stdin", stdin), contextlib.redirect_stdout(out):
-        with contextlib.redirect_stderr(err):
-            status = main(["recommend", "-"])
+    with (
+        mock.patch.object(sys, "stdin", stdin),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        status = main(["recommend", "-"])
     if status == 0:
         return
     assert status == 2

@@ -133,6 +133,7 @@ _JSON_WORDS: Final = (
     (re.compile(r"\b(?:list, tuple or set|list or tuple)\b"), "array"),
     (re.compile(r"\ba (?:list|tuple|sequence)\b"), "an array"),
     (re.compile(r"\b(?:lists|tuples|sequences)\b"), "arrays"),
+    (re.compile(r"\ba table(?: \(of key = value pairs\))?"), "an object"),
     (re.compile(r"\ba (?:mapping|dict)\b"), "an object"),
     (re.compile(r"\b(?:mapping|dict)\b"), "object"),
     (re.compile(r"\ban int, float or Fraction\b"), "a number"),

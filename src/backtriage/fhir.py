@@ -125,7 +125,9 @@ def _odi_items(items: object, where: str) -> Iterator[tuple[str, OdiSection, Map
         elif "answer" not in item and item.get("item"):
             yield from _odi_items(item["item"], link_id)  # a group of items
         else:
-            raise InvalidAnswerError(link_id, link_id, f"an ODI item: {_LINK_IDS}")
+            raise InvalidAnswerError(
+                link_id, link_id, f"an ODI item: {_LINK_IDS}", problem="unknown linkId"
+            )
 
 
 def _answer_code(link_id: str, answer: object) -> int:

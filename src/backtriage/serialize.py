@@ -47,6 +47,7 @@ from backtriage.errors import (
     ErrorDetail,
     IncompleteError,
     InvalidAnswerError,
+    ProtocolError,
     shorten,
 )
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
@@ -878,7 +879,11 @@ def _expected(leaf: BaseException, parts: tuple[_Part, ...]) -> str:
         allowed = typing.cast("tuple[Any, ...]", getattr(leaf.cl, "__attrs_attrs__", ()))
         names = ", ".join(a.alias or a.name for a in allowed if a.init)
         return f"a known key; allowed: {names}"
-    return _message(leaf)
+    if isinstance(leaf, ProtocolError) and " is not " in leaf.problem:
+        # The model's checks say "<value> is not <allowed>": only what is allowed is kept.
+        return leaf.problem.split(" is not ", 1)[1]
+    # Other messages may quote the value: they are not passed on.
+    return "a value of the documented type"
 
 
 def _invalid(exc: BaseException, data: object) -> InvalidAnswerError:

@@ -328,3 +328,17 @@ def test_an_error_whose_value_cannot_be_pickled_pickles_with_its_short_repr() ->
     assert isinstance(copy, bt.InvalidAnswerError)
     assert copy.value == shorten(error.value)
     assert copy.errors == error.errors
+
+
+def test_a_path_stays_one_line_whatever_the_key_holds() -> None:
+    assert json_path("red_flags", "a\nb\u2028") == "$.red_flags['a\\nb\\u2028']"
+    error = _caught(bt.recommend, bt.Assessment(red_flags={"fe\nver": False}))
+    assert "\n" not in str(error)
+    assert "\n" not in json.dumps(error.to_problem()).replace("\\n", "")
+
+
+def test_the_repr_of_an_error_stays_short_when_the_message_is_all_escapes() -> None:
+    error = bt.InvalidAnswerError("x", "\\" * 10, "y" * 1000)
+    assert len(repr(error)) < 500
+    assert repr(error).startswith("InvalidAnswerError('x")
+    assert len(str(bt.InvalidAnswerError("x", "\\" * 1000, "y"))) < 500

@@ -41,6 +41,7 @@ _MAX_LISTED: Final = 20  # problems listed in a problem document
 _IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _DIGITS_PER_BIT: Final = 0.30103
 _NOT_ALLOWED: Final = "value not allowed"
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # Keys that belong below an input of the assessment: ODI sections and STarT Back items are
 # registered by their modules, so that ``"walking"`` becomes ``$.odi.walking``.
@@ -97,6 +98,8 @@ def _key(part: str) -> str:
     if _IDENTIFIER.fullmatch(part):
         return f".{part}"
     escaped = part.replace("\\", "\\\\").replace("'", "\\'")
+    # A path is one line, whatever the key holds.
+    escaped = _CONTROL.sub(lambda m: repr(m.group())[1:-1], escaped)
     return f"['{escaped}']"
 
 
@@ -219,7 +222,10 @@ class BacktriageError(ValueError):
         return _clip(super().__str__(), MAX_MESSAGE)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({_clip(str(self), MAX_MESSAGE - 40)!r})"
+        name = type(self).__name__
+        text = repr(str(self))
+        room = MAX_MESSAGE - len(name) - 2
+        return f"{name}({text if len(text) <= room else text[: room - 3] + '...'})"
 
     def __reduce__(
         self,

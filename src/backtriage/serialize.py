@@ -3,9 +3,9 @@
 Public functions:
 
 - :func:`to_dict` / :func:`to_json` turn an :class:`~backtriage.Assessment`,
-  :class:`~backtriage.Plan`, :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`
-  or :class:`~backtriage.Protocol` into plain data (``dict``, ``list``, ``str``, ``int``,
-  ``float``, ``bool``, ``None``) or JSON text, with ``"schema_version"`` as the first key;
+  :class:`~backtriage.Plan`, :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
+  :class:`~backtriage.Question` or :class:`~backtriage.Protocol` into plain data (``dict``,
+  ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or JSON text, with ``"schema_version"`` as the first key;
 - :func:`from_dict` / :func:`from_json` read them back. The round trip is lossless.
 
 Structuring is strict: a string is never turned into a number, a number never into a string,
@@ -925,8 +925,9 @@ def to_dict(value: Serializable) -> dict[str, object]:
     """Return ``value`` as plain JSON data, ``"schema_version"`` first.
 
     ``value`` is an :class:`~backtriage.Assessment`, :class:`~backtriage.Plan`,
-    :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore` or
-    :class:`~backtriage.Protocol`; anything else raises ``TypeError``. Enums become their
+    :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
+    :class:`~backtriage.Question` or :class:`~backtriage.Protocol`; anything else raises
+    ``TypeError``. Enums become their
     string values, tuples and sets lists; an ``OdiScore`` also carries its derived ``max_raw``,
     ``percent``, ``percent_rounded`` and ``band``, a ``StartBackScore`` its ``risk``.
 

@@ -66,7 +66,10 @@ odi = st.one_of(
     st.lists(st.one_of(values, st.integers(0, 5)), min_size=10, max_size=10),
 )
 red_flags = st.one_of(values, st.dictionaries(keys, values, max_size=6))
-findings = st.one_of(values, st.lists(keys, max_size=4), st.dictionaries(keys, values, max_size=4))
+# A list of findings holds names, which are keys: a misspelt one is named in its path.
+findings = st.one_of(
+    markers, ordinary, st.lists(keys, max_size=4), st.dictionaries(keys, values, max_size=4)
+)
 assessment_fields = st.fixed_dictionaries(
     {},
     optional={

@@ -342,3 +342,10 @@ def test_the_repr_of_an_error_stays_short_when_the_message_is_all_escapes() -> N
     assert len(repr(error)) < 500
     assert repr(error).startswith('InvalidAnswerError("$.x: ')
     assert len(str(bt.InvalidAnswerError("x", "\\" * 1000, "y"))) < 500
+
+
+def test_a_plain_backtriage_error_keeps_its_message_out_of_the_problem_document() -> None:
+    error = bt.BacktriageError("walking: 7 is bad")
+    assert str(error) == "walking: 7 is bad"
+    assert error.errors == (ErrorDetail("$", "invalid input", ""),)
+    assert "7" not in json.dumps(error.to_problem()).replace("422", "")

@@ -224,3 +224,12 @@ def test_the_example_assessment_is_valid_for_the_default_protocol() -> None:
 def test_a_schema_for_something_else_than_a_protocol_is_refused() -> None:
     with pytest.raises(bt.InvalidAnswerError):
         json_schema(bt.Assessment, protocol="default")  # type: ignore[arg-type]
+
+
+def test_the_schema_of_a_protocol_lists_findings_given_as_an_object_too() -> None:
+    properties: dict[str, Any] = {"red_flags": {}, "findings": {"type": "object"}}
+    _schema._restrict_to(bt.default_protocol(), properties)
+    findings = properties["findings"]
+    assert findings["additionalProperties"] is False
+    assert "osteoporosis" in findings["properties"]
+    assert findings["properties"]["osteoporosis"]["type"] == ["boolean", "null"]

@@ -443,7 +443,14 @@ def _restrict_to(protocol: Protocol, properties: JSON) -> None:
     }
     red_flags["additionalProperties"] = False
     listed = typing.cast(JSON, properties["findings"])
-    listed["items"] = {"enum": [f.name for f in findings]}
+    names = [f.name for f in findings]
+    if listed.get("type") == "object":  # findings as {name: true | false | null}
+        listed["properties"] = {
+            f.name: {"description": f.question or f.name, **answer} for f in findings
+        }
+        listed["additionalProperties"] = False
+    else:  # findings as a list of the names that hold
+        listed["items"] = {"enum": names}
 
 
 def odi_answers_schema() -> JSON:

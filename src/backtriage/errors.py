@@ -211,7 +211,8 @@ class BacktriageError(ValueError):
     def __init__(self, *args: object) -> None:
         message = " ".join(str(a) for a in args) if args else self.title
         super().__init__(_clip(message, MAX_MESSAGE))
-        self.errors = (ErrorDetail("$", _clip(message), ""),)
+        # The message may quote a value: the problem document says only that input is bad.
+        self.errors = (ErrorDetail("$", self.title.lower(), ""),)
 
     @property
     def path(self) -> str:

@@ -62,7 +62,7 @@ Every ``$ref`` of a schema is relative (``#/$defs/OdiScore``) and so resolves ag
 schema's own ``$id``: a schema placed as it is under an OpenAPI 3.1 document's
 ``components/schemas`` keeps working there, as JSON Schema 2020-12 makes a subschema with an
 ``$id`` a resource of its own."""
-SCHEMA_VERSION: Final = 1  # kept equal to serialize.SCHEMA_VERSION by a test
+SCHEMA_VERSION: Final = 2  # kept equal to serialize.SCHEMA_VERSION by a test
 _NULL: Final[JSON] = {"type": "null"}
 
 # Descriptions of fields, keyed by (class name, field name); what a client developer needs to
@@ -264,8 +264,11 @@ def _document(
         properties = typing.cast(JSON, body["properties"])
         body["properties"] = {
             "schema_version": {
-                "description": "Version of the document format; may be left out on input.",
-                "const": SCHEMA_VERSION,
+                "description": (
+                    f"Version of the document format: {SCHEMA_VERSION} is written; "
+                    "1 is still read; may be left out on input."
+                ),
+                "enum": [1, SCHEMA_VERSION],
             },
             **properties,
         }
@@ -378,9 +381,15 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
                 "additionalProperties": {"type": ["boolean", "null"]},
             },
             "findings": {
-                "description": "Names of the findings and capabilities that hold.",
-                "type": "array",
-                "items": {"type": "string"},
+                "description": (
+                    "Findings and capabilities answered true or false; an absent key or null "
+                    "is not known (and, for a required finding, not answered). A list of "
+                    "names (schema version 1) means these hold."
+                ),
+                "anyOf": [
+                    {"type": "object", "additionalProperties": {"type": ["boolean", "null"]}},
+                    {"type": "array", "items": {"type": "string"}},
+                ],
             },
             "preference": {
                 "description": "Directional preference, or null when not known.",
@@ -443,14 +452,15 @@ def _restrict_to(protocol: Protocol, properties: JSON) -> None:
     }
     red_flags["additionalProperties"] = False
     listed = typing.cast(JSON, properties["findings"])
-    names = [f.name for f in findings]
-    if listed.get("type") == "object":  # findings as {name: true | false | null}
-        listed["properties"] = {
-            f.name: {"description": f.question or f.name, **answer} for f in findings
-        }
-        listed["additionalProperties"] = False
-    else:  # findings as a list of the names that hold
-        listed["items"] = {"enum": names}
+    shapes = typing.cast(list[JSON], listed.get("anyOf", [listed]))
+    for shape in shapes:
+        if shape.get("type") == "object":  # {name: true | false | null}
+            shape["properties"] = {
+                f.name: {"description": f.question or f.name, **answer} for f in findings
+            }
+            shape["additionalProperties"] = False
+        else:  # a list of the names that hold (schema version 1)
+            shape["items"] = {"enum": [f.name for f in findings]}
 
 
 def odi_answers_schema() -> JSON:

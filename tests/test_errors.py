@@ -349,3 +349,31 @@ def test_a_plain_backtriage_error_keeps_its_message_out_of_the_problem_document(
     assert str(error) == "walking: 7 is bad"
     assert error.errors == (ErrorDetail("$", "invalid input", ""),)
     assert "7" not in json.dumps(error.to_problem()).replace("422", "")
+
+
+def test_a_protocol_document_error_lists_every_problem_at_its_path() -> None:
+    text = 'name = "x"\nversion = "1"\n[[exercises]]\nid = "a"\nlevel = "high"\n'
+    error = _caught(bt.load_protocol, text)
+    assert isinstance(error, bt.ProtocolError)
+    paths = [d.path for d in error.errors]
+    assert "$.exercises[0].title" in paths
+    level = next(d for d in error.errors if d.path == "$.exercises[0].level")
+    assert (level.problem, level.allowed) == ("value not allowed", "a whole number")
+    assert "high" not in json.dumps(error.to_problem())
+    assert len(str(error)) < 500
+
+
+@pytest.mark.parametrize(
+    ("where", "field", "path"),
+    [
+        ("exercises[0] (exercise 'a')", "level", "$.exercises[0].level"),
+        ("rules[3] (rule 'r')", "actions[0].refer", "$.rules[3].actions[0].refer"),
+        ("rules[3] (rule 'r')", "(whole entry)", "$.rules[3]"),
+        (None, "advice", "$.advice"),
+        (None, None, "$"),
+    ],
+)
+def test_a_protocol_error_has_the_path_of_its_entry_and_key(
+    where: str | None, field: str | None, path: str
+) -> None:
+    assert bt.ProtocolError("bad", where=where, field=field).path == path

@@ -127,6 +127,23 @@ def _path_of(field: str) -> str:
     return json_path(field)
 
 
+_ENTRY: Final = re.compile(r"([A-Za-z_]+)\[(\d+)\]")
+
+
+def protocol_path(where: str | None, field: str | None) -> str:
+    """Return the JSON path in a protocol document of ``field`` in the entry ``where``:
+    ``("exercises[0] (exercise 'a')", "level")`` gives ``$.exercises[0].level``."""
+    if field and field.startswith("$"):
+        return _clip(field, _MAX_PATH)
+    path = "$"
+    entry = _ENTRY.match(where or "")
+    if entry is not None:
+        path += f".{entry[1]}[{entry[2]}]"
+    if field and not field.startswith("("):  # not "(whole entry)" or "(top level)"
+        path += field if field.startswith("[") else f".{field}"
+    return _clip(path, _MAX_PATH)
+
+
 # JSON words for the Python words of the ``allowed`` texts, for clients in any language.
 _JSON_WORDS: Final = (
     (re.compile(r"\bTrue\b"), "true"),
@@ -362,14 +379,15 @@ class ProtocolError(BacktriageError):
         source: str | None = None,
         where: str | None = None,
         field: str | None = None,
+        errors: Iterable[ErrorDetail] = (),
     ) -> None:
         self.problem = problem
         self.source = source
         self.where = where
         self.field = field
-        path = "$" if not field else _path_of(field)
         what = f"{where}: {problem}" if where else problem
-        self.errors = (ErrorDetail(path, _clip(what), ""),)
+        # Given, ``errors`` lists every problem of a document; else this one is the only one.
+        self.errors = tuple(errors) or (ErrorDetail(protocol_path(where, field), _clip(what), ""),)
         parts = [p for p in (source, where, field) if p]
         prefix = ": ".join(parts)
         message = f"{prefix}: {problem}" if prefix else problem

@@ -15,7 +15,6 @@ Two ways to show an error, for two readers:
 
 from __future__ import annotations
 
-import pickle
 import re
 import reprlib
 from collections.abc import Iterable
@@ -250,6 +249,8 @@ class BacktriageError(ValueError):
     ) -> tuple[object, tuple[type[BacktriageError], tuple[object, ...], dict[str, object]]]:
         # Rebuilt without calling __init__ (whose arguments differ by class). A value given by
         # the caller that cannot be pickled travels as its short repr.
+        import pickle  # only when an error is pickled: not at ``import backtriage``
+
         state = dict(self.__dict__)
         if "value" in state:
             try:

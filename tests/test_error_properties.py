@@ -205,3 +205,24 @@ def test_the_command_line_gives_one_line_and_status_2(document: object) -> None:
     assert message.count("\n") == 1, message
     assert message.startswith("backtriage: error: <stdin>: ")
     assert len(message) < 600
+
+
+protocol_keys = st.sampled_from(["name", "version", "exercises", "facts", "rules", "advice"])
+
+
+@given(
+    st.dictionaries(
+        protocol_keys,
+        st.one_of(values, st.lists(st.dictionaries(keys, values, max_size=4), max_size=2)),
+        max_size=6,
+    )
+)
+def test_loading_a_protocol_gives_only_short_protocol_errors(document: dict[str, object]) -> None:
+    # A protocol is the app's own document, not a person's answers: its errors may quote it,
+    # but they are ProtocolErrors and short, whatever it holds.
+    try:
+        bt.load_protocol(document)
+    except bt.ProtocolError as error:
+        for text in (str(error), repr(error), *map(str, error.args)):
+            assert len(text) < 500
+        assert len(json.dumps(error.to_problem())) < 20_000

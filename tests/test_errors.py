@@ -353,7 +353,7 @@ def test_a_plain_backtriage_error_keeps_its_message_out_of_the_problem_document(
 
 def test_a_protocol_document_error_lists_every_problem_at_its_path() -> None:
     text = 'name = "x"\nversion = "1"\n[[exercises]]\nid = "a"\nlevel = "high"\n'
-    error = _caught(bt.load_protocol, text)
+    error = _caught(bt.load_protocol, text=text)
     assert isinstance(error, bt.ProtocolError)
     paths = [d.path for d in error.errors]
     assert "$.exercises[0].title" in paths

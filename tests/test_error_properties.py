@@ -223,6 +223,10 @@ def test_loading_a_protocol_gives_only_short_protocol_errors(document: dict[str,
     try:
         bt.load_protocol(document)
     except bt.ProtocolError as error:
-        for text in (str(error), repr(error), *map(str, error.args)):
-            assert len(text) < 500
-        assert len(json.dumps(error.to_problem())) < 20_000
+        _assert_short(error)
+
+
+def _assert_short(error: bt.BacktriageError) -> None:
+    for text in (str(error), repr(error), *map(str, error.args)):
+        assert len(text) < 500
+    assert len(json.dumps(error.to_problem())) < 20_000

@@ -496,7 +496,7 @@ def test_a_5000_digit_number_in_a_toml_protocol_is_one_error_line(run: Any, tmp_
 def test_an_error_of_recommend_names_the_assessment_file(run: Any, tmp_path: Path) -> None:
     path = write(tmp_path / "a.json", json.dumps({"red_flags": {"fievre": True}}))
     line = one_line_error(run("recommend", str(path)))
-    assert line.startswith(f"backtriage: error: {path}: red_flags.fievre:")
+    assert line.startswith(f"backtriage: error: {path}: $.red_flags.fievre: unknown key")
 
 
 def test_an_unexpected_failure_is_one_internal_error_line_and_exit_status_2(

@@ -232,7 +232,7 @@ def test_a_plan_is_written_with_enum_values_and_whole_exercises() -> None:
 
 def test_to_dict_refuses_a_value_that_is_not_serialised() -> None:
     with pytest.raises(TypeError, match="not serialised"):
-        to_dict(bt.questions()[0])  # type: ignore[arg-type]
+        to_dict(bt.default_protocol().exercises[0])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="not serialised"):
         from_dict({}, dict)
 
@@ -518,7 +518,9 @@ def test_the_shipped_schemas_are_found_for_assessment_and_plan() -> None:
     assert json_schema(bt.Assessment)["title"] == "backtriage Assessment"
     assert json_schema(bt.Plan)["title"] == "backtriage Plan"
     with pytest.raises(TypeError):
-        json_schema(bt.OdiScore)  # type: ignore[arg-type]
+        json_schema(bt.Exercise)
+    with pytest.raises(TypeError):
+        json_schema(bt.Plan, protocol=bt.default_protocol())
 
 
 def test_importing_backtriage_does_not_import_the_converter() -> None:

@@ -8,7 +8,13 @@ diagnosis and not a medical device.
 from typing import TYPE_CHECKING
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.errors import BacktriageError, IncompleteError, InvalidAnswerError, ProtocolError
+from backtriage.errors import (
+    BacktriageError,
+    ErrorDetail,
+    IncompleteError,
+    InvalidAnswerError,
+    ProtocolError,
+)
 from backtriage.instruments.odi import (
     DisabilityBand,
     OdiChange,
@@ -56,6 +62,7 @@ __all__ = [
     "Assessment",
     "BacktriageError",
     "DisabilityBand",
+    "ErrorDetail",
     "Exercise",
     "Fact",
     "FactKind",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import attrs
 
 from backtriage.assessment import Assessment
-from backtriage.errors import InvalidAnswerError
+from backtriage.errors import InvalidAnswerError, json_path
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.model import Derivation, DerivedFrom, Fact, FactKind, Protocol
@@ -139,9 +139,10 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
         key = min(unknown_flags)
         raise InvalidAnswerError(
             f"red_flags.{key}",
-            answered[key],
+            key,
             f"a red-flag key of protocol {protocol.name!r} "
             "(see backtriage.questions() for the list)",
+            problem="unknown key",
         )
     findings = assessment.findings
     # Every name the app answered, also those answered False or None: a misspelt key must
@@ -154,6 +155,8 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             name,
             f"a finding or capability of protocol {protocol.name!r}"
             + (" (red flags are answered in red_flags)" if name in inputs.red_flags else ""),
+            problem="unknown key",
+            path=json_path("findings", name),
         )
     present = [key for key, answer in answered.items() if answer]
     present.extend(name for name, answer in findings.items() if answer)

@@ -51,6 +51,7 @@ from backtriage._fhir._common import (
     OtherItems,
     Resource,
     Scale,
+    at_fhir_paths,
     check_resource,
 )
 from backtriage._fhir._common import reference as _reference
@@ -115,6 +116,7 @@ _URGENCY_DISPLAY: Final = {
 # -- QuestionnaireResponse in --------------------------------------------------------------------
 
 
+@at_fhir_paths
 def read_questionnaire_response(
     resource: Mapping[str, object],
     *,
@@ -172,6 +174,7 @@ def read_questionnaire_response(
     return reading.answers
 
 
+@at_fhir_paths
 def score_questionnaire_response(
     resource: Mapping[str, object],
     *,

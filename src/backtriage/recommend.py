@@ -158,9 +158,17 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     advice = protocol.advice.for_urgency(urgency) or _FALLBACK_ADVICE[urgency]
     if missing and urgency < Urgency.SAME_DAY:
         # "Nothing needs a clinician" would be a guess while safety questions are unanswered.
-        advice = _UNANSWERED_ADVICE + (f" {advice}" if urgency > Urgency.NONE else "")
+        # The protocol's text may invite exercises, which this plan does not give: the plain
+        # text of the urgency is used instead.
+        advice = _UNANSWERED_ADVICE + (
+            f" {_FALLBACK_ADVICE[urgency]}" if urgency > Urgency.NONE else ""
+        )
     elif missing and urgency is Urgency.SAME_DAY:
         advice = f"{advice} {_UNANSWERED_SAME_DAY}"
+    elif not ranked and urgency < Urgency.SAME_DAY:
+        # Every exercise is withheld (recent spine surgery, say): advice that invites
+        # "the exercises below" would contradict the plan.
+        advice = f"{_FALLBACK_ADVICE[urgency]} {_NONE_SUITABLE}"
     return Plan(
         urgency=evaluation.urgency,
         exercises=tuple(ranked),
@@ -202,6 +210,7 @@ _UNANSWERED_SAME_DAY = (
     "Some safety questions are not answered yet: answer them now, as one of them may mean "
     "you need emergency care."
 )
+_NONE_SUITABLE = "None of the exercises is suitable for you for now; the reasons are listed."
 _UNANSWERED_ADVICE = (
     "Some safety questions are not answered yet, so no exercise can be suggested for now, "
     "and the advice may become more urgent once they are."

@@ -3,9 +3,9 @@
 Public functions:
 
 - :func:`to_dict` / :func:`to_json` turn an :class:`~backtriage.Assessment`,
-  :class:`~backtriage.Plan`, :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`
-  or :class:`~backtriage.Protocol` into plain data (``dict``, ``list``, ``str``, ``int``,
-  ``float``, ``bool``, ``None``) or JSON text, with ``"schema_version"`` as the first key;
+  :class:`~backtriage.Plan`, :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
+  :class:`~backtriage.Question` or :class:`~backtriage.Protocol` into plain data (``dict``,
+  ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or JSON text, with ``"schema_version"`` as the first key;
 - :func:`from_dict` / :func:`from_json` read them back. The round trip is lossless.
 
 Structuring is strict: a string is never turned into a number, a number never into a string,
@@ -42,7 +42,14 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.errors import BacktriageError, IncompleteError, InvalidAnswerError
+from backtriage.errors import (
+    BacktriageError,
+    ErrorDetail,
+    IncompleteError,
+    InvalidAnswerError,
+    ProtocolError,
+    shorten,
+)
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
     StartBackItem,
@@ -65,7 +72,7 @@ from backtriage.protocol.model import (
     Source,
     Urgency,
 )
-from backtriage.recommend import Plan
+from backtriage.recommend import Plan, Question
 
 __all__ = [
     "READABLE_SCHEMA_VERSIONS",
@@ -88,10 +95,10 @@ READABLE_SCHEMA_VERSIONS: Final = (1, 2)
 """The schema versions :func:`from_dict` reads (1: findings as a list of the names that hold)."""
 """The version of the JSON documents written here; see ``docs/interop.md`` for the policy."""
 
-Serializable: TypeAlias = Assessment | Plan | OdiScore | StartBackScore | Protocol
+Serializable: TypeAlias = Assessment | Plan | OdiScore | StartBackScore | Question | Protocol
 """The values :func:`to_dict` and :func:`to_json` write and :func:`from_dict` reads."""
 
-_TOP_LEVEL: Final = (Assessment, Plan, OdiScore, StartBackScore, Protocol)
+_TOP_LEVEL: Final = (Assessment, Plan, OdiScore, StartBackScore, Question, Protocol)
 _TOP_LEVEL_NAMES: Final = ", ".join(cls.__name__ for cls in _TOP_LEVEL)
 
 converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
@@ -102,8 +109,7 @@ _MISSING: Final = object()
 
 
 def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(value)  # safe for any value, a 5000-digit int too
 
 
 class StructureValueError(ValueError):
@@ -175,6 +181,8 @@ def _structure_float(value: object, _: type) -> float:
 
 converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook_func(_is_enum, _structure_enum)
+# A StrEnum is a str, which cattrs passes on as it is: plain data holds the plain value.
+converter.register_unstructure_hook(enum.StrEnum, lambda member: member.value)
 
 
 def _is_homogeneous_tuple(t: object) -> bool:
@@ -727,6 +735,20 @@ def _start_back_input(data: Mapping[str, object], errors: list[Exception]) -> ob
     return _MISSING
 
 
+def _assessment_error(exc: InvalidAnswerError, data: Mapping[str, object]) -> StructureValueError:
+    """Return the error ``Assessment`` raised, at its path in the document."""
+    where = _assessment_error_path(exc.field, data.get("odi"))
+    if where == ("odi",) and isinstance(exc.value, str):
+        where = ("odi", exc.value)  # one unknown section key
+    unknown = exc.errors[0].problem == "unknown key"
+    return StructureValueError(
+        exc.value,
+        exc.allowed,
+        where=where,
+        message=f"unknown key {shorten(exc.value)}" if unknown else None,
+    )
+
+
 def _assessment_error_path(field: str, odi: object) -> tuple[_Part, ...]:
     """Return the JSON path, below the assessment, of a field named by ``Assessment``."""
     if field in _SECTION_INDEX:  # an answer, named by score_odi
@@ -751,6 +773,10 @@ _ASSESSMENT_TYPES: Final[tuple[tuple[str, Any], ...]] = (
 )
 
 
+# Inputs whose readers above check every answer; the others are checked by Assessment.
+_READ_IN_FULL: Final = frozenset({"red_flags", "findings", "start_back"})
+
+
 def _structure_assessment(value: object, _: type) -> Assessment:
     data = _table(value, "an assessment")
     _check_keys(data, _ASSESSMENT_KEYS, Assessment)
@@ -767,22 +793,26 @@ def _structure_assessment(value: object, _: type) -> Assessment:
         if "odi_score" in data
         else _MISSING
     )
-    _raise_if(errors, Assessment)
+    if errors:
+        # Every problem at once: each field that was read is checked on its own too.
+        for key, given in kwargs.items():
+            if given is not _MISSING and key not in _READ_IN_FULL:
+                try:
+                    Assessment(**{key: given})
+                except InvalidAnswerError as exc:
+                    errors.append(_assessment_error(exc, data))
+        _raise_if(errors, Assessment)
     try:
         assessment = Assessment(**kwargs)
     except InvalidAnswerError as exc:
-        where = _assessment_error_path(exc.field, data.get("odi"))
-        if where == ("odi",) and isinstance(exc.value, str):
-            where = ("odi", exc.value)  # one unknown section key
-        raise StructureValueError(exc.value, exc.allowed, where=where) from None
+        raise _assessment_error(exc, data) from None
     if given_score is not _MISSING and given_score != assessment.odi_score:
         derived = assessment.odi_score
         raise StructureValueError(
             data["odi_score"],
             "null, as the ODI given cannot be scored"
             if derived is None
-            else f"the score of the ODI given (raw {derived.raw}, answered {derived.answered}); "
-            "odi_score is derived and may be left out",
+            else "the score of the ODI given; odi_score is derived and may be left out",
             where=("odi_score",),
         )
     return assessment
@@ -869,7 +899,11 @@ def _expected(leaf: BaseException, parts: tuple[_Part, ...]) -> str:
         allowed = typing.cast("tuple[Any, ...]", getattr(leaf.cl, "__attrs_attrs__", ()))
         names = ", ".join(a.alias or a.name for a in allowed if a.init)
         return f"a known key; allowed: {names}"
-    return _message(leaf)
+    if isinstance(leaf, ProtocolError) and " is not " in leaf.problem:
+        # The model's checks say "<value> is not <allowed>": only what is allowed is kept.
+        return leaf.problem.split(" is not ", 1)[1]
+    # Other messages may quote the value: they are not passed on.
+    return "a value of the documented type"
 
 
 def _invalid(exc: BaseException, data: object) -> InvalidAnswerError:
@@ -879,11 +913,24 @@ def _invalid(exc: BaseException, data: object) -> InvalidAnswerError:
     value = leaf.value if isinstance(leaf, StructureValueError) else _value_at(data, parts)
     if isinstance(leaf, ForbiddenExtraKeysError | KeyError) or value is _MISSING:
         value = parts[-1] if parts and isinstance(leaf, ForbiddenExtraKeysError) else None
-    allowed = _expected(leaf, parts)
-    if len(leaves) > 1:
-        others = "; ".join(f"{_format_path(p)}: {_message(e)}" for p, e in leaves[1:])
-        allowed += f" (and {len(leaves) - 1} more: {others})"
-    return InvalidAnswerError(_format_path(parts), value, allowed)
+    details = [ErrorDetail(_format_path(p), _problem(e), _expected(e, p)) for p, e in leaves]
+    first = details[0]
+    problem = first.problem if first.problem != _NOT_ALLOWED else None
+    return InvalidAnswerError(first.path, value, first.allowed, problem=problem, errors=details)
+
+
+_NOT_ALLOWED: Final = "value not allowed"
+
+
+def _problem(leaf: BaseException) -> str:
+    """Say what is wrong, without the value: the words of a problem document."""
+    if isinstance(leaf, ForbiddenExtraKeysError):
+        return "unknown key"
+    if isinstance(leaf, KeyError):
+        return "required key missing"
+    if isinstance(leaf, StructureValueError) and str(leaf).startswith("unknown key"):
+        return "unknown key"
+    return _NOT_ALLOWED
 
 
 # -- public functions ---------------------------------------------------------------------------
@@ -898,8 +945,9 @@ def to_dict(value: Serializable) -> dict[str, object]:
     """Return ``value`` as plain JSON data, ``"schema_version"`` first.
 
     ``value`` is an :class:`~backtriage.Assessment`, :class:`~backtriage.Plan`,
-    :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore` or
-    :class:`~backtriage.Protocol`; anything else raises ``TypeError``. Enums become their
+    :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
+    :class:`~backtriage.Question` or :class:`~backtriage.Protocol`; anything else raises
+    ``TypeError``. Enums become their
     string values, tuples and sets lists; an ``OdiScore`` also carries its derived ``max_raw``,
     ``percent``, ``percent_rounded`` and ``band``, a ``StartBackScore`` its ``risk``.
 
@@ -1045,18 +1093,47 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     return from_dict(data, cls)
 
 
-_SCHEMA_FILES: Final = {Assessment: "assessment.schema.json", Plan: "plan.schema.json"}
+_SCHEMA_FILES: Final[dict[object, str]] = {
+    Assessment: "assessment.schema.json",
+    Plan: "plan.schema.json",
+    OdiScore: "odi-score.schema.json",
+    StartBackScore: "start-back-score.schema.json",
+    Question: "question.schema.json",
+    BacktriageError: "problem.schema.json",
+    "odi-answers": "odi-answers.schema.json",
+}
 
 
-def json_schema(cls: type[Assessment] | type[Plan]) -> dict[str, object]:
-    """Return the JSON Schema (draft 2020-12) shipped for ``Assessment`` or ``Plan`` documents.
+def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[str, object]:
+    """Return a JSON Schema (draft 2020-12) shipped with backtriage.
+
+    ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore`` or ``Question`` for
+    the documents :func:`to_dict` writes, ``BacktriageError`` for the problem document of
+    :meth:`~backtriage.BacktriageError.to_problem`, or ``"odi-answers"`` for ODI answers as
+    :func:`~backtriage.score_odi` takes them. Each has an ``$id`` (``urn:backtriage:schemas:``
+    and the file name) against which its relative ``$ref`` s resolve, so it may be placed as it
+    is under an OpenAPI 3.1 document's ``components/schemas``.
+
+    With ``protocol`` (for ``Assessment`` only), the schema is generated for that protocol: its
+    red-flag keys and findings are listed and no other key is allowed, so that a validator
+    refuses a misspelt one as :func:`~backtriage.recommend` does.
 
     The same files are in the package as ``backtriage/schemas/*.schema.json`` for clients that
-    do not run Python. Raises ``TypeError`` for any other class.
+    do not run Python. Raises ``TypeError`` for anything else.
     """
     name = _SCHEMA_FILES.get(cls)
-    if name is None:
-        raise TypeError(f"{cls!r} has no JSON Schema; use Assessment or Plan")
+    if name is None or (protocol is not None and cls is not Assessment):
+        raise TypeError(
+            f"{cls!r} has no JSON Schema{' for a protocol' if protocol is not None else ''}; "
+            "use Assessment, Plan, OdiScore, StartBackScore, Question, BacktriageError or "
+            "'odi-answers' (a protocol's schema: Assessment)"
+        )
+    if protocol is not None:
+        if not isinstance(protocol, Protocol):
+            raise InvalidAnswerError("protocol", protocol, "a Protocol, or None")
+        from backtriage._schema import assessment_schema
+
+        return assessment_schema(protocol)
     from importlib import resources
 
     text = resources.files("backtriage").joinpath("schemas").joinpath(name).read_text("utf-8")

@@ -13,6 +13,7 @@ from backtriage._fhir._common import (
     START_BACK_ANSWER_SYSTEM,
     START_BACK_BOTHERSOMENESS_SYSTEM,
     Resource,
+    at_fhir_paths,
     check_response,
     reference,
 )
@@ -54,6 +55,7 @@ _SECTIONS: Final = tuple(OdiSection)
 _ITEMS: Final = tuple(StartBackItem)
 
 
+@at_fhir_paths
 def read_assessment(
     response: Mapping[str, object],
     *,

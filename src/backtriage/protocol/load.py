@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
-from backtriage.errors import ProtocolError
+from backtriage.errors import ErrorDetail, ProtocolError, protocol_path
 from backtriage.protocol.model import Protocol
 
 __all__ = ["default_protocol", "load_protocol", "protocol_from_data"]
@@ -171,7 +171,13 @@ def protocol_from_data(data: object, *, source: str = "<data>") -> Protocol:
             + ")"
         )
         where, field, message = first
-        raise ProtocolError(message + more, source=source, where=where, field=field) from None
+        raise ProtocolError(
+            message + more,
+            source=source,
+            where=where,
+            field=field,
+            errors=[_detail(w, f, m) for w, f, m in lines],
+        ) from None
     problems = protocol.check()
     cycles = [p for p in problems if p.code == "prerequisite-cycle"]
     if cycles:
@@ -186,6 +192,14 @@ def protocol_from_data(data: object, *, source: str = "<data>") -> Protocol:
             field="prerequisites",
         )
     return protocol
+
+
+def _detail(where: str | None, field: str, message: str) -> ErrorDetail:
+    """Return one problem of a document; "<value> is not <allowed>" keeps only what is allowed."""
+    value, is_not, allowed = message.partition(" is not ")
+    if is_not and not value.startswith(("a ", "an ", "the ")):
+        return ErrorDetail(protocol_path(where, field), "value not allowed", allowed)
+    return ErrorDetail(protocol_path(where, field), message, "")
 
 
 def _locate(data: Mapping[str, object], path: str, message: str) -> tuple[str | None, str, str]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from backtriage._ordered import OrderedStrEnum
-from backtriage.errors import ProtocolError
+from backtriage.errors import ProtocolError, shorten
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -133,7 +133,7 @@ def _to_enum(cls: type[_E], value: object, field: str | None = None) -> _E:
         except ValueError:
             pass
     allowed = ", ".join(member.value for member in cls)
-    raise ProtocolError(f"{value!r} is not one of: {allowed}", field=field or cls.__name__)
+    raise ProtocolError(f"{shorten(value)} is not one of: {allowed}", field=field or cls.__name__)
 
 
 # Named functions, one per enum: the attrs mypy plugin only understands named converters.
@@ -172,7 +172,7 @@ def _positions(value: object) -> tuple[Position, ...]:
 def _sequence(value: object) -> tuple[object, ...]:
     # A string is iterable, but "prone" is not the list ["p", "r", ...].
     if type(value) is not tuple and type(value) is not list:
-        raise ProtocolError(f"{value!r} is not a list or tuple", field="Selector")
+        raise ProtocolError(f"{shorten(value)} is not a list or tuple", field="Selector")
     return tuple(value)
 
 
@@ -192,11 +192,15 @@ def _tuple_of(*kinds: type) -> _Check:
 
     def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
         if type(value) is not tuple:
-            raise ProtocolError(f"{value!r} is not a tuple", field=_where(instance, attribute))
+            raise ProtocolError(
+                f"{shorten(value)} is not a tuple", field=_where(instance, attribute)
+            )
         for item in value:
             if not isinstance(item, kinds) or (type(item) is bool and bool not in kinds):
                 names = " or ".join(k.__name__ for k in kinds)
-                raise ProtocolError(f"{item!r} is not a {names}", field=_where(instance, attribute))
+                raise ProtocolError(
+                    f"{shorten(item)} is not a {names}", field=_where(instance, attribute)
+                )
 
     return check
 
@@ -210,7 +214,7 @@ def _exactly(kind: type) -> _Check:
     def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
         if type(value) is not kind:
             raise ProtocolError(
-                f"{value!r} is not {_KIND_WORDS[kind]}", field=_where(instance, attribute)
+                f"{shorten(value)} is not {_KIND_WORDS[kind]}", field=_where(instance, attribute)
             )
 
     return check
@@ -224,7 +228,7 @@ def _conditions(instance: object, attribute: attrs.Attribute[typing.Any], value:
 def _condition(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
     if not isinstance(value, _CONDITION_TYPES):
         raise ProtocolError(
-            f"{value!r} is not a condition (FactIs, AllOf, AnyOf or AtLeast)",
+            f"{shorten(value)} is not a condition (FactIs, AllOf, AnyOf or AtLeast)",
             field=_where(instance, attribute),
         )
 
@@ -235,7 +239,7 @@ def _instance(kind: type) -> _Check:
     def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
         if not isinstance(value, kind):
             raise ProtocolError(
-                f"{value!r} is not a {kind.__name__}", field=_where(instance, attribute)
+                f"{shorten(value)} is not a {kind.__name__}", field=_where(instance, attribute)
             )
 
     return check

@@ -1,0 +1,24 @@
+"""Review a protocol before it is used: exact queries, a safety diff and the review sheet."""
+
+from backtriage.review._sheet import protocol_hash, review_sheet
+from backtriage.review._stub import (
+    Change,
+    ProtocolDiff,
+    Trigger,
+    diff,
+    when_cautioned,
+    when_urgency,
+    when_withheld,
+)
+
+__all__ = [
+    "Change",
+    "ProtocolDiff",
+    "Trigger",
+    "diff",
+    "protocol_hash",
+    "review_sheet",
+    "when_cautioned",
+    "when_urgency",
+    "when_withheld",
+]

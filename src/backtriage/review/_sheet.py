@@ -397,7 +397,8 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
         triggers = when_urgency(protocol, level)
         own = [t for t in triggers if t not in higher]
         higher.update(triggers)
-        yield f'<h3 id="urgency-{_e(level.value)}">{_e(_URGENCY_WORDS[level].capitalize())}</h3>'
+        yield f'<div class="level" id="urgency-{_e(level.value)}">'
+        yield f"<h3>{_e(_URGENCY_WORDS[level].capitalize())}</h3>"
         advice = protocol.advice.for_urgency(level)
         if advice:
             yield f'<p class="advice">Advice shown: “{_e(advice)}”</p>'
@@ -406,6 +407,7 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
             yield _trigger_list(words, own)
         else:
             yield "<p>No answers reach this level and no higher one.</p>"
+        yield "</div>"
     yield "</section>"
 
 
@@ -432,12 +434,14 @@ def _exercise_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     yield "</table>"
     if everyone:
         shared = [t for t in withheld[next(iter(exercises))] if t in everyone]
-        yield '<h3 id="withheld-for-everyone">Every exercise is withheld when</h3>'
+        yield '<div class="shared" id="withheld-for-everyone">'
+        yield "<h3>Every exercise is withheld when</h3>"
         yield (
             f"<p>any of these {len(shared)} triggers holds (they are not repeated under each "
             "exercise below):</p>"
         )
         yield _trigger_list(words, shared)
+        yield "</div>"
     for exercise in exercises.values():
         yield from _exercise(protocol, words, exercise, withheld[exercise.id], everyone)
     yield "</section>"

@@ -10,8 +10,8 @@ import attrs
 
 from backtriage.assessment import Assessment
 from backtriage.protocol.model import Protocol
+from backtriage.review._diff import Change, ProtocolDiff
 from backtriage.review._sheet import protocol_hash
-from backtriage.review._stub import Change, ProtocolDiff
 from backtriage.serialize import SCHEMA_VERSION, to_dict
 
 __all__ = ["diff_document", "diff_text"]

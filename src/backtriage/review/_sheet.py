@@ -40,8 +40,13 @@ from backtriage.protocol.model import (
     Selector,
     Urgency,
 )
+from backtriage.protocol.queries import (
+    Trigger,
+    triggers_cautioned,
+    triggers_urgency,
+    triggers_withheld,
+)
 from backtriage.recommend import QuestionKind, questions
-from backtriage.review._stub import Trigger, when_cautioned, when_urgency, when_withheld
 from backtriage.serialize import to_dict
 
 __all__ = ["protocol_hash", "review_sheet"]
@@ -394,7 +399,7 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     for level in sorted(Urgency, key=lambda u: u.rank, reverse=True):
         if level is Urgency.NONE:
             continue
-        triggers = when_urgency(protocol, level)
+        triggers = triggers_urgency(protocol, level)
         own = [t for t in triggers if t not in higher]
         higher.update(triggers)
         yield f'<div class="level" id="urgency-{_e(level.value)}">'
@@ -413,7 +418,7 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
 
 def _exercise_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     exercises = protocol.engine.exercise_by_id
-    withheld = {eid: when_withheld(protocol, eid) for eid in exercises}
+    withheld = {eid: triggers_withheld(protocol, eid) for eid in exercises}
     everyone: set[Trigger] = set()
     if len(withheld) > 1:
         everyone = set.intersection(*(set(t) for t in withheld.values()))
@@ -467,7 +472,7 @@ def _exercise(
     extra = " (besides the triggers that withhold every exercise, above)" if everyone else ""
     yield f"<h4>Withheld when{_e(extra)}</h4>"
     yield _trigger_list(words, own) if own else "<p>No other trigger.</p>"
-    cautioned = when_cautioned(protocol, exercise.id)
+    cautioned = triggers_cautioned(protocol, exercise.id)
     yield "<h4>Given with a caution when</h4>"
     if protocol.safety:
         yield f"<p>Always: “{_e(protocol.safety)}”</p>"

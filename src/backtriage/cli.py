@@ -302,6 +302,12 @@ def _review_verbs(protocol_verbs: argparse._SubParsersAction[argparse.ArgumentPa
     review.add_argument(
         "-o", "--output", metavar="FILE", help="write the sheet to FILE (default: standard output)"
     )
+    review.add_argument(
+        "--since",
+        metavar="OLD",
+        help="the version in use: the sheet also lists what FILE changes, less safe first",
+    )
+    _limit_option(review)
     review.set_defaults(run=_protocol_review)
 
     diff = protocol_verbs.add_parser(
@@ -318,7 +324,20 @@ def _review_verbs(protocol_verbs: argparse._SubParsersAction[argparse.ArgumentPa
     diff.add_argument("old", metavar="OLD", help="the protocol file in use")
     diff.add_argument("new", metavar="NEW", help="the changed protocol file")
     diff.add_argument("--json", action="store_true", help="print the changes as JSON")
+    _limit_option(diff)
     diff.set_defaults(run=_protocol_diff)
+
+
+def _limit_option(verb: argparse.ArgumentParser) -> None:
+    from backtriage.protocol.queries import DEFAULT_LIMIT
+
+    verb.add_argument(
+        "--limit",
+        type=int,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"how many sets of facts the exact search may consider (default: {DEFAULT_LIMIT})",
+    )
 
 
 # -- recommend, questions, protocol check ---------------------------------------------------------
@@ -446,7 +465,9 @@ def _protocol_review(args: argparse.Namespace) -> int:
         protocol, name = default_protocol(), "the default protocol"
     else:
         protocol, name = load_protocol(args.file), args.file
-    sheet = review_sheet(protocol)  # made in full before anything is written
+    previous = None if args.since is None else load_protocol(args.since)
+    with _limit_hint():  # made in full before anything is written
+        sheet = review_sheet(protocol, previous=previous, limit=args.limit)
     with _destination(args.output) as (out, _):
         out.write(sheet)
     problems = protocol.check()
@@ -466,12 +487,26 @@ def _protocol_diff(args: argparse.Namespace) -> int:
     from backtriage.review import diff, diff_document, diff_text
 
     old, new = _protocol(args.old), _protocol(args.new)
-    changes = diff(old, new)
+    with _limit_hint():
+        changes = diff(old, new, limit=args.limit)
     if args.json:
         print(json.dumps(diff_document(changes, old, new), indent=2, ensure_ascii=False))
     else:
         print(diff_text(changes, old, new))
     return 1 if changes.is_less_safe else 0
+
+
+@contextmanager
+def _limit_hint() -> Iterator[None]:
+    """Say how to raise the search limit in the command's own terms."""
+    from backtriage.errors import ProtocolError
+
+    try:
+        yield
+    except ProtocolError as exc:
+        if "limit=" not in str(exc):
+            raise
+        raise CommandError(f"{_one_line(exc)} (here: --limit N)") from None
 
 
 def _check_properties(protocol: Protocol) -> Sequence[PropertyFailure]:

@@ -18,7 +18,7 @@ import attrs
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
-from backtriage.facts import threshold_of
+from backtriage.facts import derive_facts, threshold_of
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.engine import ENGINE_SOURCE
@@ -41,12 +41,14 @@ from backtriage.protocol.model import (
     Urgency,
 )
 from backtriage.protocol.queries import (
+    DEFAULT_LIMIT,
     Trigger,
     triggers_cautioned,
     triggers_urgency,
     triggers_withheld,
 )
 from backtriage.recommend import QuestionKind, questions
+from backtriage.review._diff import Change, diff
 from backtriage.serialize import to_dict
 
 __all__ = ["protocol_hash", "review_sheet"]
@@ -92,7 +94,9 @@ def protocol_hash(protocol: Protocol) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def review_sheet(protocol: Protocol) -> str:
+def review_sheet(
+    protocol: Protocol, *, previous: Protocol | None = None, limit: int = DEFAULT_LIMIT
+) -> str:
     """Return the review sheet of ``protocol``: one self-contained HTML page.
 
     The page names the protocol, its version and :func:`protocol_hash`; shows the result of
@@ -101,18 +105,25 @@ def review_sheet(protocol: Protocol) -> str:
     reach each urgency (in the questions' own words), every rule with its reason and its
     sources, and a sign-off block. Every text from the protocol is escaped.
 
-    Raises :class:`~backtriage.InvalidAnswerError` when ``protocol`` is not a
-    :class:`~backtriage.Protocol`, and :class:`~backtriage.ProtocolError` when its queries
-    would explode (see :func:`backtriage.review.when_withheld`).
+    With ``previous`` (the version in use), the sheet also lists what ``protocol`` changes
+    (:func:`backtriage.review.diff`), less safe first, each change with the answers that show
+    it, and the sign-off covers the change.
+
+    Raises :class:`~backtriage.InvalidAnswerError` when ``protocol`` or ``previous`` is not a
+    :class:`~backtriage.Protocol`, and :class:`~backtriage.ProtocolError` when the queries
+    need more than ``limit`` sets of facts (pass a larger ``limit`` to compute them anyway).
 
     >>> Path("review.html").write_text(review_sheet(default_protocol()))  # doctest: +SKIP
     """
     digest = protocol_hash(protocol)
-    words = _Words(protocol)
+    if previous is not None and not isinstance(previous, Protocol):
+        raise InvalidAnswerError("previous", previous, "a Protocol (the version in use), or None")
+    words = _Words(protocol, limit)
     body = [
         *_header(protocol, digest),
-        *_how_to_read(),
         *_check_section(protocol),
+        *(_changes_section(previous, protocol, words) if previous is not None else ()),
+        *_how_to_read(),
         *_urgency_section(protocol, words),
         *_exercise_section(protocol, words),
         *_questions_section(protocol),
@@ -120,7 +131,7 @@ def review_sheet(protocol: Protocol) -> str:
         *_rules_section(protocol, words),
         *_advice_section(protocol, words),
         *_sources_section(protocol),
-        *_signoff(protocol, digest),
+        *_signoff(protocol, digest, previous),
     ]
     title = f"Review sheet: {protocol.name} {protocol.version}"
     return "\n".join(
@@ -155,8 +166,9 @@ def _e(text: object) -> str:
 class _Words:
     """Say facts, triggers, conditions, selectors and sources of one protocol in words."""
 
-    def __init__(self, protocol: Protocol) -> None:
+    def __init__(self, protocol: Protocol, limit: int) -> None:
         self.protocol = protocol
+        self.limit = limit
         self.facts = protocol.engine.fact_by_name
         self.order = {fact.name: i for i, fact in enumerate(protocol.facts)}
         self.sources = {source.tag: source.citation for source in protocol.sources}
@@ -333,6 +345,78 @@ def _header(protocol: Protocol, digest: str) -> Iterator[str]:
     yield "</header>"
 
 
+_CHANGE_GROUPS = (
+    ("less_safe", "Less safe: each needs a clinician's explicit approval"),
+    ("more_cautious", "More cautious"),
+    ("text_changes", "Text changes"),
+)
+
+
+def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> Iterator[str]:
+    yield '<section id="changes">'
+    yield (f"<h2>Changes from version {_e(previous.version)} of {_e(previous.name)}</h2>")
+    broken = [p for p in (previous, protocol) if p.check()]
+    if broken:
+        yield (
+            '<p class="bad">The changes cannot be worked out while a version has problems '
+            f"({_e(', '.join(p.version for p in broken))}): fix them first.</p>"
+        )
+        yield "</section>"
+        return
+    changes = diff(previous, protocol, limit=words.limit)
+    verdict = (
+        f'<p class="bad">{len(changes.less_safe)} change(s) make the protocol less safe for '
+        "some answers: approve each one explicitly, or do not sign.</p>"
+        if changes.is_less_safe
+        else '<p class="ok">No change makes the protocol less safe for any answers.</p>'
+    )
+    yield verdict
+    yield (
+        f'<p class="note">Previous version: content hash <code class="hash">'
+        f"{_e(protocol_hash(previous))}</code>. Each change holds for the answers shown "
+        "(every other answer no); <code>backtriage protocol diff --json</code> gives them as "
+        "assessments to run.</p>"
+    )
+    old_words = _Words(previous, words.limit)
+    for group, heading in _CHANGE_GROUPS:
+        found: tuple[Change, ...] = getattr(changes, group)
+        yield f'<div class="changes" id="changes-{group.replace("_", "-")}">'
+        yield f"<h3>{_e(heading)} ({len(found)})</h3>"
+        if not found:
+            yield "<p>None.</p>"
+        elif group == "text_changes":
+            yield "<table><tr><th>What</th><th>Was</th><th>Is now</th></tr>"
+            for change in found:
+                yield (
+                    f"<tr><td>{_e(change.description)}</td><td>{_e(change.old_text or '—')}"
+                    f"</td><td>{_e(change.new_text or '—')}</td></tr>"
+                )
+            yield "</table>"
+        else:
+            items = "".join(
+                f"<li>{_e(change.description)}{_witness(change, words, old_words)}</li>"
+                for change in found
+            )
+            yield f"<ol>{items}</ol>"
+        yield "</div>"
+    yield "</section>"
+
+
+def _witness(change: Change, words: _Words, old_words: _Words) -> str:
+    """Say the answers that show ``change``, in the questions' words of either version."""
+    present: dict[str, str] = {}
+    for witness, said in ((change.old_witness, old_words), (change.new_witness, words)):
+        if witness is None:
+            continue
+        facts, _ = derive_facts(witness, said.protocol)
+        for name in said.shown(facts):
+            present.setdefault(name, said.fact(name))
+    if change.old_witness is None and change.new_witness is None:
+        return ""
+    listed = "; ".join(present.values()) or "every answer no"
+    return f'<div class="witness">Shown by: {_e(listed)}.</div>'
+
+
 def _how_to_read() -> Iterator[str]:
     yield '<section id="how-to-read">'
     yield "<h2>How to read this sheet</h2>"
@@ -399,7 +483,7 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     for level in sorted(Urgency, key=lambda u: u.rank, reverse=True):
         if level is Urgency.NONE:
             continue
-        triggers = triggers_urgency(protocol, level)
+        triggers = triggers_urgency(protocol, level, limit=words.limit)
         own = [t for t in triggers if t not in higher]
         higher.update(triggers)
         yield f'<div class="level" id="urgency-{_e(level.value)}">'
@@ -418,7 +502,7 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
 
 def _exercise_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     exercises = protocol.engine.exercise_by_id
-    withheld = {eid: triggers_withheld(protocol, eid) for eid in exercises}
+    withheld = {eid: triggers_withheld(protocol, eid, limit=words.limit) for eid in exercises}
     everyone: set[Trigger] = set()
     if len(withheld) > 1:
         everyone = set.intersection(*(set(t) for t in withheld.values()))
@@ -472,7 +556,7 @@ def _exercise(
     extra = " (besides the triggers that withhold every exercise, above)" if everyone else ""
     yield f"<h4>Withheld when{_e(extra)}</h4>"
     yield _trigger_list(words, own) if own else "<p>No other trigger.</p>"
-    cautioned = triggers_cautioned(protocol, exercise.id)
+    cautioned = triggers_cautioned(protocol, exercise.id, limit=words.limit)
     yield "<h4>Given with a caution when</h4>"
     if protocol.safety:
         yield f"<p>Always: “{_e(protocol.safety)}”</p>"
@@ -634,13 +718,19 @@ def _sources_section(protocol: Protocol) -> Iterator[str]:
     yield "</section>"
 
 
-def _signoff(protocol: Protocol, digest: str) -> Iterator[str]:
+def _signoff(protocol: Protocol, digest: str, previous: Protocol | None) -> Iterator[str]:
     yield '<section id="sign-off" class="signoff">'
     yield "<h2>Sign-off</h2>"
+    change = (
+        ""
+        if previous is None
+        else f", and every change from version <strong>{_e(previous.version)}</strong> (content "
+        f'hash <code class="hash">{_e(protocol_hash(previous))}</code>) listed under “Changes”'
+    )
     yield (
         f"<p>I have reviewed protocol <strong>{_e(protocol.name)}</strong> version "
         f'<strong>{_e(protocol.version)}</strong>, content hash <code class="hash">'
-        f"{_e(digest)}</code>, as shown on this sheet, and approve its use.</p>"
+        f"{_e(digest)}</code>, as shown on this sheet{change}, and approve its use.</p>"
     )
     for role in ("Clinical reviewer", "Clinical safety officer"):
         yield f'<table class="signature"><caption>{_e(role)}</caption>'
@@ -669,7 +759,8 @@ code { font: .9em ui-monospace, "DejaVu Sans Mono", monospace; }
 .fact { font-weight: 500; }
 .absent { font-style: italic; }
 .and { font-variant: small-caps; color: #444; }
-.caution { margin: .15rem 0 0 1rem; }
+.caution, .witness { margin: .15rem 0 0 1rem; }
+.witness { color: #333; font-size: .92em; }
 .ok { border-left: 4px solid #2a7; padding-left: .5rem; }
 .bad { border-left: 4px solid #c22; padding-left: .5rem; font-weight: 600; }
 ol.triggers li { margin: .15rem 0; }

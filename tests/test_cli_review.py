@@ -190,3 +190,20 @@ def test_diff_refuses_a_protocol_with_problems_in_one_line(run: Any, tmp_path: P
 def test_diff_of_a_missing_file_is_one_error_line(run: Any, tmp_path: Path) -> None:
     line = one_line_error(run("protocol", "diff", str(tmp_path / "old.toml"), str(DEFAULT_TOML)))
     assert "old.toml: no such file" in line
+
+
+def test_review_since_the_version_in_use_lists_the_changes(run: Any, tmp_path: Path) -> None:
+    new = changed(tmp_path, "new.toml", without_rule("cannot_kneel"))
+    out = tmp_path / "review.html"
+    result = run("protocol", "review", str(new), "--since", str(DEFAULT_TOML), "-o", str(out))
+    assert result.code == 0
+    sheet = out.read_text(encoding="utf-8")
+    assert 'id="changes"' in sheet
+    assert "1 change(s) make the protocol less safe" in sheet
+
+
+@pytest.mark.parametrize("verb", ["review", "diff"])
+def test_a_search_over_the_limit_is_one_error_line_naming_the_option(run: Any, verb: str) -> None:
+    files = [str(DEFAULT_TOML)] * (2 if verb == "diff" else 1)
+    line = one_line_error(run("protocol", verb, *files, "--limit", "1"))
+    assert "--limit N" in line

@@ -348,3 +348,73 @@ def test_an_exercise_no_rule_touches_is_said_to_have_no_other_trigger() -> None:
     grown = attrs.evolve(protocol, exercises=(*protocol.exercises, extra))
     part = Page(review_sheet(grown)).part("exercise-new_one")
     assert "No other trigger" in part
+
+
+# -- the sheet of a change ----------------------------------------------------------------------
+
+
+def without_rule(protocol: Protocol, rule_id: str) -> Protocol:
+    return attrs.evolve(
+        protocol, version="1.1.0", rules=tuple(r for r in protocol.rules if r.id != rule_id)
+    )
+
+
+def test_a_sheet_without_a_previous_version_lists_no_changes(page: Page) -> None:
+    assert "changes" not in page.by_id
+
+
+def test_the_sheet_of_a_change_lists_a_less_safe_change_with_the_answers_that_show_it(
+    default: Protocol,
+) -> None:
+    new = without_rule(default, "cannot_kneel")
+    page = Page(review_sheet(new, previous=default))
+    assert "1 change(s) make the protocol less safe" in page.part("changes")
+    (item,) = page.items_in("changes-less-safe")
+    assert "kneeling_extension" in item
+    assert "Shown by: yes to “Are you unable to kneel?”" in item
+    assert page.part("changes-more-cautious").endswith("None.")
+
+
+def test_the_sign_off_of_a_change_names_both_versions_by_hash(default: Protocol) -> None:
+    new = without_rule(default, "cannot_kneel")
+    part = Page(review_sheet(new, previous=default)).part("sign-off")
+    assert protocol_hash(new) in part
+    assert f"every change from version 1.0.0 (content hash {protocol_hash(default)})" in part
+
+
+def test_the_sheet_of_a_change_that_only_withholds_more_says_nothing_is_less_safe(
+    default: Protocol,
+) -> None:
+    old = without_rule(default, "cannot_kneel")
+    page = Page(review_sheet(default, previous=old))
+    assert "No change makes the protocol less safe" in page.part("changes")
+    assert "kneeling_extension" in page.part("changes-more-cautious")
+
+
+def test_the_sheet_of_a_change_shows_a_changed_text_before_and_after(default: Protocol) -> None:
+    rule = default.rules[0]
+    new = attrs.evolve(
+        default, rules=(attrs.evolve(rule, reason="A new reason."), *default.rules[1:])
+    )
+    part = Page(review_sheet(new, previous=default)).part("changes-text-changes")
+    assert f"{rule.reason} A new reason." in part
+
+
+def test_the_changes_of_a_version_with_problems_are_not_worked_out(default: Protocol) -> None:
+    broken = attrs.evolve(
+        default, rules=(attrs.evolve(default.rules[0], reason=""), *default.rules[1:])
+    )
+    part = Page(review_sheet(broken, previous=default)).part("changes")
+    assert "cannot be worked out while a version has problems" in part
+
+
+def test_a_previous_version_that_is_not_a_protocol_is_refused_by_name(default: Protocol) -> None:
+    with pytest.raises(bt.InvalidAnswerError, match="previous"):
+        review_sheet(default, previous="1.0.0")  # type: ignore[arg-type]
+
+
+def test_a_search_over_the_limit_raises_a_protocol_error_naming_the_limit(
+    default: Protocol,
+) -> None:
+    with pytest.raises(bt.ProtocolError, match="limit="):
+        review_sheet(default, limit=1)

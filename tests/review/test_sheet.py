@@ -418,3 +418,14 @@ def test_a_search_over_the_limit_raises_a_protocol_error_naming_the_limit(
 ) -> None:
     with pytest.raises(bt.ProtocolError, match="limit="):
         review_sheet(default, limit=1)
+
+
+def test_the_reviewing_guide_describes_every_part_of_the_sheet(sheet: str) -> None:
+    guide = (Path(__file__).parent.parent.parent / "docs" / "reviewing-a-protocol.md").read_text(
+        encoding="utf-8"
+    )
+    headings = re.findall(r"<h2>(.*?)</h2>", sheet)
+    assert len(headings) >= 10
+    for heading in headings:
+        name = re.sub(r" \(\d+\)$", "", html.unescape(heading)).split(":")[0]
+        assert f"**{name}**" in guide, name

@@ -42,6 +42,8 @@ from backtriage.protocol.model import (
 )
 from backtriage.protocol.queries import (
     DEFAULT_LIMIT,
+    PREREQUISITE_INVARIANT,
+    URGENCY_INVARIANT,
     Trigger,
     triggers_cautioned,
     triggers_urgency,
@@ -54,10 +56,8 @@ from backtriage.serialize import to_dict
 __all__ = ["protocol_hash", "review_sheet"]
 
 _ENGINE_RULES = {
-    "engine.urgency": "engine invariant: a same-day or emergency urgency withholds every exercise",
-    "engine.prerequisite": "engine invariant: an exercise waits until its prerequisites are met",
-    "engine.missing_input": "engine invariant: an unanswered required question withholds every "
-    "exercise",
+    URGENCY_INVARIANT: "engine invariant: a same-day or emergency urgency withholds every exercise",
+    PREREQUISITE_INVARIANT: "engine invariant: an exercise waits until its prerequisites are met",
 }
 _URGENCY_WORDS = {
     Urgency.NONE: "none",
@@ -627,17 +627,17 @@ def _instruments_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     )
     yield "</ul>"
     yield ("<table><tr><th>Band</th><th>Score</th><th>Meaning</th><th>Facts that hold</th></tr>")
+    odi_facts = [
+        (f.name, least)
+        for f in derived
+        if f.derive is not None
+        and f.derive.source is DerivedFrom.ODI_BAND
+        and (least := threshold_of(f.derive)) is not None
+    ]
     for band in DisabilityBand:
         low = 20 * band.rank
         score = f"0 to {band.upper_bound} %" if low == 0 else f"above {low} to {band.upper_bound} %"
-        holds = [
-            words.fact(f.name)
-            for f in derived
-            if f.derive is not None
-            and f.derive.source is DerivedFrom.ODI_BAND
-            and (threshold_of(f.derive) or 0) <= band.rank
-            and threshold_of(f.derive) is not None
-        ]
+        holds = [words.fact(name) for name, least in odi_facts if least <= band.rank]
         yield (
             f"<tr><td>{_e(band.label)} <code>{_e(band.value)}</code></td><td>{_e(score)}</td>"
             f"<td>{_e(band.description)}</td><td>{_e('; '.join(holds)) or '—'}</td></tr>"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import typing
-from collections.abc import Mapping
 
 import attrs
 
@@ -62,7 +61,7 @@ def _identity(protocol: Protocol) -> dict[str, object]:
 
 
 def _plain(value: object) -> object:
-    """Return ``value`` as JSON data: an assessment as its document, sets sorted."""
+    """Return a change, or one of its fields, as JSON data: a witness as its document."""
     if isinstance(value, Assessment):
         data = to_dict(value)
         data.pop("schema_version", None)
@@ -72,10 +71,4 @@ def _plain(value: object) -> object:
     if attrs.has(type(value)):
         fields = attrs.fields(typing.cast("type[attrs.AttrsInstance]", type(value)))
         return {f.name: _plain(getattr(value, f.name)) for f in fields}
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, frozenset | set):
-        return sorted(_plain(v) for v in value)  # type: ignore[type-var]
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return value
+    return value  # text, a number or None

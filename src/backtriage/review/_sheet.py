@@ -18,10 +18,15 @@ import attrs
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
-from backtriage.facts import derive_facts, threshold_of
+from backtriage.facts import (
+    AGE_INPUT,
+    ODI_INPUT,
+    START_BACK_INPUT,
+    derive_facts,
+    threshold_of,
+)
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol.engine import ENGINE_SOURCE
 from backtriage.protocol.model import (
     Action,
     AllOf,
@@ -45,7 +50,7 @@ from backtriage.protocol.queries import (
     PREREQUISITE_INVARIANT,
     URGENCY_INVARIANT,
     Trigger,
-    triggers_cautioned,
+    triggers_of_rule,
     triggers_urgency,
     triggers_withheld,
 )
@@ -65,6 +70,11 @@ _URGENCY_WORDS = {
     Urgency.SOON: "soon (within about two weeks)",
     Urgency.SAME_DAY: "same day",
     Urgency.EMERGENCY: "emergency",
+}
+_INPUT_WORDS = {
+    ODI_INPUT: "the ODI",
+    START_BACK_INPUT: "the STarT Back answers",
+    AGE_INPUT: "the age",
 }
 _KIND_WORDS = {
     QuestionKind.RED_FLAG: "red flag",
@@ -185,6 +195,13 @@ class _Words:
             return f"yes to “{fact.question}”"
         return f"{name.replace('_', ' ')} (no question text)"
 
+    def unanswered(self, name: str) -> str:
+        """Name the input ``name`` of ``Plan.missing`` (a question or an instrument)."""
+        fact = self.facts.get(name)
+        if fact is not None and fact.question:
+            return f"“{fact.question}”"
+        return _INPUT_WORDS.get(name, name)
+
     def not_fact(self, name: str) -> str:
         """Say that the capability ``name`` is not given."""
         fact = self.facts.get(name)
@@ -268,8 +285,6 @@ class _Words:
                 continue
             if tag in self.sources:
                 cited.append(f"[{tag}] {self.sources[tag]}")
-            elif tag == ENGINE_SOURCE:
-                cited.append(tag)
             else:
                 cited.append(f"{tag} (cited as written: no source has this tag)")
         return cited or [source]
@@ -404,17 +419,22 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
 
 def _witness(change: Change, words: _Words, old_words: _Words) -> str:
     """Say the answers that show ``change``, in the questions' words of either version."""
-    present: dict[str, str] = {}
-    for witness, said in ((change.old_witness, old_words), (change.new_witness, words)):
+    said: dict[str, str] = {}
+    unanswered: dict[str, str] = {}
+    for witness, version in ((change.old_witness, old_words), (change.new_witness, words)):
         if witness is None:
             continue
-        facts, _ = derive_facts(witness, said.protocol)
-        for name in said.shown(facts):
-            present.setdefault(name, said.fact(name))
-    if change.old_witness is None and change.new_witness is None:
-        return ""
-    listed = "; ".join(present.values()) or "every answer no"
-    return f'<div class="witness">Shown by: {_e(listed)}.</div>'
+        facts, missing = derive_facts(witness, version.protocol)
+        for name in version.shown(facts):
+            said.setdefault(name, version.fact(name))
+        for name in missing:
+            unanswered.setdefault(name, version.unanswered(name))
+    if not said and not unanswered:
+        return '<div class="witness">Shown by: every answer no.</div>'
+    parts = list(said.values())
+    if unanswered:
+        parts.append("left unanswered: " + ", ".join(unanswered.values()))
+    return f'<div class="witness">Shown by: {_e("; ".join(parts))}.</div>'
 
 
 def _how_to_read() -> Iterator[str]:
@@ -556,20 +576,20 @@ def _exercise(
     extra = " (besides the triggers that withhold every exercise, above)" if everyone else ""
     yield f"<h4>Withheld when{_e(extra)}</h4>"
     yield _trigger_list(words, own) if own else "<p>No other trigger.</p>"
-    cautioned = triggers_cautioned(protocol, exercise.id, limit=words.limit)
+    # Each caution with the exact answers under which its rule fires: the minimal sets of
+    # "some caution applies" would hide a second caution whose answers imply the first's.
+    cautions = _caution_texts(protocol, exercise)
     yield "<h4>Given with a caution when</h4>"
     if protocol.safety:
         yield f"<p>Always: “{_e(protocol.safety)}”</p>"
-    if cautioned:
-        texts = _caution_texts(protocol, exercise)
-        items = []
-        for trigger in cautioned:
-            said = "".join(
-                f'<div class="caution">“{_e(text)}”</div>'
-                for rule in trigger.rules
-                for text in texts.get(rule, ())
-            )
-            items.append(f"<li>{words.trigger(trigger)}{said}</li>")
+    items = [
+        f"<li>{words.trigger(trigger)}"
+        + "".join(f'<div class="caution">“{_e(text)}”</div>' for text in texts)
+        + "</li>"
+        for rule_id, texts in cautions.items()
+        for trigger in triggers_of_rule(protocol, rule_id, limit=words.limit)
+    ]
+    if items:
         yield f'<ol class="triggers">{"".join(items)}</ol>'
     elif not protocol.safety:
         yield "<p>Never.</p>"

@@ -207,3 +207,16 @@ def test_a_search_over_the_limit_is_one_error_line_naming_the_option(run: Any, v
     files = [str(DEFAULT_TOML)] * (2 if verb == "diff" else 1)
     line = one_line_error(run("protocol", verb, *files, "--limit", "1"))
     assert "--limit N" in line
+
+
+def test_a_protocol_error_other_than_the_limit_is_reported_as_it_is(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backtriage.review
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise bt.ProtocolError("cannot be reviewed", where="protocol 'x'")
+
+    monkeypatch.setattr(backtriage.review, "review_sheet", refuse)
+    line = one_line_error(run("protocol", "review"))
+    assert line == "backtriage: error: protocol 'x': cannot be reviewed"

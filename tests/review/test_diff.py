@@ -43,6 +43,7 @@ def cautions_of(plan: bt.Plan, exercise_id: str) -> set[str]:
 def assert_reproduced(old: Protocol, new: Protocol, change: Change) -> None:
     """Run the change's witnesses through recommend and check they show the change."""
     if change.kind is ChangeKind.TEXT:
+        assert_text_shown(old, new, change)
         return
     if change.kind is ChangeKind.EXERCISE_REMOVED and change.old_witness is None:
         return
@@ -81,6 +82,30 @@ def assert_reproduced(old: Protocol, new: Protocol, change: Change) -> None:
         else:
             assert kind is ChangeKind.CAUTION_ADDED
             assert (change.rule in had, change.rule in has) == (False, True), change
+
+
+def texts_shown(plan: bt.Plan) -> set[str]:
+    """Return every text a plan shows a person."""
+    shown = {plan.advice, plan.protocol_name, *plan.missing_questions}
+    shown.update(text for f in plan.fired for text in (f.reason, f.source))
+    for prescription in plan.exercises:
+        e = prescription.exercise
+        shown.update((e.title, e.dosage, e.instructions))
+        shown.update(c.text for c in prescription.cautions)
+    return shown
+
+
+def assert_text_shown(old: Protocol, new: Protocol, change: Change) -> None:
+    """Where a change has witnesses, each plan shows its protocol's text."""
+    if change.new_witness is None:
+        assert change.old_witness is None
+        return
+    assert change.old_witness is not None
+    before = bt.recommend(change.old_witness, protocol=old)
+    after = bt.recommend(change.new_witness, protocol=new)
+    for plan, text in ((before, change.old_text), (after, change.new_text)):
+        if text:
+            assert text in texts_shown(plan), change
 
 
 def assert_witnessed(old: Protocol, new: Protocol) -> ProtocolDiff:
@@ -363,3 +388,42 @@ def test_every_change_between_random_protocols_is_witnessed_and_every_difference
 @given(bts.protocols())
 def test_a_random_protocol_compared_with_itself_has_no_change(protocol: Protocol) -> None:
     assert diff(protocol, protocol) == ProtocolDiff((), (), ())
+
+
+def test_each_changed_text_comes_with_witnesses_whose_plans_show_it() -> None:
+    new = with_rule(DEFAULT, "fever_same_day", reason="Fever: see a doctor today.", source="S41")
+    new = with_rule(
+        new,
+        "suspected_disc_flexion_caution",
+        actions=(Caution(Selector(movements=("flexion",)), "Go slowly."),),
+    )
+    exercises = tuple(
+        attrs.evolve(e, title="Knee rolls") if e.id == "knee_sways" else e
+        for e in DEFAULT.exercises
+    )
+    facts = tuple(
+        attrs.evolve(f, question="Any chest pain?") if f.name == "chest_pain" else f
+        for f in DEFAULT.facts
+    )
+    new = attrs.evolve(
+        new,
+        exercises=exercises,
+        facts=facts,
+        name="renamed",
+        safety="Stop if it hurts.",
+        advice=attrs.evolve(DEFAULT.advice, soon="Within two weeks.", same_day="Today."),
+    )
+    result = assert_witnessed(DEFAULT, new)
+    assert (result.less_safe, result.more_cautious) == ((), ())
+    witnessed = {c.field for c in result.text_changes if c.new_witness is not None}
+    assert witnessed == {
+        "name",
+        "safety",
+        "advice.soon",
+        "advice.same_day",
+        "rules.fever_same_day.reason",
+        "rules.fever_same_day.source",
+        "rules.suspected_disc_flexion_caution.caution[0]",
+        "exercises.knee_sways.title",
+        "facts.chest_pain.question",
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 
 import attrs
@@ -410,9 +410,17 @@ def _unanswered(assessment: Assessment, name: str) -> Assessment:
     if name in assessment.red_flags:
         flags = {k: v for k, v in assessment.red_flags.items() if k != name}
         return attrs.evolve(assessment, red_flags=flags)
-    answered = getattr(assessment.findings, "answered", assessment.findings)
-    findings = {k: k in assessment.findings for k in answered if k != name}
+    findings = {k: v for k, v in _findings(assessment).items() if k != name}
     return attrs.evolve(assessment, findings=findings)
+
+
+def _findings(assessment: Assessment) -> dict[str, bool | None]:
+    """Return every finding the assessment answers, with its answer."""
+    findings: object = assessment.findings
+    if isinstance(findings, Mapping):
+        return {str(k): v for k, v in findings.items()}
+    names: frozenset[str] = getattr(findings, "answered", assessment.findings)
+    return {k: k in assessment.findings for k in names}
 
 
 # -- text changes ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import backtriage as bt
 from backtriage.protocol.model import Caution, Exercise, FactKind, Protocol
@@ -10,6 +10,14 @@ from backtriage.protocol.model import Caution, Exercise, FactKind, Protocol
 WITHHELD = "withheld"
 CAUTIONED = "cautioned"
 URGENCY = "urgency"
+
+
+def held(assessment: bt.Assessment) -> set[str]:
+    """Return the findings and capabilities an assessment says hold (a set or a mapping)."""
+    findings: object = assessment.findings
+    if isinstance(findings, Mapping):
+        return {name for name, answer in findings.items() if answer is True}
+    return set(assessment.findings)
 
 
 def capabilities(protocol: Protocol) -> frozenset[str]:

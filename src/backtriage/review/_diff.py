@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 
 import attrs
@@ -11,7 +11,7 @@ from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.facts import required_inputs
 from backtriage.protocol.model import Caution, FactKind, Protocol, Rule, Urgency
-from backtriage.protocol.queries import DEFAULT_LIMIT, Outcomes, Space, search
+from backtriage.protocol.queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
 from backtriage.review._example import assessment_for
 
 __all__ = ["Change", "ChangeKind", "ProtocolDiff", "diff"]
@@ -135,7 +135,83 @@ class _Differ:
         self._exercises()
         self._urgencies()
         self._questions()
-        return ProtocolDiff(tuple(self.less), tuple(self.more), tuple(_texts(self.old, self.new)))
+        texts = tuple(self._shown(c) for c in _texts(self.old, self.new))
+        return ProtocolDiff(tuple(self.less), tuple(self.more), texts)
+
+    # -- where a changed text is shown --------------------------------------------------------
+
+    def _shown(self, change: Change) -> Change:
+        """Return ``change`` with witnesses whose plans show the text, where a plan shows it.
+
+        A rule's reason and source: an assessment that fires the rule in both protocols; a
+        caution's text: one that also gives an exercise it cautions; an exercise's texts: one
+        that gives it; advice: one at that urgency in both; the safety advice: one that gives
+        an exercise; a red flag's question: one that leaves it unanswered.
+        """
+        field = change.field or ""
+        atoms: int | None = None
+        if change.rule is not None and change.rule != SAFETY_RULE:
+            both = self._both_fire(change.rule)
+            atoms = self._find(both, [])
+            if ".caution[" in field:
+                for position in self._cautioned_by(change.rule):
+                    found = self._find(both, self._withheld_in_both(position))
+                    if found is not None:
+                        atoms = found
+                        break
+        elif change.exercise is not None:
+            position = self.o.positions[change.exercise]
+            atoms = self._find([self.space.always], self._withheld_in_both(position))
+        elif field.startswith("advice."):
+            level = Urgency(field.removeprefix("advice."))
+            atoms = self._find(self._at_exactly(level), self._above(level))
+        elif field in ("safety", "safety_source", "name"):
+            for position in self.n.positions.values():
+                atoms = self._find([self.space.always], self.n.withheld(position))
+                if atoms is not None:
+                    break
+        elif change.question is not None and change.question in _red_flags(self.new):
+            old_witness, new_witness = (_unanswered(w, change.question) for w in self._witnesses(0))
+            return attrs.evolve(change, old_witness=old_witness, new_witness=new_witness)
+        if atoms is None:
+            return change
+        old_witness, new_witness = self._witnesses(atoms)
+        return attrs.evolve(change, old_witness=old_witness, new_witness=new_witness)
+
+    def _both_fire(self, rule_id: str) -> list[int]:
+        old_index = next(i for i, r in enumerate(self.old.rules) if r.id == rule_id)
+        new_index = next(i for i, r in enumerate(self.new.rules) if r.id == rule_id)
+        return self._both(self.o.rule(old_index), self.n.rule(new_index))
+
+    def _both(self, left: list[int], right: list[int]) -> list[int]:
+        feasible = self.space.feasible
+        return minimise(a | b for a in left for b in right if feasible(a | b))
+
+    def _cautioned_by(self, rule_id: str) -> list[int]:
+        index = next(i for i, r in enumerate(self.new.rules) if r.id == rule_id)
+        exercises = self.new.exercises
+        return [
+            self.o.positions[exercises[p].id]
+            for p in range(len(exercises))
+            if self.n.cautions[index] >> p & 1 and exercises[p].id in self.o.positions
+        ]
+
+    def _withheld_in_both(self, old_position: int) -> list[int]:
+        exercise_id = self.old.exercises[old_position].id
+        new_position = self.n.positions.get(exercise_id)
+        withheld = list(self.o.withheld(old_position))
+        if new_position is not None:
+            withheld.extend(self.n.withheld(new_position))
+        return withheld
+
+    def _at_exactly(self, level: Urgency) -> list[int]:
+        return self._both(self.o.urgency(level), self.n.urgency(level))
+
+    def _above(self, level: Urgency) -> list[int]:
+        if level is Urgency.EMERGENCY:
+            return []
+        higher = list(Urgency)[level.rank + 1]
+        return [*self.o.urgency(higher), *self.n.urgency(higher)]
 
     # -- witnesses ------------------------------------------------------------------------
 
@@ -323,6 +399,10 @@ def _required(protocol: Protocol) -> list[str]:
     return [*names, *required_inputs(protocol)]
 
 
+def _red_flags(protocol: Protocol) -> set[str]:
+    return {f.name for f in protocol.engine.fact_by_name.values() if f.kind is FactKind.RED_FLAG}
+
+
 def _unanswered(assessment: Assessment, name: str) -> Assessment:
     """Return ``assessment`` with the question or input ``name`` left unanswered."""
     if name in ("odi", "start_back", "age"):
@@ -330,9 +410,17 @@ def _unanswered(assessment: Assessment, name: str) -> Assessment:
     if name in assessment.red_flags:
         flags = {k: v for k, v in assessment.red_flags.items() if k != name}
         return attrs.evolve(assessment, red_flags=flags)
-    answered = getattr(assessment.findings, "answered", assessment.findings)
-    findings = {k: k in assessment.findings for k in answered if k != name}
+    findings = {k: v for k, v in _findings(assessment).items() if k != name}
     return attrs.evolve(assessment, findings=findings)
+
+
+def _findings(assessment: Assessment) -> dict[str, bool | None]:
+    """Return every finding the assessment answers, with its answer."""
+    findings: object = assessment.findings
+    if isinstance(findings, Mapping):
+        return {str(k): v for k, v in findings.items()}
+    names: frozenset[str] = getattr(findings, "answered", assessment.findings)
+    return {k: k in assessment.findings for k in names}
 
 
 # -- text changes ---------------------------------------------------------------------------------

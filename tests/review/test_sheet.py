@@ -411,7 +411,7 @@ def test_the_sheet_of_a_change_shows_a_changed_text_before_and_after(default: Pr
         default, rules=(attrs.evolve(rule, reason="A new reason."), *default.rules[1:])
     )
     part = Page(review_sheet(new, previous=default)).part("changes-text-changes")
-    assert f"{rule.reason} A new reason." in part
+    assert f"rules.{rule.id}.reason {rule.reason} A new reason." in part
 
 
 def test_the_changes_of_a_version_with_problems_are_not_worked_out(default: Protocol) -> None:

@@ -403,7 +403,8 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
             yield "<table><tr><th>What</th><th>Was</th><th>Is now</th></tr>"
             for change in found:
                 yield (
-                    f"<tr><td>{_e(change.description)}</td><td>{_e(change.old_text or '—')}"
+                    f"<tr><td>{_e(change.field or change.description)}</td>"
+                    f"<td>{_e(change.old_text or '—')}"
                     f"</td><td>{_e(change.new_text or '—')}</td></tr>"
                 )
             yield "</table>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +45,9 @@ def one_line_error(result: Run) -> str:
 
 
 def changed(tmp_path: Path, name: str, edit: Any) -> Path:
-    """Write the default protocol with ``edit(text)`` applied, as version 1.1.0."""
-    text = DEFAULT_TOML.read_text(encoding="utf-8").replace(
-        'version = "1.0.0"', 'version = "1.1.0"', 1
-    )
+    """Write the default protocol with ``edit(text)`` applied, as version NEXT."""
+    text = DEFAULT_TOML.read_text(encoding="utf-8")
+    text = re.sub(r'^version = ".*"$', 'version = "NEXT"', text, count=1, flags=re.M)
     path = tmp_path / name
     path.write_text(edit(text), encoding="utf-8")
     return path
@@ -141,7 +141,8 @@ def test_diff_exits_1_when_a_removed_exclusion_gives_an_exercise_back(
     new = changed(tmp_path, "new.toml", without_rule("cannot_kneel"))
     result = run("protocol", "diff", str(DEFAULT_TOML), str(new))
     assert result.code == 1
-    assert "backtriage-default 1.0.0 -> backtriage-default 1.1.0" in result.out
+    version = bt.default_protocol().version
+    assert f"backtriage-default {version} -> backtriage-default NEXT" in result.out
     assert "LESS SAFE" in result.out
     less_safe = result.out.split("Less safe")[1].split("More cautious")[0]
     assert "kneel" in less_safe.lower()
@@ -157,10 +158,10 @@ def test_diff_as_json_names_both_versions_by_hash_and_lists_the_changes(
     assert document["is_less_safe"] is True
     assert document["old"] == {
         "name": "backtriage-default",
-        "version": "1.0.0",
+        "version": bt.default_protocol().version,
         "sha256": protocol_hash(bt.default_protocol()),
     }
-    assert document["new"]["version"] == "1.1.0"
+    assert document["new"]["version"] == "NEXT"
     assert document["less_safe"]
     assert isinstance(document["more_cautious"], list)
     assert isinstance(document["text_changes"], list)

@@ -221,3 +221,22 @@ def test_a_protocol_error_other_than_the_limit_is_reported_as_it_is(
     monkeypatch.setattr(backtriage.review, "review_sheet", refuse)
     line = one_line_error(run("protocol", "review"))
     assert line == "backtriage: error: protocol 'x': cannot be reviewed"
+
+
+def test_a_witness_from_diff_json_reproduces_the_change_through_recommend(
+    run: Any, tmp_path: Path
+) -> None:
+    new = changed(tmp_path, "new.toml", without_rule("cannot_kneel"))
+    change = json.loads(run("protocol", "diff", str(DEFAULT_TOML), str(new), "--json").out)[
+        "less_safe"
+    ][0]
+    plans = {}
+    for side, protocol in (("old", DEFAULT_TOML), ("new", new)):
+        witness = tmp_path / f"{side}.json"
+        witness.write_text(json.dumps(change[f"{side}_witness"]), encoding="utf-8")
+        result = run("recommend", str(witness), "--protocol", str(protocol), "--json")
+        assert result.code == 0, result.err
+        plans[side] = json.loads(result.out)
+    given = {side: [p["exercise"]["id"] for p in plan["exercises"]] for side, plan in plans.items()}
+    assert change["exercise"] not in given["old"]
+    assert change["exercise"] in given["new"]

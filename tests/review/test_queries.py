@@ -339,8 +339,8 @@ def test_age_thresholds_imply_the_lower_ones() -> None:
     ]
 
 
-def test_a_capability_caution_needs_the_capability() -> None:
-    assert presents(when_cautioned(EDGE, "two")) == [{"one_ok", "odi_any"}]
+def test_a_caution_on_a_capability_needs_no_further_fact_as_capabilities_are_given() -> None:
+    assert when_cautioned(EDGE, "two") == (Trigger({"odi_any"}, (), ("able_caution",)),)
 
 
 def test_closure_and_urgency_of_a_set_of_facts() -> None:

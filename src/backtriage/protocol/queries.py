@@ -89,6 +89,9 @@ class Trigger:
     ``present``: the facts that hold (derived facts included, and every fact they imply);
     ``absent``: the capabilities that must not hold; ``rules``: the rules, or engine
     invariants (``engine.urgency``, ``engine.prerequisite``), that produce the outcome.
+
+    A trigger describes the case most favourable to the person: every capability not in
+    ``absent`` is given, so no capability is ever listed in ``present``.
     """
 
     present: frozenset[str] = attrs.field(converter=_names)
@@ -494,9 +497,13 @@ class Outcomes:
         """Return the names of this protocol's facts that the atoms set."""
         return frozenset(name for name, bit in self.atoms.items() if bit and bit & atoms)
 
-    def trigger(self, term: int, rules: Iterable[int], invariants: Sequence[str]) -> Trigger:
+    def trigger(
+        self, term: int, rules: Iterable[int], invariants: Sequence[str], *, given: int = 0
+    ) -> Trigger:
+        """Return the trigger of ``term``, naming the rules that fire on it (with ``given``)."""
         present, absent = self.split(term)
-        ids = [self.protocol.rules[i].id for i in rules if self.fires(i, present)]
+        held = present | (given & ~absent)
+        ids = [self.protocol.rules[i].id for i in rules if self.fires(i, held)]
         return Trigger(self.facts(present), self.facts(absent), (*ids, *invariants))
 
     def split(self, term: int) -> tuple[int, int]:
@@ -566,8 +573,13 @@ class _Queries:
             position = outcomes.exercise_position(exercise_id)
             bit = 1 << position
             cautioning = [i for i, m in enumerate(outcomes.cautions) if m & bit]
+            # A trigger describes the case most favourable to the person, in which every
+            # capability not in ``absent`` is given: a caution on a capability needs none.
+            capabilities = outcomes.space.capabilities
+            terms = minimise(t & ~capabilities for t in outcomes.cautioned(position))
+            favourable = capabilities & ~outcomes.space.always
             self._answers[key] = self._sorted(
-                outcomes.trigger(term, cautioning, ()) for term in outcomes.cautioned(position)
+                outcomes.trigger(term, cautioning, (), given=favourable) for term in terms
             )
         return self._answers[key]
 

@@ -71,7 +71,9 @@ def when_cautioned(
 ) -> tuple[Trigger, ...]:
     """Return the minimal triggers under which a caution applies to ``exercise_id``.
 
-    Whether or not the exercise is also withheld under them.
+    Whether or not the exercise is also withheld under them. As every trigger, each is
+    realised with every capability given (not in ``absent``): a caution rule on a capability
+    applies under no further fact.
     """
     return triggers_cautioned(protocol, exercise_id, limit=limit)
 

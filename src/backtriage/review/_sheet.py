@@ -689,21 +689,23 @@ def _rules_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     yield '<section id="rules">'
     yield f"<h2>Rules ({len(protocol.rules)})</h2>"
     yield "<p>In the order they are written; the audit trail of a plan lists them in this order.</p>"
-    for rule in protocol.rules:
-        yield from _rule(rule, words)
+    yield (
+        '<table class="rules"><tr><th>Rule</th><th>When</th><th>Then</th>'
+        "<th>Reason and sources</th></tr>"
+    )
+    yield from (_rule(rule, words) for rule in protocol.rules)
+    yield "</table>"
     yield "</section>"
 
 
-def _rule(rule: Rule, words: _Words) -> Iterator[str]:
-    yield f'<article class="rule" id="rule-{_e(rule.id)}">'
-    yield f"<h3><code>{_e(rule.id)}</code></h3>"
-    yield f'<div class="when"><strong>When</strong> {words.condition(rule.condition)}</div>'
+def _rule(rule: Rule, words: _Words) -> str:
     actions = "".join(f"<li>{words.action(a)}</li>" for a in rule.actions)
-    yield f"<div><strong>Then</strong><ul>{actions}</ul></div>"
-    yield f"<p><strong>Reason:</strong> {_e(rule.reason)}</p>"
     cited = "".join(f"<li>{_e(c)}</li>" for c in words.source(rule.source))
-    yield f'<div class="sources"><strong>Sources:</strong><ul>{cited}</ul></div>'
-    yield "</article>"
+    return (
+        f'<tr id="rule-{_e(rule.id)}"><td><code class="id">{_e(rule.id)}</code></td>'
+        f"<td>{words.condition(rule.condition)}</td><td><ul>{actions}</ul></td>"
+        f'<td>{_e(rule.reason)}<ul class="sources">{cited}</ul></td></tr>'
+    )
 
 
 def _advice_section(protocol: Protocol, words: _Words) -> Iterator[str]:
@@ -776,6 +778,13 @@ th, td { border: 1px solid #999; padding: .25rem .4rem; text-align: left;
 th { background: #eee; }
 code { font: .9em ui-monospace, "DejaVu Sans Mono", monospace; }
 .hash { word-break: break-all; }
+.id { overflow-wrap: anywhere; }
+table.rules { table-layout: fixed; }
+table.rules th:nth-child(1) { width: 17%; }
+table.rules th:nth-child(2) { width: 31%; }
+table.rules th:nth-child(3) { width: 20%; }
+table.rules ul { margin: 0; padding-left: 1.1rem; }
+ul.sources { color: #444; font-size: .9em; margin-top: .3rem; }
 .note, .meta, .by { color: #444; font-size: .9em; }
 .fact { font-weight: 500; }
 .absent { font-style: italic; }

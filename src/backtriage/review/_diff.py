@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from enum import StrEnum
 
 import attrs
@@ -444,11 +444,7 @@ def _unanswered(assessment: Assessment, name: str) -> Assessment:
 
 def _findings(assessment: Assessment) -> dict[str, bool | None]:
     """Return every finding the assessment answers, with its answer."""
-    findings: object = assessment.findings
-    if isinstance(findings, Mapping):
-        return {str(k): v for k, v in findings.items()}
-    names: frozenset[str] = getattr(findings, "answered", assessment.findings)
-    return {k: k in assessment.findings for k in names}
+    return dict(assessment.findings)
 
 
 # -- text changes ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol.model import Derivation, DerivedFrom, FactKind, Protocol
+from backtriage.protocol.model import Derivation, DerivedFrom, Fact, FactKind, Protocol
 
 __all__ = [
     "AGE_INPUT",
@@ -66,7 +66,10 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
     it and :func:`~backtriage.recommend` refuses such a protocol.
     """
     # The first declaration of a name wins, as in the engine; check() reports the duplicate.
-    facts = protocol.engine.fact_by_name.values()
+    first: dict[str, Fact] = {}
+    for fact in protocol.facts:
+        first.setdefault(fact.name, fact)
+    facts = first.values()
     preferences: list[tuple[str, str]] = []
     thresholds: list[tuple[str, DerivedFrom, int]] = []
     for fact in facts:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 import backtriage as bt
 from backtriage.protocol.model import Caution, Exercise, FactKind, Protocol
@@ -13,11 +13,8 @@ URGENCY = "urgency"
 
 
 def held(assessment: bt.Assessment) -> set[str]:
-    """Return the findings and capabilities an assessment says hold (a set or a mapping)."""
-    findings: object = assessment.findings
-    if isinstance(findings, Mapping):
-        return {name for name, answer in findings.items() if answer is True}
-    return set(assessment.findings)
+    """Return the findings and capabilities an assessment says hold."""
+    return {name for name, answer in assessment.findings.items() if answer is True}
 
 
 def capabilities(protocol: Protocol) -> frozenset[str]:

@@ -429,3 +429,17 @@ def test_each_changed_text_comes_with_witnesses_whose_plans_show_it() -> None:
         "exercises.knee_sways.title",
         "facts.chest_pain.question",
     }
+
+
+def test_a_diff_is_json_ready_with_its_witnesses() -> None:
+    import json
+
+    new = with_rule(DEFAULT, "fever_same_day", actions=(Refer(U.SOON),), reason="Fever.")
+    data = diff(DEFAULT, new).to_dict()
+    assert data["is_less_safe"] is True
+    lowered = next(c for c in data["less_safe"] if c["kind"] == "urgency_lowered")  # type: ignore[attr-defined]
+    assert lowered["urgency"] == "same_day"
+    assert bt.from_dict(lowered["old_witness"], bt.Assessment).red_flags["fever"] is True
+    (text,) = data["text_changes"]  # type: ignore[misc]
+    assert (text["field"], text["new_text"]) == ("rules.fever_same_day.reason", "Fever.")
+    assert json.loads(json.dumps(data)) == data

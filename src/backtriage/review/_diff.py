@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from enum import StrEnum
 
 import attrs
@@ -13,6 +13,7 @@ from backtriage.facts import required_inputs
 from backtriage.protocol.model import Caution, FactKind, Protocol, Rule, Urgency
 from backtriage.protocol.queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
 from backtriage.review._example import assessment_for
+from backtriage.serialize import to_dict
 
 __all__ = ["Change", "ChangeKind", "ProtocolDiff", "diff"]
 
@@ -84,6 +85,15 @@ class ProtocolDiff:
         """Tell whether any change is less safe: the new protocol then needs review."""
         return bool(self.less_safe)
 
+    def to_dict(self) -> dict[str, object]:
+        """Return the diff as JSON-ready data: each change with its witnesses as assessments."""
+        return {
+            "is_less_safe": self.is_less_safe,
+            "less_safe": [_change_dict(c) for c in self.less_safe],
+            "more_cautious": [_change_dict(c) for c in self.more_cautious],
+            "text_changes": [_change_dict(c) for c in self.text_changes],
+        }
+
     def summary(self) -> str:
         """Return the changes as text, less safe first."""
         lines: list[str] = []
@@ -96,6 +106,24 @@ class ProtocolDiff:
                 lines.append(f"{title} ({len(changes)}):")
                 lines.extend(f"- [{c.kind.value}] {c.description}" for c in changes)
         return "\n".join(lines) if lines else "No difference."
+
+
+def _change_dict(change: Change) -> dict[str, object]:
+    data: dict[str, object] = {
+        "kind": change.kind.value,
+        "description": change.description,
+    }
+    for key in ("exercise", "question", "rule", "field", "old_text", "new_text"):
+        value = getattr(change, key)
+        if value is not None:
+            data[key] = value
+    if change.urgency is not None:
+        data["urgency"] = change.urgency.value
+    for key in ("old_witness", "new_witness"):
+        witness = getattr(change, key)
+        if witness is not None:
+            data[key] = to_dict(witness)
+    return data
 
 
 def diff(old: Protocol, new: Protocol, *, limit: int = DEFAULT_LIMIT) -> ProtocolDiff:
@@ -416,11 +444,7 @@ def _unanswered(assessment: Assessment, name: str) -> Assessment:
 
 def _findings(assessment: Assessment) -> dict[str, bool | None]:
     """Return every finding the assessment answers, with its answer."""
-    findings: object = assessment.findings
-    if isinstance(findings, Mapping):
-        return {str(k): v for k, v in findings.items()}
-    names: frozenset[str] = getattr(findings, "answered", assessment.findings)
-    return {k: k in assessment.findings for k in names}
+    return dict(assessment.findings)
 
 
 # -- text changes ---------------------------------------------------------------------------------

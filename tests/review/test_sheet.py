@@ -6,6 +6,7 @@ import hashlib
 import html
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import attrs
@@ -519,3 +520,32 @@ def test_a_question_made_optional_is_shown_by_an_assessment_that_leaves_it_unans
     (item,) = page.items_in("changes-less-safe")
     assert "'odi' is no longer required" in item
     assert "Shown by: left unanswered: the ODI." in item
+
+
+class _Balance(HTMLParser):
+    VOID = frozenset({"meta", "br", "hr", "img", "input", "link", "col", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.faults: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.faults.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+
+def test_every_element_of_the_sheet_is_closed_where_it_was_opened(default: Protocol) -> None:
+    new = without_rule(default, "cannot_kneel")
+    for sheet in (review_sheet(default), review_sheet(new, previous=default)):
+        parser = _Balance()
+        parser.feed(sheet)
+        parser.close()
+        assert parser.faults == []
+        assert parser.stack == []

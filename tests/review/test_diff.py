@@ -443,3 +443,15 @@ def test_a_diff_is_json_ready_with_its_witnesses() -> None:
     (text,) = data["text_changes"]  # type: ignore[misc]
     assert (text["field"], text["new_text"]) == ("rules.fever_same_day.reason", "Fever.")
     assert json.loads(json.dumps(data)) == data
+
+
+def test_a_finding_made_required_is_more_cautious_and_back_again_less_safe() -> None:
+    facts = tuple(
+        attrs.evolve(f, required=True) if f.name == "osteoporosis" else f for f in DEFAULT.facts
+    )
+    new = attrs.evolve(DEFAULT, facts=facts)
+    result = assert_witnessed(DEFAULT, new)
+    assert kinds(result.more_cautious) == {(ChangeKind.QUESTION_REQUIRED, "osteoporosis")}
+    assert result.less_safe == ()
+    back = assert_witnessed(new, DEFAULT)
+    assert kinds(back.less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "osteoporosis")}

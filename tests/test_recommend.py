@@ -981,7 +981,7 @@ actions = [{ refer = "routine" }]
 
 
 def test_questions_follow_the_protocol_given() -> None:
-    small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
+    small = bt.load_protocol(text=SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
     asked = bt.questions(small)
     # The protocol derives a fact from the age, so the age is asked too, but not required.
     assert [(q.key, q.required) for q in asked] == [("dizzy", True), ("odi", False), ("age", False)]
@@ -989,7 +989,7 @@ def test_questions_follow_the_protocol_given() -> None:
 
 
 def test_a_protocol_that_does_not_require_the_odi_gives_exercises_without_it() -> None:
-    small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
+    small = bt.load_protocol(text=SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
     plan = bt.recommend(bt.Assessment(red_flags={"dizzy": False}), protocol=small)
     assert plan.missing == ()
     assert [p.exercise.id for p in plan.exercises] == ["walk"]
@@ -997,7 +997,7 @@ def test_a_protocol_that_does_not_require_the_odi_gives_exercises_without_it() -
 
 
 def test_a_protocol_with_problems_is_refused() -> None:
-    broken = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizy"))
+    broken = bt.load_protocol(text=SMALL_PROTOCOL.replace("RULE_FACT", "dizy"))
     assert broken.check()
     with pytest.raises(bt.ProtocolError, match="small"):
         bt.recommend(bt.Assessment(red_flags={"dizzy": False}), protocol=broken)
@@ -1005,7 +1005,7 @@ def test_a_protocol_with_problems_is_refused() -> None:
 
 @pytest.mark.parametrize(("age", "urgency"), [(None, U.NONE), (64, U.NONE), (65, U.ROUTINE)])
 def test_an_age_threshold_holds_from_that_age_on(age: int | None, urgency: Urgency) -> None:
-    small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
+    small = bt.load_protocol(text=SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
     plan = bt.recommend(bt.Assessment(red_flags={"dizzy": False}, age=age), protocol=small)
     assert plan.urgency is urgency
 

@@ -356,10 +356,14 @@ def assert_complete(old: Protocol, new: Protocol, result: ProtocolDiff, a: bt.As
     if before.missing or after.missing:
         return
     less, more = kinds(result.less_safe), kinds(result.more_cautious)
+    old_ids = {e.id for e in old.exercises}
+    new_ids = {e.id for e in new.exercises}
     for exercise in given_ids(after) - given_ids(before):
-        assert (ChangeKind.EXERCISE_GIVEN, exercise) in less
+        kind = ChangeKind.EXERCISE_GIVEN if exercise in old_ids else ChangeKind.EXERCISE_ADDED
+        assert (kind, exercise) in less
     for exercise in given_ids(before) - given_ids(after):
-        assert (ChangeKind.EXERCISE_WITHHELD, exercise) in more
+        kind = ChangeKind.EXERCISE_WITHHELD if exercise in new_ids else ChangeKind.EXERCISE_REMOVED
+        assert (kind, exercise) in more
     for level in U:
         if before.urgency >= level > after.urgency:
             assert (ChangeKind.URGENCY_LOWERED, level.value) in less
@@ -443,3 +447,33 @@ def test_a_diff_is_json_ready_with_its_witnesses() -> None:
     (text,) = data["text_changes"]  # type: ignore[misc]
     assert (text["field"], text["new_text"]) == ("rules.fever_same_day.reason", "Fever.")
     assert json.loads(json.dumps(data)) == data
+
+
+def test_a_finding_made_required_is_more_cautious_and_back_again_less_safe() -> None:
+    facts = tuple(
+        attrs.evolve(f, required=True) if f.name == "osteoporosis" else f for f in DEFAULT.facts
+    )
+    new = attrs.evolve(DEFAULT, facts=facts)
+    result = assert_witnessed(DEFAULT, new)
+    assert kinds(result.more_cautious) == {(ChangeKind.QUESTION_REQUIRED, "osteoporosis")}
+    assert result.less_safe == ()
+    back = assert_witnessed(new, DEFAULT)
+    assert kinds(back.less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "osteoporosis")}
+
+
+@given(st.data())
+def test_two_unrelated_random_protocols_are_compared_over_the_answers_of_both(
+    data: st.DataObject,
+) -> None:
+    # Facts of one name may differ in meaning (a derived fact on another score); each
+    # protocol reads the same person's answers its own way.
+    old = data.draw(bts.protocols(), label="old")
+    new = data.draw(bts.protocols(), label="new")
+    result = assert_witnessed(old, new)
+    for _ in range(3):
+        a = data.draw(bts.assessments(old, complete=True), label="assessment")
+        try:
+            bt.recommend(a, protocol=new)
+        except bt.InvalidAnswerError:
+            continue  # a question only the old protocol asks: not one person for both
+        assert_complete(old, new, result, a)

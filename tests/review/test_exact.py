@@ -20,7 +20,7 @@ from backtriage.protocol.queries import realisable
 from backtriage.review import Trigger, example, when_cautioned, when_urgency, when_withheld
 from backtriage.testing import strategies as bts
 
-from .outcomes import CAUTIONED, WITHHELD, capabilities, holds, outcomes
+from .outcomes import CAUTIONED, URGENCY, WITHHELD, capabilities, holds, outcomes
 
 DEFAULT = bt.default_protocol()
 
@@ -45,12 +45,28 @@ def realised(protocol: Protocol, present: frozenset[str], absent: frozenset[str]
     return plan
 
 
+def assert_rules_shown(plan: bt.Plan, kind: str, key: object, trigger: Trigger) -> None:
+    """The rules a trigger names are in the plan: fired, or reasons of the withheld exercise."""
+    assert trigger.rules or (kind == URGENCY and key is bt.Urgency.NONE)
+    fired = {f.rule: f.urgency for f in plan.fired}
+    reasons = {r.rule for w in plan.withheld if w.exercise.id == key for r in w.reasons}
+    for rule in trigger.rules:
+        if kind == URGENCY:
+            assert fired[rule] is not None, (rule, trigger)
+            assert fired[rule] >= key, (rule, trigger)
+        elif kind == WITHHELD:
+            assert rule in reasons or rule in fired, (rule, trigger)
+        else:
+            assert rule in fired, (rule, trigger)
+
+
 def assert_sound_and_minimal(protocol: Protocol) -> None:
     for kind, key in outcomes(protocol):
         for trigger in triggers(protocol, kind, key):
             assert realisable(protocol, trigger.present, trigger.absent)
             plan = realised(protocol, trigger.present, trigger.absent)
             assert holds(protocol, plan, kind, key), (kind, key, trigger)
+            assert_rules_shown(plan, kind, key, trigger)
             for fact in trigger.present:
                 smaller = trigger.present - {fact}
                 if realisable(protocol, smaller):

@@ -177,7 +177,7 @@ FEW = 20
 
 
 def protocol(text: str) -> bt.Protocol:
-    return bt.load_protocol(text)
+    return bt.load_protocol(text=text)
 
 
 def only(failures: Iterable[PropertyFailure], check: str) -> PropertyFailure:

@@ -4,8 +4,9 @@ Because the rule language has no negation, backtriage answers exactly:
 
 - :func:`when_withheld`, :func:`when_cautioned`, :func:`when_urgency`: the minimal sets of
   facts (:class:`Trigger`) under which an exercise is withheld or cautioned, or an urgency is
-  reached, smallest first. Sound (each trigger produces the outcome), minimal (dropping any
-  fact loses it) and complete (every answered assessment with the outcome contains one);
+  reached, smallest first. Sound (each trigger, realised with :func:`example` and every
+  capability not in its ``absent`` given, produces the outcome), minimal (dropping any fact
+  loses it) and complete (every answered assessment with the outcome contains one);
 - :func:`example`: the assessment in which exactly a given set of facts holds;
 - :func:`diff`: what a new version of a protocol makes less safe or more cautious, and which
   texts it changes, each change with a witness assessment that reproduces it;

@@ -180,13 +180,15 @@ class _Differ:
         atoms: int | None = None
         if change.rule is not None and change.rule != SAFETY_RULE:
             both = self._both_fire(change.rule)
-            atoms = self._find(both, [])
             if ".caution[" in field:
-                for position in self._cautioned_by(change.rule):
-                    found = self._find(both, self._withheld_in_both(position))
-                    if found is not None:
-                        atoms = found
+                # The caution shows only on an exercise it selects, given in both protocols.
+                index = int(field.rsplit("[", 1)[1].rstrip("]"))
+                for position in self._cautioned_by(change.rule, index, change):
+                    atoms = self._find(both, self._withheld_in_both(position))
+                    if atoms is not None:
                         break
+            else:
+                atoms = self._find(both, [])
         elif change.exercise is not None:
             position = self.o.positions[change.exercise]
             atoms = self._find([self.space.always], self._withheld_in_both(position))
@@ -194,11 +196,16 @@ class _Differ:
             level = Urgency(field.removeprefix("advice."))
             atoms = self._find(self._at_exactly(level), self._above(level))
         elif field in ("safety", "safety_source", "name"):
-            for position in self.n.positions.values():
-                atoms = self._find([self.space.always], self.n.withheld(position))
-                if atoms is not None:
-                    break
-        elif change.question is not None and change.question in _red_flags(self.new):
+            for exercise_id, position in self.o.positions.items():
+                if exercise_id in self.n.positions:
+                    atoms = self._find([self.space.always], self._withheld_in_both(position))
+                    if atoms is not None:
+                        break
+        elif (
+            change.question is not None
+            and change.question in _red_flags(self.new)
+            and change.question in _red_flags(self.old)
+        ):
             old_witness, new_witness = (_unanswered(w, change.question) for w in self._witnesses(0))
             return attrs.evolve(change, old_witness=old_witness, new_witness=new_witness)
         if atoms is None:
@@ -215,13 +222,20 @@ class _Differ:
         feasible = self.space.feasible
         return minimise(a | b for a in left for b in right if feasible(a | b))
 
-    def _cautioned_by(self, rule_id: str) -> list[int]:
-        index = next(i for i, r in enumerate(self.new.rules) if r.id == rule_id)
-        exercises = self.new.exercises
+    def _cautioned_by(self, rule_id: str, index: int, change: Change) -> list[int]:
+        """Return the old positions of the exercises of both protocols that the rule's
+        ``index``-th caution selects in each protocol whose text is not empty."""
+        selectors = []
+        for protocol, text in ((self.old, change.old_text), (self.new, change.new_text)):
+            if text:
+                rule = next(r for r in protocol.rules if r.id == rule_id)
+                cautions = [a for a in rule.actions if isinstance(a, Caution)]
+                selectors.append((protocol, cautions[index].select))
+        shared = [e for e in self.old.exercises if e.id in self.n.positions]
         return [
-            self.o.positions[exercises[p].id]
-            for p in range(len(exercises))
-            if self.n.cautions[index] >> p & 1 and exercises[p].id in self.o.positions
+            self.o.positions[e.id]
+            for e in shared
+            if all(s.matches(p.exercise(e.id)) for p, s in selectors)
         ]
 
     def _withheld_in_both(self, old_position: int) -> list[int]:

@@ -45,6 +45,9 @@ GOALS = (
     "all queries and the review sheet, default protocol",
 )
 
+# Slow: left out of the quick local run (see README), run by CI.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> QuickRun:

@@ -648,6 +648,7 @@ def test_a_protocol_that_cannot_be_loaded_is_one_error_line(run: Any, tmp_path: 
     assert "later" in line
 
 
+@pytest.mark.slow
 def test_properties_are_checked_when_asked(run: Any) -> None:
     pytest.importorskip("backtriage.testing.properties", reason="the testing kit is not built yet")
     result = run("protocol", "check", str(EXAMPLES / "custom_protocol.toml"), "--properties")
@@ -673,6 +674,7 @@ def test_property_failures_are_printed_and_fail_the_check(
     assert "risk_monotone: more risk, more exercises" in result.out.splitlines()
 
 
+@pytest.mark.slow
 def test_properties_run_even_while_there_are_problems(run: Any, tmp_path: Path) -> None:
     # A failing property shows what a static problem does to a person's plan.
     path = write(tmp_path / "broken.toml", BROKEN)

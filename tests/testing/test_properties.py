@@ -195,14 +195,17 @@ def yes_flags(assessment: bt.Assessment | None) -> set[str]:
 # -- the default protocol and a clean one ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_default_protocol_passes_every_check() -> None:
     assert check_properties(bt.default_protocol()) == ()
 
 
+@pytest.mark.slow
 def test_small_clean_protocol_passes_every_check() -> None:
     assert check_properties(protocol(CLEAN)) == ()
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.nested_given])
 @given(bts.protocols())
 def test_random_valid_protocols_pass_every_check(generated: bt.Protocol) -> None:
@@ -325,6 +328,7 @@ def test_a_red_flag_left_optional_is_still_required_and_reported() -> None:
     assert "fever" in plan_inputs[1]
 
 
+@pytest.mark.slow
 def test_fact_declared_twice_fails_determinism() -> None:
     # Only an age between the two thresholds shows it: hypothesis' search finds one.
     failure = only(check_properties(protocol(CLEAN + REDECLARED_THRESHOLD)), "deterministic")
@@ -418,6 +422,7 @@ def test_single_assertion_runs_only_its_own_check() -> None:
     assert_risk_monotone(broken)  # the broken part is capability monotonicity only
 
 
+@pytest.mark.slow
 def test_assert_consistent_reports_every_failing_check_at_once() -> None:
     broken = protocol(CLEAN.replace('source = "S56"', 'source = ""') + CAPABILITY_EXCLUDES)
     with pytest.raises(InconsistentProtocolError) as caught:

@@ -20,6 +20,8 @@ from backtriage.review import review_sheet, when_withheld
 from .sheet_text import Page
 from .test_sheet import fragments
 
+pytestmark = pytest.mark.slow  # about ten seconds: left out of the quick local run
+
 _FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -23,6 +23,7 @@ from backtriage.facts import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.engine import facts_of
+from backtriage.protocol.hygiene import hygiene_problems
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -162,6 +163,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
         yield from _rule_problems(protocol, rule, index in can_fire, context)
 
     yield from _unreachable(protocol, always)
+    yield from hygiene_problems(protocol, always)
 
 
 def _fireable(protocol: Protocol) -> set[int]:

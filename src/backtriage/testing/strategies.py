@@ -455,20 +455,24 @@ _RISKS = tuple(risk.value for risk in StartBackRisk)
 @st.composite
 def _exercises(draw: st.DrawFn, max_exercises: int) -> list[Exercise]:
     count = draw(st.integers(1, max_exercises))
-    return [
-        Exercise(
-            id=f"exercise_{i}",
-            title=f"Exercise {i}",
-            family=draw(st.sampled_from(["family_a", "family_b", "family_c"])),
-            movement=draw(st.sampled_from(list(Movement))),
-            position=draw(st.sampled_from(list(Position))),
-            level=draw(st.integers(1, 3)),
-            in_bed=draw(st.booleans()),
-            dosage="5 slow repetitions.",
-            instructions=draw(_TEXT),
+    exercises = []
+    for i in range(count):
+        position = draw(st.sampled_from(list(Position)))
+        exercises.append(
+            Exercise(
+                id=f"exercise_{i}",
+                title=f"Exercise {i}",
+                family=draw(st.sampled_from(["family_a", "family_b", "family_c"])),
+                movement=draw(st.sampled_from(list(Movement))),
+                position=position,
+                level=draw(st.integers(1, 3)),
+                # Nobody stands or kneels in bed (check() reports "in-bed-position").
+                in_bed=position not in _NOT_IN_BED and draw(st.booleans()),
+                dosage="5 slow repetitions.",
+                instructions=draw(_TEXT),
+            )
         )
-        for i in range(count)
-    ]
+    return exercises
 
 
 @st.composite
@@ -524,6 +528,7 @@ def _selector(draw: st.DrawFn, exercises: Sequence[Exercise]) -> Selector:
 
 
 _URGENCIES = list(Urgency)[1:]
+_NOT_IN_BED = (Position.STANDING, Position.KNEELING)
 
 
 @st.composite
@@ -546,8 +551,12 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
             Fact(f"finding_{i}", FactKind.FINDING, Polarity.RISK, question=f"Finding {i}?")
         )
     preference_taken = False
+    derivations = []
     for i in range(draw(st.integers(0, 2))):
         fact = draw(_derived(i, preference_taken))
+        if fact.derive in derivations:
+            continue  # two facts derived alike are a "duplicate-derivation" problem
+        derivations.append(fact.derive)
         preference_taken |= fact.derive is not None and fact.derive.equals is not None
         facts.append(fact)
     capabilities: list[Fact] = []
@@ -572,13 +581,17 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         needs = draw(st.lists(st.sampled_from(usable), max_size=2, unique=True)) if usable else []
         with_prerequisites.append(attrs.evolve(exercise, prerequisites=tuple(needs)))
     exercises = with_prerequisites
+    # A capability no exercise needs unlocks nothing ("unused-capability"): leave it out.
+    named = {name for exercise in exercises for name in exercise.prerequisites}
+    capabilities = [c for c in capabilities if c.name in named]
+    facts = [f for f in facts if f.kind is not FactKind.CAPABILITY or f.name in named]
 
     risk = [f.name for f in facts if f.polarity is Polarity.RISK]
     every = [f.name for f in facts]
     rules: list[Rule] = []
     for i in range(draw(st.integers(0, max_rules)) if every else 0):
         takes_away = bool(risk) and draw(st.booleans())
-        condition = draw(_condition(risk if takes_away else every))
+        condition = _distinct(draw(_condition(risk if takes_away else every)))
         actions: list[Refer | Exclude | Caution] = []
         if takes_away:
             if draw(st.booleans()):
@@ -588,7 +601,7 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         else:
             actions.append(Caution(draw(_selector(exercises)), draw(_TEXT)))
         rules.append(Rule(f"rule_{i}", condition, tuple(actions), draw(_TEXT), "test source"))
-    rules = _close_exclusions(rules, exercises, facts)
+    rules = _refer_dead_ends(_close_exclusions(rules, exercises, facts), exercises)
     # Every red flag must refer the person to a clinician when answered yes, on its own.
     draft = Protocol(
         name="draft",
@@ -639,6 +652,31 @@ def _needed_inputs(rules: Sequence[Rule], facts: Sequence[Fact]) -> set[DerivedF
         for name in facts_of(rule.condition)
         if name in derived
     }
+
+
+def _distinct(condition: Condition) -> Condition:
+    """Return ``condition`` with every list naming each entry once (``check()`` reports a
+    repeated entry as ``duplicate-condition``)."""
+    if isinstance(condition, FactIs):
+        return condition
+    children = tuple(dict.fromkeys(_distinct(c) for c in condition.conditions))
+    if isinstance(condition, AtLeast):
+        return AtLeast(min(condition.n, len(children)), children)
+    return type(condition)(children)
+
+
+def _refer_dead_ends(rules: Sequence[Rule], exercises: Sequence[Exercise]) -> list[Rule]:
+    """Return ``rules`` where a rule that withholds every exercise also refers routinely, so
+    that no one is left with nothing to do (``check()`` reports ``dead-end``)."""
+    result = []
+    for rule in rules:
+        selectors = [a.select for a in rule.actions if isinstance(a, Exclude)]
+        every = all(any(s.matches(e) for s in selectors) for e in exercises)
+        refers = any(isinstance(a, Refer) and a.urgency > Urgency.NONE for a in rule.actions)
+        if every and not refers:
+            rule = attrs.evolve(rule, actions=(*rule.actions, Refer(Urgency.ROUTINE)))
+        result.append(rule)
+    return result
 
 
 def _close_exclusions(

@@ -519,6 +519,7 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
         facts=tuple(facts),
         rules=tuple(rules),
         sources=(m.Source("S1", "synthetic"),),
+        safety_net="Get help at once if new symptoms appear.",
     )
     inputs = []
     for _ in range(32):

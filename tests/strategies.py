@@ -286,6 +286,7 @@ def protocols(
         sources=(Source(SOURCE_TAG, "A test source"),),
         safety=draw(_SAFETY),
         safety_source=SOURCE_TAG,
+        safety_net="Go to an emergency department now if new bladder or leg trouble appears.",
         advice=UrgencyAdvice(emergency="Go now."),
     )
 

@@ -903,6 +903,7 @@ def test_answering_every_required_question_no_leaves_nothing_missing() -> None:
 SMALL_PROTOCOL = """
 name = "small"
 version = "0.1.0"
+safety_net = "Go to an emergency department now if new numbness around your genitals or back passage, new bladder or bowel trouble, or new weakness in both legs appears."
 
 [sources]
 demo = "a test protocol"

@@ -64,6 +64,7 @@ _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "start_back"): "The STarT Back score used, or null.",
     ("Plan", "protocol_name"): "Name of the protocol that made the plan.",
     ("Plan", "protocol_version"): "Version of the protocol that made the plan.",
+    ("Plan", "safety_net"): "When to get help at once; empty when no exercise is given.",
     ("Prescription", "exercise"): "The exercise, with its instructions and dosage.",
     ("Prescription", "cautions"): "Cautions to show with the exercise.",
     ("Withheld", "exercise"): "The exercise that is withheld.",

@@ -426,8 +426,10 @@ def to_care_plan(
     (code in :data:`EXERCISE_SYSTEM`, instructions, dosage and cautions in ``description``); and
     each withheld exercise with ``doNotPerform`` true and every reason in ``reasonCode`` (code
     the rule id in :data:`RULE_SYSTEM`). The status is ``draft`` while ``plan.missing`` names
-    questions to ask (listed in a ``note``), else ``active``. ``supporting_info`` holds
-    References, for example to the ``QuestionnaireResponse`` and ``Observation``.
+    questions to ask (listed in a ``note``), else ``active``. A plan that gives exercises
+    carries its safety net (when to get help at once) as the first ``note``.
+    ``supporting_info`` holds References, for example to the ``QuestionnaireResponse`` and
+    ``Observation``.
     """
     activities: list[Resource] = []
     if plan.urgency > Urgency.NONE:
@@ -479,6 +481,8 @@ def to_care_plan(
             }
         )
     notes = []
+    if plan.safety_net:
+        notes.append(plan.safety_net)
     if plan.missing:
         notes.append(
             "Before any exercise can be suggested, ask: " + " ".join(plan.missing_questions)

@@ -67,12 +67,15 @@ class Plan:
     start_back: StartBackScore | None
     protocol_name: str
     protocol_version: str
+    safety_net: str = ""
+    """When to get help at once, from the protocol; empty when the plan gives no exercise."""
 
     def summary(self) -> str:
         """Return the plan as text a person can read.
 
-        The advice comes first and the disclaimer last. A same-day or emergency plan names no
-        exercise, not even as withheld; a plan with unanswered questions lists the questions.
+        The advice comes first and the disclaimer last; the safety net (when to get help at
+        once) follows the exercises. A same-day or emergency plan names no exercise, not even as
+        withheld; a plan with unanswered questions lists the questions.
         """
         lines = [self.advice]
         # Why the urgency: the reasons of the rules that referred, most urgent first.
@@ -107,6 +110,9 @@ class Plan:
                 exercise = prescription.exercise
                 lines.append(f"- {exercise.title}: {exercise.instructions} {exercise.dosage}")
                 lines.extend(f"    Caution: {c.text}" for c in prescription.cautions)
+            if self.safety_net:
+                lines.append("")
+                lines.append(self.safety_net)
         # While questions are unanswered every exercise is withheld for that one reason, which
         # the list of questions above already says.
         if self.withheld and not act_now and not self.missing:
@@ -174,6 +180,8 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
         start_back=assessment.start_back,
         protocol_name=protocol.name,
         protocol_version=protocol.version,
+        # A plan without exercises already says what to do now, in its advice.
+        safety_net=protocol.safety_net if ranked else "",
     )
 
 
@@ -240,8 +248,9 @@ _INSTRUMENT_TEXT = {
     "start_back": "Keele STarT Back Screening Tool: nine items. "
     "The licensed wording is supplied by the app.",
     "age": "Age in whole years.",
-    "preference": "Directional preference: the movement that eases the symptoms "
-    "('extension', 'flexion' or 'lateral'), if one is known.",
+    "preference": "Directional preference, set by a clinician from a movement assessment, "
+    "never asked of the person: the movement that eases the symptoms "
+    "('extension', 'flexion' or 'lateral'), if a clinician has found one.",
 }
 
 
@@ -272,7 +281,8 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
             protocol.require_start_back,
         ),
         (AGE_INPUT, DerivedFrom.AGE, QuestionKind.DETAIL, protocol.require_age),
-        # Never required: "none known" is an answer, and it changes nothing (CLINICAL.md 4).
+        # Never required: "none known" is an answer, and it changes nothing (see section 4 of
+        # docs/clinical-basis.md).
         ("preference", DerivedFrom.PREFERENCE, QuestionKind.DETAIL, False),
     ):
         if required or source in derived_from:

@@ -113,6 +113,16 @@ def _preference(name: str, direction: str) -> dict[str, Any]:
 
 # (code, mutation of the mini protocol, where the problem must be reported)
 FAULTS: dict[str, tuple[str, Mutation, str]] = {
+    "exercises without a safety net": (
+        "missing-safety-net",
+        lambda data: data.pop("safety_net"),
+        "protocol 'mini'",
+    ),
+    "a safety net of blanks": (
+        "missing-safety-net",
+        lambda data: data.update(safety_net=" "),
+        "protocol 'mini'",
+    ),
     "two exercises with one id": (
         "duplicate-exercise",
         _copy("exercises", "arch"),
@@ -1079,3 +1089,13 @@ def test_an_exercise_a_capability_takes_away_is_still_reachable_without_it() -> 
     found = codes(load(data))
     assert "capability-takes-away" in found
     assert "unreachable-exercise" not in found
+
+
+def test_a_protocol_without_exercises_needs_no_safety_net() -> None:
+    # Nothing is ever given, so every plan's advice already says what to do.
+    data = mini()
+    data.pop("safety_net")
+    protocol = load(data)
+    bare = attrs.evolve(protocol, exercises=(), rules=(), facts=())
+    assert "missing-safety-net" not in codes(bare)
+    assert "missing-safety-net" in codes(protocol)

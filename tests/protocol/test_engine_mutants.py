@@ -17,6 +17,7 @@ from backtriage.protocol.engine import ENGINE_SOURCE, Reason
 TEXT = """
 name = "engine-demo"
 version = "1"
+safety_net = "Go to an emergency department now if new numbness around your genitals or back passage, new bladder or bowel trouble, or new weakness in both legs appears."
 
 [[exercises]]
 id = "sway"

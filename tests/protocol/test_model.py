@@ -46,6 +46,7 @@ def test_a_protocol_built_from_strings_evaluates_like_one_built_from_enums() -> 
         facts=(Fact("fever", "red_flag", "risk", question="Fever?", required=True),),
         rules=(Rule("fever_today", FactIs("fever"), (Refer("same_day"),), "Fever.", "S31"),),
         sources=(Source("S31", "NHS Gloucestershire, red flags"),),
+        safety_net="Get help at once if new symptoms appear.",
     )
     assert protocol.check() == ()
     evaluation = protocol.engine.evaluate(["fever"])

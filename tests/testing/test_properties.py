@@ -38,6 +38,7 @@ from backtriage.testing import strategies as bts
 CLEAN = """
 name = "demo"
 version = "1"
+safety_net = "Go to an emergency department now if new numbness around your genitals or back passage, new bladder or bowel trouble, or new weakness in both legs appears."
 
 [[exercises]]
 id = "knee_sway"

@@ -125,7 +125,9 @@ def test_any_assessment_is_accepted_by_recommend(assessment: bt.Assessment) -> N
 
 
 def test_incomplete_assessments_need_a_required_question() -> None:
-    nothing_required = attrs.evolve(DEFAULT, facts=(), rules=(), require_odi=False)
+    nothing_required = attrs.evolve(
+        DEFAULT, facts=(), rules=(), require_odi=False, require_age=False
+    )
     with pytest.raises(InvalidArgument):
         bts.assessments(nothing_required, complete=False)
     with pytest.raises(InvalidArgument):

@@ -102,6 +102,15 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
         links=_unlock_links(protocol),
     )
 
+    if protocol.exercises and not protocol.safety_net.strip():
+        yield Problem(
+            "missing-safety-net",
+            f"protocol {protocol.name!r}",
+            "the protocol gives exercises but has no safety net: a person told to exercise "
+            "would not be told which new symptoms mean getting help at once",
+            "write safety_net: the new symptoms that mean an emergency department now, and "
+            "those that mean speaking to a doctor today",
+        )
     yield from _duplicates("exercise", [e.id for e in protocol.exercises])
     yield from _duplicates("fact", [f.name for f in protocol.facts])
     yield from _duplicates("rule", [r.id for r in protocol.rules])

@@ -445,6 +445,8 @@ class Protocol:
     """Advice attached to every prescription (for example: stop if pain spreads)."""
     safety_source: str = attrs.field(default="", validator=_TEXT)
     advice: UrgencyAdvice = attrs.field(default=UrgencyAdvice(), validator=_instance(UrgencyAdvice))
+    safety_net: str = attrs.field(default="", validator=_TEXT)
+    """What new symptoms mean "get help at once", shown with every plan that gives exercises."""
     # Typed as object so that cattrs, which resolves every annotation, need not import them.
     _engine: object = attrs.field(init=False, repr=False, eq=False, hash=False)
     _problems: object = attrs.field(init=False, repr=False, eq=False, hash=False)

@@ -635,6 +635,7 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         require_odi=DerivedFrom.ODI_BAND in needed or draw(st.booleans()),
         require_start_back=DerivedFrom.START_BACK_RISK in needed or draw(st.booleans()),
         require_age=DerivedFrom.AGE in needed or draw(st.booleans()),
+        safety_net="Get help at once if new numbness, bladder trouble or weakness appears.",
     )
 
 

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 import backtriage as bt
 from backtriage.protocol import check as check_module
 from backtriage.protocol import hygiene as hygiene_module
+from backtriage.protocol import policies as policies_module
 from backtriage.protocol.model import (
     Condition,
     Exclude,
@@ -58,7 +59,7 @@ def _copy(section: str, ident: str) -> Mutation:
 
 def _append(section: str, entry: dict[str, Any]) -> Mutation:
     def mutate(data: dict[str, Any]) -> None:
-        data[section].append(entry)
+        data.setdefault(section, []).append(entry)
 
     return mutate
 
@@ -670,6 +671,50 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         lambda data: data.update(safety_source="S9"),
         "safety_source",
     ),
+    "a policy whose urgency the rules do not reach": (
+        "policy-urgency",
+        _append("policies", {"id": "numb_same_day", "when": ["numb"], "reaches": "same_day"}),
+        "policy 'numb_same_day'",
+    ),
+    "a policy that an exercise the rules give breaks": (
+        "policy-withholds",
+        _append(
+            "policies",
+            {"id": "sore_no_flexion", "when": ["sore"], "withholds": {"movements": ["flexion"]}},
+        ),
+        "policy 'sore_no_flexion'",
+    ),
+    "a caution policy on an exercise given without a caution": (
+        "policy-caution",
+        _append(
+            "policies",
+            {"id": "stiff_careful", "when": ["stiff"], "cautions_or_withholds": {"ids": ["bend"]}},
+        ),
+        "policy 'stiff_careful'",
+    ),
+    "a policy that a finding is required": (
+        "policy-required",
+        _append("policies", {"id": "stiff_asked", "when": ["stiff"], "required": True}),
+        "policy 'stiff_asked'",
+    ),
+    "a red flag that refers soon but leaves exercises given": (
+        "policy-red-flags-stop-exercise",
+        _append("policies", {"id": "flags_stop", "red_flags_withhold_all_from": "soon"}),
+        "policy 'flags_stop'",
+    ),
+    "a policy that makes no claim": (
+        "bad-policy",
+        _append("policies", {"id": "empty", "when": ["numb"]}),
+        "policy 'empty'",
+    ),
+    "two policies with one id": (
+        "duplicate-policy",
+        _all(
+            _append("policies", {"id": "p", "when": ["fever"], "reaches": "same_day"}),
+            _append("policies", {"id": "p", "when": ["numb"], "reaches": "soon"}),
+        ),
+        "policy 'p'",
+    ),
     # Reachable (whoever is stiff gets it), so not unreachable: the fault is the risk fact.
     "an exercise whose prerequisite is a risk fact": (
         "risk-prerequisite",
@@ -720,10 +765,12 @@ def test_a_fault_is_reported_with_its_code_where_it_is_and_a_fix(
 def _codes_in_check_source() -> set[str]:
     source = "".join(
         Path(module.__file__).read_text(encoding="utf-8")
-        for module in (check_module, hygiene_module)
+        for module in (check_module, hygiene_module, policies_module)
     )
     found = set(re.findall(r'(?:Problem|_problem)\(\s*f?"([a-z{}-]+)"', source))
-    expanded = {c.replace("{kind}", kind) for c in found for kind in ("exercise", "fact", "rule")}
+    expanded = {
+        c.replace("{kind}", kind) for c in found for kind in ("exercise", "fact", "rule", "policy")
+    }
     return {c for c in expanded if "{" not in c}
 
 

@@ -42,6 +42,7 @@ from backtriage.protocol.model import (
     Selector,
     Urgency,
 )
+from backtriage.protocol.policies import policy_problems
 
 if TYPE_CHECKING:
     from backtriage.protocol.model import Protocol
@@ -81,10 +82,11 @@ def check_protocol(protocol: Protocol) -> tuple[Problem, ...]:
 def _duplicates(kind: str, ids: list[str]) -> Iterator[Problem]:
     for name, count in Counter(ids).items():
         if count > 1:
+            plural = "policies" if kind == "policy" else f"{kind}s"
             yield Problem(
                 f"duplicate-{kind}",
                 f"{kind} {name!r}",
-                f"the id {name!r} is used by {count} {kind}s",
+                f"the id {name!r} is used by {count} {plural}",
                 f"give every {kind} its own id",
             )
 
@@ -173,6 +175,8 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
 
     yield from _unreachable(protocol, always)
     yield from hygiene_problems(protocol, always)
+    yield from _duplicates("policy", [p.id for p in protocol.policies])
+    yield from policy_problems(protocol, always)
 
 
 def _fireable(protocol: Protocol) -> set[int]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from backtriage.protocol.engine import Evaluation, facts_of
-from backtriage.protocol.hygiene import closure, minimal_sets
+from backtriage.errors import ProtocolError
+from backtriage.protocol.engine import Evaluation
+from backtriage.protocol.hygiene import closure
 from backtriage.protocol.model import (
     DerivedFrom,
     FactKind,
     Policy,
-    Refer,
     Selector,
     Urgency,
 )
@@ -72,7 +72,7 @@ def policy_problems(protocol: Protocol, always: Sequence[str]) -> Iterator[Probl
         elif policy.required:
             yield from _required(protocol, policy)
         elif policy.red_flags_withhold_all_from is not None:
-            yield from _red_flags_stop(protocol, policy, policy.red_flags_withhold_all_from, always)
+            yield from _red_flags_stop(protocol, policy, policy.red_flags_withhold_all_from)
 
 
 def _malformed(protocol: Protocol, policy: Policy) -> str | None:
@@ -176,48 +176,41 @@ def _required(protocol: Protocol, policy: Policy) -> Iterator[Problem]:
             )
 
 
-def _red_flags_stop(
-    protocol: Protocol, policy: Policy, least: Urgency, always: Sequence[str]
-) -> Iterator[Problem]:
+def _red_flags_stop(protocol: Protocol, policy: Policy, least: Urgency) -> Iterator[Problem]:
+    from backtriage.protocol.queries import triggers_urgency
+
     engine = protocol.engine
     facts = engine.fact_by_name
     capabilities = [name for name, f in facts.items() if f.kind is FactKind.CAPABILITY]
-    failing: list[tuple[str, Urgency, frozenset[str], str]] = []
-    for rule in protocol.rules:
-        refers = max((a.urgency for a in rule.actions if isinstance(a, Refer)), default=None)
-        flags = {
-            name
-            for name in facts_of(rule.condition)
-            if name in facts and facts[name].kind is FactKind.RED_FLAG
-        }
-        if refers is None or refers < least or not flags:
+    try:
+        triggers = triggers_urgency(protocol, least)
+    except ProtocolError as exc:
+        yield _problem(
+            "bad-policy",
+            policy,
+            f"the sets of facts that reach {least.value!r} are too many to prove it on ({exc})",
+            "split wide at_least rules into smaller ones",
+        )
+        return
+    failing = []
+    for trigger in triggers:
+        flags = sorted(n for n in trigger.present if facts[n].kind is FactKind.RED_FLAG)
+        if not flags:
             continue
-        sets = minimal_sets(protocol, rule.condition)
-        if sets is None:
-            yield _problem(
-                "bad-policy",
-                policy,
-                f"rule {rule.id!r} has too many ways to fire to prove the policy on",
-                "split the rule into smaller ones",
-            )
-            continue
-        for found in sets:
-            if not found & flags:
-                continue
-            evaluation = engine.evaluate(closure(protocol, [*always, *found, *capabilities]))
-            if evaluation.given_mask:
-                given = ", ".join(repr(p.exercise.id) for p in evaluation.prescriptions())
-                failing.append((rule.id, refers, found, given))
-                break
+        # Most favourable to the person: every capability, nothing else.
+        evaluation = engine.evaluate([*trigger.present, *capabilities])
+        if evaluation.given_mask:
+            failing.append((trigger, evaluation))
     if failing:
-        rule_id, refers, found, given = failing[0]
-        others = [repr(f[0]) for f in failing[1:]]
-        also = f" (and rules {', '.join(others)})" if others else ""
+        trigger, evaluation = failing[0]
+        given = ", ".join(repr(p.exercise.id) for p in evaluation.prescriptions())
+        rules = ", ".join(repr(r) for r in trigger.rules)
+        more = f" (and {len(failing) - 1} more such sets)" if len(failing) > 1 else ""
         yield _problem(
             "policy-red-flags-stop-exercise",
             policy,
-            f"rule {rule_id!r}{also} refers {refers.value!r} on a red flag, yet {given} "
-            f"is still given; counter-example: {_shown(found)}",
-            "add { exclude = { all = true } } to the rule, or refer same_day or more urgently "
-            "(which withholds every exercise)",
+            f"a red flag reaches {evaluation.urgency.value!r} through {rules}, yet {given} "
+            f"is still given; counter-example: {_shown(trigger.present)}{more}",
+            "add { exclude = { all = true } } to the rule that refers, or refer same_day or "
+            "more urgently (which withholds every exercise)",
         )

@@ -18,6 +18,7 @@ section, several marks as a list, tuple or set), so a test also covers the input
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TypeAlias, TypeVar
 
@@ -101,9 +102,9 @@ def _odi(
     max_missing: int,
     multiple_marks: bool,
 ) -> OdiAnswerSet:
-    missing = draw(st.sets(st.sampled_from(_SECTIONS), min_size=min_missing, max_size=max_missing))
+    missing = draw(_subsets(tuple(_SECTIONS), min_missing, max_missing))
     answered = [s for s in _SECTIONS if s not in missing]
-    codes = {s: draw(st.integers(0, 5)) for s in answered}
+    codes = {s: draw(_CODE) for s in answered}
     marked: set[OdiSection] = set()
     if multiple_marks:
         # At least one section needs a code above 0 for two distinct marks to exist.
@@ -113,12 +114,12 @@ def _odi(
     values: dict[OdiSection, object] = {}
     for section in _SECTIONS:
         if section in missing:
-            values[section] = draw(st.sampled_from([None, "not_applicable"]))
+            values[section] = draw(_GAP)
         elif section in marked and codes[section] > 0:
             values[section] = draw(_several_marks(codes[section]))
         else:
             values[section] = codes[section]
-    form = draw(st.sampled_from(["list", "str_keys", "enum_keys", "absent_keys"]))
+    form = draw(_FORM)
     if form == "list":
         return [values[s] for s in _SECTIONS]
     if form == "enum_keys":
@@ -146,7 +147,45 @@ def odi_answers(
             f"need 0 <= min_missing <= max_missing <= 9, got {min_missing} and {max_missing}: "
             "at least one section must be answered"
         )
+    return _odi_strategy(min_missing, max_missing, multiple_marks)
+
+
+# Strategies are built once and reused: hypothesis validates each new strategy object when it is
+# first drawn from, which would otherwise cost more than the draws themselves.
+_CODE = st.integers(0, 5)
+_GAP = st.sampled_from([None, "not_applicable"])
+_FORM = st.sampled_from(["list", "str_keys", "enum_keys", "absent_keys"])
+_HOW_UNANSWERED = st.sampled_from(["none", "absent"])
+_ONE_IN_FIVE = st.integers(0, 4)
+_MAX_MISSING = st.sampled_from([1, 1, 0, 2])
+_PREFERENCE = st.one_of(st.none(), st.sampled_from(list(Preference)))
+_AGE = st.integers(0, 130)
+_NONE = st.none()
+_NOTHING_LEFT: st.SearchStrategy[frozenset[str]] = st.just(frozenset())
+
+
+@functools.cache
+def _odi_strategy(
+    min_missing: int, max_missing: int, multiple_marks: bool
+) -> st.SearchStrategy[OdiAnswerSet]:
     return _odi(min_missing=min_missing, max_missing=max_missing, multiple_marks=multiple_marks)
+
+
+@functools.cache
+def _subsets(names: tuple[_T, ...], min_size: int, max_size: int) -> st.SearchStrategy[set[_T]]:
+    return st.sets(st.sampled_from(names), min_size=min_size, max_size=max_size)
+
+
+@functools.cache
+def _orders(names: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    return st.permutations(list(names))
+
+
+@functools.cache
+def _given_odi(max_missing: int) -> st.SearchStrategy[OdiAnswerSet]:
+    return odi_answers(max_missing=max_missing, multiple_marks=False) | odi_answers(
+        max_missing=max_missing, multiple_marks=True
+    )
 
 
 def incomplete_odi_answers(*, max_missing: int = 1) -> st.SearchStrategy[OdiAnswerSet]:
@@ -331,18 +370,18 @@ def _red_flags(
     # Most people answer no to most red flags; a sparse "yes" set keeps plans interesting
     # (a plan with any same-day flag gives no exercise at all).
     names = [f.name for f in flags]
-    yes = draw(st.sets(st.sampled_from(names), max_size=3)) if names else set()
+    yes = draw(_subsets(tuple(names), 0, 3)) if names else set()
     answers: dict[str, bool | None] = {}
     for fact in flags:
         if fact.name in unanswered:
-            how = draw(st.sampled_from(["none", "absent"]))
+            how = draw(_HOW_UNANSWERED)
             if how == "none":
                 answers[fact.name] = None
-        elif not fact.required and draw(st.integers(0, 4)) == 0:
+        elif not fact.required and draw(_ONE_IN_FIVE) == 0:
             continue  # an optional red flag may be left out
         else:
             answers[fact.name] = fact.name in yes
-    order = draw(st.permutations(list(answers)))
+    order = draw(_orders(tuple(answers)))
     return {name: answers[name] for name in order}
 
 
@@ -353,9 +392,9 @@ def _required_questions(protocol: Protocol) -> list[str]:
 
 
 def _unanswered(protocol: Protocol, complete: bool | None) -> st.SearchStrategy[frozenset[str]]:
-    required = _required_questions(protocol)
     if complete is True:
-        return st.just(frozenset())
+        return _NOTHING_LEFT
+    required = _required_questions(protocol)
     if not required:
         if complete is False:
             raise InvalidArgument(
@@ -393,27 +432,28 @@ def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> A
     settable = sorted(
         f.name for f in _declared(protocol) if f.kind in (FactKind.FINDING, FactKind.CAPABILITY)
     )
-    findings = draw(st.sets(st.sampled_from(settable), max_size=4)) if settable else set()
-    max_missing = draw(st.sampled_from([1, 1, 0, 2]))
+    findings = draw(_subsets(tuple(settable), 0, 4)) if settable else set()
+    max_missing = draw(_MAX_MISSING)
     odi: object
     if "odi" in unanswered:
         odi = draw(st.one_of(st.none(), incomplete_odi_answers(max_missing=max_missing)))
     else:
-        given = odi_answers(max_missing=max_missing, multiple_marks=False) | odi_answers(
-            max_missing=max_missing, multiple_marks=True
-        )
-        odi = draw(given if protocol.require_odi else st.one_of(given, st.none()))
+        given = _given_odi(max_missing)
+        odi = draw(given if protocol.require_odi else _maybe(given))
     return Assessment(
         odi=odi,
         red_flags=red_flags,
         findings=findings,
-        preference=draw(st.one_of(st.none(), st.sampled_from(list(Preference)))),
+        preference=draw(_PREFERENCE),
         start_back=draw(
-            _input(start_back_answers(), START_BACK_INPUT, protocol.require_start_back, unanswered)
+            _input(_ANY_START_BACK, START_BACK_INPUT, protocol.require_start_back, unanswered)
         ),
-        age=draw(_input(st.integers(0, 130), AGE_INPUT, protocol.require_age, unanswered)),
+        age=draw(_input(_AGE, AGE_INPUT, protocol.require_age, unanswered)),
         odi_max_missing=max_missing,
     )
+
+
+_ANY_START_BACK = start_back_answers()
 
 
 def _input(
@@ -421,8 +461,13 @@ def _input(
 ) -> st.SearchStrategy[_T | None]:
     """Draw an input: absent when left unanswered, present when required, else either."""
     if name in unanswered:
-        return st.none()
-    return given if required else st.one_of(st.none(), given)
+        return _NONE
+    return given if required else _maybe(given)
+
+
+@functools.cache
+def _maybe(given: st.SearchStrategy[_T]) -> st.SearchStrategy[_T | None]:
+    return st.one_of(_NONE, given)
 
 
 def assessments(

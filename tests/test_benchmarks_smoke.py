@@ -27,6 +27,7 @@ SECTIONS = (
     "## CLI score",
     "## Import cost",
     "## First recommend",
+    "## Testing kit",
     "## Method",
 )
 GOALS = (
@@ -41,6 +42,7 @@ GOALS = (
     "import backtriage vs import cattrs",
     "no hypothesis, loader or CLI at import",
     "first recommend in a fresh process, protocol load included",
+    "kit on one protocol, default settings",
 )
 
 

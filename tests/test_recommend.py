@@ -618,14 +618,47 @@ def test_a_misspelt_finding_is_refused_whatever_it_is_answered(answer: bool | No
         bt.recommend(assessment)
 
 
-def test_findings_answered_no_or_unknown_hold_nothing_and_read_like_a_set() -> None:
+def test_findings_keep_every_answer_and_only_yes_holds() -> None:
     findings = {"osteoporosis": False, "muscle_spasm": True, "poor_balance": None}
     assessment = bt.Assessment(
         odi=[0] * 10, red_flags=dict.fromkeys(RED_FLAGS, False), findings=findings
     )
-    assert assessment.findings == {"muscle_spasm"}
-    assert repr(assessment.findings) == "frozenset({'muscle_spasm'})"
-    assert "muscle_spasm" in bt.recommend(assessment).facts
+    assert assessment.findings == findings
+    assert list(assessment.findings) == sorted(findings)
+    facts = bt.recommend(assessment).facts
+    assert "muscle_spasm" in facts
+    assert "osteoporosis" not in facts
+    assert "poor_balance" not in facts
+
+
+def test_a_set_of_findings_means_these_hold() -> None:
+    as_set = bt.Assessment(findings={"muscle_spasm"})
+    assert as_set.findings == {"muscle_spasm": True}
+    assert as_set == bt.Assessment(findings={"muscle_spasm": True})
+
+
+def test_assessments_that_differ_in_a_no_are_not_equal() -> None:
+    # Equality means the same plan: a misspelt key answered no is refused by recommend(),
+    # so it must not compare equal to the assessment without it.
+    assert bt.Assessment(findings={"osteoporsis": False}) != bt.Assessment()
+
+
+def test_a_finding_given_twice_is_refused() -> None:
+    class Name(StrEnum):
+        SPASM = "muscle_spasm"
+
+    class Pairs(Mapping[str, bool]):
+        def __getitem__(self, key: str) -> bool:
+            return True
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(["muscle_spasm", Name.SPASM])
+
+        def __len__(self) -> int:
+            return 2
+
+    with pytest.raises(InvalidAnswerError, match="once"):
+        bt.Assessment(findings=Pairs())
 
 
 @pytest.mark.parametrize("assessment", [None, {"red_flags": {}}, "assessment.json"], ids=repr)

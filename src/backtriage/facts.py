@@ -48,8 +48,11 @@ class FactInputs:
 
     red_flags: frozenset[str]
     answerable: frozenset[str]
-    """Findings and capabilities: the names an assessment may list in ``findings``."""
-    required: tuple[str, ...]
+    """Findings and capabilities: the names an assessment may answer in ``findings``."""
+    required_flags: tuple[str, ...]
+    """Every red flag: an unanswered one is missing, whatever the protocol says."""
+    required_findings: tuple[str, ...]
+    """Findings and capabilities declared ``required``: missing while unanswered."""
     preferences: tuple[tuple[str, str], ...]
     """``(fact, preference value)`` for facts derived from the directional preference."""
     thresholds: tuple[tuple[str, DerivedFrom, int], ...]
@@ -82,7 +85,10 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
         answerable=frozenset(f.name for f in facts if f.kind in _ANSWERED_IN_FINDINGS),
         # Every red flag is required, whatever the protocol says: an unanswered red flag is
         # never "no", and no protocol can switch that off (check() reports the attempt).
-        required=tuple(f.name for f in facts if f.required or f.kind is FactKind.RED_FLAG),
+        required_flags=tuple(f.name for f in facts if f.kind is FactKind.RED_FLAG),
+        required_findings=tuple(
+            f.name for f in facts if f.required and f.kind in _ANSWERED_IN_FINDINGS
+        ),
         preferences=tuple(preferences),
         thresholds=tuple(thresholds),
     )
@@ -137,7 +143,7 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     findings = assessment.findings
     # Every name the app answered, also those answered False or None: a misspelt key must
     # fail on the first assessment, not only for the person who has the finding.
-    unknown_findings = getattr(findings, "answered", findings) - inputs.answerable
+    unknown_findings = findings.keys() - inputs.answerable
     if unknown_findings:
         name = min(unknown_findings)
         raise InvalidAnswerError(
@@ -147,7 +153,7 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             + (" (red flags are answered in red_flags)" if name in inputs.red_flags else ""),
         )
     present = [key for key, answer in answered.items() if answer]
-    present.extend(findings)
+    present.extend(name for name, answer in findings.items() if answer)
     preference = assessment.preference
     if preference is not None:
         present.extend(name for name, value in inputs.preferences if value == preference)
@@ -166,7 +172,8 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             if value is not None and value >= least:
                 present.append(name)
 
-    missing = [name for name in inputs.required if answered.get(name) is None]
+    missing = [name for name in inputs.required_flags if answered.get(name) is None]
+    missing.extend(name for name in inputs.required_findings if findings.get(name) is None)
     # An ODI that was given but cannot be scored is missing even where the protocol does not
     # require one: its answers may point to a band that would take exercises away.
     if assessment.odi_score is None and (protocol.require_odi or assessment.odi is not None):

@@ -224,7 +224,7 @@ def test_risk_fact_as_prerequisite_fails_risk_monotonicity() -> None:
     assert "exercise 'double_hug' lists 'cannot_kneel' as a prerequisite" in failure.message
     # Smallest: nothing but the required red flag answered no.
     assert failure.assessment is not None
-    assert failure.assessment.findings == frozenset()
+    assert failure.assessment.findings == {}
     assert yes_flags(failure.assessment) == set()
 
 
@@ -248,7 +248,7 @@ def test_capability_in_refer_rule_is_found_with_the_risk_it_needs() -> None:
     assert "the urgency went from none to soon" in failure.message
     # The smallest assessment holds exactly the risk that the rule also needs.
     assert failure.assessment is not None
-    assert failure.assessment.findings == frozenset({"cannot_kneel"})
+    assert failure.assessment.findings == {"cannot_kneel": True}
 
 
 def test_finding_declared_as_capability_fails_capability_monotonicity() -> None:
@@ -301,7 +301,7 @@ def test_rule_without_source_fails_withheld_explained() -> None:
     assert failure.rules == ("no_kneeling",)
     assert "from rule 'no_kneeling' that cites no source" in failure.message
     assert failure.assessment is not None
-    assert failure.assessment.findings == frozenset({"cannot_kneel"})
+    assert failure.assessment.findings == {"cannot_kneel": True}
 
 
 def test_rule_without_reason_fails_withheld_explained() -> None:

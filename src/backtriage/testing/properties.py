@@ -200,7 +200,7 @@ class _Subject:
             f.name for f in self.declared.values() if f.kind is FactKind.RED_FLAG
         )
         self.required = tuple(
-            f.name for f in self.declared.values() if f.required and f.kind is FactKind.RED_FLAG
+            f.name for f in self.declared.values() if f.required and f.kind is not FactKind.DERIVED
         ) + required_inputs(protocol)
 
     # -- what a fact is
@@ -301,9 +301,15 @@ class _Subject:
         red_flags: dict[str, bool | None] = {
             name: None if name in left else name in wanted for name in self.red_flags
         }
-        findings = {
-            n for n in wanted if self.declared[n].kind in (FactKind.FINDING, FactKind.CAPABILITY)
+        findings: dict[str, bool | None] = {
+            n: True
+            for n in wanted
+            if self.declared[n].kind in (FactKind.FINDING, FactKind.CAPABILITY)
         }
+        for name in self.required:
+            fact = self.declared.get(name)
+            if fact is not None and fact.kind in (FactKind.FINDING, FactKind.CAPABILITY):
+                findings[name] = None if name in left else name in wanted
         odi: object = None
         if ODI_INPUT not in left and (odi_band is not None or self.protocol.require_odi):
             odi = _ODI_IN_BAND[odi_band or DisabilityBand.MINIMAL]
@@ -442,7 +448,8 @@ def _describe(subject: _Subject, assessment: Assessment, outcome: _Outcome) -> s
     unanswered = [k for k in subject.red_flags if assessment.red_flags.get(k) is None]
     if unanswered:
         parts.append("not answered: " + ", ".join(unanswered))
-    parts.append("findings: " + (", ".join(sorted(assessment.findings)) or "none"))
+    holding = sorted(n for n, v in assessment.findings.items() if v)
+    parts.append("findings: " + (", ".join(holding) or "none"))
     score = assessment.odi_score
     if score is not None:
         parts.append(f"ODI {score.percent_rounded}% ({score.band.value})")
@@ -546,7 +553,7 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         ("finding", n)
         for n in subject.settable
         if subject.declared[n].kind in (FactKind.FINDING, FactKind.CAPABILITY)
-        and n not in before.findings
+        and before.findings.get(n) is not True
     )
     score = before.odi_score
     if score is not None and score.raw < score.max_raw:
@@ -566,7 +573,7 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         after = attrs.evolve(before, red_flags={**before.red_flags, name: True})
         change = f"answering red flag {name!r} yes"
     elif kind == "finding":
-        after = attrs.evolve(before, findings=before.findings | {name})
+        after = attrs.evolve(before, findings={**before.findings, name: True})
         change = f"adding {subject.describe_fact(name)}"
     elif kind == "odi" and score is not None:
         raw = draw(st.integers(score.raw + 1, score.max_raw))
@@ -732,6 +739,8 @@ def _seed_assessments(subject: _Subject) -> Iterator[Assessment]:
     for rule in subject.protocol.rules:
         terms.extend(_rule_minterms(rule))
     terms.append(subject.capabilities)
+    # Each exercise's prerequisites, so that an exercise needing a derived fact is tried too.
+    terms.extend(frozenset(e.prerequisites) for e in subject.protocol.exercises)
     terms.extend(t | subject.capabilities for t in list(terms))
     for term in dict.fromkeys(terms):
         assessment = subject.realize(term)
@@ -781,7 +790,9 @@ def _unanswered_in(subject: _Subject, assessment: Assessment) -> list[str]:
     names = [
         n
         for n in subject.required
-        if n not in INPUT_SOURCES and assessment.red_flags.get(n) is None  # absent or None
+        if n not in INPUT_SOURCES
+        and assessment.red_flags.get(n) is None  # absent or None
+        and assessment.findings.get(n) is None
     ]
     given = {
         ODI_INPUT: assessment.odi_score,
@@ -1046,7 +1057,7 @@ def _relisted(assessment: Assessment) -> Assessment:
     return Assessment(
         odi=odi,
         red_flags=dict(reversed(list(assessment.red_flags.items()))),
-        findings=sorted(assessment.findings, reverse=True),
+        findings=dict(reversed(list(assessment.findings.items()))),
         preference=assessment.preference,
         start_back=assessment.start_back,
         age=assessment.age,

@@ -269,6 +269,7 @@ def typical_assessments(count: int) -> list[Any]:
     protocol = bt.default_protocol()
     red_flags = [f.name for f in protocol.facts if f.kind is bt.FactKind.RED_FLAG]
     findings = [f.name for f in protocol.facts if f.kind is bt.FactKind.FINDING]
+    required = [f.name for f in protocol.facts if f.kind is bt.FactKind.FINDING and f.required]
     capabilities = [f.name for f in protocol.facts if f.kind is bt.FactKind.CAPABILITY]
     rng = random.Random(3)
     result = []
@@ -280,7 +281,8 @@ def typical_assessments(count: int) -> list[Any]:
             bt.Assessment(
                 odi=typical_odi(rng),
                 red_flags=dict.fromkeys(red_flags, False),
-                findings=held,
+                # Findings a protocol requires are answered, no unless drawn.
+                findings=dict.fromkeys(required, False) | dict.fromkeys(held, True),
                 preference=rng.choice((None, None, "extension", "flexion")),
                 age=rng.randrange(18, 80),
             )
@@ -918,8 +920,9 @@ import backtriage
 c1, w1 = time.process_time(), time.perf_counter()
 import sys
 flags = dict.fromkeys(sys.argv[1].split(","), False)
+found = dict.fromkeys(filter(None, sys.argv[4].split(",")), False) | {sys.argv[3]: True}
 odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
-assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings={sys.argv[3]})
+assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings=found, age=50)
 c2, w2 = time.process_time(), time.perf_counter()
 plan = backtriage.recommend(assessment)
 c3, w3 = time.process_time(), time.perf_counter()
@@ -941,8 +944,9 @@ backtriage.default_protocol()
 c3 = time.process_time()
 import sys
 flags = dict.fromkeys(sys.argv[1].split(","), False)
+found = dict.fromkeys(filter(None, sys.argv[4].split(",")), False) | {sys.argv[3]: True}
 odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
-assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings={sys.argv[3]})
+assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings=found, age=50)
 c4 = time.process_time()
 backtriage.recommend(assessment)
 c5 = time.process_time()
@@ -955,8 +959,9 @@ profiler = cProfile.Profile()
 profiler.enable()
 import backtriage
 flags = dict.fromkeys(sys.argv[1].split(","), False)
+found = dict.fromkeys(filter(None, sys.argv[4].split(",")), False) | {sys.argv[3]: True}
 odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
-backtriage.recommend(backtriage.Assessment(odi=odi, red_flags=flags, findings={sys.argv[3]}))
+backtriage.recommend(backtriage.Assessment(odi=odi, red_flags=flags, findings=found, age=50))
 profiler.disable()
 stats = pstats.Stats(profiler)
 stats.sort_stats("cumulative").print_stats(30)
@@ -964,13 +969,15 @@ stats.sort_stats("tottime").print_stats(15)
 """
 
 
-def first_recommend_args() -> tuple[str, str, str]:
+def first_recommend_args() -> tuple[str, str, str, str]:
     import backtriage as bt
 
     protocol = bt.default_protocol()
     flags = ",".join(f.name for f in protocol.facts if f.kind is bt.FactKind.RED_FLAG)
-    finding = next(f.name for f in protocol.facts if f.kind is bt.FactKind.FINDING)
-    return flags, ",".join(ODI_KEYS), finding
+    findings = [f for f in protocol.facts if f.kind is bt.FactKind.FINDING]
+    finding = next(f.name for f in findings if not f.required)
+    required = ",".join(f.name for f in findings if f.required and f.name != finding)
+    return flags, ",".join(ODI_KEYS), finding, required
 
 
 def section_first_recommend(report: Report, settings: Settings) -> None:

@@ -9,6 +9,12 @@ import backtriage as bt
 from backtriage.facts import derive_facts
 
 FLAGS = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
+# Everything else the default protocol requires (from 2.0.0): the age and the findings asked of
+# everyone, answered no.
+REQUIRED = {
+    "age": 40,
+    "findings": {q.key: False for q in bt.questions() if q.kind == "finding" and q.required},
+}
 
 
 def test_a_given_odi_that_cannot_be_scored_is_missing_even_where_not_required() -> None:
@@ -18,7 +24,7 @@ def test_a_given_odi_that_cannot_be_scored_is_missing_even_where_not_required() 
     # does not require); the engine's own reading must still hold for whoever uses it.
     lenient = attrs.evolve(bt.default_protocol(), require_odi=False)
     assert {p.code for p in lenient.check()} == {"optional-input-takes-away"}
-    assessment = bt.Assessment(odi=[5] * 8 + [None, None], red_flags=FLAGS)
+    assessment = bt.Assessment(odi=[5] * 8 + [None, None], red_flags=FLAGS, **REQUIRED)
     present, missing = derive_facts(assessment, lenient)
     assert missing == ["odi"]
     assert not [name for name in present if name.startswith("odi_")]
@@ -27,7 +33,7 @@ def test_a_given_odi_that_cannot_be_scored_is_missing_even_where_not_required() 
 
 def test_no_odi_at_all_is_fine_where_the_protocol_does_not_require_one() -> None:
     lenient = attrs.evolve(bt.default_protocol(), require_odi=False)
-    _, missing = derive_facts(bt.Assessment(red_flags=FLAGS), lenient)
+    _, missing = derive_facts(bt.Assessment(red_flags=FLAGS, **REQUIRED), lenient)
     assert missing == []
 
 
@@ -46,7 +52,7 @@ def test_a_red_flag_marked_not_required_is_still_asked_before_exercises() -> Non
     relaxed = attrs.evolve(default, facts=facts)
     assert [p.code for p in relaxed.check()] == ["red-flag-not-required"]
     flags = {k: v for k, v in FLAGS.items() if k != "fever"}
-    _, missing = derive_facts(bt.Assessment(odi=[1] * 10, red_flags=flags), relaxed)
+    _, missing = derive_facts(bt.Assessment(odi=[1] * 10, red_flags=flags, **REQUIRED), relaxed)
     assert missing == ["fever"]
     evaluation = relaxed.engine.evaluate([], missing=missing)
     assert evaluation.given_mask == 0

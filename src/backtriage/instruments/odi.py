@@ -6,7 +6,7 @@ and numeric statement codes (0 for the first statement, 5 for the last) live in 
 statement wording is licensed (ODI (c) Jeremy Fairbank, Mapi Research Trust) and is supplied
 by the app.
 
-Sources (tags as in CLINICAL.md): [S2] Fairbank, multiple marks; [S5] the scoring instruction
+Sources (tags as in docs/clinical-basis.md, section 1): [S2] Fairbank, multiple marks; [S5] the scoring instruction
 sheet; [S8] AO Foundation scorer; [S9] awell-score; [S10] interpretation bands, Ann Surg Innov
 Res 2013;7:12; [S12] Ostelo et al., Spine 2008; [S15] Mannion et al., Eur Spine J 2006.
 """

@@ -1,8 +1,8 @@
 """Property checks for a protocol: search assessments for a plan that breaks a promise.
 
-Each check states one promise of DESIGN.md as a property of :func:`backtriage.recommend` over
-assessments, and looks for a counterexample in two steps, as hypothesis' own ``@example`` and
-``@given`` do:
+Each check states one promise of backtriage (listed in docs/testing-your-protocol.md) as a
+property of :func:`backtriage.recommend` over assessments, and looks for a counterexample in two
+steps, as hypothesis' own ``@example`` and ``@given`` do:
 
 1. the assessments the protocol itself points at, smallest first: the plainest assessment
    (every red flag answered no, nothing else), then, for every rule, the fewest facts that make

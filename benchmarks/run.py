@@ -1317,6 +1317,91 @@ def section_kit(report: Report, settings: Settings) -> None:
     report.say(f"Total: **{fmt_time(total)}**, goal ≤ 10 s: **{mark}**", "")
 
 
+# ---------------------------------------------------------------------------------------------
+# Review: the exact queries of issue 12
+# ---------------------------------------------------------------------------------------------
+
+
+def _all_queries(protocol: Any) -> int:
+    """Answer every query of ``protocol`` from a cold cache; return how many triggers."""
+    from backtriage import Urgency
+    from backtriage.protocol import queries
+    from backtriage.review import when_cautioned, when_urgency, when_withheld
+
+    queries._queries.cache_clear()
+    count = 0
+    for exercise in protocol.exercises:
+        count += len(when_withheld(protocol, exercise.id))
+        count += len(when_cautioned(protocol, exercise.id))
+    for level in Urgency:
+        count += len(when_urgency(protocol, level))
+    return count
+
+
+def _sheet_function() -> Callable[[Any], object] | None:
+    """Return the review sheet's HTML function once the sheet exists (issue 12, part B)."""
+    from backtriage import review
+
+    names = [n for n in getattr(review, "__all__", ()) if "sheet" in n or "html" in n]
+    return getattr(review, names[0]) if names else None
+
+
+def section_review(report: Report, settings: Settings) -> None:
+    import attrs
+
+    import backtriage as bt
+    from backtriage.review import diff
+
+    protocol = bt.default_protocol()
+    # A less safe version: the first exclusion rule dropped (a red flag's rule could not be).
+    dropped = next(
+        r for r in protocol.rules if not r.id.endswith(("emergency", "same_day", "soon", "routine"))
+    )
+    changed = attrs.evolve(
+        protocol, rules=tuple(r for r in protocol.rules if r is not dropped), version="next"
+    )
+    sheet = _sheet_function()
+    cases: dict[str, tuple[Batch, int]] = {
+        "queries": (lambda n: [_all_queries(protocol) for _ in range(n)], 1),
+        "diff": (lambda n: [diff(protocol, changed) for _ in range(n)], 1),
+    }
+    if sheet is not None:
+        cases["sheet"] = (
+            lambda n: [(_all_queries(protocol), sheet(protocol)) for _ in range(n)],
+            1,
+        )
+    times = interleave(cases, settings)
+    triggers = _all_queries(protocol)
+    rows = [
+        [
+            f"every query of the default protocol, cold ({triggers} triggers)",
+            *fmt_stat(Stat.of(times["queries"])),
+        ],
+        [
+            "`diff` of the default protocol and it without its first exclusion rule",
+            *fmt_stat(Stat.of(times["diff"])),
+        ],
+    ]
+    if sheet is not None:
+        rows.append(["every query and the review sheet, cold", *fmt_stat(Stat.of(times["sheet"]))])
+    report.say(
+        "## Review queries",
+        "",
+        "`when_withheld` and `when_cautioned` of every exercise and `when_urgency` of every "
+        "level of the default protocol, with the per-protocol cache cleared before each call "
+        "(the cost a review sheet pays once), and a `diff` between two versions. The review "
+        "sheet is measured with the queries once it exists.",
+        "",
+    )
+    report.table(["case", "median", "IQR", "min – max"], rows)
+    worst = statistics.median(times["sheet" if sheet is not None else "queries"])
+    figure = fmt_time(worst) + ("" if sheet is not None else " (queries only: no sheet yet)")
+    mark = report.goal(
+        "review", "all queries and the review sheet, default protocol", "< 2 s", figure, worst < 2
+    )
+    report.say(f"All queries and the review sheet: **{figure}**, goal < 2 s: **{mark}**", "")
+
+
 SECTIONS: tuple[tuple[str, Callable[[Report, Settings], None]], ...] = (
     ("score_odi", section_score_odi),
     ("recommend", section_recommend),
@@ -1325,6 +1410,7 @@ SECTIONS: tuple[tuple[str, Callable[[Report, Settings], None]], ...] = (
     ("Import cost", section_import),
     ("First recommend", section_first_recommend),
     ("Testing kit", section_kit),
+    ("Review queries", section_review),
 )
 
 

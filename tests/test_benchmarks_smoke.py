@@ -28,6 +28,7 @@ SECTIONS = (
     "## Import cost",
     "## First recommend",
     "## Testing kit",
+    "## Review queries",
     "## Method",
 )
 GOALS = (
@@ -43,6 +44,7 @@ GOALS = (
     "no hypothesis, loader or CLI at import",
     "first recommend in a fresh process, protocol load included",
     "kit on one protocol, default settings",
+    "all queries and the review sheet, default protocol",
 )
 
 

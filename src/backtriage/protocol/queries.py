@@ -543,6 +543,7 @@ class _Queries:
             outcomes = self.outcomes
             position = outcomes.exercise_position(exercise_id)
             bit = 1 << position
+            exercise = outcomes.protocol.exercises[position]
             excluding = [i for i, m in enumerate(outcomes.excludes) if m & bit]
             blocking = [i for i, u in enumerate(outcomes.refers) if _blocks(u)]
             triggers = []
@@ -550,7 +551,8 @@ class _Queries:
                 present, absent = outcomes.split(term)
                 urgent = any(outcomes.fires(i, present) for i in blocking)
                 invariants = [URGENCY_INVARIANT] if urgent else []
-                if absent:
+                needs = (outcomes.atoms.get(n, 0) for n in exercise.prerequisites)
+                if any(not atom or atom & absent for atom in needs):
                     invariants.append(PREREQUISITE_INVARIANT)
                 rules = sorted({*excluding, *(blocking if urgent else ())})
                 triggers.append(outcomes.trigger(term, rules, invariants))

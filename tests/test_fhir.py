@@ -343,8 +343,13 @@ PATIENT = {"reference": "Patient/1"}
 
 
 def _care_plan(**changes: Any) -> tuple[bt.Plan, dict[str, Any]]:
+    # The findings named hold; the required ones not named are answered no.
+    held = {name: True for name in changes.pop("findings", ())}
+    findings = REQUIRED["findings"] | held
     assessment = bt.Assessment(
-        odi=[1] * 10, red_flags=NO_FLAGS | changes.pop("flags", {}), **(REQUIRED | changes)
+        odi=[1] * 10,
+        red_flags=NO_FLAGS | changes.pop("flags", {}),
+        **(REQUIRED | {"findings": findings} | changes),
     )
     plan = bt.recommend(assessment)
     return plan, fhir.to_care_plan(plan, subject=PATIENT, created="2024-01-01")

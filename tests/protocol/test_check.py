@@ -697,10 +697,13 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         ),
         "policy 'stiff_careful'",
     ),
-    "a policy that a finding is required": (
+    "a policy that a fact left optional is required": (
         "policy-required",
-        _append("policies", {"id": "stiff_asked", "when": ["stiff"], "required": True}),
-        "policy 'stiff_asked'",
+        _all(
+            _set("facts", "fever", "required", False),
+            _append("policies", {"id": "fever_asked", "when": ["fever"], "required": True}),
+        ),
+        "policy 'fever_asked'",
     ),
     "a red flag that refers soon but leaves exercises given": (
         "policy-red-flags-stop-exercise",

@@ -1445,8 +1445,7 @@ def _required_policies(subject: _Subject) -> PropertyFailure | None:
             fact = subject.declared.get(name)
             if fact is None:
                 continue
-            unanswered = frozenset({name}) if fact.kind is FactKind.RED_FLAG else frozenset()
-            assessment = subject.realize(subject.capabilities, unanswered=unanswered)
+            assessment = subject.realize(subject.capabilities, unanswered={name})
             if assessment is None:
                 continue
             outcome = subject.run(assessment)

@@ -344,7 +344,7 @@ PATIENT = {"reference": "Patient/1"}
 
 def _care_plan(**changes: Any) -> tuple[bt.Plan, dict[str, Any]]:
     # The findings named hold; the required ones not named are answered no.
-    held = {name: True for name in changes.pop("findings", ())}
+    held = dict.fromkeys(changes.pop("findings", ()), True)
     findings = REQUIRED["findings"] | held
     assessment = bt.Assessment(
         odi=[1] * 10,

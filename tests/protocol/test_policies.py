@@ -351,3 +351,57 @@ def test_minimal_sets_give_up_past_their_limit() -> None:
     wide = AllOf(tuple(AnyOf((FactIs("numb"), FactIs("stiff"), FactIs("sore"))) for _ in range(2)))
 
     assert minimal_sets(protocol, wide, limit=2) is None
+
+
+def test_minimal_sets_of_a_wide_at_least_give_up_past_their_limit() -> None:
+    protocol = load(mini())
+    either = AnyOf((FactIs("numb"), FactIs("stiff"), FactIs("sore")))
+    pairs = AnyOf(
+        (AllOf((FactIs("numb"), FactIs("fever"))), AllOf((FactIs("stiff"), FactIs("sore"))))
+    )
+
+    assert minimal_sets(protocol, AtLeast(2, (either, either, either)), limit=1) is None
+    assert minimal_sets(protocol, AtLeast(1, (pairs, pairs, pairs)), limit=1) is None
+    assert minimal_sets(protocol, AtLeast(2, (pairs, pairs, pairs)), limit=2) == [
+        frozenset({"fever", "numb"}),
+        frozenset({"sore", "stiff"}),
+    ]
+
+
+def test_a_red_flag_policy_on_too_many_ways_to_refer_is_reported_not_searched_forever() -> None:
+    data = mini()
+    flags = [f"flag_{i}" for i in range(22)]
+    for name in flags:
+        data["facts"].append(
+            {
+                "name": name,
+                "kind": "red_flag",
+                "polarity": "risk",
+                "required": True,
+                "question": f"Warning sign {name}?",
+            }
+        )
+        data["rules"].append(
+            {
+                "id": f"{name}_routine",
+                "condition": {"fact": name},
+                "actions": [{"refer": "routine"}],
+                "reason": "r",
+                "source": "S1",
+            }
+        )
+    data["rules"].append(
+        {
+            "id": "six_signs_soon",
+            "condition": {"at_least": 6, "of": [{"fact": name} for name in flags]},
+            "actions": [{"refer": "soon"}, {"exclude": {"all": True}}],
+            "reason": "r",
+            "source": "S1",
+        }
+    )
+    data["policies"] = [{"id": "stop", "red_flags_withhold_all_from": "soon"}]
+
+    (problem,) = _problems(data, "bad-policy")
+
+    assert problem.where == "policy 'stop'"
+    assert "too many to prove it on" in problem.message

@@ -254,7 +254,6 @@ BAD: dict[str, dict[str, Any]] = {
         "red_flags_withhold_all_from": "soon",
     },
     "an undeclared fact": {"id": "p", "when": ["numbb"], "reaches": "soon"},
-    "a selector matching nothing": {"id": "p", "when": ["sore"], "withholds": {"levels": [9]}},
 }
 
 
@@ -264,6 +263,18 @@ def test_a_malformed_policy_is_reported_not_proved(policy: dict[str, Any]) -> No
     data["policies"] = [policy]
 
     assert [p.code for p in load(data).check()] == ["bad-policy"]
+
+
+def test_a_policy_whose_exercises_were_all_removed_still_holds() -> None:
+    # Removing exercises is more cautious: "nothing prone" holds with no prone exercise left.
+    data = _default()
+    data["exercises"] = [e for e in data["exercises"] if e["position"] != "prone"]
+    data["rules"] = [
+        r for r in data["rules"] if r["id"] != "prone_lying_painful_no_prone_extension"
+    ]
+    data["rules"] = [r for r in data["rules"] if r["id"] != "cannot_lie_prone"]
+
+    assert load(data).check() == ()
 
 
 def test_a_policy_on_two_preferences_at_once_is_malformed() -> None:

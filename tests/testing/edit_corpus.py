@@ -401,7 +401,14 @@ def _rename_rule(data: Data) -> None:
     rule(data, "fever_same_day")["id"] = "fever_today"
 
 
+def _no_prone_exercise(data: Data) -> None:
+    data["exercises"] = [e for e in data["exercises"] if e["position"] != "prone"]
+    gone = {"prone_lying_painful_no_prone_extension", "cannot_lie_prone"}
+    data["rules"] = [r for r in data["rules"] if r["id"] not in gone]
+
+
 CORRECT: dict[str, Edit] = {
+    "the only prone exercise removed, with the rules about it": _no_prone_exercise,
     "texts translated": _translate,
     "rules and exercises reordered": _reorder,
     "a rule renamed": _rename_rule,

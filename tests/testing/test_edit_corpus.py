@@ -33,11 +33,6 @@ def test_a_new_exercise_passes_every_layer_but_the_gate() -> None:
     assert run_kit(edited(adds_exercise)) == "gate"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the check that a fact able to refer soon or higher is required (issue 16, "
-    "written in main); remove this mark when it is merged",
-)
 def test_a_new_optional_finding_that_refers_to_the_emergency_department_is_caught() -> None:
     edit = both(
         new_fact(

@@ -126,19 +126,27 @@ def _withholds(
 ) -> Iterator[Problem]:
     engine = protocol.engine
     wanted = "withheld or cautioned" if cautioned else "withheld"
-    failing: list[tuple[str, list[str]]] = []
-    for exercise in protocol.exercises:
-        if not selector.matches(exercise):
-            continue
+    # Exercises that need the same capabilities share one evaluation (most need none).
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, exercise in enumerate(protocol.exercises):
+        if selector.matches(exercise):
+            needs = tuple(p for p in exercise.prerequisites if p in engine.fact_by_name)
+            groups.setdefault(needs, []).append(index)
+    found: list[tuple[int, list[str]]] = []
+    for needs, indices in groups.items():
         # Most favourable to the person: just these facts, the capabilities the exercise
         # needs, and what every complete assessment holds. More risk only withholds more.
-        needed = [*policy.when, *(p for p in exercise.prerequisites if p in engine.fact_by_name)]
+        needed = [*policy.when, *needs]
         evaluation = engine.evaluate(closure(protocol, [*always, *needed]))
-        if _fails(evaluation, exercise.id, cautioned=cautioned):
-            failing.append((exercise.id, needed))
-    if failing:
-        ids = ", ".join(repr(exercise_id) for exercise_id, _ in failing)
-        smallest = min((needed for _, needed in failing), key=len)
+        given = [i for i in indices if evaluation.given_mask >> i & 1]
+        if given and cautioned:
+            bare = _uncautioned(evaluation, {protocol.exercises[i].id for i in given})
+            given = [i for i in given if protocol.exercises[i].id in bare]
+        found.extend((i, needed) for i in given)
+    if found:
+        found.sort(key=lambda f: f[0])
+        ids = ", ".join(repr(protocol.exercises[i].id) for i, _ in found)
+        smallest = min((needed for _, needed in found), key=len)
         message = (
             f"{ids} match the selector but are given, not {wanted}, while "
             f"{_shown(policy.when)} hold; counter-example: {_shown(smallest)}"
@@ -154,12 +162,13 @@ def _withholds(
             yield _problem("policy-withholds", policy, message, fix)
 
 
-def _fails(evaluation: Evaluation, exercise_id: str, *, cautioned: bool) -> bool:
-    for prescription in evaluation.prescriptions():
-        if prescription.exercise.id == exercise_id:
-            by_rule = [c for c in prescription.cautions if c.rule != _SAFETY]
-            return not (cautioned and by_rule)
-    return False
+def _uncautioned(evaluation: Evaluation, ids: set[str]) -> set[str]:
+    """Return the exercises of ``ids`` that are given with no caution from a rule."""
+    return {
+        p.exercise.id
+        for p in evaluation.prescriptions()
+        if p.exercise.id in ids and not any(c.rule != _SAFETY for c in p.cautions)
+    }
 
 
 def _required(protocol: Protocol, policy: Policy) -> Iterator[Problem]:

@@ -343,7 +343,9 @@ def test_the_plan_is_the_same_whatever_the_order_of_the_answers(
 ) -> None:
     flags = list(person.red_flags.items())
     random.shuffle(flags)
-    findings = sorted(person.findings)
+    # The required findings are answered (no, unless drawn), as Person.assessment answers them.
+    findings = [(name, name in person.findings) for name in REQUIRED_FINDINGS]
+    findings += [(name, True) for name in sorted(person.findings - set(REQUIRED_FINDINGS))]
     random.shuffle(findings)
     odi = (
         None
@@ -358,7 +360,7 @@ def test_the_plan_is_the_same_whatever_the_order_of_the_answers(
     reordered = bt.Assessment(
         odi=odi,
         red_flags=dict(flags),
-        findings=findings,
+        findings=dict(findings),
         preference=person.preference,
         start_back=start_back,
         age=person.age,

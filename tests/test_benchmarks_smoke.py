@@ -27,6 +27,7 @@ SECTIONS = (
     "## CLI score",
     "## Import cost",
     "## First recommend",
+    "## Testing kit",
     "## Review queries",
     "## Method",
 )
@@ -42,6 +43,7 @@ GOALS = (
     "import backtriage vs import cattrs",
     "no hypothesis, loader or CLI at import",
     "first recommend in a fresh process, protocol load included",
+    "kit on one protocol, default settings",
     "all queries and the review sheet, default protocol",
 )
 

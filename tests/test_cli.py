@@ -648,6 +648,33 @@ def test_a_protocol_that_cannot_be_loaded_is_one_error_line(run: Any, tmp_path: 
     assert "later" in line
 
 
+def test_a_protocol_checked_against_itself_is_not_less_safe(run: Any) -> None:
+    path = str(EXAMPLES / "custom_protocol.toml")
+    result = run("protocol", "check", path, "--against", path)
+    assert result.code == 0
+    assert result.out.strip().endswith(f"no problems, and nothing less safe than {path}")
+
+
+def test_an_edit_less_safe_than_the_reviewed_protocol_fails_the_check(
+    run: Any, tmp_path: Path
+) -> None:
+    reviewed = EXAMPLES / "custom_protocol.toml"
+    text = reviewed.read_text(encoding="utf-8")
+    lowered = text.replace(
+        'actions = [{ refer = "same_day" }]',
+        'actions = [{ refer = "soon" }, { exclude = { all = true } }]',
+    )
+    assert lowered != text
+    edited = write(tmp_path / "edited.toml", lowered)
+
+    result = run("protocol", "check", str(edited), "--against", str(reviewed))
+
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert any(line.startswith(f"less safe than {reviewed}: [urgency_lowered]") for line in lines)
+    assert lines[-1].endswith(", 0 property failure(s), 1 less-safe change(s)")
+
+
 @pytest.mark.slow
 def test_properties_are_checked_when_asked(run: Any) -> None:
     pytest.importorskip("backtriage.testing.properties", reason="the testing kit is not built yet")

@@ -50,7 +50,8 @@ def test_a_red_flag_marked_not_required_is_still_asked_before_exercises() -> Non
         attrs.evolve(f, required=False) if f.name == "fever" else f for f in default.facts
     )
     relaxed = attrs.evolve(default, facts=facts)
-    assert [p.code for p in relaxed.check()] == ["red-flag-not-required"]
+    # Reported twice: as a red flag, and against the policy that every red flag is required.
+    assert [p.code for p in relaxed.check()] == ["red-flag-not-required", "policy-required"]
     flags = {k: v for k, v in FLAGS.items() if k != "fever"}
     _, missing = derive_facts(bt.Assessment(odi=[1] * 10, red_flags=flags, **REQUIRED), relaxed)
     assert missing == ["fever"]

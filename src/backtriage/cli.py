@@ -268,12 +268,19 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Load a protocol (TOML or JSON) and print every static problem, with where it is "
             "and how to fix it. With --properties, also run the property checks of "
-            "backtriage.testing (needs hypothesis). Exit status 0 only when there is none."
+            "backtriage.testing (needs hypothesis). With --against REVIEWED, also list every "
+            "way FILE is less safe than the reviewed protocol, with the answers that show it. "
+            "Exit status 0 only when there is none."
         ),
     )
     check.add_argument("file", metavar="FILE", help="the protocol file")
     check.add_argument(
         "--properties", action="store_true", help="also run the property-based checks"
+    )
+    check.add_argument(
+        "--against",
+        metavar="REVIEWED",
+        help="the protocol file a clinician signed off: fail when FILE is less safe than it",
     )
     check.set_defaults(run=_protocol_check)
     _review_verbs(protocol_verbs)
@@ -445,10 +452,23 @@ def _protocol_check(args: argparse.Namespace) -> int:
         for failure in _check_properties(protocol):
             failures += 1
             print(failure.message)  # it starts with the check name
-    if problems or failures:
-        print(f"{args.file}: {len(problems)} problem(s), {failures} property failure(s)")
+    less_safe = 0
+    if args.against is not None:
+        from backtriage.review import diff
+
+        reviewed = load_protocol(args.against)
+        for change in diff(reviewed, protocol).less_safe:
+            less_safe += 1
+            print(f"less safe than {args.against}: [{change.kind.value}] {change.description}")
+    if problems or failures or less_safe:
+        counts = f"{len(problems)} problem(s), {failures} property failure(s)"
+        if args.against is not None:
+            counts += f", {less_safe} less-safe change(s)"
+        print(f"{args.file}: {counts}")
         return 1
     checked = "no problems, and every property holds" if args.properties else "no problems"
+    if args.against is not None:
+        checked += f", and nothing less safe than {args.against}"
     print(f"{args.file}: {checked}")
     return 0
 

@@ -66,6 +66,7 @@ from backtriage.protocol.model import (
     Condition,
     Exclude,
     FactIs,
+    Policy,
     Protocol,
     Refer,
     Selector,
@@ -411,6 +412,29 @@ def _unstructure_selector(selector: Selector) -> dict[str, object]:
 
 
 converter.register_unstructure_hook(Selector, _unstructure_selector)
+
+
+def _unstructure_policy(policy: Policy) -> dict[str, object]:
+    # Only what is set, like a selector: a policy reads as the table a clinician wrote.
+    data: dict[str, object] = {"id": policy.id}
+    if policy.when:
+        data["when"] = list(policy.when)
+    for name in ("reaches", "red_flags_withhold_all_from"):
+        urgency = getattr(policy, name)
+        if urgency is not None:
+            data[name] = urgency.value
+    for name in ("withholds", "cautions_or_withholds"):
+        selector = getattr(policy, name)
+        if selector is not None:
+            data[name] = _unstructure_selector(selector)
+    if policy.required:
+        data["required"] = True
+    if policy.reason:
+        data["reason"] = policy.reason
+    return data
+
+
+converter.register_unstructure_hook(Policy, _unstructure_policy)
 
 
 def _structure_sources(value: object, _: type) -> tuple[Source, ...]:

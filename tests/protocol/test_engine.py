@@ -11,7 +11,7 @@ import backtriage as bt
 from backtriage.protocol.engine import ENGINE_SOURCE, Evaluation
 from backtriage.protocol.model import Protocol, Selector
 
-from . import item, load, mini
+from . import codes, item, load, mini
 
 
 def given_ids(evaluation: Evaluation) -> list[str]:
@@ -91,8 +91,22 @@ def test_a_condition_fires_exactly_when_it_holds(
 ) -> None:
     protocol = with_rule(condition, PROBE_CAUTION)
 
-    assert protocol.check() == ()
+    # The engine counts a repeated entry as written; check() reports the repetition.
+    repeated = condition != _distinct_entries(condition)
+    assert codes(protocol) == (["duplicate-condition"] if repeated else [])
     assert ("probe" in fired_ids(protocol.engine.evaluate(facts))) is fires
+
+
+def _distinct_entries(condition: object) -> object:
+    """Return a condition document with each list's repeated entries dropped."""
+    if isinstance(condition, dict):
+        return {
+            key: [_distinct_entries(c) for i, c in enumerate(value) if c not in value[:i]]
+            if isinstance(value, list)
+            else value
+            for key, value in condition.items()
+        }
+    return condition
 
 
 def test_no_rule_fires_on_no_facts() -> None:

@@ -52,6 +52,7 @@ def test_a_protocol_built_from_strings_evaluates_like_one_built_from_enums() -> 
         exercises=(Exercise("e", "E", "fam", "flexion", "supine", 1, True, "d", "i"),),
         facts=(Fact("fever", "red_flag", "risk", question="Fever?", required=True),),
         rules=(Rule("fever_today", FactIs("fever"), (Refer("same_day"),), "Fever.", "S31"),),
+        sources=(Source("S31", "NHS Gloucestershire, red flags"),),
         safety_net="Get help at once if new symptoms appear.",
     )
     assert protocol.check() == ()

@@ -26,6 +26,7 @@ from backtriage.testing import (
     assert_capability_monotone,
     assert_consistent,
     assert_deterministic,
+    assert_policies_hold,
     assert_risk_monotone,
     assert_rules_reachable,
     assert_unanswered_gives_no_exercises,
@@ -387,6 +388,92 @@ def test_engine_ignoring_unanswered_questions_fails_the_unanswered_check(
     assert "required question(s) 'fever' are not answered" in failure.message
 
 
+# -- declared policies ---------------------------------------------------------------------------
+
+NUMB_SOON = """
+[[facts]]
+name = "numb"
+kind = "red_flag"
+polarity = "risk"
+required = true
+question = "Is anything numb?"
+
+[[rules]]
+id = "numb_soon"
+condition = { fact = "numb" }
+actions = [{ refer = "soon" }, { exclude = { positions = ["kneeling"] } }]
+reason = "Numbness needs a check soon."
+source = "S31"
+"""
+
+POLICIES = {
+    "kneeling withheld from whoever cannot kneel": (
+        '[[policies]]\nid = "p"\nwhen = ["cannot_kneel"]\nwithholds = { positions = ["kneeling"] }\n',
+        None,
+    ),
+    "a fever reaching the emergency department": (
+        '[[policies]]\nid = "p"\nwhen = ["fever"]\nreaches = "emergency"\n',
+        "the urgency is same_day, not at least emergency",
+    ),
+    "supine exercises withheld from whoever cannot kneel": (
+        '[[policies]]\nid = "p"\nwhen = ["cannot_kneel"]\nwithholds = { positions = ["supine"] }\n',
+        "'knee_sway' were given, not withheld",
+    ),
+    "every exercise cautioned for a fever": (
+        '[[policies]]\nid = "p"\nwhen = ["cannot_kneel"]\ncautions_or_withholds = { all = true }\n',
+        "'knee_sway' were given, not withheld or cautioned",
+    ),
+    "a finding that must be required": (
+        '[[policies]]\nid = "p"\nwhen = ["cannot_kneel"]\nrequired = true\n',
+        "'cannot_kneel' was left unanswered",
+    ),
+    "a red flag at soon that leaves exercises given": (
+        NUMB_SOON + '[[policies]]\nid = "p"\nred_flags_withhold_all_from = "soon"\n',
+        "rule 'numb_soon' refers soon on red flag(s) 'numb'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("policy", "broken"), POLICIES.values(), ids=POLICIES.keys())
+def test_a_declared_policy_is_checked_on_real_plans(policy: str, broken: str | None) -> None:
+    failures = check_properties(protocol(CLEAN + policy), checks=["policies_hold"])
+
+    if broken is None:
+        assert failures == ()
+    else:
+        failure = only(failures, "policies_hold")
+        assert failure.message.startswith("policies_hold: policy 'p' does not hold")
+        assert broken in failure.message
+        assert failure.assessment is not None
+
+
+def test_a_red_flag_that_is_not_needed_for_the_referral_breaks_no_policy() -> None:
+    # kneel_soon names "numb" but fires on "cannot_kneel" alone: someone who cannot kneel and
+    # is numb is referred soon, not because of the red flag, so exercise may go on.
+    text = CLEAN + NUMB_SOON.replace(
+        'actions = [{ refer = "soon" }, { exclude = { positions = ["kneeling"] } }]',
+        'actions = [{ refer = "routine" }]',
+    )
+    text += """
+[[rules]]
+id = "kneel_soon"
+condition = { any = [{ all = [{ fact = "numb" }, { fact = "cannot_kneel" }] }, { fact = "cannot_kneel" }] }
+actions = [{ refer = "soon" }, { exclude = { positions = ["kneeling"] } }]
+reason = "Kneeling trouble needs a check soon."
+source = "S31"
+
+[[policies]]
+id = "p"
+red_flags_withhold_all_from = "soon"
+"""
+    broken = protocol(text)
+    both = broken.engine.evaluate(["numb", "cannot_kneel"])
+    assert both.urgency is bt.Urgency.SOON
+    assert both.given_mask  # a real case: a red flag holds, soon, exercises given
+
+    assert check_properties(broken, checks=["policies_hold"]) == ()
+
+
 # -- the one-line assertions -----------------------------------------------------------------------
 
 ASSERTIONS = {
@@ -397,6 +484,7 @@ ASSERTIONS = {
     "deterministic": assert_deterministic,
     "withheld_explained": assert_withheld_explained,
     "rules_reachable": assert_rules_reachable,
+    "policies_hold": assert_policies_hold,
 }
 
 

@@ -23,6 +23,7 @@ from backtriage.facts import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol.engine import RESERVED_RULE_PREFIXES, facts_of
+from backtriage.protocol.hygiene import hygiene_problems
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -41,6 +42,7 @@ from backtriage.protocol.model import (
     Selector,
     Urgency,
 )
+from backtriage.protocol.policies import policy_problems
 
 if TYPE_CHECKING:
     from backtriage.protocol.model import Protocol
@@ -80,10 +82,11 @@ def check_protocol(protocol: Protocol) -> tuple[Problem, ...]:
 def _duplicates(kind: str, ids: list[str]) -> Iterator[Problem]:
     for name, count in Counter(ids).items():
         if count > 1:
+            plural = "policies" if kind == "policy" else f"{kind}s"
             yield Problem(
                 f"duplicate-{kind}",
                 f"{kind} {name!r}",
-                f"the id {name!r} is used by {count} {kind}s",
+                f"the id {name!r} is used by {count} {plural}",
                 f"give every {kind} its own id",
             )
 
@@ -171,6 +174,9 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
         yield from _rule_problems(protocol, rule, index in can_fire, context)
 
     yield from _unreachable(protocol, always)
+    yield from hygiene_problems(protocol, always)
+    yield from _duplicates("policy", [p.id for p in protocol.policies])
+    yield from policy_problems(protocol, always)
 
 
 def _fireable(protocol: Protocol) -> set[int]:

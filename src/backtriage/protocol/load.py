@@ -17,9 +17,9 @@ from backtriage.protocol.model import Protocol
 
 __all__ = ["default_protocol", "load_protocol", "protocol_from_data"]
 
-_INDEX = re.compile(r"^\$\.(exercises|facts|rules)\[(\d+)\](.*)$")
-_ID_KEY = {"exercises": "id", "facts": "name", "rules": "id"}
-_NOUN = {"exercises": "exercise", "facts": "fact", "rules": "rule"}
+_INDEX = re.compile(r"^\$\.(exercises|facts|rules|policies)\[(\d+)\](.*)$")
+_ID_KEY = {"exercises": "id", "facts": "name", "rules": "id", "policies": "id"}
+_NOUN = {"exercises": "exercise", "facts": "fact", "rules": "rule", "policies": "policy"}
 
 
 def load_protocol(

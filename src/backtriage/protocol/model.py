@@ -39,6 +39,7 @@ __all__ = [
     "FactKind",
     "Movement",
     "Polarity",
+    "Policy",
     "Position",
     "Protocol",
     "Refer",
@@ -410,6 +411,52 @@ class Rule:
     source: str = attrs.field(validator=_TEXT)
 
 
+def _maybe_urgency(value: object) -> Urgency | None:
+    return None if value is None else _to_enum(Urgency, value, "Policy urgency")
+
+
+_MAYBE_SELECTOR = attrs.validators.optional(_instance(Selector))
+
+
+@attrs.frozen
+class Policy:
+    """A clinical intent the rules must meet, stated in the protocol's own terms.
+
+    Exactly one claim is made; :meth:`Protocol.check` proves it exactly, or reports the
+    policy with the smallest set of facts that breaks it:
+
+    - ``reaches``: the facts of ``when``, every other answer no, reach at least this urgency;
+    - ``withholds``: while the facts of ``when`` hold, every selected exercise is withheld;
+    - ``cautions_or_withholds``: ... every selected exercise is withheld or cautioned by a rule;
+    - ``required``: every fact of ``when`` is required (never read as "no" when unanswered);
+    - ``red_flags_withhold_all_from``: every red flag that refers at least this urgency
+      withholds every exercise (``when`` stays empty).
+    """
+
+    id: str = attrs.field(validator=_TEXT)
+    when: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    reaches: Urgency | None = attrs.field(default=None, converter=_maybe_urgency)
+    withholds: Selector | None = attrs.field(default=None, validator=_MAYBE_SELECTOR)
+    cautions_or_withholds: Selector | None = attrs.field(default=None, validator=_MAYBE_SELECTOR)
+    required: bool = attrs.field(default=False, validator=_FLAG)
+    red_flags_withhold_all_from: Urgency | None = attrs.field(
+        default=None, converter=_maybe_urgency
+    )
+    reason: str = attrs.field(default="", validator=_TEXT)
+    """Why the clinician states it (shown with a failure)."""
+
+    def claims(self) -> tuple[str, ...]:
+        """Return the names of the claims this policy makes (one, when it is well formed)."""
+        made = {
+            "reaches": self.reaches is not None,
+            "withholds": self.withholds is not None,
+            "cautions_or_withholds": self.cautions_or_withholds is not None,
+            "required": self.required,
+            "red_flags_withhold_all_from": self.red_flags_withhold_all_from is not None,
+        }
+        return tuple(name for name, is_made in made.items() if is_made)
+
+
 @attrs.frozen
 class UrgencyAdvice:
     """What to tell the person to do now, for each urgency."""
@@ -455,6 +502,8 @@ class Protocol:
     advice: UrgencyAdvice = attrs.field(default=UrgencyAdvice(), validator=_instance(UrgencyAdvice))
     safety_net: str = attrs.field(default="", validator=_TEXT)
     """What new symptoms mean "get help at once", shown with every plan that gives exercises."""
+    policies: tuple[Policy, ...] = attrs.field(default=(), validator=_tuple_of(Policy))
+    """The clinical intents the rules must meet; :meth:`check` proves each one."""
     # Filled on first use with the compiled form (engine, inputs, problems), which is a pure
     # function of the fields above: never compared, hashed, shown or pickled. Typed as object
     # so that cattrs, which resolves every annotation, need not import it.

@@ -1325,7 +1325,7 @@ def section_kit(report: Report, settings: Settings) -> None:
 def _all_queries(protocol: Any) -> int:
     """Answer every query of ``protocol`` from a cold cache; return how many triggers."""
     from backtriage import Urgency
-    from backtriage.protocol import queries
+    from backtriage.protocol import _queries as queries
     from backtriage.review import when_cautioned, when_urgency, when_withheld
 
     queries._queries.cache_clear()

@@ -27,7 +27,7 @@ from backtriage.errors import BacktriageError
 if TYPE_CHECKING:
     from backtriage.batch import RowError, TableLayout
     from backtriage.instruments.odi import OdiScore
-    from backtriage.protocol.model import Protocol
+    from backtriage.protocol._model import Protocol
     from backtriage.testing.properties import PropertyFailure
 
 __all__ = ["main"]
@@ -158,7 +158,7 @@ def _protocol_option(verb: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from backtriage import __version__
+    from backtriage._version import __version__
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -336,7 +336,7 @@ def _review_verbs(protocol_verbs: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def _limit_option(verb: argparse.ArgumentParser) -> None:
-    from backtriage.protocol.queries import DEFAULT_LIMIT
+    from backtriage.protocol._queries import DEFAULT_LIMIT
 
     verb.add_argument(
         "--limit",
@@ -366,10 +366,10 @@ def _read_text(path: str) -> tuple[str, str]:
 
 def _protocol(path: str | None) -> Protocol:
     if path is None:
-        from backtriage.recommend import default_protocol
+        from backtriage._plan import default_protocol
 
         return default_protocol()
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol._load import load_protocol
 
     protocol = load_protocol(path)
     problems = protocol.check()
@@ -382,8 +382,8 @@ def _protocol(path: str | None) -> Protocol:
 
 
 def _recommend(args: argparse.Namespace) -> int:
+    from backtriage._plan import recommend
     from backtriage.assessment import Assessment
-    from backtriage.recommend import recommend
     from backtriage.serialize import from_json, to_json
 
     protocol = _protocol(args.protocol)
@@ -404,7 +404,7 @@ def _questions(args: argparse.Namespace) -> int:
     import json
     import textwrap
 
-    from backtriage.recommend import QuestionKind, questions
+    from backtriage._plan import QuestionKind, questions
     from backtriage.serialize import SCHEMA_VERSION, converter
 
     protocol = _protocol(args.protocol)
@@ -439,7 +439,7 @@ def _questions(args: argparse.Namespace) -> int:
 
 
 def _protocol_check(args: argparse.Namespace) -> int:
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol._load import load_protocol
 
     protocol = load_protocol(args.file)
     problems = protocol.check()
@@ -474,13 +474,13 @@ def _protocol_check(args: argparse.Namespace) -> int:
 
 
 def _protocol_review(args: argparse.Namespace) -> int:
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol._load import load_protocol
     from backtriage.review import review_sheet
 
     if args.default and args.file is not None:
         raise CommandError(f"{args.file}: give a protocol file or --default, not both")
     if args.file is None:
-        from backtriage.recommend import default_protocol
+        from backtriage._plan import default_protocol
 
         protocol, name = default_protocol(), "the default protocol"
     else:

@@ -41,6 +41,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn
 
+from backtriage._plan import Plan, Question
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import (
     BacktriageError,
@@ -57,7 +58,7 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol.model import (
+from backtriage.protocol._model import (
     Action,
     AllOf,
     AnyOf,
@@ -73,7 +74,6 @@ from backtriage.protocol.model import (
     Source,
     Urgency,
 )
-from backtriage.recommend import Plan, Question
 
 __all__ = [
     "READABLE_SCHEMA_VERSIONS",
@@ -1003,7 +1003,7 @@ def from_dict(data: object, cls: type[T]) -> T:
     """
     _check_class(cls)
     if cls is Protocol:
-        from backtriage.protocol.load import protocol_from_data
+        from backtriage.protocol._load import protocol_from_data
 
         return typing.cast(T, protocol_from_data(data, source="<data>"))
     try:
@@ -1140,7 +1140,7 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
 
     With ``protocol`` (for ``Assessment`` only), the schema is generated for that protocol: its
     red-flag keys and findings are listed and no other key is allowed, so that a validator
-    refuses a misspelt one as :func:`~backtriage.recommend` does.
+    refuses a misspelt one as :func:`~backtriage._plan` does.
 
     The same files are in the package as ``backtriage/schemas/*.schema.json`` for clients that
     do not run Python. Raises ``TypeError`` for anything else.

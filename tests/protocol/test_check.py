@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
-from backtriage.protocol import check as check_module
-from backtriage.protocol import hygiene as hygiene_module
-from backtriage.protocol import policies as policies_module
+from backtriage.protocol import _check as check_module
+from backtriage.protocol import _hygiene as hygiene_module
+from backtriage.protocol import _policies as policies_module
 from backtriage.protocol.model import (
     Condition,
     Exclude,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import backtriage as bt
-from backtriage.protocol.hygiene import closure, minimal_sets
+from backtriage.protocol._hygiene import closure, minimal_sets
 from backtriage.protocol.model import AllOf, AnyOf, AtLeast, FactIs, Policy, Selector
 from backtriage.serialize import to_json
 

@@ -12,6 +12,12 @@ import attrs
 import pytest
 
 import backtriage as bt
+from backtriage.protocol._queries import (
+    closure,
+    realisable,
+    triggers_of_rule,
+    urgency_of,
+)
 from backtriage.protocol.load import protocol_from_data
 from backtriage.protocol.model import (
     AtLeast,
@@ -22,12 +28,6 @@ from backtriage.protocol.model import (
     Polarity,
     Rule,
     Selector,
-)
-from backtriage.protocol.queries import (
-    closure,
-    realisable,
-    triggers_of_rule,
-    urgency_of,
 )
 from backtriage.review import Trigger, example, when_cautioned, when_urgency, when_withheld
 

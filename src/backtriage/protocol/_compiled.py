@@ -8,11 +8,12 @@ declares but never fills, and never compares, hashes or pickles.
 
 from __future__ import annotations
 
-from backtriage.facts import FactInputs, compile_inputs
-from backtriage.protocol import model
-from backtriage.protocol.check import Problem, check_protocol
-from backtriage.protocol.engine import Engine
-from backtriage.protocol.model import Protocol
+from backtriage.protocol import _model
+from backtriage.protocol._check import check_protocol
+from backtriage.protocol._engine import Engine
+from backtriage.protocol._inputs import FactInputs, compile_inputs
+from backtriage.protocol._model import Protocol
+from backtriage.protocol._problem import Problem
 
 __all__ = ["CompiledProtocol", "compiled"]
 
@@ -48,4 +49,4 @@ def compiled(protocol: Protocol) -> CompiledProtocol:
     return made
 
 
-model._COMPILERS[:] = [compiled]
+_model._COMPILERS[:] = [compiled]

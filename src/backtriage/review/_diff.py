@@ -9,9 +9,9 @@ import attrs
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, ProtocolError
-from backtriage.facts import required_inputs
-from backtriage.protocol.model import Caution, FactKind, Protocol, Rule, Urgency
-from backtriage.protocol.queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
+from backtriage.protocol._inputs import required_inputs
+from backtriage.protocol._model import Caution, FactKind, Protocol, Rule, Urgency
+from backtriage.protocol._queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
 from backtriage.review._example import assessment_for
 from backtriage.serialize import to_dict
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from backtriage.assessment import Assessment
 from backtriage.instruments.odi import DisabilityBand, OdiSection, score_odi
 from backtriage.instruments.start_back import StartBackItem, StartBackRisk, score_start_back
-from backtriage.protocol.model import FactKind, Protocol
-from backtriage.protocol.queries import Answers, answers_for
+from backtriage.protocol._model import FactKind, Protocol
+from backtriage.protocol._queries import Answers, answers_for
 
 __all__ = ["assessment_for", "example"]
 

@@ -16,18 +16,14 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
+from backtriage._facts import derive_facts
+from backtriage._plan import QuestionKind, questions
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
-from backtriage.facts import (
-    AGE_INPUT,
-    ODI_INPUT,
-    START_BACK_INPUT,
-    derive_facts,
-    threshold_of,
-)
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol.model import (
+from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
+from backtriage.protocol._model import (
     Action,
     AllOf,
     AnyOf,
@@ -45,7 +41,7 @@ from backtriage.protocol.model import (
     Selector,
     Urgency,
 )
-from backtriage.protocol.queries import (
+from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
     PREREQUISITE_INVARIANT,
     URGENCY_INVARIANT,
@@ -54,7 +50,6 @@ from backtriage.protocol.queries import (
     triggers_urgency,
     triggers_withheld,
 )
-from backtriage.recommend import QuestionKind, questions
 from backtriage.review._diff import Change, diff
 from backtriage.serialize import to_dict
 
@@ -338,7 +333,7 @@ def _selector_words(selector: Selector) -> str:
 
 
 def _header(protocol: Protocol, digest: str) -> Iterator[str]:
-    from backtriage import __version__
+    from backtriage._version import __version__
 
     yield "<header>"
     yield f"<h1>Review sheet: {_e(protocol.name)}</h1>"

@@ -1,7 +1,7 @@
 """Property checks for a protocol: search assessments for a plan that breaks a promise.
 
 Each check states one promise of backtriage (listed in docs/testing-your-protocol.md) as a
-property of :func:`backtriage.recommend` over assessments, and looks for a counterexample in two
+property of :func:`backtriage._plan` over assessments, and looks for a counterexample in two
 steps, as hypothesis' own ``@example`` and ``@given`` do:
 
 1. the assessments the protocol itself points at, smallest first: the plainest assessment
@@ -33,18 +33,11 @@ from hypothesis import HealthCheck, Phase, assume, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from backtriage._plan import make_plan, recommend
 from backtriage.assessment import Assessment, Preference
-from backtriage.facts import (
-    AGE_INPUT,
-    INPUT_SOURCES,
-    ODI_INPUT,
-    START_BACK_INPUT,
-    required_inputs,
-    threshold_of,
-)
 from backtriage.instruments.odi import DisabilityBand, OdiScore
 from backtriage.instruments.start_back import StartBackRisk, StartBackScore, score_start_back
-from backtriage.protocol.engine import (
+from backtriage.protocol._engine import (
     ENGINE_RULES,
     RULE_MISSING_INPUT,
     RULE_PREREQUISITE,
@@ -53,7 +46,15 @@ from backtriage.protocol.engine import (
     Reason,
     facts_of,
 )
-from backtriage.protocol.model import (
+from backtriage.protocol._inputs import (
+    AGE_INPUT,
+    INPUT_SOURCES,
+    ODI_INPUT,
+    START_BACK_INPUT,
+    required_inputs,
+    threshold_of,
+)
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -72,7 +73,6 @@ from backtriage.protocol.model import (
     Rule,
     Urgency,
 )
-from backtriage.recommend import make_plan, recommend
 from backtriage.testing import strategies as bts
 
 __all__ = [

@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.facts import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
-from backtriage.protocol.engine import facts_of
-from backtriage.protocol.model import (
+from backtriage.protocol._engine import facts_of
+from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -359,7 +359,7 @@ def _declared(protocol: Protocol) -> list[Fact]:
 def _default(protocol: Protocol | None) -> Protocol:
     if protocol is not None:
         return protocol
-    from backtriage.recommend import default_protocol
+    from backtriage._plan import default_protocol
 
     return default_protocol()
 

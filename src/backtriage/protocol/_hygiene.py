@@ -2,7 +2,7 @@
 
 Each is read from the structure of the protocol, never from the wording of a text: two texts
 are compared only for being the same once spaces and letter case are set aside. They run as
-part of :func:`backtriage.protocol.check.check_protocol`, and their codes are listed with the
+part of :func:`backtriage.protocol._check.check_protocol`, and their codes are listed with the
 others in ``docs/protocol-format.md``.
 """
 
@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from backtriage.facts import threshold_of
-from backtriage.protocol.model import (
+from backtriage.protocol._inputs import threshold_of
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     Condition,
@@ -26,10 +26,10 @@ from backtriage.protocol.model import (
     Refer,
     Urgency,
 )
+from backtriage.protocol._problem import Problem
 
 if TYPE_CHECKING:
-    from backtriage.protocol.check import Problem
-    from backtriage.protocol.model import Protocol
+    from backtriage.protocol._model import Protocol
 
 __all__ = ["closure", "hygiene_problems", "minimal_sets"]
 
@@ -41,8 +41,6 @@ _MAX_SETS = 256
 
 
 def _problem(code: str, where: str, message: str, fix: str) -> Problem:
-    from backtriage.protocol.check import Problem
-
     return Problem(code, where, message, fix)
 
 

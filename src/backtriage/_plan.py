@@ -6,13 +6,14 @@ from enum import StrEnum
 
 import attrs
 
+from backtriage._facts import derive_facts
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
-from backtriage.facts import AGE_INPUT, START_BACK_INPUT, derive_facts
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol.engine import FiredRule, Prescription, Withheld
-from backtriage.protocol.model import DerivedFrom, FactKind, Movement, Protocol, Urgency
+from backtriage.protocol._engine import FiredRule, Prescription, Withheld
+from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
+from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
 
 __all__ = ["Plan", "Question", "QuestionKind", "default_protocol", "questions", "recommend"]
 
@@ -191,7 +192,7 @@ def default_protocol() -> Protocol:
     """Return the protocol shipped with backtriage, loaded once on first use."""
     # Imported on first use: the loader brings tomllib and the converter, which an app that
     # only scores need not pay for at import.
-    from backtriage.protocol.load import default_protocol as load_default
+    from backtriage.protocol._load import default_protocol as load_default
 
     return load_default()
 

@@ -14,19 +14,20 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from backtriage.errors import ProtocolError
-from backtriage.protocol.engine import Evaluation
-from backtriage.protocol.hygiene import closure
-from backtriage.protocol.model import (
+from backtriage.protocol._engine import Evaluation
+from backtriage.protocol._hygiene import closure
+from backtriage.protocol._model import (
     DerivedFrom,
     FactKind,
     Policy,
     Selector,
     Urgency,
 )
+from backtriage.protocol._problem import Problem
+from backtriage.protocol._queries import triggers_urgency
 
 if TYPE_CHECKING:
-    from backtriage.protocol.check import Problem
-    from backtriage.protocol.model import Protocol
+    from backtriage.protocol._model import Protocol
 
 __all__ = ["policy_problems"]
 
@@ -35,8 +36,6 @@ _WHEN_CLAIMS = ("reaches", "withholds", "cautions_or_withholds", "required")
 
 
 def _problem(code: str, policy: Policy, message: str, fix: str) -> Problem:
-    from backtriage.protocol.check import Problem
-
     why = f" (the policy: {policy.reason.strip()})" if policy.reason.strip() else ""
     return Problem(code, f"policy {policy.id!r}", message + why, fix)
 
@@ -185,7 +184,6 @@ def _required(protocol: Protocol, policy: Policy) -> Iterator[Problem]:
 
 
 def _red_flags_stop(protocol: Protocol, policy: Policy, least: Urgency) -> Iterator[Problem]:
-    from backtriage.protocol.queries import triggers_urgency
 
     engine = protocol.engine
     facts = engine.fact_by_name

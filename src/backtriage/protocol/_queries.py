@@ -30,8 +30,8 @@ import attrs
 
 from backtriage.assessment import Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
-from backtriage.facts import INPUT_SOURCES, required_inputs, threshold_of
-from backtriage.protocol.model import (
+from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     Caution,

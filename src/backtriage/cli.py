@@ -404,8 +404,9 @@ def _questions(args: argparse.Namespace) -> int:
     import json
     import textwrap
 
+    from backtriage._convert import converter
     from backtriage._plan import QuestionKind, questions
-    from backtriage.serialize import SCHEMA_VERSION, converter
+    from backtriage.serialize import SCHEMA_VERSION
 
     protocol = _protocol(args.protocol)
     asked = questions(protocol)
@@ -898,7 +899,7 @@ def _csv_format(writer: _CsvWriter) -> _Format:
 def _jsonl_format(out: IO[str], kept: Sequence[str]) -> _Format:
     import json
 
-    from backtriage.serialize import converter
+    from backtriage._convert import converter
 
     keys = [json.dumps(name, ensure_ascii=False) + ": " for name in kept]
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
+from backtriage._convert import converter, structure_errors
 from backtriage.errors import ErrorDetail, ProtocolError, protocol_path
 from backtriage.protocol._model import Protocol
 
@@ -150,8 +151,6 @@ def protocol_from_data(data: object, *, source: str = "<data>") -> Protocol:
 
     Raises :class:`~backtriage.ProtocolError` as :func:`load_protocol` does.
     """
-    from backtriage.serialize import converter, structure_errors
-
     if not isinstance(data, Mapping):
         raise ProtocolError("the document must be a table at the top level", source=source)
     deep = _too_deep(data)

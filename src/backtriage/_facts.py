@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, json_path
-from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT
+from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, inputs_of
 from backtriage.protocol._model import DerivedFrom, Protocol
 
 __all__ = ["derive_facts"]
@@ -20,7 +20,7 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     Raises :class:`~backtriage.InvalidAnswerError` for a red-flag key or a finding that the
     protocol does not declare as such: a misspelt key must not pass as "no".
     """
-    inputs = protocol.inputs
+    inputs = inputs_of(protocol)
     answered = assessment.red_flags
     unknown_flags = answered.keys() - inputs.red_flags
     if unknown_flags:

@@ -11,7 +11,7 @@ from backtriage.assessment import Assessment, Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol._engine import FiredRule, Prescription, Withheld
+from backtriage.protocol._engine import FiredRule, Prescription, Withheld, engine_of
 from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
 from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
 
@@ -146,7 +146,7 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     clean, and the property kit calls it to show what a protocol with problems would do.
     """
     present, missing = derive_facts(assessment, protocol)
-    evaluation = protocol.engine.evaluate(present, missing=missing)
+    evaluation = engine_of(protocol).evaluate(present, missing=missing)
     preference = assessment.preference
     preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
     # Gentlest first, then the preferred movement; the sort is stable, so protocol order
@@ -177,7 +177,7 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
         fired=evaluation.fired,
-        facts=tuple(sorted(set(present), key=protocol.engine.fact_bit.__getitem__)),
+        facts=tuple(sorted(set(present), key=engine_of(protocol).fact_bit.__getitem__)),
         advice=advice,
         odi=assessment.odi_score,
         start_back=assessment.start_back,
@@ -219,7 +219,7 @@ _UNANSWERED_ADVICE = (
 
 
 def _question_text(protocol: Protocol, name: str) -> str:
-    fact = protocol.engine.fact_by_name.get(name)
+    fact = engine_of(protocol).fact_by_name.get(name)
     if fact is not None:
         return fact.question or name
     return _INSTRUMENT_TEXT.get(name, name)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
 from backtriage.facts import derive_facts
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.engine import Engine, Evaluation
 from backtriage.testing import (
     CHECKS,
@@ -467,7 +468,7 @@ id = "p"
 red_flags_withhold_all_from = "soon"
 """
     broken = protocol(text)
-    both = broken.engine.evaluate(["numb", "cannot_kneel"])
+    both = engine_of(broken).evaluate(["numb", "cannot_kneel"])
     assert both.urgency is bt.Urgency.SOON
     assert both.given_mask  # a real case: a red flag holds, soon, exercises given
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from backtriage.assessment import Preference
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol._engine import RESERVED_RULE_PREFIXES, facts_of
+from backtriage.protocol._engine import RESERVED_RULE_PREFIXES, engine_of, facts_of
 from backtriage.protocol._hygiene import hygiene_problems
 from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.protocol._model import (
@@ -74,7 +74,7 @@ def _duplicates(kind: str, ids: list[str]) -> Iterator[Problem]:
 
 
 def _problems(protocol: Protocol) -> Iterator[Problem]:
-    engine = protocol.engine
+    engine = engine_of(protocol)
     facts = engine.fact_by_name
     context = _Context(
         families={e.family for e in protocol.exercises},
@@ -163,7 +163,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
 
 def _fireable(protocol: Protocol) -> set[int]:
     """Return the indices of the rules that at least one assessment can fire."""
-    engine = protocol.engine
+    engine = engine_of(protocol)
     # An assessment has one directional preference: facts derived from different preferences
     # never hold together, so a rule needing two of them can never fire.
     together: list[str] = []
@@ -241,7 +241,7 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
                 "only a capability can be unlocked by doing an exercise",
                 "make the fact a capability, or remove unlocked_by",
             )
-        if fact.unlocked_by not in protocol.engine.exercise_by_id:
+        if fact.unlocked_by not in engine_of(protocol).exercise_by_id:
             yield Problem(
                 "unknown-exercise",
                 where,
@@ -296,7 +296,7 @@ def _derivation_problems(kind: FactKind, derive: object, where: str) -> Iterator
 
 def _condition_problems(protocol: Protocol, condition: Condition, where: str) -> Iterator[Problem]:
     if isinstance(condition, FactIs):
-        if condition.fact not in protocol.engine.fact_by_name:
+        if condition.fact not in engine_of(protocol).fact_by_name:
             yield Problem(
                 "unknown-fact",
                 where,
@@ -335,7 +335,7 @@ def _selector_problems(
     protocol: Protocol, selector: Selector, families: set[str], where: str
 ) -> Iterator[Problem]:
     for exercise_id in selector.ids:
-        if exercise_id not in protocol.engine.exercise_by_id:
+        if exercise_id not in engine_of(protocol).exercise_by_id:
             yield Problem(
                 "unknown-exercise",
                 where,
@@ -350,7 +350,7 @@ def _selector_problems(
                 f"the selector names family {family!r}, which no exercise belongs to",
                 f"use one of: {', '.join(sorted(families)) or '(no exercises)'}",
             )
-    if protocol.engine.select(selector) == 0:
+    if engine_of(protocol).select(selector) == 0:
         yield Problem(
             "empty-selector",
             where,
@@ -381,7 +381,7 @@ def _rule_problems(
         yield Problem("no-actions", where, "the rule does nothing", "add refer, exclude or caution")
     yield from _condition_problems(protocol, rule.condition, where)
 
-    engine = protocol.engine
+    engine = engine_of(protocol)
     if not can_fire:
         yield Problem(
             "never-fires",
@@ -424,7 +424,7 @@ def _optional_input_problems(
     ):
         return  # a caution or a routine referral changes nothing a person may do now
     for fact_name in dict.fromkeys(facts_of(rule.condition)):
-        fact = protocol.engine.fact_by_name.get(fact_name)
+        fact = engine_of(protocol).fact_by_name.get(fact_name)
         if fact is None or fact.derive is None or fact.derive.source not in optional:
             continue
         given = optional[fact.derive.source]
@@ -447,7 +447,7 @@ def _optional_finding_problems(protocol: Protocol, rule: Rule, where: str) -> It
     if not any(isinstance(a, Refer) and a.urgency >= Urgency.SOON for a in rule.actions):
         return
     for fact_name in dict.fromkeys(facts_of(rule.condition)):
-        fact = protocol.engine.fact_by_name.get(fact_name)
+        fact = engine_of(protocol).fact_by_name.get(fact_name)
         if fact is None or fact.kind is not FactKind.FINDING or fact.required:
             continue
         yield Problem(
@@ -467,7 +467,7 @@ def _unlocker_problems(
     excluded = 0
     for action in rule.actions:
         if isinstance(action, Exclude):
-            excluded |= protocol.engine.select(action.select)
+            excluded |= engine_of(protocol).select(action.select)
     for link in links:
         if excluded >> link.unlocker & 1 and not excluded >> link.exercise & 1:
             harder = protocol.exercises[link.exercise].id
@@ -503,7 +503,7 @@ class _Context(NamedTuple):
 
 def _unlock_links(protocol: Protocol) -> list[_Link]:
     """Return every prerequisite unlocked by an exercise of the protocol, in protocol order."""
-    facts = protocol.engine.fact_by_name
+    facts = engine_of(protocol).fact_by_name
     # The first exercise of an id, as the engine takes it; check() reports a duplicate id.
     position = {e.id: i for i, e in reversed(list(enumerate(protocol.exercises)))}
     return [
@@ -554,7 +554,7 @@ def _refers_alone(protocol: Protocol, flag: str, everyone: Urgency) -> bool:
     required input is given (the urgency is worked out while the input is still missing, too),
     and not one that everyone gets anyway, which a yes would not change.
     """
-    engine = protocol.engine
+    engine = engine_of(protocol)
     alone = engine.evaluate([flag])
     # The most a rule on the flag itself sets, with nothing else known, against what everyone
     # gets once every required input is given: the flag must add to that on its own.
@@ -576,13 +576,13 @@ def _always_present(protocol: Protocol) -> list[str]:
     required = {INPUT_SOURCES[name] for name in required_inputs(protocol)}
     return [
         f.name
-        for f in protocol.engine.fact_by_name.values()
+        for f in engine_of(protocol).fact_by_name.values()
         if f.derive is not None and f.derive.source in required and threshold_of(f.derive) == 0
     ]
 
 
 def _unreachable(protocol: Protocol, forced: list[str]) -> Iterator[Problem]:
-    engine = protocol.engine
+    engine = engine_of(protocol)
     facts = engine.fact_by_name.values()
     capabilities = [f for f in facts if f.polarity is Polarity.CAPABILITY]
     # A capability records doing its unlocked_by exercise, so it can only be had when that

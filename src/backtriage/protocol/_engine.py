@@ -49,6 +49,7 @@ __all__ = [
     "Prescription",
     "Reason",
     "Withheld",
+    "engine_of",
 ]
 
 ENGINE_SOURCE = "backtriage engine invariant"
@@ -410,3 +411,14 @@ def facts_of(condition: Condition) -> Iterable[str]:
     else:
         for child in condition.conditions:
             yield from facts_of(child)
+
+
+def engine_of(protocol: Protocol) -> Engine:
+    """Return the compiled engine of ``protocol``, built on first use and kept with it."""
+    found = protocol._engine
+    if isinstance(found, Engine):
+        return found
+    engine = Engine(protocol)
+    # The slot is the protocol's own cache; two threads racing here build equal engines.
+    object.__setattr__(protocol, "_engine", engine)
+    return engine

@@ -21,6 +21,7 @@ __all__ = [
     "START_BACK_INPUT",
     "FactInputs",
     "compile_inputs",
+    "inputs_of",
     "required_inputs",
     "threshold_of",
 ]
@@ -122,3 +123,13 @@ def threshold_of(derive: Derivation) -> int | None:
     if value.isascii() and value.isdigit() and len(value) <= 3 and int(value) <= 130:
         return int(value)
     return None
+
+
+def inputs_of(protocol: Protocol) -> FactInputs:
+    """Return what :func:`compile_inputs` finds, worked out on first use and kept."""
+    found = protocol._inputs
+    if isinstance(found, FactInputs):
+        return found
+    inputs = compile_inputs(protocol)
+    object.__setattr__(protocol, "_inputs", inputs)
+    return inputs

@@ -14,14 +14,10 @@ import attrs
 
 from backtriage._ordered import OrderedStrEnum
 from backtriage.errors import ProtocolError, shorten
+from backtriage.protocol._problem import Problem
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from backtriage.protocol._compiled import CompiledProtocol
-    from backtriage.protocol._engine import Engine
-    from backtriage.protocol._inputs import FactInputs
-    from backtriage.protocol._problem import Problem
 
 __all__ = [
     "Action",
@@ -504,49 +500,49 @@ class Protocol:
     """What new symptoms mean "get help at once", shown with every plan that gives exercises."""
     policies: tuple[Policy, ...] = attrs.field(default=(), validator=_tuple_of(Policy))
     """The clinical intents the rules must meet; :meth:`check` proves each one."""
-    # Filled on first use with the compiled form (engine, inputs, problems), which is a pure
-    # function of the fields above: never compared, hashed, shown or pickled. Typed as object
-    # so that cattrs, which resolves every annotation, need not import it.
-    _compiled: object = attrs.field(
-        init=False, default=None, repr=False, eq=False, hash=False, alias="_compiled"
+    # What the layers above build from the fields (the compiled engine, the indexed inputs,
+    # the static problems) is a pure function of them: each layer keeps its own in one of
+    # these slots on first use. Declared here, never filled here, and never compared,
+    # hashed, shown or pickled. Typed as object: cattrs resolves every annotation.
+    _engine: object = attrs.field(
+        init=False, default=None, repr=False, eq=False, hash=False, alias="_engine"
+    )
+    _inputs: object = attrs.field(
+        init=False, default=None, repr=False, eq=False, hash=False, alias="_inputs"
+    )
+    _problems: object = attrs.field(
+        init=False, default=None, repr=False, eq=False, hash=False, alias="_problems"
     )
 
     def __reduce__(self) -> tuple[type[Protocol], tuple[object, ...]]:
-        # Pickled by its fields alone (process pools, Spark broadcast): the compiled form is
-        # built again, on first use, wherever the copy is used; the fields are checked again.
+        # Pickled by its fields alone (process pools, Spark broadcast): what is built from
+        # them is built again, on first use, wherever the copy is used; the fields are checked
+        # again on the way in.
         fields = attrs.fields(type(self))
         return (type(self), tuple(getattr(self, f.name) for f in fields if f.init))
 
-    @property
-    def engine(self) -> Engine:
-        """The compiled form of this protocol, built on first use."""
-        return _compile(self).engine
-
-    @property
-    def inputs(self) -> FactInputs:
-        """How an assessment sets this protocol's facts (used by ``recommend``)."""
-        return _compile(self).inputs
-
     def check(self) -> tuple[Problem, ...]:
         """Return every static problem of this protocol (empty when it is consistent)."""
-        return _compile(self).problems
+        return _CHECKERS[0](self)
 
     def exercise(self, exercise_id: str) -> Exercise:
         """Return the exercise with ``exercise_id`` (``KeyError`` when there is none)."""
-        return self.engine.exercise_by_id[exercise_id]
+        for exercise in self.exercises:  # the first one, as the engine reads them
+            if exercise.id == exercise_id:
+                return exercise
+        raise KeyError(exercise_id)
 
     def fact(self, name: str) -> Fact:
         """Return the fact declaration named ``name`` (``KeyError`` when there is none)."""
-        return self.engine.fact_by_name[name]
+        for fact in self.facts:
+            if fact.name == name:
+                return fact
+        raise KeyError(name)
 
 
-_COMPILERS: list[Callable[[Protocol], CompiledProtocol]] = []
+_CHECKERS: list[Callable[[Protocol], tuple[Problem, ...]]] = []
 """Filled by :mod:`backtriage.protocol._compiled` when the protocol package is imported.
 
-The compiled form is built by a layer above the model (engine, inputs, checks); it registers
-how here, so that the model stays plain data and never imports what is built from it.
+The checks are a layer above the model (they evaluate the protocol with its engine); they
+register here, so that :meth:`Protocol.check` works while the model imports nothing above it.
 """
-
-
-def _compile(protocol: Protocol) -> CompiledProtocol:
-    return _COMPILERS[0](protocol)

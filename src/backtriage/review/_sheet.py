@@ -22,6 +22,7 @@ from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
 from backtriage.protocol._model import (
     Action,
@@ -174,7 +175,7 @@ class _Words:
     def __init__(self, protocol: Protocol, limit: int) -> None:
         self.protocol = protocol
         self.limit = limit
-        self.facts = protocol.engine.fact_by_name
+        self.facts = engine_of(protocol).fact_by_name
         self.order = {fact.name: i for i, fact in enumerate(protocol.facts)}
         self.sources = {source.tag: source.citation for source in protocol.sources}
         self.rule_ids = {rule.id for rule in protocol.rules}
@@ -517,7 +518,7 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
 
 
 def _exercise_section(protocol: Protocol, words: _Words) -> Iterator[str]:
-    exercises = protocol.engine.exercise_by_id
+    exercises = engine_of(protocol).exercise_by_id
     withheld = {eid: triggers_withheld(protocol, eid, limit=words.limit) for eid in exercises}
     everyone: set[Trigger] = set()
     if len(withheld) > 1:

@@ -44,6 +44,7 @@ from backtriage.protocol._engine import (
     RULE_SAFETY,
     RULE_URGENCY,
     Reason,
+    engine_of,
     facts_of,
 )
 from backtriage.protocol._inputs import (
@@ -197,7 +198,7 @@ class _Subject:
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
         self.clean = not protocol.check()
-        engine = protocol.engine
+        engine = engine_of(protocol)
         self.declared: Mapping[str, Fact] = engine.fact_by_name
         self.rules: dict[str, Rule] = {}
         for rule in protocol.rules:
@@ -939,7 +940,7 @@ def _explained(subject: _Subject, assessment: Assessment) -> PropertyFailure | N
         if not reasons:
             exercises.append(exercise_id)
             problems.append(f"exercise {exercise_id!r} is withheld with no reason at all")
-        exercise = protocol.engine.exercise_by_id.get(exercise_id)
+        exercise = engine_of(protocol).exercise_by_id.get(exercise_id)
         for reason in reasons:
             wrong = _reason_problem(subject, reason, exercise, outcome, facts, withheld=True)
             if wrong:
@@ -963,7 +964,7 @@ def _explained(subject: _Subject, assessment: Assessment) -> PropertyFailure | N
                 f"cannot say why (set the rule's {' and '.join(missing)})"
             )
     for exercise_id, reasons in outcome.cautions:
-        exercise = protocol.engine.exercise_by_id.get(exercise_id)
+        exercise = engine_of(protocol).exercise_by_id.get(exercise_id)
         for reason in reasons:
             wrong = _reason_problem(subject, reason, exercise, outcome, facts, withheld=False)
             if wrong:

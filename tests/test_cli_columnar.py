@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -64,10 +63,7 @@ def test_a_parquet_or_arrow_output_holds_the_columns_the_csv_output_holds(
     target = tmp_path / f"scored{suffix}"
     code, _, _ = run(capsys, "score", str(sources["parquet"]), "-o", str(target))
     assert code == 1
-    if suffix == ".parquet":
-        table = pq.read_table(target)
-    else:
-        table = ipc.open_file(target).read_all()
+    table = pq.read_table(target) if suffix == ".parquet" else ipc.open_file(target).read_all()
     expected = list(csv.DictReader(io.StringIO(text)))
     assert table.column_names == list(expected[0])
     got = [
@@ -117,7 +113,7 @@ def test_redcap_headers_need_the_option_and_a_stated_scale(
     assert "--headers redcap needs --scale" in err
     code, out, _ = run(capsys, "score", str(path), "--headers", "redcap", "--scale", "1-6")
     assert code == 0
-    assert list(csv.DictReader(io.StringIO(out)))[0]["odi_raw"] == "10"
+    assert next(iter(csv.DictReader(io.StringIO(out))))["odi_raw"] == "10"
 
 
 @pytest.mark.parametrize(

@@ -65,12 +65,13 @@ Frame = TypeVar("Frame")
 def pyarrow_modules() -> tuple[Any, Any]:
     """Return ``(pyarrow, pyarrow.compute)``, or raise naming the extra that installs them."""
     try:
+        import numpy  # noqa: F401 - the glue between the columns' kernels
         import pyarrow
         import pyarrow.compute
     except ModuleNotFoundError as exc:
         raise ModuleNotFoundError(
             f"scoring tables by column needs pyarrow ({exc}); "
-            "install it with: pip install 'backtriage[frames]'",
+            "install them with: pip install 'backtriage[frames]'",
             name="pyarrow",
         ) from None
     return pyarrow, pyarrow.compute
@@ -322,10 +323,14 @@ def score_columns(
             slow = column.slow if slow is None else pc.or_(slow, column.slow)
     bad: Any = None
     for column in values:
-        low, high = pc.min_max(column).values()
-        if low.is_valid and (low.as_py() < first or high.as_py() > first + 5):
+        low, high = (bound.as_py() for bound in pc.min_max(column).values())
+        if low is None or first <= low <= high <= first + 5:
+            continue
+        if low < first and high > first + 5:
             outside = pc.or_(pc.less(column, first), pc.greater(column, first + 5))
-            bad = outside if bad is None else pc.or_kleene(bad, outside)
+        else:
+            outside = pc.less(column, first) if low < first else pc.greater(column, first + 5)
+        bad = outside if bad is None else pc.or_kleene(bad, outside)
     if bad is not None:
         bad = pc.fill_null(bad, False)
         if slow is not None:
@@ -340,10 +345,11 @@ def score_columns(
         # A row scored apart gets the one index no row sums to: nothing answered, low bits 63.
         total = pc.if_else(apart, _APART, total)
     tables = _tables(first, max_missing)
-    unanswered = pc.shift_right(total, 6)
-    if bad is None:
-        error = pc.take(tables.incomplete, unanswered)
-    else:
+    import numpy
+
+    unanswered = pc.shift_right(total, 6).to_numpy()
+    texts, index = tables.incomplete, unanswered
+    if bad is not None:
         # The bad rows' messages are appended to the table of messages and indexed from it.
         where = pc.indices_nonzero(bad)
         messages = _bad_cell_messages(
@@ -352,12 +358,13 @@ def score_columns(
             names,
             first,
         )
-        index = pc.replace_with_mask(
-            unanswered, bad, _positions(len(tables.incomplete), len(messages))
-        )
-        error = pc.take(pa.concat_arrays([tables.incomplete, messages]), index)
+        texts = pa.concat_arrays([tables.incomplete, messages])
+        index = unanswered.copy()
+        index[where.to_numpy()] = numpy.arange(len(tables.incomplete), len(texts))
+    error, erred = _gather_text(texts, index)
     # A row's score is null exactly where it has an error (the rows apart are replaced below).
-    valid = pc.is_null(error).buffers()[1]
+    scored = ~erred
+    valid = pa.py_buffer(numpy.packbits(scored, bitorder="little"))
 
     def take(table: Any) -> Any:
         taken = pc.take(table, total)
@@ -370,12 +377,36 @@ def score_columns(
         "odi_percent": take(tables.percent),
         "odi_percent_rounded": take(tables.rounded),
         "odi_band": take(tables.band),
-        "odi_missing": pc.take(tables.missing, unanswered),
+        "odi_missing": _gather_text(tables.missing, unanswered, scored)[0],
         "error": error,
     }
     if slow is not None:
         _score_slow_rows(results, columns, names, slow, first, max_missing, start)
     return results
+
+
+def _gather_text(table: Any, index: Any, valid: Any = None) -> tuple[Any, Any]:
+    """Return ``table`` (strings) taken at ``index`` (NumPy), and where the result has text.
+
+    The same as ``pc.take`` but several times faster when most results are empty: only the
+    rows with text are gathered, the offsets of all come from a cumulative sum. Where
+    ``valid`` (NumPy bools) is given, the result is null where it is false and "" or text
+    elsewhere; else null wherever it is empty.
+    """
+    import numpy
+
+    pa, pc = pyarrow_modules()
+    sizes = pc.fill_null(pc.binary_length(table), 0).to_numpy()[index]
+    if valid is not None:
+        sizes[~valid] = 0
+    filled = sizes > 0
+    texts = pc.take(table, pa.array(index[filled]))
+    offsets = numpy.zeros(len(index) + 1, dtype=numpy.int32)
+    numpy.cumsum(sizes, out=offsets[1:])
+    validity = pa.py_buffer(numpy.packbits(filled if valid is None else valid, bitorder="little"))
+    data = texts.buffers()[2] or pa.py_buffer(b"")
+    array = pa.Array.from_buffers(pa.string(), len(index), [validity, pa.py_buffer(offsets), data])
+    return array, filled
 
 
 def _row_numbers(length: int, start: int) -> Any:
@@ -387,10 +418,8 @@ def _positions(start: int, length: int) -> Any:
     pa, pc = pyarrow_modules()
     if length == 0:
         return pa.array([], pa.int64())
-    try:
-        import numpy
-    except ModuleNotFoundError:  # pragma: no cover - pandas and polars bring numpy
-        return pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), length), start=start - 1)
+    import numpy
+
     return pa.array(numpy.arange(start, start + length, dtype=numpy.int64))
 
 
@@ -398,12 +427,15 @@ def _bad_cell_messages(
     values: Sequence[Any], shown: Sequence[Any], names: Sequence[str], first: int
 ) -> Any:
     """Return the message of each row's first cell outside the scale (every row has one)."""
+    import numpy
+
     pa, pc = pyarrow_modules()
     allowed = _CELLS_ALLOWED[first]
     count = len(values[0])
-    message = pa.nulls(count, pa.string())
     pending = pa.repeat(pa.scalar(True), count)  # rows whose message is still to be found
-    for column, texts, name, section in zip(values, shown, names, _SECTIONS, strict=True):
+    rows: list[Any] = []
+    texts: list[Any] = []
+    for column, cells, name, section in zip(values, shown, names, _SECTIONS, strict=True):
         outside = pc.and_(
             pending,
             pc.fill_null(pc.or_(pc.less(column, first), pc.greater(column, first + 5)), False),
@@ -413,13 +445,16 @@ def _bad_cell_messages(
         label = name if name == section.value else f"{name} ({section.value})"
         # repr() of an int is its decimal digits, as the cast writes them; an int64 is never
         # long enough to be shortened in a message. A text cell brings its repr along.
-        cells = column.filter(outside).cast(pa.string())
-        if texts is not None:
-            cells = pc.coalesce(texts.filter(outside), cells)
-        text = pc.binary_join_element_wise(f"{label}: ", cells, f" is not {allowed}", "")
-        message = pc.replace_with_mask(message, outside, text)
+        shown_cells = column.filter(outside).cast(pa.string())
+        if cells is not None:
+            shown_cells = pc.coalesce(cells.filter(outside), shown_cells)
+        texts.append(
+            pc.binary_join_element_wise(f"{label}: ", shown_cells, f" is not {allowed}", "")
+        )
+        rows.append(pc.indices_nonzero(outside).to_numpy())
         pending = pc.and_(pending, pc.invert(outside))
-    return message
+    order = numpy.argsort(numpy.concatenate(rows), kind="stable")
+    return pc.take(pa.concat_arrays(texts), pa.array(order))
 
 
 def _score_slow_rows(

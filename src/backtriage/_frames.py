@@ -177,7 +177,9 @@ def _arrow_table(data: object, kind: str) -> Any:
 
 
 def _arrow_column(table: Any, first: int, name: str) -> _Column:
-    return read_array(table.column(name).combine_chunks(), first)
+    column = table.column(name)
+    # combine_chunks copies even a single chunk.
+    return read_array(column.chunk(0) if column.num_chunks == 1 else column.combine_chunks(), first)
 
 
 def read_array(array: Any, first: int) -> _Column:

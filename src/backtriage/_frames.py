@@ -412,16 +412,10 @@ def _gather_text(table: Any, index: Any, valid: Any = None) -> tuple[Any, Any]:
 
 
 def _row_numbers(length: int, start: int) -> Any:
-    return _positions(start, length)
-
-
-def _positions(start: int, length: int) -> Any:
     """Return the int64 array ``start, start + 1, ...`` of ``length`` numbers."""
-    pa, pc = pyarrow_modules()
-    if length == 0:
-        return pa.array([], pa.int64())
     import numpy
 
+    pa, _ = pyarrow_modules()
     return pa.array(numpy.arange(start, start + length, dtype=numpy.int64))
 
 

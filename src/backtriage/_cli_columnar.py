@@ -125,7 +125,7 @@ def score_columnar(
     args: argparse.Namespace, columns: dict[str, str], scale: str, output_format: str
 ) -> int:
     """Score a Parquet or Arrow IPC input; write Parquet, Arrow IPC or CSV."""
-    from backtriage._frames import RESULT_COLUMNS, read_array, score_columns
+    from backtriage._frames import RESULT_COLUMNS, _to_numpy, read_array, score_columns
     from backtriage.batch import _check_scale
 
     if output_format == "jsonl":
@@ -165,7 +165,7 @@ def score_columnar(
                 errors = results["error"]
                 bad = len(errors) - errors.null_count
                 if bad and first_error is None:
-                    at = pc.index(pc.is_valid(errors), True).as_py()
+                    at = int(_to_numpy(pc.indices_nonzero(pc.is_valid(errors)))[0])
                     first_error = (rows + 1 + at, errors[at].as_py())
                 failed += bad
                 rows += batch.num_rows

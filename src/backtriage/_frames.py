@@ -37,7 +37,7 @@ from backtriage.batch import (
     _score_values,
 )
 from backtriage.errors import IncompleteError, InvalidAnswerError
-from backtriage.instruments.odi import OdiScore, score_odi
+from backtriage.instruments.odi import DisabilityBand, OdiScore, score_odi
 
 RESULT_COLUMNS: Final = (
     "row",
@@ -200,20 +200,23 @@ def read_array(array: Any, first: int) -> _Column:
     if types.is_integer(kind):
         if kind == pa.uint64():
             # Beyond int64: such a cell is no answer, and the row path says so with its value.
-            huge = pc.greater(array, pa.scalar(1 << 62, kind))
+            huge = pc.greater(array, _scalar(1 << 62, kind))
             if pc.any(huge).as_py():
-                kept = pc.if_else(huge, pa.scalar(None, kind), array)
+                kept = pc.if_else(huge, _scalar(None, kind), array)
                 return _Column(kept.cast(pa.int64()), huge, cells)
         return _Column(array.cast(pa.int64()), None, cells)
     if types.is_floating(kind):
         number = array.cast(pa.float64())
-        number = pc.if_else(pc.is_nan(number), None, number)
+        number = pc.if_else(pc.is_nan(number), _scalar(None, pa.float64()), number)
         answer = pc.and_(
-            pc.and_(pc.greater_equal(number, first), pc.less_equal(number, first + 5)),
+            pc.and_(
+                pc.greater_equal(number, _scalar(float(first), pa.float64())),
+                pc.less_equal(number, _scalar(float(first + 5), pa.float64())),
+            ),
             pc.equal(number, pc.floor(number)),
         )
-        slow = pc.fill_null(pc.invert(answer), False)
-        values = pc.if_else(answer, number, None).cast(pa.int64())
+        slow = pc.fill_null(pc.invert(answer), _scalar(False))
+        values = pc.if_else(answer, number, _scalar(None, pa.float64())).cast(pa.int64())
         return _Column(values, slow if pc.any(slow).as_py() else None, cells)
     if types.is_string(kind) or types.is_large_string(kind):
         return _read_text(array, first, cells)
@@ -224,31 +227,37 @@ def read_array(array: Any, first: int) -> _Column:
 def _read_text(array: Any, first: int, cells: Callable[[list[int]], list[object]]) -> _Column:
     pa, pc = pyarrow_modules()
     kind = array.type
-    codes = pa.array([str(code + first) for code in range(6)], kind)
+    codes = _strings([str(code + first) for code in range(6)], kind)
     index = pc.index_in(array, value_set=codes)
     known = pc.or_(
         pc.or_(pc.is_valid(index), pc.is_null(array)),
-        pc.is_in(array, value_set=pa.array(_UNANSWERED_TEXT, kind)),
+        pc.is_in(array, value_set=_strings(_UNANSWERED_TEXT, kind)),
     )
     other = pc.invert(known)  # a null cell is unanswered
-    values = pc.add(index.cast(pa.int64()), first)
+    values = pc.add(index.cast(pa.int64()), _scalar(first))
     if not pc.any(other).as_py():
         return _Column(values, None, cells)
     # The other cells: a plain token ("7", "seven", "Na") is read here, the rest by the row path.
     text = array.filter(other)
     plain = pc.match_substring_regex(text, _PLAIN_TEXT)
     lowered = pc.utf8_lower(text)
-    unanswered = pc.and_(plain, pc.is_in(lowered, value_set=pa.array(_UNANSWERED_TEXT, kind)))
+    unanswered = pc.and_(plain, pc.is_in(lowered, value_set=_strings(_UNANSWERED_TEXT, kind)))
     wrong = pc.and_(plain, pc.invert(unanswered))
     values = pc.replace_with_mask(
-        values, other, pc.if_else(wrong, pa.scalar(_NOT_AN_ANSWER, pa.int64()), None)
+        values, other, pc.if_else(wrong, _scalar(_NOT_AN_ANSWER), _scalar(None))
     )
     shown = pc.replace_with_mask(
         pa.nulls(len(array), pa.string()),
         other,
-        pc.if_else(wrong, pc.binary_join_element_wise("'", text.cast(pa.string()), "'", ""), None),
+        pc.if_else(
+            wrong,
+            pc.binary_join_element_wise(
+                _scalar("'"), text.cast(pa.string()), _scalar("'"), _scalar("")
+            ),
+            _scalar(None, pa.string()),
+        ),
     )
-    slow = pc.replace_with_mask(pa.repeat(pa.scalar(False), len(array)), other, pc.invert(plain))
+    slow = pc.replace_with_mask(pa.repeat(_scalar(False), len(array)), other, pc.invert(plain))
     return _Column(values, slow if pc.any(slow).as_py() else None, cells, shown)
 
 
@@ -329,27 +338,31 @@ def score_columns(
         if low is None or first <= low <= high <= first + 5:
             continue
         if low < first and high > first + 5:
-            outside = pc.or_(pc.less(column, first), pc.greater(column, first + 5))
+            outside = pc.or_(
+                pc.less(column, _scalar(first)), pc.greater(column, _scalar(first + 5))
+            )
+        elif low < first:
+            outside = pc.less(column, _scalar(first))
         else:
-            outside = pc.less(column, first) if low < first else pc.greater(column, first + 5)
+            outside = pc.greater(column, _scalar(first + 5))
         bad = outside if bad is None else pc.or_kleene(bad, outside)
     if bad is not None:
-        bad = pc.fill_null(bad, False)
+        bad = pc.fill_null(bad, _scalar(False))
         if slow is not None:
             bad = pc.and_(bad, pc.invert(slow))
         if not pc.any(bad).as_py():
             bad = None
-    total = pc.fill_null(values[0], 64 + first)
+    total = pc.fill_null(values[0], _scalar(64 + first))
     for i, column in enumerate(values[1:], start=1):
-        total = pc.add(total, pc.fill_null(column, (64 << i) + first))
+        total = pc.add(total, pc.fill_null(column, _scalar((64 << i) + first)))
     apart = slow if bad is None else bad if slow is None else pc.or_(bad, slow)
     if apart is not None:
         # A row scored apart gets the one index no row sums to: nothing answered, low bits 63.
-        total = pc.if_else(apart, _APART, total)
+        total = pc.if_else(apart, _scalar(_APART), total)
     tables = _tables(first, max_missing)
     import numpy
 
-    unanswered = pc.shift_right(total, 6).to_numpy()
+    unanswered = _to_numpy(pc.shift_right(total, _scalar(6)))
     texts, index = tables.incomplete, unanswered
     if bad is not None:
         # The bad rows' messages are appended to the table of messages and indexed from it.
@@ -362,7 +375,7 @@ def score_columns(
         )
         texts = pa.concat_arrays([tables.incomplete, messages])
         index = unanswered.copy()
-        index[where.to_numpy()] = numpy.arange(len(tables.incomplete), len(texts))
+        index[_to_numpy(where)] = numpy.arange(len(tables.incomplete), len(texts))
     error, erred = _gather_text(texts, index)
     # A row's score is null exactly where it has an error (the rows apart are replaced below).
     scored = ~erred
@@ -398,11 +411,11 @@ def _gather_text(table: Any, index: Any, valid: Any = None) -> tuple[Any, Any]:
     import numpy
 
     pa, pc = pyarrow_modules()
-    sizes = pc.fill_null(pc.binary_length(table), 0).to_numpy()[index]
+    sizes = _to_numpy(pc.fill_null(pc.binary_length(table), _scalar(0, pa.int32())))[index]
     if valid is not None:
         sizes[~valid] = 0
     filled = sizes > 0
-    texts = pc.take(table, pa.array(index[filled]))
+    texts = pc.take(table, _from_numpy(index[filled]))
     offsets = numpy.zeros(len(index) + 1, dtype=numpy.int32)
     numpy.cumsum(sizes, out=offsets[1:])
     validity = pa.py_buffer(numpy.packbits(filled if valid is None else valid, bitorder="little"))
@@ -411,12 +424,72 @@ def _gather_text(table: Any, index: Any, valid: Any = None) -> tuple[Any, Any]:
     return array, filled
 
 
+def _to_numpy(array: Any) -> Any:
+    """Return an Arrow integer array without nulls as a NumPy view (``to_numpy`` imports pandas)."""
+    import numpy
+
+    kind = numpy.dtype(array.type.to_pandas_dtype())
+    data = array.buffers()[1]
+    return numpy.frombuffer(data, kind, count=len(array), offset=array.offset * kind.itemsize)
+
+
+def _from_numpy(values: Any) -> Any:
+    """Return an int64 or float64 NumPy array as an Arrow array, sharing its memory.
+
+    ``pa.array`` would import pandas to look at it, a second of start-up for the CLI.
+    """
+    import numpy
+
+    pa, _ = pyarrow_modules()
+    values = numpy.ascontiguousarray(values)
+    kind = pa.float64() if values.dtype.kind == "f" else pa.int64()
+    values = values.astype(numpy.float64 if values.dtype.kind == "f" else numpy.int64, copy=False)
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
+
+
+@functools.lru_cache(maxsize=256)
+def _scalar(value: int | bool | str | None, kind: Any = None) -> Any:
+    """Return an Arrow scalar (int64, bool or string by default) without ``pa.scalar``.
+
+    Arrow converts a Python value by first asking whether it is a pandas object, which
+    imports pandas: a second of start-up for the CLI, which never needs it.
+    """
+    import numpy
+
+    pa, _ = pyarrow_modules()
+    if value is None:
+        return pa.nulls(1, kind or pa.int64())[0]
+    if isinstance(value, str):
+        return _strings([value], kind)[0]
+    if isinstance(value, bool):
+        bits = pa.py_buffer(numpy.packbits([value], bitorder="little"))
+        return pa.Array.from_buffers(pa.bool_(), 1, [None, bits])[0]
+    kind = kind or pa.int64()
+    number = numpy.array(
+        [value],
+        numpy.int32 if kind == pa.int32() else numpy.uint64 if kind == pa.uint64() else numpy.int64,
+    )
+    return pa.Array.from_buffers(kind, 1, [None, pa.py_buffer(number)])[0]
+
+
+def _strings(values: Sequence[str | None], kind: Any = None) -> Any:
+    """Return Python strings (or ``None``) as an Arrow string array, without ``pa.array``."""
+    import numpy
+
+    pa, _ = pyarrow_modules()
+    data = [value.encode() if value is not None else b"" for value in values]
+    offsets = numpy.zeros(len(data) + 1, numpy.int64 if kind == pa.large_string() else numpy.int32)
+    numpy.cumsum([len(item) for item in data], out=offsets[1:])
+    valid = numpy.packbits([value is not None for value in values], bitorder="little")
+    buffers = [pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    return pa.Array.from_buffers(kind or pa.string(), len(data), buffers)
+
+
 def _row_numbers(length: int, start: int) -> Any:
     """Return the int64 array ``start, start + 1, ...`` of ``length`` numbers."""
     import numpy
 
-    pa, _ = pyarrow_modules()
-    return pa.array(numpy.arange(start, start + length, dtype=numpy.int64))
+    return _from_numpy(numpy.arange(start, start + length, dtype=numpy.int64))
 
 
 def _bad_cell_messages(
@@ -428,13 +501,16 @@ def _bad_cell_messages(
     pa, pc = pyarrow_modules()
     allowed = _CELLS_ALLOWED[first]
     count = len(values[0])
-    pending = pa.repeat(pa.scalar(True), count)  # rows whose message is still to be found
+    pending = pa.repeat(_scalar(True), count)  # rows whose message is still to be found
     rows: list[Any] = []
     texts: list[Any] = []
     for column, cells, name, section in zip(values, shown, names, _SECTIONS, strict=True):
         outside = pc.and_(
             pending,
-            pc.fill_null(pc.or_(pc.less(column, first), pc.greater(column, first + 5)), False),
+            pc.fill_null(
+                pc.or_(pc.less(column, _scalar(first)), pc.greater(column, _scalar(first + 5))),
+                _scalar(False),
+            ),
         )
         if not pc.any(outside).as_py():
             continue
@@ -445,12 +521,14 @@ def _bad_cell_messages(
         if cells is not None:
             shown_cells = pc.coalesce(cells.filter(outside), shown_cells)
         texts.append(
-            pc.binary_join_element_wise(f"{label}: ", shown_cells, f" is not {allowed}", "")
+            pc.binary_join_element_wise(
+                _scalar(f"{label}: "), shown_cells, _scalar(f" is not {allowed}"), _scalar("")
+            )
         )
-        rows.append(pc.indices_nonzero(outside).to_numpy())
+        rows.append(_to_numpy(pc.indices_nonzero(outside)))
         pending = pc.and_(pending, pc.invert(outside))
     order = numpy.argsort(numpy.concatenate(rows), kind="stable")
-    return pc.take(pa.concat_arrays(texts), pa.array(order))
+    return pc.take(pa.concat_arrays(texts), _from_numpy(order))
 
 
 def _score_slow_rows(
@@ -494,18 +572,26 @@ def _cells_of(result: OdiScore | RowError) -> tuple[object, ...]:
 
 @functools.lru_cache(maxsize=32)
 def _tables(first: int, max_missing: int) -> _Tables:
-    """Build the result tables of one scale and ``max_missing`` from ``OdiScore`` itself."""
-    pa, _ = pyarrow_modules()
-    by_answered: dict[tuple[int, int], OdiScore] = {
-        (raw, answered): OdiScore(raw, answered, _SECTIONS[answered:])
-        for answered in range(1, 11)
-        for raw in range(5 * answered + 1)
-    }
-    raw_of: list[int] = []
-    answered_of: list[int] = []
-    percent_of: list[float] = []
-    rounded_of: list[int] = []
-    band_of: list[str] = []
+    """Build the result tables of one scale and ``max_missing`` from ``OdiScore`` itself.
+
+    Each value comes from an ``OdiScore`` (one per raw sum and number answered) and each
+    message from ``score_odi`` (one call per set of unanswered sections); NumPy only spreads
+    them over the 65,536 sums a row can have.
+    """
+    import numpy
+
+    bands = list(DisabilityBand)
+    raw_of = numpy.zeros((51, 11), numpy.int64)
+    percent_of = numpy.zeros((51, 11), numpy.float64)
+    rounded_of = numpy.zeros((51, 11), numpy.int64)
+    band_of = numpy.zeros((51, 11), numpy.int64)
+    for answered in range(1, 11):
+        for raw in range(5 * answered + 1):
+            score = OdiScore(raw, answered, _SECTIONS[answered:])
+            raw_of[raw, answered] = score.raw
+            percent_of[raw, answered] = score.percent
+            rounded_of[raw, answered] = score.percent_rounded
+            band_of[raw, answered] = bands.index(score.band)
     missing_of: list[str | None] = []
     incomplete_of: list[str | None] = []
     for unanswered in range(1024):
@@ -517,35 +603,25 @@ def _tables(first: int, max_missing: int) -> _Tables:
         except IncompleteError as exc:
             incomplete_of.append(str(exc))
             missing_of.append(None)
-            scorable = False
         else:
             incomplete_of.append(None)
             missing_of.append(";".join(section.value for section in gaps))
-            scorable = True
-        answered = 10 - len(gaps)
-        for low in range(64):
-            raw = low - 10 * first
-            score = by_answered.get((raw, answered)) if scorable else None
-            if score is None:
-                raw_of.append(0)
-                answered_of.append(0)
-                percent_of.append(0.0)
-                rounded_of.append(0)
-                band_of.append("")
-            else:
-                raw_of.append(score.raw)
-                answered_of.append(score.answered)
-                percent_of.append(score.percent)
-                rounded_of.append(score.percent_rounded)
-                band_of.append(score.band.value)
+    total = numpy.arange(1 << 16)
+    sets = total >> 6
+    counts = 10 - numpy.array([bin(mask).count("1") for mask in range(1024)])[sets]
+    sums = (total & 63) - 10 * first
+    scorable = numpy.array([text is None for text in incomplete_of])[sets]
+    valid = scorable & (sums >= 0) & (sums <= 5 * counts)
+    at = (numpy.where(valid, sums, 0), numpy.where(valid, counts, 0))
+    names = _strings([band.value for band in bands] + [""])
     return _Tables(
-        raw=pa.array(raw_of, pa.int64()),
-        answered=pa.array(answered_of, pa.int64()),
-        percent=pa.array(percent_of, pa.float64()),
-        rounded=pa.array(rounded_of, pa.int64()),
-        band=pa.array(band_of, pa.string()),
-        missing=pa.array(missing_of, pa.string()),
-        incomplete=pa.array(incomplete_of, pa.string()),
+        raw=_from_numpy(raw_of[at]),
+        answered=_from_numpy(numpy.where(valid, counts, 0)),
+        percent=_from_numpy(percent_of[at]),
+        rounded=_from_numpy(rounded_of[at]),
+        band=names.take(_from_numpy(numpy.where(valid, band_of[at], len(bands)))),
+        missing=_strings(missing_of),
+        incomplete=_strings(incomplete_of),
     )
 
 

@@ -27,9 +27,10 @@ EXPECTED = {
     ],
     "dask_scoring.py": ["2 partitions, rows 1 to 10", "P003 baseline"],
     "pandas_scoring.py": ["P003 baseline", "crippled", "rows with an error: 0"],
+    "spark_scoring.py": ["P003 baseline crippled backtriage-default"],
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
 }
-NEEDS = {"pandas_scoring.py": "pandas", "dask_scoring.py": "dask"}
+NEEDS = {"pandas_scoring.py": "pandas", "dask_scoring.py": "dask", "spark_scoring.py": "pyspark"}
 
 
 def test_every_example_has_expectations() -> None:

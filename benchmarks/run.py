@@ -1397,6 +1397,8 @@ def section_frames(report: Report, settings: Settings) -> None:
         "",
     )
 
+    section_many_unchanged(report, settings, records)
+
     # Parquet -> Parquet through the CLI, a whole process.
     env = child_env(settings)
     source = settings.data_dir / f"odi_{rows}_v1.parquet"
@@ -1487,12 +1489,60 @@ def section_frames(report: Report, settings: Settings) -> None:
         )
 
 
+def section_many_unchanged(
+    report: Report, settings: Settings, records: list[dict[str, Any]]
+) -> None:
+    """Time score_odi_many against the version in git's ``main``, side by side."""
+    import importlib.util
+
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "show", "main:src/backtriage/batch.py"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        report.say("`score_odi_many` against `main`: no git `main` here; not measured.", "")
+        report.goal("frames", "score_odi_many unchanged", "≤ 1.15× main's", "not available", None)
+        return
+    old_path = settings.data_dir / "batch_main.py"
+    old_path.write_text(done.stdout, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("batch_main", old_path)
+    assert spec is not None
+    assert spec.loader is not None
+    old = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old)
+    from backtriage.batch import score_odi_many
+
+    sample = [{k: "" if v is None else str(v) for k, v in row.items()} for row in records[:2_000]]
+    cases: dict[str, tuple[Batch, int]] = {
+        "new": (lambda n: [list(score_odi_many(sample)) for _ in range(n)], len(sample)),
+        "main": (lambda n: [list(old.score_odi_many(sample)) for _ in range(n)], len(sample)),
+    }
+    samples = interleave(cases, settings)
+    ratio = paired_ratio(samples["new"], samples["main"])
+    mark = report.goal(
+        "frames",
+        "score_odi_many unchanged",
+        "≤ 1.15× main's",
+        fmt_ratio(ratio),
+        ratio.median <= 1.15,
+    )
+    report.say(
+        f"`score_odi_many` on {len(sample):,} CSV-like rows (text cells, the same table), "
+        f"against the version in `main` in the same rounds: **{fmt_ratio(ratio)}** its time "
+        f"({1 / Stat.of(samples['new']).median:,.0f} rows/s; goal ≤ 1.15×: **{mark}**).",
+        "",
+    )
+
+
 _FRAME_GOALS = (
     ("columnar scorer throughput, 1M int rows", "≥ 10,000,000 rows/s"),
     ("columnar scorer vs bare vectorised reference", "≤ 3×"),
     ("columnar results identical to score_odi_many", "all rows"),
     ("CLI Parquet → Parquet throughput", "≥ 1,000,000 rows/s"),
     ("CLI Parquet → Parquet peak memory", "< 400 MB"),
+    ("score_odi_many unchanged", "≤ 1.15× main's"),
 )
 
 

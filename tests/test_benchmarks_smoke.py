@@ -44,6 +44,7 @@ GOALS = (
     "columnar results identical to score_odi_many",
     "CLI Parquet → Parquet throughput",
     "CLI Parquet → Parquet peak memory",
+    "score_odi_many unchanged",
     "import backtriage vs import cattrs",
     "no hypothesis, loader or CLI at import",
     "first recommend in a fresh process, protocol load included",

@@ -183,3 +183,24 @@ def test_json_lines_from_a_parquet_input_is_refused(
     code, _, err = run(capsys, "score", str(sources["parquet"]), "-f", "jsonl")
     assert code == 2
     assert "JSON Lines output from a Parquet or Arrow input is not supported" in err
+
+
+def test_a_missing_parquet_file_or_output_folder_is_one_error_line(
+    capsys: pytest.CaptureFixture[str], sources: dict[str, Path], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "score", str(tmp_path / "absent.parquet"))
+    assert code == 2
+    assert err.strip() == f"backtriage: error: {tmp_path / 'absent.parquet'}: no such file"
+    target = tmp_path / "no" / "such" / "out.parquet"
+    code, _, err = run(capsys, "score", str(sources["parquet"]), "-o", str(target))
+    assert code == 2
+    assert "cannot write it, no directory" in err
+
+
+def test_arrow_output_on_standard_output_is_an_arrow_ipc_file(
+    capsysbinary: pytest.CaptureFixture[bytes], sources: dict[str, Path]
+) -> None:
+    code = main(["score", str(sources["parquet"]), "--format", "arrow"])
+    assert code == 1
+    table = ipc.open_file(pa.BufferReader(capsysbinary.readouterr().out)).read_all()
+    assert table.column("row").to_pylist() == [1, 2, 3, 4]

@@ -340,3 +340,20 @@ def test_without_pyarrow_the_error_names_the_extra_to_install() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'backtriage[frames]'" in out.stdout
+
+
+def test_a_pandas_column_arrow_cannot_take_is_read_cell_by_cell() -> None:
+    rows = [dict.fromkeys(SECTIONS, 2), dict.fromkeys(SECTIONS, 2) | {"walking": 7}]
+    frame = pd.DataFrame(rows)
+    frame["walking"] = pd.arrays.SparseArray([2, 7])  # pyarrow refuses sparse columns
+    assert results(score_odi_frame(frame)) == expected(rows)
+
+
+def test_a_string_view_column_is_read_as_text() -> None:
+    cells = ["1", " 2", None]
+    table = pa.table(
+        {name: pa.array(cells, pa.string_view()) for name in SECTIONS[:1]}
+        | {name: pa.array([1, 1, 1]) for name in SECTIONS[1:]}
+    )
+    rows = [dict(zip(SECTIONS, [cell, *[1] * 9], strict=True)) for cell in cells]
+    assert results(score_odi_frame(table)) == expected(rows)

@@ -308,7 +308,8 @@ def _pandas_source(frame: Any, first: int) -> tuple[list[object], int, Callable[
         try:
             array = pa.array(series, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            return read_cells(series.tolist(), first)
+            # As DataFrame.to_dict gives them: NumPy scalars as Python ones.
+            return read_cells(series.astype(object).tolist(), first)
         return read_array(array, first)
 
     return list(frame.columns), len(frame), column_of

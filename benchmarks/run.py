@@ -1480,7 +1480,8 @@ def section_frames(report: Report, settings: Settings) -> None:
     except ImportError:
         report.say("Spark: pyspark is not installed here; not run.", "")
     else:
-        spark = spawn([sys.executable, "-c", _SPARK_SCORER, str(source)], env)
+        spark_env = env | {"PYSPARK_PYTHON": sys.executable}  # workers need pyarrow too
+        spark = spawn([sys.executable, "-c", _SPARK_SCORER, str(source)], spark_env)
         outcome = spark.stdout.strip() if spark.status == 0 else spark.stderr.strip()[-300:]
         report.say(
             f"Spark (`mapInArrow`, local[2]) on the {rows:,}-row Parquet file: wall "

@@ -150,7 +150,7 @@ def as_arrow(kinds: Sequence[str], rows: Sequence[dict[str, object]]) -> Any:
 
 
 def as_pandas(kinds: Sequence[str], rows: Sequence[dict[str, object]]) -> Any:
-    dtypes = {"int": "Int64", "float": "float64", "text": object}
+    dtypes = {"int": "Int64", "float": "float64", "text": "str"}  # mixed: another test
     index = pd.RangeIndex(100, 100 + len(rows))
     return pd.DataFrame(
         {
@@ -357,3 +357,14 @@ def test_a_string_view_column_is_read_as_text() -> None:
     )
     rows = [dict(zip(SECTIONS, [cell, *[1] * 9], strict=True)) for cell in cells]
     assert results(score_odi_frame(table)) == expected(rows)
+
+
+def test_a_pandas_column_backed_by_several_arrow_chunks_is_read_whole() -> None:
+    chunked = pa.chunked_array([["1", "2"], ["seven", None]])
+    frame = pd.DataFrame({name: pd.Series([1, 1, 1, 1]) for name in SECTIONS})
+    frame["walking"] = pd.Series(pd.arrays.ArrowExtensionArray(chunked))
+    rows = [
+        dict(zip(SECTIONS, [1, 1, 1, cell, 1, 1, 1, 1, 1, 1], strict=True))
+        for cell in ["1", "2", "seven", None]
+    ]
+    assert results(score_odi_frame(frame)) == expected(rows)

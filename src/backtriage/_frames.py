@@ -307,6 +307,8 @@ def _pandas_source(frame: Any, first: int) -> tuple[list[object], int, Callable[
             return read_cells(values, first)
         try:
             array = pa.array(series, from_pandas=True)
+            if isinstance(array, pa.ChunkedArray):  # pyarrow-backed columns (pandas' str)
+                array = array.combine_chunks()
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             # As DataFrame.to_dict gives them: NumPy scalars as Python ones.
             return read_cells(series.astype(object).tolist(), first)

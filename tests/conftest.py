@@ -1,4 +1,5 @@
-"""Hypothesis profiles: ``dev`` for quick local runs, ``ci`` derandomised with more examples.
+"""Hypothesis profiles: ``dev`` for local runs, ``quick`` for the quick local run (see the
+README), ``ci`` derandomised with more examples.
 
 CI sets ``CI=true``; ``HYPOTHESIS_PROFILE`` overrides either choice.
 """
@@ -10,6 +11,7 @@ import os
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile("quick", max_examples=10, deadline=None)
 settings.register_profile(
     "ci",
     max_examples=200,

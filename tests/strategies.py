@@ -49,7 +49,7 @@ from backtriage.protocol.model import (
     UrgencyAdvice,
 )
 from backtriage.serialize import converter
-from backtriage.testing.strategies import _close_exclusions, _needed_inputs
+from backtriage.testing.strategies import _close_exclusions, _needed_inputs, _urgent_facts
 
 __all__ = [
     "conditions",
@@ -257,6 +257,14 @@ def protocols(
     risks = [
         Fact(f.name, FactKind.FINDING, Polarity.RISK)
         if f.kind is FactKind.RED_FLAG and f.name not in referring
+        else f
+        for f in risks
+    ]
+    # A finding that can refer soon or more must be required (with a question to ask).
+    urgent = _urgent_facts(rules)
+    risks = [
+        Fact(f.name, f.kind, f.polarity, question=f"{f.name}?", required=True)
+        if f.kind is FactKind.FINDING and f.name in urgent
         else f
         for f in risks
     ]

@@ -50,6 +50,9 @@ GOALS = (
     "first recommend in a fresh process, protocol load included",
 )
 
+# Slow: left out of the quick local run (see README), run by CI.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> QuickRun:

@@ -566,7 +566,7 @@ def test_questions_lists_every_question_of_the_protocol_as_text(run: Any) -> Non
 
 def test_questions_as_json_match_the_library(run: Any, tmp_path: Path) -> None:
     data = json.loads(run("questions", "--json").out)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["protocol"] == {"name": "backtriage-default", "version": "1.0.0"}
     assert [q["key"] for q in data["questions"]] == [q.key for q in bt.questions()]
     assert data["questions"][0] == {
@@ -648,6 +648,7 @@ def test_a_protocol_that_cannot_be_loaded_is_one_error_line(run: Any, tmp_path: 
     assert "later" in line
 
 
+@pytest.mark.slow
 def test_properties_are_checked_when_asked(run: Any) -> None:
     pytest.importorskip("backtriage.testing.properties", reason="the testing kit is not built yet")
     result = run("protocol", "check", str(EXAMPLES / "custom_protocol.toml"), "--properties")
@@ -673,6 +674,7 @@ def test_property_failures_are_printed_and_fail_the_check(
     assert "risk_monotone: more risk, more exercises" in result.out.splitlines()
 
 
+@pytest.mark.slow
 def test_properties_run_even_while_there_are_problems(run: Any, tmp_path: Path) -> None:
     # A failing property shows what a static problem does to a person's plan.
     path = write(tmp_path / "broken.toml", BROKEN)

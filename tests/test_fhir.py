@@ -59,11 +59,14 @@ def test_section_keys_and_codings_are_read_too() -> None:
     assert answers["travelling"] == 0
 
 
-def test_a_coding_without_a_system_is_read_as_the_statement_position() -> None:
-    answers = fhir.read_questionnaire_response(
-        response(item("odi-1", {"valueCoding": {"code": "4", "display": "..."}}))
-    )
-    assert answers["pain_intensity"] == 4
+def test_a_bare_code_without_a_system_is_refused_not_read_as_a_position() -> None:
+    # A vendor's 1-based "1" read as a position would turn a true 36 % into 56 %.
+    bare = {"valueCoding": {"code": "4", "display": "..."}}
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.read_questionnaire_response(response(item("odi-1", bare)))
+    assert info.value.field == "odi-1"
+    assert "Questionnaire" in str(info.value)
+    assert "ordinalValue" in str(info.value)
 
 
 def test_a_coding_of_another_system_is_refused_saying_to_translate_it() -> None:
@@ -126,7 +129,11 @@ BAD_ITEMS: dict[str, tuple[dict[str, Any], str]] = {
     "coding of another system": (item("odi-3", coding("3", "http://example.org/odi")), "odi-3"),
     "coding of LOINC": (item("odi-3", coding("LA6568-5", fhir.LOINC_SYSTEM)), "odi-3"),
     "coding with a null system": (item("odi-3", coding("3", None)), "odi-3"),
-    "a decimal": (item("odi-3", {"valueDecimal": 3.0}), "odi-3"),
+    "a decimal with a fraction": (item("odi-3", {"valueDecimal": 3.5}), "odi-3"),
+    "a decimal that is true": (item("odi-3", {"valueDecimal": True}), "odi-3"),
+    "a bare code": (item("odi-3", {"valueCoding": {"code": "3"}}), "odi-3"),
+    "a string without a questionnaire": (item("odi-3", {"valueString": "3"}), "odi-3"),
+    "a boolean": (item("odi-3", {"valueBoolean": True}), "odi-3"),
     "two values in one answer": (item("odi-3", {"valueInteger": 3, "valueString": "3"}), "odi-3"),
     "answer not an object": (item("odi-3", 3), "odi-3"),  # type: ignore[arg-type]
     "answer with a key that is not a string": (item("odi-3", {1: 3}), "odi-3"),  # type: ignore[dict-item]
@@ -272,7 +279,13 @@ def test_an_observation_holds_the_loinc_code_the_percent_and_the_band() -> None:
     observation = fhir.to_observation(score)
     assert observation["resourceType"] == "Observation"
     assert observation["status"] == "final"
-    assert observation["code"]["coding"] == [{"system": "http://loinc.org", "code": "97909-6"}]  # type: ignore[index]
+    assert observation["code"]["coding"] == [  # type: ignore[index]
+        {
+            "system": "http://loinc.org",
+            "code": "97909-6",
+            "display": "Oswestry disability index score ODI",
+        }
+    ]
     assert observation["valueQuantity"] == {
         "value": score.percent,
         "unit": "%",
@@ -390,14 +403,25 @@ def test_no_referral_activity_when_nothing_is_urgent() -> None:
     assert all(d.get("kind") != "ServiceRequest" for d in _details(care_plan))
 
 
-def test_an_emergency_plan_refers_first_and_gives_no_exercise() -> None:
-    plan, care_plan = _care_plan(flags={"ces_saddle_numbness": True})
-    first, *rest = _details(care_plan)
-    assert first["kind"] == "ServiceRequest"
-    assert first["code"]["coding"][0]["code"] == "emergency"
-    assert first["description"] == plan.advice
-    assert rest
-    assert all(d["doNotPerform"] is True for d in rest)
+@pytest.mark.parametrize(
+    ("flags", "urgency"),
+    [
+        ({"ces_saddle_numbness": True}, "emergency"),
+        ({"fever": True, "infection_risk": True}, "same_day"),
+    ],
+    ids=["emergency", "same day"],
+)
+def test_an_urgent_plan_refers_and_lists_no_exercise_activity_at_all(
+    flags: dict[str, bool], urgency: str
+) -> None:
+    # As the summary names none: "go now" must not come with a list of exercises, not even
+    # as withheld ones.
+    plan, care_plan = _care_plan(flags=flags)
+    assert plan.urgency.value == urgency
+    (referral,) = _details(care_plan)
+    assert referral["kind"] == "ServiceRequest"
+    assert referral["code"]["coding"][0]["code"] == urgency
+    assert referral["description"] == plan.advice
 
 
 def test_a_plan_with_unanswered_questions_is_a_draft_that_lists_them() -> None:

@@ -618,14 +618,47 @@ def test_a_misspelt_finding_is_refused_whatever_it_is_answered(answer: bool | No
         bt.recommend(assessment)
 
 
-def test_findings_answered_no_or_unknown_hold_nothing_and_read_like_a_set() -> None:
+def test_findings_keep_every_answer_and_only_yes_holds() -> None:
     findings = {"osteoporosis": False, "muscle_spasm": True, "poor_balance": None}
     assessment = bt.Assessment(
         odi=[0] * 10, red_flags=dict.fromkeys(RED_FLAGS, False), findings=findings
     )
-    assert assessment.findings == {"muscle_spasm"}
-    assert repr(assessment.findings) == "frozenset({'muscle_spasm'})"
-    assert "muscle_spasm" in bt.recommend(assessment).facts
+    assert assessment.findings == findings
+    assert list(assessment.findings) == sorted(findings)
+    facts = bt.recommend(assessment).facts
+    assert "muscle_spasm" in facts
+    assert "osteoporosis" not in facts
+    assert "poor_balance" not in facts
+
+
+def test_a_set_of_findings_means_these_hold() -> None:
+    as_set = bt.Assessment(findings={"muscle_spasm"})
+    assert as_set.findings == {"muscle_spasm": True}
+    assert as_set == bt.Assessment(findings={"muscle_spasm": True})
+
+
+def test_assessments_that_differ_in_a_no_are_not_equal() -> None:
+    # Equality means the same plan: a misspelt key answered no is refused by recommend(),
+    # so it must not compare equal to the assessment without it.
+    assert bt.Assessment(findings={"osteoporsis": False}) != bt.Assessment()
+
+
+def test_a_finding_given_twice_is_refused() -> None:
+    class Name(StrEnum):
+        SPASM = "muscle_spasm"
+
+    class Pairs(Mapping[str, bool]):
+        def __getitem__(self, key: str) -> bool:
+            return True
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(["muscle_spasm", Name.SPASM])
+
+        def __len__(self) -> int:
+            return 2
+
+    with pytest.raises(InvalidAnswerError, match="once"):
+        bt.Assessment(findings=Pairs())
 
 
 @pytest.mark.parametrize("assessment", [None, {"red_flags": {}}, "assessment.json"], ids=repr)
@@ -948,7 +981,7 @@ actions = [{ refer = "routine" }]
 
 
 def test_questions_follow_the_protocol_given() -> None:
-    small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
+    small = bt.load_protocol(text=SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
     asked = bt.questions(small)
     # The protocol derives a fact from the age, so the age is asked too, but not required.
     assert [(q.key, q.required) for q in asked] == [("dizzy", True), ("odi", False), ("age", False)]
@@ -956,7 +989,7 @@ def test_questions_follow_the_protocol_given() -> None:
 
 
 def test_a_protocol_that_does_not_require_the_odi_gives_exercises_without_it() -> None:
-    small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
+    small = bt.load_protocol(text=SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
     plan = bt.recommend(bt.Assessment(red_flags={"dizzy": False}), protocol=small)
     assert plan.missing == ()
     assert [p.exercise.id for p in plan.exercises] == ["walk"]
@@ -964,7 +997,7 @@ def test_a_protocol_that_does_not_require_the_odi_gives_exercises_without_it() -
 
 
 def test_a_protocol_with_problems_is_refused() -> None:
-    broken = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizy"))
+    broken = bt.load_protocol(text=SMALL_PROTOCOL.replace("RULE_FACT", "dizy"))
     assert broken.check()
     with pytest.raises(bt.ProtocolError, match="small"):
         bt.recommend(bt.Assessment(red_flags={"dizzy": False}), protocol=broken)
@@ -972,7 +1005,7 @@ def test_a_protocol_with_problems_is_refused() -> None:
 
 @pytest.mark.parametrize(("age", "urgency"), [(None, U.NONE), (64, U.NONE), (65, U.ROUTINE)])
 def test_an_age_threshold_holds_from_that_age_on(age: int | None, urgency: Urgency) -> None:
-    small = bt.load_protocol(SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
+    small = bt.load_protocol(text=SMALL_PROTOCOL.replace("RULE_FACT", "dizzy"))
     plan = bt.recommend(bt.Assessment(red_flags={"dizzy": False}, age=age), protocol=small)
     assert plan.urgency is urgency
 

@@ -48,10 +48,9 @@ def test_each_schema_is_a_valid_draft_2020_12_schema(cls: Any) -> None:
 def test_the_schemas_carry_the_schema_version_of_the_converter() -> None:
     for cls in (bt.Assessment, bt.Plan):
         properties = json_schema(cls)["properties"]
-        assert properties["schema_version"] == {  # type: ignore[index]
-            "description": "Version of the document format; may be left out on input.",
-            "const": serialize.SCHEMA_VERSION,
-        }
+        version = properties["schema_version"]  # type: ignore[index]
+        assert version["enum"] == [*serialize.READABLE_SCHEMA_VERSIONS]
+        assert max(version["enum"]) == serialize.SCHEMA_VERSION
 
 
 def test_the_example_assessment_is_valid() -> None:
@@ -84,8 +83,8 @@ INVALID_ASSESSMENTS = {
     "incomplete start back": {"start_back": {"leg_pain": True}},
     "unknown preference": {"preference": "up"},
     "unknown key": {"answers": {}},
-    "schema version 2": {"schema_version": 2},
-    "findings an object": {"findings": {"osteoporosis": True}},
+    "schema version 3": {"schema_version": 3},
+    "finding answered 1": {"findings": {"osteoporosis": 1}},
 }
 
 

@@ -145,7 +145,7 @@ def test_to_dict_is_exactly_what_the_json_text_holds(value: Any) -> None:
 def test_every_document_starts_with_the_schema_version(value: Any) -> None:
     data = to_dict(value)
     assert next(iter(data)) == "schema_version"
-    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert data["schema_version"] == SCHEMA_VERSION == 2
 
 
 def test_the_schema_version_may_be_left_out_on_input() -> None:
@@ -161,7 +161,7 @@ def test_an_odi_score_is_written_with_its_derived_values() -> None:
     # 16 points over nine sections: 16 / 45 = 35.6 % [S5]
     score = bt.score_odi([2, 1, 2, 2, 2, 2, 1, None, 2, 2])
     assert to_dict(score) == {
-        "schema_version": 1,
+        "schema_version": 2,
         "raw": 16,
         "answered": 9,
         "missing": ["sex_life"],
@@ -175,7 +175,7 @@ def test_an_odi_score_is_written_with_its_derived_values() -> None:
 
 def test_a_start_back_score_is_written_with_its_risk() -> None:
     assert to_dict(bt.StartBackScore(total=5, psychosocial=4)) == {
-        "schema_version": 1,
+        "schema_version": 2,
         "total": 5,
         "psychosocial": 4,
         "risk": "high",
@@ -191,11 +191,11 @@ def test_an_assessment_is_written_with_every_field_in_json_terms() -> None:
         odi_max_missing=8,
     )
     assert to_dict(assessment) == {
-        "schema_version": 1,
+        "schema_version": 2,
         # canonical section order, marks as a sorted list
         "odi": {"pain_intensity": 1, "walking": [2, 3], "sex_life": None},
         "red_flags": {"chest_pain": None, "fever": False},
-        "findings": ["muscle_spasm", "osteoporosis"],
+        "findings": {"muscle_spasm": True, "osteoporosis": True},
         "preference": "flexion",
         "start_back": None,
         "age": None,
@@ -247,7 +247,8 @@ BAD_ASSESSMENTS: dict[str, tuple[object, str]] = {
     "odi a string": ({"odi": "1111111111"}, "$.odi"),
     "odi score out of range": ({"odi": {"raw": 60, "answered": 10}}, "$.odi.raw"),
     "finding not a string": ({"findings": ["osteoporosis", 3]}, "$.findings[1]"),
-    "findings an object": ({"findings": {"osteoporosis": True}}, "$.findings"),
+    "finding answered 1": ({"findings": {"osteoporosis": 1}}, "$.findings.osteoporosis"),
+    "findings a string": ({"findings": "osteoporosis"}, "$.findings"),
     "unknown preference": ({"preference": "up"}, "$.preference"),
     "age a float": ({"age": 30.0}, "$.age"),
     "age true": ({"age": True}, "$.age"),
@@ -264,7 +265,7 @@ BAD_ASSESSMENTS: dict[str, tuple[object, str]] = {
     "start back unknown items": ({"start_back": {"legs": True, "arms": True}}, "$.start_back"),
     "unknown key": ({"odi_answers": {}}, "$.odi_answers"),
     "odd key": ({"red-flags": {}}, "$['red-flags']"),
-    "wrong schema version": ({"schema_version": 2}, "$.schema_version"),
+    "wrong schema version": ({"schema_version": 3}, "$.schema_version"),
     "schema version a string": ({"schema_version": "1"}, "$.schema_version"),
     "odi_score not derived": (
         {"odi": [1] * 10, "odi_score": {"raw": 9, "answered": 10}},
@@ -644,3 +645,21 @@ def test_a_pickled_assessment_still_refuses_a_misspelt_finding_answered_no() -> 
     assessment = bt.Assessment(odi=[0] * 10, red_flags=flags, findings={"osteoporsis": False})
     with pytest.raises(bt.InvalidAnswerError, match="osteoporsis"):
         bt.recommend(pickle.loads(pickle.dumps(assessment)))
+
+
+def test_a_version_1_document_with_findings_as_a_list_still_reads() -> None:
+    document = {"schema_version": 1, "findings": ["osteoporosis"], "red_flags": {}}
+    assessment = from_dict(document, bt.Assessment)
+    assert assessment.findings == {"osteoporosis": True}
+
+
+def test_a_json_round_trip_keeps_a_finding_answered_no() -> None:
+    # A misspelt key answered no is refused by recommend(); the round trip must keep it so.
+    assessment = bt.Assessment(
+        odi=[0] * 10, red_flags=dict.fromkeys(RED_FLAGS, False), findings={"osteoporsis": False}
+    )
+    again = from_json(to_json(assessment), bt.Assessment)
+    assert again == assessment
+    assert again.findings == {"osteoporsis": False}
+    with pytest.raises(bt.InvalidAnswerError, match="osteoporsis"):
+        bt.recommend(again)

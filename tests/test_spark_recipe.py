@@ -24,6 +24,7 @@ from backtriage.frames import RESULT_COLUMNS, score_odi_frame  # noqa: E402
 from backtriage.serialize import to_json  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
+pytestmark = pytest.mark.slow  # a cluster or a Spark session takes seconds to start
 
 
 def load_recipe() -> ModuleType:

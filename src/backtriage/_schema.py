@@ -40,7 +40,7 @@ __all__ = ["assessment_schema", "plan_schema", "render", "write"]
 JSON: TypeAlias = dict[str, object]
 
 DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_VERSION: Final = 1  # kept equal to serialize.SCHEMA_VERSION by a test
+SCHEMA_VERSION: Final = 2  # kept equal to serialize.SCHEMA_VERSION by a test
 _NULL: Final[JSON] = {"type": "null"}
 
 # Descriptions of fields, keyed by (class name, field name); what a client developer needs to
@@ -233,8 +233,11 @@ def _document(title: str, description: str, builder: _Builder, body: JSON) -> JS
     properties = typing.cast(JSON, body["properties"])
     body["properties"] = {
         "schema_version": {
-            "description": "Version of the document format; may be left out on input.",
-            "const": SCHEMA_VERSION,
+            "description": (
+                f"Version of the document format: {SCHEMA_VERSION} is written; "
+                "1 is still read; may be left out on input."
+            ),
+            "enum": [1, SCHEMA_VERSION],
         },
         **properties,
     }
@@ -332,9 +335,15 @@ def assessment_schema() -> JSON:
                 "additionalProperties": {"type": ["boolean", "null"]},
             },
             "findings": {
-                "description": "Names of the findings and capabilities that hold.",
-                "type": "array",
-                "items": {"type": "string"},
+                "description": (
+                    "Findings and capabilities answered true or false; an absent key or null "
+                    "is not known (and, for a required finding, not answered). A list of "
+                    "names (schema version 1) means these hold."
+                ),
+                "anyOf": [
+                    {"type": "object", "additionalProperties": {"type": ["boolean", "null"]}},
+                    {"type": "array", "items": {"type": "string"}},
+                ],
             },
             "preference": {
                 "description": "Directional preference, or null when not known.",

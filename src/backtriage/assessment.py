@@ -30,7 +30,7 @@ class Preference(StrEnum):
 OdiInput: TypeAlias = "Mapping[str, object] | Sequence[object] | OdiScore"
 StartBackInput: TypeAlias = "Mapping[str, object] | StartBackScore"
 
-_NO_FLAGS: Mapping[str, bool | None] = MappingProxyType({})
+_NO_ANSWERS: Mapping[str, bool | None] = MappingProxyType({})
 
 
 def _freeze_odi(value: object) -> object:
@@ -55,70 +55,56 @@ def _is_marks(value: object) -> bool:
     )
 
 
-def _freeze_red_flags(value: object) -> Mapping[str, bool | None]:
-    if value is None:  # nothing asked yet: every required red flag is then missing
-        return _NO_FLAGS
+def _freeze_answers(value: object, field: str, noun: str) -> Mapping[str, bool | None]:
+    """Freeze yes/no answers keyed by name: ``True``, ``False`` or ``None`` (not answered).
+
+    Sorted by key, so that the same answers give the same mapping (and the same error) in any
+    order; a key given twice (``"fever"`` and a StrEnum ``FEVER`` from a mapping that is not a
+    dict) is refused rather than settled by whichever came last.
+    """
     if not isinstance(value, Mapping):
-        raise InvalidAnswerError(
-            "red_flags", value, "a mapping of red-flag keys to True, False or None"
-        )
+        raise InvalidAnswerError(field, value, f"a mapping of {noun}s to True, False or None")
     for key in value:
         if not isinstance(key, str):
-            raise InvalidAnswerError("red_flags", key, "red-flag keys as strings")
-    # Sorted first, so that the same answers give the same error (or mapping) in any order.
+            raise InvalidAnswerError(field, key, f"{noun}s as strings")
     items = sorted(value.items(), key=itemgetter(0))
     for (key, _), (following, _) in pairwise(items):
-        if key == following:  # "fever" and a StrEnum FEVER, from a mapping that is not a dict
+        if key == following:
             raise InvalidAnswerError(
-                f"red_flags.{key}", value, "each red-flag key once (as a str or an enum member)"
+                f"{field}.{key}", value, f"each {noun} once (as a str or an enum member)"
             )
     for key, answer in items:
-        # A red flag is answered yes or no; 1, "yes" or "no" are not answers, and None
-        # (not answered) is kept so that it is reported as missing, never read as no.
+        # Answered yes or no; 1, "yes" or "no" are not answers, and None (not answered) is
+        # kept so that it is reported as missing where required, never read as no.
         if answer is not None and type(answer) is not bool:
-            raise InvalidAnswerError(
-                f"red_flags.{key}", answer, "True, False or None (not answered)"
-            )
-    return MappingProxyType(dict(items))
+            raise InvalidAnswerError(f"{field}.{key}", answer, "True, False or None (not answered)")
+    return MappingProxyType({str(key): answer for key, answer in items})
 
 
-class _Findings(frozenset[str]):
-    """The names that hold, remembering every name the app answered, so that ``recommend``
-    can refuse a misspelt one answered ``False`` or ``None`` too."""
-
-    __slots__ = ("answered",)
-    answered: frozenset[str]
-
-    def __repr__(self) -> str:
-        return repr(frozenset(self))
+def _freeze_red_flags(value: object) -> Mapping[str, bool | None]:
+    if value is None:  # nothing asked yet: every required red flag is then missing
+        return _NO_ANSWERS
+    return _freeze_answers(value, "red_flags", "red-flag key")
 
 
-def _freeze_findings(value: object) -> frozenset[str]:
+def _freeze_findings(value: object) -> Mapping[str, bool | None]:
     if value is None:
-        return frozenset()
-    if isinstance(value, _Findings):  # attrs.evolve() passes the field on: keep what it knows
-        return value
+        return _NO_ANSWERS
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidAnswerError(
-            "findings", value, "a set of finding and capability names, e.g. {'osteoporosis'}"
+            "findings",
+            value,
+            "a mapping of finding and capability names to True, False or None, "
+            "or a set of the names that hold",
         )
-    if isinstance(value, Mapping):
-        # Iterating a mapping yields its keys: {"single_knee_hug_tolerated": False} would
-        # otherwise unlock an exercise. Only names answered True hold.
-        for name, answer in value.items():
-            if answer is not None and type(answer) is not bool:
-                raise InvalidAnswerError(
-                    f"findings.{name}", answer, "True, False or None (not known)"
-                )
-    names = tuple(value)  # of a mapping: every name answered, whatever the answer
-    for name in names:
-        if not isinstance(name, str):
-            raise InvalidAnswerError("findings", name, "finding and capability names as strings")
     if not isinstance(value, Mapping):
-        return frozenset(names)
-    held = _Findings(name for name, answer in value.items() if answer is True)
-    held.answered = frozenset(names)
-    return held
+        # A set or list of names: these hold. Every other name is not answered.
+        names = tuple(value)
+        for name in names:
+            if not isinstance(name, str):
+                raise InvalidAnswerError("findings", name, "finding or capability names as strings")
+        value = dict.fromkeys(names, True)
+    return _freeze_answers(value, "findings", "finding or capability name")
 
 
 def _to_preference(value: object) -> Preference | None:
@@ -179,8 +165,10 @@ class Assessment:
       ``None`` when not asked yet.
     - ``red_flags``: every red-flag key of the protocol answered ``True`` or ``False``; an
       absent key or ``None`` is *not answered*, never "no".
-    - ``findings``: names of the findings and capabilities that hold for the person (a set,
-      or a mapping of name to ``True``/``False``/``None`` where only ``True`` holds).
+    - ``findings``: findings and capabilities answered ``True``, ``False`` or ``None`` (not
+      known), as a mapping like ``red_flags``; a set or list of names means "these hold".
+      Kept as a read-only mapping sorted by name, so that equal assessments give equal plans.
+      A finding the protocol requires is *not answered* while absent or ``None``.
     - ``preference``: ``"extension"``, ``"flexion"``, ``"lateral"`` or ``None``.
     - ``start_back``: STarT Back answers (all nine items) or a score, or ``None``.
     - ``age``: whole years, or ``None``.
@@ -194,9 +182,11 @@ class Assessment:
 
     odi: object = attrs.field(default=None, converter=_freeze_odi, hash=False)
     red_flags: Mapping[str, bool | None] = attrs.field(
-        default=_NO_FLAGS, converter=_freeze_red_flags, hash=False
+        default=_NO_ANSWERS, converter=_freeze_red_flags, hash=False
     )
-    findings: frozenset[str] = attrs.field(factory=frozenset, converter=_freeze_findings)
+    findings: Mapping[str, bool | None] = attrs.field(
+        default=_NO_ANSWERS, converter=_freeze_findings, hash=False
+    )
     preference: Preference | None = attrs.field(default=None, converter=_to_preference)
     start_back: StartBackScore | None = attrs.field(default=None, converter=_to_start_back)
     age: int | None = attrs.field(default=None, converter=_to_age)
@@ -212,15 +202,12 @@ class Assessment:
         # Made again from its answers (pickle, copy, multiprocessing): the read-only mappings
         # held here cannot be pickled themselves, and every check runs again on the way in.
         odi = dict(self.odi) if isinstance(self.odi, Mapping) else self.odi
-        findings: object = self.findings
-        if isinstance(findings, _Findings):
-            findings = {name: name in findings for name in findings.answered}
         return (
             type(self),
             (
                 odi,
                 dict(self.red_flags),
-                findings,
+                dict(self.findings),
                 self.preference,
                 self.start_back,
                 self.age,

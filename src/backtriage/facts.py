@@ -12,7 +12,7 @@ from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol.model import Derivation, DerivedFrom, FactKind, Protocol
+from backtriage.protocol.model import Derivation, DerivedFrom, Fact, FactKind, Protocol
 
 __all__ = [
     "AGE_INPUT",
@@ -48,8 +48,11 @@ class FactInputs:
 
     red_flags: frozenset[str]
     answerable: frozenset[str]
-    """Findings and capabilities: the names an assessment may list in ``findings``."""
-    required: tuple[str, ...]
+    """Findings and capabilities: the names an assessment may answer in ``findings``."""
+    required_flags: tuple[str, ...]
+    """Every red flag: an unanswered one is missing, whatever the protocol says."""
+    required_findings: tuple[str, ...]
+    """Findings and capabilities declared ``required``: missing while unanswered."""
     preferences: tuple[tuple[str, str], ...]
     """``(fact, preference value)`` for facts derived from the directional preference."""
     thresholds: tuple[tuple[str, DerivedFrom, int], ...]
@@ -63,7 +66,10 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
     it and :func:`~backtriage.recommend` refuses such a protocol.
     """
     # The first declaration of a name wins, as in the engine; check() reports the duplicate.
-    facts = protocol.engine.fact_by_name.values()
+    first: dict[str, Fact] = {}
+    for fact in protocol.facts:
+        first.setdefault(fact.name, fact)
+    facts = first.values()
     preferences: list[tuple[str, str]] = []
     thresholds: list[tuple[str, DerivedFrom, int]] = []
     for fact in facts:
@@ -82,7 +88,10 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
         answerable=frozenset(f.name for f in facts if f.kind in _ANSWERED_IN_FINDINGS),
         # Every red flag is required, whatever the protocol says: an unanswered red flag is
         # never "no", and no protocol can switch that off (check() reports the attempt).
-        required=tuple(f.name for f in facts if f.required or f.kind is FactKind.RED_FLAG),
+        required_flags=tuple(f.name for f in facts if f.kind is FactKind.RED_FLAG),
+        required_findings=tuple(
+            f.name for f in facts if f.required and f.kind in _ANSWERED_IN_FINDINGS
+        ),
         preferences=tuple(preferences),
         thresholds=tuple(thresholds),
     )
@@ -137,7 +146,7 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     findings = assessment.findings
     # Every name the app answered, also those answered False or None: a misspelt key must
     # fail on the first assessment, not only for the person who has the finding.
-    unknown_findings = getattr(findings, "answered", findings) - inputs.answerable
+    unknown_findings = findings.keys() - inputs.answerable
     if unknown_findings:
         name = min(unknown_findings)
         raise InvalidAnswerError(
@@ -147,7 +156,7 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             + (" (red flags are answered in red_flags)" if name in inputs.red_flags else ""),
         )
     present = [key for key, answer in answered.items() if answer]
-    present.extend(findings)
+    present.extend(name for name, answer in findings.items() if answer)
     preference = assessment.preference
     if preference is not None:
         present.extend(name for name, value in inputs.preferences if value == preference)
@@ -166,7 +175,8 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             if value is not None and value >= least:
                 present.append(name)
 
-    missing = [name for name in inputs.required if answered.get(name) is None]
+    missing = [name for name in inputs.required_flags if answered.get(name) is None]
+    missing.extend(name for name in inputs.required_findings if findings.get(name) is None)
     # An ODI that was given but cannot be scored is missing even where the protocol does not
     # require one: its answers may point to a band that would take exercises away.
     if assessment.odi_score is None and (protocol.require_odi or assessment.odi is not None):

@@ -1,11 +1,22 @@
 """FHIR R4 in and out as plain dicts: no FHIR library is needed.
 
-- :func:`read_questionnaire_response` reads ODI answers from a ``QuestionnaireResponse``
-  (linkIds ``odi-1`` ... ``odi-10`` or the section keys; ``valueInteger`` or a ``valueCoding``
-  whose code is ``"0"`` ... ``"5"``); :func:`score_questionnaire_response` also scores them.
+- :func:`read_questionnaire_response` reads ODI answers from a ``QuestionnaireResponse`` the way
+  real forms send them (``valueInteger``, a whole ``valueDecimal``, a ``valueCoding`` resolved
+  by its ``ordinalValue`` or the form's ``Questionnaire``, a ``valueString`` matched to the
+  Questionnaire's options), checking the form's own score item;
+  :func:`score_questionnaire_response` also scores them. Nothing is guessed: an answer whose
+  meaning the sender does not declare is refused.
+- :func:`read_start_back_response` and :func:`score_start_back_response` do the same for the
+  STarT Back Screening Tool.
+- :func:`odi_questionnaire`, :func:`start_back_questionnaire` and
+  :func:`screening_questionnaire` publish the forms (``Questionnaire`` resources, licensed
+  wording only when the app passes it); :func:`read_assessment` reads a whole
+  :class:`~backtriage.Assessment` from a response to the screening form, and
+  :func:`assessment_response` writes one.
 - :func:`to_questionnaire_response` writes ODI answers as a ``QuestionnaireResponse``.
-- :func:`to_observation` writes an :class:`~backtriage.OdiScore` as an ``Observation``
-  (LOINC 97909-6, the percent as ``valueQuantity``, the band as ``interpretation``).
+- :func:`to_observation` writes an :class:`~backtriage.OdiScore` (LOINC 97909-6, the percent as
+  ``valueQuantity``, the band as ``interpretation``) or a
+  :class:`~backtriage.StartBackScore` as an ``Observation``.
 - :func:`to_care_plan` writes a :class:`~backtriage.Plan` as a ``CarePlan``; why a CarePlan and
   not a RiskAssessment is explained in ``docs/interop.md``.
 
@@ -19,12 +30,41 @@ from __future__ import annotations
 
 import contextlib
 import html
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Final, TypeAlias
+from collections.abc import Mapping, Sequence
+from typing import Final
 
-from backtriage.batch import ALIASES
+from backtriage._fhir._common import (
+    EXERCISE_SYSTEM,
+    LOINC_SYSTEM,
+    ODI_BAND_SYSTEM,
+    ODI_QUESTIONNAIRE_CODE,
+    ODI_SCORE_CODE,
+    ODI_SCORE_DISPLAY,
+    ODI_STATEMENT_SYSTEM,
+    PREFERENCE_SYSTEM,
+    RULE_SYSTEM,
+    START_BACK_ANSWER_SYSTEM,
+    START_BACK_BOTHERSOMENESS_SYSTEM,
+    START_BACK_RISK_SYSTEM,
+    START_BACK_SCORE_SYSTEM,
+    URGENCY_SYSTEM,
+    OtherItems,
+    Resource,
+    Scale,
+    check_resource,
+)
+from backtriage._fhir._common import reference as _reference
+from backtriage._fhir._forms import (
+    odi_questionnaire,
+    screening_questionnaire,
+    start_back_questionnaire,
+)
+from backtriage._fhir._odi import check_stated, read_odi_response
+from backtriage._fhir._screening import assessment_response, read_assessment
+from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
+from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol.model import Urgency
 from backtriage.recommend import DISCLAIMER, Plan
 
@@ -35,46 +75,34 @@ __all__ = [
     "ODI_QUESTIONNAIRE_CODE",
     "ODI_SCORE_CODE",
     "ODI_STATEMENT_SYSTEM",
+    "PREFERENCE_SYSTEM",
     "RULE_SYSTEM",
+    "START_BACK_ANSWER_SYSTEM",
+    "START_BACK_BOTHERSOMENESS_SYSTEM",
+    "START_BACK_RISK_SYSTEM",
+    "START_BACK_SCORE_SYSTEM",
     "URGENCY_SYSTEM",
+    "OtherItems",
     "Resource",
+    "Scale",
+    "assessment_response",
+    "odi_questionnaire",
+    "read_assessment",
     "read_questionnaire_response",
+    "read_start_back_response",
     "score_questionnaire_response",
+    "score_start_back_response",
+    "screening_questionnaire",
+    "start_back_questionnaire",
     "to_care_plan",
     "to_observation",
     "to_questionnaire_response",
 ]
 
-Resource: TypeAlias = dict[str, object]
-"""A FHIR resource as JSON data."""
-
-LOINC_SYSTEM: Final = "http://loinc.org"
-ODI_SCORE_CODE: Final = "97909-6"
-"""LOINC code of the ODI score [S17]."""
-ODI_QUESTIONNAIRE_CODE: Final = "97908-8"
-"""LOINC code of the ODI questionnaire panel [S17]."""
-ODI_BAND_SYSTEM: Final = "urn:backtriage:odi-band"
-ODI_STATEMENT_SYSTEM: Final = "urn:backtriage:odi-statement"
-"""Code system of an ODI answer coded as its statement's position, ``"0"`` (first) to ``"5"``."""
-URGENCY_SYSTEM: Final = "urn:backtriage:urgency"
-EXERCISE_SYSTEM: Final = "urn:backtriage:exercise"
-RULE_SYSTEM: Final = "urn:backtriage:rule"
-
 _UCUM: Final = "http://unitsofmeasure.org"
 _CATEGORY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
 _XHTML: Final = "http://www.w3.org/1999/xhtml"
 _SECTIONS: Final = tuple(OdiSection)
-_CODES: Final = {str(code): code for code in range(6)}
-_LINK_IDS: Final = (
-    "linkId odi-1 to odi-10 or a section key (" + ", ".join(_SECTIONS) + "); groups may hold them"
-)
-# R4 statuses; entered-in-error is refused apart, with its own reason.
-_STATUSES: Final = ("completed", "amended", "stopped", "in-progress", "entered-in-error")
-_STATUS_LIST: Final = ", ".join(_STATUSES)
-_VALUE_ALLOWED: Final = (
-    "valueInteger 0 to 5, or a valueCoding whose code is '0' to '5' (the statement's position) "
-    f"and whose system is absent or {ODI_STATEMENT_SYSTEM}"
-)
 
 _URGENCY_DISPLAY: Final = {
     Urgency.ROUTINE: "Routine review by a GP or physiotherapist",
@@ -87,152 +115,94 @@ _URGENCY_DISPLAY: Final = {
 # -- QuestionnaireResponse in --------------------------------------------------------------------
 
 
-def _check_resource(resource: object, kind: str) -> Mapping[str, object]:
-    if not isinstance(resource, Mapping):
-        raise InvalidAnswerError("resource", resource, f"a {kind} resource (a JSON object)")
-    if resource.get("resourceType") != kind:
-        raise InvalidAnswerError("resourceType", resource.get("resourceType"), repr(kind))
-    _no_modifiers(resource, "modifierExtension")
-    return resource
-
-
-def _no_modifiers(element: Mapping[str, object], where: str) -> None:
-    # FHIR: a modifier extension changes the meaning of its element, and one a reader does
-    # not understand must not be ignored. backtriage understands none.
-    if element.get("modifierExtension"):
-        raise InvalidAnswerError(
-            where,
-            element["modifierExtension"],
-            "no modifierExtension: it may change what the answer means, and it is not understood",
-        )
-
-
-def _odi_items(items: object, where: str) -> Iterator[tuple[str, OdiSection, Mapping[str, object]]]:
-    """Yield ``(linkId, section, item)`` for every ODI item, looking inside groups."""
-    if items is None:
-        return
-    if not isinstance(items, list):
-        raise InvalidAnswerError(where, items, "a list of items")
-    for item in items:
-        link_id = item.get("linkId") if isinstance(item, Mapping) else None
-        if not isinstance(item, Mapping) or not isinstance(link_id, str):
-            raise InvalidAnswerError(where, item, "an item with a linkId")
-        _no_modifiers(item, link_id)
-        # linkIds are case-sensitive in FHIR, so no normalising here (unlike CSV headers).
-        section = ALIASES.get(link_id)
-        if section is not None:
-            yield link_id, section, item
-        elif "answer" not in item and item.get("item"):
-            yield from _odi_items(item["item"], link_id)  # a group of items
-        else:
-            raise InvalidAnswerError(link_id, link_id, f"an ODI item: {_LINK_IDS}")
-
-
-def _answer_code(link_id: str, answer: object) -> int:
-    if not isinstance(answer, Mapping):
-        raise InvalidAnswerError(link_id, answer, _VALUE_ALLOWED)
-    _no_modifiers(answer, link_id)
-    if answer.get("item"):
-        raise InvalidAnswerError(link_id, answer, "an answer without nested items")
-    values = [key for key in answer if not isinstance(key, str) or key.startswith("value")]
-    if values == ["valueInteger"]:
-        value = answer["valueInteger"]
-        # bool is an int in Python; JSON true is never statement 1.
-        if type(value) is int and 0 <= value <= 5:
-            return value
-        raise InvalidAnswerError(link_id, value, _VALUE_ALLOWED)
-    if values == ["valueCoding"]:
-        coding = answer["valueCoding"]
-        if not isinstance(coding, Mapping):
-            raise InvalidAnswerError(link_id, coding, _VALUE_ALLOWED)
-        system = coding.get("system", ODI_STATEMENT_SYSTEM)
-        if system != ODI_STATEMENT_SYSTEM:
-            # Another code system's "1" may be the first statement (1-based) or anything else:
-            # reading it as a position would silently score the wrong statement.
-            raise InvalidAnswerError(
-                link_id,
-                coding,
-                f"{_VALUE_ALLOWED}; the codes of system {system!r} have a meaning backtriage "
-                "cannot know: translate them to statement positions first",
-            )
-        code = coding.get("code")
-        if isinstance(code, str) and code in _CODES:
-            return _CODES[code]
-        raise InvalidAnswerError(link_id, coding, _VALUE_ALLOWED)
-    raise InvalidAnswerError(link_id, answer, f"one value: {_VALUE_ALLOWED}")
-
-
 def read_questionnaire_response(
-    resource: Mapping[str, object], *, in_progress: bool = False
+    resource: Mapping[str, object],
+    *,
+    in_progress: bool = False,
+    questionnaire: Mapping[str, object] | None = None,
+    link_ids: Mapping[str, str] | None = None,
+    other_items: OtherItems = "error",
+    score_link_id: str | None = None,
+    scale: Scale = "0-5",
 ) -> dict[str, object]:
     """Return the ODI answers of a FHIR R4 ``QuestionnaireResponse``, keyed by section key.
 
-    Items are found by linkId (``odi-1`` ... ``odi-10``, a section key, or ``traveling``), also
-    inside groups. Each answer is a ``valueInteger`` 0..5 or a ``valueCoding`` with code
-    ``"0"`` ... ``"5"`` (the statement's position, 0 first) and no system or the system
-    :data:`ODI_STATEMENT_SYSTEM`; a coding of any other system is refused, as its codes mean
-    what that system says, not a position. An item without an answer, or a
-    section without an item, is unanswered (``None``); several answers to one item are
-    several marked statements (a list, of which :func:`~backtriage.score_odi` counts the
-    highest).
+    Items are found by linkId (``odi-1`` ... ``odi-10``, a section key, ``traveling``, or a
+    linkId that ``link_ids`` maps to a section key, e.g. ``{"/odi/q3": "lifting"}``), also
+    inside groups. Each answer is read by what its sender declares, never guessed:
+
+    - ``valueInteger``, or a ``valueDecimal`` with a whole value (``2.0``): the statement,
+      ``0`` first (``1`` first with ``scale="1-6"``);
+    - ``valueCoding``: by its own weight extension (``ordinalValue``, ``itemWeight`` or
+      ``iso21090-CO-value``), by its code in :data:`ODI_STATEMENT_SYSTEM`, or by the weight of
+      the matching option of ``questionnaire`` (an R4 ``Questionnaire`` as a dict; matched by
+      system and code, or by display where its options carry no code). Where several of these
+      are given they must agree;
+    - ``valueString``: exactly the text of one option of ``questionnaire``.
+
+    An item without an answer, or a section without an item, is unanswered (``None``); several
+    answers to one item are several marked statements (a list, of which
+    :func:`~backtriage.score_odi` counts the highest).
+
+    The form's own calculated score (an item coded LOINC 97909-6 in ``questionnaire``, an answer
+    coded 97909-6 with the percent in its weight extension, or the item ``score_link_id``) is
+    a percent checked against backtriage's: more than 0.5 percentage points apart is an error
+    naming both. Other items are refused unless ``other_items="ignore"``.
 
     Raises :class:`~backtriage.InvalidAnswerError` whose ``field`` is the linkId for an unknown
-    item, a second item for the same section, or a bad answer; and for a resource that is not
-    a ``QuestionnaireResponse``, has no R4 ``status`` (a required element) or is
-    ``entered-in-error``. A response still ``in-progress`` is refused too, as its answers may
-    change, unless ``in_progress=True`` (to show a form half filled in, never to score it).
+    item, a second item for the same section, or an answer whose meaning is not declared (a
+    code without a system or of an unknown system that no Questionnaire or weight resolves, a
+    string no option has, a decimal with a fraction); for a Questionnaire whose ODI options are
+    not weighted 0 to 5 (a 1-6 form needs ``scale="1-6"``; it is never shifted silently), or
+    that is not the one the response names; and for a resource that is not a
+    ``QuestionnaireResponse``, has no R4 ``status`` or is ``entered-in-error``. A response
+    still ``in-progress`` is refused too, as its answers may change, unless
+    ``in_progress=True`` (to show a form half filled in, never to score it).
     """
-    _check_resource(resource, "QuestionnaireResponse")
-    status = resource.get("status")
-    if status == "entered-in-error":
-        raise InvalidAnswerError(
-            "status", status, "a response that was not entered in error; it must not be scored"
-        )
-    if status not in _STATUSES:
-        raise InvalidAnswerError(
-            "status", status, f"a QuestionnaireResponse status: {_STATUS_LIST}"
-        )
-    if status == "in-progress" and not in_progress:
-        raise InvalidAnswerError(
-            "status",
-            status,
-            "a finished response (completed, amended or stopped); answers in progress may "
-            "still change (pass in_progress=True only to show them)",
-        )
-    answers: dict[OdiSection, object] = {}
-    link_ids: dict[OdiSection, str] = {}
-    for link_id, section, item in _odi_items(resource.get("item"), "item"):
-        if section in link_ids:
-            raise InvalidAnswerError(
-                link_id,
-                link_id,
-                f"one item per section; {section.value} is already answered by item "
-                f"{link_ids[section]!r}",
-            )
-        link_ids[section] = link_id
-        if item.get("item"):
-            raise InvalidAnswerError(link_id, item["item"], "an ODI item without nested items")
-        given = item.get("answer", [])
-        if not isinstance(given, list):
-            raise InvalidAnswerError(link_id, given, f"a list of answers: {_VALUE_ALLOWED}")
-        codes = sorted({_answer_code(link_id, answer) for answer in given})
-        answers[section] = None if not codes else codes[0] if len(codes) == 1 else codes
-    return {section.value: answers.get(section) for section in _SECTIONS}
+    reading = read_odi_response(
+        resource,
+        in_progress=in_progress,
+        questionnaire=questionnaire,
+        link_ids=link_ids,
+        other_items=other_items,
+        score_link_id=score_link_id,
+        scale=scale,
+    )
+    check_stated(reading, None)
+    return reading.answers
 
 
 def score_questionnaire_response(
-    resource: Mapping[str, object], *, max_missing: int = 1
+    resource: Mapping[str, object],
+    *,
+    max_missing: int = 1,
+    questionnaire: Mapping[str, object] | None = None,
+    link_ids: Mapping[str, str] | None = None,
+    other_items: OtherItems = "error",
+    score_link_id: str | None = None,
+    scale: Scale = "0-5",
 ) -> OdiScore:
-    """Score the ODI answers of a ``QuestionnaireResponse`` (see
-    :func:`read_questionnaire_response`) with :func:`~backtriage.score_odi`.
+    """Score the ODI answers of a ``QuestionnaireResponse`` (read as
+    :func:`read_questionnaire_response` reads them) with :func:`~backtriage.score_odi`.
 
-    Raises what both raise: :class:`~backtriage.InvalidAnswerError` for a bad item,
-    :class:`~backtriage.IncompleteError` when more than ``max_missing`` sections are
-    unanswered. A response ``in-progress`` is refused (field ``"status"``): score it once it
-    is ``completed`` (or ``amended``, or ``stopped``, whose unanswered items count as missing
-    sections).
+    Raises what both raise: :class:`~backtriage.InvalidAnswerError` for a bad item or a form
+    score that disagrees, :class:`~backtriage.IncompleteError` when more than ``max_missing``
+    sections are unanswered. A response ``in-progress`` is refused (field ``"status"``): score
+    it once it is ``completed`` (or ``amended``, or ``stopped``, whose unanswered items count
+    as missing sections).
     """
-    return score_odi(read_questionnaire_response(resource), max_missing=max_missing)
+    reading = read_odi_response(
+        resource,
+        in_progress=False,
+        questionnaire=questionnaire,
+        link_ids=link_ids,
+        other_items=other_items,
+        score_link_id=score_link_id,
+        scale=scale,
+    )
+    score = score_odi(reading.answers, max_missing=max_missing)
+    check_stated(reading, score)
+    return score
 
 
 # -- out -----------------------------------------------------------------------------------------
@@ -291,22 +261,6 @@ def to_questionnaire_response(
     return resource
 
 
-def _reference(field: str, value: object) -> Resource:
-    """Return a copy of a Reference given by the caller, or refuse what is not one."""
-    if not isinstance(value, Mapping) or not (
-        isinstance(value.get("reference"), str)
-        or isinstance(value.get("identifier"), Mapping)
-        or isinstance(value.get("display"), str)
-    ):
-        raise InvalidAnswerError(
-            field,
-            value,
-            'a FHIR Reference with a reference, identifier or display, e.g. {"reference": '
-            '"Patient/123"}',
-        )
-    return dict(value)
-
-
 def _reference_to(resource: Mapping[str, object]) -> Resource | None:
     """Return a Reference to ``resource`` by id, else by identifier, else ``None``."""
     kind = resource.get("resourceType")
@@ -324,61 +278,80 @@ def _reference_to(resource: Mapping[str, object]) -> Resource | None:
 
 
 def to_observation(
-    score: OdiScore,
+    score: OdiScore | StartBackScore,
     *,
     response: Mapping[str, object] | None = None,
     subject: Mapping[str, object] | None = None,
     effective: str | None = None,
 ) -> Resource:
-    """Return an ODI score as a FHIR R4 ``Observation``.
+    """Return an ODI or STarT Back score as a FHIR R4 ``Observation``.
 
-    The code is LOINC 97909-6; ``valueQuantity`` holds the unrounded percent in UCUM ``%``;
-    ``interpretation`` holds the band (system :data:`ODI_BAND_SYSTEM`, code the band key such
-    as ``"moderate"``, display its label). With the ``QuestionnaireResponse`` the score came
-    from, ``derivedFrom`` refers to it (by id, else by identifier) and its ``subject`` and
-    ``authored`` are used unless ``subject`` and ``effective`` are given. Unanswered and
-    multiply marked sections are listed in a ``note``.
+    For an :class:`~backtriage.OdiScore` the code is LOINC 97909-6; ``valueQuantity`` holds the
+    unrounded percent in UCUM ``%``; ``interpretation`` holds the band (system
+    :data:`ODI_BAND_SYSTEM`, code the band key such as ``"moderate"``, display its label).
+    Unanswered and multiply marked sections are listed in a ``note``. For a
+    :class:`~backtriage.StartBackScore` the code is ``total`` in :data:`START_BACK_SCORE_SYSTEM`
+    (no LOINC code for the STarT Back score was found; see ``docs/interop.md``), the total is
+    ``valueInteger``, a ``component`` holds the psychosocial subscale, and ``interpretation``
+    the risk group (system :data:`START_BACK_RISK_SYSTEM`).
 
-    Raises :class:`~backtriage.InvalidAnswerError` when ``score`` is not an ``OdiScore``, when
+    With the ``QuestionnaireResponse`` the score came from, ``derivedFrom`` refers to it (by
+    id, else by identifier) and its ``subject`` and ``authored`` are used unless ``subject``
+    and ``effective`` are given.
+
+    Raises :class:`~backtriage.InvalidAnswerError` when ``score`` is neither score, when
     ``response`` is not a ``QuestionnaireResponse``, or when its ``id`` is not a non-empty
     string or its ``identifier`` not an object (the reference to it would be lost).
     """
-    if not isinstance(score, OdiScore):
-        raise InvalidAnswerError("score", score, "an OdiScore, as score_odi returns")
+    if not isinstance(score, OdiScore | StartBackScore):
+        raise InvalidAnswerError(
+            "score",
+            score,
+            "an OdiScore or a StartBackScore, as score_odi and score_start_back return",
+        )
     if response is not None:
-        _check_resource(response, "QuestionnaireResponse")
+        check_resource(response, "QuestionnaireResponse")
         if subject is None and isinstance(response.get("subject"), Mapping):
             subject = response["subject"]  # type: ignore[assignment]
         if effective is None and isinstance(response.get("authored"), str):
             effective = response["authored"]  # type: ignore[assignment]
-    band = score.band
+    if isinstance(score, StartBackScore):
+        code = _codeable(START_BACK_SCORE_SYSTEM, "total", "STarT Back Screening Tool total score")
+    else:
+        code = {
+            "coding": [
+                {"system": LOINC_SYSTEM, "code": ODI_SCORE_CODE, "display": ODI_SCORE_DISPLAY}
+            ],
+            "text": "Oswestry Disability Index score",
+        }
     observation: Resource = {
         "resourceType": "Observation",
         "status": "final",
         "category": [
             {"coding": [{"system": _CATEGORY_SYSTEM, "code": "survey", "display": "Survey"}]}
         ],
-        "code": {
-            "coding": [{"system": LOINC_SYSTEM, "code": ODI_SCORE_CODE}],
-            "text": "Oswestry Disability Index score",
-        },
+        "code": code,
     }
     if subject is not None:
         observation["subject"] = _reference("subject", subject)
     if effective is not None:
         observation["effectiveDateTime"] = effective
-    observation["valueQuantity"] = {
-        "value": score.percent,
-        "unit": "%",
-        "system": _UCUM,
-        "code": "%",
+    if isinstance(score, StartBackScore):
+        observation |= _start_back_values(score)
+    else:
+        observation |= _odi_values(score)
+    reference = _reference_to(response) if response is not None else None
+    if reference is not None:
+        observation["derivedFrom"] = [reference]
+    return observation
+
+
+def _odi_values(score: OdiScore) -> Resource:
+    band = score.band
+    values: Resource = {
+        "valueQuantity": {"value": score.percent, "unit": "%", "system": _UCUM, "code": "%"},
+        "interpretation": [_codeable(ODI_BAND_SYSTEM, band.value, band.label)],
     }
-    observation["interpretation"] = [
-        {
-            "coding": [{"system": ODI_BAND_SYSTEM, "code": band.value, "display": band.label}],
-            "text": band.label,
-        }
-    ]
     notes = []
     if score.missing:
         notes.append(
@@ -393,11 +366,26 @@ def to_observation(
             + "."
         )
     if notes:
-        observation["note"] = [{"text": text} for text in notes]
-    reference = _reference_to(response) if response is not None else None
-    if reference is not None:
-        observation["derivedFrom"] = [reference]
-    return observation
+        values["note"] = [{"text": text} for text in notes]
+    return values
+
+
+def _start_back_values(score: StartBackScore) -> Resource:
+    risk = score.risk
+    return {
+        "valueInteger": score.total,
+        "interpretation": [
+            _codeable(START_BACK_RISK_SYSTEM, risk.value, f"{risk.value.capitalize()} risk")
+        ],
+        "component": [
+            {
+                "code": _codeable(
+                    START_BACK_SCORE_SYSTEM, "psychosocial", "STarT Back psychosocial subscale"
+                ),
+                "valueInteger": score.psychosocial,
+            }
+        ],
+    }
 
 
 def _codeable(system: str, code: str, display: str) -> Resource:
@@ -425,7 +413,8 @@ def to_care_plan(
     :data:`URGENCY_SYSTEM`) when the urgency is above ``none``; each exercise that may be done
     (code in :data:`EXERCISE_SYSTEM`, instructions, dosage and cautions in ``description``); and
     each withheld exercise with ``doNotPerform`` true and every reason in ``reasonCode`` (code
-    the rule id in :data:`RULE_SYSTEM`). The status is ``draft`` while ``plan.missing`` names
+    the rule id in :data:`RULE_SYSTEM`). A same-day or emergency plan lists no exercise
+    activity at all, as its summary names none. The status is ``draft`` while ``plan.missing`` names
     questions to ask (listed in a ``note``), else ``active``. ``supporting_info`` holds
     References, for example to the ``QuestionnaireResponse`` and ``Observation``.
     """
@@ -444,7 +433,9 @@ def to_care_plan(
                 }
             }
         )
-    for prescription in plan.exercises:
+    # At same_day or emergency no exercise is named, not even as withheld, as in summary().
+    act_now = plan.urgency >= Urgency.SAME_DAY
+    for prescription in () if act_now else plan.exercises:
         exercise = prescription.exercise
         text = " ".join(
             [
@@ -463,7 +454,7 @@ def to_care_plan(
                 }
             }
         )
-    for withheld in plan.withheld:
+    for withheld in () if act_now else plan.withheld:
         exercise = withheld.exercise
         activities.append(
             {

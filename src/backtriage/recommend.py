@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import os
 from enum import StrEnum
 
 import attrs
@@ -28,19 +26,6 @@ _PREFERRED_MOVEMENT = {
     Preference.FLEXION: Movement.FLEXION,
     Preference.LATERAL: Movement.LATERAL_FLEXION,
 }
-
-
-@functools.cache
-def default_protocol() -> Protocol:
-    """Return the protocol shipped with backtriage, loaded once on first use."""
-    # A plain file read: importlib.resources would pull in tempfile and zipfile, a fifth of
-    # the cost of the first recommend(). The package is installed as files, never zipped.
-    from backtriage.protocol.load import load_protocol
-
-    path = os.path.join(os.path.dirname(__file__), "protocol", "default.toml")
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
-    return load_protocol(text)
 
 
 @attrs.frozen
@@ -144,6 +129,15 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
             f"has {len(problems)} problem(s), first: {problems[0]}; run protocol.check()",
             where=f"protocol {protocol.name!r}",
         )
+    return make_plan(assessment, protocol)
+
+
+def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
+    """Return the plan of ``assessment`` under ``protocol``, problems or not.
+
+    The one path from answers to a plan: :func:`recommend` calls it once the protocol is
+    clean, and the property kit calls it to show what a protocol with problems would do.
+    """
     present, missing = derive_facts(assessment, protocol)
     evaluation = protocol.engine.evaluate(present, missing=missing)
     preference = assessment.preference
@@ -175,6 +169,15 @@ def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Pl
         protocol_name=protocol.name,
         protocol_version=protocol.version,
     )
+
+
+def default_protocol() -> Protocol:
+    """Return the protocol shipped with backtriage, loaded once on first use."""
+    # Imported on first use: the loader brings tomllib and the converter, which an app that
+    # only scores need not pay for at import.
+    from backtriage.protocol.load import default_protocol as load_default
+
+    return load_default()
 
 
 def _protocol_or_default(protocol: object) -> Protocol:

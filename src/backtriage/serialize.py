@@ -68,6 +68,7 @@ from backtriage.protocol.model import (
 from backtriage.recommend import Plan
 
 __all__ = [
+    "READABLE_SCHEMA_VERSIONS",
     "SCHEMA_VERSION",
     "Serializable",
     "converter",
@@ -81,7 +82,10 @@ __all__ = [
 
 T = TypeVar("T")
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+"""The schema version :func:`to_dict` writes (2: ``Assessment.findings`` is an object)."""
+READABLE_SCHEMA_VERSIONS: Final = (1, 2)
+"""The schema versions :func:`from_dict` reads (1: findings as a list of the names that hold)."""
 """The version of the JSON documents written here; see ``docs/interop.md`` for the policy."""
 
 Serializable: TypeAlias = Assessment | Plan | OdiScore | StartBackScore | Protocol
@@ -423,10 +427,11 @@ converter.register_unstructure_hook_func(_is_sources, _unstructure_sources)
 
 def _check_schema_version(data: Mapping[str, object]) -> None:
     version = data.get("schema_version", SCHEMA_VERSION)
-    if type(version) is not int or version != SCHEMA_VERSION:
+    if type(version) is not int or version not in READABLE_SCHEMA_VERSIONS:
         raise StructureValueError(
             version,
-            f"{SCHEMA_VERSION} (the only schema version this backtriage reads)",
+            f"{' or '.join(map(str, READABLE_SCHEMA_VERSIONS))} (the schema versions this "
+            "backtriage reads)",
             where=("schema_version",),
         )
 
@@ -602,7 +607,7 @@ def _unstructure_assessment(assessment: Assessment) -> dict[str, object]:
     return {
         "odi": _unstructure_odi_input(assessment.odi),
         "red_flags": dict(assessment.red_flags),
-        "findings": sorted(assessment.findings),
+        "findings": dict(assessment.findings),
         "preference": assessment.preference.value if assessment.preference else None,
         "start_back": (
             _unstructure_start_back_score(assessment.start_back)
@@ -659,13 +664,28 @@ def _red_flags_input(data: Mapping[str, object], errors: list[Exception]) -> obj
 
 def _findings_input(data: Mapping[str, object], errors: list[Exception]) -> object:
     findings = data["findings"]
+    if isinstance(findings, Mapping):
+        # Like red flags: every answer is kept, so that a misspelt key answered false is
+        # still refused by recommend() after a round trip.
+        for key, answer in findings.items():
+            if answer is not None and type(answer) is not bool:
+                errors.append(
+                    StructureValueError(
+                        answer, "true, false or null (not known)", where=("findings", key)
+                    )
+                )
+        return findings
     if not isinstance(findings, list):
         errors.append(
             StructureValueError(
-                findings, "a list of finding and capability names", where=("findings",)
+                findings,
+                "an object of finding and capability name to true, false or null, "
+                "or a list of the names that hold",
+                where=("findings",),
             )
         )
         return _MISSING
+    # Schema version 1 wrote the names that hold as a list; they still mean "these hold".
     for index, name in enumerate(findings):
         if type(name) is not str:
             errors.append(StructureValueError(name, "a string", where=("findings", index)))
@@ -900,7 +920,7 @@ def from_dict(data: object, cls: type[T]) -> T:
     """Build a ``cls`` from plain data, checking every field.
 
     ``cls`` is one of the classes :func:`to_dict` writes. ``"schema_version"`` may be left out;
-    when given it must be :data:`SCHEMA_VERSION`. Derived fields (``odi_score``, an
+    when given it must be one of :data:`READABLE_SCHEMA_VERSIONS`. Derived fields (``odi_score``, an
     ``OdiScore``'s ``percent``, ``band``, ...) may be left out too; when given they must agree
     with the fields they are derived from.
 

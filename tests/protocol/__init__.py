@@ -91,11 +91,17 @@ question = "Is anything numb?"
 name = "stiff"
 kind = "finding"
 polarity = "risk"
+# It can refer soon (rule numb_soon): unanswered, it must not read as no.
+required = true
+question = "Is your back stiff?"
 
 [[facts]]
 name = "sore"
 kind = "finding"
 polarity = "risk"
+# It can refer soon (rule numb_soon): unanswered, it must not read as no.
+required = true
+question = "Is your back sore?"
 
 [[facts]]
 name = "hug_ok"

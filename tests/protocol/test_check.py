@@ -323,10 +323,15 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         ),
         "fact 'chills'",
     ),
-    "a required finding": (
-        "required-not-question",
-        _set("facts", "stiff", "required", True),
-        "fact 'stiff'",
+    "a required derived fact": (
+        "required-derived",
+        _set("facts", "odi_severe", "required", True),
+        "fact 'odi_severe'",
+    ),
+    "a finding that can mean soon (with another), not required": (
+        "urgent-finding-not-required",
+        _set("facts", "stiff", "required", False),
+        "rule 'numb_soon'",
     ),
     "unlocked_by on a finding": (
         "unlocked-by-not-capability",
@@ -841,11 +846,16 @@ def test_a_required_age_or_start_back_is_missing_until_given() -> None:
     data["require_age"] = data["require_start_back"] = True
     protocol = load(data)
     flags = {"fever": False, "numb": False}
-    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=flags), protocol=protocol)
+    answered = {"stiff": False, "sore": False}
+    plan = bt.recommend(
+        bt.Assessment(odi=[0] * 10, red_flags=flags, findings=answered), protocol=protocol
+    )
     assert (plan.missing, plan.exercises) == (("start_back", "age"), ())
     assert plan.missing_questions[1] == "Age in whole years."
     start_back = bt.StartBackScore(0, 0)
-    old = bt.Assessment(odi=[0] * 10, red_flags=flags, start_back=start_back, age=70)
+    old = bt.Assessment(
+        odi=[0] * 10, red_flags=flags, findings=answered, start_back=start_back, age=70
+    )
     plan = bt.recommend(old, protocol=protocol)
     assert plan.missing == ()
     assert "bend" not in [p.exercise.id for p in plan.exercises]
@@ -854,11 +864,30 @@ def test_a_required_age_or_start_back_is_missing_until_given() -> None:
 
 
 def test_recommend_accepts_the_clean_mini_protocol() -> None:
-    assessment = bt.Assessment(odi=[0] * 10, red_flags={"fever": False, "numb": False})
+    assessment = bt.Assessment(
+        odi=[0] * 10,
+        red_flags={"fever": False, "numb": False},
+        findings={"stiff": False, "sore": False},
+    )
 
     plan = bt.recommend(assessment, protocol=load(mini()))
 
     assert [p.exercise.id for p in plan.exercises] == ["bend", "hug", "arch"]
+
+
+def test_an_unanswered_required_finding_is_missing_and_gives_no_exercise() -> None:
+    # The finding can raise the urgency to soon with another: unanswered, it is never "no".
+    protocol = load(mini())
+    flags = {"fever": False, "numb": False}
+    for findings in ({"sore": False}, {"sore": False, "stiff": None}):
+        plan = bt.recommend(
+            bt.Assessment(odi=[0] * 10, red_flags=flags, findings=findings), protocol=protocol
+        )
+        assert plan.missing == ("stiff",)
+        assert plan.missing_questions == ("Is your back stiff?",)
+        assert plan.exercises == ()
+    asked = {q.key: q.required for q in bt.questions(protocol)}
+    assert asked["stiff"] is asked["sore"] is True
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])

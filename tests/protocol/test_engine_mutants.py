@@ -115,7 +115,7 @@ reason = "r"
 source = "s"
 """
 
-PROTOCOL = load_protocol(TEXT)
+PROTOCOL = load_protocol(text=TEXT)
 ENGINE = PROTOCOL.engine
 
 
@@ -178,7 +178,7 @@ def test_the_missing_input_reason_lists_the_questions() -> None:
 
 def test_the_urgency_reason_says_to_see_a_clinician_first() -> None:
     urgent = load_protocol(
-        TEXT.replace('actions = [{ refer = "routine" }]', 'actions = [{ refer = "same_day" }]')
+        text=TEXT.replace('actions = [{ refer = "routine" }]', 'actions = [{ refer = "same_day" }]')
     )
     evaluation = urgent.engine.evaluate(["b"])
     reasons = {w.exercise.id: w.reasons for w in evaluation.withheld()}

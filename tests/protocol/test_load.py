@@ -45,13 +45,13 @@ def doc_example() -> str:
 
 
 def test_the_complete_example_in_the_format_doc_loads_and_has_no_problems() -> None:
-    protocol = load_protocol(doc_example())
+    protocol = load_protocol(text=doc_example())
 
     assert protocol.check() == ()
 
 
 def test_the_complete_example_in_the_format_doc_gives_a_plan() -> None:
-    protocol = load_protocol(doc_example())
+    protocol = load_protocol(text=doc_example())
     red_flags = {q.key: False for q in bt.questions(protocol) if q.kind == "red_flag"}
 
     plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=red_flags), protocol=protocol)
@@ -67,8 +67,29 @@ def test_a_toml_file_loads_from_a_str_path_and_a_path_object(tmp_path: Path) -> 
     assert load_protocol(str(path)) == load_protocol(path) == load(mini())
 
 
-def test_text_with_a_newline_is_read_as_the_document_itself() -> None:
-    assert load_protocol(MINI_TOML) == load(mini())
+def test_text_is_loaded_only_when_given_as_text() -> None:
+    assert load_protocol(text=MINI_TOML) == load(mini())
+    # A string is a path, whatever it holds: nothing is guessed from its content.
+    with pytest.raises(bt.ProtocolError, match=r"use load_protocol\(text=") as info:
+        load_protocol(MINI_TOML)
+    assert len(str(info.value)) < 200
+
+
+def test_a_protocol_round_trips_through_json_text_and_data() -> None:
+    protocol = load(mini())
+    assert load_protocol(text=bt.to_json(protocol)) == protocol
+    assert load_protocol(bt.to_dict(protocol)) == protocol
+
+
+@pytest.mark.parametrize("source", [3, b"mini.toml", None], ids=repr)
+def test_load_protocol_refuses_what_is_neither_a_path_a_mapping_nor_text(source: object) -> None:
+    with pytest.raises(bt.ProtocolError, match="source"):
+        load_protocol(source)  # type: ignore[arg-type]
+
+
+def test_load_protocol_takes_a_path_or_text_not_both(tmp_path: Path) -> None:
+    with pytest.raises(bt.ProtocolError, match="not both"):
+        load_protocol(tmp_path / "mini.toml", text=MINI_TOML)
 
 
 def test_a_json_file_and_json_text_load_the_same_protocol_as_toml(tmp_path: Path) -> None:
@@ -76,7 +97,7 @@ def test_a_json_file_and_json_text_load_the_same_protocol_as_toml(tmp_path: Path
     path = tmp_path / "mini.json"
     path.write_text(text, encoding="utf-8")
 
-    assert load_protocol(path) == load_protocol(text) == load(mini())
+    assert load_protocol(path) == load_protocol(text=text) == load(mini())
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
@@ -163,7 +184,7 @@ def test_a_document_nested_thousands_deep_is_refused_not_a_recursion_error(
     text += "1" + (closing * 5000) + "}\n"
 
     with pytest.raises(bt.ProtocolError, match="nested"):
-        load_protocol(text)
+        load_protocol(text=text)
 
 
 def test_toml_nested_hundreds_deep_is_refused_not_a_recursion_error() -> None:
@@ -173,7 +194,7 @@ def test_toml_nested_hundreds_deep_is_refused_not_a_recursion_error() -> None:
     )
 
     with pytest.raises(bt.ProtocolError, match="nested"):
-        load_protocol(text)
+        load_protocol(text=text)
 
 
 def test_a_condition_nested_too_deep_is_refused_naming_the_rule_and_field() -> None:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import copy
+import pickle
 
-from backtriage import DisabilityBand, ProtocolError, Urgency
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import backtriage as bt
+from backtriage import DisabilityBand, ProtocolError, Urgency, default_protocol
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -26,6 +32,7 @@ from backtriage.protocol.model import (
     Source,
     UrgencyAdvice,
 )
+from backtriage.testing.strategies import protocols
 
 
 def test_string_values_become_enum_members() -> None:
@@ -146,3 +153,30 @@ def test_min_level_selects_every_level_at_or_above_it() -> None:
         for level in (1, 2, 3, 7)
     ]
     assert levels == [False, True, True, True]
+
+
+def test_a_protocol_is_plain_data_until_it_is_used() -> None:
+    made = attrs.evolve(default_protocol(), version="9")
+    assert made._compiled is None  # nothing is built when a protocol is made
+    assert made.check() == ()
+    assert made._compiled is not None  # built once, on first use, and kept
+    assert made == attrs.evolve(default_protocol(), version="9")  # the cache is not compared
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(protocols())
+def test_every_protocol_pickles_to_an_equal_protocol_that_plans_alike(protocol: Protocol) -> None:
+    protocol.check()  # compiled first: the compiled form must not travel with it
+    copied = pickle.loads(pickle.dumps(protocol))
+    assert copied == protocol
+    assert copied.check() == protocol.check()
+    assert copy.deepcopy(protocol) == protocol
+
+
+def test_the_default_protocol_pickles_and_plans_alike() -> None:
+    protocol = default_protocol()
+    copied = pickle.loads(pickle.dumps(protocol))
+    assessment = bt.Assessment(
+        odi=[1] * 10, red_flags={q.key: False for q in bt.questions() if q.kind == "red_flag"}
+    )
+    assert bt.recommend(assessment, protocol=copied) == bt.recommend(assessment)

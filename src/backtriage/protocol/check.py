@@ -22,7 +22,7 @@ from backtriage.assessment import Preference
 from backtriage.facts import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol.engine import facts_of
+from backtriage.protocol.engine import RESERVED_RULE_PREFIXES, facts_of
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -204,11 +204,13 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
             "could not tell the two apart",
             "give the fact another name",
         )
-    if fact.kind is FactKind.RED_FLAG and not (fact.question or "").strip():
+    asked = fact.kind is FactKind.RED_FLAG or (fact.required and fact.kind is not FactKind.DERIVED)
+    if asked and not (fact.question or "").strip():
         yield Problem(
             "missing-question",
             where,
-            "a red flag has no question to ask",
+            f"a {'red flag' if fact.kind is FactKind.RED_FLAG else 'required fact'} has no "
+            "question to ask",
             "write a plain-language yes/no question",
         )
     if fact.kind is FactKind.RED_FLAG and not fact.required:
@@ -226,12 +228,13 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
             "no rule uses this red flag: answering yes changes nothing",
             "add a rule that refers on it, or remove the question",
         )
-    if fact.required and fact.kind is not FactKind.RED_FLAG:
+    if fact.required and fact.kind is FactKind.DERIVED:
         yield Problem(
-            "required-not-question",
+            "required-derived",
             where,
-            f"only red flags are asked and can be required; this is a {fact.kind.value}",
-            "make it a red flag with a question, or drop required",
+            "a derived fact is computed from an input, never asked, so it cannot be required",
+            "drop required, and require its input instead (require_odi, require_start_back "
+            "or require_age)",
         )
     if fact.unlocked_by is not None:
         if fact.kind is not FactKind.CAPABILITY:
@@ -363,7 +366,7 @@ def _rule_problems(
     protocol: Protocol, rule: Rule, can_fire: bool, context: _Context
 ) -> Iterator[Problem]:
     where = f"rule {rule.id!r}"
-    if rule.id.startswith(("engine.", "protocol.")):
+    if rule.id.startswith(RESERVED_RULE_PREFIXES):
         yield Problem(
             "reserved-name",
             where,
@@ -391,6 +394,7 @@ def _rule_problems(
         )
 
     yield from _optional_input_problems(protocol, rule, where, context.optional)
+    yield from _optional_finding_problems(protocol, rule, where)
     yield from _unlocker_problems(protocol, rule, where, context.links)
     takes_away = any(isinstance(a, Refer | Exclude) for a in rule.actions)
     if takes_away:
@@ -434,6 +438,28 @@ def _optional_input_problems(
             f"a missing {given} reads as below the threshold, so the rule silently does not fire",
             f"set require_{given} = true (the plan then asks for it), or use the fact only in "
             "cautions and routine referrals",
+        )
+
+
+def _optional_finding_problems(protocol: Protocol, rule: Rule, where: str) -> Iterator[Problem]:
+    """Report a finding that can raise the urgency to soon or more but is not required.
+
+    Unanswered, an optional finding reads as "no": the rule would not fire, and a person who
+    has it would be told nothing is urgent and be given exercises.
+    """
+    if not any(isinstance(a, Refer) and a.urgency >= Urgency.SOON for a in rule.actions):
+        return
+    for fact_name in dict.fromkeys(facts_of(rule.condition)):
+        fact = protocol.engine.fact_by_name.get(fact_name)
+        if fact is None or fact.kind is not FactKind.FINDING or fact.required:
+            continue
+        yield Problem(
+            "urgent-finding-not-required",
+            where,
+            f"finding {fact_name!r} can raise the urgency to soon or more (alone or with "
+            "others), but it is not required: unanswered, it reads as no",
+            f"set required = true on fact {fact_name!r} (the plan then asks for it), or refer "
+            "only routine on it",
         )
 
 

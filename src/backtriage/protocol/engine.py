@@ -36,7 +36,13 @@ if TYPE_CHECKING:
     from backtriage.protocol.model import Protocol
 
 __all__ = [
+    "ENGINE_RULES",
     "ENGINE_SOURCE",
+    "RESERVED_RULE_PREFIXES",
+    "RULE_MISSING_INPUT",
+    "RULE_PREREQUISITE",
+    "RULE_SAFETY",
+    "RULE_URGENCY",
     "Engine",
     "Evaluation",
     "FiredRule",
@@ -46,10 +52,19 @@ __all__ = [
 ]
 
 ENGINE_SOURCE = "backtriage engine invariant"
-_RULE_MISSING = "engine.missing_input"
-_RULE_URGENCY = "engine.urgency"
-_RULE_PREREQUISITE = "engine.prerequisite"
-_RULE_SAFETY = "protocol.safety"
+"""The source of every reason the engine itself gives."""
+RULE_MISSING_INPUT = "engine.missing_input"
+"""The rule id of the reason for withholding everything while a required input is missing."""
+RULE_URGENCY = "engine.urgency"
+"""The rule id of the reason for withholding everything at same_day or emergency."""
+RULE_PREREQUISITE = "engine.prerequisite"
+"""The rule id of the reason for withholding an exercise whose prerequisite is not met."""
+RULE_SAFETY = "protocol.safety"
+"""The rule id of the protocol's safety advice, a caution on every prescription."""
+ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
+"""The rule ids of the engine's invariants (every one withholds)."""
+RESERVED_RULE_PREFIXES = ("engine.", "protocol.")
+"""Rule ids starting so are the engine's own: a protocol's rule may not use them."""
 
 _Test: TypeAlias = "Callable[[int], bool]"
 
@@ -185,7 +200,7 @@ class Engine:
         # Keyed by fact bit; a rule appears once per fact it mentions, in rule order.
         self._triggers = {bit: tuple(dict.fromkeys(rules)) for bit, rules in triggers.items()}
         self._safety = (
-            (Reason(_RULE_SAFETY, protocol.safety, protocol.safety_source or protocol.name),)
+            (Reason(RULE_SAFETY, protocol.safety, protocol.safety_source or protocol.name),)
             if protocol.safety
             else ()
         )
@@ -318,7 +333,7 @@ class Engine:
         if evaluation.missing:
             general.append(
                 Reason(
-                    _RULE_MISSING,
+                    RULE_MISSING_INPUT,
                     "No exercise can be suggested until these questions are answered: "
                     + ", ".join(evaluation.missing)
                     + ".",
@@ -328,7 +343,7 @@ class Engine:
         if evaluation.urgency >= Urgency.SAME_DAY:
             general.append(
                 Reason(
-                    _RULE_URGENCY,
+                    RULE_URGENCY,
                     "Your answers need a clinician's attention first; do not start exercises.",
                     ENGINE_SOURCE,
                 )
@@ -353,7 +368,7 @@ class Engine:
             )
             needs.append(f"'{unlocked_by.title}' is done comfortably" if unlocked_by else name)
         return Reason(
-            _RULE_PREREQUISITE,
+            RULE_PREREQUISITE,
             "Not yet: this comes once " + " and ".join(needs) + ".",
             ENGINE_SOURCE,
         )

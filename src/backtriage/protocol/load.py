@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 import sys
 import tomllib
@@ -13,41 +15,82 @@ from pathlib import Path
 from backtriage.errors import ProtocolError
 from backtriage.protocol.model import Protocol
 
-__all__ = ["load_protocol", "protocol_from_data"]
+__all__ = ["default_protocol", "load_protocol", "protocol_from_data"]
 
 _INDEX = re.compile(r"^\$\.(exercises|facts|rules)\[(\d+)\](.*)$")
 _ID_KEY = {"exercises": "id", "facts": "name", "rules": "id"}
 _NOUN = {"exercises": "exercise", "facts": "fact", "rules": "rule"}
 
 
-def load_protocol(source: str | PathLike[str]) -> Protocol:
-    """Load a protocol from a TOML or JSON file, or from TOML/JSON text.
+def load_protocol(
+    source: str | PathLike[str] | Mapping[str, object] | None = None, *, text: str | None = None
+) -> Protocol:
+    """Load a protocol from a TOML or JSON file, from TOML/JSON text, or from parsed data.
 
-    ``source`` is a path (``str`` or :class:`~pathlib.Path`) or the document itself: a string
-    holding a newline is read as text. A ``.json`` file, or text starting with ``{``, is JSON.
+    - ``load_protocol(path)``: ``path`` is a ``str`` or path-like naming a file; a ``.json``
+      file is JSON, any other TOML. A string is always a path, never read as a document.
+    - ``load_protocol(text=document)``: the document itself, TOML or JSON (JSON when it starts
+      with ``{``, which no TOML document can), so ``load_protocol(text=to_json(p)) == p``.
+    - ``load_protocol(mapping)``: data as :func:`~backtriage.to_dict` gives it, or as a TOML
+      parser returns it.
 
     Raises :class:`~backtriage.ProtocolError` naming the file, the rule, exercise or fact and the
     field for every malformed input, including a cycle in exercise prerequisites. Static
     problems that do not stop loading (an unknown fact in a rule, say) are kept for
     :meth:`Protocol.check`; :func:`~backtriage.recommend` refuses such a protocol.
     """
-    if isinstance(source, str) and "\n" in source:
-        name, text = "<text>", source
-    else:
-        path = Path(source)
-        name = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ProtocolError("no such file", source=name) from None
-        except UnicodeDecodeError as exc:
-            raise ProtocolError(f"not UTF-8 text ({exc.reason})", source=name) from None
-        except OSError as exc:
-            raise ProtocolError(f"cannot read it ({exc.strerror})", source=name) from None
-        except ValueError as exc:  # a path with a NUL byte in it
-            raise ProtocolError(f"cannot read it ({exc})", source=name) from None
-    data = _parse(text, name)
-    return protocol_from_data(data, source=name)
+    if text is not None:
+        if source is not None:
+            raise ProtocolError("give a path or a mapping, or text=, not both", field="source")
+        if not isinstance(text, str):
+            raise ProtocolError(
+                f"text must be a str (a TOML or JSON document), not {type(text).__name__}",
+                field="text",
+            )
+        return protocol_from_data(_parse(text, "<text>"), source="<text>")
+    if isinstance(source, Mapping):
+        return protocol_from_data(source, source="<data>")
+    if not isinstance(source, str | PathLike):
+        raise ProtocolError(
+            f"expected a path (str or path-like), a mapping, or text=..., not "
+            f"{type(source).__name__}",
+            field="source",
+        )
+    path = Path(source)
+    name = str(path)
+    try:
+        document = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProtocolError(f"no such file{_text_hint(source)}", source=_short(name)) from None
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"not UTF-8 text ({exc.reason})", source=name) from None
+    except OSError as exc:
+        raise ProtocolError(
+            f"cannot read it ({exc.strerror}){_text_hint(source)}", source=_short(name)
+        ) from None
+    except ValueError as exc:  # a path with a NUL byte in it
+        raise ProtocolError(f"cannot read it ({exc})", source=_short(name)) from None
+    return protocol_from_data(_parse(document, name), source=name)
+
+
+def _text_hint(source: object) -> str:
+    # Not a guess: the path is still refused, but a document passed as one gets a pointer.
+    if isinstance(source, str) and ("\n" in source or source.lstrip().startswith("{")):
+        return "; to load a document held in a string, use load_protocol(text=...)"
+    return ""
+
+
+def _short(name: str) -> str:
+    # A document passed where a path belongs must not come back whole in the message.
+    return name if len(name) <= 80 else name[:77] + "..."
+
+
+@functools.cache
+def default_protocol() -> Protocol:
+    """Return the protocol shipped with backtriage, loaded once on first use."""
+    # A plain file read: importlib.resources would pull in tempfile and zipfile, a fifth of
+    # the cost of the first recommend(). The package is installed as files, never zipped.
+    return load_protocol(os.path.join(os.path.dirname(__file__), "default.toml"))
 
 
 def _parse(text: str, name: str) -> object:

@@ -16,7 +16,10 @@ from backtriage._ordered import OrderedStrEnum
 from backtriage.errors import ProtocolError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from backtriage.facts import FactInputs
+    from backtriage.protocol._compiled import CompiledProtocol
     from backtriage.protocol.check import Problem
     from backtriage.protocol.engine import Engine
 
@@ -424,8 +427,9 @@ class Protocol:
     """A versioned, reviewable set of exercises, facts and rules.
 
     Build one with :func:`backtriage.load_protocol` or take :func:`backtriage.default_protocol`.
-    The compiled engine is built once, when the protocol is made; :meth:`check` lists every
-    problem and :func:`backtriage.recommend` refuses a protocol that has any.
+    A protocol is plain data: equal fields mean an equal protocol, and it pickles. Its compiled
+    form is built once, on first use; :meth:`check` lists every problem and
+    :func:`backtriage.recommend` refuses a protocol that has any.
     """
 
     name: str = attrs.field(validator=_TEXT)
@@ -445,34 +449,32 @@ class Protocol:
     """Advice attached to every prescription (for example: stop if pain spreads)."""
     safety_source: str = attrs.field(default="", validator=_TEXT)
     advice: UrgencyAdvice = attrs.field(default=UrgencyAdvice(), validator=_instance(UrgencyAdvice))
-    # Typed as object so that cattrs, which resolves every annotation, need not import them.
-    _engine: object = attrs.field(init=False, repr=False, eq=False, hash=False)
-    _problems: object = attrs.field(init=False, repr=False, eq=False, hash=False)
-    _inputs: object = attrs.field(init=False, repr=False, eq=False, hash=False)
+    # Filled on first use with the compiled form (engine, inputs, problems), which is a pure
+    # function of the fields above: never compared, hashed, shown or pickled. Typed as object
+    # so that cattrs, which resolves every annotation, need not import it.
+    _compiled: object = attrs.field(
+        init=False, default=None, repr=False, eq=False, hash=False, alias="_compiled"
+    )
 
-    def __attrs_post_init__(self) -> None:
-        # Pure functions of the fields, computed once: a frozen protocol never changes.
-        from backtriage.facts import compile_inputs
-        from backtriage.protocol.check import check_protocol
-        from backtriage.protocol.engine import Engine
-
-        object.__setattr__(self, "_engine", Engine(self))
-        object.__setattr__(self, "_problems", check_protocol(self))
-        object.__setattr__(self, "_inputs", compile_inputs(self))
+    def __reduce__(self) -> tuple[type[Protocol], tuple[object, ...]]:
+        # Pickled by its fields alone (process pools, Spark broadcast): the compiled form is
+        # built again, on first use, wherever the copy is used; the fields are checked again.
+        fields = attrs.fields(type(self))
+        return (type(self), tuple(getattr(self, f.name) for f in fields if f.init))
 
     @property
     def engine(self) -> Engine:
-        """The compiled form of this protocol."""
-        return typing.cast("Engine", self._engine)
+        """The compiled form of this protocol, built on first use."""
+        return _compile(self).engine
 
     @property
     def inputs(self) -> FactInputs:
         """How an assessment sets this protocol's facts (used by ``recommend``)."""
-        return typing.cast("FactInputs", self._inputs)
+        return _compile(self).inputs
 
     def check(self) -> tuple[Problem, ...]:
         """Return every static problem of this protocol (empty when it is consistent)."""
-        return typing.cast("tuple[Problem, ...]", self._problems)
+        return _compile(self).problems
 
     def exercise(self, exercise_id: str) -> Exercise:
         """Return the exercise with ``exercise_id`` (``KeyError`` when there is none)."""
@@ -481,3 +483,15 @@ class Protocol:
     def fact(self, name: str) -> Fact:
         """Return the fact declaration named ``name`` (``KeyError`` when there is none)."""
         return self.engine.fact_by_name[name]
+
+
+_COMPILERS: list[Callable[[Protocol], CompiledProtocol]] = []
+"""Filled by :mod:`backtriage.protocol._compiled` when the protocol package is imported.
+
+The compiled form is built by a layer above the model (engine, inputs, checks); it registers
+how here, so that the model stays plain data and never imports what is built from it.
+"""
+
+
+def _compile(protocol: Protocol) -> CompiledProtocol:
+    return _COMPILERS[0](protocol)

@@ -39,12 +39,20 @@ from backtriage.facts import (
     INPUT_SOURCES,
     ODI_INPUT,
     START_BACK_INPUT,
-    derive_facts,
     required_inputs,
+    threshold_of,
 )
 from backtriage.instruments.odi import DisabilityBand, OdiScore
 from backtriage.instruments.start_back import StartBackRisk, StartBackScore, score_start_back
-from backtriage.protocol.engine import Reason, facts_of
+from backtriage.protocol.engine import (
+    ENGINE_RULES,
+    RULE_MISSING_INPUT,
+    RULE_PREREQUISITE,
+    RULE_SAFETY,
+    RULE_URGENCY,
+    Reason,
+    facts_of,
+)
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -63,7 +71,7 @@ from backtriage.protocol.model import (
     Rule,
     Urgency,
 )
-from backtriage.recommend import recommend
+from backtriage.recommend import make_plan, recommend
 from backtriage.testing import strategies as bts
 
 __all__ = [
@@ -94,12 +102,12 @@ CHECKS: tuple[str, ...] = (
 )
 """The names of the property checks, in the order :func:`check_properties` runs them."""
 
-# The reasons the engine itself gives (see backtriage.protocol.engine).
-_MISSING = "engine.missing_input"
-_URGENT = "engine.urgency"
-_PREREQUISITE = "engine.prerequisite"
-_SAFETY = "protocol.safety"
-_ENGINE_RULES = frozenset({_MISSING, _URGENT, _PREREQUISITE})
+# The reasons the engine itself gives.
+_MISSING = RULE_MISSING_INPUT
+_URGENT = RULE_URGENCY
+_PREREQUISITE = RULE_PREREQUISITE
+_SAFETY = RULE_SAFETY
+_ENGINE_RULES = ENGINE_RULES
 
 # Per rule, at most this many smallest fact sets are tried: enough for every rule written by
 # hand, and bounded for an "at_least 5 of 20".
@@ -197,7 +205,7 @@ class _Subject:
             f.name for f in self.declared.values() if f.kind is FactKind.RED_FLAG
         )
         self.required = tuple(
-            f.name for f in self.declared.values() if f.required and f.kind is FactKind.RED_FLAG
+            f.name for f in self.declared.values() if f.required and f.kind is not FactKind.DERIVED
         ) + required_inputs(protocol)
 
     # -- what a fact is
@@ -232,29 +240,21 @@ class _Subject:
         protocol = protocol or self.protocol
         clean = self.clean if protocol is self.protocol else not protocol.check()
         try:
-            if clean:
-                plan = recommend(assessment, protocol=protocol)
-                return _Outcome(
-                    urgency=plan.urgency,
-                    given=tuple(p.exercise.id for p in plan.exercises),
-                    withheld=tuple((w.exercise.id, w.reasons) for w in plan.withheld),
-                    cautions=tuple((p.exercise.id, p.cautions) for p in plan.exercises),
-                    fired=tuple(f.rule for f in plan.fired),
-                    missing=plan.missing,
-                    facts=plan.facts,
-                )
-            present, missing = derive_facts(assessment, protocol)
-            evaluation = protocol.engine.evaluate(present, missing=missing)
-            held = set(present)
-            prescriptions = evaluation.prescriptions()
+            # One path to a plan: recommend() for a clean protocol, the same function without
+            # its refusal for one with problems, so that the kit can say what it would do.
+            plan = (
+                recommend(assessment, protocol=protocol)
+                if clean
+                else make_plan(assessment, protocol)
+            )
             return _Outcome(
-                urgency=evaluation.urgency,
-                given=tuple(p.exercise.id for p in prescriptions),
-                withheld=tuple((w.exercise.id, w.reasons) for w in evaluation.withheld()),
-                cautions=tuple((p.exercise.id, p.cautions) for p in prescriptions),
-                fired=tuple(f.rule for f in evaluation.fired),
-                missing=tuple(missing),
-                facts=tuple(dict.fromkeys(f.name for f in protocol.facts if f.name in held)),
+                urgency=plan.urgency,
+                given=tuple(p.exercise.id for p in plan.exercises),
+                withheld=tuple((w.exercise.id, w.reasons) for w in plan.withheld),
+                cautions=tuple((p.exercise.id, p.cautions) for p in plan.exercises),
+                fired=tuple(f.rule for f in plan.fired),
+                missing=plan.missing,
+                facts=plan.facts,
             )
         except ValueError as exc:  # BacktriageError, or a broken derivation of a bad protocol
             return _Outcome(error=f"{type(exc).__name__}: {exc}")
@@ -298,9 +298,15 @@ class _Subject:
         red_flags: dict[str, bool | None] = {
             name: None if name in left else name in wanted for name in self.red_flags
         }
-        findings = {
-            n for n in wanted if self.declared[n].kind in (FactKind.FINDING, FactKind.CAPABILITY)
+        findings: dict[str, bool | None] = {
+            n: True
+            for n in wanted
+            if self.declared[n].kind in (FactKind.FINDING, FactKind.CAPABILITY)
         }
+        for name in self.required:
+            fact = self.declared.get(name)
+            if fact is not None and fact.kind in (FactKind.FINDING, FactKind.CAPABILITY):
+                findings[name] = None if name in left else name in wanted
         odi: object = None
         if ODI_INPUT not in left and (odi_band is not None or self.protocol.require_odi):
             odi = _ODI_IN_BAND[odi_band or DisabilityBand.MINIMAL]
@@ -338,21 +344,22 @@ def _value_of(fact: Fact) -> object:
     derive = fact.derive
     if derive is None:
         return None
-    try:
-        if derive.source is DerivedFrom.PREFERENCE:
-            if derive.equals is None or derive.at_least is not None:
-                return None
-            return Preference(derive.equals)
-        if derive.equals is not None or derive.at_least is None:
+    if derive.source is DerivedFrom.PREFERENCE:
+        if derive.equals is None or derive.at_least is not None:
             return None
-        if derive.source is DerivedFrom.ODI_BAND:
-            return DisabilityBand(derive.at_least)
-        if derive.source is DerivedFrom.START_BACK_RISK:
-            return StartBackRisk(derive.at_least)
-        age = int(derive.at_least)
-    except ValueError:
+        try:
+            return Preference(derive.equals)
+        except ValueError:
+            return None
+    # The one parser of thresholds, the one the fact derivation uses.
+    least = threshold_of(derive) if derive.equals is None else None
+    if least is None:
         return None
-    return age if derive.at_least.isdigit() and age <= 130 else None
+    if derive.source is DerivedFrom.ODI_BAND:
+        return list(DisabilityBand)[least]
+    if derive.source is DerivedFrom.START_BACK_RISK:
+        return list(StartBackRisk)[least]
+    return least
 
 
 def _minterms(condition: Condition) -> list[frozenset[str]]:
@@ -439,7 +446,8 @@ def _describe(subject: _Subject, assessment: Assessment, outcome: _Outcome) -> s
     unanswered = [k for k in subject.red_flags if assessment.red_flags.get(k) is None]
     if unanswered:
         parts.append("not answered: " + ", ".join(unanswered))
-    parts.append("findings: " + (", ".join(sorted(assessment.findings)) or "none"))
+    holding = sorted(n for n, v in assessment.findings.items() if v)
+    parts.append("findings: " + (", ".join(holding) or "none"))
     score = assessment.odi_score
     if score is not None:
         parts.append(f"ODI {score.percent_rounded}% ({score.band.value})")
@@ -543,7 +551,7 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         ("finding", n)
         for n in subject.settable
         if subject.declared[n].kind in (FactKind.FINDING, FactKind.CAPABILITY)
-        and n not in before.findings
+        and before.findings.get(n) is not True
     )
     score = before.odi_score
     if score is not None and score.raw < score.max_raw:
@@ -563,7 +571,7 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         after = attrs.evolve(before, red_flags={**before.red_flags, name: True})
         change = f"answering red flag {name!r} yes"
     elif kind == "finding":
-        after = attrs.evolve(before, findings=before.findings | {name})
+        after = attrs.evolve(before, findings={**before.findings, name: True})
         change = f"adding {subject.describe_fact(name)}"
     elif kind == "odi" and score is not None:
         raw = draw(st.integers(score.raw + 1, score.max_raw))
@@ -729,6 +737,8 @@ def _seed_assessments(subject: _Subject) -> Iterator[Assessment]:
     for rule in subject.protocol.rules:
         terms.extend(_rule_minterms(rule))
     terms.append(subject.capabilities)
+    # Each exercise's prerequisites, so that an exercise needing a derived fact is tried too.
+    terms.extend(frozenset(e.prerequisites) for e in subject.protocol.exercises)
     terms.extend(t | subject.capabilities for t in list(terms))
     for term in dict.fromkeys(terms):
         assessment = subject.realize(term)
@@ -778,7 +788,9 @@ def _unanswered_in(subject: _Subject, assessment: Assessment) -> list[str]:
     names = [
         n
         for n in subject.required
-        if n not in INPUT_SOURCES and assessment.red_flags.get(n) is None  # absent or None
+        if n not in INPUT_SOURCES
+        and assessment.red_flags.get(n) is None  # absent or None
+        and assessment.findings.get(n) is None
     ]
     given = {
         ODI_INPUT: assessment.odi_score,
@@ -1043,7 +1055,7 @@ def _relisted(assessment: Assessment) -> Assessment:
     return Assessment(
         odi=odi,
         red_flags=dict(reversed(list(assessment.red_flags.items()))),
-        findings=sorted(assessment.findings, reverse=True),
+        findings=dict(reversed(list(assessment.findings.items()))),
         preference=assessment.preference,
         start_back=assessment.start_back,
         age=assessment.age,

@@ -346,10 +346,42 @@ def _red_flags(
     return {name: answers[name] for name in order}
 
 
+_IN_FINDINGS = (FactKind.FINDING, FactKind.CAPABILITY)
+
+
 def _required_questions(protocol: Protocol) -> list[str]:
-    names = [f.name for f in _declared(protocol) if f.required and f.kind is FactKind.RED_FLAG]
+    names = [
+        f.name
+        for f in _declared(protocol)
+        if f.required and (f.kind is FactKind.RED_FLAG or f.kind in _IN_FINDINGS)
+    ]
     names.extend(required_inputs(protocol))
     return names
+
+
+@st.composite
+def _findings(
+    draw: st.DrawFn, protocol: Protocol, unanswered: frozenset[str]
+) -> dict[str, bool | None]:
+    declared = [f for f in _declared(protocol) if f.kind in _IN_FINDINGS]
+    names = [f.name for f in declared]
+    held = draw(st.sets(st.sampled_from(names), max_size=4)) if names else set()
+    answers: dict[str, bool | None] = {}
+    for fact in declared:
+        if fact.name in unanswered:
+            if draw(st.booleans()):
+                answers[fact.name] = None
+        elif fact.name in held:
+            answers[fact.name] = True
+        elif fact.required:
+            answers[fact.name] = False
+        else:
+            # An optional finding that does not hold: answered no, not known, or left out.
+            how = draw(st.sampled_from(["no", "none", "absent", "absent"]))
+            if how != "absent":
+                answers[fact.name] = False if how == "no" else None
+    order = draw(st.permutations(list(answers)))
+    return {name: answers[name] for name in order}
 
 
 def _unanswered(protocol: Protocol, complete: bool | None) -> st.SearchStrategy[frozenset[str]]:
@@ -390,10 +422,7 @@ def red_flag_answers(
 def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> Assessment:
     unanswered = draw(_unanswered(protocol, complete))
     red_flags = draw(_red_flags(protocol, unanswered - INPUT_SOURCES.keys()))
-    settable = sorted(
-        f.name for f in _declared(protocol) if f.kind in (FactKind.FINDING, FactKind.CAPABILITY)
-    )
-    findings = draw(st.sets(st.sampled_from(settable), max_size=4)) if settable else set()
+    findings = draw(_findings(protocol, unanswered))
     max_missing = draw(st.sampled_from([1, 1, 0, 2]))
     odi: object
     if "odi" in unanswered:
@@ -613,6 +642,15 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
                 )
             )
     needed = _needed_inputs(rules, facts)
+    urgent = _urgent_facts(rules)
+    # A finding that can raise the urgency to soon must be required (unanswered it would read
+    # as no); others are required now and then, so that both kinds are exercised.
+    facts = [
+        attrs.evolve(fact, required=True)
+        if fact.kind is FactKind.FINDING and (fact.name in urgent or draw(st.integers(0, 3)) == 0)
+        else fact
+        for fact in facts
+    ]
     return Protocol(
         name="generated",
         version="0",
@@ -623,6 +661,16 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         require_start_back=DerivedFrom.START_BACK_RISK in needed or draw(st.booleans()),
         require_age=DerivedFrom.AGE in needed or draw(st.booleans()),
     )
+
+
+def _urgent_facts(rules: Sequence[Rule]) -> set[str]:
+    """Return the facts of the rules that refer soon or more urgently."""
+    return {
+        name
+        for rule in rules
+        if any(isinstance(a, Refer) and a.urgency >= Urgency.SOON for a in rule.actions)
+        for name in facts_of(rule.condition)
+    }
 
 
 def _needed_inputs(rules: Sequence[Rule], facts: Sequence[Fact]) -> set[DerivedFrom]:

@@ -1,0 +1,169 @@
+"""What every FHIR reader and writer shares: code systems, resource checks, weight extensions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Final, Literal, TypeAlias
+
+from backtriage.errors import InvalidAnswerError
+
+Resource: TypeAlias = dict[str, object]
+"""A FHIR resource as JSON data."""
+
+OtherItems: TypeAlias = Literal["error", "ignore"]
+"""What to do with an item that belongs to no instrument: refuse it, or skip it."""
+
+Scale: TypeAlias = Literal["0-5", "1-6"]
+"""How a form numbers the ODI statements: ``"0-5"`` (0 first) or ``"1-6"`` (1 first)."""
+
+LOINC_SYSTEM: Final = "http://loinc.org"
+ODI_SCORE_CODE: Final = "97909-6"
+"""LOINC code of the ODI score [S17]."""
+ODI_SCORE_DISPLAY: Final = "Oswestry disability index score ODI"
+ODI_QUESTIONNAIRE_CODE: Final = "97908-8"
+"""LOINC code of the ODI questionnaire panel [S17]."""
+ODI_BAND_SYSTEM: Final = "urn:backtriage:odi-band"
+ODI_STATEMENT_SYSTEM: Final = "urn:backtriage:odi-statement"
+"""Code system of an ODI answer coded as its statement's position, ``"0"`` (first) to ``"5"``."""
+URGENCY_SYSTEM: Final = "urn:backtriage:urgency"
+EXERCISE_SYSTEM: Final = "urn:backtriage:exercise"
+RULE_SYSTEM: Final = "urn:backtriage:rule"
+START_BACK_ANSWER_SYSTEM: Final = "urn:backtriage:start-back-answer"
+"""Code system of the answers to STarT Back items 1 to 8: ``"disagree"`` (0), ``"agree"`` (1)."""
+START_BACK_BOTHERSOMENESS_SYSTEM: Final = "urn:backtriage:start-back-bothersomeness"
+"""Code system of the answers to STarT Back item 9: ``"not_at_all"`` ... ``"extremely"``."""
+START_BACK_SCORE_SYSTEM: Final = "urn:backtriage:start-back-score"
+"""Code system of the STarT Back scores (``"total"``, ``"psychosocial"``): no LOINC code found."""
+START_BACK_RISK_SYSTEM: Final = "urn:backtriage:start-back-risk"
+PREFERENCE_SYSTEM: Final = "urn:backtriage:preference"
+QUESTIONNAIRE_URL: Final = "urn:backtriage:questionnaire"
+"""The canonical URL prefix of the forms backtriage publishes (``.../odi`` and so on)."""
+
+ORDINAL_VALUE: Final = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+ITEM_WEIGHT: Final = "http://hl7.org/fhir/StructureDefinition/itemWeight"
+CO_VALUE: Final = "http://hl7.org/fhir/StructureDefinition/iso21090-CO-value"
+WEIGHT_URLS: Final = (ORDINAL_VALUE, ITEM_WEIGHT, CO_VALUE)
+
+# R4 statuses; entered-in-error is refused apart, with its own reason.
+_STATUSES: Final = ("completed", "amended", "stopped", "in-progress", "entered-in-error")
+
+
+def check_resource(resource: object, kind: str) -> Mapping[str, object]:
+    """Return ``resource`` if it is a resource of ``kind``, or raise naming what is wrong."""
+    if not isinstance(resource, Mapping):
+        raise InvalidAnswerError("resource", resource, f"a {kind} resource (a JSON object)")
+    if resource.get("resourceType") != kind:
+        raise InvalidAnswerError("resourceType", resource.get("resourceType"), repr(kind))
+    no_modifiers(resource, "modifierExtension")
+    return resource
+
+
+def no_modifiers(element: Mapping[str, object], where: str) -> None:
+    """Refuse an element that carries a modifier extension."""
+    # FHIR: a modifier extension changes the meaning of its element, and one a reader does
+    # not understand must not be ignored. backtriage understands none.
+    if element.get("modifierExtension"):
+        raise InvalidAnswerError(
+            where,
+            element["modifierExtension"],
+            "no modifierExtension: it may change what the answer means, and it is not understood",
+        )
+
+
+def check_response(resource: object, *, in_progress: bool) -> Mapping[str, object]:
+    """Return a ``QuestionnaireResponse`` whose status allows reading it, or raise."""
+    response = check_resource(resource, "QuestionnaireResponse")
+    status = response.get("status")
+    if status == "entered-in-error":
+        raise InvalidAnswerError(
+            "status", status, "a response that was not entered in error; it must not be scored"
+        )
+    if status not in _STATUSES:
+        raise InvalidAnswerError(
+            "status", status, "a QuestionnaireResponse status: " + ", ".join(_STATUSES)
+        )
+    if status == "in-progress" and not in_progress:
+        raise InvalidAnswerError(
+            "status",
+            status,
+            "a finished response (completed, amended or stopped); answers in progress may "
+            "still change (pass in_progress=True only to show them)",
+        )
+    return response
+
+
+def is_number(value: object) -> bool:
+    """Tell whether ``value`` is a finite JSON number (``true`` is not ``1``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value)
+
+
+def weight_of(element: Mapping[str, object], where: str) -> float | None:
+    """Return the weight an element declares by an ``ordinalValue``, ``itemWeight`` or
+    ``iso21090-CO-value`` extension, or ``None`` when it declares none.
+
+    Raises :class:`~backtriage.InvalidAnswerError` (field ``where``) for a weight extension
+    without a finite number, and for two weight extensions that disagree.
+    """
+    extensions = element.get("extension")
+    if extensions is None:
+        return None
+    if not isinstance(extensions, list):
+        raise InvalidAnswerError(where, extensions, "a list of extensions")
+    weights: list[float] = []
+    for extension in extensions:
+        if not isinstance(extension, Mapping):
+            raise InvalidAnswerError(where, extension, "an extension (a JSON object)")
+        if extension.get("url") not in WEIGHT_URLS:
+            continue
+        values = [key for key in extension if isinstance(key, str) and key.startswith("value")]
+        value = extension[values[0]] if len(values) == 1 else None
+        if values not in (["valueDecimal"], ["valueInteger"]) or not is_number(value):
+            raise InvalidAnswerError(
+                where, extension, "a weight extension with one finite valueDecimal"
+            )
+        weights.append(float(value))  # type: ignore[arg-type]
+    if len(set(weights)) > 1:
+        raise InvalidAnswerError(
+            where, weights, "one weight: the weight extensions of one element disagree"
+        )
+    return weights[0] if weights else None
+
+
+def reference(field: str, value: object) -> Resource:
+    """Return a copy of a Reference given by the caller, or refuse what is not one."""
+    if not isinstance(value, Mapping) or not (
+        isinstance(value.get("reference"), str)
+        or isinstance(value.get("identifier"), Mapping)
+        or isinstance(value.get("display"), str)
+    ):
+        raise InvalidAnswerError(
+            field,
+            value,
+            'a FHIR Reference with a reference, identifier or display, e.g. {"reference": '
+            '"Patient/123"}',
+        )
+    return dict(value)
+
+
+def check_texts(texts: object, known: Mapping[str, object]) -> Mapping[str, str]:
+    """Return the licensed texts an app passes for a form, each key one of ``known``."""
+    if texts is None:
+        return {}
+    if not isinstance(texts, Mapping):
+        raise InvalidAnswerError(
+            "texts", texts, 'a mapping of linkId or "linkId/position" to text, or None'
+        )
+    for key, text in texts.items():
+        if not isinstance(key, str) or key not in known:
+            raise InvalidAnswerError(
+                "texts",
+                key,
+                'a linkId of the form or "linkId/position" of one of its options, e.g. '
+                + ", ".join(repr(k) for k in list(known)[:3]),
+            )
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidAnswerError(f"texts.{key}", text, "a text that is not empty")
+    return texts

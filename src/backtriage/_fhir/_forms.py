@@ -1,0 +1,274 @@
+"""The forms backtriage publishes: R4 ``Questionnaire`` resources an SDC form filler renders.
+
+The ODI statements and the STarT Back items are licensed texts: the forms carry placeholders
+unless the app passes its licensed ``texts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from backtriage._fhir._common import (
+    LOINC_SYSTEM,
+    ODI_QUESTIONNAIRE_CODE,
+    ODI_STATEMENT_SYSTEM,
+    ORDINAL_VALUE,
+    PREFERENCE_SYSTEM,
+    QUESTIONNAIRE_URL,
+    START_BACK_ANSWER_SYSTEM,
+    START_BACK_BOTHERSOMENESS_SYSTEM,
+    Resource,
+    check_texts,
+)
+from backtriage.assessment import Preference
+from backtriage.instruments.odi import OdiSection
+from backtriage.instruments.start_back import Bothersomeness, StartBackItem
+from backtriage.protocol.model import Protocol
+from backtriage.recommend import QuestionKind, default_protocol, questions
+
+ODI_URL: Final = f"{QUESTIONNAIRE_URL}:odi"
+START_BACK_URL: Final = f"{QUESTIONNAIRE_URL}:start-back"
+SCREENING_URL: Final = f"{QUESTIONNAIRE_URL}:screening"
+ODI_GROUP: Final = "odi"
+START_BACK_GROUP: Final = "start_back"
+AGE: Final = "age"
+PREFERENCE: Final = "preference"
+
+_SECTIONS: Final = tuple(OdiSection)
+_ITEMS: Final = tuple(StartBackItem)
+_MIN_VALUE: Final = "http://hl7.org/fhir/StructureDefinition/minValue"
+_MAX_VALUE: Final = "http://hl7.org/fhir/StructureDefinition/maxValue"
+_AGREE: Final = (("disagree", "Disagree", 0), ("agree", "Agree", 1))
+_BOTHER_DISPLAY: Final = {
+    Bothersomeness.NOT_AT_ALL: "Not at all",
+    Bothersomeness.SLIGHTLY: "Slightly",
+    Bothersomeness.MODERATELY: "Moderately",
+    Bothersomeness.VERY_MUCH: "Very much",
+    Bothersomeness.EXTREMELY: "Extremely",
+}
+_BOTHER: Final = tuple(
+    (b.value, _BOTHER_DISPLAY[b], int(b in (Bothersomeness.VERY_MUCH, Bothersomeness.EXTREMELY)))
+    for b in Bothersomeness
+)
+_PREFERENCE_DISPLAY: Final = {
+    Preference.EXTENSION: "Extension (bending backwards) eases the symptoms",
+    Preference.FLEXION: "Flexion (bending forwards) eases the symptoms",
+    Preference.LATERAL: "Moving sideways eases the symptoms",
+}
+
+
+def odi_link_id(number: int) -> str:
+    """Return the linkId of ODI section ``number`` (1 to 10)."""
+    return f"odi-{number}"
+
+
+def start_back_link_id(number: int) -> str:
+    """Return the linkId of STarT Back item ``number`` (1 to 9)."""
+    return f"sbst-{number}"
+
+
+def odi_statement_display(position: int) -> str:
+    """Return the placeholder shown for ODI statement ``position`` (0 first)."""
+    return f"[Statement {position}: licensed wording supplied by the app]"
+
+
+def _option(system: str, code: str, display: str, weight: int) -> Resource:
+    return {
+        "extension": [{"url": ORDINAL_VALUE, "valueDecimal": weight}],
+        "valueCoding": {"system": system, "code": code, "display": display},
+    }
+
+
+def _odi_items(texts: Mapping[str, str]) -> list[Resource]:
+    items: list[Resource] = []
+    for number, section in enumerate(_SECTIONS, start=1):
+        link_id = odi_link_id(number)
+        items.append(
+            {
+                "linkId": link_id,
+                "text": texts.get(link_id, section.heading),
+                "type": "choice",
+                "required": False,  # ODI sections may be left unanswered (sex life, often)
+                "answerOption": [
+                    _option(
+                        ODI_STATEMENT_SYSTEM,
+                        str(position),
+                        texts.get(f"{link_id}/{position}", odi_statement_display(position)),
+                        position,
+                    )
+                    for position in range(6)
+                ],
+            }
+        )
+    return items
+
+
+def _start_back_items(texts: Mapping[str, str]) -> list[Resource]:
+    items: list[Resource] = []
+    for number, key in enumerate(_ITEMS, start=1):
+        link_id = start_back_link_id(number)
+        if key is StartBackItem.BOTHERSOMENESS:
+            system, answers = START_BACK_BOTHERSOMENESS_SYSTEM, _BOTHER
+        else:
+            system, answers = START_BACK_ANSWER_SYSTEM, _AGREE
+        items.append(
+            {
+                "linkId": link_id,
+                "text": texts.get(
+                    link_id,
+                    f"STarT Back item {number} ({key.value}): licensed wording supplied by the app",
+                ),
+                "type": "choice",
+                "required": True,  # the tool has no rule for missing items
+                "answerOption": [
+                    _option(system, code, texts.get(f"{link_id}/{position}", display), weight)
+                    for position, (code, display, weight) in enumerate(answers)
+                ],
+            }
+        )
+    return items
+
+
+def _odi_text_keys() -> dict[str, None]:
+    keys: dict[str, None] = {}
+    for number in range(1, 11):
+        keys[odi_link_id(number)] = None
+        keys.update(dict.fromkeys(f"{odi_link_id(number)}/{p}" for p in range(6)))
+    return keys
+
+
+def _start_back_text_keys() -> dict[str, None]:
+    keys: dict[str, None] = {}
+    for number, key in enumerate(_ITEMS, start=1):
+        keys[start_back_link_id(number)] = None
+        count = len(_BOTHER) if key is StartBackItem.BOTHERSOMENESS else len(_AGREE)
+        keys.update(dict.fromkeys(f"{start_back_link_id(number)}/{p}" for p in range(count)))
+    return keys
+
+
+def odi_questionnaire(*, texts: Mapping[str, str] | None = None) -> Resource:
+    """Return the ODI as an R4 ``Questionnaire``: items ``odi-1`` ... ``odi-10``.
+
+    Each item is a choice of six options coded ``"0"`` ... ``"5"`` in
+    :data:`~backtriage.fhir.ODI_STATEMENT_SYSTEM`, each with its ``ordinalValue`` weight (the
+    statement's position). The statement wording is licensed, so item texts are the short
+    section titles and option texts placeholders, unless ``texts`` maps a linkId to the item's
+    text and ``"odi-1/0"`` (linkId/position, 0 first) to an option's text.
+
+    Raises :class:`~backtriage.InvalidAnswerError` (field ``"texts"``) for a key that is no
+    linkId or option of the form, or an empty text.
+    """
+    given = check_texts(texts, _odi_text_keys())
+    return {
+        "resourceType": "Questionnaire",
+        "url": ODI_URL,
+        "name": "OswestryDisabilityIndex",
+        "title": "Oswestry Disability Index",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "code": [
+            {
+                "system": LOINC_SYSTEM,
+                "code": ODI_QUESTIONNAIRE_CODE,
+                "display": "Oswestry disability index panel",
+            }
+        ],
+        "item": _odi_items(given),
+    }
+
+
+def start_back_questionnaire(*, texts: Mapping[str, str] | None = None) -> Resource:
+    """Return the Keele STarT Back Screening Tool as an R4 ``Questionnaire``: items ``sbst-1``
+    ... ``sbst-9``.
+
+    Items 1 to 8 offer ``disagree`` (weight 0) and ``agree`` (weight 1) in
+    :data:`~backtriage.fhir.START_BACK_ANSWER_SYSTEM`; item 9 the five answers of
+    :data:`~backtriage.fhir.START_BACK_BOTHERSOMENESS_SYSTEM` (weight 1 for very much and
+    extremely). Item wording is licensed: placeholders unless ``texts`` maps a linkId to the
+    item's text and ``"sbst-1/0"`` (linkId/position, 0 first) to an option's text.
+    """
+    given = check_texts(texts, _start_back_text_keys())
+    return {
+        "resourceType": "Questionnaire",
+        "url": START_BACK_URL,
+        "name": "KeeleStartBackScreeningTool",
+        "title": "Keele STarT Back Screening Tool",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "item": _start_back_items(given),
+    }
+
+
+def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
+    """Return one R4 ``Questionnaire`` for a whole assessment under ``protocol`` (the default
+    protocol when ``None``), built from :func:`~backtriage.questions`.
+
+    Items, in the order of ``questions()``: every red flag (a required boolean item, linkId its
+    key); the ODI as a group ``odi`` holding ``odi-1`` ... ``odi-10``; the STarT Back as a group
+    ``start_back`` holding ``sbst-1`` ... ``sbst-9`` where the protocol uses it; ``age`` (an
+    integer, 0 to 130) and ``preference`` (a choice in
+    :data:`~backtriage.fhir.PREFERENCE_SYSTEM`) where the protocol uses them; then each finding
+    and capability (a boolean item, linkId its key). :func:`read_assessment` reads a response
+    to it.
+    """
+    items: list[Resource] = []
+    for question in questions(protocol):
+        item: Resource
+        if question.key == ODI_GROUP and question.kind is QuestionKind.INSTRUMENT:
+            item = _group(ODI_GROUP, "Oswestry Disability Index", _odi_items({}))
+        elif question.key == START_BACK_GROUP and question.kind is QuestionKind.INSTRUMENT:
+            item = _group(
+                START_BACK_GROUP, "Keele STarT Back Screening Tool", _start_back_items({})
+            )
+        elif question.key == AGE and question.kind is QuestionKind.DETAIL:
+            item = {
+                "extension": [
+                    {"url": _MIN_VALUE, "valueInteger": 0},
+                    {"url": _MAX_VALUE, "valueInteger": 130},
+                ],
+                "linkId": AGE,
+                "text": question.text,
+                "type": "integer",
+            }
+        elif question.key == PREFERENCE and question.kind is QuestionKind.DETAIL:
+            item = {
+                "linkId": PREFERENCE,
+                "text": question.text,
+                "type": "choice",
+                "answerOption": [
+                    {
+                        "valueCoding": {
+                            "system": PREFERENCE_SYSTEM,
+                            "code": preference.value,
+                            "display": _PREFERENCE_DISPLAY[preference],
+                        }
+                    }
+                    for preference in Preference
+                ],
+            }
+        else:
+            item = {"linkId": question.key, "text": question.text, "type": "boolean"}
+        # Every red flag must be answered: an unanswered one is never read as no.
+        item["required"] = question.required or question.kind is QuestionKind.RED_FLAG
+        items.append(item)
+    protocol_name, protocol_version = _protocol_id(protocol)
+    return {
+        "resourceType": "Questionnaire",
+        "url": SCREENING_URL,
+        "version": f"{protocol_name} {protocol_version}",
+        "name": "BacktriageScreening",
+        "title": "Lower back pain: safety questions and questionnaires",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "item": items,
+    }
+
+
+def _protocol_id(protocol: Protocol | None) -> tuple[str, str]:
+    chosen = default_protocol() if protocol is None else protocol
+    return chosen.name, chosen.version
+
+
+def _group(link_id: str, text: str, items: list[Resource]) -> Resource:
+    return {"linkId": link_id, "text": text, "type": "group", "item": items}

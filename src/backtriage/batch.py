@@ -324,9 +324,9 @@ def score_odi_many(
     """Score each row of a wide table, yielding an ``OdiScore`` or a ``RowError`` per row.
 
     ``rows`` is any iterable of mappings from column name to cell: ``csv.DictReader``,
-    lists of dicts. For a DataFrame use :func:`backtriage.frames.score_odi_frame`, hundreds of
-    times faster. Columns named by a section key or an alias in :data:`ALIASES` are read as that
-    section; ``columns`` maps any other name to a section key (``{"Q10": "travelling"}``), or is
+    lists of dicts. For a DataFrame use :func:`backtriage.frames.score_odi_frame`, about a
+    hundred times faster. Columns named by a section key or an alias in :data:`ALIASES` are
+    read as that section; ``columns`` maps any other name to a section key (``{"Q10": "travelling"}``), or is
     ``"redcap"`` for the headers ``odi_1`` ... ``odi_10`` (:data:`REDCAP_COLUMNS`), which then
     needs an explicit ``scale``. Other columns are ignored. Cells are read by :func:`read_cell`
     on the ``scale`` given (``"0-5"``, the default, or ``"1-6"``); ``max_missing`` is passed to

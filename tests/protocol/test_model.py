@@ -164,7 +164,8 @@ def test_a_protocol_is_plain_data_until_it_is_used() -> None:
     assert (made._engine, made._inputs, made._problems) == (None, None, None)
     assert made.check() == ()
     # ... and what is built is built once, on first use, and kept.
-    assert made._problems == () and made._engine is not None
+    assert made._problems == ()
+    assert made._engine is not None
     assert made == attrs.evolve(default_protocol(), version="9")  # the cache is not compared
 
 

@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -270,6 +271,7 @@ def typical_assessments(count: int) -> list[Any]:
     protocol = bt.default_protocol()
     red_flags = [f.name for f in protocol.facts if f.kind is bt.FactKind.RED_FLAG]
     findings = [f.name for f in protocol.facts if f.kind is bt.FactKind.FINDING]
+    required = [f.name for f in protocol.facts if f.kind is bt.FactKind.FINDING and f.required]
     capabilities = [f.name for f in protocol.facts if f.kind is bt.FactKind.CAPABILITY]
     rng = random.Random(3)
     result = []
@@ -281,7 +283,8 @@ def typical_assessments(count: int) -> list[Any]:
             bt.Assessment(
                 odi=typical_odi(rng),
                 red_flags=dict.fromkeys(red_flags, False),
-                findings=held,
+                # Findings a protocol requires are answered, no unless drawn.
+                findings=dict.fromkeys(required, False) | dict.fromkeys(held, True),
                 preference=rng.choice((None, None, "extension", "flexion")),
                 age=rng.randrange(18, 80),
             )
@@ -339,9 +342,10 @@ def section_score_odi(report: Report, settings: Settings) -> None:
 
 def section_recommend(report: Report, settings: Settings) -> None:
     import backtriage as bt
+    from backtriage.protocol._engine import engine_of
 
     protocol = bt.default_protocol()
-    engine = protocol.engine
+    engine = engine_of(protocol)
     assessments = typical_assessments(32)
     plans = [bt.recommend(a) for a in assessments]
     fact_sets = [plan.facts for plan in plans]
@@ -434,7 +438,7 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
     ``any``/``at_least``; one exercise in twenty needs a capability. A typical input answers
     every red flag no and sets four findings and sometimes a capability.
     """
-    from backtriage.protocol import model as m
+    from backtriage.protocol import _model as m
 
     rng = random.Random(n_rules * 1000 + n_exercises)
     movements, positions = list(m.Movement), list(m.Position)
@@ -521,6 +525,7 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
         facts=tuple(facts),
         rules=tuple(rules),
         sources=(m.Source("S1", "synthetic"),),
+        safety_net="Get help at once if new symptoms appear.",
     )
     inputs = []
     for _ in range(32):
@@ -537,6 +542,7 @@ SCALING_EXERCISES = (10, 100, 500)
 
 def section_scaling(report: Report, settings: Settings) -> None:
     import backtriage as bt
+    from backtriage.protocol._engine import engine_of
 
     cells: dict[str, tuple[Any, list[tuple[str, ...]]]] = {}
     default = bt.default_protocol()
@@ -548,6 +554,7 @@ def section_scaling(report: Report, settings: Settings) -> None:
         for n_exercises in SCALING_EXERCISES:
             start = time.process_time()
             protocol, inputs = synthetic_protocol(n_rules, n_exercises)
+            engine_of(protocol)  # compiled on first use: part of what building costs
             name = f"{n_rules} × {n_exercises}"
             build[name] = time.process_time() - start
             problems[name] = len(protocol.check())
@@ -556,7 +563,7 @@ def section_scaling(report: Report, settings: Settings) -> None:
     cases: dict[str, tuple[Batch, int]] = {}
     shape: dict[str, tuple[float, float, float]] = {}
     for name, (protocol, inputs) in cells.items():
-        engine = protocol.engine
+        engine = engine_of(protocol)
 
         def evaluate(facts: object, engine: Any = engine) -> object:
             return engine.evaluate(facts, missing=())
@@ -581,7 +588,7 @@ def section_scaling(report: Report, settings: Settings) -> None:
         "",
         "Synthetic protocols built in code with `backtriage.protocol.model` (see "
         "`synthetic_protocol` in this script for their shape), and the default protocol on "
-        "the facts of typical assessments. *evaluate* is `protocol.engine.evaluate(facts, "
+        "the facts of typical assessments. *evaluate* is `engine_of(protocol).evaluate(facts, "
         "missing=())`; *+ explanation* adds `withheld()`, `prescriptions()` and `fired`, which "
         "build one object per exercise and so grow with the exercises by nature. All cells run "
         "in the same alternating rounds.",
@@ -918,8 +925,9 @@ import backtriage
 c1, w1 = time.process_time(), time.perf_counter()
 import sys
 flags = dict.fromkeys(sys.argv[1].split(","), False)
+found = dict.fromkeys(filter(None, sys.argv[4].split(",")), False) | {sys.argv[3]: True}
 odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
-assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings={sys.argv[3]})
+assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings=found, age=50)
 c2, w2 = time.process_time(), time.perf_counter()
 plan = backtriage.recommend(assessment)
 c3, w3 = time.process_time(), time.perf_counter()
@@ -941,8 +949,9 @@ backtriage.default_protocol()
 c3 = time.process_time()
 import sys
 flags = dict.fromkeys(sys.argv[1].split(","), False)
+found = dict.fromkeys(filter(None, sys.argv[4].split(",")), False) | {sys.argv[3]: True}
 odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
-assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings={sys.argv[3]})
+assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings=found, age=50)
 c4 = time.process_time()
 backtriage.recommend(assessment)
 c5 = time.process_time()
@@ -955,8 +964,9 @@ profiler = cProfile.Profile()
 profiler.enable()
 import backtriage
 flags = dict.fromkeys(sys.argv[1].split(","), False)
+found = dict.fromkeys(filter(None, sys.argv[4].split(",")), False) | {sys.argv[3]: True}
 odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
-backtriage.recommend(backtriage.Assessment(odi=odi, red_flags=flags, findings={sys.argv[3]}))
+backtriage.recommend(backtriage.Assessment(odi=odi, red_flags=flags, findings=found, age=50))
 profiler.disable()
 stats = pstats.Stats(profiler)
 stats.sort_stats("cumulative").print_stats(30)
@@ -964,13 +974,15 @@ stats.sort_stats("tottime").print_stats(15)
 """
 
 
-def first_recommend_args() -> tuple[str, str, str]:
+def first_recommend_args() -> tuple[str, str, str, str]:
     import backtriage as bt
 
     protocol = bt.default_protocol()
     flags = ",".join(f.name for f in protocol.facts if f.kind is bt.FactKind.RED_FLAG)
-    finding = next(f.name for f in protocol.facts if f.kind is bt.FactKind.FINDING)
-    return flags, ",".join(ODI_KEYS), finding
+    findings = [f for f in protocol.facts if f.kind is bt.FactKind.FINDING]
+    finding = next(f.name for f in findings if not f.required)
+    required = ",".join(f.name for f in findings if f.required and f.name != finding)
+    return flags, ",".join(ODI_KEYS), finding, required
 
 
 def section_first_recommend(report: Report, settings: Settings) -> None:
@@ -1602,6 +1614,137 @@ def machine() -> list[tuple[str, str]]:
     ]
 
 
+def section_kit(report: Report, settings: Settings) -> None:
+    """The testing kit on the default protocol: check() with its policies, and every property."""
+    from importlib import resources
+
+    from backtriage.protocol.load import protocol_from_data
+    from backtriage.testing import CHECKS, check_properties
+
+    text = resources.files("backtriage.protocol").joinpath("default.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    rounds = 1 if settings.quick else 3
+    examples = 0 if settings.quick else 100  # the kit's default setting
+    build: list[float] = []
+    kit: list[float] = []
+    for _ in range(rounds):
+        start = time.process_time()
+        protocol = protocol_from_data(data)  # compiles the engine and runs check()
+        problems = protocol.check()
+        build.append(time.process_time() - start)
+        start = time.process_time()
+        failures = check_properties(protocol, max_examples=examples)
+        kit.append(time.process_time() - start)
+    if problems or failures:
+        raise SystemExit("the default protocol must pass the kit")
+    total = statistics.median(b + k for b, k in zip(build, kit, strict=True))
+    passed = None if settings.quick else total <= 10.0
+    report.say(
+        "## Testing kit",
+        "",
+        f"`check()` (static checks and the {len(protocol.policies)} declared policies) and "
+        f"every property check ({len(CHECKS)}, `max_examples={examples}`) on the default "
+        f"protocol, CPU time, median of {rounds} round(s).",
+        "",
+    )
+    report.table(
+        ["step", "median"],
+        [
+            ["load + `check()`", fmt_time(statistics.median(build))],
+            ["`check_properties`", fmt_time(statistics.median(kit))],
+        ],
+    )
+    mark = report.goal(
+        "Testing kit", "kit on one protocol, default settings", "≤ 10 s", fmt_time(total), passed
+    )
+    report.say(f"Total: **{fmt_time(total)}**, goal ≤ 10 s: **{mark}**", "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Review: the exact queries of issue 12
+# ---------------------------------------------------------------------------------------------
+
+
+def _all_queries(protocol: Any) -> int:
+    """Answer every query of ``protocol`` from a cold cache; return how many triggers."""
+    from backtriage import Urgency
+    from backtriage.protocol import _queries as queries
+    from backtriage.review import when_cautioned, when_urgency, when_withheld
+
+    queries._queries.cache_clear()
+    count = 0
+    for exercise in protocol.exercises:
+        count += len(when_withheld(protocol, exercise.id))
+        count += len(when_cautioned(protocol, exercise.id))
+    for level in Urgency:
+        count += len(when_urgency(protocol, level))
+    return count
+
+
+def _sheet_function() -> Callable[[Any], object] | None:
+    """Return the review sheet's HTML function once the sheet exists (issue 12, part B)."""
+    from backtriage import review
+
+    names = [n for n in getattr(review, "__all__", ()) if "sheet" in n or "html" in n]
+    return getattr(review, names[0]) if names else None
+
+
+def section_review(report: Report, settings: Settings) -> None:
+    import attrs
+
+    import backtriage as bt
+    from backtriage.review import diff
+
+    protocol = bt.default_protocol()
+    # A less safe version: the first exclusion rule dropped (a red flag's rule could not be).
+    dropped = next(
+        r for r in protocol.rules if not r.id.endswith(("emergency", "same_day", "soon", "routine"))
+    )
+    changed = attrs.evolve(
+        protocol, rules=tuple(r for r in protocol.rules if r is not dropped), version="next"
+    )
+    sheet = _sheet_function()
+    cases: dict[str, tuple[Batch, int]] = {
+        "queries": (lambda n: [_all_queries(protocol) for _ in range(n)], 1),
+        "diff": (lambda n: [diff(protocol, changed) for _ in range(n)], 1),
+    }
+    if sheet is not None:
+        cases["sheet"] = (
+            lambda n: [(_all_queries(protocol), sheet(protocol)) for _ in range(n)],
+            1,
+        )
+    times = interleave(cases, settings)
+    triggers = _all_queries(protocol)
+    rows = [
+        [
+            f"every query of the default protocol, cold ({triggers} triggers)",
+            *fmt_stat(Stat.of(times["queries"])),
+        ],
+        [
+            "`diff` of the default protocol and it without its first exclusion rule",
+            *fmt_stat(Stat.of(times["diff"])),
+        ],
+    ]
+    if sheet is not None:
+        rows.append(["every query and the review sheet, cold", *fmt_stat(Stat.of(times["sheet"]))])
+    report.say(
+        "## Review queries",
+        "",
+        "`when_withheld` and `when_cautioned` of every exercise and `when_urgency` of every "
+        "level of the default protocol, with the per-protocol cache cleared before each call "
+        "(the cost a review sheet pays once), and a `diff` between two versions. The review "
+        "sheet is measured with the queries once it exists.",
+        "",
+    )
+    report.table(["case", "median", "IQR", "min – max"], rows)
+    worst = statistics.median(times["sheet" if sheet is not None else "queries"])
+    figure = fmt_time(worst) + ("" if sheet is not None else " (queries only: no sheet yet)")
+    mark = report.goal(
+        "review", "all queries and the review sheet, default protocol", "< 2 s", figure, worst < 2
+    )
+    report.say(f"All queries and the review sheet: **{figure}**, goal < 2 s: **{mark}**", "")
+
+
 SECTIONS: tuple[tuple[str, Callable[[Report, Settings], None]], ...] = (
     ("score_odi", section_score_odi),
     ("recommend", section_recommend),
@@ -1610,6 +1753,8 @@ SECTIONS: tuple[tuple[str, Callable[[Report, Settings], None]], ...] = (
     ("Columnar scoring", section_frames),
     ("Import cost", section_import),
     ("First recommend", section_first_recommend),
+    ("Testing kit", section_kit),
+    ("Review queries", section_review),
 )
 
 

@@ -19,15 +19,16 @@ HERE = Path(__file__).parent
 def handle_assessment(body: str | bytes) -> tuple[int, dict[str, Any]]:
     """Return ``(HTTP status, JSON body)`` for a POSTed assessment.
 
-    A bad document is the client's error (400) and the answer names the JSON path of the bad
-    field, so the app can point at the question; nothing is half done.
+    A bad document is the client's error (400); the answer is an RFC 9457 problem document
+    naming the JSON path of every bad field, so the app can point at the question; nothing is
+    half done. It holds no answer the person gave, so it is also what the server logs
+    (``str(error)`` may show an answer: it is for the developer, not for logs or clients).
     """
     try:
         assessment = from_json(body, bt.Assessment)
         plan = bt.recommend(assessment)
     except bt.BacktriageError as error:
-        field = getattr(error, "field", None)
-        return 400, {"error": str(error), "field": field}
+        return 400, error.to_problem(status=400)
     response = to_dict(plan)
     # The app shows the disclaimer and the plain-text summary next to the structured plan.
     response["summary"] = plan.summary()
@@ -47,7 +48,7 @@ def main() -> None:
     broken = json.loads((HERE / "assessment.json").read_text(encoding="utf-8"))
     broken["red_flags"]["fever"] = "no"
     status, answer = handle_assessment(json.dumps(broken))
-    print(status, answer["field"])
+    print(status, answer["errors"][0]["path"])
 
     # A red flag answered yes: an urgent plan with no exercises.
     urgent = json.loads((HERE / "assessment.json").read_text(encoding="utf-8"))

@@ -49,7 +49,13 @@ from backtriage.protocol.model import (
     UrgencyAdvice,
 )
 from backtriage.serialize import converter
-from backtriage.testing.strategies import _close_exclusions, _needed_inputs, _urgent_facts
+from backtriage.testing.strategies import (
+    _close_exclusions,
+    _distinct,
+    _needed_inputs,
+    _refer_dead_ends,
+    _urgent_facts,
+)
 
 __all__ = [
     "conditions",
@@ -208,22 +214,27 @@ def protocols(
         unlockable = [c for c in capability_names if (u := unlocked_by[c]) is None or u < i]
         candidates = unlockable if monotone else unlockable + risk_names
         prerequisites = draw(_subsets(tuple(candidates), 2)) if candidates else []
+        position = draw(_POSITION)
         exercises.append(
             Exercise(
                 id=exercise_id,
                 title=f"Exercise {i}",
                 family=draw(_FAMILY),
                 movement=draw(_MOVEMENT),
-                position=draw(_POSITION),
+                position=position,
                 level=draw(_ints(1, 3)),
-                in_bed=draw(_BOOLEANS),
+                # Nobody stands or kneels in bed (check() reports "in-bed-position").
+                in_bed=position not in (Position.STANDING, Position.KNEELING) and draw(_BOOLEANS),
                 dosage="5 times",
                 instructions="Slowly.",
                 prerequisites=tuple(prerequisites),
             )
         )
 
-    risks = [_risk_fact(draw, name) for name in risk_names]
+    risks = _distinct_derivations([_risk_fact(draw, name) for name in risk_names])
+    # A capability no exercise needs unlocks nothing ("unused-capability"): leave it out.
+    named = {name for exercise in exercises for name in exercise.prerequisites}
+    capability_names = [name for name in capability_names if name in named]
     capabilities = [
         Fact(
             name,
@@ -239,12 +250,12 @@ def protocols(
     for r in range(draw(_ints(0, max_rules))):
         takes_away = draw(_BOOLEANS)
         names = risk_names if takes_away and monotone else everything
-        condition = draw(conditions(names))
+        condition = _distinct(draw(conditions(names)))
         actions = _draw_actions(draw, r, takes_away, exercises)
         rules.append(Rule(f"rule{r}", condition, tuple(actions), f"reason {r}", SOURCE_TAG))
 
     # A rule that withholds an exercise withholds the harder ones it unlocks too.
-    rules = _close_exclusions(rules, exercises, risks + capabilities)
+    rules = _refer_dead_ends(_close_exclusions(rules, exercises, risks + capabilities), exercises)
     # A red flag that no rule refers on by itself is a check problem ("unused-red-flag",
     # "red-flag-never-refers"): ask it as a plain finding instead.
     referring = {
@@ -284,8 +295,23 @@ def protocols(
         sources=(Source(SOURCE_TAG, "A test source"),),
         safety=draw(_SAFETY),
         safety_source=SOURCE_TAG,
+        safety_net="Go to an emergency department now if new bladder or leg trouble appears.",
         advice=UrgencyAdvice(emergency="Go now."),
     )
+
+
+def _distinct_derivations(facts: list[Fact]) -> list[Fact]:
+    """Return ``facts`` where a fact derived like an earlier one is a finding instead
+    (``check()`` reports two alike as ``duplicate-derivation``)."""
+    seen: list[Derivation] = []
+    result = []
+    for fact in facts:
+        if fact.derive is not None and fact.derive in seen:
+            fact = Fact(fact.name, FactKind.FINDING, Polarity.RISK)
+        elif fact.derive is not None:
+            seen.append(fact.derive)
+        result.append(fact)
+    return result
 
 
 def _holds(condition: Condition, only: str) -> bool:

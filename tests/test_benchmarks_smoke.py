@@ -28,6 +28,8 @@ SECTIONS = (
     "## Columnar scoring",
     "## Import cost",
     "## First recommend",
+    "## Testing kit",
+    "## Review queries",
     "## Method",
 )
 GOALS = (
@@ -48,6 +50,8 @@ GOALS = (
     "import backtriage vs import cattrs",
     "no hypothesis, loader or CLI at import",
     "first recommend in a fresh process, protocol load included",
+    "kit on one protocol, default settings",
+    "all queries and the review sheet, default protocol",
 )
 
 # Slow: left out of the quick local run (see README), run by CI.

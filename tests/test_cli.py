@@ -496,7 +496,7 @@ def test_a_5000_digit_number_in_a_toml_protocol_is_one_error_line(run: Any, tmp_
 def test_an_error_of_recommend_names_the_assessment_file(run: Any, tmp_path: Path) -> None:
     path = write(tmp_path / "a.json", json.dumps({"red_flags": {"fievre": True}}))
     line = one_line_error(run("recommend", str(path)))
-    assert line.startswith(f"backtriage: error: {path}: red_flags.fievre:")
+    assert line.startswith(f"backtriage: error: {path}: $.red_flags.fievre: unknown key")
 
 
 def test_an_unexpected_failure_is_one_internal_error_line_and_exit_status_2(
@@ -505,7 +505,7 @@ def test_an_unexpected_failure_is_one_internal_error_line_and_exit_status_2(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something\nbroke")
 
-    monkeypatch.setattr(sys.modules["backtriage.recommend"], "recommend", broken)
+    monkeypatch.setattr(sys.modules["backtriage._plan"], "recommend", broken)
     line = one_line_error(run("recommend", str(EXAMPLES / "assessment.json")))
     assert line.startswith("backtriage: error: internal error: RuntimeError: something broke")
 
@@ -567,7 +567,7 @@ def test_questions_lists_every_question_of_the_protocol_as_text(run: Any) -> Non
 def test_questions_as_json_match_the_library(run: Any, tmp_path: Path) -> None:
     data = json.loads(run("questions", "--json").out)
     assert data["schema_version"] == 2
-    assert data["protocol"] == {"name": "backtriage-default", "version": "1.0.0"}
+    assert data["protocol"] == {"name": "backtriage-default", "version": "2.0.0"}
     assert [q["key"] for q in data["questions"]] == [q.key for q in bt.questions()]
     assert data["questions"][0] == {
         "key": "ces_bladder",
@@ -646,6 +646,33 @@ def test_a_protocol_that_cannot_be_loaded_is_one_error_line(run: Any, tmp_path: 
     line = one_line_error(run("protocol", "check", str(path)))
     assert "rule 'fever_same_day'" in line
     assert "later" in line
+
+
+def test_a_protocol_checked_against_itself_is_not_less_safe(run: Any) -> None:
+    path = str(EXAMPLES / "custom_protocol.toml")
+    result = run("protocol", "check", path, "--against", path)
+    assert result.code == 0
+    assert result.out.strip().endswith(f"no problems, and nothing less safe than {path}")
+
+
+def test_an_edit_less_safe_than_the_reviewed_protocol_fails_the_check(
+    run: Any, tmp_path: Path
+) -> None:
+    reviewed = EXAMPLES / "custom_protocol.toml"
+    text = reviewed.read_text(encoding="utf-8")
+    lowered = text.replace(
+        'actions = [{ refer = "same_day" }]',
+        'actions = [{ refer = "soon" }, { exclude = { all = true } }]',
+    )
+    assert lowered != text
+    edited = write(tmp_path / "edited.toml", lowered)
+
+    result = run("protocol", "check", str(edited), "--against", str(reviewed))
+
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert any(line.startswith(f"less safe than {reviewed}: [urgency_lowered]") for line in lines)
+    assert lines[-1].endswith(", 0 property failure(s), 1 less-safe change(s)")
 
 
 @pytest.mark.slow
@@ -734,8 +761,8 @@ def test_an_interruption_exits_130_without_a_traceback(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    # backtriage.recommend is also the function's name in the package, so go by sys.modules.
-    monkeypatch.setattr(sys.modules["backtriage.recommend"], "recommend", interrupted)
+    # The module that defines recommend() (the function is what the package exports).
+    monkeypatch.setattr(sys.modules["backtriage._plan"], "recommend", interrupted)
     result = run("recommend", str(EXAMPLES / "assessment.json"))
     assert (result.code, result.err) == (130, "backtriage: interrupted\n")
 

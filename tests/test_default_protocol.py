@@ -1,7 +1,8 @@
-"""The shipped protocol says exactly what CLINICAL.md says.
+"""The shipped protocol (2.0.0) says exactly what docs/clinical-basis.md says.
 
-Every expected value below is written by hand from /work/shared/CLINICAL.md (sections 3 and 4),
-not read from ``default.toml``, so that this file is an independent specification of it.
+Every expected value below is written by hand from the clinical basis (sections 3, 3a and 4),
+not read from ``default.toml``, so that this file is an independent specification of it. The
+changes of the 2.0.0 review (section 3a) are pinned one scenario at a time further down.
 """
 
 from __future__ import annotations
@@ -10,16 +11,20 @@ import re
 from importlib import resources
 from pathlib import Path
 
+import attrs
 import pytest
 
 import backtriage as bt
 from backtriage import Movement, Polarity, Position, Urgency
+from backtriage.fhir import to_care_plan
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol.model import AllOf, AnyOf, FactIs, Refer
 
 PROTOCOL = bt.default_protocol()
 
 U = Urgency
 
-# CLINICAL.md section 3, the "default" column: the urgency of each red flag answered yes alone.
+# Section 3 (as changed by 3a): the urgency of each red flag answered yes alone.
 SINGLE_FLAG_URGENCY: dict[str, Urgency] = {
     "ces_bladder": U.EMERGENCY,
     "ces_incontinence": U.EMERGENCY,
@@ -34,10 +39,13 @@ SINGLE_FLAG_URGENCY: dict[str, Urgency] = {
     "spinal_deformity": U.SAME_DAY,
     "cancer_history": U.SAME_DAY,
     "unexplained_weight_loss": U.SAME_DAY,
-    "night_pain": U.SOON,
-    "thoracic_pain": U.SOON,
+    "night_pain": U.SAME_DAY,  # 3a.4: was soon
+    "thoracic_pain": U.SAME_DAY,  # 3a.4: was soon
     "fever": U.SAME_DAY,
-    "infection_risk": U.ROUTINE,
+    "injects_drugs": U.SOON,  # 3a.5: the three parts of the old infection_risk
+    "immunosuppressed": U.SOON,
+    "recent_infection": U.SOON,
+    "sepsis_signs": U.EMERGENCY,  # 3a.6
     "aaa_symptoms": U.EMERGENCY,
     "chest_pain": U.EMERGENCY,
     "not_improving": U.ROUTINE,
@@ -45,8 +53,10 @@ SINGLE_FLAG_URGENCY: dict[str, Urgency] = {
 }
 RED_FLAGS = tuple(SINGLE_FLAG_URGENCY)
 CES_FLAGS = ("ces_bladder", "ces_incontinence", "ces_saddle_numbness", "ces_sexual_dysfunction")
+INFECTION_RISKS = ("injects_drugs", "immunosuppressed", "recent_infection")
+NEW_FLAGS = (*INFECTION_RISKS, "sepsis_signs")
 
-# CLINICAL.md section 3, the "combinations" column: flags answered yes together -> urgency.
+# Section 3, the "combinations" column: flags answered yes together -> urgency.
 COMBINATIONS: list[tuple[frozenset[str], Urgency]] = [
     *(
         (frozenset({"ces_sexual_dysfunction", other}), U.EMERGENCY)
@@ -58,10 +68,10 @@ COMBINATIONS: list[tuple[frozenset[str], Urgency]] = [
     (frozenset({"fragility_fracture_risk", "long_term_steroids"}), U.SAME_DAY),
     (frozenset({"night_pain", "cancer_history"}), U.SAME_DAY),
     (frozenset({"night_pain", "unexplained_weight_loss"}), U.SAME_DAY),
-    (frozenset({"infection_risk", "fever"}), U.SAME_DAY),
+    *((frozenset({risk, "fever"}), U.EMERGENCY) for risk in INFECTION_RISKS),
 ]
 
-# CLINICAL.md section 4, the exercise table.
+# Section 4, the exercise table.
 EXERCISES: dict[str, tuple[str, Movement, Position, int, bool]] = {
     "prone_extension": ("extension", Movement.EXTENSION, Position.PRONE, 2, False),
     "kneeling_extension": ("extension", Movement.EXTENSION, Position.KNEELING, 2, False),
@@ -78,8 +88,8 @@ IN_BED = frozenset({"single_knee_hug", "double_knee_hug", "knee_sways"})
 LEVEL_1 = frozenset({"standing_flexion", "single_knee_hug", "standing_side_bend", "knee_sways"})
 NOTHING: frozenset[str] = frozenset()
 
-# CLINICAL.md section 4, findings: key -> (withheld, cautioned, urgency), for a person who
-# already tolerates the single knee hug (so that every exercise would otherwise be given).
+# Section 4, findings: key -> (withheld, cautioned, urgency), for a person who already
+# tolerates the single knee hug (so that every exercise would otherwise be given).
 FINDINGS: dict[str, tuple[frozenset[str], frozenset[str], Urgency]] = {
     "prone_lying_painful": (frozenset({"prone_extension"}), NOTHING, U.NONE),
     "extension_aggravates": (EXTENSION, NOTHING, U.NONE),
@@ -99,11 +109,15 @@ FINDINGS: dict[str, tuple[frozenset[str], frozenset[str], Urgency]] = {
     ),
     "cannot_kneel": (frozenset({"kneeling_extension"}), NOTHING, U.NONE),
     "poor_balance": (frozenset({"standing_flexion", "standing_side_bend"}), NOTHING, U.NONE),
-    "confined_to_bed": (ALL - IN_BED, NOTHING, U.NONE),
+    "confined_to_bed": (ALL - IN_BED, NOTHING, U.SOON),  # 3a.8: refers soon too
 }
+# Section 4: the findings asked of everyone (their harm is not felt in time, or they refer).
+REQUIRED_FINDINGS = frozenset(
+    {"osteoporosis", "recent_spine_surgery", "poor_balance", "confined_to_bed"}
+)
 CAPABILITY = "single_knee_hug_tolerated"
 
-# CLINICAL.md section 4, directional preference: preference -> (withheld, cautioned).
+# Section 4, directional preference: preference -> (withheld, cautioned).
 PREFERENCES: dict[str | None, tuple[frozenset[str], frozenset[str]]] = {
     "extension": (FLEXION, NOTHING),
     "flexion": (EXTENSION, NOTHING),
@@ -111,7 +125,7 @@ PREFERENCES: dict[str | None, tuple[frozenset[str], frozenset[str]]] = {
     None: (NOTHING, NOTHING),
 }
 
-# CLINICAL.md section 4, "from scores": ODI raw sum (of 50, so percent = 2 * raw) -> (urgency,
+# Section 4, "from scores": ODI raw sum (of 50, so percent = 2 * raw) -> (urgency,
 # exercises given). Band bounds [S10]: <=20 minimal, <=40 moderate, <=60 severe, <=80 crippled.
 ODI_BANDS: list[tuple[int, Urgency, frozenset[str]]] = [
     (10, U.NONE, ALL),  # 20 %, minimal
@@ -124,6 +138,15 @@ ODI_BANDS: list[tuple[int, Urgency, frozenset[str]]] = [
     (50, U.SOON, LEVEL_1 & IN_BED),  # 100 %
 ]
 
+# STarT Back [S20]: total <= 3 low; else psychosocial (items 5-9) <= 3 medium, >= 4 high.
+START_BACK_HIGH: dict[str, object] = {
+    "leg_pain": 0, "shoulder_neck_pain": 0, "walked_short_distances": 0,
+    "dressed_slowly": 0, "fear_not_safe_active": 1, "worrying_thoughts": 1,
+    "catastrophising": 1, "low_mood": 1, "bothersomeness": "not_at_all",
+}  # fmt: skip
+START_BACK_MEDIUM = START_BACK_HIGH | {"low_mood": 0, "leg_pain": 1}
+START_BACK_LOW = START_BACK_HIGH | {"low_mood": 0}
+
 # shared/ lies beside the repository, in development and in CI alike.
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "lower-back-exercises.txt"
 
@@ -135,23 +158,47 @@ def odi_with_raw(raw: int) -> list[int]:
     return answers
 
 
+def assessment_for(
+    *yes: str,
+    findings: frozenset[str] | set[str] = frozenset(),
+    preference: str | None = None,
+    odi_raw: int = 0,
+    start_back: dict[str, object] | None = None,
+    age: int | None = 40,
+) -> bt.Assessment:
+    """Return an assessment with every red flag and required finding answered, ``yes`` ones
+    and ``findings`` True, the rest False."""
+    answers = {name: name in findings for name in REQUIRED_FINDINGS}
+    answers.update(dict.fromkeys(findings, True))
+    return bt.Assessment(
+        odi=odi_with_raw(odi_raw),
+        red_flags={key: key in yes for key in RED_FLAGS},
+        findings=answers,
+        preference=preference,
+        start_back=start_back,
+        age=age,
+    )
+
+
 def plan_for(
     *yes: str,
     findings: frozenset[str] | set[str] = frozenset(),
     preference: str | None = None,
     odi_raw: int = 0,
     start_back: dict[str, object] | None = None,
+    age: int | None = 40,
 ) -> bt.Plan:
-    """Recommend for someone with every red flag answered, ``yes`` ones True, the rest False."""
-    red_flags = {key: key in yes for key in RED_FLAGS}
-    assessment = bt.Assessment(
-        odi=odi_with_raw(odi_raw),
-        red_flags=red_flags,
-        findings=findings,
-        preference=preference,
-        start_back=start_back,
+    """Recommend for someone with every required question answered (see assessment_for)."""
+    return bt.recommend(
+        assessment_for(
+            *yes,
+            findings=findings,
+            preference=preference,
+            odi_raw=odi_raw,
+            start_back=start_back,
+            age=age,
+        )
     )
-    return bt.recommend(assessment)
 
 
 def given(plan: bt.Plan) -> frozenset[str]:
@@ -173,11 +220,14 @@ def test_default_protocol_has_no_static_problem() -> None:
     assert PROTOCOL.check() == ()
 
 
-def test_default_protocol_is_named_versioned_and_requires_the_odi() -> None:
-    # The seed asks for the Oswestry scale before any exercise.
+def test_default_protocol_is_version_2_and_requires_the_odi_and_the_age() -> None:
+    # The seed asks for the Oswestry scale before any exercise; the fracture combination of
+    # section 3a (change 7) needs the age.
     assert PROTOCOL.name.strip()
-    assert re.fullmatch(r"\d+\.\d+\.\d+", PROTOCOL.version)
+    assert PROTOCOL.version == "2.0.0"
     assert PROTOCOL.require_odi is True
+    assert PROTOCOL.require_age is True
+    assert PROTOCOL.require_start_back is False  # 3a.9: not a stand-alone online screen
 
 
 # -- exercises -----------------------------------------------------------------------------------
@@ -285,8 +335,8 @@ def test_sexual_dysfunction_with_non_ces_flags_stays_same_day() -> None:
 
 
 def test_fracture_risk_and_steroids_alone_do_not_reach_same_day() -> None:
-    assert plan_for("fragility_fracture_risk", "infection_risk").urgency is U.SOON
-    assert plan_for("long_term_steroids", "night_pain").urgency is U.SOON
+    assert plan_for("fragility_fracture_risk", "not_improving").urgency is U.SOON
+    assert plan_for("long_term_steroids", "injects_drugs").urgency is U.SOON
 
 
 # -- findings, capability, preference, scores --------------------------------------------------------
@@ -298,10 +348,10 @@ def test_findings_are_exactly_those_of_the_clinical_table() -> None:
 
 
 @pytest.mark.parametrize("key", list(FINDINGS))
-def test_finding_is_an_optional_risk_with_a_question(key: str) -> None:
+def test_finding_is_a_risk_with_a_question_required_only_where_section_4_says(key: str) -> None:
     fact = PROTOCOL.fact(key)
     assert fact.polarity is Polarity.RISK
-    assert fact.required is False
+    assert fact.required is (key in REQUIRED_FINDINGS)
     assert fact.question is not None
     assert fact.question.strip().endswith("?")
 
@@ -328,7 +378,7 @@ def test_derived_facts_are_thresholds_named_as_in_the_clinical_text() -> None:
     derived = {f.name for f in PROTOCOL.facts if f.kind is bt.FactKind.DERIVED}
     assert {"odi_severe_or_worse", "odi_crippled_or_worse", "odi_bed_bound"} <= derived
     assert {"preference_extension", "preference_flexion", "preference_lateral"} <= derived
-    assert "start_back_high" in derived
+    assert {"start_back_medium_or_worse", "start_back_high", "age_65_or_over"} <= derived
     for name in derived:
         fact = PROTOCOL.fact(name)
         assert fact.polarity is Polarity.RISK
@@ -345,14 +395,24 @@ def test_odi_band_sets_urgency_and_narrows_the_exercises(
     assert given(plan) == exercises
 
 
-def test_start_back_high_risk_gives_a_routine_review() -> None:
-    # [S20]: total >= 4 and psychosocial subscale (items 5-9) >= 4 is high risk.
-    high = {"leg_pain": 0, "shoulder_neck_pain": 0, "walked_short_distances": 0,
-            "dressed_slowly": 0, "fear_not_safe_active": 1, "worrying_thoughts": 1,
-            "catastrophising": 1, "low_mood": 1, "bothersomeness": "not_at_all"}  # fmt: skip
-    medium = high | {"low_mood": 0, "leg_pain": 1}
-    assert plan_for(start_back=high).urgency is U.ROUTINE
-    assert plan_for(start_back=medium).urgency is U.NONE
+@pytest.mark.parametrize(
+    ("answers", "risk", "urgency"),
+    [
+        (START_BACK_LOW, "low", U.NONE),
+        (START_BACK_MEDIUM, "medium", U.ROUTINE),  # 3a.9: was none in 1.0.0
+        (START_BACK_HIGH, "high", U.ROUTINE),
+        (None, None, U.NONE),  # optional: not given is not asked for
+    ],
+    ids=["low", "medium", "high", "not given"],
+)
+def test_start_back_medium_or_high_risk_gives_a_routine_review_and_keeps_the_exercises(
+    answers: dict[str, object] | None, risk: str | None, urgency: Urgency
+) -> None:
+    plan = plan_for(findings={CAPABILITY}, start_back=answers)
+    assert (plan.start_back.risk.value if plan.start_back else None) == risk
+    assert plan.urgency is urgency
+    assert plan.missing == ()
+    assert given(plan) == ALL
 
 
 # -- rules: explained and sourced ----------------------------------------------------------------
@@ -392,3 +452,317 @@ def test_no_eight_word_run_of_the_seed_page_is_copied_into_the_protocol() -> Non
     assert "[sources]" not in toml
     copied = _runs(_words(toml), 8) & _runs(_words(seed), 8)
     assert copied == set(), sorted(" ".join(run) for run in copied)
+
+
+# -- the 2.0.0 review (section 3a), one change at a time ----------------------------------------
+
+ASKED = [f for f in PROTOCOL.facts if f.question is not None and f.kind is not bt.FactKind.DERIVED]
+# Words a person in pain may not know, or may misread (3a.10).
+JARGON = (
+    "immune", "incontinence", "bilateral", "thoracic", "saddle", "perineal", "urinary",
+    "retention", "malignan", "sepsis", "aneurysm", "abdominal", "lumbar", "prone", "supine",
+    "flexion", "extension", "neurolog",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("fact", ASKED, ids=lambda f: f.name)
+def test_question_is_one_yes_no_question_with_no_negative(fact: bt.Fact) -> None:
+    # 3a.10: no "not got any better" or "unable to", no two questions in one.
+    question = fact.question or ""
+    assert question.count("?") == 1
+    assert question.endswith("?")
+    opening = re.match(r"([^,?]+, )?(do|does|did|is|are|has|have|can)\b", question, re.I)
+    assert opening, question
+    negative = r"\b(not|no|never|unable|cannot|can't|don't|isn't|haven't|none)\b"
+    assert re.findall(negative, question, re.I) == [], question
+    # One question: no second question word after the opening ("..., and is it ...").
+    second = r"(,|\band\b|\bor\b)\s+(do|does|did|is|are|has|have)\s+(you|it|the|your)\b"
+    assert not re.search(second, question[opening.end() :], re.I), question
+
+
+@pytest.mark.parametrize("fact", ASKED, ids=lambda f: f.name)
+def test_question_uses_plain_words(fact: bt.Fact) -> None:
+    question = (fact.question or "").lower()
+    assert [word for word in JARGON if word in question] == []
+
+
+@pytest.mark.parametrize(
+    "key",
+    [*CES_FLAGS, "bilateral_leg_symptoms", "progressive_weakness", "gait_disturbance"],
+)
+def test_nerve_questions_ask_about_new_or_worsening_symptoms(key: str) -> None:
+    # 3a.2: long-standing, unchanged leg symptoms of stenosis are not an emergency.
+    question = (PROTOCOL.fact(key).question or "").lower()
+    assert "new" in question
+    assert "wors" in question
+
+
+def test_genital_numbness_is_asked_with_saddle_numbness_and_sex_with_both_sexes() -> None:
+    # 3a.3: numbness of the genitals is saddle numbness (an emergency); the sex question asks
+    # only about new problems with erection, ejaculation or feeling during sex.
+    saddle = (PROTOCOL.fact("ces_saddle_numbness").question or "").lower()
+    sexual = (PROTOCOL.fact("ces_sexual_dysfunction").question or "").lower()
+    for place in ("genitals", "back passage", "buttocks", "inner thighs"):
+        assert place in saddle
+    assert "numb" in saddle
+    assert "erection" in sexual
+    assert "ejaculat" in sexual
+    assert "feeling during sex" in sexual  # asked of everyone, whatever their sex
+    assert "genital" not in sexual
+    assert plan_for("ces_saddle_numbness").urgency is U.EMERGENCY
+    assert plan_for("ces_sexual_dysfunction").urgency is U.SAME_DAY
+
+
+@pytest.mark.parametrize("key", ["night_pain", "thoracic_pain"])
+def test_night_and_upper_back_pain_now_mean_a_doctor_today(key: str) -> None:
+    # 3a.4: the patient pages ask for an urgent appointment [S43]; was soon in 1.0.0.
+    plan = plan_for(key, findings={CAPABILITY})
+    assert plan.urgency is U.SAME_DAY
+    assert plan.exercises == ()
+    assert "today" in plan.advice.lower()
+
+
+def test_night_pain_asks_with_or_about_constant_pain_or_pain_at_night() -> None:
+    question = (PROTOCOL.fact("night_pain").question or "").lower()
+    assert " or " in question
+    assert "night" in question
+    assert "rest" in question
+
+
+def test_infection_risk_is_gone_and_split_into_three_plain_questions() -> None:
+    # 3a.5
+    names = {f.name for f in PROTOCOL.facts}
+    assert "infection_risk" not in names
+    assert set(NEW_FLAGS) <= names
+    assert "inject" in (PROTOCOL.fact("injects_drugs").question or "")
+    immuno = (PROTOCOL.fact("immunosuppressed").question or "").lower()
+    for cause in ("chemotherapy", "steroid", "hiv", "diabetes", "infection"):
+        assert cause in immuno
+    recent = (PROTOCOL.fact("recent_infection").question or "").lower()
+    for cause in ("infection", "operation", "wound", "weeks"):
+        assert cause in recent
+
+
+@pytest.mark.parametrize("key", NEW_FLAGS)
+def test_new_red_flag_alone_refers_and_gives_no_exercise(key: str) -> None:
+    # 3a.5: each infection risk alone is soon (exercises withheld by the rule); 3a.6: sepsis
+    # is an emergency.
+    plan = plan_for(key, findings={CAPABILITY})
+    assert plan.urgency is SINGLE_FLAG_URGENCY[key]
+    assert plan.exercises == ()
+    assert {w.exercise.id for w in plan.withheld} == ALL
+    assert plan.safety_net == ""
+
+
+@pytest.mark.parametrize("key", NEW_FLAGS)
+def test_new_red_flag_with_fever_is_an_emergency(key: str) -> None:
+    # 3a.5: most spinal abscesses present without fever but with a risk factor [S44, S45]:
+    # a risk factor with a fever is an emergency. Sepsis is one alone.
+    plan = plan_for(key, "fever")
+    assert plan.urgency is U.EMERGENCY
+    assert "emergency" in plan.advice.lower()
+
+
+def test_fever_alone_stays_same_day() -> None:
+    assert plan_for("fever").urgency is U.SAME_DAY
+
+
+def test_fracture_question_asks_only_about_how_the_pain_started() -> None:
+    # 3a.7: the combination is in the rules, not hidden in the question.
+    question = (PROTOCOL.fact("fragility_fracture_risk").question or "").lower()
+    assert "fall" in question
+    assert "lift" in question
+    assert "suddenly" in question
+    assert "osteoporosis" not in question
+    assert "65" not in question
+
+
+@pytest.mark.parametrize(
+    ("age", "urgency"), [(64, U.SOON), (65, U.SAME_DAY), (90, U.SAME_DAY), (18, U.SOON)]
+)
+def test_fracture_risk_is_same_day_from_age_65(age: int, urgency: Urgency) -> None:
+    plan = plan_for("fragility_fracture_risk", age=age)
+    assert plan.urgency is urgency
+    assert plan.exercises == ()
+
+
+def test_age_65_alone_changes_nothing() -> None:
+    plan = plan_for(findings={CAPABILITY}, age=65)
+    assert plan.urgency is U.NONE
+    assert given(plan) == ALL
+
+
+@pytest.mark.parametrize("partner", ["osteoporosis", "long_term_steroids"])
+def test_fracture_risk_with_thin_bones_or_steroids_is_same_day(partner: str) -> None:
+    if partner == "osteoporosis":
+        plan = plan_for("fragility_fracture_risk", findings={partner})
+    else:
+        plan = plan_for("fragility_fracture_risk", partner)
+    assert plan.urgency is U.SAME_DAY
+
+
+def test_steroid_question_gives_a_duration() -> None:
+    question = PROTOCOL.fact("long_term_steroids").question or ""
+    assert re.search(r"\d+ months", question)
+
+
+def test_fracture_risk_without_an_age_asks_for_the_age_and_gives_nothing() -> None:
+    plan = plan_for(findings={CAPABILITY}, age=None)
+    assert plan.missing == ("age",)
+    assert plan.exercises == ()
+    assert plan.safety_net == ""
+
+
+def test_confined_to_bed_refers_soon_and_gives_only_exercises_done_in_bed() -> None:
+    # 3a.8: as the bed-bound ODI band does.
+    plan = plan_for(findings={"confined_to_bed", CAPABILITY})
+    assert plan.urgency is U.SOON
+    assert given(plan) == IN_BED
+    assert plan.safety_net == PROTOCOL.safety_net
+    without_capability = plan_for(findings={"confined_to_bed"})
+    assert given(without_capability) == {"single_knee_hug", "knee_sways"}
+
+
+@pytest.mark.parametrize("key", sorted(REQUIRED_FINDINGS))
+def test_required_finding_left_unanswered_is_missing_and_gives_no_exercise(key: str) -> None:
+    # Section 4: missing is never "no" for a finding whose harm is not felt in time.
+    answers = dict.fromkeys(REQUIRED_FINDINGS - {key}, False)
+    assessment = attrs.evolve(assessment_for(), findings={**answers, CAPABILITY: True})
+    plan = bt.recommend(assessment)
+    assert key in plan.missing
+    assert plan.exercises == ()
+    assert plan.safety_net == ""
+
+
+def test_the_abdominal_aneurysm_question_counts_any_one_sign() -> None:
+    # 3a.10: "or", so that pain in the tummy alone with feeling faint counts.
+    question = (PROTOCOL.fact("aaa_symptoms").question or "").lower()
+    assert "back or tummy" in question
+    assert "faint, sweaty or clammy" in question
+
+
+def test_spinal_deformity_no_longer_asks_about_a_bruise() -> None:
+    assert "bruise" not in (PROTOCOL.fact("spinal_deformity").question or "").lower()
+
+
+def test_not_improving_asks_about_four_weeks_without_getting_better() -> None:
+    question = (PROTOCOL.fact("not_improving").question or "").lower()
+    assert "4 weeks" in question
+    assert "better" in question
+
+
+def test_directional_preference_is_listed_as_set_by_a_clinician() -> None:
+    # 3a.11: an app passes it only from a clinician's assessment [S50].
+    [preference] = [q for q in bt.questions() if q.key == "preference"]
+    assert preference.kind is bt.QuestionKind.DETAIL
+    assert preference.required is False
+    assert "clinician" in preference.text.lower()
+    assert "never asked of the person" in preference.text.lower()
+
+
+def test_questions_list_the_age_and_the_required_findings_as_required() -> None:
+    required = {q.key for q in bt.questions() if q.required}
+    assert required == {*RED_FLAGS, "odi", "age", *REQUIRED_FINDINGS}
+
+
+def _combination_rules() -> list[bt.Rule]:
+    return [r for r in PROTOCOL.rules if not isinstance(r.condition, FactIs)]
+
+
+@pytest.mark.parametrize("rule", _combination_rules(), ids=lambda r: r.id)
+def test_every_combination_can_change_a_plan(rule: bt.Rule) -> None:
+    # 3a.12: a combination whose parts reach its urgency alone changes nothing: each pair the
+    # rule fires on must be less urgent without the rule.
+    assert isinstance(rule.condition, AllOf)
+    first, partners = rule.condition.conditions
+    assert isinstance(first, FactIs)
+    assert isinstance(partners, AnyOf)
+    [refer] = [a.urgency for a in rule.actions if isinstance(a, Refer)]
+    without = attrs.evolve(PROTOCOL, rules=tuple(r for r in PROTOCOL.rules if r is not rule))
+    for partner in partners.conditions:
+        assert isinstance(partner, FactIs)
+        pair = [first.fact, partner.fact]
+        assert engine_of(PROTOCOL).evaluate(pair).urgency is refer
+        assert engine_of(without).evaluate(pair).urgency < refer, pair
+
+
+# -- the safety net (3a.1) ----------------------------------------------------------------------
+
+
+def test_safety_net_names_the_emergency_and_same_day_signs_in_plain_words() -> None:
+    net = PROTOCOL.safety_net.lower()
+    for sign in ("genitals", "back passage", "buttocks", "inner thighs", "urine", "bladder",
+                 "bowel", "both legs", "fever", "constant"):  # fmt: skip
+        assert sign in net, sign
+    assert "emergency department" in net
+    assert "today" in net
+    assert "new" in net
+
+
+SCENARIOS: dict[str, bt.Assessment] = {
+    "nothing wrong": assessment_for(findings={CAPABILITY}),
+    "a routine red flag": assessment_for("not_improving"),
+    "a routine finding": assessment_for(findings={"leg_symptoms_spread_on_flexion"}),
+    "confined to bed (soon, in-bed exercises)": assessment_for(findings={"confined_to_bed"}),
+    "ODI crippled (soon, gentle exercises)": assessment_for(odi_raw=35),
+    "STarT Back medium": assessment_for(start_back=START_BACK_MEDIUM),
+    "a soon red flag": assessment_for("fragility_fracture_risk"),
+    "an infection risk": assessment_for("immunosuppressed"),
+    "a same-day red flag": assessment_for("night_pain"),
+    "an emergency red flag": assessment_for("ces_bladder"),
+    "sepsis": assessment_for("sepsis_signs"),
+    "recent spine surgery": assessment_for(findings={"recent_spine_surgery"}),
+    "an unanswered red flag": attrs.evolve(
+        assessment_for(), red_flags=dict.fromkeys(RED_FLAGS[1:], False)
+    ),
+    "no ODI": attrs.evolve(assessment_for(), odi=None),
+    "no age": assessment_for(age=None),
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_plan_with_exercises_carries_the_safety_net_and_no_other_plan_does(
+    name: str,
+) -> None:
+    plan = bt.recommend(SCENARIOS[name])
+    if plan.exercises:
+        assert plan.safety_net == PROTOCOL.safety_net
+    else:
+        assert plan.safety_net == ""
+        assert PROTOCOL.safety_net not in plan.summary()
+
+
+def test_the_scenarios_cover_plans_with_and_without_exercises() -> None:
+    with_exercises = [n for n, a in SCENARIOS.items() if bt.recommend(a).exercises]
+    assert len(with_exercises) == 6
+    assert len(SCENARIOS) - len(with_exercises) == 9
+
+
+def test_summary_shows_the_safety_net_right_after_the_exercises() -> None:
+    plan = plan_for(findings={"prone_lying_painful", CAPABILITY})
+    lines = plan.summary().splitlines()
+    at = lines.index(PROTOCOL.safety_net)
+    header = lines.index("Exercises you may try:")
+    assert header < at
+    assert lines[at - 1] == ""
+    # Nothing but the exercises and their cautions between the header and the safety net.
+    assert all(line.startswith(("- ", "    Caution: ")) for line in lines[header + 1 : at - 1])
+    assert lines[at + 2] == "Not for now:"
+    assert lines[at - 2].startswith("    Caution: ")
+
+
+def test_care_plan_carries_the_safety_net_when_the_plan_gives_exercises() -> None:
+    subject = {"reference": "Patient/1"}
+    care_plan = to_care_plan(plan_for(findings={CAPABILITY}), subject=subject)
+    notes = [note["text"] for note in care_plan["note"]]  # type: ignore[union-attr,index]
+    assert notes[0] == PROTOCOL.safety_net
+    assert PROTOCOL.safety_net in str(care_plan["text"])
+    urgent = to_care_plan(plan_for("ces_bladder"), subject=subject)
+    assert PROTOCOL.safety_net not in str(urgent)
+
+
+def test_plan_json_round_trips_the_safety_net() -> None:
+    plan = plan_for(findings={CAPABILITY})
+    data = bt.to_dict(plan)
+    assert data["safety_net"] == PROTOCOL.safety_net
+    assert bt.from_dict(data, bt.Plan) == plan

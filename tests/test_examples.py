@@ -29,6 +29,12 @@ EXPECTED = {
     "pandas_scoring.py": ["P003 baseline", "crippled", "rows with an error: 0"],
     "spark_scoring.py": [],  # run by tests/test_spark_recipe.py (a Spark session is slow)
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
+    "review_a_change.py": [
+        "withheld in 25 minimal ways",
+        "less safe: True",
+        "'prone_extension' is now given, where it was withheld",
+        "witness, new protocol gives: ['knee_sways', 'kneeling_extension', 'prone_extension'",
+    ],
 }
 NEEDS = {"pandas_scoring.py": "pandas", "dask_scoring.py": "dask", "spark_scoring.py": "pyspark"}
 RUN_ELSEWHERE = {"spark_scoring.py": "tests/test_spark_recipe.py"}

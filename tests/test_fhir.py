@@ -16,6 +16,12 @@ from backtriage import fhir
 
 SECTIONS = [section.value for section in bt.OdiSection]
 NO_FLAGS = {q.key: False for q in bt.questions() if q.kind is bt.QuestionKind.RED_FLAG}
+# Everything else the default protocol requires (from 2.0.0): the age and the findings asked of
+# everyone, answered no.
+REQUIRED: dict[str, Any] = {
+    "age": 40,
+    "findings": {q.key: False for q in bt.questions() if q.kind == "finding" and q.required},
+}
 
 
 def response(*items: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -350,8 +356,12 @@ PATIENT = {"reference": "Patient/1"}
 
 
 def _care_plan(**changes: Any) -> tuple[bt.Plan, dict[str, Any]]:
+    findings = REQUIRED["findings"] | dict.fromkeys(changes.pop("findings", ()), True)
     assessment = bt.Assessment(
-        odi=[1] * 10, red_flags=NO_FLAGS | changes.pop("flags", {}), **changes
+        odi=[1] * 10,
+        red_flags=NO_FLAGS | changes.pop("flags", {}),
+        findings=findings,
+        **({"age": REQUIRED["age"]} | changes),
     )
     plan = bt.recommend(assessment)
     return plan, fhir.to_care_plan(plan, subject=PATIENT, created="2024-01-01")
@@ -407,7 +417,7 @@ def test_no_referral_activity_when_nothing_is_urgent() -> None:
     ("flags", "urgency"),
     [
         ({"ces_saddle_numbness": True}, "emergency"),
-        ({"fever": True, "infection_risk": True}, "same_day"),
+        ({"fever": True}, "same_day"),
     ],
     ids=["emergency", "same day"],
 )
@@ -447,7 +457,7 @@ def test_the_narrative_is_escaped_xhtml() -> None:
 
 
 def test_supporting_information_is_referenced() -> None:
-    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS))
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED))
     reference = {"reference": "QuestionnaireResponse/qr1"}
     care_plan = fhir.to_care_plan(plan, subject=PATIENT, supporting_info=[reference])
     assert care_plan["supportingInfo"] == [reference]
@@ -521,7 +531,7 @@ def test_a_modifier_extension_is_refused_at_any_level(level: str) -> None:
     "subject", [None, "Patient/1", ["Patient/1"], {}, {"reference": 3}], ids=repr
 )
 def test_a_subject_that_is_not_a_reference_is_refused_naming_it(subject: object) -> None:
-    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS))
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED))
     calls = [
         lambda: fhir.to_care_plan(plan, subject=subject),  # type: ignore[arg-type]
         lambda: fhir.to_observation(bt.score_odi([1] * 10), subject=subject or 3),  # type: ignore[arg-type]

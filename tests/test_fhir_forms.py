@@ -139,19 +139,17 @@ def test_the_screening_form_follows_the_questions_of_the_protocol() -> None:
         "flexion",
         "lateral",
     ]
-    assert "age" not in by_id  # the default protocol does not use it
+    # Protocol 2.0.0 requires the age (fragility fracture at 65 or over) and four findings.
+    assert (by_id["age"]["type"], by_id["age"]["required"]) == ("integer", True)
+    assert by_id["osteoporosis"]["required"] is True
 
 
 @pytest.fixture(scope="module")
-def aged(tmp_path_factory: pytest.TempPathFactory) -> bt.Protocol:
-    """The default protocol, requiring the age."""
-    source = Path(bt.__file__).parent / "protocol" / "default.toml"
-    text = source.read_text(encoding="utf-8").replace(
-        "require_odi = true", "require_odi = true\nrequire_age = true", 1
-    )
-    path = tmp_path_factory.mktemp("protocol") / "aged.toml"
-    path.write_text(text, encoding="utf-8")
-    return bt.load_protocol(path)
+def aged() -> bt.Protocol:
+    """A protocol that requires the age: the default one, from 2.0.0."""
+    protocol = bt.default_protocol()
+    assert protocol.require_age
+    return protocol
 
 
 def test_a_protocol_that_uses_the_age_asks_it_as_an_integer_item(aged: bt.Protocol) -> None:
@@ -226,8 +224,15 @@ def test_the_age_is_read_where_the_protocol_asks_it(aged: bt.Protocol) -> None:
         *flag_items(), ODI_GROUP, {"linkId": "age", "answer": [{"valueInteger": 70}]}
     )
     assert fhir.read_assessment(source, protocol=aged).age == 70
+    custom = bt.load_protocol(Path(__file__).parents[1] / "examples" / "custom_protocol.toml")
+    flags = [
+        {"linkId": q.key, "answer": [{"valueBoolean": False}]}
+        for q in bt.questions(custom)
+        if q.kind == "red_flag"
+    ]
+    unasked = screening(*flags, {"linkId": "age", "answer": [{"valueInteger": 70}]})
     with pytest.raises(bt.InvalidAnswerError) as info:
-        fhir.read_assessment(source)  # the default protocol does not ask it
+        fhir.read_assessment(unasked, protocol=custom)  # this protocol does not ask it
     assert info.value.field == "age"
 
 

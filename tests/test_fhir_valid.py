@@ -9,7 +9,6 @@ same elements in R4 and R4B, so the R4B models stand in for R4. A test dependenc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -55,14 +54,11 @@ def test_the_validator_refuses_what_r4_does_not_allow() -> None:
 
 
 @pytest.fixture(scope="module")
-def aged(tmp_path_factory: pytest.TempPathFactory) -> bt.Protocol:
-    source = Path(bt.__file__).parent / "protocol" / "default.toml"
-    text = source.read_text(encoding="utf-8").replace(
-        "require_odi = true", "require_odi = true\nrequire_age = true", 1
-    )
-    path = tmp_path_factory.mktemp("protocol") / "aged.toml"
-    path.write_text(text, encoding="utf-8")
-    return bt.load_protocol(path)
+def aged() -> bt.Protocol:
+    """A protocol that requires the age: the default one, from 2.0.0."""
+    protocol = bt.default_protocol()
+    assert protocol.require_age
+    return protocol
 
 
 def test_the_published_forms_are_valid_questionnaires(aged: bt.Protocol) -> None:

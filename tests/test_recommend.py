@@ -1,6 +1,6 @@
 """``recommend()`` on the default protocol: every rule, the seed's scenarios and the fail-safes.
 
-The rule table below is written by hand from /work/shared/CLINICAL.md (sections 3 and 4): for
+The rule table below is written by hand from docs/clinical-basis.md (sections 3, 3a and 4): for
 each rule of the default protocol, inputs that fire it, inputs just short of it, and what it
 must do. Only the rule ids come from the protocol; what each rule does comes from the clinical
 text, so the table is an independent specification of ``default.toml``.
@@ -25,16 +25,18 @@ RED_FLAGS = (
     "ces_bladder", "ces_incontinence", "ces_saddle_numbness", "ces_sexual_dysfunction",
     "bilateral_leg_symptoms", "progressive_weakness", "gait_disturbance", "major_trauma",
     "fragility_fracture_risk", "long_term_steroids", "spinal_deformity", "cancer_history",
-    "unexplained_weight_loss", "night_pain", "thoracic_pain", "fever", "infection_risk",
-    "aaa_symptoms", "chest_pain", "not_improving", "inflammatory_features",
+    "unexplained_weight_loss", "night_pain", "thoracic_pain", "fever", "injects_drugs",
+    "immunosuppressed", "recent_infection", "sepsis_signs", "aaa_symptoms", "chest_pain",
+    "not_improving", "inflammatory_features",
 )  # fmt: skip
+INFECTION_RISKS = ("injects_drugs", "immunosuppressed", "recent_infection")
 EMERGENCY_FLAGS = (
     "ces_bladder", "ces_incontinence", "ces_saddle_numbness", "bilateral_leg_symptoms",
-    "gait_disturbance", "major_trauma", "aaa_symptoms", "chest_pain",
+    "gait_disturbance", "major_trauma", "sepsis_signs", "aaa_symptoms", "chest_pain",
 )  # fmt: skip
 SAME_DAY_FLAGS = (
     "ces_sexual_dysfunction", "progressive_weakness", "spinal_deformity", "cancer_history",
-    "unexplained_weight_loss", "fever",
+    "unexplained_weight_loss", "night_pain", "thoracic_pain", "fever",
 )  # fmt: skip
 FINDINGS = (
     "prone_lying_painful", "extension_aggravates", "flexion_aggravates", "suspected_disc",
@@ -42,7 +44,13 @@ FINDINGS = (
     "osteoporosis", "suspected_stenosis", "recent_spine_surgery", "cannot_lie_prone",
     "cannot_lie_supine", "cannot_kneel", "poor_balance", "confined_to_bed",
 )  # fmt: skip
+# Asked of everyone from 2.0.0: an unanswered one is missing, never "no".
+REQUIRED_FINDINGS = ("osteoporosis", "recent_spine_surgery", "poor_balance", "confined_to_bed")
 TOLERATED = "single_knee_hug_tolerated"
+AGE = 40
+NO_FINDINGS: dict[str, bool | None] = dict.fromkeys(REQUIRED_FINDINGS, False)
+# What the default protocol requires besides the red flags and the ODI, answered (no).
+OTHERS: dict[str, object] = {"age": AGE, "findings": NO_FINDINGS}
 
 PRONE_EXT, KNEEL_EXT = "prone_extension", "kneeling_extension"
 FLEX, SINGLE, DOUBLE = "standing_flexion", "single_knee_hug", "double_knee_hug"
@@ -62,6 +70,7 @@ START_BACK_HIGH = {
     "bothersomeness": "not_at_all",
 }  # fmt: skip
 START_BACK_MEDIUM = START_BACK_HIGH | {"low_mood": 0, "leg_pain": 1, "dressed_slowly": 1}
+START_BACK_LOW = START_BACK_HIGH | {"low_mood": 0}
 
 # ODI raw sums (of 50; percent = 2 * raw). Bands [S10]: <=40 % moderate, <=60 % severe, <=80 %
 # crippled, above bed-bound. Each pair is the first raw sum in the band and the last one below.
@@ -78,6 +87,7 @@ class Given(NamedTuple):
     preference: str | None = None
     odi_raw: int = 0
     start_back: dict[str, object] | None = None
+    age: int = 40
 
 
 def given(
@@ -86,9 +96,12 @@ def given(
     preference: str | None = None,
     odi_raw: int = 0,
     start_back: dict[str, object] | None = None,
+    age: int = 40,
 ) -> Given:
     """Return a low-risk person who tolerates the single knee hug, with what is given added."""
-    return Given(frozenset(yes), frozenset({TOLERATED, *findings}), preference, odi_raw, start_back)
+    return Given(
+        frozenset(yes), frozenset({TOLERATED, *findings}), preference, odi_raw, start_back, age
+    )
 
 
 def everything_but(*names: str, preference: str | None = "lateral") -> Given:
@@ -109,7 +122,12 @@ def everything_but(*names: str, preference: str | None = "lateral") -> Given:
         findings=frozenset({*FINDINGS, TOLERATED}) - set(names),
         preference=preference,
         odi_raw=odi_raw,
-        start_back=START_BACK_MEDIUM if "start_back_high" in names else START_BACK_HIGH,
+        start_back=START_BACK_LOW
+        if "start_back_medium_or_worse" in names
+        else START_BACK_MEDIUM
+        if "start_back_high" in names
+        else START_BACK_HIGH,
+        age=64 if "age_65_or_over" in names else 90,
     )
 
 
@@ -122,9 +140,10 @@ def assess(person: Given) -> bt.Assessment:
     return bt.Assessment(
         odi=odi_with_raw(person.odi_raw),
         red_flags={key: key in person.yes for key in RED_FLAGS},
-        findings=person.findings,
+        findings=dict.fromkeys(REQUIRED_FINDINGS, False) | dict.fromkeys(person.findings, True),
         preference=person.preference,
         start_back=person.start_back,
+        age=person.age,
     )
 
 
@@ -137,7 +156,7 @@ def ids(items: Iterable[bt.Prescription | bt.Withheld]) -> frozenset[str]:
 
 
 class RuleCase(NamedTuple):
-    """A rule of CLINICAL.md: inputs that fire it, inputs just short, and what it does."""
+    """A rule of the clinical basis: inputs that fire it, inputs just short, and what it does."""
 
     fires: tuple[Given, ...]
     short: tuple[Given, ...]
@@ -183,22 +202,18 @@ def odi(name: str, first: int, refer: Urgency, excludes: frozenset[str] = NONE_)
     return RuleCase(fires, (everything_but(name),), refer, excludes)
 
 
-CES_PARTNERS = ("ces_bladder", "ces_incontinence", "ces_saddle_numbness", "bilateral_leg_symptoms")
-WEAKNESS_PARTNERS = (
-    "ces_bladder", "ces_incontinence", "ces_saddle_numbness", "ces_sexual_dysfunction",
-    "cancer_history",
-)  # fmt: skip
+# The bladder, bowel, saddle and both-legs flags are emergencies alone: only these partners
+# can raise a weakening leg from same day (section 3a, change 12).
+WEAKNESS_PARTNERS = ("ces_sexual_dysfunction", "cancer_history")
+FRACTURE = "fragility_fracture_risk"
 
-# CLINICAL.md sections 3 and 4, one entry per rule of the default protocol.
+# Clinical basis sections 3, 3a and 4, one entry per rule of the default protocol.
 RULES: dict[str, RuleCase] = {
     # Section 3: red flags. "soon" from a red flag withholds every exercise (by the rule).
     "ces_bladder_emergency": flag("ces_bladder", U.EMERGENCY),
     "ces_incontinence_emergency": flag("ces_incontinence", U.EMERGENCY),
     "ces_saddle_numbness_emergency": flag("ces_saddle_numbness", U.EMERGENCY),
     "ces_sexual_dysfunction_same_day": flag("ces_sexual_dysfunction", U.SAME_DAY),
-    "ces_sexual_dysfunction_combined_emergency": combination(
-        "ces_sexual_dysfunction", CES_PARTNERS, U.EMERGENCY
-    ),
     "bilateral_leg_symptoms_emergency": flag("bilateral_leg_symptoms", U.EMERGENCY),
     "progressive_weakness_same_day": flag("progressive_weakness", U.SAME_DAY),
     "progressive_weakness_combined_emergency": combination(
@@ -207,21 +222,30 @@ RULES: dict[str, RuleCase] = {
     "gait_disturbance_emergency": flag("gait_disturbance", U.EMERGENCY),
     "major_trauma_emergency": flag("major_trauma", U.EMERGENCY),
     "fragility_fracture_risk_soon": flag("fragility_fracture_risk", U.SOON, ALL),
-    "fragility_fracture_with_steroids_same_day": combination(
-        "fragility_fracture_risk", ("long_term_steroids",), U.SAME_DAY
+    "fragility_fracture_with_bone_risk_same_day": RuleCase(
+        (
+            given(FRACTURE, "long_term_steroids"),
+            given(FRACTURE, findings=["osteoporosis"]),
+            given(FRACTURE, age=65),
+        ),
+        (
+            everything_but("long_term_steroids", "osteoporosis", "age_65_or_over"),
+            everything_but(FRACTURE),
+        ),
+        U.SAME_DAY,
     ),
     "long_term_steroids_routine": flag("long_term_steroids", U.ROUTINE),
     "spinal_deformity_same_day": flag("spinal_deformity", U.SAME_DAY),
     "cancer_history_same_day": flag("cancer_history", U.SAME_DAY),
     "unexplained_weight_loss_same_day": flag("unexplained_weight_loss", U.SAME_DAY),
-    "night_pain_soon": flag("night_pain", U.SOON, ALL),
-    "night_pain_with_cancer_signs_same_day": combination(
-        "night_pain", ("cancer_history", "unexplained_weight_loss"), U.SAME_DAY
-    ),
-    "thoracic_pain_soon": flag("thoracic_pain", U.SOON, ALL),
+    "night_pain_same_day": flag("night_pain", U.SAME_DAY),
+    "thoracic_pain_same_day": flag("thoracic_pain", U.SAME_DAY),
     "fever_same_day": flag("fever", U.SAME_DAY),
-    "infection_risk_routine": flag("infection_risk", U.ROUTINE),
-    "infection_risk_with_fever_same_day": combination("infection_risk", ("fever",), U.SAME_DAY),
+    "injects_drugs_soon": flag("injects_drugs", U.SOON, ALL),
+    "immunosuppressed_soon": flag("immunosuppressed", U.SOON, ALL),
+    "recent_infection_soon": flag("recent_infection", U.SOON, ALL),
+    "infection_risk_with_fever_emergency": combination("fever", INFECTION_RISKS, U.EMERGENCY),
+    "sepsis_signs_emergency": flag("sepsis_signs", U.EMERGENCY),
     "aaa_symptoms_emergency": flag("aaa_symptoms", U.EMERGENCY),
     "chest_pain_emergency": flag("chest_pain", U.EMERGENCY),
     "not_improving_routine": flag("not_improving", U.ROUTINE),
@@ -249,7 +273,9 @@ RULES: dict[str, RuleCase] = {
     "cannot_lie_supine": finding("cannot_lie_supine", excludes=frozenset({SINGLE, DOUBLE, SWAYS})),
     "cannot_kneel": finding("cannot_kneel", excludes=frozenset({KNEEL_EXT})),
     "poor_balance_no_standing": finding("poor_balance", excludes=frozenset({FLEX, SIDE})),
-    "confined_to_bed_in_bed_only": finding("confined_to_bed", excludes=ALL - IN_BED),
+    "confined_to_bed_in_bed_only_soon": finding(
+        "confined_to_bed", excludes=ALL - IN_BED, refer=U.SOON
+    ),
     # Section 4: directional preference (McKenzie).
     "preference_extension_no_flexion": preference("extension", excludes=FLEXION),
     "preference_flexion_no_extension": preference("flexion", excludes=EXTENSION),
@@ -258,6 +284,11 @@ RULES: dict[str, RuleCase] = {
     "odi_severe_routine": odi("odi_severe_or_worse", ODI_SEVERE, U.ROUTINE),
     "odi_crippled_gentle_only": odi("odi_crippled_or_worse", ODI_CRIPPLED, U.SOON, LEVEL_2),
     "odi_bed_bound_in_bed_only": odi("odi_bed_bound", ODI_BED_BOUND, U.SOON, ALL - IN_BED),
+    "start_back_medium_routine": RuleCase(
+        (given(start_back=START_BACK_MEDIUM), given(start_back=START_BACK_HIGH)),
+        (everything_but("start_back_medium_or_worse"),),
+        U.ROUTINE,
+    ),
     "start_back_high_routine": RuleCase(
         (given(start_back=START_BACK_HIGH),), (everything_but("start_back_high"),), U.ROUTINE
     ),
@@ -386,7 +417,7 @@ def test_with_nothing_wrong_every_exercise_is_offered() -> None:
 
 
 def test_the_odi_is_asked_before_any_exercise_as_the_seed_says() -> None:
-    assessment = bt.Assessment(red_flags=dict.fromkeys(RED_FLAGS, False))
+    assessment = bt.Assessment(red_flags=dict.fromkeys(RED_FLAGS, False), **OTHERS)
     plan = bt.recommend(assessment)
     assert plan.missing == ("odi",)
     assert plan.exercises == ()
@@ -426,7 +457,8 @@ def test_urgent_plan_withholds_even_exercises_no_rule_excludes(key: str) -> None
 @pytest.mark.parametrize("key", RED_FLAGS)
 def test_an_absent_red_flag_is_missing_and_withholds_every_exercise(key: str) -> None:
     answers = {k: False for k in RED_FLAGS if k != key}
-    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answers, findings={TOLERATED}))
+    findings = NO_FINDINGS | {TOLERATED: True}
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answers, findings=findings, age=AGE))
     assert plan.missing == (key,)
     assert plan.exercises == ()
     assert ids(plan.withheld) == ALL
@@ -436,14 +468,14 @@ def test_an_absent_red_flag_is_missing_and_withholds_every_exercise(key: str) ->
 @pytest.mark.parametrize("key", RED_FLAGS)
 def test_a_red_flag_answered_none_is_missing_never_no(key: str) -> None:
     answers = dict.fromkeys(RED_FLAGS, False) | {key: None}
-    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answers))
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answers, **OTHERS))
     assert plan.missing == (key,)
     assert plan.exercises == ()
 
 
-def test_nothing_answered_lists_every_red_flag_then_the_odi() -> None:
+def test_nothing_answered_lists_every_red_flag_and_required_finding_then_odi_and_age() -> None:
     plan = bt.recommend(bt.Assessment())
-    assert plan.missing == (*RED_FLAGS, "odi")
+    assert plan.missing == (*RED_FLAGS, *REQUIRED_FINDINGS, "odi", "age")
     assert len(plan.missing_questions) == len(plan.missing)
     assert plan.exercises == ()
     assert plan.urgency is U.NONE
@@ -451,7 +483,7 @@ def test_nothing_answered_lists_every_red_flag_then_the_odi() -> None:
 
 def test_red_flags_and_findings_given_as_none_mean_nothing_answered_and_nothing_found() -> None:
     plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=None, findings=None))
-    assert plan.missing == RED_FLAGS
+    assert plan.missing == (*RED_FLAGS, *REQUIRED_FINDINGS, "age")
     assert plan.exercises == ()
 
 
@@ -469,7 +501,9 @@ def test_a_yes_to_an_emergency_flag_counts_before_the_rest_is_answered() -> None
 
 def test_an_odi_with_two_sections_missing_is_not_scorable_and_listed_as_missing() -> None:
     answers = [0] * 8 + [None, None]
-    plan = bt.recommend(bt.Assessment(odi=answers, red_flags=dict.fromkeys(RED_FLAGS, False)))
+    plan = bt.recommend(
+        bt.Assessment(odi=answers, red_flags=dict.fromkeys(RED_FLAGS, False), **OTHERS)
+    )
     assert plan.missing == ("odi",)
     assert plan.odi is None
     assert plan.exercises == ()
@@ -478,7 +512,9 @@ def test_an_odi_with_two_sections_missing_is_not_scorable_and_listed_as_missing(
 def test_an_odi_with_one_section_missing_is_scored_on_the_rest() -> None:
     # [S5]: 16 of 45 is 35.6 %.
     answers = [2, 1, 2, 2, 2, 2, 1, None, 2, 2]
-    plan = bt.recommend(bt.Assessment(odi=answers, red_flags=dict.fromkeys(RED_FLAGS, False)))
+    plan = bt.recommend(
+        bt.Assessment(odi=answers, red_flags=dict.fromkeys(RED_FLAGS, False), **OTHERS)
+    )
     assert plan.missing == ()
     assert plan.odi is not None
     assert plan.odi.percent == pytest.approx(35.5556, abs=1e-3)
@@ -488,7 +524,7 @@ def test_an_odi_with_one_section_missing_is_scored_on_the_rest() -> None:
 def test_a_higher_odi_missing_limit_makes_a_gappy_odi_scorable() -> None:
     answers = [0] * 8 + [None, None]
     assessment = bt.Assessment(
-        odi=answers, red_flags=dict.fromkeys(RED_FLAGS, False), odi_max_missing=2
+        odi=answers, red_flags=dict.fromkeys(RED_FLAGS, False), odi_max_missing=2, **OTHERS
     )
     assert bt.recommend(assessment).missing == ()
 
@@ -500,7 +536,10 @@ def test_a_score_made_elsewhere_answers_to_the_assessments_missing_limit(max_mis
     for gaps in range(10):
         score = bt.OdiScore(0, 10 - gaps, tuple(sections[:gaps]))
         assessment = bt.Assessment(
-            odi=score, red_flags=dict.fromkeys(RED_FLAGS, False), odi_max_missing=max_missing
+            odi=score,
+            red_flags=dict.fromkeys(RED_FLAGS, False),
+            odi_max_missing=max_missing,
+            **OTHERS,
         )
         plan = bt.recommend(assessment)
         if gaps <= max_missing:
@@ -512,7 +551,7 @@ def test_a_score_made_elsewhere_answers_to_the_assessments_missing_limit(max_mis
 
 def test_a_stored_score_with_too_many_gaps_is_missing_after_a_json_round_trip() -> None:
     score = bt.score_odi({"walking": 0}, max_missing=9)
-    text = bt.to_json(bt.Assessment(odi=score, red_flags=dict.fromkeys(RED_FLAGS, False)))
+    text = bt.to_json(bt.Assessment(odi=score, red_flags=dict.fromkeys(RED_FLAGS, False), **OTHERS))
     plan = bt.recommend(bt.from_json(text, bt.Assessment))
     assert (plan.missing, plan.exercises) == (("odi",), ())
 
@@ -693,11 +732,11 @@ def test_a_misspelt_finding_is_still_refused_after_evolve() -> None:
 def test_a_same_day_plan_with_questions_unanswered_says_they_may_mean_emergency() -> None:
     flags: dict[str, bool | None] = dict.fromkeys(RED_FLAGS, None)
     flags["progressive_weakness"] = True
-    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=flags))
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=flags, **OTHERS))
     assert plan.urgency is Urgency.SAME_DAY
     assert plan.advice.endswith("may mean you need emergency care.")
     answered = {**dict.fromkeys(RED_FLAGS, False), "progressive_weakness": True}
-    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answered))
+    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=answered, **OTHERS))
     assert "emergency" not in plan.advice
 
 
@@ -709,8 +748,12 @@ def test_findings_given_as_a_single_string_are_refused() -> None:
 def test_findings_given_as_a_mapping_hold_only_when_true() -> None:
     # {"single_knee_hug_tolerated": False} must never unlock the double knee hug.
     answers = dict.fromkeys(RED_FLAGS, False)
-    no = bt.Assessment(odi=[0] * 10, red_flags=answers, findings={TOLERATED: False})
-    yes = bt.Assessment(odi=[0] * 10, red_flags=answers, findings={TOLERATED: True})
+    no = bt.Assessment(
+        odi=[0] * 10, red_flags=answers, findings=NO_FINDINGS | {TOLERATED: False}, age=AGE
+    )
+    yes = bt.Assessment(
+        odi=[0] * 10, red_flags=answers, findings=NO_FINDINGS | {TOLERATED: True}, age=AGE
+    )
     assert DOUBLE in ids(bt.recommend(no).withheld)
     assert DOUBLE in ids(bt.recommend(yes).exercises)
     with pytest.raises(InvalidAnswerError, match=TOLERATED):
@@ -807,14 +850,17 @@ def test_an_absent_start_back_is_optional_and_scores_none() -> None:
 
 
 def test_the_same_answers_in_another_order_give_an_equal_plan() -> None:
-    flags = {k: k in {"not_improving", "infection_risk"} for k in RED_FLAGS}
-    found = ["osteoporosis", "suspected_stenosis", TOLERATED]
-    first = bt.Assessment(odi=[1] * 10, red_flags=flags, findings=found, preference="lateral")
+    flags = {k: k in {"not_improving", "long_term_steroids"} for k in RED_FLAGS}
+    found = NO_FINDINGS | dict.fromkeys(["osteoporosis", "suspected_stenosis", TOLERATED], True)
+    first = bt.Assessment(
+        odi=[1] * 10, red_flags=flags, findings=found, preference="lateral", age=AGE
+    )
     second = bt.Assessment(
         odi=dict(zip([s.value for s in bt.OdiSection], [1] * 10, strict=True)),
         red_flags=dict(reversed(list(flags.items()))),
-        findings=list(reversed(found)),
+        findings=dict(reversed(list(found.items()))),
         preference=bt.Preference.LATERAL,
+        age=AGE,
     )
     assert bt.recommend(first) == bt.recommend(second)
 
@@ -902,18 +948,18 @@ def test_questions_ask_for_the_odi_as_required_and_start_back_as_optional() -> N
     assert by_key["start_back"].required is False
 
 
-def test_questions_list_every_finding_and_the_capability_as_optional() -> None:
+def test_questions_list_every_finding_and_the_capability_optional_but_the_required_ones() -> None:
     by_key = {q.key: q for q in bt.questions()}
     for name in FINDINGS:
         assert by_key[name].kind is bt.QuestionKind.FINDING
-        assert by_key[name].required is False
+        assert by_key[name].required is (name in REQUIRED_FINDINGS)
         assert by_key[name].text.endswith("?")
     assert by_key[TOLERATED].kind is bt.QuestionKind.CAPABILITY
 
 
 def test_questions_never_ask_for_a_derived_fact_but_for_the_inputs_they_come_from() -> None:
     keys = {q.key for q in bt.questions()}
-    assert keys == {*RED_FLAGS, "odi", "start_back", "preference", *FINDINGS, TOLERATED}
+    assert keys == {*RED_FLAGS, "odi", "start_back", "age", "preference", *FINDINGS, TOLERATED}
 
 
 def test_the_directional_preference_is_asked_as_a_detail_never_required() -> None:
@@ -924,9 +970,17 @@ def test_the_directional_preference_is_asked_as_a_detail_never_required() -> Non
 
 
 def test_answering_every_required_question_no_leaves_nothing_missing() -> None:
-    required = [q.key for q in bt.questions() if q.required]
-    red_flags = {k: False for k in required if k != "odi"}
-    plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=red_flags))
+    by_kind: dict[bt.QuestionKind, list[str]] = {}
+    for q in bt.questions():
+        if q.required:
+            by_kind.setdefault(q.kind, []).append(q.key)
+    assert by_kind.pop(bt.QuestionKind.INSTRUMENT) == ["odi"]
+    assert by_kind.pop(bt.QuestionKind.DETAIL) == ["age"]
+    red_flags = dict.fromkeys(by_kind.pop(bt.QuestionKind.RED_FLAG), False)
+    findings = dict.fromkeys(by_kind.pop(bt.QuestionKind.FINDING), False)
+    assert by_kind == {}
+    assessment = bt.Assessment(odi=[0] * 10, red_flags=red_flags, findings=findings, age=AGE)
+    plan = bt.recommend(assessment)
     assert plan.missing == ()
     assert plan.exercises
 
@@ -936,6 +990,7 @@ def test_answering_every_required_question_no_leaves_nothing_missing() -> None:
 SMALL_PROTOCOL = """
 name = "small"
 version = "0.1.0"
+safety_net = "Go to an emergency department now if new numbness around your genitals or back passage, new bladder or bowel trouble, or new weakness in both legs appears."
 
 [sources]
 demo = "a test protocol"
@@ -1013,8 +1068,8 @@ def test_an_age_threshold_holds_from_that_age_on(age: int | None, urgency: Urgen
 def test_summary_says_why_the_urgency_was_set_most_urgent_first() -> None:
     flags = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
     flags.update(ces_bladder=True, not_improving=True)
-    text = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=flags)).summary()
+    text = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=flags, **OTHERS)).summary()
     why = text.index("Why:")
     emergency = text.index("cauda equina")
-    routine = text.index("has not improved")
+    routine = text.index("without getting better")
     assert why < emergency < routine

@@ -1,7 +1,7 @@
 """Properties of ``recommend()`` on the default protocol, over random people.
 
 A person is drawn as raw answers (red flags yes, no or unanswered; findings; a preference; ODI and
-STarT Back answers), complete or not. The properties are the promises of DESIGN.md: more risk
+STarT Back answers), complete or not. The properties are the promises of the library: more risk
 never gives more exercises or a lower urgency, a capability never takes one away, urgent and
 incomplete plans hold no exercise, every exercise is accounted for with its reasons, and the
 same answers give the same plan whatever their order.
@@ -26,7 +26,7 @@ SECTIONS = [section.value for section in bt.OdiSection]
 START_BACK_ITEMS = [item.value for item in bt.StartBackItem]
 U = Urgency
 
-# CLINICAL.md section 3, the default urgency of each red flag answered yes on its own.
+# docs/clinical-basis.md section 3 (protocol 2.0.0): the urgency of each red flag alone.
 FLAG_URGENCY: dict[str, Urgency] = {
     "ces_bladder": U.EMERGENCY, "ces_incontinence": U.EMERGENCY,
     "ces_saddle_numbness": U.EMERGENCY, "ces_sexual_dysfunction": U.SAME_DAY,
@@ -34,9 +34,11 @@ FLAG_URGENCY: dict[str, Urgency] = {
     "gait_disturbance": U.EMERGENCY, "major_trauma": U.EMERGENCY,
     "fragility_fracture_risk": U.SOON, "long_term_steroids": U.ROUTINE,
     "spinal_deformity": U.SAME_DAY, "cancer_history": U.SAME_DAY,
-    "unexplained_weight_loss": U.SAME_DAY, "night_pain": U.SOON, "thoracic_pain": U.SOON,
-    "fever": U.SAME_DAY, "infection_risk": U.ROUTINE, "aaa_symptoms": U.EMERGENCY,
-    "chest_pain": U.EMERGENCY, "not_improving": U.ROUTINE, "inflammatory_features": U.ROUTINE,
+    "unexplained_weight_loss": U.SAME_DAY, "night_pain": U.SAME_DAY,
+    "thoracic_pain": U.SAME_DAY, "fever": U.SAME_DAY, "injects_drugs": U.SOON,
+    "immunosuppressed": U.SOON, "recent_infection": U.SOON, "sepsis_signs": U.EMERGENCY,
+    "aaa_symptoms": U.EMERGENCY, "chest_pain": U.EMERGENCY, "not_improving": U.ROUTINE,
+    "inflammatory_features": U.ROUTINE,
 }  # fmt: skip
 RED_FLAGS = tuple(FLAG_URGENCY)
 RISK_FINDINGS = (
@@ -45,6 +47,8 @@ RISK_FINDINGS = (
     "osteoporosis", "suspected_stenosis", "recent_spine_surgery", "cannot_lie_prone",
     "cannot_lie_supine", "cannot_kneel", "poor_balance", "confined_to_bed",
 )  # fmt: skip
+# Asked of everyone: answered here (yes if drawn, else no), so never missing.
+REQUIRED_FINDINGS = ("osteoporosis", "recent_spine_surgery", "poor_balance", "confined_to_bed")
 TOLERATED = "single_knee_hug_tolerated"
 PREFERENCES = (None, "extension", "flexion", "lateral")
 
@@ -63,7 +67,7 @@ class Person(NamedTuple):
         return bt.Assessment(
             odi=None if self.odi is None else list(self.odi),
             red_flags=self.red_flags,
-            findings=self.findings,
+            findings=dict.fromkeys(REQUIRED_FINDINGS, False) | dict.fromkeys(self.findings, True),
             preference=self.preference,
             start_back=self.start_back,
             age=self.age,
@@ -81,7 +85,8 @@ ANSWER = st.integers(0, 5)
 
 @st.composite
 def people(draw: st.DrawFn, *, complete: bool | None = None) -> Person:
-    """Draw a person; ``complete`` people answered every red flag and a scorable ODI."""
+    """Draw a person; ``complete`` people answered every red flag, a scorable ODI and the
+    age."""
     if complete is None:
         complete = draw(st.booleans())
     # Most people have no red flag; without this bias most draws would be emergencies and
@@ -111,7 +116,7 @@ def people(draw: st.DrawFn, *, complete: bool | None = None) -> Person:
         preference=draw(st.sampled_from(PREFERENCES)),
         odi=odi,
         start_back=start_back,
-        age=draw(st.none() | st.integers(16, 100)),
+        age=draw(st.integers(16, 100) if complete else st.none() | st.integers(16, 100)),
     )
 
 
@@ -162,6 +167,15 @@ def test_every_prescription_carries_the_safety_advice(person: Person) -> None:
 
 
 @given(people())
+def test_the_safety_net_comes_with_every_plan_that_gives_exercises_and_no_other(
+    person: Person,
+) -> None:
+    plan = person.plan()
+    assert plan.safety_net == (PROTOCOL.safety_net if plan.exercises else "")
+    assert (PROTOCOL.safety_net in plan.summary()) == bool(plan.exercises)
+
+
+@given(people())
 def test_fired_rules_are_protocol_rules_and_set_the_urgency(person: Person) -> None:
     plan = person.plan()
     assert all(f.rule in RULES for f in plan.fired)
@@ -189,19 +203,23 @@ def test_same_day_or_emergency_plans_hold_no_exercise(person: Person) -> None:
 
 @given(people(complete=True), st.sampled_from([k for k, u in FLAG_URGENCY.items() if u >= U.SOON]))
 def test_a_red_flag_meaning_soon_or_more_withholds_every_exercise(person: Person, key: str) -> None:
-    # CLINICAL.md section 3: same_day and emergency always, and soon from a red flag too.
+    # Clinical basis section 3: same_day and emergency always, and soon from a red flag too.
     plan = person._replace(red_flags=person.red_flags | {key: True}).plan()
     assert plan.urgency >= FLAG_URGENCY[key]
     assert plan.exercises == ()
 
 
 @given(people())
-def test_missing_names_every_unanswered_red_flag_and_an_unscorable_odi(person: Person) -> None:
+def test_missing_names_every_unanswered_red_flag_an_unscorable_odi_and_no_age(
+    person: Person,
+) -> None:
     plan = person.plan()
     expected = person.unanswered()
     answered_odi = 0 if person.odi is None else sum(a is not None for a in person.odi)
     if answered_odi < 9:  # the default allows one missing section [S8, S9]
         expected.add("odi")
+    if person.age is None:  # required from protocol 2.0.0 (the fracture combination)
+        expected.add("age")
     assert set(plan.missing) == expected
     assert len(plan.missing) == len(expected)
     assert (plan.odi is None) == ("odi" in expected)
@@ -277,6 +295,15 @@ def test_each_point_worse_along_the_whole_odi_scale_never_gives_more(person: Per
         assert_no_better(before, after)
 
 
+@given(people(), st.integers(1, 40))
+def test_an_older_age_never_gives_more(person: Person, years: int) -> None:
+    # From 2.0.0 an age of 65 or over makes a sudden pain after a small fall same day.
+    assume(person.age is not None)
+    assert person.age is not None
+    worse = person._replace(age=min(person.age + years, 130))
+    assert_no_better(person.plan(), worse.plan())
+
+
 @given(people(), st.sampled_from(START_BACK_ITEMS))
 def test_one_more_start_back_item_agreed_never_gives_more(person: Person, item: str) -> None:
     assume(person.start_back is not None)
@@ -316,7 +343,7 @@ def test_the_plan_is_the_same_whatever_the_order_of_the_answers(
 ) -> None:
     flags = list(person.red_flags.items())
     random.shuffle(flags)
-    findings = sorted(person.findings)
+    findings = list(person.assessment().findings.items())
     random.shuffle(findings)
     odi = (
         None
@@ -331,7 +358,7 @@ def test_the_plan_is_the_same_whatever_the_order_of_the_answers(
     reordered = bt.Assessment(
         odi=odi,
         red_flags=dict(flags),
-        findings=findings,
+        findings=dict(findings),
         preference=person.preference,
         start_back=start_back,
         age=person.age,

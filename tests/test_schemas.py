@@ -19,7 +19,7 @@ from test_serialize import NO_FLAGS, assessments, plans
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
-def _validator(cls: type[bt.Assessment] | type[bt.Plan]) -> jsonschema.Draft202012Validator:
+def _validator(cls: type | str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json_schema(cls))
 
 
@@ -36,7 +36,15 @@ def test_regenerating_the_schemas_gives_the_shipped_files() -> None:
 
 def test_the_schemas_write_into_a_directory(tmp_path: Path) -> None:
     written = _schema.write(tmp_path)
-    assert sorted(p.name for p in written) == ["assessment.schema.json", "plan.schema.json"]
+    assert sorted(p.name for p in written) == [
+        "assessment.schema.json",
+        "odi-answers.schema.json",
+        "odi-score.schema.json",
+        "plan.schema.json",
+        "problem.schema.json",
+        "question.schema.json",
+        "start-back-score.schema.json",
+    ]
     assert json.loads(written[0].read_text(encoding="utf-8")) == _schema.assessment_schema()
 
 
@@ -100,3 +108,127 @@ def test_a_plan_with_an_unknown_urgency_is_invalid() -> None:
     assert PLAN.is_valid(data)
     data["urgency"] = "later"
     assert not PLAN.is_valid(data)
+
+
+# -- $id, OpenAPI components, the other documents, a protocol's own schema ----------------------
+
+SHIPPED: dict[str, Any] = {
+    "assessment": bt.Assessment,
+    "plan": bt.Plan,
+    "odi score": bt.OdiScore,
+    "start back score": bt.StartBackScore,
+    "question": bt.Question,
+    "problem document": bt.BacktriageError,
+    "odi answers": "odi-answers",
+}
+
+
+@pytest.mark.parametrize("kind", SHIPPED.values(), ids=SHIPPED.keys())
+def test_every_shipped_schema_is_valid_and_has_its_own_id(kind: Any) -> None:
+    schema = json_schema(kind)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$id"].startswith(_schema.BASE)  # type: ignore[attr-defined]
+
+
+def test_the_ids_of_the_shipped_schemas_differ() -> None:
+    ids = [json_schema(kind)["$id"] for kind in SHIPPED.values()]
+    assert len(set(ids)) == len(ids)
+
+
+def test_the_schemas_work_under_the_components_of_an_openapi_document() -> None:
+    # OpenAPI 3.1 keeps schemas under components/schemas, where a tool reads them as schemas
+    # (here: under $defs of another document). Their relative $refs must resolve against
+    # their own $id, not against the document that holds them, which has no such $defs.
+    components = {name: json_schema(kind) for name, kind in SHIPPED.items()}
+    root = {"$defs": components, "$ref": "#/$defs/assessment"}
+    validator = jsonschema.Draft202012Validator(root)
+    assert validator.is_valid({"odi": {"walking": 2}, "red_flags": NO_FLAGS})
+    assert not validator.is_valid({"odi": {"walking": 7}})
+    assert not validator.is_valid({"odi": {"raw": 3}})  # the OdiScore $ref is followed
+
+
+@given(assessments())
+def test_every_question_odi_score_and_start_back_score_written_is_valid(
+    assessment: bt.Assessment,
+) -> None:
+    if assessment.odi_score is not None:
+        _validator(bt.OdiScore).validate(to_dict(assessment.odi_score))
+    if assessment.start_back is not None:
+        _validator(bt.StartBackScore).validate(to_dict(assessment.start_back))
+
+
+def test_every_question_is_valid_and_reads_back() -> None:
+    validator = _validator(bt.Question)
+    for question in bt.questions():
+        validator.validate(to_dict(question))
+        assert serialize.from_dict(to_dict(question), bt.Question) == question
+
+
+def test_the_odi_answers_schema_takes_both_forms() -> None:
+    validator = _validator("odi-answers")
+    assert validator.is_valid([1, 2, None, "not_applicable", [1, 2], 0, 0, 0, 0, 5])
+    assert validator.is_valid({"walking": 2})
+    assert not validator.is_valid({"traveling": 2})
+    assert not validator.is_valid([1] * 9)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [{"red_flags": {"fever": "no"}, "age": 300}, {"odi": {"walking": 7}}, {"colour": "red"}],
+)
+def test_every_problem_document_is_valid(document: dict[str, object]) -> None:
+    with pytest.raises(bt.BacktriageError) as info:
+        serialize.from_dict(document, bt.Assessment)
+    _validator(bt.BacktriageError).validate(info.value.to_problem())
+
+
+PROTOCOL_SCHEMA = jsonschema.Draft202012Validator(
+    json_schema(bt.Assessment, protocol=bt.default_protocol())
+)
+
+
+def test_the_schema_of_a_protocol_lists_its_red_flags_and_findings() -> None:
+    schema = json_schema(bt.Assessment, protocol=bt.default_protocol())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    properties: Any = schema["properties"]
+    asked = bt.questions()
+    assert list(properties["red_flags"]["properties"]) == [
+        q.key for q in asked if q.kind is bt.QuestionKind.RED_FLAG
+    ]
+    listed = str(properties["findings"])
+    for q in asked:
+        if q.kind in (bt.QuestionKind.FINDING, bt.QuestionKind.CAPABILITY):
+            assert repr(q.key) in listed
+
+
+@pytest.mark.parametrize(
+    "document",
+    [{"red_flags": {"fevr": False}}, {"findings": ["osteoporsis"]}],
+    ids=["misspelt red flag", "misspelt finding"],
+)
+def test_the_schema_of_a_protocol_refuses_a_misspelt_key_as_recommend_does(
+    document: dict[str, object],
+) -> None:
+    assert ASSESSMENT.is_valid(document)  # the general schema cannot know the keys
+    assert not PROTOCOL_SCHEMA.is_valid(document)
+    with pytest.raises(bt.InvalidAnswerError):
+        bt.recommend(serialize.from_dict(document, bt.Assessment))
+
+
+def test_the_example_assessment_is_valid_for_the_default_protocol() -> None:
+    document = json.loads((EXAMPLES / "assessment.json").read_text(encoding="utf-8"))
+    PROTOCOL_SCHEMA.validate(document)
+
+
+def test_a_schema_for_something_else_than_a_protocol_is_refused() -> None:
+    with pytest.raises(bt.InvalidAnswerError):
+        json_schema(bt.Assessment, protocol="default")  # type: ignore[arg-type]
+
+
+def test_the_schema_of_a_protocol_lists_findings_given_as_an_object_too() -> None:
+    properties: dict[str, Any] = {"red_flags": {}, "findings": {"type": "object"}}
+    _schema._restrict_to(bt.default_protocol(), properties)
+    findings = properties["findings"]
+    assert findings["additionalProperties"] is False
+    assert "osteoporosis" in findings["properties"]
+    assert findings["properties"]["osteoporosis"]["type"] == ["boolean", "null"]

@@ -35,6 +35,12 @@ FINDINGS = [
     if q.kind in (bt.QuestionKind.FINDING, bt.QuestionKind.CAPABILITY)
 ]
 NO_FLAGS = dict.fromkeys(RED_FLAGS, False)
+# Everything else the default protocol requires (from 2.0.0): the age and the findings asked of
+# everyone, answered no.
+REQUIRED = {
+    "age": 40,
+    "findings": {q.key: False for q in bt.questions() if q.kind == "finding" and q.required},
+}
 
 # -- strategies (also used by test_schemas) ---------------------------------------------------
 
@@ -214,7 +220,7 @@ def test_an_assessment_is_written_with_every_field_in_json_terms() -> None:
 
 
 def test_a_plan_is_written_with_enum_values_and_whole_exercises() -> None:
-    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS))
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED))
     data = to_dict(plan)
     assert data["urgency"] == "none"
     first = data["exercises"][0]  # type: ignore[index]
@@ -226,7 +232,7 @@ def test_a_plan_is_written_with_enum_values_and_whole_exercises() -> None:
 
 def test_to_dict_refuses_a_value_that_is_not_serialised() -> None:
     with pytest.raises(TypeError, match="not serialised"):
-        to_dict(bt.questions()[0])  # type: ignore[arg-type]
+        to_dict(bt.default_protocol().exercises[0])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="not serialised"):
         from_dict({}, dict)
 
@@ -354,7 +360,7 @@ def test_a_start_back_risk_that_disagrees_is_refused() -> None:
 
 
 def test_a_plan_with_a_bad_urgency_is_refused_naming_the_path() -> None:
-    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)))
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED)))
     data["urgency"] = "later"
     data["exercises"][0]["exercise"]["level"] = "1"  # type: ignore[index]
     with pytest.raises(bt.InvalidAnswerError) as info:
@@ -364,7 +370,7 @@ def test_a_plan_with_a_bad_urgency_is_refused_naming_the_path() -> None:
 
 
 def test_a_plan_with_an_unknown_key_is_refused() -> None:
-    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)))
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED)))
     data["extra"] = 1
     with pytest.raises(bt.InvalidAnswerError) as info:
         from_dict(data, bt.Plan)
@@ -372,7 +378,7 @@ def test_a_plan_with_an_unknown_key_is_refused() -> None:
 
 
 def test_a_plan_missing_a_required_key_is_refused() -> None:
-    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)))
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED)))
     del data["advice"]
     with pytest.raises(bt.InvalidAnswerError) as info:
         from_dict(data, bt.Plan)
@@ -512,7 +518,9 @@ def test_the_shipped_schemas_are_found_for_assessment_and_plan() -> None:
     assert json_schema(bt.Assessment)["title"] == "backtriage Assessment"
     assert json_schema(bt.Plan)["title"] == "backtriage Plan"
     with pytest.raises(TypeError):
-        json_schema(bt.OdiScore)  # type: ignore[arg-type]
+        json_schema(bt.Exercise)
+    with pytest.raises(TypeError):
+        json_schema(bt.Plan, protocol=bt.default_protocol())
 
 
 def test_importing_backtriage_does_not_import_the_converter() -> None:
@@ -540,7 +548,7 @@ def test_a_start_back_risk_that_is_not_a_risk_is_refused() -> None:
 
 
 def test_a_plan_whose_parts_are_not_objects_is_refused_naming_the_part() -> None:
-    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)))
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED)))
     data["exercises"] = [3]
     with pytest.raises(bt.InvalidAnswerError) as info:
         from_dict(data, bt.Plan)
@@ -554,7 +562,7 @@ def test_source_tags_must_be_strings() -> None:
 
 def _plan_document(**changes: object) -> dict[str, object]:
     flags = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
-    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=flags))
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=flags, **REQUIRED))
     return {**bt.to_dict(plan), **changes}
 
 

@@ -22,9 +22,11 @@ import types
 import typing
 from pathlib import Path
 from typing import Final, TypeAlias
+from urllib.parse import quote
 
 import attrs
 
+from backtriage._plan import Plan, Question
 from backtriage.assessment import Preference
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
@@ -33,13 +35,33 @@ from backtriage.instruments.start_back import (
     StartBackRisk,
     StartBackScore,
 )
-from backtriage.recommend import Plan
 
-__all__ = ["assessment_schema", "plan_schema", "render", "write"]
+if typing.TYPE_CHECKING:
+    from backtriage.protocol._model import Protocol
+
+__all__ = [
+    "BASE",
+    "assessment_schema",
+    "odi_answers_schema",
+    "odi_score_schema",
+    "plan_schema",
+    "problem_schema",
+    "question_schema",
+    "render",
+    "start_back_score_schema",
+    "write",
+]
 
 JSON: TypeAlias = dict[str, object]
 
 DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
+BASE: Final = "urn:backtriage:schemas:"
+"""The start of every shipped schema's ``$id``; the file name follows (``...:plan.schema.json``).
+
+Every ``$ref`` of a schema is relative (``#/$defs/OdiScore``) and so resolves against the
+schema's own ``$id``: a schema placed as it is under an OpenAPI 3.1 document's
+``components/schemas`` keeps working there, as JSON Schema 2020-12 makes a subschema with an
+``$id`` a resource of its own."""
 SCHEMA_VERSION: Final = 2  # kept equal to serialize.SCHEMA_VERSION by a test
 _NULL: Final[JSON] = {"type": "null"}
 
@@ -64,6 +86,7 @@ _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "start_back"): "The STarT Back score used, or null.",
     ("Plan", "protocol_name"): "Name of the protocol that made the plan.",
     ("Plan", "protocol_version"): "Version of the protocol that made the plan.",
+    ("Plan", "safety_net"): "When to get help at once; empty when no exercise is given.",
     ("Prescription", "exercise"): "The exercise, with its instructions and dosage.",
     ("Prescription", "cautions"): "Cautions to show with the exercise.",
     ("Withheld", "exercise"): "The exercise that is withheld.",
@@ -229,25 +252,37 @@ class _Builder:
         }
 
 
-def _document(title: str, description: str, builder: _Builder, body: JSON) -> JSON:
-    properties = typing.cast(JSON, body["properties"])
-    body["properties"] = {
-        "schema_version": {
-            "description": (
-                f"Version of the document format: {SCHEMA_VERSION} is written; "
-                "1 is still read; may be left out on input."
-            ),
-            "enum": [1, SCHEMA_VERSION],
-        },
-        **properties,
-    }
-    return {
+def _document(
+    title: str,
+    description: str,
+    builder: _Builder,
+    body: JSON,
+    file: str,
+    *,
+    versioned: bool = True,
+) -> JSON:
+    if versioned:
+        properties = typing.cast(JSON, body["properties"])
+        body["properties"] = {
+            "schema_version": {
+                "description": (
+                    f"Version of the document format: {SCHEMA_VERSION} is written; "
+                    "1 is still read; may be left out on input."
+                ),
+                "enum": [1, SCHEMA_VERSION],
+            },
+            **properties,
+        }
+    document: JSON = {
         "$schema": DRAFT,
+        "$id": BASE + file,
         "title": title,
         "description": description,
         **body,
-        "$defs": dict(sorted(builder.defs.items())),
     }
+    if builder.defs:
+        document["$defs"] = dict(sorted(builder.defs.items()))
+    return document
 
 
 def plan_schema() -> JSON:
@@ -261,12 +296,12 @@ def plan_schema() -> JSON:
         "reasons, missing inputs and the rules that fired. Written by backtriage.",
         builder,
         body,
+        "plan.schema.json",
     )
 
 
-def assessment_schema() -> JSON:
-    """Return the JSON Schema of an ``Assessment`` document."""
-    builder = _Builder()
+def _odi_answers(builder: _Builder) -> tuple[JSON, JSON]:
+    """Define the ODI answer shapes; return references to the mapping and the list form."""
     code: JSON = {"type": "integer", "minimum": 0, "maximum": 5}
     answer = builder.define(
         "OdiAnswer",
@@ -302,6 +337,18 @@ def assessment_schema() -> JSON:
             "maxItems": 10,
         },
     )
+    return answers, answer_list
+
+
+def assessment_schema(protocol: Protocol | None = None) -> JSON:
+    """Return the JSON Schema of an ``Assessment`` document.
+
+    With a ``protocol``, the schema of that protocol's assessments: its red-flag keys and its
+    findings and capabilities are listed and no other is allowed, so that a schema validator
+    refuses a misspelt key as :func:`~backtriage._plan` does.
+    """
+    builder = _Builder()
+    answers, answer_list = _odi_answers(builder)
     agree: JSON = {"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]}
     items: JSON = {item.value: agree for item in StartBackItem}
     items[StartBackItem.BOTHERSOMENESS.value] = {
@@ -371,17 +418,161 @@ def assessment_schema() -> JSON:
         },
         "additionalProperties": False,
     }
-    return _document(
-        "backtriage Assessment",
-        "What an app knows about a person: raw answers, read by backtriage to make a Plan.",
+    if protocol is None:
+        return _document(
+            "backtriage Assessment",
+            "What an app knows about a person: raw answers, read by backtriage to make a Plan.",
+            builder,
+            body,
+            "assessment.schema.json",
+        )
+    _restrict_to(protocol, typing.cast(JSON, body["properties"]))
+    document = _document(
+        f"backtriage Assessment for protocol {protocol.name} {protocol.version}",
+        "What an app knows about a person, with the keys of one protocol.",
         builder,
         body,
+        "assessment.schema.json",
+    )
+    document["$id"] = (
+        f"{BASE}assessment:{quote(protocol.name, safe='')}:{quote(protocol.version, safe='')}"
+    )
+    return document
+
+
+def _restrict_to(protocol: Protocol, properties: JSON) -> None:
+    """List the red-flag keys and the findings of ``protocol``, and allow no others."""
+    from backtriage.protocol._model import FactKind
+
+    answer: JSON = {"type": ["boolean", "null"]}
+    flags = [f for f in protocol.facts if f.kind is FactKind.RED_FLAG]
+    findings = [f for f in protocol.facts if f.kind in (FactKind.FINDING, FactKind.CAPABILITY)]
+    red_flags = typing.cast(JSON, properties["red_flags"])
+    red_flags["properties"] = {
+        f.name: {"description": f.question or f.name, **answer} for f in flags
+    }
+    red_flags["additionalProperties"] = False
+    listed = typing.cast(JSON, properties["findings"])
+    shapes = typing.cast(list[JSON], listed.get("anyOf", [listed]))
+    for shape in shapes:
+        if shape.get("type") == "object":  # {name: true | false | null}
+            shape["properties"] = {
+                f.name: {"description": f.question or f.name, **answer} for f in findings
+            }
+            shape["additionalProperties"] = False
+        else:  # a list of the names that hold (schema version 1)
+            shape["items"] = {"enum": [f.name for f in findings]}
+
+
+def odi_answers_schema() -> JSON:
+    """Return the JSON Schema of ODI answers, as ``score_odi`` and an assessment take them."""
+    builder = _Builder()
+    answers, answer_list = _odi_answers(builder)
+    return _document(
+        "backtriage ODI answers",
+        "The answers of an Oswestry Disability Index: by section key, or ten in order.",
+        builder,
+        {"anyOf": [answers, answer_list]},
+        "odi-answers.schema.json",
+        versioned=False,
     )
 
 
-_BUILDERS: Final = {
+def odi_score_schema() -> JSON:
+    """Return the JSON Schema of an ``OdiScore`` document."""
+    builder = _Builder()
+    body = builder.odi_score()
+    return _document(
+        "backtriage OdiScore",
+        typing.cast(str, body.pop("description")),
+        builder,
+        body,
+        "odi-score.schema.json",
+    )
+
+
+def start_back_score_schema() -> JSON:
+    """Return the JSON Schema of a ``StartBackScore`` document."""
+    builder = _Builder()
+    body = builder.start_back_score()
+    return _document(
+        "backtriage StartBackScore",
+        typing.cast(str, body.pop("description")),
+        builder,
+        body,
+        "start-back-score.schema.json",
+    )
+
+
+def question_schema() -> JSON:
+    """Return the JSON Schema of a ``Question`` document (one item of ``questions()``)."""
+    builder = _Builder()
+    body = builder.attrs_class(Question)
+    return _document(
+        "backtriage Question",
+        typing.cast(str, body.pop("description")),
+        builder,
+        body,
+        "question.schema.json",
+    )
+
+
+def problem_schema() -> JSON:
+    """Return the JSON Schema of the problem document of ``BacktriageError.to_problem()``."""
+    text: JSON = {"type": "string"}
+    body: JSON = {
+        "type": "object",
+        "properties": {
+            "type": {
+                "description": "A URI naming the kind of problem, one per error class.",
+                "type": "string",
+                "format": "uri-reference",
+            },
+            "title": {"description": "A short summary of the kind of problem.", **text},
+            "status": {
+                "description": "The HTTP status proposed for the response.",
+                "type": "integer",
+                "minimum": 100,
+                "maximum": 599,
+            },
+            "detail": {"description": "The first problem in words, and how many more.", **text},
+            "errors": {
+                "description": "Every problem (at most 20): where, what is wrong, what is allowed.",
+                "type": "array",
+                "maxItems": 20,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "path": {"description": "JSON path of the bad value.", **text},
+                        "problem": {"description": "What is wrong.", **text},
+                        "allowed": {"description": "What would be accepted.", **text},
+                    },
+                    "required": ["path", "problem", "allowed"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["type", "title", "status", "detail", "errors"],
+    }
+    return _document(
+        "backtriage problem document",
+        "An RFC 9457 problem document (application/problem+json) for a backtriage error. It "
+        "holds no value the person gave. Further members (such as instance) may be added.",
+        _Builder(),
+        body,
+        "problem.schema.json",
+        versioned=False,
+    )
+
+
+_BUILDERS: Final[dict[str, typing.Callable[[], JSON]]] = {
     "assessment.schema.json": assessment_schema,
     "plan.schema.json": plan_schema,
+    "odi-answers.schema.json": odi_answers_schema,
+    "odi-score.schema.json": odi_score_schema,
+    "start-back-score.schema.json": start_back_score_schema,
+    "question.schema.json": question_schema,
+    "problem.schema.json": problem_schema,
 }
 
 

@@ -38,7 +38,18 @@ def _freeze_odi(value: object) -> object:
     if value is None or isinstance(value, OdiScore):
         return value
     if isinstance(value, Mapping):
-        frozen = {k: tuple(sorted(v)) if _is_marks(v) else v for k, v in value.items()}
+        frozen: dict[object, object] = {}
+        for key, answer in value.items():
+            # "walking" and OdiSection.WALKING are one key of a dict: from a mapping that is not
+            # a dict, the later answer would silently win. Refused, as for red flags.
+            if key in frozen:
+                raise InvalidAnswerError(
+                    f"odi.{key}",
+                    answer,
+                    "each section key once (as a str or an OdiSection member)",
+                    problem="section answered twice",
+                )
+            frozen[key] = tuple(sorted(answer)) if _is_marks(answer) else answer
         return MappingProxyType(frozen)
     if isinstance(value, list | tuple):
         return tuple(tuple(sorted(v)) if _is_marks(v) else v for v in value)
@@ -71,7 +82,10 @@ def _freeze_answers(value: object, field: str, noun: str) -> Mapping[str, bool |
     for (key, _), (following, _) in pairwise(items):
         if key == following:
             raise InvalidAnswerError(
-                f"{field}.{key}", value, f"each {noun} once (as a str or an enum member)"
+                f"{field}.{key}",
+                value,
+                f"each {noun} once (as a str or an enum member)",
+                problem="answered twice",
             )
     for key, answer in items:
         # Answered yes or no; 1, "yes" or "no" are not answers, and None (not answered) is
@@ -176,7 +190,7 @@ class Assessment:
 
     Values are checked here, without a protocol: a bad ODI answer, a red flag answered ``1``
     or ``"yes"``, an unknown preference raise :class:`~backtriage.InvalidAnswerError`. Whether
-    each key belongs to the protocol is checked by :func:`~backtriage.recommend`. An ODI with
+    each key belongs to the protocol is checked by :func:`~backtriage._plan`. An ODI with
     too many unanswered sections is kept: the plan then lists ``odi`` as missing.
     """
 

@@ -26,7 +26,7 @@ from typing import Final, Literal
 
 import attrs
 
-from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.errors import IncompleteError, InvalidAnswerError, json_path, shorten
 from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
 
 __all__ = [
@@ -119,6 +119,14 @@ class RowError:
     field: str
     value: object = attrs.field(hash=False)
     message: str
+
+    @property
+    def path(self) -> str:
+        """Return the JSON path of the bad cell, ``$.rows[12].lifting``, rows numbered as
+        ``row`` (``$.rows[12]`` when the row as a whole is at fault)."""
+        if self.field in ("row", "odi", "columns"):
+            return json_path("rows", self.row)
+        return json_path("rows", self.row, self.field)
 
 
 class _BadCellError(Exception):
@@ -275,15 +283,11 @@ def _resolve(keys: Iterable[object], columns: Mapping[str, OdiSection]) -> tuple
     return tuple(found[section][0] for section in _SECTIONS)
 
 
-_SHOWN: Final = 60
 """How many characters of a bad cell a message shows; a 200 KB cell must not fill the line."""
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
-    if len(text) <= _SHOWN:
-        return text
-    return f"{text[:_SHOWN]}... ({len(text):,} characters)"
+    return shorten(value)  # safe for any value, a 5000-digit int too
 
 
 def _score_values(
@@ -380,7 +384,7 @@ def _score_rows(
     header_checked = False
     for number, row in enumerate(rows, start):
         if not isinstance(row, Mapping):
-            yield RowError(number, "row", row, f"row {number}: {row!r} is not a mapping")
+            yield RowError(number, "row", row, f"row {number}: {shorten(row)} is not a mapping")
             continue
         if not header_checked:
             # The header is read with the first row; a repeated name hides all but one column.

@@ -1,12 +1,14 @@
 """The ``backtriage`` command (also ``python -m backtriage``).
 
 Verbs: ``score`` (a wide CSV of ODI answers in, one result per row out), ``recommend`` (an
-assessment as JSON in, the plan out), ``questions`` (what to ask) and ``protocol check``.
+assessment as JSON in, the plan out), ``questions`` (what to ask), ``protocol check``,
+``protocol review`` (the review sheet, HTML) and ``protocol diff`` (what a new version changes).
 ``backtriage VERB --help`` describes each.
 
-Exit status: 0 on success; 1 when some rows failed (``score``) or a protocol has problems
-(``protocol check``); 2 for a usage or input error, reported as one line on standard error
-(``backtriage: error: ...``), never a traceback; 2 also for an unexpected failure (a bug),
+Exit status: 0 on success; 1 when some rows failed (``score``), a protocol has problems
+(``protocol check``, ``protocol review``) or a new version is less safe (``protocol diff``);
+2 for a usage or input error, reported as one line on standard error (``backtriage: error:
+...``), never a traceback; 2 also for an unexpected failure (a bug),
 reported as ``backtriage: error: internal error: ...``.
 """
 
@@ -25,7 +27,7 @@ from backtriage.errors import BacktriageError
 if TYPE_CHECKING:
     from backtriage.batch import RowError, TableLayout
     from backtriage.instruments.odi import OdiScore
-    from backtriage.protocol.model import Protocol
+    from backtriage.protocol._model import Protocol
     from backtriage.testing.properties import PropertyFailure
 
 __all__ = ["main"]
@@ -156,7 +158,7 @@ def _protocol_option(verb: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from backtriage import __version__
+    from backtriage._version import __version__
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -284,15 +286,83 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Load a protocol (TOML or JSON) and print every static problem, with where it is "
             "and how to fix it. With --properties, also run the property checks of "
-            "backtriage.testing (needs hypothesis). Exit status 0 only when there is none."
+            "backtriage.testing (needs hypothesis). With --against REVIEWED, also list every "
+            "way FILE is less safe than the reviewed protocol, with the answers that show it. "
+            "Exit status 0 only when there is none."
         ),
     )
     check.add_argument("file", metavar="FILE", help="the protocol file")
     check.add_argument(
         "--properties", action="store_true", help="also run the property-based checks"
     )
+    check.add_argument(
+        "--against",
+        metavar="REVIEWED",
+        help="the protocol file a clinician signed off: fail when FILE is less safe than it",
+    )
     check.set_defaults(run=_protocol_check)
+    _review_verbs(protocol_verbs)
     return parser
+
+
+def _review_verbs(protocol_verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    review = protocol_verbs.add_parser(
+        "review",
+        help="write the review sheet a clinician signs (HTML)",
+        description=(
+            "Write the review sheet of a protocol: one self-contained HTML page (no network, "
+            "no script; print it to PDF from a browser) with the protocol's name, version and "
+            "content hash, the result of check(), every question, the instrument policies, "
+            "the catalogue, the exact answers that withhold or caution each exercise and that "
+            "reach each urgency, every rule with its sources, and a sign-off block. Exit "
+            "status 1 when the protocol has problems (the sheet is written and shows them)."
+        ),
+    )
+    review.add_argument(
+        "file", metavar="FILE", nargs="?", help="the protocol file (default: the default protocol)"
+    )
+    review.add_argument(
+        "--default", action="store_true", help="review the default protocol of backtriage"
+    )
+    review.add_argument(
+        "-o", "--output", metavar="FILE", help="write the sheet to FILE (default: standard output)"
+    )
+    review.add_argument(
+        "--since",
+        metavar="OLD",
+        help="the version in use: the sheet also lists what FILE changes, less safe first",
+    )
+    _limit_option(review)
+    review.set_defaults(run=_protocol_review)
+
+    diff = protocol_verbs.add_parser(
+        "diff",
+        help="show what a new version of a protocol changes, less safe first",
+        description=(
+            "Compare two versions of a protocol: the changes that make it less safe (an "
+            "exercise given where it was withheld, a lower urgency, fewer cautions, a required "
+            "question made optional), those that make it more cautious, and the text changes, "
+            "each with an example assessment that shows it. Exit status 1 when anything is "
+            "less safe."
+        ),
+    )
+    diff.add_argument("old", metavar="OLD", help="the protocol file in use")
+    diff.add_argument("new", metavar="NEW", help="the changed protocol file")
+    diff.add_argument("--json", action="store_true", help="print the changes as JSON")
+    _limit_option(diff)
+    diff.set_defaults(run=_protocol_diff)
+
+
+def _limit_option(verb: argparse.ArgumentParser) -> None:
+    from backtriage.protocol._queries import DEFAULT_LIMIT
+
+    verb.add_argument(
+        "--limit",
+        type=int,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"how many sets of facts the exact search may consider (default: {DEFAULT_LIMIT})",
+    )
 
 
 # -- recommend, questions, protocol check ---------------------------------------------------------
@@ -314,10 +384,10 @@ def _read_text(path: str) -> tuple[str, str]:
 
 def _protocol(path: str | None) -> Protocol:
     if path is None:
-        from backtriage.recommend import default_protocol
+        from backtriage._plan import default_protocol
 
         return default_protocol()
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol._load import load_protocol
 
     protocol = load_protocol(path)
     problems = protocol.check()
@@ -330,8 +400,8 @@ def _protocol(path: str | None) -> Protocol:
 
 
 def _recommend(args: argparse.Namespace) -> int:
+    from backtriage._plan import recommend
     from backtriage.assessment import Assessment
-    from backtriage.recommend import recommend
     from backtriage.serialize import from_json, to_json
 
     protocol = _protocol(args.protocol)
@@ -352,8 +422,9 @@ def _questions(args: argparse.Namespace) -> int:
     import json
     import textwrap
 
-    from backtriage.recommend import QuestionKind, questions
-    from backtriage.serialize import SCHEMA_VERSION, converter
+    from backtriage._convert import converter
+    from backtriage._plan import QuestionKind, questions
+    from backtriage.serialize import SCHEMA_VERSION
 
     protocol = _protocol(args.protocol)
     asked = questions(protocol)
@@ -387,7 +458,7 @@ def _questions(args: argparse.Namespace) -> int:
 
 
 def _protocol_check(args: argparse.Namespace) -> int:
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol._load import load_protocol
 
     protocol = load_protocol(args.file)
     problems = protocol.check()
@@ -400,12 +471,81 @@ def _protocol_check(args: argparse.Namespace) -> int:
         for failure in _check_properties(protocol):
             failures += 1
             print(failure.message)  # it starts with the check name
-    if problems or failures:
-        print(f"{args.file}: {len(problems)} problem(s), {failures} property failure(s)")
+    less_safe = 0
+    if args.against is not None:
+        from backtriage.review import diff
+
+        reviewed = load_protocol(args.against)
+        for change in diff(reviewed, protocol).less_safe:
+            less_safe += 1
+            print(f"less safe than {args.against}: [{change.kind.value}] {change.description}")
+    if problems or failures or less_safe:
+        counts = f"{len(problems)} problem(s), {failures} property failure(s)"
+        if args.against is not None:
+            counts += f", {less_safe} less-safe change(s)"
+        print(f"{args.file}: {counts}")
         return 1
     checked = "no problems, and every property holds" if args.properties else "no problems"
+    if args.against is not None:
+        checked += f", and nothing less safe than {args.against}"
     print(f"{args.file}: {checked}")
     return 0
+
+
+def _protocol_review(args: argparse.Namespace) -> int:
+    from backtriage.protocol._load import load_protocol
+    from backtriage.review import review_sheet
+
+    if args.default and args.file is not None:
+        raise CommandError(f"{args.file}: give a protocol file or --default, not both")
+    if args.file is None:
+        from backtriage._plan import default_protocol
+
+        protocol, name = default_protocol(), "the default protocol"
+    else:
+        protocol, name = load_protocol(args.file), args.file
+    previous = None if args.since is None else load_protocol(args.since)
+    with _limit_hint():  # made in full before anything is written
+        sheet = review_sheet(protocol, previous=previous, limit=args.limit)
+    with _destination(args.output) as (out, _):
+        out.write(sheet)
+    problems = protocol.check()
+    if problems:
+        print(
+            f"{PROG}: {name}: {len(problems)} problem(s), shown on the sheet; fix them before "
+            f"sign-off (backtriage protocol check {args.file})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _protocol_diff(args: argparse.Namespace) -> int:
+    import json
+
+    from backtriage.review import diff, diff_document, diff_text
+
+    old, new = _protocol(args.old), _protocol(args.new)
+    with _limit_hint():
+        changes = diff(old, new, limit=args.limit)
+    if args.json:
+        print(json.dumps(diff_document(changes, old, new), indent=2, ensure_ascii=False))
+    else:
+        print(diff_text(changes, old, new))
+    return 1 if changes.is_less_safe else 0
+
+
+@contextmanager
+def _limit_hint() -> Iterator[None]:
+    """Say how to raise the search limit in the command's own terms."""
+    from backtriage.errors import ProtocolError
+
+    try:
+        yield
+    except ProtocolError as exc:
+        if "limit=" not in str(exc):
+            raise
+        raise CommandError(f"{_one_line(exc)} (here: --limit N)") from None
 
 
 def _check_properties(protocol: Protocol) -> Sequence[PropertyFailure]:
@@ -810,7 +950,7 @@ def _csv_format(writer: _CsvWriter) -> _Format:
 def _jsonl_format(out: IO[str], kept: Sequence[str]) -> _Format:
     import json
 
-    from backtriage.serialize import converter
+    from backtriage._convert import converter
 
     keys = [json.dumps(name, ensure_ascii=False) + ": " for name in kept]
 

@@ -51,6 +51,7 @@ from backtriage._fhir._common import (
     OtherItems,
     Resource,
     Scale,
+    at_fhir_paths,
     check_resource,
 )
 from backtriage._fhir._common import reference as _reference
@@ -62,11 +63,11 @@ from backtriage._fhir._forms import (
 from backtriage._fhir._odi import check_stated, read_odi_response
 from backtriage._fhir._screening import assessment_response, read_assessment
 from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
+from backtriage._plan import DISCLAIMER, Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol.model import Urgency
-from backtriage.recommend import DISCLAIMER, Plan
+from backtriage.protocol._model import Urgency
 
 __all__ = [
     "EXERCISE_SYSTEM",
@@ -115,6 +116,7 @@ _URGENCY_DISPLAY: Final = {
 # -- QuestionnaireResponse in --------------------------------------------------------------------
 
 
+@at_fhir_paths
 def read_questionnaire_response(
     resource: Mapping[str, object],
     *,
@@ -172,6 +174,7 @@ def read_questionnaire_response(
     return reading.answers
 
 
+@at_fhir_paths
 def score_questionnaire_response(
     resource: Mapping[str, object],
     *,
@@ -414,9 +417,11 @@ def to_care_plan(
     (code in :data:`EXERCISE_SYSTEM`, instructions, dosage and cautions in ``description``); and
     each withheld exercise with ``doNotPerform`` true and every reason in ``reasonCode`` (code
     the rule id in :data:`RULE_SYSTEM`). A same-day or emergency plan lists no exercise
-    activity at all, as its summary names none. The status is ``draft`` while ``plan.missing`` names
-    questions to ask (listed in a ``note``), else ``active``. ``supporting_info`` holds
-    References, for example to the ``QuestionnaireResponse`` and ``Observation``.
+    activity at all, as its summary names none. The status is ``draft`` while ``plan.missing``
+    names questions to ask (listed in a ``note``), else ``active``. A plan that gives exercises
+    carries its safety net (when to get help at once) as the first ``note``.
+    ``supporting_info`` holds References, for example to the ``QuestionnaireResponse`` and
+    ``Observation``.
     """
     activities: list[Resource] = []
     if plan.urgency > Urgency.NONE:
@@ -470,6 +475,8 @@ def to_care_plan(
             }
         )
     notes = []
+    if plan.safety_net:
+        notes.append(plan.safety_net)
     if plan.missing:
         notes.append(
             "Before any exercise can be suggested, ask: " + " ".join(plan.missing_questions)

@@ -1,4 +1,4 @@
-"""Specification of ODI scoring, bands and change (CLINICAL.md section 1)."""
+"""Specification of ODI scoring, bands and change (docs/clinical-basis.md section 1)."""
 
 from __future__ import annotations
 
@@ -704,7 +704,7 @@ def test_an_extra_lower_mark_changes_nothing_but_the_record(
 @given(answer_lists())
 def test_band_of_exact_value_equals_band_of_rounded_value(values: list[int | None]) -> None:
     # No achievable score lies strictly between 20 and 22, 40 and 42, ... so rounding for
-    # display never moves a band (CLINICAL.md section 1).
+    # display never moves a band (docs/clinical-basis.md section 1).
     score = score_odi(values, max_missing=9)
     assert score.band is DisabilityBand.of(score.percent_rounded)
     assert score.band is DisabilityBand.of(score.percent_exact)

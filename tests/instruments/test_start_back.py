@@ -1,4 +1,4 @@
-"""Specification of STarT Back scoring (CLINICAL.md section 2, Keele [S20])."""
+"""Specification of STarT Back scoring (docs/clinical-basis.md section 2, Keele [S20])."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ version = "1.0"
 require_odi = true
 safety = "Stop if it hurts."
 safety_source = "S1"
+safety_net = "Go to an emergency department now if new numbness around your genitals or back passage, new bladder or bowel trouble, or new weakness in both legs appears."
 
 [sources]
 S1 = "A test source"

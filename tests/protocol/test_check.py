@@ -13,7 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
-from backtriage.protocol import check as check_module
+from backtriage.protocol import _check as check_module
+from backtriage.protocol import _hygiene as hygiene_module
+from backtriage.protocol import _policies as policies_module
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.model import (
     Condition,
     Exclude,
@@ -57,7 +60,7 @@ def _copy(section: str, ident: str) -> Mutation:
 
 def _append(section: str, entry: dict[str, Any]) -> Mutation:
     def mutate(data: dict[str, Any]) -> None:
-        data[section].append(entry)
+        data.setdefault(section, []).append(entry)
 
     return mutate
 
@@ -112,6 +115,16 @@ def _preference(name: str, direction: str) -> dict[str, Any]:
 
 # (code, mutation of the mini protocol, where the problem must be reported)
 FAULTS: dict[str, tuple[str, Mutation, str]] = {
+    "exercises without a safety net": (
+        "missing-safety-net",
+        lambda data: data.pop("safety_net"),
+        "protocol 'mini'",
+    ),
+    "a safety net of blanks": (
+        "missing-safety-net",
+        lambda data: data.update(safety_net=" "),
+        "protocol 'mini'",
+    ),
     "two exercises with one id": (
         "duplicate-exercise",
         _copy("exercises", "arch"),
@@ -565,6 +578,152 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         ),
         "exercise 'arch'",
     ),
+    "an ODI threshold copied onto a second fact": (
+        "duplicate-derivation",
+        _append("facts", _derived("odi_crippled", "odi_band", "severe")),
+        "fact 'odi_crippled'",
+    ),
+    "a preference fact copied to the other direction without changing it": (
+        "duplicate-derivation",
+        _all(
+            _append("facts", _preference("prefers_flexion", "flexion")),
+            _append("facts", _preference("prefers_extension", "flexion")),
+        ),
+        "fact 'prefers_extension'",
+    ),
+    "a standing exercise marked in_bed": (
+        "in-bed-position",
+        _set("exercises", "bend", "in_bed", True),
+        "exercise 'bend'",
+    ),
+    "a kneeling exercise marked in_bed": (
+        "in-bed-position",
+        _all(
+            _set("exercises", "arch", "position", "kneeling"),
+            _set("exercises", "arch", "in_bed", True),
+        ),
+        "exercise 'arch'",
+    ),
+    "the emergency advice copied from the advice for no urgency": (
+        "duplicate-advice",
+        lambda data: data["advice"].update(emergency="All fine."),
+        "advice 'emergency'",
+    ),
+    "two advice texts that differ only in spaces and case": (
+        "duplicate-advice",
+        lambda data: data["advice"].update(routine="go  NOW."),
+        "advice 'emergency'",
+    ),
+    "two facts asking the same question": (
+        "duplicate-question",
+        _set("facts", "numb", "question", "Do you have a fever?"),
+        "fact 'numb'",
+    ),
+    "a capability no prerequisite names": (
+        "unused-capability",
+        _set("exercises", "double_hug", "prerequisites", []),
+        "fact 'hug_ok'",
+    ),
+    "a rule that withholds every exercise without referring": (
+        "dead-end",
+        _append("rules", _rule("sore_nothing", {"fact": "sore"}, [{"exclude": {"all": True}}])),
+        "rule 'sore_nothing'",
+    ),
+    "a rule whose two exclusions together withhold every exercise, without referring": (
+        "dead-end",
+        _append(
+            "rules",
+            _rule(
+                "stiff_nothing",
+                {"fact": "stiff"},
+                [{"exclude": {"all_except_in_bed": True}}, {"exclude": {"families": ["hugs"]}}],
+            ),
+        ),
+        "rule 'stiff_nothing'",
+    ),
+    "an at_least that lists one fact twice": (
+        "duplicate-condition",
+        _set(
+            "rules",
+            "sore_no_bend",
+            "condition",
+            {"at_least": 2, "of": [{"fact": "sore"}, {"fact": "sore"}, {"fact": "odi_severe"}]},
+        ),
+        "rule 'sore_no_bend'",
+    ),
+    "an any that lists the same nested condition twice": (
+        "duplicate-condition",
+        _set(
+            "rules",
+            "numb_soon",
+            "condition",
+            {
+                "any": [
+                    {"fact": "numb"},
+                    {"all": [{"fact": "stiff"}, {"fact": "sore"}]},
+                    {"all": [{"fact": "stiff"}, {"fact": "sore"}]},
+                ]
+            },
+        ),
+        "rule 'numb_soon'",
+    ),
+    "a rule citing a tag that [sources] does not define": (
+        "unknown-source",
+        _set("rules", "numb_soon", "source", "S1, S2"),
+        "rule 'numb_soon'",
+    ),
+    "a safety source that [sources] does not define": (
+        "unknown-source",
+        lambda data: data.update(safety_source="S9"),
+        "safety_source",
+    ),
+    "a policy whose urgency the rules do not reach": (
+        "policy-urgency",
+        _append("policies", {"id": "numb_same_day", "when": ["numb"], "reaches": "same_day"}),
+        "policy 'numb_same_day'",
+    ),
+    "a policy that an exercise the rules give breaks": (
+        "policy-withholds",
+        _append(
+            "policies",
+            {"id": "sore_no_flexion", "when": ["sore"], "withholds": {"movements": ["flexion"]}},
+        ),
+        "policy 'sore_no_flexion'",
+    ),
+    "a caution policy on an exercise given without a caution": (
+        "policy-caution",
+        _append(
+            "policies",
+            {"id": "stiff_careful", "when": ["stiff"], "cautions_or_withholds": {"ids": ["bend"]}},
+        ),
+        "policy 'stiff_careful'",
+    ),
+    "a policy that a fact left optional is required": (
+        "policy-required",
+        _all(
+            _set("facts", "fever", "required", False),
+            _append("policies", {"id": "fever_asked", "when": ["fever"], "required": True}),
+        ),
+        "policy 'fever_asked'",
+    ),
+    "a red flag that refers soon but leaves exercises given": (
+        "policy-red-flags-stop-exercise",
+        _append("policies", {"id": "flags_stop", "red_flags_withhold_all_from": "soon"}),
+        "policy 'flags_stop'",
+    ),
+    "a policy that makes no claim": (
+        "bad-policy",
+        _append("policies", {"id": "empty", "when": ["numb"]}),
+        "policy 'empty'",
+    ),
+    "two policies with one id": (
+        "duplicate-policy",
+        _all(
+            _append("policies", {"id": "p", "when": ["fever"], "reaches": "same_day"}),
+            _append("policies", {"id": "p", "when": ["numb"], "reaches": "soon"}),
+        ),
+        "policy 'p'",
+    ),
     # Reachable (whoever is stiff gets it), so not unreachable: the fault is the risk fact.
     "an exercise whose prerequisite is a risk fact": (
         "risk-prerequisite",
@@ -613,9 +772,14 @@ def test_a_fault_is_reported_with_its_code_where_it_is_and_a_fix(
 
 
 def _codes_in_check_source() -> set[str]:
-    source = Path(check_module.__file__).read_text(encoding="utf-8")
-    found = set(re.findall(r'Problem\(\s*f?"([a-z{}-]+)"', source))
-    expanded = {c.replace("{kind}", kind) for c in found for kind in ("exercise", "fact", "rule")}
+    source = "".join(
+        Path(module.__file__).read_text(encoding="utf-8")
+        for module in (check_module, hygiene_module, policies_module)
+    )
+    found = set(re.findall(r'(?:Problem|_problem)\(\s*f?"([a-z{}-]+)"', source))
+    expanded = {
+        c.replace("{kind}", kind) for c in found for kind in ("exercise", "fact", "rule", "policy")
+    }
     return {c for c in expanded if "{" not in c}
 
 
@@ -627,6 +791,56 @@ def test_every_check_code_has_a_fault_test_and_a_line_in_the_format_doc() -> Non
     assert in_source, "the codes could not be read from check.py"
     assert in_source == tested
     assert [code for code in sorted(in_source) if f"| `{code}` |" not in doc] == []
+
+
+def test_citations_links_and_defined_tags_are_allowed_as_sources() -> None:
+    data = mini()
+    item(data, "rules", "numb_soon")["source"] = (
+        "Hill JC et al., Lancet 2011, https://doi.org/10.1016/S0140-6736(11)60937-9, "
+        "doi:10.1136/bmj.f7095, S1"
+    )
+    data["safety_source"] = ""
+
+    assert codes(load(data)) == []
+
+
+def test_the_unknown_source_problem_names_every_undefined_tag() -> None:
+    data = mini()
+    item(data, "rules", "numb_soon")["source"] = "S2, S1,S3"
+
+    (problem,) = load(data).check()
+
+    assert problem.code == "unknown-source"
+    assert "'S2', 'S3'" in problem.message
+
+
+def test_a_rule_that_withholds_everything_is_no_dead_end_when_another_rule_refers_on_it() -> None:
+    data = mini()
+    data["rules"].append(_rule("sore_nothing", {"fact": "sore"}, [{"exclude": {"all": True}}]))
+    data["rules"].append(_rule("sore_routine", {"fact": "sore"}, [{"refer": "routine"}]))
+
+    assert codes(load(data)) == []
+
+
+def test_a_dead_end_is_reported_for_the_way_in_that_nothing_refers_on() -> None:
+    # Whoever is stiff and sore is referred soon by numb_soon; whoever is sore with a severe
+    # ODI is not referred at all.
+    data = mini()
+    condition = {"any": [{"all": [{"fact": "stiff"}, {"fact": "sore"}]}, {"fact": "odi_severe"}]}
+    data["rules"].append(_rule("nothing", condition, [{"exclude": {"all": True}}]))
+
+    (problem,) = load(data).check()
+
+    assert problem.code == "dead-end"
+    assert "'odi_severe'" in problem.message
+
+
+def test_two_equal_texts_are_only_compared_when_written() -> None:
+    # Empty advice and questions fall back to nothing or to a built-in text: not copies.
+    data = mini()
+    data["advice"] = {"none": "", "routine": "", "soon": "", "emergency": "Go now."}
+
+    assert codes(load(data)) == []
 
 
 def test_a_prerequisite_cycle_in_a_protocol_built_in_python_is_reported() -> None:
@@ -798,7 +1012,7 @@ def test_a_protocol_with_problems_can_be_inspected() -> None:
 
     assert protocol.exercise("bend").title == "Forward bend"
     assert protocol.fact("fever").kind is bt.FactKind.RED_FLAG
-    assert protocol.engine.evaluate(["fever"]).urgency is bt.Urgency.NONE
+    assert engine_of(protocol).evaluate(["fever"]).urgency is bt.Urgency.NONE
 
 
 def test_recommend_refuses_a_protocol_with_problems_naming_the_first() -> None:
@@ -955,3 +1169,13 @@ def test_an_exercise_a_capability_takes_away_is_still_reachable_without_it() -> 
     found = codes(load(data))
     assert "capability-takes-away" in found
     assert "unreachable-exercise" not in found
+
+
+def test_a_protocol_without_exercises_needs_no_safety_net() -> None:
+    # Nothing is ever given, so every plan's advice already says what to do.
+    data = mini()
+    data.pop("safety_net")
+    protocol = load(data)
+    bare = attrs.evolve(protocol, exercises=(), rules=(), facts=())
+    assert "missing-safety-net" not in codes(bare)
+    assert "missing-safety-net" in codes(protocol)

@@ -13,7 +13,7 @@ from backtriage import IncompleteError, InvalidAnswerError, StartBackRisk
 from backtriage.testing import strategies as bts
 
 DEFAULT = bt.default_protocol()
-REQUIRED_FLAGS = {f.name for f in DEFAULT.facts if f.required}
+REQUIRED_FLAGS = {f.name for f in DEFAULT.facts if f.required and f.kind == "red_flag"}
 
 
 @given(bts.odi_answers())
@@ -125,7 +125,9 @@ def test_any_assessment_is_accepted_by_recommend(assessment: bt.Assessment) -> N
 
 
 def test_incomplete_assessments_need_a_required_question() -> None:
-    nothing_required = attrs.evolve(DEFAULT, facts=(), rules=(), require_odi=False)
+    nothing_required = attrs.evolve(
+        DEFAULT, facts=(), rules=(), require_odi=False, require_age=False
+    )
     with pytest.raises(InvalidArgument):
         bts.assessments(nothing_required, complete=False)
     with pytest.raises(InvalidArgument):

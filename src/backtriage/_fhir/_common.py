@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping
-from typing import Final, Literal, TypeAlias
+from collections.abc import Callable, Mapping
+from typing import Final, Literal, ParamSpec, TypeAlias, TypeVar
 
 from backtriage.errors import InvalidAnswerError
 
@@ -167,3 +168,42 @@ def check_texts(texts: object, known: Mapping[str, object]) -> Mapping[str, str]
         if not isinstance(text, str) or not text.strip():
             raise InvalidAnswerError(f"texts.{key}", text, "a text that is not empty")
     return texts
+
+
+# Elements of a resource; the arguments of the readers keep their own names as paths.
+_ELEMENTS: Final = frozenset({"resourceType", "status", "item", "modifierExtension"})
+_ARGUMENTS: Final = ("scale", "link_ids", "other_items", "questionnaire", "score_link_id")
+
+_R = TypeVar("_R")
+_P = ParamSpec("_P")
+
+
+def fhir_path(field: str) -> str | None:
+    """Return the JSON path of a field a reader names: an item by its linkId.
+
+    ``None`` for a reader's argument (``scale``, ``link_ids.x``, ...), whose name is its path.
+    """
+    if field == "resource":
+        return "$"
+    if field in _ELEMENTS:
+        return f"$.{field}"
+    if field.split(".", 1)[0] in _ARGUMENTS:
+        return None
+    link_id = field.replace("\\", "\\\\").replace("'", "\\'")
+    return f"$..item[?@.linkId=='{link_id}']"
+
+
+def at_fhir_paths(read: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Make ``read`` name the items of its errors by their linkId, as JSON paths."""
+
+    @functools.wraps(read)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return read(*args, **kwargs)
+        except InvalidAnswerError as exc:
+            path = fhir_path(exc.field)
+            if path is None:
+                raise
+            raise exc.at(path) from None
+
+    return wrapper

@@ -13,6 +13,7 @@ from backtriage._fhir._common import (
     START_BACK_ANSWER_SYSTEM,
     START_BACK_BOTHERSOMENESS_SYSTEM,
     Resource,
+    at_fhir_paths,
     check_response,
     reference,
 )
@@ -36,6 +37,7 @@ from backtriage._fhir._odi import (
 )
 from backtriage._fhir._start_back import ALIASES as START_BACK_ALIASES
 from backtriage._fhir._start_back import read_start_back_items
+from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, Preference
 from backtriage.batch import ALIASES as ODI_ALIASES
 from backtriage.errors import IncompleteError, InvalidAnswerError
@@ -46,14 +48,14 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol.model import Protocol
-from backtriage.recommend import Question, QuestionKind, questions
+from backtriage.protocol._model import Protocol
 
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
 _SECTIONS: Final = tuple(OdiSection)
 _ITEMS: Final = tuple(StartBackItem)
 
 
+@at_fhir_paths
 def read_assessment(
     response: Mapping[str, object],
     *,

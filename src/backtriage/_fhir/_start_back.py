@@ -11,6 +11,7 @@ from backtriage._fhir._common import (
     START_BACK_ANSWER_SYSTEM,
     START_BACK_BOTHERSOMENESS_SYSTEM,
     OtherItems,
+    at_fhir_paths,
     check_response,
 )
 from backtriage._fhir._odi import check_form_matches, check_options, form_item_of, items_of
@@ -134,6 +135,7 @@ def _read_item(
     return item_score(link_id, value_key, value, form_item, scoring_for(key))
 
 
+@at_fhir_paths
 def read_start_back_response(
     resource: Mapping[str, object],
     *,
@@ -169,6 +171,7 @@ def read_start_back_response(
     )
 
 
+@at_fhir_paths
 def score_start_back_response(
     resource: Mapping[str, object],
     *,

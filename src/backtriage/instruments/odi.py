@@ -6,7 +6,7 @@ and numeric statement codes (0 for the first statement, 5 for the last) live in 
 statement wording is licensed (ODI (c) Jeremy Fairbank, Mapi Research Trust) and is supplied
 by the app.
 
-Sources (tags as in CLINICAL.md): [S2] Fairbank, multiple marks; [S5] the scoring instruction
+Sources (tags as in docs/clinical-basis.md, section 1): [S2] Fairbank, multiple marks; [S5] the scoring instruction
 sheet; [S8] AO Foundation scorer; [S9] awell-score; [S10] interpretation bands, Ann Surg Innov
 Res 2013;7:12; [S12] Ostelo et al., Spine 2008; [S15] Mannion et al., Eur Spine J 2006.
 """
@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from backtriage._ordered import OrderedStrEnum
-from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.errors import (
+    IncompleteError,
+    InvalidAnswerError,
+    _register_keys,
+    json_path,
+    shorten,
+)
 
 if TYPE_CHECKING:
     # Imported where used at run time: fractions pulls in decimal, a tenth of the import
@@ -79,6 +85,7 @@ _TITLES: dict[str, str] = {
 
 _SECTIONS: tuple[OdiSection, ...] = tuple(OdiSection)
 _KEYS: tuple[str, ...] = tuple(section.value for section in _SECTIONS)
+_register_keys("odi", _KEYS)  # an answer named "walking" is at $.odi.walking
 # Keyed by the plain str value; an ``OdiSection`` member hashes and compares equal to its value,
 # so lookups work for either form of key.
 _INDEX: dict[str, int] = {key: i for i, key in enumerate(_KEYS)}
@@ -282,6 +289,7 @@ _ANSWER_ALLOWED = (
     "or a non-empty list, tuple or set of ints 0..5 when several statements are marked "
     "(not a bool, str or float)"
 )
+_ONCE = "each section key once (as a str or an OdiSection member)"
 _SEQUENCE_ALLOWED = (
     f"a mapping of section key to answer, or a list or tuple of exactly 10 answers in "
     f"canonical order: {_KEY_LIST}"
@@ -318,9 +326,7 @@ def _read_answer(key: str, value: object) -> tuple[int | None, bool]:
         for mark in value:
             code = _code_of(mark)
             if code is None:
-                raise InvalidAnswerError(
-                    key, value, f"every marked statement an int 0..5, and {mark!r} is not"
-                )
+                raise InvalidAnswerError(key, value, "every marked statement an int 0..5")
             codes.add(code)
         return max(codes), len(codes) > 1
     raise InvalidAnswerError(key, value, _ANSWER_ALLOWED)
@@ -331,15 +337,21 @@ def _ordered_values(answers: object) -> list[object]:
     if type(answers) is dict or isinstance(answers, Mapping):
         unknown = [key for key in answers if not isinstance(key, str) or key not in _INDEX]
         if unknown:
-            unknown.sort(key=repr)  # the same error whatever order the mapping is in
+            unknown.sort(key=shorten)  # the same error whatever order the mapping is in
             raise InvalidAnswerError(
                 "answers",
                 unknown[0] if len(unknown) == 1 else tuple(unknown),
                 f"section keys (str or OdiSection), one of: {_KEY_LIST}; aliases such as "
                 "'traveling' or 'odi-3' are only accepted through an explicit adapter",
+                problem="unknown key",
+                path=json_path("odi", unknown[0]) if isinstance(unknown[0], str) else "$.odi",
             )
         values: list[object] = [None] * 10
+        seen: set[str] = set()
         for key, value in answers.items():
+            if key in seen:  # "walking" and OdiSection.WALKING, from a mapping that is not a dict
+                raise InvalidAnswerError(key, value, _ONCE, problem="section answered twice")
+            seen.add(key)
             values[_INDEX[key]] = value
         return values
     if isinstance(answers, list | tuple):

@@ -16,7 +16,13 @@ from typing import TypeAlias
 import attrs
 
 from backtriage._ordered import OrderedStrEnum
-from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.errors import (
+    IncompleteError,
+    InvalidAnswerError,
+    _register_keys,
+    json_path,
+    shorten,
+)
 
 __all__ = [
     "Bothersomeness",
@@ -65,6 +71,7 @@ StartBackAnswers: TypeAlias = "Mapping[str, object] | Mapping[StartBackItem, obj
 
 _ITEMS: tuple[StartBackItem, ...] = tuple(StartBackItem)
 _KEY_SET = frozenset(item.value for item in _ITEMS)
+_register_keys("start_back", _KEY_SET)  # an item answer is at $.start_back.<item>
 _PSYCHOSOCIAL = frozenset(_ITEMS[4:])
 _KEY_LIST = ", ".join(_ITEMS)
 _BOTHER_VALUES = frozenset(answer.value for answer in Bothersomeness)
@@ -148,16 +155,33 @@ def score_start_back(answers: StartBackAnswers) -> StartBackScore:
     """
     if not isinstance(answers, Mapping):
         raise InvalidAnswerError(
-            "answers", answers, f"a mapping of item key to answer; keys: {_KEY_LIST}"
+            "answers",
+            answers,
+            f"a mapping of item key to answer; keys: {_KEY_LIST}",
+            path="$.start_back",
         )
     unknown = [key for key in answers if not isinstance(key, str) or key not in _KEY_SET]
     if unknown:
-        unknown.sort(key=repr)  # the same error whatever order the mapping is in
+        unknown.sort(key=shorten)  # the same error whatever order the mapping is in
         raise InvalidAnswerError(
             "answers",
             unknown[0] if len(unknown) == 1 else tuple(unknown),
             f"item keys (str or StartBackItem), one of: {_KEY_LIST}",
+            problem="unknown key",
+            path=json_path("start_back", unknown[0])
+            if isinstance(unknown[0], str)
+            else "$.start_back",
         )
+    seen: set[str] = set()
+    for key, answer in answers.items():
+        if key in seen:  # "leg_pain" and StartBackItem.LEG_PAIN, from a mapping not a dict
+            raise InvalidAnswerError(
+                key,
+                answer,
+                "each item key once (as a str or a StartBackItem member)",
+                problem="item answered twice",
+            )
+        seen.add(key)
     total = psychosocial = 0
     missing: list[str] = []
     for item in _ITEMS:

@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - exercised in a subprocess without hypo
         "pip install 'backtriage[testing]'"
     ) from None
 
+from backtriage.testing._safety import assert_not_less_safe
 from backtriage.testing.properties import (
     CHECKS,
     InconsistentProtocolError,
@@ -34,6 +35,7 @@ from backtriage.testing.properties import (
     assert_capability_monotone,
     assert_consistent,
     assert_deterministic,
+    assert_policies_hold,
     assert_risk_monotone,
     assert_rules_reachable,
     assert_unanswered_gives_no_exercises,
@@ -49,6 +51,8 @@ __all__ = [
     "assert_capability_monotone",
     "assert_consistent",
     "assert_deterministic",
+    "assert_not_less_safe",
+    "assert_policies_hold",
     "assert_risk_monotone",
     "assert_rules_reachable",
     "assert_unanswered_gives_no_exercises",

@@ -1,8 +1,8 @@
 """Property checks for a protocol: search assessments for a plan that breaks a promise.
 
-Each check states one promise of DESIGN.md as a property of :func:`backtriage.recommend` over
-assessments, and looks for a counterexample in two steps, as hypothesis' own ``@example`` and
-``@given`` do:
+Each check states one promise of backtriage (listed in docs/testing-your-protocol.md) as a
+property of :func:`backtriage._plan` over assessments, and looks for a counterexample in two
+steps, as hypothesis' own ``@example`` and ``@given`` do:
 
 1. the assessments the protocol itself points at, smallest first: the plainest assessment
    (every red flag answered no, nothing else), then, for every rule, the fewest facts that make
@@ -33,8 +33,21 @@ from hypothesis import HealthCheck, Phase, assume, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from backtriage._plan import make_plan, recommend
 from backtriage.assessment import Assessment, Preference
-from backtriage.facts import (
+from backtriage.instruments.odi import DisabilityBand, OdiScore
+from backtriage.instruments.start_back import StartBackRisk, StartBackScore, score_start_back
+from backtriage.protocol._engine import (
+    ENGINE_RULES,
+    RULE_MISSING_INPUT,
+    RULE_PREREQUISITE,
+    RULE_SAFETY,
+    RULE_URGENCY,
+    Reason,
+    engine_of,
+    facts_of,
+)
+from backtriage.protocol._inputs import (
     AGE_INPUT,
     INPUT_SOURCES,
     ODI_INPUT,
@@ -42,18 +55,7 @@ from backtriage.facts import (
     required_inputs,
     threshold_of,
 )
-from backtriage.instruments.odi import DisabilityBand, OdiScore
-from backtriage.instruments.start_back import StartBackRisk, StartBackScore, score_start_back
-from backtriage.protocol.engine import (
-    ENGINE_RULES,
-    RULE_MISSING_INPUT,
-    RULE_PREREQUISITE,
-    RULE_SAFETY,
-    RULE_URGENCY,
-    Reason,
-    facts_of,
-)
-from backtriage.protocol.model import (
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -66,12 +68,12 @@ from backtriage.protocol.model import (
     FactIs,
     FactKind,
     Polarity,
+    Policy,
     Protocol,
     Refer,
     Rule,
     Urgency,
 )
-from backtriage.recommend import make_plan, recommend
 from backtriage.testing import strategies as bts
 
 __all__ = [
@@ -81,6 +83,7 @@ __all__ = [
     "assert_capability_monotone",
     "assert_consistent",
     "assert_deterministic",
+    "assert_policies_hold",
     "assert_risk_monotone",
     "assert_rules_reachable",
     "assert_unanswered_gives_no_exercises",
@@ -99,6 +102,7 @@ CHECKS: tuple[str, ...] = (
     "deterministic",
     "withheld_explained",
     "rules_reachable",
+    "policies_hold",
 )
 """The names of the property checks, in the order :func:`check_properties` runs them."""
 
@@ -194,7 +198,7 @@ class _Subject:
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
         self.clean = not protocol.check()
-        engine = protocol.engine
+        engine = engine_of(protocol)
         self.declared: Mapping[str, Fact] = engine.fact_by_name
         self.rules: dict[str, Rule] = {}
         for rule in protocol.rules:
@@ -936,7 +940,7 @@ def _explained(subject: _Subject, assessment: Assessment) -> PropertyFailure | N
         if not reasons:
             exercises.append(exercise_id)
             problems.append(f"exercise {exercise_id!r} is withheld with no reason at all")
-        exercise = protocol.engine.exercise_by_id.get(exercise_id)
+        exercise = engine_of(protocol).exercise_by_id.get(exercise_id)
         for reason in reasons:
             wrong = _reason_problem(subject, reason, exercise, outcome, facts, withheld=True)
             if wrong:
@@ -960,7 +964,7 @@ def _explained(subject: _Subject, assessment: Assessment) -> PropertyFailure | N
                 f"cannot say why (set the rule's {' and '.join(missing)})"
             )
     for exercise_id, reasons in outcome.cautions:
-        exercise = protocol.engine.exercise_by_id.get(exercise_id)
+        exercise = engine_of(protocol).exercise_by_id.get(exercise_id)
         for reason in reasons:
             wrong = _reason_problem(subject, reason, exercise, outcome, facts, withheld=False)
             if wrong:
@@ -1337,6 +1341,149 @@ def _gives(subject: _Subject, assessment: Assessment, exercise_id: str) -> Prope
 
 # -- public entry points ----------------------------------------------------------------------------
 
+# -- declared policies ----------------------------------------------------------------------------
+
+
+def _holds(condition: Condition, present: frozenset[str]) -> bool:
+    if isinstance(condition, FactIs):
+        return condition.fact in present
+    held = sum(_holds(child, present) for child in condition.conditions)
+    if isinstance(condition, AllOf):
+        return bool(condition.conditions) and held == len(condition.conditions)
+    if isinstance(condition, AnyOf):
+        return held > 0
+    assert isinstance(condition, AtLeast)
+    return held >= condition.n
+
+
+def _policy_broken(subject: _Subject, policy: Policy, outcome: _Outcome) -> str | None:
+    """Say how ``outcome`` breaks ``policy``, or return ``None`` when it keeps it."""
+    facts = frozenset(outcome.facts)
+    if not set(policy.when) <= facts:
+        return None
+    if policy.reaches is not None and outcome.urgency < policy.reaches:
+        return (
+            f"{_quote(policy.when)} held, yet the urgency is {outcome.urgency.value}, not at "
+            f"least {policy.reaches.value}"
+        )
+    selector = policy.withholds or policy.cautions_or_withholds
+    if selector is not None:
+        cautioned = {
+            exercise_id
+            for exercise_id, reasons in outcome.cautions
+            if any(r.rule != _SAFETY for r in reasons)
+        }
+        wrong = [
+            exercise_id
+            for exercise_id in outcome.given
+            if selector.matches(subject.protocol.exercise(exercise_id))
+            and (policy.withholds is not None or exercise_id not in cautioned)
+        ]
+        if wrong:
+            how = "withheld" if policy.withholds is not None else "withheld or cautioned"
+            return f"{_quote(policy.when)} held, yet {_quote(wrong)} were given, not {how}"
+    least = policy.red_flags_withhold_all_from
+    if least is not None and outcome.given:
+        flags = frozenset(n for n in facts if n in subject.red_flags)
+        for rule_id in outcome.fired:
+            rule = subject.rules.get(rule_id)
+            # The rule must need a red flag to fire here: without them it would not.
+            if (
+                rule is not None
+                and _refers(rule) >= least
+                and flags
+                and not _holds(rule.condition, facts - flags)
+            ):
+                return (
+                    f"rule {rule_id!r} refers {_refers(rule).value} on red flag(s) "
+                    f"{_quote(sorted(flags & set(facts_of(rule.condition))))}, yet "
+                    f"{_quote(outcome.given)} were given"
+                )
+    return None
+
+
+def _seed_policies(subject: _Subject) -> Iterator[Assessment]:
+    """The facts of each policy alone, with each exercise's prerequisites, then every rule's."""
+    terms: list[frozenset[str]] = []
+    for policy in subject.protocol.policies:
+        when = frozenset(policy.when)
+        terms.append(when)
+        terms.extend(when | frozenset(e.prerequisites) for e in subject.protocol.exercises)
+    yield from (a for t in dict.fromkeys(terms) if (a := subject.realize(t)) is not None)
+    yield from _seed_assessments(subject)
+
+
+def _policies(subject: _Subject, assessment: Assessment) -> PropertyFailure | None:
+    outcome = subject.run(assessment)
+    if outcome.error is not None or outcome.missing:
+        return None
+    for policy in subject.protocol.policies:
+        broken = _policy_broken(subject, policy, outcome)
+        if broken is not None:
+            return _failure(
+                "policies_hold",
+                subject,
+                f"policy {policy.id!r} does not hold",
+                assessment=assessment,
+                outcome=outcome,
+                lines=[
+                    f"plan: {_plan_line(outcome)}",
+                    f"what went wrong: {broken}",
+                    *([f"the policy: {policy.reason}"] if policy.reason else []),
+                ],
+                rules=outcome.fired,
+                exercises=outcome.given,
+                facts=policy.when,
+            )
+    return None
+
+
+def _required_policies(subject: _Subject) -> PropertyFailure | None:
+    """Every fact a policy says is required, left unanswered, is missing and gives nothing."""
+    for policy in subject.protocol.policies:
+        if not policy.required:
+            continue
+        for name in policy.when:
+            fact = subject.declared.get(name)
+            if fact is None:
+                continue
+            assessment = subject.realize(subject.capabilities, unanswered={name})
+            if assessment is None:
+                continue
+            outcome = subject.run(assessment)
+            if outcome.error is None and (name not in outcome.missing or outcome.given):
+                return _failure(
+                    "policies_hold",
+                    subject,
+                    f"policy {policy.id!r} does not hold",
+                    assessment=assessment,
+                    outcome=outcome,
+                    lines=[
+                        f"plan: {_plan_line(outcome)}",
+                        f"what went wrong: {name!r} was left unanswered, yet the plan does "
+                        "not name it as missing and withhold every exercise",
+                    ],
+                    rules=outcome.fired,
+                    exercises=outcome.given,
+                    facts=(name,),
+                )
+    return None
+
+
+def _check_policies(subject: _Subject, max_examples: int) -> PropertyFailure | None:
+    if not subject.protocol.policies:
+        return None
+    failure = _required_policies(subject)
+    if failure is not None:
+        return failure
+    return _search(
+        _seed_policies(subject),
+        lambda: bts.assessments(subject.protocol, complete=True),
+        lambda a: _policies(subject, a),
+        max_examples,
+    )
+
+
 _CHECKERS: dict[str, Callable[[_Subject, int], PropertyFailure | None]] = {
     "risk_monotone": _check_risk_monotone,
     "capability_monotone": _check_capability_monotone,
@@ -1345,6 +1492,7 @@ _CHECKERS: dict[str, Callable[[_Subject, int], PropertyFailure | None]] = {
     "deterministic": _check_deterministic,
     "withheld_explained": _check_explained,
     "rules_reachable": _check_reachable,
+    "policies_hold": _check_policies,
 }
 
 
@@ -1437,3 +1585,14 @@ def assert_rules_reachable(protocol: Protocol, *, max_examples: int = 100) -> No
     """Assert that every rule fires for some assessment and every exercise is given to someone."""
     __tracebackhide__ = True
     _assert(protocol, ["rules_reachable"], max_examples)
+
+
+def assert_policies_hold(protocol: Protocol, *, max_examples: int = 100) -> None:
+    """Assert that plans keep every policy the protocol declares, on real assessments.
+
+    ``check()`` proves the policies from the rules; this runs ``recommend`` on the facts of each
+    policy and on random complete assessments and checks each plan against every policy, so
+    that it also covers how answers become facts (scores, ages, preferences).
+    """
+    __tracebackhide__ = True
+    _assert(protocol, ["policies_hold"], max_examples)

@@ -18,6 +18,7 @@ section, several marks as a list, tuple or set), so a test also covers the input
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TypeAlias, TypeVar
 
@@ -26,11 +27,11 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.facts import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
-from backtriage.protocol.engine import facts_of
-from backtriage.protocol.model import (
+from backtriage.protocol._engine import engine_of, facts_of
+from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -101,9 +102,9 @@ def _odi(
     max_missing: int,
     multiple_marks: bool,
 ) -> OdiAnswerSet:
-    missing = draw(st.sets(st.sampled_from(_SECTIONS), min_size=min_missing, max_size=max_missing))
+    missing = draw(_subsets(tuple(_SECTIONS), min_missing, max_missing))
     answered = [s for s in _SECTIONS if s not in missing]
-    codes = {s: draw(st.integers(0, 5)) for s in answered}
+    codes = {s: draw(_CODE) for s in answered}
     marked: set[OdiSection] = set()
     if multiple_marks:
         # At least one section needs a code above 0 for two distinct marks to exist.
@@ -113,12 +114,12 @@ def _odi(
     values: dict[OdiSection, object] = {}
     for section in _SECTIONS:
         if section in missing:
-            values[section] = draw(st.sampled_from([None, "not_applicable"]))
+            values[section] = draw(_GAP)
         elif section in marked and codes[section] > 0:
             values[section] = draw(_several_marks(codes[section]))
         else:
             values[section] = codes[section]
-    form = draw(st.sampled_from(["list", "str_keys", "enum_keys", "absent_keys"]))
+    form = draw(_FORM)
     if form == "list":
         return [values[s] for s in _SECTIONS]
     if form == "enum_keys":
@@ -146,7 +147,47 @@ def odi_answers(
             f"need 0 <= min_missing <= max_missing <= 9, got {min_missing} and {max_missing}: "
             "at least one section must be answered"
         )
+    return _odi_strategy(min_missing, max_missing, multiple_marks)
+
+
+# Strategies are built once and reused: hypothesis validates each new strategy object when it is
+# first drawn from, which would otherwise cost more than the draws themselves.
+_CODE = st.integers(0, 5)
+_GAP = st.sampled_from([None, "not_applicable"])
+_FORM = st.sampled_from(["list", "str_keys", "enum_keys", "absent_keys"])
+_HOW_UNANSWERED = st.sampled_from(["none", "absent"])
+_ONE_IN_FIVE = st.integers(0, 4)
+_MAX_MISSING = st.sampled_from([1, 1, 0, 2])
+_PREFERENCE = st.one_of(st.none(), st.sampled_from(list(Preference)))
+_AGE = st.integers(0, 130)
+_BOOLEAN = st.booleans()
+_HOW_NOT_HELD = st.sampled_from(["no", "none", "absent", "absent"])
+_NONE = st.none()
+_NOTHING_LEFT: st.SearchStrategy[frozenset[str]] = st.just(frozenset())
+
+
+@functools.cache
+def _odi_strategy(
+    min_missing: int, max_missing: int, multiple_marks: bool
+) -> st.SearchStrategy[OdiAnswerSet]:
     return _odi(min_missing=min_missing, max_missing=max_missing, multiple_marks=multiple_marks)
+
+
+@functools.cache
+def _subsets(names: tuple[_T, ...], min_size: int, max_size: int) -> st.SearchStrategy[set[_T]]:
+    return st.sets(st.sampled_from(names), min_size=min_size, max_size=max_size)
+
+
+@functools.cache
+def _orders(names: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    return st.permutations(list(names))
+
+
+@functools.cache
+def _given_odi(max_missing: int) -> st.SearchStrategy[OdiAnswerSet]:
+    return odi_answers(max_missing=max_missing, multiple_marks=False) | odi_answers(
+        max_missing=max_missing, multiple_marks=True
+    )
 
 
 def incomplete_odi_answers(*, max_missing: int = 1) -> st.SearchStrategy[OdiAnswerSet]:
@@ -312,13 +353,13 @@ def incomplete_start_back_answers() -> st.SearchStrategy[StartBackAnswerSet]:
 
 def _declared(protocol: Protocol) -> list[Fact]:
     """The declaration that counts for each name (the first one, as the engine reads it)."""
-    return list(protocol.engine.fact_by_name.values())
+    return list(engine_of(protocol).fact_by_name.values())
 
 
 def _default(protocol: Protocol | None) -> Protocol:
     if protocol is not None:
         return protocol
-    from backtriage.recommend import default_protocol
+    from backtriage._plan import default_protocol
 
     return default_protocol()
 
@@ -331,18 +372,18 @@ def _red_flags(
     # Most people answer no to most red flags; a sparse "yes" set keeps plans interesting
     # (a plan with any same-day flag gives no exercise at all).
     names = [f.name for f in flags]
-    yes = draw(st.sets(st.sampled_from(names), max_size=3)) if names else set()
+    yes = draw(_subsets(tuple(names), 0, 3)) if names else set()
     answers: dict[str, bool | None] = {}
     for fact in flags:
         if fact.name in unanswered:
-            how = draw(st.sampled_from(["none", "absent"]))
+            how = draw(_HOW_UNANSWERED)
             if how == "none":
                 answers[fact.name] = None
-        elif not fact.required and draw(st.integers(0, 4)) == 0:
+        elif not fact.required and draw(_ONE_IN_FIVE) == 0:
             continue  # an optional red flag may be left out
         else:
             answers[fact.name] = fact.name in yes
-    order = draw(st.permutations(list(answers)))
+    order = draw(_orders(tuple(answers)))
     return {name: answers[name] for name in order}
 
 
@@ -365,11 +406,11 @@ def _findings(
 ) -> dict[str, bool | None]:
     declared = [f for f in _declared(protocol) if f.kind in _IN_FINDINGS]
     names = [f.name for f in declared]
-    held = draw(st.sets(st.sampled_from(names), max_size=4)) if names else set()
+    held = draw(_subsets(tuple(names), 0, 4)) if names else set()
     answers: dict[str, bool | None] = {}
     for fact in declared:
         if fact.name in unanswered:
-            if draw(st.booleans()):
+            if draw(_BOOLEAN):
                 answers[fact.name] = None
         elif fact.name in held:
             answers[fact.name] = True
@@ -377,17 +418,17 @@ def _findings(
             answers[fact.name] = False
         else:
             # An optional finding that does not hold: answered no, not known, or left out.
-            how = draw(st.sampled_from(["no", "none", "absent", "absent"]))
+            how = draw(_HOW_NOT_HELD)
             if how != "absent":
                 answers[fact.name] = False if how == "no" else None
-    order = draw(st.permutations(list(answers)))
+    order = draw(_orders(tuple(answers)))
     return {name: answers[name] for name in order}
 
 
 def _unanswered(protocol: Protocol, complete: bool | None) -> st.SearchStrategy[frozenset[str]]:
-    required = _required_questions(protocol)
     if complete is True:
-        return st.just(frozenset())
+        return _NOTHING_LEFT
+    required = _required_questions(protocol)
     if not required:
         if complete is False:
             raise InvalidArgument(
@@ -423,26 +464,27 @@ def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> A
     unanswered = draw(_unanswered(protocol, complete))
     red_flags = draw(_red_flags(protocol, unanswered - INPUT_SOURCES.keys()))
     findings = draw(_findings(protocol, unanswered))
-    max_missing = draw(st.sampled_from([1, 1, 0, 2]))
+    max_missing = draw(_MAX_MISSING)
     odi: object
     if "odi" in unanswered:
         odi = draw(st.one_of(st.none(), incomplete_odi_answers(max_missing=max_missing)))
     else:
-        given = odi_answers(max_missing=max_missing, multiple_marks=False) | odi_answers(
-            max_missing=max_missing, multiple_marks=True
-        )
-        odi = draw(given if protocol.require_odi else st.one_of(given, st.none()))
+        given = _given_odi(max_missing)
+        odi = draw(given if protocol.require_odi else _maybe(given))
     return Assessment(
         odi=odi,
         red_flags=red_flags,
         findings=findings,
-        preference=draw(st.one_of(st.none(), st.sampled_from(list(Preference)))),
+        preference=draw(_PREFERENCE),
         start_back=draw(
-            _input(start_back_answers(), START_BACK_INPUT, protocol.require_start_back, unanswered)
+            _input(_ANY_START_BACK, START_BACK_INPUT, protocol.require_start_back, unanswered)
         ),
-        age=draw(_input(st.integers(0, 130), AGE_INPUT, protocol.require_age, unanswered)),
+        age=draw(_input(_AGE, AGE_INPUT, protocol.require_age, unanswered)),
         odi_max_missing=max_missing,
     )
+
+
+_ANY_START_BACK = start_back_answers()
 
 
 def _input(
@@ -450,8 +492,13 @@ def _input(
 ) -> st.SearchStrategy[_T | None]:
     """Draw an input: absent when left unanswered, present when required, else either."""
     if name in unanswered:
-        return st.none()
-    return given if required else st.one_of(st.none(), given)
+        return _NONE
+    return given if required else _maybe(given)
+
+
+@functools.cache
+def _maybe(given: st.SearchStrategy[_T]) -> st.SearchStrategy[_T | None]:
+    return st.one_of(_NONE, given)
 
 
 def assessments(
@@ -484,20 +531,24 @@ _RISKS = tuple(risk.value for risk in StartBackRisk)
 @st.composite
 def _exercises(draw: st.DrawFn, max_exercises: int) -> list[Exercise]:
     count = draw(st.integers(1, max_exercises))
-    return [
-        Exercise(
-            id=f"exercise_{i}",
-            title=f"Exercise {i}",
-            family=draw(st.sampled_from(["family_a", "family_b", "family_c"])),
-            movement=draw(st.sampled_from(list(Movement))),
-            position=draw(st.sampled_from(list(Position))),
-            level=draw(st.integers(1, 3)),
-            in_bed=draw(st.booleans()),
-            dosage="5 slow repetitions.",
-            instructions=draw(_TEXT),
+    exercises = []
+    for i in range(count):
+        position = draw(st.sampled_from(list(Position)))
+        exercises.append(
+            Exercise(
+                id=f"exercise_{i}",
+                title=f"Exercise {i}",
+                family=draw(st.sampled_from(["family_a", "family_b", "family_c"])),
+                movement=draw(st.sampled_from(list(Movement))),
+                position=position,
+                level=draw(st.integers(1, 3)),
+                # Nobody stands or kneels in bed (check() reports "in-bed-position").
+                in_bed=position not in _NOT_IN_BED and draw(st.booleans()),
+                dosage="5 slow repetitions.",
+                instructions=draw(_TEXT),
+            )
         )
-        for i in range(count)
-    ]
+    return exercises
 
 
 @st.composite
@@ -553,6 +604,7 @@ def _selector(draw: st.DrawFn, exercises: Sequence[Exercise]) -> Selector:
 
 
 _URGENCIES = list(Urgency)[1:]
+_NOT_IN_BED = (Position.STANDING, Position.KNEELING)
 
 
 @st.composite
@@ -575,8 +627,12 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
             Fact(f"finding_{i}", FactKind.FINDING, Polarity.RISK, question=f"Finding {i}?")
         )
     preference_taken = False
+    derivations = []
     for i in range(draw(st.integers(0, 2))):
         fact = draw(_derived(i, preference_taken))
+        if fact.derive in derivations:
+            continue  # two facts derived alike are a "duplicate-derivation" problem
+        derivations.append(fact.derive)
         preference_taken |= fact.derive is not None and fact.derive.equals is not None
         facts.append(fact)
     capabilities: list[Fact] = []
@@ -601,13 +657,17 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         needs = draw(st.lists(st.sampled_from(usable), max_size=2, unique=True)) if usable else []
         with_prerequisites.append(attrs.evolve(exercise, prerequisites=tuple(needs)))
     exercises = with_prerequisites
+    # A capability no exercise needs unlocks nothing ("unused-capability"): leave it out.
+    named = {name for exercise in exercises for name in exercise.prerequisites}
+    capabilities = [c for c in capabilities if c.name in named]
+    facts = [f for f in facts if f.kind is not FactKind.CAPABILITY or f.name in named]
 
     risk = [f.name for f in facts if f.polarity is Polarity.RISK]
     every = [f.name for f in facts]
     rules: list[Rule] = []
     for i in range(draw(st.integers(0, max_rules)) if every else 0):
         takes_away = bool(risk) and draw(st.booleans())
-        condition = draw(_condition(risk if takes_away else every))
+        condition = _distinct(draw(_condition(risk if takes_away else every)))
         actions: list[Refer | Exclude | Caution] = []
         if takes_away:
             if draw(st.booleans()):
@@ -617,7 +677,7 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         else:
             actions.append(Caution(draw(_selector(exercises)), draw(_TEXT)))
         rules.append(Rule(f"rule_{i}", condition, tuple(actions), draw(_TEXT), "test source"))
-    rules = _close_exclusions(rules, exercises, facts)
+    rules = _refer_dead_ends(_close_exclusions(rules, exercises, facts), exercises)
     # Every red flag must refer the person to a clinician when answered yes, on its own.
     draft = Protocol(
         name="draft",
@@ -629,7 +689,7 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
     for fact in facts:
         if (
             fact.kind is FactKind.RED_FLAG
-            and draft.engine.evaluate([fact.name]).urgency is Urgency.NONE
+            and engine_of(draft).evaluate([fact.name]).urgency is Urgency.NONE
         ):
             urgency = draw(st.sampled_from(_URGENCIES))
             rules.append(
@@ -660,6 +720,7 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         require_odi=DerivedFrom.ODI_BAND in needed or draw(st.booleans()),
         require_start_back=DerivedFrom.START_BACK_RISK in needed or draw(st.booleans()),
         require_age=DerivedFrom.AGE in needed or draw(st.booleans()),
+        safety_net="Get help at once if new numbness, bladder trouble or weakness appears.",
     )
 
 
@@ -687,6 +748,31 @@ def _needed_inputs(rules: Sequence[Rule], facts: Sequence[Fact]) -> set[DerivedF
         for name in facts_of(rule.condition)
         if name in derived
     }
+
+
+def _distinct(condition: Condition) -> Condition:
+    """Return ``condition`` with every list naming each entry once (``check()`` reports a
+    repeated entry as ``duplicate-condition``)."""
+    if isinstance(condition, FactIs):
+        return condition
+    children = tuple(dict.fromkeys(_distinct(c) for c in condition.conditions))
+    if isinstance(condition, AtLeast):
+        return AtLeast(min(condition.n, len(children)), children)
+    return type(condition)(children)
+
+
+def _refer_dead_ends(rules: Sequence[Rule], exercises: Sequence[Exercise]) -> list[Rule]:
+    """Return ``rules`` where a rule that withholds every exercise also refers routinely, so
+    that no one is left with nothing to do (``check()`` reports ``dead-end``)."""
+    result = []
+    for rule in rules:
+        selectors = [a.select for a in rule.actions if isinstance(a, Exclude)]
+        every = all(any(s.matches(e) for s in selectors) for e in exercises)
+        refers = any(isinstance(a, Refer) and a.urgency > Urgency.NONE for a in rule.actions)
+        if every and not refers:
+            rule = attrs.evolve(rule, actions=(*rule.actions, Refer(Urgency.ROUTINE)))
+        result.append(rule)
+    return result
 
 
 def _close_exclusions(

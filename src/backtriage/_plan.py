@@ -6,13 +6,14 @@ from enum import StrEnum
 
 import attrs
 
+from backtriage._facts import derive_facts
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
-from backtriage.facts import AGE_INPUT, START_BACK_INPUT, derive_facts
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol.engine import FiredRule, Prescription, Withheld
-from backtriage.protocol.model import DerivedFrom, FactKind, Movement, Protocol, Urgency
+from backtriage.protocol._engine import FiredRule, Prescription, Withheld, engine_of
+from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
+from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
 
 __all__ = ["Plan", "Question", "QuestionKind", "default_protocol", "questions", "recommend"]
 
@@ -52,12 +53,15 @@ class Plan:
     start_back: StartBackScore | None
     protocol_name: str
     protocol_version: str
+    safety_net: str = ""
+    """When to get help at once, from the protocol; empty when the plan gives no exercise."""
 
     def summary(self) -> str:
         """Return the plan as text a person can read.
 
-        The advice comes first and the disclaimer last. A same-day or emergency plan names no
-        exercise, not even as withheld; a plan with unanswered questions lists the questions.
+        The advice comes first and the disclaimer last; the safety net (when to get help at
+        once) follows the exercises. A same-day or emergency plan names no exercise, not even as
+        withheld; a plan with unanswered questions lists the questions.
         """
         lines = [self.advice]
         # Why the urgency: the reasons of the rules that referred, most urgent first.
@@ -92,6 +96,9 @@ class Plan:
                 exercise = prescription.exercise
                 lines.append(f"- {exercise.title}: {exercise.instructions} {exercise.dosage}")
                 lines.extend(f"    Caution: {c.text}" for c in prescription.cautions)
+            if self.safety_net:
+                lines.append("")
+                lines.append(self.safety_net)
         # While questions are unanswered every exercise is withheld for that one reason, which
         # the list of questions above already says.
         if self.withheld and not act_now and not self.missing:
@@ -139,7 +146,7 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     clean, and the property kit calls it to show what a protocol with problems would do.
     """
     present, missing = derive_facts(assessment, protocol)
-    evaluation = protocol.engine.evaluate(present, missing=missing)
+    evaluation = engine_of(protocol).evaluate(present, missing=missing)
     preference = assessment.preference
     preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
     # Gentlest first, then the preferred movement; the sort is stable, so protocol order
@@ -152,9 +159,17 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     advice = protocol.advice.for_urgency(urgency) or _FALLBACK_ADVICE[urgency]
     if missing and urgency < Urgency.SAME_DAY:
         # "Nothing needs a clinician" would be a guess while safety questions are unanswered.
-        advice = _UNANSWERED_ADVICE + (f" {advice}" if urgency > Urgency.NONE else "")
+        # The protocol's text may invite exercises, which this plan does not give: the plain
+        # text of the urgency is used instead.
+        advice = _UNANSWERED_ADVICE + (
+            f" {_FALLBACK_ADVICE[urgency]}" if urgency > Urgency.NONE else ""
+        )
     elif missing and urgency is Urgency.SAME_DAY:
         advice = f"{advice} {_UNANSWERED_SAME_DAY}"
+    elif not ranked and urgency < Urgency.SAME_DAY:
+        # Every exercise is withheld (recent spine surgery, say): advice that invites
+        # "the exercises below" would contradict the plan.
+        advice = f"{_FALLBACK_ADVICE[urgency]} {_NONE_SUITABLE}"
     return Plan(
         urgency=evaluation.urgency,
         exercises=tuple(ranked),
@@ -162,12 +177,14 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
         fired=evaluation.fired,
-        facts=tuple(sorted(set(present), key=protocol.engine.fact_bit.__getitem__)),
+        facts=tuple(sorted(set(present), key=engine_of(protocol).fact_bit.__getitem__)),
         advice=advice,
         odi=assessment.odi_score,
         start_back=assessment.start_back,
         protocol_name=protocol.name,
         protocol_version=protocol.version,
+        # A plan without exercises already says what to do now, in its advice.
+        safety_net=protocol.safety_net if ranked else "",
     )
 
 
@@ -175,7 +192,7 @@ def default_protocol() -> Protocol:
     """Return the protocol shipped with backtriage, loaded once on first use."""
     # Imported on first use: the loader brings tomllib and the converter, which an app that
     # only scores need not pay for at import.
-    from backtriage.protocol.load import default_protocol as load_default
+    from backtriage.protocol._load import default_protocol as load_default
 
     return load_default()
 
@@ -194,6 +211,7 @@ _UNANSWERED_SAME_DAY = (
     "Some safety questions are not answered yet: answer them now, as one of them may mean "
     "you need emergency care."
 )
+_NONE_SUITABLE = "None of the exercises is suitable for you for now; the reasons are listed."
 _UNANSWERED_ADVICE = (
     "Some safety questions are not answered yet, so no exercise can be suggested for now, "
     "and the advice may become more urgent once they are."
@@ -201,7 +219,7 @@ _UNANSWERED_ADVICE = (
 
 
 def _question_text(protocol: Protocol, name: str) -> str:
-    fact = protocol.engine.fact_by_name.get(name)
+    fact = engine_of(protocol).fact_by_name.get(name)
     if fact is not None:
         return fact.question or name
     return _INSTRUMENT_TEXT.get(name, name)
@@ -243,8 +261,9 @@ _INSTRUMENT_TEXT = {
     "start_back": "Keele STarT Back Screening Tool: nine items. "
     "The licensed wording is supplied by the app.",
     "age": "Age in whole years.",
-    "preference": "Directional preference: the movement that eases the symptoms "
-    "('extension', 'flexion' or 'lateral'), if one is known.",
+    "preference": "Directional preference, set by a clinician from a movement assessment, "
+    "never asked of the person: the movement that eases the symptoms "
+    "('extension', 'flexion' or 'lateral'), if a clinician has found one.",
 }
 
 
@@ -275,7 +294,8 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
             protocol.require_start_back,
         ),
         (AGE_INPUT, DerivedFrom.AGE, QuestionKind.DETAIL, protocol.require_age),
-        # Never required: "none known" is an answer, and it changes nothing (CLINICAL.md 4).
+        # Never required: "none known" is an answer, and it changes nothing (see section 4 of
+        # docs/clinical-basis.md).
         ("preference", DerivedFrom.PREFERENCE, QuestionKind.DETAIL, False),
     ):
         if required or source in derived_from:

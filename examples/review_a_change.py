@@ -1,0 +1,52 @@
+"""Review a protocol and a change to it, as a clinical safety officer would before signing.
+
+Run from the repository root: ``python examples/review_a_change.py``.
+
+1. Ask exactly when an exercise is withheld: the minimal sets of answers, in the protocol's
+   own question words.
+2. Change the protocol (drop the rule that withholds the lying back arch when lying on the
+   front is painful) and compare: the diff says the change is less safe and gives the
+   answers that show it, which run through ``recommend`` reproduce it.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+import backtriage as bt
+from backtriage.review import diff, when_withheld
+
+protocol = bt.default_protocol()
+
+
+def words(names: frozenset[str]) -> str:
+    """Name each fact by its question where it has one."""
+    return "; ".join(sorted(protocol.fact(n).question or n for n in names)) or "(always)"
+
+
+triggers = when_withheld(protocol, "prone_extension")
+print(f"The lying back arch is withheld in {len(triggers)} minimal ways; the last six are:")
+for trigger in triggers[-6:]:
+    line = f"- yes to: {words(trigger.present)}"
+    if trigger.absent:
+        line += f"; no to: {words(trigger.absent)}"
+    print(f"{line}  [{', '.join(trigger.rules)}]")
+
+changed = attrs.evolve(
+    protocol,
+    version="1.0.1-draft",
+    rules=tuple(r for r in protocol.rules if r.id != "prone_lying_painful_no_prone_extension"),
+)
+result = diff(protocol, changed)
+print()
+print(f"less safe: {result.is_less_safe}")
+print(result.summary())
+
+change = result.less_safe[0]
+assert change.old_witness is not None
+assert change.new_witness is not None
+before = bt.recommend(change.old_witness, protocol=protocol)
+after = bt.recommend(change.new_witness, protocol=changed)
+print()
+print("witness, old protocol gives:", sorted(p.exercise.id for p in before.exercises))
+print("witness, new protocol gives:", sorted(p.exercise.id for p in after.exercises))

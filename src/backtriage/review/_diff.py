@@ -1,0 +1,548 @@
+"""The safety diff of two versions of a protocol, each change with a witness assessment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+
+import attrs
+
+from backtriage.assessment import Assessment
+from backtriage.errors import InvalidAnswerError, ProtocolError
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import required_inputs
+from backtriage.protocol._model import Caution, FactKind, Protocol, Rule, Urgency
+from backtriage.protocol._queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
+from backtriage.review._example import assessment_for
+from backtriage.serialize import to_dict
+
+__all__ = ["Change", "ChangeKind", "ProtocolDiff", "diff"]
+
+SAFETY_RULE = "protocol.safety"
+"""The rule id of the protocol's safety advice, attached as a caution to every exercise."""
+
+
+class ChangeKind(StrEnum):
+    """What a change does to the people a protocol is used for."""
+
+    EXERCISE_GIVEN = "exercise_given"
+    """Less safe: some answers now get an exercise that the old protocol withheld."""
+    EXERCISE_ADDED = "exercise_added"
+    """Less safe (needs review): an exercise only the new protocol has, wherever it is given."""
+    URGENCY_LOWERED = "urgency_lowered"
+    """Less safe: some answers no longer reach an urgency they reached."""
+    CAUTION_DROPPED = "caution_dropped"
+    """Less safe: some answers get an exercise with a caution fewer."""
+    QUESTION_OPTIONAL = "question_optional"
+    """Less safe: a required question is no longer required."""
+    EXERCISE_WITHHELD = "exercise_withheld"
+    """More cautious: some answers no longer get an exercise they got."""
+    EXERCISE_REMOVED = "exercise_removed"
+    """More cautious: an exercise only the old protocol had."""
+    URGENCY_RAISED = "urgency_raised"
+    """More cautious: some answers now reach a higher urgency."""
+    CAUTION_ADDED = "caution_added"
+    """More cautious: some answers get an exercise with a caution more."""
+    QUESTION_REQUIRED = "question_required"
+    """More cautious: a question is now required."""
+    TEXT = "text"
+    """A text a person or a clinician reads has changed."""
+
+
+@attrs.frozen
+class Change:
+    """One difference between two protocols, with the assessments that show it.
+
+    ``exercise``, ``urgency``, ``question`` and ``rule`` name what the change is about (those
+    that apply). ``old_witness`` and ``new_witness`` are one person's answers to the old and to
+    the new protocol (the same answers; each protocol is asked only its own questions):
+    ``recommend`` on each reproduces the change. ``field``, ``old_text`` and ``new_text``
+    describe a text change.
+    """
+
+    kind: ChangeKind
+    description: str
+    exercise: str | None = None
+    urgency: Urgency | None = None
+    question: str | None = None
+    rule: str | None = None
+    old_witness: Assessment | None = attrs.field(default=None, eq=False)
+    new_witness: Assessment | None = attrs.field(default=None, eq=False)
+    field: str | None = None
+    old_text: str | None = None
+    new_text: str | None = None
+
+
+@attrs.frozen
+class ProtocolDiff:
+    """The changes from an old protocol to a new one, by what they do to safety."""
+
+    less_safe: tuple[Change, ...]
+    more_cautious: tuple[Change, ...]
+    text_changes: tuple[Change, ...]
+
+    @property
+    def is_less_safe(self) -> bool:
+        """Tell whether any change is less safe: the new protocol then needs review."""
+        return bool(self.less_safe)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the diff as JSON-ready data: each change with its witnesses as assessments."""
+        return {
+            "is_less_safe": self.is_less_safe,
+            "less_safe": [_change_dict(c) for c in self.less_safe],
+            "more_cautious": [_change_dict(c) for c in self.more_cautious],
+            "text_changes": [_change_dict(c) for c in self.text_changes],
+        }
+
+    def summary(self) -> str:
+        """Return the changes as text, less safe first."""
+        lines: list[str] = []
+        for title, changes in (
+            ("Less safe", self.less_safe),
+            ("More cautious", self.more_cautious),
+            ("Text changes", self.text_changes),
+        ):
+            if changes:
+                lines.append(f"{title} ({len(changes)}):")
+                lines.extend(f"- [{c.kind.value}] {c.description}" for c in changes)
+        return "\n".join(lines) if lines else "No difference."
+
+
+def _change_dict(change: Change) -> dict[str, object]:
+    data: dict[str, object] = {
+        "kind": change.kind.value,
+        "description": change.description,
+    }
+    for key in ("exercise", "question", "rule", "field", "old_text", "new_text"):
+        value = getattr(change, key)
+        if value is not None:
+            data[key] = value
+    if change.urgency is not None:
+        data["urgency"] = change.urgency.value
+    for key in ("old_witness", "new_witness"):
+        witness = getattr(change, key)
+        if witness is not None:
+            data[key] = to_dict(witness)
+    return data
+
+
+def diff(old: Protocol, new: Protocol, *, limit: int = DEFAULT_LIMIT) -> ProtocolDiff:
+    """Compare two protocols over every answered assessment of both.
+
+    An assessment answers every question of both protocols (one ODI, STarT Back and age serve
+    both). Less safe: some assessment gets an exercise that ``old`` withheld, a lower urgency,
+    or an exercise it is given with a caution fewer; a required question becomes optional; an
+    exercise only ``new`` has is less safe wherever it is given. Each change carries the
+    smallest witness found. Raises :class:`~backtriage.ProtocolError` when either protocol has
+    static problems, or when the search needs more than ``limit`` sets of facts.
+    """
+    for name, protocol in (("old", old), ("new", new)):
+        if not isinstance(protocol, Protocol):
+            raise InvalidAnswerError(name, protocol, "a Protocol")
+        # A declared policy that fails is a verdict on the rules, not a fault that stops the
+        # comparison: the diff shows what such an edit does.
+        problems = [p for p in protocol.check() if not p.where.startswith("policy ")]
+        if problems:
+            raise ProtocolError(
+                f"has {len(problems)} problem(s), first: {problems[0]}; run protocol.check()",
+                where=f"{name} protocol {protocol.name!r}",
+            )
+    return _Differ(old, new, limit).run()
+
+
+class _Differ:
+    def __init__(self, old: Protocol, new: Protocol, limit: int) -> None:
+        self.old = old
+        self.new = new
+        self.limit = limit
+        self.space = Space((old, new))
+        self.o = Outcomes(self.space, 0, limit)
+        self.n = Outcomes(self.space, 1, limit)
+        self.less: list[Change] = []
+        self.more: list[Change] = []
+
+    def run(self) -> ProtocolDiff:
+        self._exercises()
+        self._urgencies()
+        self._questions()
+        texts = tuple(self._shown(c) for c in _texts(self.old, self.new))
+        return ProtocolDiff(tuple(self.less), tuple(self.more), texts)
+
+    # -- where a changed text is shown --------------------------------------------------------
+
+    def _shown(self, change: Change) -> Change:
+        """Return ``change`` with witnesses whose plans show the text, where a plan shows it.
+
+        A rule's reason and source: an assessment that fires the rule in both protocols; a
+        caution's text: one that also gives an exercise it cautions; an exercise's texts: one
+        that gives it; advice: one at that urgency in both; the safety advice: one that gives
+        an exercise; a red flag's question: one that leaves it unanswered.
+        """
+        field = change.field or ""
+        atoms: int | None = None
+        if change.rule is not None and change.rule != SAFETY_RULE:
+            both = self._both_fire(change.rule)
+            if ".caution[" in field:
+                # The caution shows only on an exercise it selects, given in both protocols.
+                index = int(field.rsplit("[", 1)[1].rstrip("]"))
+                for position in self._cautioned_by(change.rule, index, change):
+                    atoms = self._find(both, self._withheld_in_both(position))
+                    if atoms is not None:
+                        break
+            else:
+                atoms = self._find(both, [])
+        elif change.exercise is not None:
+            position = self.o.positions[change.exercise]
+            atoms = self._find([self.space.always], self._withheld_in_both(position))
+        elif field.startswith("advice."):
+            level = Urgency(field.removeprefix("advice."))
+            atoms = self._find(self._at_exactly(level), self._above(level))
+        elif field in ("safety", "safety_source", "name"):
+            for exercise_id, position in self.o.positions.items():
+                if exercise_id in self.n.positions:
+                    atoms = self._find([self.space.always], self._withheld_in_both(position))
+                    if atoms is not None:
+                        break
+        elif (
+            change.question is not None
+            and change.question in _red_flags(self.new)
+            and change.question in _red_flags(self.old)
+        ):
+            old_witness, new_witness = (_unanswered(w, change.question) for w in self._witnesses(0))
+            return attrs.evolve(change, old_witness=old_witness, new_witness=new_witness)
+        if atoms is None:
+            return change
+        old_witness, new_witness = self._witnesses(atoms)
+        return attrs.evolve(change, old_witness=old_witness, new_witness=new_witness)
+
+    def _both_fire(self, rule_id: str) -> list[int]:
+        old_index = next(i for i, r in enumerate(self.old.rules) if r.id == rule_id)
+        new_index = next(i for i, r in enumerate(self.new.rules) if r.id == rule_id)
+        return self._both(self.o.rule(old_index), self.n.rule(new_index))
+
+    def _both(self, left: list[int], right: list[int]) -> list[int]:
+        feasible = self.space.feasible
+        return minimise(a | b for a in left for b in right if feasible(a | b))
+
+    def _cautioned_by(self, rule_id: str, index: int, change: Change) -> list[int]:
+        """Return the old positions of the exercises of both protocols that the rule's
+        ``index``-th caution selects in each protocol whose text is not empty."""
+        selectors = []
+        for protocol, text in ((self.old, change.old_text), (self.new, change.new_text)):
+            if text:
+                rule = next(r for r in protocol.rules if r.id == rule_id)
+                cautions = [a for a in rule.actions if isinstance(a, Caution)]
+                selectors.append((protocol, cautions[index].select))
+        shared = [e for e in self.old.exercises if e.id in self.n.positions]
+        return [
+            self.o.positions[e.id]
+            for e in shared
+            if all(s.matches(p.exercise(e.id)) for p, s in selectors)
+        ]
+
+    def _withheld_in_both(self, old_position: int) -> list[int]:
+        exercise_id = self.old.exercises[old_position].id
+        new_position = self.n.positions.get(exercise_id)
+        withheld = list(self.o.withheld(old_position))
+        if new_position is not None:
+            withheld.extend(self.n.withheld(new_position))
+        return withheld
+
+    def _at_exactly(self, level: Urgency) -> list[int]:
+        return self._both(self.o.urgency(level), self.n.urgency(level))
+
+    def _above(self, level: Urgency) -> list[int]:
+        if level is Urgency.EMERGENCY:
+            return []
+        higher = list(Urgency)[level.rank + 1]
+        return [*self.o.urgency(higher), *self.n.urgency(higher)]
+
+    # -- witnesses ------------------------------------------------------------------------
+
+    def _find(self, wanted: list[int], avoided: list[int]) -> int | None:
+        return search(self.space, wanted, avoided, limit=self.limit)
+
+    def _witnesses(self, atoms: int) -> tuple[Assessment, Assessment]:
+        answers = self.space.answers(atoms)
+        return assessment_for(self.old, answers), assessment_for(self.new, answers)
+
+    def _words(self, atoms: int) -> str:
+        facts = sorted((self.o.facts(atoms) | self.n.facts(atoms)) - self._always())
+        listed = ", ".join(facts) if facts else "nothing"
+        return f"answers with {listed} (everything else no)"
+
+    def _always(self) -> frozenset[str]:
+        always = self.space.always
+        return self.o.facts(always) | self.n.facts(always)
+
+    def _add(self, change: Change, less_safe: bool) -> None:
+        (self.less if less_safe else self.more).append(change)
+
+    # -- exercises ------------------------------------------------------------------------
+
+    def _exercises(self) -> None:
+        o, n = self.o, self.n
+        everyone = [self.space.always]
+        for exercise_id in dict.fromkeys([*o.positions, *n.positions]):
+            in_old = o.positions.get(exercise_id)
+            in_new = n.positions.get(exercise_id)
+            if in_old is None:
+                assert in_new is not None
+                found = self._find(everyone, n.withheld(in_new))
+                if found is not None:
+                    self._behaviour(
+                        ChangeKind.EXERCISE_ADDED,
+                        found,
+                        f"exercise {exercise_id!r} is new: it is given for {{}}",
+                        exercise=exercise_id,
+                    )
+                continue
+            if in_new is None:
+                found = self._find(everyone, o.withheld(in_old))
+                self._behaviour(
+                    ChangeKind.EXERCISE_REMOVED,
+                    found,
+                    f"exercise {exercise_id!r} is removed; it was given for {{}}",
+                    exercise=exercise_id,
+                )
+                continue
+            withheld_old, withheld_new = o.withheld(in_old), n.withheld(in_new)
+            self._behaviour(
+                ChangeKind.EXERCISE_GIVEN,
+                self._find(withheld_old, withheld_new),
+                f"exercise {exercise_id!r} is now given, where it was withheld, for {{}}",
+                exercise=exercise_id,
+            )
+            self._behaviour(
+                ChangeKind.EXERCISE_WITHHELD,
+                self._find(withheld_new, withheld_old),
+                f"exercise {exercise_id!r} is now withheld, where it was given, for {{}}",
+                exercise=exercise_id,
+            )
+            self._cautions(exercise_id, in_old, in_new, withheld_old + withheld_new)
+
+    def _cautions(self, exercise_id: str, in_old: int, in_new: int, withheld: list[int]) -> None:
+        old_rules = _cautioning(self.old, self.o, in_old)
+        new_rules = _cautioning(self.new, self.n, in_new)
+        everyone = [self.space.always]
+        if self.old.safety:
+            old_rules[SAFETY_RULE] = everyone
+        if self.new.safety:
+            new_rules[SAFETY_RULE] = everyone
+        for rule_id in dict.fromkeys([*old_rules, *new_rules]):
+            had, has = old_rules.get(rule_id, []), new_rules.get(rule_id, [])
+            self._behaviour(
+                ChangeKind.CAUTION_DROPPED,
+                self._find(had, withheld + has),
+                f"exercise {exercise_id!r} is given without the caution of {rule_id!r} for {{}}",
+                exercise=exercise_id,
+                rule=rule_id,
+            )
+            self._behaviour(
+                ChangeKind.CAUTION_ADDED,
+                self._find(has, withheld + had),
+                f"exercise {exercise_id!r} is given with the caution of {rule_id!r} for {{}}",
+                exercise=exercise_id,
+                rule=rule_id,
+            )
+
+    def _behaviour(
+        self,
+        kind: ChangeKind,
+        atoms: int | None,
+        template: str,
+        *,
+        exercise: str | None = None,
+        urgency: Urgency | None = None,
+        rule: str | None = None,
+    ) -> None:
+        if atoms is None:
+            if kind is ChangeKind.EXERCISE_REMOVED:
+                self._add(Change(kind, template.format("no one"), exercise=exercise), False)
+            return
+        old_witness, new_witness = self._witnesses(atoms)
+        change = Change(
+            kind,
+            template.format(self._words(atoms)),
+            exercise=exercise,
+            urgency=urgency,
+            rule=rule,
+            old_witness=old_witness,
+            new_witness=new_witness,
+        )
+        self._add(change, kind in _LESS_SAFE)
+
+    # -- urgency --------------------------------------------------------------------------
+
+    def _urgencies(self) -> None:
+        for level in list(Urgency)[1:]:
+            reached_old, reached_new = self.o.urgency(level), self.n.urgency(level)
+            self._behaviour(
+                ChangeKind.URGENCY_LOWERED,
+                self._find(reached_old, reached_new),
+                f"the urgency is now below {level.value}, where it was at least that, for {{}}",
+                urgency=level,
+            )
+            self._behaviour(
+                ChangeKind.URGENCY_RAISED,
+                self._find(reached_new, reached_old),
+                f"the urgency is now at least {level.value}, where it was below, for {{}}",
+                urgency=level,
+            )
+
+    # -- questions ------------------------------------------------------------------------
+
+    def _questions(self) -> None:
+        old_required = _required(self.old)
+        new_required = _required(self.new)
+        for name in old_required:
+            if name not in new_required:
+                self._question(ChangeKind.QUESTION_OPTIONAL, name, "is no longer required")
+        for name in new_required:
+            if name not in old_required:
+                self._question(ChangeKind.QUESTION_REQUIRED, name, "is now required")
+
+    def _question(self, kind: ChangeKind, name: str, what: str) -> None:
+        old_witness, new_witness = (_unanswered(w, name) for w in self._witnesses(0))
+        change = Change(
+            kind,
+            f"question {name!r} {what}: an assessment that leaves it unanswered is "
+            + ("no longer held back" if kind is ChangeKind.QUESTION_OPTIONAL else "held back"),
+            question=name,
+            old_witness=old_witness,
+            new_witness=new_witness,
+        )
+        self._add(change, kind in _LESS_SAFE)
+
+
+_LESS_SAFE = frozenset(
+    {
+        ChangeKind.EXERCISE_GIVEN,
+        ChangeKind.EXERCISE_ADDED,
+        ChangeKind.URGENCY_LOWERED,
+        ChangeKind.CAUTION_DROPPED,
+        ChangeKind.QUESTION_OPTIONAL,
+    }
+)
+
+
+def _cautioning(protocol: Protocol, outcomes: Outcomes, position: int) -> dict[str, list[int]]:
+    """Return, by rule id, the terms under which each caution rule cautions the exercise."""
+    bit = 1 << position
+    return {
+        protocol.rules[i].id: outcomes.rule(i)
+        for i, mask in enumerate(outcomes.cautions)
+        if mask & bit
+    }
+
+
+def _required(protocol: Protocol) -> list[str]:
+    """Return the required questions and inputs of ``protocol``, by their names in ``missing``."""
+    facts = engine_of(protocol).fact_by_name.values()
+    names = [f.name for f in facts if f.required or f.kind is FactKind.RED_FLAG]
+    return [*names, *required_inputs(protocol)]
+
+
+def _red_flags(protocol: Protocol) -> set[str]:
+    return {
+        f.name for f in engine_of(protocol).fact_by_name.values() if f.kind is FactKind.RED_FLAG
+    }
+
+
+def _unanswered(assessment: Assessment, name: str) -> Assessment:
+    """Return ``assessment`` with the question or input ``name`` left unanswered."""
+    if name in ("odi", "start_back", "age"):
+        return attrs.evolve(assessment, **{name: None})
+    if name in assessment.red_flags:
+        flags = {k: v for k, v in assessment.red_flags.items() if k != name}
+        return attrs.evolve(assessment, red_flags=flags)
+    findings = {k: v for k, v in _findings(assessment).items() if k != name}
+    return attrs.evolve(assessment, findings=findings)
+
+
+def _findings(assessment: Assessment) -> dict[str, bool | None]:
+    """Return every finding the assessment answers, with its answer."""
+    return dict(assessment.findings)
+
+
+# -- text changes ---------------------------------------------------------------------------------
+
+
+def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
+    def text(
+        field: str,
+        before: str,
+        after: str,
+        *,
+        exercise: str | None = None,
+        question: str | None = None,
+        rule: str | None = None,
+    ) -> Iterator[Change]:
+        if before != after:
+            yield Change(
+                ChangeKind.TEXT,
+                f"{field} changed: {before!r} -> {after!r}",
+                exercise=exercise,
+                question=question,
+                rule=rule,
+                field=field,
+                old_text=before,
+                new_text=after,
+            )
+
+    yield from text("name", old.name, new.name)
+    yield from text("description", old.description, new.description)
+    yield from text("safety", old.safety, new.safety, rule=SAFETY_RULE)
+    yield from text("safety_source", old.safety_source, new.safety_source, rule=SAFETY_RULE)
+    for level in Urgency:
+        yield from text(
+            f"advice.{level.value}", old.advice.for_urgency(level), new.advice.for_urgency(level)
+        )
+    old_sources = {s.tag: s.citation for s in old.sources}
+    new_sources = {s.tag: s.citation for s in new.sources}
+    for tag in dict.fromkeys([*old_sources, *new_sources]):
+        yield from text(f"sources.{tag}", old_sources.get(tag, ""), new_sources.get(tag, ""))
+    new_exercises = engine_of(new).exercise_by_id
+    for exercise in engine_of(old).exercise_by_id.values():
+        after = new_exercises.get(exercise.id)
+        if after is not None:
+            for field in ("title", "dosage", "instructions"):
+                yield from text(
+                    f"exercises.{exercise.id}.{field}",
+                    getattr(exercise, field),
+                    getattr(after, field),
+                    exercise=exercise.id,
+                )
+    new_facts = engine_of(new).fact_by_name
+    for fact in engine_of(old).fact_by_name.values():
+        later = new_facts.get(fact.name)
+        if later is not None:
+            yield from text(
+                f"facts.{fact.name}.question",
+                fact.question or "",
+                later.question or "",
+                question=fact.name,
+            )
+    new_rules: dict[str, Rule] = {}
+    for rule in new.rules:
+        new_rules.setdefault(rule.id, rule)  # the first of a duplicated id, as check() reads it
+    seen: set[str] = set()
+    for rule in old.rules:
+        newer = new_rules.get(rule.id)
+        if rule.id in seen:
+            continue
+        seen.add(rule.id)
+        if newer is None:
+            continue
+        yield from text(f"rules.{rule.id}.reason", rule.reason, newer.reason, rule=rule.id)
+        yield from text(f"rules.{rule.id}.source", rule.source, newer.source, rule=rule.id)
+        before = [a.text for a in rule.actions if isinstance(a, Caution)]
+        after_texts = [a.text for a in newer.actions if isinstance(a, Caution)]
+        for i in range(max(len(before), len(after_texts))):
+            yield from text(
+                f"rules.{rule.id}.caution[{i}]",
+                before[i] if i < len(before) else "",
+                after_texts[i] if i < len(after_texts) else "",
+                rule=rule.id,
+            )

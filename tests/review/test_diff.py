@@ -1,0 +1,481 @@
+"""The safety diff classes every change and gives witnesses that reproduce it through recommend.
+
+Worked changes of the default protocol, then properties: on random protocols and changes of
+them (rules dropped, urgencies and requirements changed), every change's witnesses reproduce it,
+and every difference an answered assessment shows is reported (completeness).
+"""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import backtriage as bt
+from backtriage.protocol.model import (
+    Caution,
+    Exercise,
+    Fact,
+    FactKind,
+    Polarity,
+    Protocol,
+    Refer,
+    Rule,
+    Selector,
+)
+from backtriage.review import Change, ChangeKind, ProtocolDiff, diff
+from backtriage.testing import assert_not_less_safe
+from backtriage.testing import strategies as bts
+
+from .outcomes import held
+
+# The edits below break the default protocol's declared policies on purpose (recommend would
+# refuse them, and the witnesses run through recommend): compare the rules without them.
+DEFAULT = attrs.evolve(bt.default_protocol(), policies=())
+U = bt.Urgency
+
+
+def given_ids(plan: bt.Plan) -> set[str]:
+    return {p.exercise.id for p in plan.exercises}
+
+
+def cautions_of(plan: bt.Plan, exercise_id: str) -> set[str]:
+    return {c.rule for p in plan.exercises if p.exercise.id == exercise_id for c in p.cautions}
+
+
+def assert_reproduced(old: Protocol, new: Protocol, change: Change) -> None:
+    """Run the change's witnesses through recommend and check they show the change."""
+    if change.kind is ChangeKind.TEXT:
+        assert_text_shown(old, new, change)
+        return
+    if change.kind is ChangeKind.EXERCISE_REMOVED and change.old_witness is None:
+        return
+    assert change.old_witness is not None
+    assert change.new_witness is not None
+    before = bt.recommend(change.old_witness, protocol=old)
+    after = bt.recommend(change.new_witness, protocol=new)
+    kind = change.kind
+    if kind in (ChangeKind.QUESTION_OPTIONAL, ChangeKind.QUESTION_REQUIRED):
+        asked = (before, after) if kind is ChangeKind.QUESTION_OPTIONAL else (after, before)
+        assert change.question in asked[0].missing
+        assert change.question not in asked[1].missing
+        return
+    assert (before.missing, after.missing) == ((), ()), change
+    exercise = change.exercise
+    if kind is ChangeKind.EXERCISE_GIVEN:
+        assert (exercise in given_ids(before), exercise in given_ids(after)) == (False, True)
+    elif kind is ChangeKind.EXERCISE_WITHHELD:
+        assert (exercise in given_ids(before), exercise in given_ids(after)) == (True, False)
+    elif kind is ChangeKind.EXERCISE_ADDED:
+        assert exercise in given_ids(after), change
+    elif kind is ChangeKind.EXERCISE_REMOVED:
+        assert exercise in given_ids(before), change
+    elif kind is ChangeKind.URGENCY_LOWERED:
+        assert change.urgency is not None
+        assert before.urgency >= change.urgency > after.urgency, change
+    elif kind is ChangeKind.URGENCY_RAISED:
+        assert change.urgency is not None
+        assert after.urgency >= change.urgency > before.urgency, change
+    else:
+        assert (exercise in given_ids(before), exercise in given_ids(after)) == (True, True)
+        assert exercise is not None
+        had, has = cautions_of(before, exercise), cautions_of(after, exercise)
+        if kind is ChangeKind.CAUTION_DROPPED:
+            assert (change.rule in had, change.rule in has) == (True, False), change
+        else:
+            assert kind is ChangeKind.CAUTION_ADDED
+            assert (change.rule in had, change.rule in has) == (False, True), change
+
+
+def texts_shown(plan: bt.Plan) -> set[str]:
+    """Return every text a plan shows a person."""
+    shown = {plan.advice, plan.protocol_name, *plan.missing_questions}
+    shown.update(text for f in plan.fired for text in (f.reason, f.source))
+    for prescription in plan.exercises:
+        e = prescription.exercise
+        shown.update((e.title, e.dosage, e.instructions))
+        shown.update(c.text for c in prescription.cautions)
+    return shown
+
+
+def assert_text_shown(old: Protocol, new: Protocol, change: Change) -> None:
+    """Where a change has witnesses, each plan shows its protocol's text."""
+    if change.new_witness is None:
+        assert change.old_witness is None
+        return
+    assert change.old_witness is not None
+    before = bt.recommend(change.old_witness, protocol=old)
+    after = bt.recommend(change.new_witness, protocol=new)
+    for plan, text in ((before, change.old_text), (after, change.new_text)):
+        if text:
+            assert text in texts_shown(plan), change
+
+
+def assert_witnessed(old: Protocol, new: Protocol) -> ProtocolDiff:
+    result = diff(old, new)
+    for change in (*result.less_safe, *result.more_cautious, *result.text_changes):
+        assert_reproduced(old, new, change)
+    assert result.is_less_safe == bool(result.less_safe)
+    return result
+
+
+def kinds(changes: tuple[Change, ...]) -> set[tuple[ChangeKind, str | None]]:
+    return {(c.kind, c.exercise or c.question or (c.urgency and c.urgency.value)) for c in changes}
+
+
+def without_rule(protocol: Protocol, rule_id: str) -> Protocol:
+    return attrs.evolve(protocol, rules=tuple(r for r in protocol.rules if r.id != rule_id))
+
+
+def with_rule(protocol: Protocol, rule_id: str, **changes: object) -> Protocol:
+    rules = tuple(attrs.evolve(r, **changes) if r.id == rule_id else r for r in protocol.rules)
+    return attrs.evolve(protocol, rules=rules)
+
+
+# -- worked changes of the default protocol -----------------------------------------------------
+
+
+def test_a_protocol_compared_with_itself_has_no_change() -> None:
+    result = diff(DEFAULT, DEFAULT)
+    assert result == ProtocolDiff((), (), ())
+    assert not result.is_less_safe
+    assert result.summary() == "No difference."
+
+
+def test_dropping_an_exclusion_gives_the_exercises_back_and_is_less_safe() -> None:
+    new = without_rule(DEFAULT, "flexion_aggravates_no_forward_bending")
+    result = assert_witnessed(DEFAULT, new)
+    assert kinds(result.less_safe) == {
+        (ChangeKind.EXERCISE_GIVEN, "standing_flexion"),
+        (ChangeKind.EXERCISE_GIVEN, "single_knee_hug"),
+        (ChangeKind.EXERCISE_GIVEN, "double_knee_hug"),
+    }
+    assert result.more_cautious == ()
+    # The minimal witness: flexion made worse, and (for the double hug) the single one done.
+    double = next(c for c in result.less_safe if c.exercise == "double_knee_hug")
+    assert double.new_witness is not None
+    assert held(double.new_witness) == {"flexion_aggravates", "single_knee_hug_tolerated"}
+
+
+def test_the_reverse_change_is_more_cautious() -> None:
+    old = without_rule(DEFAULT, "flexion_aggravates_no_forward_bending")
+    result = assert_witnessed(old, DEFAULT)
+    assert result.less_safe == ()
+    assert {c.kind for c in result.more_cautious} == {ChangeKind.EXERCISE_WITHHELD}
+
+
+def test_a_red_flag_referred_less_urgently_lowers_the_urgency_and_gives_exercises() -> None:
+    new = with_rule(DEFAULT, "fever_same_day", actions=(Refer(U.SOON),))
+    result = assert_witnessed(DEFAULT, new)
+    lowered = [c for c in result.less_safe if c.kind is ChangeKind.URGENCY_LOWERED]
+    assert [c.urgency for c in lowered] == [U.SAME_DAY]
+    assert lowered[0].old_witness is not None
+    assert dict(lowered[0].old_witness.red_flags)["fever"] is True
+    assert (ChangeKind.EXERCISE_GIVEN, "knee_sways") in kinds(result.less_safe)
+
+
+def test_a_dropped_caution_is_less_safe_and_names_its_rule() -> None:
+    new = without_rule(DEFAULT, "muscle_spasm_forward_bend_caution")
+    result = assert_witnessed(DEFAULT, new)
+    assert [(c.kind, c.exercise, c.rule) for c in result.less_safe] == [
+        (ChangeKind.CAUTION_DROPPED, "standing_flexion", "muscle_spasm_forward_bend_caution")
+    ]
+
+
+def test_removing_the_safety_advice_drops_a_caution_from_every_exercise() -> None:
+    new = attrs.evolve(DEFAULT, safety="")
+    result = assert_witnessed(DEFAULT, new)
+    assert {c.exercise for c in result.less_safe} == {e.id for e in DEFAULT.exercises}
+    assert {c.rule for c in result.less_safe} == {"protocol.safety"}
+    assert [c.field for c in result.text_changes] == ["safety"]
+
+
+def test_a_new_exercise_needs_review_and_a_removed_one_is_more_cautious() -> None:
+    extra = Exercise(
+        id="pelvic_tilt",
+        title="Pelvic tilt",
+        family="tilts",
+        movement="flexion",
+        position="supine",
+        level=1,
+        in_bed=True,
+        dosage="10 times.",
+        instructions="Flatten your back gently against the floor.",
+    )
+    new = attrs.evolve(DEFAULT, exercises=(*DEFAULT.exercises, extra))
+    result = assert_witnessed(DEFAULT, new)
+    assert kinds(result.less_safe) == {(ChangeKind.EXERCISE_ADDED, "pelvic_tilt")}
+    back = assert_witnessed(new, DEFAULT)
+    assert kinds(back.more_cautious) == {(ChangeKind.EXERCISE_REMOVED, "pelvic_tilt")}
+    assert back.less_safe == ()
+
+
+def test_a_red_flag_made_an_optional_finding_is_less_safe() -> None:
+    facts = tuple(
+        attrs.evolve(f, kind=FactKind.FINDING, required=False) if f.name == "not_improving" else f
+        for f in DEFAULT.facts
+    )
+    new = attrs.evolve(DEFAULT, facts=facts)
+    result = assert_witnessed(DEFAULT, new)
+    assert kinds(result.less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "not_improving")}
+
+
+def test_requiring_the_age_is_more_cautious() -> None:
+    new = attrs.evolve(DEFAULT, require_age=True)
+    result = assert_witnessed(DEFAULT, new)
+    assert result.less_safe == ()
+    assert kinds(result.more_cautious) == {(ChangeKind.QUESTION_REQUIRED, "age")}
+    assert not assert_witnessed(new, DEFAULT).more_cautious
+    assert kinds(diff(new, DEFAULT).less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "age")}
+
+
+def test_text_changes_are_listed_with_the_old_and_new_text() -> None:
+    rule = DEFAULT.rules[0]
+    new = with_rule(DEFAULT, rule.id, reason="Call 999 now.")
+    result = diff(DEFAULT, new)
+    assert (result.less_safe, result.more_cautious) == ((), ())
+    (change,) = result.text_changes
+    assert (change.field, change.rule, change.new_text) == (
+        f"rules.{rule.id}.reason",
+        rule.id,
+        "Call 999 now.",
+    )
+    assert change.old_text == rule.reason
+
+
+def test_every_text_a_person_reads_is_compared() -> None:
+    exercises = (
+        tuple(
+            attrs.evolve(e, title=e.title + "!", dosage=e.dosage + "!", instructions="Gently.")
+            for e in DEFAULT.exercises[:1]
+        )
+        + DEFAULT.exercises[1:]
+    )
+    facts = tuple(
+        attrs.evolve(f, question="Any fever?") if f.name == "fever" else f for f in DEFAULT.facts
+    )
+    new = attrs.evolve(
+        DEFAULT,
+        exercises=exercises,
+        facts=facts,
+        advice=attrs.evolve(DEFAULT.advice, emergency="Go now."),
+        sources=(*DEFAULT.sources[1:], attrs.evolve(DEFAULT.sources[0], citation="Other")),
+        description="Another.",
+    )
+    new = with_rule(new, "suspected_disc_flexion_caution", source="S63")
+    new = with_rule(
+        new,
+        "muscle_spasm_forward_bend_caution",
+        actions=(Caution(Selector(ids=("standing_flexion",)), "Bend a little."),),
+    )
+    fields = {c.field for c in diff(DEFAULT, new).text_changes}
+    first = DEFAULT.exercises[0].id
+    assert fields == {
+        f"exercises.{first}.title",
+        f"exercises.{first}.dosage",
+        f"exercises.{first}.instructions",
+        "facts.fever.question",
+        "advice.emergency",
+        f"sources.{DEFAULT.sources[0].tag}",
+        "description",
+        "rules.suspected_disc_flexion_caution.source",
+        "rules.muscle_spasm_forward_bend_caution.caution[0]",
+    }
+
+
+def test_a_protocol_with_problems_is_refused() -> None:
+    broken = attrs.evolve(DEFAULT, rules=(*DEFAULT.rules, DEFAULT.rules[0]))
+    with pytest.raises(bt.ProtocolError, match="duplicate"):
+        diff(DEFAULT, broken)
+    with pytest.raises(bt.InvalidAnswerError, match="old"):
+        diff("default", DEFAULT)  # type: ignore[arg-type]
+
+
+def test_assert_not_less_safe_passes_a_more_cautious_protocol() -> None:
+    assert_not_less_safe(without_rule(DEFAULT, "cannot_kneel"), DEFAULT)
+
+
+def test_assert_not_less_safe_names_each_less_safe_change_with_its_witness() -> None:
+    new = without_rule(DEFAULT, "cannot_kneel")
+    with pytest.raises(AssertionError, match="kneeling_extension") as raised:
+        assert_not_less_safe(DEFAULT, new)
+    assert "cannot_kneel" in str(raised.value)
+    (change,) = raised.value.changes  # type: ignore[attr-defined]
+    assert_reproduced(DEFAULT, new, change)
+
+
+def test_facts_only_one_protocol_has_are_answered_to_that_protocol_only() -> None:
+    # A new red flag that refers: more cautious; the old protocol never hears of it.
+    flag = Fact(
+        "new_flag", FactKind.RED_FLAG, Polarity.RISK, question="Anything new?", required=True
+    )
+    rule = Rule("new_flag_same_day", bt.protocol.model.FactIs("new_flag"), (Refer(U.SAME_DAY),),
+                "New sign.", "design")  # fmt: skip
+    new = attrs.evolve(DEFAULT, facts=(*DEFAULT.facts, flag), rules=(*DEFAULT.rules, rule))
+    result = assert_witnessed(DEFAULT, new)
+    assert (ChangeKind.QUESTION_REQUIRED, "new_flag") in kinds(result.more_cautious)
+    assert (ChangeKind.URGENCY_RAISED, "same_day") in kinds(result.more_cautious)
+    back = assert_witnessed(new, DEFAULT)
+    assert (ChangeKind.URGENCY_LOWERED, "same_day") in kinds(back.less_safe)
+    assert (ChangeKind.QUESTION_OPTIONAL, "new_flag") in kinds(back.less_safe)
+
+
+# -- properties over random protocols and their changes -----------------------------------------
+
+
+@st.composite
+def changed(draw: st.DrawFn, protocol: Protocol) -> Protocol:
+    """Draw a change of ``protocol`` that keeps its facts: rules dropped or re-referred,
+    requirements switched."""
+    rules = []
+    for rule in protocol.rules:
+        action = draw(st.sampled_from(["keep", "keep", "drop", "refer"]))
+        if action == "drop":
+            continue
+        if action == "refer":
+            actions = tuple(
+                Refer(draw(st.sampled_from(list(U)))) if isinstance(a, Refer) else a
+                for a in rule.actions
+            )
+            rule = attrs.evolve(rule, actions=actions)
+        rules.append(rule)
+    new = attrs.evolve(
+        protocol,
+        rules=tuple(rules),
+        require_odi=draw(st.booleans()) or protocol.require_odi,
+        require_age=draw(st.booleans()) and protocol.require_age,
+        safety=draw(st.sampled_from(["", "Stop if it hurts."])),
+    )
+    assume(new.check() == ())
+    return new
+
+
+def assert_complete(old: Protocol, new: Protocol, result: ProtocolDiff, a: bt.Assessment) -> None:
+    """Every difference the two plans of ``a`` show is reported by the diff."""
+    before = bt.recommend(a, protocol=old)
+    after = bt.recommend(a, protocol=new)
+    if before.missing or after.missing:
+        return
+    less, more = kinds(result.less_safe), kinds(result.more_cautious)
+    old_ids = {e.id for e in old.exercises}
+    new_ids = {e.id for e in new.exercises}
+    for exercise in given_ids(after) - given_ids(before):
+        kind = ChangeKind.EXERCISE_GIVEN if exercise in old_ids else ChangeKind.EXERCISE_ADDED
+        assert (kind, exercise) in less
+    for exercise in given_ids(before) - given_ids(after):
+        kind = ChangeKind.EXERCISE_WITHHELD if exercise in new_ids else ChangeKind.EXERCISE_REMOVED
+        assert (kind, exercise) in more
+    for level in U:
+        if before.urgency >= level > after.urgency:
+            assert (ChangeKind.URGENCY_LOWERED, level.value) in less
+        if after.urgency >= level > before.urgency:
+            assert (ChangeKind.URGENCY_RAISED, level.value) in more
+    dropped = {(c.exercise, c.rule) for c in result.less_safe}
+    added = {(c.exercise, c.rule) for c in result.more_cautious}
+    for exercise in given_ids(before) & given_ids(after):
+        for rule in cautions_of(before, exercise) - cautions_of(after, exercise):
+            assert (exercise, rule) in dropped
+        for rule in cautions_of(after, exercise) - cautions_of(before, exercise):
+            assert (exercise, rule) in added
+
+
+@given(st.data())
+def test_every_change_between_random_protocols_is_witnessed_and_every_difference_reported(
+    data: st.DataObject,
+) -> None:
+    old = data.draw(bts.protocols(), label="old")
+    new = data.draw(changed(old), label="new")
+    for first, second in ((old, new), (new, old)):
+        result = assert_witnessed(first, second)
+        for _ in range(3):
+            a = data.draw(bts.assessments(first, complete=True), label="assessment")
+            assert_complete(first, second, result, a)
+
+
+@given(bts.protocols())
+def test_a_random_protocol_compared_with_itself_has_no_change(protocol: Protocol) -> None:
+    assert diff(protocol, protocol) == ProtocolDiff((), (), ())
+
+
+def test_each_changed_text_comes_with_witnesses_whose_plans_show_it() -> None:
+    new = with_rule(DEFAULT, "fever_same_day", reason="Fever: see a doctor today.", source="S41")
+    new = with_rule(
+        new,
+        "suspected_disc_flexion_caution",
+        actions=(Caution(Selector(movements=("flexion",)), "Go slowly."),),
+    )
+    exercises = tuple(
+        attrs.evolve(e, title="Knee rolls") if e.id == "knee_sways" else e
+        for e in DEFAULT.exercises
+    )
+    facts = tuple(
+        attrs.evolve(f, question="Any chest pain?") if f.name == "chest_pain" else f
+        for f in DEFAULT.facts
+    )
+    new = attrs.evolve(
+        new,
+        exercises=exercises,
+        facts=facts,
+        name="renamed",
+        safety="Stop if it hurts.",
+        advice=attrs.evolve(DEFAULT.advice, soon="Within two weeks.", same_day="Today."),
+    )
+    result = assert_witnessed(DEFAULT, new)
+    assert (result.less_safe, result.more_cautious) == ((), ())
+    witnessed = {c.field for c in result.text_changes if c.new_witness is not None}
+    assert witnessed == {
+        "name",
+        "safety",
+        "advice.soon",
+        "advice.same_day",
+        "rules.fever_same_day.reason",
+        "rules.fever_same_day.source",
+        "rules.suspected_disc_flexion_caution.caution[0]",
+        "exercises.knee_sways.title",
+        "facts.chest_pain.question",
+    }
+
+
+def test_a_diff_is_json_ready_with_its_witnesses() -> None:
+    import json
+
+    new = with_rule(DEFAULT, "fever_same_day", actions=(Refer(U.SOON),), reason="Fever.")
+    data = diff(DEFAULT, new).to_dict()
+    assert data["is_less_safe"] is True
+    lowered = next(c for c in data["less_safe"] if c["kind"] == "urgency_lowered")  # type: ignore[attr-defined]
+    assert lowered["urgency"] == "same_day"
+    assert bt.from_dict(lowered["old_witness"], bt.Assessment).red_flags["fever"] is True
+    (text,) = data["text_changes"]  # type: ignore[misc]
+    assert (text["field"], text["new_text"]) == ("rules.fever_same_day.reason", "Fever.")
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_a_finding_made_required_is_more_cautious_and_back_again_less_safe() -> None:
+    facts = tuple(
+        attrs.evolve(f, required=True) if f.name == "osteoporosis" else f for f in DEFAULT.facts
+    )
+    new = attrs.evolve(DEFAULT, facts=facts)
+    result = assert_witnessed(DEFAULT, new)
+    assert kinds(result.more_cautious) == {(ChangeKind.QUESTION_REQUIRED, "osteoporosis")}
+    assert result.less_safe == ()
+    back = assert_witnessed(new, DEFAULT)
+    assert kinds(back.less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "osteoporosis")}
+
+
+@given(st.data())
+def test_two_unrelated_random_protocols_are_compared_over_the_answers_of_both(
+    data: st.DataObject,
+) -> None:
+    # Facts of one name may differ in meaning (a derived fact on another score); each
+    # protocol reads the same person's answers its own way.
+    old = data.draw(bts.protocols(), label="old")
+    new = data.draw(bts.protocols(), label="new")
+    result = assert_witnessed(old, new)
+    for _ in range(3):
+        a = data.draw(bts.assessments(old, complete=True), label="assessment")
+        try:
+            bt.recommend(a, protocol=new)
+        except bt.InvalidAnswerError:
+            continue  # a question only the old protocol asks: not one person for both
+        assert_complete(old, new, result, a)

@@ -185,15 +185,21 @@ def _parser() -> argparse.ArgumentParser:
             "when any row failed."
         ),
     )
-    score.add_argument("file", metavar="FILE.csv", help="the CSV file, or - for standard input")
+    score.add_argument(
+        "file",
+        metavar="FILE.csv",
+        help="the CSV file, or - for standard input; a file named *.parquet, *.arrow or "
+        "*.feather is read as Parquet or Arrow IPC",
+    )
     score.add_argument(
         "-o", "--output", metavar="FILE", help="write results to FILE (default: standard output)"
     )
     score.add_argument(
         "-f",
         "--format",
-        choices=("csv", "jsonl"),
-        help="csv, or jsonl for JSON Lines (default: jsonl for an output named *.jsonl, else csv)",
+        choices=("csv", "jsonl", "parquet", "arrow"),
+        help="csv, jsonl for JSON Lines, parquet or arrow (Arrow IPC) (default: by the output's "
+        "extension, *.jsonl, *.parquet, *.arrow or *.feather; else csv)",
     )
     score.add_argument(
         "-c",
@@ -215,6 +221,18 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="how many sections may be unanswered (default: 1)",
+    )
+    score.add_argument(
+        "--scale",
+        choices=("0-5", "1-6"),
+        help="how the answers are numbered: 0-5 (the published codes, the default) or 1-6 "
+        "(shifted down by one before scoring)",
+    )
+    score.add_argument(
+        "--headers",
+        choices=("redcap",),
+        help="redcap: read the columns odi_1 ... odi_10 of a REDCap export as the ten sections "
+        "(needs --scale: such exports are often numbered 1-6)",
     )
     score.add_argument(
         "--delimiter",
@@ -636,9 +654,10 @@ def _destination(path: str | None) -> Iterator[tuple[IO[str], bool]]:
 class _Progress:
     """Progress lines on standard error, at most one a second."""
 
-    def __init__(self, enabled: bool, stream: IO[str], size: int) -> None:
+    def __init__(self, enabled: bool, stream: IO[str] | None, size: int, total: int = 0) -> None:
         import time
 
+        self.total = total  # rows to score, when known (a Parquet file says): shares by rows
         self.enabled = enabled
         self.stream = stream
         self.size = size
@@ -652,9 +671,11 @@ class _Progress:
             return
         self.last = now
         share = ""
-        if self.size:
+        if self.total:
+            share = f" ({100 * rows // self.total}%)"
+        elif self.size:
             with contextlib.suppress(AttributeError, OSError, ValueError):
-                share = f" ({100 * self.stream.buffer.tell() // self.size}%)"  # type: ignore[attr-defined]
+                share = f" ({100 * self.stream.buffer.tell() // self.size}%)"  # type: ignore[union-attr]
         print(f"{PROG}: scored {rows:,} rows{share}", end=self.end, file=sys.stderr, flush=True)
 
     def finish(self, rows: int) -> None:
@@ -664,13 +685,30 @@ class _Progress:
 
 
 def _score(args: argparse.Namespace) -> int:
+    from backtriage._cli_columnar import columnar_format, score_columnar, sniff_binary
+
     columns = _column_mapping(args.column)
     delimiter = _delimiter(args.delimiter)
     if args.max_missing < 0:
         raise CommandError(f"--max-missing {args.max_missing}: expected 0 or more")
-    output_format = args.format or (
-        "jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv"
+    if args.headers == "redcap":
+        if args.scale is None:
+            raise CommandError(
+                "--headers redcap needs --scale 0-5 or --scale 1-6: REDCap instruments are "
+                "often numbered 1 to 6, so the scale of an export is never assumed"
+            )
+        from backtriage.batch import REDCAP_COLUMNS
+
+        columns = {name: section.value for name, section in REDCAP_COLUMNS.items()} | columns
+    scale = args.scale or "0-5"
+    output_format = (
+        args.format
+        or columnar_format(args.output)
+        or ("jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv")
     )
+    if columnar_format(args.file) or output_format in ("parquet", "arrow"):
+        return score_columnar(args, columns, scale, output_format)
+    sniff_binary(args.file)
     with _source(args.file, args.encoding) as (name, stream, size), _no_field_limit():
         reader = csv.reader(stream, delimiter=delimiter)
         try:
@@ -685,7 +723,15 @@ def _score(args: argparse.Namespace) -> int:
                 progress = _Progress(wanted, stream, size)
                 kept = [header[i] for i in keep]
                 rows, failed = _stream_scores(
-                    reader, layout, keep, kept, out, output_format, args.max_missing, progress
+                    reader,
+                    layout,
+                    keep,
+                    kept,
+                    out,
+                    output_format,
+                    args.max_missing,
+                    progress,
+                    scale,
                 )
         except UnicodeDecodeError as exc:
             raise CommandError(_locate_decode_error(args.file, name, exc)) from None
@@ -698,14 +744,17 @@ def _score(args: argparse.Namespace) -> int:
     progress.finish(rows)
     if failed is not None:
         count, first = failed
-        where = f"row {first.row}"
-        # Width and span errors already start with their row; others name only the column.
-        message = (
-            first.message if first.message.startswith(where + " ") else f"{where}: {first.message}"
-        )
-        print(f"{PROG}: {count:,} of {rows:,} rows failed; first: {message}", file=sys.stderr)
-        return 1
+        return _report_failures(count, rows, first.row, first.message)
     return 0
+
+
+def _report_failures(count: int, rows: int, row: int, text: str) -> int:
+    """Say how many rows failed and why the first did; return the exit status 1."""
+    where = f"row {row}"
+    # Width and span errors already start with their row; others name only the column.
+    message = text if text.startswith(where + " ") else f"{where}: {text}"
+    print(f"{PROG}: {count:,} of {rows:,} rows failed; first: {message}", file=sys.stderr)
+    return 1
 
 
 @contextmanager
@@ -787,6 +836,7 @@ def _stream_scores(
     output_format: str,
     max_missing: int,
     progress: _Progress,
+    scale: str = "0-5",
 ) -> tuple[int, tuple[int, RowError] | None]:
     """Score every row, writing results in batches; return ``(rows, (failed, first) | None)``.
 
@@ -805,7 +855,8 @@ def _stream_scores(
         score_cells, error_cells, flush = _jsonl_format(out, kept)
 
     get_answers = operator.itemgetter(*layout.indices)
-    code = {str(c): c for c in range(6)}.get
+    first_code = 1 if scale == "1-6" else 0
+    code = {str(c + first_code): c for c in range(6)}.get
     width = layout.width
     get_kept: Callable[[Sequence[str]], tuple[str, ...]]
     if len(keep) > 1:
@@ -839,12 +890,12 @@ def _stream_scores(
             # The fast path: ten cells "0" to "5" go straight to score_odi's fast path.
             answers = tuple(map(code, get_answers(row)))
             if None in answers:
-                result = layout.score(row, rows, max_missing=max_missing)
+                result = layout.score(row, rows, max_missing=max_missing, scale=scale)
             else:
                 result = score_odi(answers, max_missing=max_missing)
         else:
             kept_cells = tuple(row[i] if i < len(row) else "" for i in keep)
-            result = layout.score(row, rows, max_missing=max_missing)
+            result = layout.score(row, rows, max_missing=max_missing, scale=scale)
         if type(result) is OdiScore:
             entry = cache.get(id(result))
             if entry is not None and entry[0] is result:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from backtriage.cli import _LARGE_INPUT, CommandError, _layout, _Progress, _report_failures
+from backtriage._cli_shared import LARGE_INPUT, CommandError, Progress, layout_of, report_failures
 
 _EXTENSIONS: Final = {
     ".parquet": "parquet",
@@ -138,13 +138,13 @@ def score_columnar(
     name = args.file
     with _batches(name, columnar_format(name)) as (schema, total, size, batches):
         header = list(schema.names)
-        layout, keep = _layout(name, header, columns, args.keep)
+        layout, keep = layout_of(name, header, columns, args.keep)
         kept = [header[i] for i in keep]
         fields = [schema.field(i) for i in keep]
         wanted = args.progress == "always" or (
-            args.progress == "auto" and args.output not in (None, "-") and size > _LARGE_INPUT
+            args.progress == "auto" and args.output not in (None, "-") and size > LARGE_INPUT
         )
-        progress = _Progress(wanted, None, size, total)
+        progress = Progress(wanted, None, size, total)
         rows = failed = 0
         first_error: tuple[int, str] | None = None
         with _binary_destination(args.output) as out:
@@ -182,7 +182,7 @@ def score_columnar(
             writer.close()
     progress.finish(rows)
     if first_error is not None:
-        return _report_failures(failed, rows, *first_error)
+        return report_failures(failed, rows, *first_error)
     return 0
 
 

@@ -345,7 +345,7 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
 
     With a ``protocol``, the schema of that protocol's assessments: its red-flag keys and its
     findings and capabilities are listed and no other is allowed, so that a schema validator
-    refuses a misspelt key as :func:`~backtriage._plan` does.
+    refuses a misspelt key as :func:`~backtriage.recommend` does.
     """
     builder = _Builder()
     answers, answer_list = _odi_answers(builder)

@@ -253,7 +253,7 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
 
     With ``protocol`` (for ``Assessment`` only), the schema is generated for that protocol: its
     red-flag keys and findings are listed and no other key is allowed, so that a validator
-    refuses a misspelt one as :func:`~backtriage._plan` does.
+    refuses a misspelt one as :func:`~backtriage.recommend` does.
 
     The same files are in the package as ``backtriage/schemas/*.schema.json`` for clients that
     do not run Python. Raises ``TypeError`` for anything else.

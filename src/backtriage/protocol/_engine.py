@@ -119,7 +119,7 @@ class Engine:
 
     The engine tolerates a protocol with problems (unknown names compile to facts that are
     never present, selectors to empty masks) so that such a protocol can still be inspected;
-    :func:`backtriage._plan` refuses to use it.
+    :func:`backtriage.recommend` refuses to use it.
     """
 
     __slots__ = (

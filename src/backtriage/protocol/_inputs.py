@@ -63,7 +63,7 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
     """Index ``protocol``'s facts by how an assessment sets them.
 
     A derivation with an invalid threshold is left out (it never holds); ``check()`` reports
-    it and :func:`~backtriage._plan` refuses such a protocol.
+    it and :func:`~backtriage.recommend` refuses such a protocol.
     """
     # The first declaration of a name wins, as in the engine; check() reports the duplicate.
     first: dict[str, Fact] = {}

@@ -38,7 +38,7 @@ def load_protocol(
     Raises :class:`~backtriage.ProtocolError` naming the file, the rule, exercise or fact and the
     field for every malformed input, including a cycle in exercise prerequisites. Static
     problems that do not stop loading (an unknown fact in a rule, say) are kept for
-    :meth:`Protocol.check`; :func:`~backtriage._plan` refuses such a protocol.
+    :meth:`Protocol.check`; :func:`~backtriage.recommend` refuses such a protocol.
     """
     if text is not None:
         if source is not None:

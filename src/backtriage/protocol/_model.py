@@ -476,7 +476,7 @@ class Protocol:
     Build one with :func:`backtriage.load_protocol` or take :func:`backtriage.default_protocol`.
     A protocol is plain data: equal fields mean an equal protocol, and it pickles. Its compiled
     form is built once, on first use; :meth:`check` lists every problem and
-    :func:`backtriage._plan` refuses a protocol that has any.
+    :func:`backtriage.recommend` refuses a protocol that has any.
     """
 
     name: str = attrs.field(validator=_TEXT)

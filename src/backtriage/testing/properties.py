@@ -1,7 +1,7 @@
 """Property checks for a protocol: search assessments for a plan that breaks a promise.
 
 Each check states one promise of backtriage (listed in docs/testing-your-protocol.md) as a
-property of :func:`backtriage._plan` over assessments, and looks for a counterexample in two
+property of :func:`backtriage.recommend` over assessments, and looks for a counterexample in two
 steps, as hypothesis' own ``@example`` and ``@given`` do:
 
 1. the assessments the protocol itself points at, smallest first: the plainest assessment

@@ -24,6 +24,7 @@ from typing import Any, Final, TypeVar, cast
 
 import attrs
 
+from backtriage._batch_stream import RESULT_COLUMNS as SCORE_COLUMNS
 from backtriage.batch import (
     _CELLS_ALLOWED,
     _SECTIONS,
@@ -39,16 +40,7 @@ from backtriage.batch import (
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand, OdiScore, score_odi
 
-RESULT_COLUMNS: Final = (
-    "row",
-    "odi_raw",
-    "odi_answered",
-    "odi_percent",
-    "odi_percent_rounded",
-    "odi_band",
-    "odi_missing",
-    "error",
-)
+RESULT_COLUMNS: Final = ("row", *SCORE_COLUMNS)
 """The columns a scored table gains, in order (the CLI writes the same)."""
 
 _UNANSWERED_TEXT: Final = ("", "NA", "na", "N/A", "n/a", "not_applicable")

@@ -20,13 +20,7 @@ __all__ = ["problems_of"]
 
 def problems_of(protocol: Protocol) -> tuple[Problem, ...]:
     """Return the static problems of ``protocol``, worked out on first use and kept."""
-    found = protocol._problems
-    if isinstance(found, tuple):
-        return found
-    problems = check_protocol(protocol)
-    # The slot is the protocol's own cache; two threads racing here store equal tuples.
-    object.__setattr__(protocol, "_problems", problems)
-    return problems
+    return _model.kept(protocol, "_problems", tuple, check_protocol)
 
 
 _model._CHECKERS[:] = [problems_of]

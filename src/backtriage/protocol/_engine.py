@@ -30,6 +30,7 @@ from backtriage.protocol._model import (
     Refer,
     Selector,
     Urgency,
+    kept,
 )
 
 if TYPE_CHECKING:
@@ -415,10 +416,4 @@ def facts_of(condition: Condition) -> Iterable[str]:
 
 def engine_of(protocol: Protocol) -> Engine:
     """Return the compiled engine of ``protocol``, built on first use and kept with it."""
-    found = protocol._engine
-    if isinstance(found, Engine):
-        return found
-    engine = Engine(protocol)
-    # The slot is the protocol's own cache; two threads racing here build equal engines.
-    object.__setattr__(protocol, "_engine", engine)
-    return engine
+    return kept(protocol, "_engine", Engine, Engine)

@@ -12,7 +12,7 @@ import attrs
 
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol._model import Derivation, DerivedFrom, Fact, FactKind, Protocol
+from backtriage.protocol._model import Derivation, DerivedFrom, Fact, FactKind, Protocol, kept
 
 __all__ = [
     "AGE_INPUT",
@@ -127,9 +127,4 @@ def threshold_of(derive: Derivation) -> int | None:
 
 def inputs_of(protocol: Protocol) -> FactInputs:
     """Return what :func:`compile_inputs` finds, worked out on first use and kept."""
-    found = protocol._inputs
-    if isinstance(found, FactInputs):
-        return found
-    inputs = compile_inputs(protocol)
-    object.__setattr__(protocol, "_inputs", inputs)
-    return inputs
+    return kept(protocol, "_inputs", FactInputs, compile_inputs)

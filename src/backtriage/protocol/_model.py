@@ -540,6 +540,23 @@ class Protocol:
         raise KeyError(name)
 
 
+_T = typing.TypeVar("_T")
+
+
+def kept(protocol: Protocol, slot: str, kind: type[_T], build: Callable[[Protocol], _T]) -> _T:
+    """Return what ``build`` makes of ``protocol``, made on first use and kept in ``slot``.
+
+    For the layers above the model: each keeps what it builds from a protocol (a pure function
+    of its fields) in a slot the model declares. Two threads racing here store equal values.
+    """
+    found = getattr(protocol, slot)
+    if isinstance(found, kind):
+        return found
+    made = build(protocol)
+    object.__setattr__(protocol, slot, made)
+    return made
+
+
 _CHECKERS: list[Callable[[Protocol], tuple[Problem, ...]]] = []
 """Filled by :mod:`backtriage.protocol._compiled` when the protocol package is imported.
 

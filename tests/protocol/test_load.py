@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -822,3 +823,32 @@ def test_a_document_with_random_faults_gives_a_protocol_or_a_protocol_error(
         assert all(isinstance(p, bt.Problem) for p in result.check())
         names = list(dict.fromkeys(f.name for f in result.facts))
         assert engine_of(result).evaluate(names).urgency in bt.Urgency
+
+
+def test_the_shipped_parsed_twin_is_the_toml_document_parsed() -> None:
+    # default.parsed.json spares the first recommend() the TOML parse; it must be the very
+    # document, parsed, with the checksum of the TOML text (regenerate it with
+    # `python -m backtriage.protocol._load` after editing default.toml).
+    from backtriage.protocol import _load
+
+    with open(_load.DEFAULT_TOML, encoding="utf-8") as file:
+        text = file.read()
+    with open(_load.DEFAULT_TWIN, encoding="utf-8") as file:
+        twin = json.load(file)
+    assert twin["toml_checksum"] == _load._checksum(text)
+    assert twin["document"] == tomllib.loads(text)
+
+
+def test_a_stale_twin_is_ignored_and_the_toml_is_parsed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from backtriage.protocol import _load
+
+    stale = tmp_path / "twin.json"
+    stale.write_text(json.dumps({"toml_checksum": "0:00000000", "document": {}}), "utf-8")
+    monkeypatch.setattr(_load, "DEFAULT_TWIN", str(stale))
+    _load.default_protocol.cache_clear()
+    try:
+        assert _load.default_protocol() == load_protocol(_load.DEFAULT_TOML)
+    finally:
+        _load.default_protocol.cache_clear()

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-# The compiled form registers itself with the model on import (see _compiled).
-from backtriage.protocol import _compiled as _compiled
-from backtriage.protocol._check import check_protocol
+from backtriage.protocol import _model
 from backtriage.protocol._model import (
     Action,
     AllOf,
@@ -42,15 +40,16 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 from backtriage.protocol._problem import Problem
-from backtriage.protocol._queries import (
-    Trigger,
-    triggers_cautioned,
-    triggers_urgency,
-    triggers_withheld,
-)
 
 if TYPE_CHECKING:
+    from backtriage.protocol._check import check_protocol
     from backtriage.protocol._load import default_protocol, load_protocol, protocol_from_data
+    from backtriage.protocol._queries import (
+        Trigger,
+        triggers_cautioned,
+        triggers_urgency,
+        triggers_withheld,
+    )
 
 __all__ = [
     "Action",
@@ -88,16 +87,39 @@ __all__ = [
     "triggers_withheld",
 ]
 
-_LOADER = frozenset({"default_protocol", "load_protocol", "protocol_from_data"})
+# Imported on first use, not with the model: the loader brings tomllib and the converter, the
+# checks and the queries are needed once a protocol is checked. Each name -> its module.
+_LAZY = {
+    "check_protocol": "_check",
+    "default_protocol": "_load",
+    "load_protocol": "_load",
+    "protocol_from_data": "_load",
+    "Trigger": "_queries",
+    "triggers_cautioned": "_queries",
+    "triggers_urgency": "_queries",
+    "triggers_withheld": "_queries",
+}
 
 
 def __getattr__(name: str) -> object:
-    # The loader brings tomllib and the converter: imported on first use, not with the model.
-    if name in _LOADER:
-        from backtriage.protocol import _load
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'backtriage.protocol' has no attribute {name!r}")
+    import importlib
 
-        return getattr(_load, name)
-    raise AttributeError(f"module 'backtriage.protocol' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"backtriage.protocol.{module}"), name)
+
+
+def _check_on_first_use(protocol: Protocol) -> tuple[Problem, ...]:
+    # Protocol.check() before anything imported the checks: import them now (the package
+    # importing its own module); _compiled then registers itself in this one's place.
+    from backtriage.protocol._compiled import problems_of
+
+    return problems_of(protocol)
+
+
+if not _model._CHECKERS:
+    _model._CHECKERS.append(_check_on_first_use)
 
 
 def __dir__() -> list[str]:

@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
+from typing import Final
 
 from backtriage._convert import converter, structure_errors
 from backtriage.errors import ErrorDetail, ProtocolError, protocol_path
@@ -86,12 +87,61 @@ def _short(name: str) -> str:
     return name if len(name) <= 80 else name[:77] + "..."
 
 
+_HERE = os.path.dirname(__file__)
+DEFAULT_TOML: Final = os.path.join(_HERE, "default.toml")
+"""The shipped protocol: the reviewed document."""
+DEFAULT_TWIN: Final = os.path.join(_HERE, "default.parsed.json")
+"""The shipped protocol already parsed, with the checksum of the TOML text it was parsed from."""
+
+
 @functools.cache
 def default_protocol() -> Protocol:
-    """Return the protocol shipped with backtriage, loaded once on first use."""
-    # A plain file read: importlib.resources would pull in tempfile and zipfile, a fifth of
-    # the cost of the first recommend(). The package is installed as files, never zipped.
-    return load_protocol(os.path.join(os.path.dirname(__file__), "default.toml"))
+    """Return the protocol shipped with backtriage, loaded once on first use.
+
+    The TOML document is the one that is reviewed and loaded. Parsing TOML is a fifth of the
+    first ``recommend()``, so the package also ships it parsed (``default.parsed.json``), used
+    only while the checksum it records matches the TOML text read now; an edited or unmatched
+    TOML file is parsed as it is. Either way the data is structured and checked in full.
+    """
+    # Plain file reads: importlib.resources would pull in tempfile and zipfile. The package
+    # is installed as files, never zipped.
+    with open(DEFAULT_TOML, encoding="utf-8") as file:
+        text = file.read()
+    data: object = None
+    try:
+        with open(DEFAULT_TWIN, encoding="utf-8") as file:
+            twin = json.load(file)
+        if isinstance(twin, dict) and twin.get("toml_checksum") == _checksum(text):
+            data = twin.get("document")
+    except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        data = _parse(text, DEFAULT_TOML)
+    return protocol_from_data(data, source=DEFAULT_TOML)
+
+
+def _checksum(text: str) -> str:
+    # Not a defence against tampering (whoever can edit the twin can edit the TOML): it only
+    # tells a stale twin from a current one. zlib is built in, where hashlib loads OpenSSL.
+    import zlib
+
+    data = text.encode("utf-8")
+    return f"{len(data)}:{zlib.crc32(data):08x}"
+
+
+def write_default_twin() -> str:
+    """Write ``default.parsed.json`` from ``default.toml``; return its path (for maintainers)."""
+    with open(DEFAULT_TOML, encoding="utf-8") as file:
+        text = file.read()
+    twin = {"toml_checksum": _checksum(text), "document": tomllib.loads(text)}
+    with open(DEFAULT_TWIN, "w", encoding="utf-8") as file:
+        json.dump(twin, file, ensure_ascii=False, indent=None, separators=(",", ":"))
+        file.write("\n")
+    return DEFAULT_TWIN
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintainer's command
+    print(write_default_twin())
 
 
 def _parse(text: str, name: str) -> object:

@@ -386,6 +386,11 @@ def test_the_sheet_of_a_change_lists_a_less_safe_change_with_the_answers_that_sh
 ) -> None:
     new = without_rule(default, "cannot_kneel")
     page = Page(review_sheet(new, previous=default))
+    # The edit breaks a declared policy: compared all the same, and said so.
+    assert (
+        f"The new version {new.version} breaks 1 declared policy(ies) "
+        "(policy 'cannot_kneel_nothing_kneeling'): backtriage refuses to use it."
+    ) in page.part("changes")
     assert "1 change(s) make the protocol less safe" in page.part("changes")
     (item,) = page.items_in("changes-less-safe")
     assert "kneeling_extension" in item
@@ -405,6 +410,8 @@ def test_the_sheet_of_a_change_that_only_withholds_more_says_nothing_is_less_saf
 ) -> None:
     old = without_rule(default, "cannot_kneel")
     page = Page(review_sheet(default, previous=old))
+    assert f"The previous version {old.version} breaks 1 declared" in page.part("changes")
+    assert "The new version" not in page.part("changes")
     assert "No change makes the protocol less safe" in page.part("changes")
     assert "kneeling_extension" in page.part("changes-more-cautious")
 

@@ -456,6 +456,27 @@ def test_the_reviewing_guide_describes_every_part_of_the_sheet(sheet: str) -> No
         assert f"**{name}**" in guide, name
 
 
+def test_the_reviewing_guide_quotes_the_questions_of_the_default_protocol_as_it_is(
+    default: Protocol, page: Page
+) -> None:
+    guide = (Path(__file__).parent.parent.parent / "docs" / "reviewing-a-protocol.md").read_text(
+        encoding="utf-8"
+    )
+    asked = {f.question for f in default.facts if f.question}
+    quoted = re.findall(r"“([^”]*\?)”", re.sub(r"\s+", " ", guide))
+    assert len(quoted) >= 8
+    assert sorted(set(quoted) - asked) == []
+    # The worked block of the lying back arch lists what the sheet lists, in its order.
+    block = re.search(r"the block of version (\S+) then lists.*?\n\n(.*?)\n\n", guide, re.S)
+    assert block is not None
+    assert block.group(1) == default.version
+    listed = [line.removeprefix("- ") for line in block.group(2).splitlines()]
+    shown = [
+        re.sub(r" \(rule \w+\)$", "", item) for item in page.items_in("exercise-prone_extension")
+    ]
+    assert listed == shown[: len(listed)]
+
+
 def clinic_with(facts: list[Fact], rules: list[Rule]) -> Protocol:
     clinic = bt.load_protocol(str(EXAMPLES / "custom_protocol.toml"))
     return attrs.evolve(clinic, facts=(*clinic.facts, *facts), rules=(*clinic.rules, *rules))

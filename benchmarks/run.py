@@ -17,7 +17,9 @@ Run it with a Python that has backtriage's dependencies (attrs, cattrs) installe
 ``--quick`` runs every section with tiny sizes, only to prove the script works (its figures
 mean nothing); ``--profile`` adds cProfile tables of each warm hot path and of a first
 ``recommend`` in a fresh process; ``--strict`` exits with status 1 when a goal fails.
-Only the standard library is used.
+Only the standard library is used, except by the columnar section, which needs the
+``frames`` extra (pyarrow, NumPy) and reports itself as not available without it; it also runs
+the Dask recipe when Dask is installed and a Spark job when pyspark is.
 """
 
 from __future__ import annotations
@@ -340,9 +342,10 @@ def section_score_odi(report: Report, settings: Settings) -> None:
 
 def section_recommend(report: Report, settings: Settings) -> None:
     import backtriage as bt
+    from backtriage.protocol._engine import engine_of
 
     protocol = bt.default_protocol()
-    engine = protocol.engine
+    engine = engine_of(protocol)
     assessments = typical_assessments(32)
     plans = [bt.recommend(a) for a in assessments]
     fact_sets = [plan.facts for plan in plans]
@@ -435,7 +438,7 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
     ``any``/``at_least``; one exercise in twenty needs a capability. A typical input answers
     every red flag no and sets four findings and sometimes a capability.
     """
-    from backtriage.protocol import model as m
+    from backtriage.protocol import _model as m
 
     rng = random.Random(n_rules * 1000 + n_exercises)
     movements, positions = list(m.Movement), list(m.Position)
@@ -539,6 +542,7 @@ SCALING_EXERCISES = (10, 100, 500)
 
 def section_scaling(report: Report, settings: Settings) -> None:
     import backtriage as bt
+    from backtriage.protocol._engine import engine_of
 
     cells: dict[str, tuple[Any, list[tuple[str, ...]]]] = {}
     default = bt.default_protocol()
@@ -550,6 +554,7 @@ def section_scaling(report: Report, settings: Settings) -> None:
         for n_exercises in SCALING_EXERCISES:
             start = time.process_time()
             protocol, inputs = synthetic_protocol(n_rules, n_exercises)
+            engine_of(protocol)  # compiled on first use: part of what building costs
             name = f"{n_rules} × {n_exercises}"
             build[name] = time.process_time() - start
             problems[name] = len(protocol.check())
@@ -558,7 +563,7 @@ def section_scaling(report: Report, settings: Settings) -> None:
     cases: dict[str, tuple[Batch, int]] = {}
     shape: dict[str, tuple[float, float, float]] = {}
     for name, (protocol, inputs) in cells.items():
-        engine = protocol.engine
+        engine = engine_of(protocol)
 
         def evaluate(facts: object, engine: Any = engine) -> object:
             return engine.evaluate(facts, missing=())
@@ -583,7 +588,7 @@ def section_scaling(report: Report, settings: Settings) -> None:
         "",
         "Synthetic protocols built in code with `backtriage.protocol.model` (see "
         "`synthetic_protocol` in this script for their shape), and the default protocol on "
-        "the facts of typical assessments. *evaluate* is `protocol.engine.evaluate(facts, "
+        "the facts of typical assessments. *evaluate* is `engine_of(protocol).evaluate(facts, "
         "missing=())`; *+ explanation* adds `withheld()`, `prescriptions()` and `fired`, which "
         "build one object per exercise and so grow with the exercises by nature. All cells run "
         "in the same alternating rounds.",
@@ -1226,6 +1231,344 @@ def section_cli(report: Report, settings: Settings) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Section: columnar scoring (backtriage.frames), Parquet through the CLI, Dask, Spark
+# ---------------------------------------------------------------------------------------------
+
+
+def frame_table(rows: int, *, text: bool = False) -> Any:
+    """Return a pyarrow table of ten ODI columns: 2 % nulls, 0.5 % cells out of range (7)."""
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(11)
+    columns = {}
+    for key in ODI_KEYS:
+        values = rng.integers(0, 6, rows)
+        values[rng.random(rows) < 0.005] = 7
+        array = pa.array(values, mask=rng.random(rows) < 0.02)
+        columns[key] = array.cast(pa.string()) if text else array
+    return pa.table(columns)
+
+
+def bare_frame_reference(table: Any) -> Any:
+    """The bare vectorised ODI: sum and divide over the ten columns, nulls skipped, no checks."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    total = count = None
+    for key in ODI_KEYS:
+        column = table.column(key)
+        answered = pc.cast(pc.is_valid(column), pa.int64())
+        filled = pc.fill_null(column, 0)
+        total = filled if total is None else pc.add(total, filled)
+        count = answered if count is None else pc.add(count, answered)
+    return pc.divide(pc.multiply(pc.cast(total, pa.float64()), 20.0), count)
+
+
+_DASK_SCORER = """\
+import sys, itertools
+import dask.dataframe as dd
+from dask.distributed import Client, LocalCluster
+from backtriage.frames import score_odi_frame
+source, workers = sys.argv[1], int(sys.argv[2])
+if workers:
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    client = Client(cluster)
+    frame = dd.read_csv(source, dtype=str, keep_default_na=False, blocksize=8_000_000)
+    lengths = frame.map_partitions(len).compute()
+    starts = list(itertools.accumulate(lengths, initial=1))[:-1]
+    meta = score_odi_frame(frame._meta)
+    def score(part, partition_info=None):
+        return score_odi_frame(part, start=starts[partition_info["number"]])
+    scored = frame.map_partitions(score, meta=meta)
+    failed = int(scored["error"].count().compute())
+    rows = int(scored["row"].max().compute())
+    client.close(); cluster.close()
+else:
+    import pandas as pd
+    scored = score_odi_frame(pd.read_csv(source, dtype=str, keep_default_na=False), start=1)
+    failed, rows = int(scored["error"].count()), int(scored["row"].max())
+print(rows, failed)
+"""
+
+_SPARK_SCORER = """\
+import sys
+from pyspark.sql import SparkSession
+from backtriage.frames import score_odi_frame
+import pyarrow as pa
+source = sys.argv[1]
+spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+         .config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate())
+frame = spark.read.parquet(source)
+scored_schema = spark.createDataFrame(
+    score_odi_frame(spark.read.parquet(source).limit(0).toArrow())).schema
+def score(batches):
+    for batch in batches:
+        yield from score_odi_frame(pa.Table.from_batches([batch])).to_batches()
+result = frame.mapInArrow(score, scored_schema)
+print(result.count(), result.filter("error is not null").count())
+spark.stop()
+"""
+
+
+def section_frames(report: Report, settings: Settings) -> None:
+    try:
+        import numpy  # noqa: F401
+        import pyarrow.parquet as pq
+
+        from backtriage.batch import RowError, score_odi_many
+        from backtriage.frames import score_odi_frame
+    except ImportError as exc:
+        report.say("## Columnar scoring", "", f"**not available**: {exc}", "")
+        for goal, target in _FRAME_GOALS:
+            report.goal("frames", goal, target, "not available", None)
+        return
+    rows = 20_000 if settings.quick else 1_000_000
+    table = frame_table(rows)
+    text = frame_table(rows, text=True)
+    report.say(
+        "## Columnar scoring",
+        "",
+        f"`backtriage.frames.score_odi_frame` on an in-memory pyarrow table of {rows:,} rows, "
+        "ten int64 columns (2 % nulls, 0.5 % of cells out of range: every check, messages "
+        "included), against the bare vectorised reference in the same rounds: sum and divide "
+        "over the same columns, nulls skipped, nothing checked (`bare_frame_reference`). The "
+        "same table with text columns is reported beside them.",
+        "",
+    )
+    cases: dict[str, tuple[Batch, int]] = {
+        "frame": (lambda n: [score_odi_frame(table) for _ in range(n)], rows),
+        "bare": (lambda n: [bare_frame_reference(table) for _ in range(n)], rows),
+        "text": (lambda n: [score_odi_frame(text) for _ in range(n)], rows),
+    }
+    quick = Settings(**{**settings.__dict__, "rounds": min(settings.rounds, 11)})
+    samples = interleave(cases, quick)
+    stats = {name: Stat.of(values) for name, values in samples.items()}
+    ratio = paired_ratio(samples["frame"], samples["bare"])
+    per_second = 1 / stats["frame"].median
+    report.table(
+        ["case", "per row (median)", "IQR", "min – max", "rows/s"],
+        [
+            [label, *fmt_stat(stats[name]), f"{1 / stats[name].median:,.0f}"]
+            for name, label in (
+                ("frame", "score_odi_frame, int columns"),
+                ("bare", "bare reference, int columns"),
+                ("text", "score_odi_frame, text columns"),
+            )
+        ],
+    )
+    speed = report.goal(
+        "frames",
+        "columnar scorer throughput, 1M int rows",
+        "≥ 10,000,000 rows/s",
+        f"{per_second:,.0f} rows/s",
+        per_second >= 10_000_000,
+    )
+    within = report.goal(
+        "frames",
+        "columnar scorer vs bare vectorised reference",
+        "≤ 3×",
+        fmt_ratio(ratio),
+        ratio.median <= 3,
+    )
+    report.say(
+        f"Throughput **{per_second:,.0f} rows/s** (goal ≥ 10 M: **{speed}**), "
+        f"**{fmt_ratio(ratio)}** the bare reference's time (goal ≤ 3×: **{within}**); text "
+        f"columns **{1 / stats['text'].median:,.0f} rows/s**.",
+        "",
+    )
+
+    # The same rows through score_odi_many: identical results, and its own speed.
+    records = table.select(list(ODI_KEYS)).to_pylist()
+    started = time.process_time()
+    expected = list(score_odi_many(records))
+    many_seconds = time.process_time() - started
+    scored = score_odi_frame(table)
+    got = zip(
+        *(scored.column(name).to_pylist() for name in ("odi_raw", "odi_percent", "error")),
+        strict=True,
+    )
+    same = all(
+        (None, None, result.message) == cells
+        if isinstance(result, RowError)
+        else (result.raw, result.percent, None) == cells
+        for result, cells in zip(expected, got, strict=True)
+    )
+    identical = report.goal(
+        "frames",
+        "columnar results identical to score_odi_many",
+        f"all {rows:,} rows",
+        "identical" if same else "DIFFERENT",
+        same,
+    )
+    report.say(
+        f"`score_odi_many` over the same {rows:,} rows as dicts: "
+        f"{rows / many_seconds:,.0f} rows/s (CPU); results identical row by row, error "
+        f"messages included: **{identical}**.",
+        "",
+    )
+
+    section_many_unchanged(report, settings, records)
+
+    # Parquet -> Parquet through the CLI, a whole process.
+    env = child_env(settings)
+    source = settings.data_dir / f"odi_{rows}_v1.parquet"
+    if not source.exists():
+        pq.write_table(table, source)
+    target = settings.data_dir / "out" / "scored.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "backtriage", "score", str(source), "-o", str(target)]
+    spawn(command, env)  # compile and cache the bytecode first
+    children = [spawn(command, env) for _ in range(settings.cli_rounds)]
+    failed_runs = [c for c in children if c.status not in (0, 1)]
+    if failed_runs:
+        report.say(f"**CLI failed**: {failed_runs[0].stderr.strip()[-500:]}", "")
+        report.goal(
+            "frames", "CLI Parquet → Parquet throughput", "≥ 1,000,000 rows/s", "failed", False
+        )
+        report.goal("frames", "CLI Parquet → Parquet peak memory", "< 400 MB", "failed", False)
+    else:
+        cpu = statistics.median(c.cpu for c in children)
+        wall = statistics.median(c.wall for c in children)
+        peak = max(c.rss_mb or 0.0 for c in children)
+        written = pq.read_metadata(target).num_rows
+        cli_speed = report.goal(
+            "frames",
+            "CLI Parquet → Parquet throughput",
+            "≥ 1,000,000 rows/s",
+            f"{rows / cpu:,.0f} rows/s CPU ({rows / wall:,.0f} wall)",
+            rows / cpu >= 1_000_000,
+        )
+        cli_memory = report.goal(
+            "frames", "CLI Parquet → Parquet peak memory", "< 400 MB", f"{peak:.1f} MB", peak < 400
+        )
+        report.say(
+            f"`backtriage score {source.name} -o scored.parquet`, {rows:,} rows, end to end "
+            f"(process start and imports included), {settings.cli_rounds} runs: CPU "
+            f"{fmt_time(cpu)}, **{rows / cpu:,.0f} rows/s** ({cli_speed}), wall {fmt_time(wall)}; "
+            f"peak RSS **{peak:.1f} MB** ({cli_memory}); {written:,} rows written.",
+            "",
+        )
+    target.unlink(missing_ok=True)
+
+    # The Dask recipe on two local workers against one process, on the CLI's CSV.
+    csv_source = odi_csv(settings)
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        report.say("Dask: not installed.", "")
+    else:
+        if settings.quick:
+            report.say(
+                "Dask and Spark: not run in quick mode (a cluster takes seconds to start).", ""
+            )
+            return
+        one = spawn([sys.executable, "-c", _DASK_SCORER, str(csv_source), "0"], env)
+        two = spawn([sys.executable, "-c", _DASK_SCORER, str(csv_source), "2"], env)
+        report.table(
+            ["run", "wall", "rows/s (wall)", "printed (rows, failed)"],
+            [
+                [
+                    label,
+                    fmt_time(c.wall),
+                    f"{settings.cli_rows / c.wall:,.0f}",
+                    c.stdout.strip() or c.stderr.strip()[-200:],
+                ]
+                for label, c in (("one process, pandas", one), ("Dask, 2 workers", two))
+            ],
+        )
+        report.say(
+            "Both read the CSV as text and score it with `score_odi_frame` (the Dask run as "
+            "in docs/research.md: `map_partitions`, a ready `meta`, global row numbers); wall "
+            "times, cluster start-up included, on a machine of "
+            f"{os.cpu_count()} cores shared with other work.",
+            "",
+        )
+
+    # Spark, where pyspark and Java are installed.
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        report.say("Spark: pyspark is not installed here; not run.", "")
+    else:
+        spark_env = env | {"PYSPARK_PYTHON": sys.executable}  # workers need pyarrow too
+        spark = spawn([sys.executable, "-c", _SPARK_SCORER, str(source)], spark_env)
+        outcome = spark.stdout.strip() if spark.status == 0 else spark.stderr.strip()[-300:]
+        report.say(
+            f"Spark (`mapInArrow`, local[2]) on the {rows:,}-row Parquet file: wall "
+            f"{fmt_time(spark.wall)}, exit {spark.status}; printed (rows, failed): {outcome}.",
+            "",
+        )
+
+
+def section_many_unchanged(
+    report: Report, settings: Settings, records: list[dict[str, Any]]
+) -> None:
+    """Time score_odi_many against the version in git's ``main``, side by side."""
+    import importlib.util
+
+    # main's batch.py where this branch forked from it (or last merged it): it runs against
+    # this tree's other modules, which a newer main's may not.
+    base = subprocess.run(
+        ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{base}:src/backtriage/batch.py"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    old_path = settings.data_dir / "batch_main.py"
+    old_path.write_text(done.stdout, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("batch_main", old_path)
+    try:
+        if not base or done.returncode != 0 or spec is None or spec.loader is None:
+            raise ImportError("no git main here")
+        old = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(old)
+    except Exception as exc:  # a main that no longer fits this tree: say so, measure nothing
+        report.say(f"`score_odi_many` against `main`: not measured ({exc}).", "")
+        report.goal("frames", "score_odi_many unchanged", "≤ 1.15× main's", "not available", None)
+        return
+    from backtriage.batch import score_odi_many
+
+    sample = [{k: "" if v is None else str(v) for k, v in row.items()} for row in records[:2_000]]
+    cases: dict[str, tuple[Batch, int]] = {
+        "new": (lambda n: [list(score_odi_many(sample)) for _ in range(n)], len(sample)),
+        "main": (lambda n: [list(old.score_odi_many(sample)) for _ in range(n)], len(sample)),
+    }
+    samples = interleave(cases, settings)
+    ratio = paired_ratio(samples["new"], samples["main"])
+    mark = report.goal(
+        "frames",
+        "score_odi_many unchanged",
+        "≤ 1.15× main's",
+        fmt_ratio(ratio),
+        ratio.median <= 1.15,
+    )
+    report.say(
+        f"`score_odi_many` on {len(sample):,} CSV-like rows (text cells, the same table), "
+        f"against the version in `main` in the same rounds: **{fmt_ratio(ratio)}** its time "
+        f"({1 / Stat.of(samples['new']).median:,.0f} rows/s; goal ≤ 1.15×: **{mark}**).",
+        "",
+    )
+
+
+_FRAME_GOALS = (
+    ("columnar scorer throughput, 1M int rows", "≥ 10,000,000 rows/s"),
+    ("columnar scorer vs bare vectorised reference", "≤ 3×"),
+    ("columnar results identical to score_odi_many", "all rows"),
+    ("CLI Parquet → Parquet throughput", "≥ 1,000,000 rows/s"),
+    ("CLI Parquet → Parquet peak memory", "< 400 MB"),
+    ("score_odi_many unchanged", "≤ 1.15× main's"),
+)
+
+
+# ---------------------------------------------------------------------------------------------
 # Header, summary and main
 # ---------------------------------------------------------------------------------------------
 
@@ -1325,7 +1668,7 @@ def section_kit(report: Report, settings: Settings) -> None:
 def _all_queries(protocol: Any) -> int:
     """Answer every query of ``protocol`` from a cold cache; return how many triggers."""
     from backtriage import Urgency
-    from backtriage.protocol import queries
+    from backtriage.protocol import _queries as queries
     from backtriage.review import when_cautioned, when_urgency, when_withheld
 
     queries._queries.cache_clear()
@@ -1407,6 +1750,7 @@ SECTIONS: tuple[tuple[str, Callable[[Report, Settings], None]], ...] = (
     ("recommend", section_recommend),
     ("Engine scaling", section_scaling),
     ("CLI score", section_cli),
+    ("Columnar scoring", section_frames),
     ("Import cost", section_import),
     ("First recommend", section_first_recommend),
     ("Testing kit", section_kit),

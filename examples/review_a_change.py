@@ -16,7 +16,6 @@ from __future__ import annotations
 import attrs
 
 import backtriage as bt
-from backtriage.recommend import make_plan
 from backtriage.review import diff, when_withheld
 
 protocol = bt.default_protocol()
@@ -60,8 +59,8 @@ except bt.ProtocolError:
 change = result.less_safe[0]
 assert change.old_witness is not None
 assert change.new_witness is not None
-before = make_plan(change.old_witness, protocol)
-after = make_plan(change.new_witness, changed)
+before = bt.make_plan(change.old_witness, protocol)
+after = bt.make_plan(change.new_witness, changed)
 print()
 print("witness, old protocol gives:", sorted(p.exercise.id for p in before.exercises))
 print("witness, new protocol gives:", sorted(p.exercise.id for p in after.exercises))

@@ -310,3 +310,49 @@ def test_rows_that_are_not_a_table_are_refused_at_the_call(rows: object) -> None
     with pytest.raises(bt.InvalidAnswerError) as caught:
         bt.score_odi_many(rows)  # type: ignore[arg-type]
     assert caught.value.field == "rows"
+
+
+# -- scales and REDCap headers ------------------------------------------------------------------
+
+
+def test_scale_one_to_six_shifts_every_answer_down_by_one_never_guessed() -> None:
+    (six,) = score_odi_many([dict.fromkeys(SECTIONS, "6")], scale="1-6")
+    assert six == bt.score_odi([5] * 10)
+    (error,) = score_odi_many([dict.fromkeys(SECTIONS, 1) | {"walking": 0}], scale="1-6")
+    assert isinstance(error, RowError)
+    assert error.message.startswith("walking: 0 is not an answer 1 to 6")
+    assert read_cell(" 1 ", scale="1-6") == 0
+    assert read_cell([2, 6], scale="1-6") == [1, 5]
+    with pytest.raises(bt.InvalidAnswerError):
+        read_cell("6")
+
+
+def test_an_unknown_scale_is_refused_naming_both_scales() -> None:
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        score_odi_many([], scale="1-5")
+    assert info.value.field == "scale"
+    assert "'1-6'" in info.value.allowed
+
+
+def test_redcap_headers_are_read_only_through_columns_redcap_with_a_stated_scale() -> None:
+    rows = [{f"odi_{i}": "3" for i in range(1, 11)} | {"record_id": "1"}]
+    (unread,) = score_odi_many(rows)
+    assert isinstance(unread, RowError)
+    assert unread.field == "columns"
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        score_odi_many(rows, columns="redcap")
+    assert info.value.field == "scale"
+    (zero_based,) = score_odi_many(rows, columns="redcap", scale="0-5")
+    (one_based,) = score_odi_many(rows, columns="redcap", scale="1-6")
+    assert zero_based == bt.score_odi([3] * 10)
+    assert one_based == bt.score_odi([2] * 10)
+
+
+def test_pandas_na_is_an_unanswered_cell_but_never_a_marked_statement() -> None:
+    class NAType:  # what pandas.NA is, without importing pandas
+        pass
+
+    NAType.__module__ = "pandas._libs.missing"
+    assert read_cell(NAType()) is None
+    with pytest.raises(bt.InvalidAnswerError):
+        read_cell([NAType()])

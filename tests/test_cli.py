@@ -505,7 +505,7 @@ def test_an_unexpected_failure_is_one_internal_error_line_and_exit_status_2(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something\nbroke")
 
-    monkeypatch.setattr(sys.modules["backtriage.recommend"], "recommend", broken)
+    monkeypatch.setattr(sys.modules["backtriage._plan"], "recommend", broken)
     line = one_line_error(run("recommend", str(EXAMPLES / "assessment.json")))
     assert line.startswith("backtriage: error: internal error: RuntimeError: something broke")
 
@@ -761,8 +761,8 @@ def test_an_interruption_exits_130_without_a_traceback(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    # backtriage.recommend is also the function's name in the package, so go by sys.modules.
-    monkeypatch.setattr(sys.modules["backtriage.recommend"], "recommend", interrupted)
+    # The module that defines recommend() (the function is what the package exports).
+    monkeypatch.setattr(sys.modules["backtriage._plan"], "recommend", interrupted)
     result = run("recommend", str(EXAMPLES / "assessment.json"))
     assert (result.code, result.err) == (130, "backtriage: interrupted\n")
 
@@ -789,11 +789,11 @@ def test_progress_shows_the_share_of_the_input_read(
 ) -> None:
     import itertools
 
-    import backtriage.cli
+    import backtriage._batch_stream
 
     ticks = itertools.count(0, 5)  # every reading of the clock is five seconds later
     monkeypatch.setattr("time.monotonic", lambda: next(ticks))
-    monkeypatch.setattr(backtriage.cli, "_BATCH", 2)
+    monkeypatch.setattr(backtriage._batch_stream, "_BATCH", 2)
     lines = [HEADER] + [f"p{n},{','.join('1' * 10)}" for n in range(6)]
     source = write(tmp_path / "six.csv", "\n".join(lines) + "\n")
     result = run("score", str(source), "-o", str(tmp_path / "o.csv"), "--progress", "always")

@@ -17,6 +17,7 @@ import pytest
 import backtriage as bt
 from backtriage import Movement, Polarity, Position, Urgency
 from backtriage.fhir import to_care_plan
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.model import AllOf, AnyOf, FactIs, Refer
 
 PROTOCOL = bt.default_protocol()
@@ -681,8 +682,8 @@ def test_every_combination_can_change_a_plan(rule: bt.Rule) -> None:
     for partner in partners.conditions:
         assert isinstance(partner, FactIs)
         pair = [first.fact, partner.fact]
-        assert PROTOCOL.engine.evaluate(pair).urgency is refer
-        assert without.engine.evaluate(pair).urgency < refer, pair
+        assert engine_of(PROTOCOL).evaluate(pair).urgency is refer
+        assert engine_of(without).evaluate(pair).urgency < refer, pair
 
 
 # -- the safety net (3a.1) ----------------------------------------------------------------------

@@ -25,7 +25,9 @@ EXPECTED = {
         "CarePlan: active",
         "round trip: answers and score",
     ],
-    "pandas_scoring.py": ["P003 baseline", "crippled"],
+    "dask_scoring.py": ["2 partitions, rows 1 to 10", "P003 baseline"],
+    "pandas_scoring.py": ["P003 baseline", "crippled", "rows with an error: 0"],
+    "spark_scoring.py": [],  # run by tests/test_spark_recipe.py (a Spark session is slow)
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
     "review_a_change.py": [
         "withheld in 29 minimal ways",
@@ -36,7 +38,8 @@ EXPECTED = {
         "witness, new protocol gives: ['knee_sways', 'kneeling_extension', 'prone_extension'",
     ],
 }
-NEEDS = {"pandas_scoring.py": "pandas"}
+NEEDS = {"pandas_scoring.py": "pandas", "dask_scoring.py": "dask", "spark_scoring.py": "pyspark"}
+RUN_ELSEWHERE = {"spark_scoring.py": "tests/test_spark_recipe.py"}
 
 
 def test_every_example_has_expectations() -> None:
@@ -45,6 +48,8 @@ def test_every_example_has_expectations() -> None:
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_the_example_runs_and_prints_its_story(script: Path) -> None:
+    if script.name in RUN_ELSEWHERE:
+        pytest.skip(f"{script.name} runs in {RUN_ELSEWHERE[script.name]}")
     needed = NEEDS.get(script.name)
     if needed is not None and importlib.util.find_spec(needed) is None:
         pytest.skip(f"{script.name} needs {needed}, which is not installed")

@@ -7,6 +7,7 @@ import pytest
 
 import backtriage as bt
 from backtriage.facts import derive_facts
+from backtriage.protocol._engine import engine_of
 
 FLAGS = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
 # Everything else the default protocol requires (from 2.0.0): the age and the findings asked of
@@ -28,7 +29,7 @@ def test_a_given_odi_that_cannot_be_scored_is_missing_even_where_not_required() 
     present, missing = derive_facts(assessment, lenient)
     assert missing == ["odi"]
     assert not [name for name in present if name.startswith("odi_")]
-    assert lenient.engine.evaluate(present, missing=missing).prescriptions() == ()
+    assert engine_of(lenient).evaluate(present, missing=missing).prescriptions() == ()
 
 
 def test_no_odi_at_all_is_fine_where_the_protocol_does_not_require_one() -> None:
@@ -55,5 +56,5 @@ def test_a_red_flag_marked_not_required_is_still_asked_before_exercises() -> Non
     flags = {k: v for k, v in FLAGS.items() if k != "fever"}
     _, missing = derive_facts(bt.Assessment(odi=[1] * 10, red_flags=flags, **REQUIRED), relaxed)
     assert missing == ["fever"]
-    evaluation = relaxed.engine.evaluate([], missing=missing)
+    evaluation = engine_of(relaxed).evaluate([], missing=missing)
     assert evaluation.given_mask == 0

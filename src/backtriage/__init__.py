@@ -3,10 +3,22 @@
 Score the Oswestry Disability Index, screen red flags for serious spinal pathology, and apply a
 protocol's contraindication rules to a catalogue of gentle exercises. A screening aid, not a
 diagnosis and not a medical device.
+
+This module holds the public names and nothing else; ``docs/architecture.md`` maps the layers.
 """
 
 from typing import TYPE_CHECKING
 
+from backtriage._plan import (
+    Plan,
+    Question,
+    QuestionKind,
+    default_protocol,
+    make_plan,
+    questions,
+    recommend,
+)
+from backtriage._version import __version__
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import (
     BacktriageError,
@@ -29,34 +41,25 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol.engine import FiredRule, Prescription, Reason, Withheld
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     Exercise,
     Fact,
     FactKind,
     Movement,
     Polarity,
     Position,
+    Problem,
     Protocol,
     Rule,
     Urgency,
 )
-from backtriage.recommend import (
-    Plan,
-    Question,
-    QuestionKind,
-    default_protocol,
-    questions,
-    recommend,
-)
+from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
 
 if TYPE_CHECKING:
     from backtriage.batch import RowError, score_odi_many
-    from backtriage.protocol.check import Problem
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol._load import load_protocol
     from backtriage.serialize import from_dict, from_json, to_dict, to_json
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Assessment",
@@ -96,6 +99,7 @@ __all__ = [
     "from_dict",
     "from_json",
     "load_protocol",
+    "make_plan",
     "odi_change",
     "questions",
     "recommend",
@@ -109,8 +113,7 @@ __all__ = [
 _LAZY = {
     "RowError": "backtriage.batch",
     "score_odi_many": "backtriage.batch",
-    "load_protocol": "backtriage.protocol.load",
-    "Problem": "backtriage.protocol.check",
+    "load_protocol": "backtriage.protocol._load",
     "to_json": "backtriage.serialize",
     "from_json": "backtriage.serialize",
     "to_dict": "backtriage.serialize",

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import attrs
 
+from backtriage._plan import Plan, Question
 from backtriage.assessment import Preference
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
@@ -34,10 +35,9 @@ from backtriage.instruments.start_back import (
     StartBackRisk,
     StartBackScore,
 )
-from backtriage.recommend import Plan, Question
 
 if typing.TYPE_CHECKING:
-    from backtriage.protocol.model import Protocol
+    from backtriage.protocol._model import Protocol
 
 __all__ = [
     "BASE",
@@ -345,7 +345,7 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
 
     With a ``protocol``, the schema of that protocol's assessments: its red-flag keys and its
     findings and capabilities are listed and no other is allowed, so that a schema validator
-    refuses a misspelt key as :func:`~backtriage.recommend` does.
+    refuses a misspelt key as :func:`~backtriage._plan` does.
     """
     builder = _Builder()
     answers, answer_list = _odi_answers(builder)
@@ -442,7 +442,7 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
 
 def _restrict_to(protocol: Protocol, properties: JSON) -> None:
     """List the red-flag keys and the findings of ``protocol``, and allow no others."""
-    from backtriage.protocol.model import FactKind
+    from backtriage.protocol._model import FactKind
 
     answer: JSON = {"type": ["boolean", "null"]}
     flags = [f for f in protocol.facts if f.kind is FactKind.RED_FLAG]

@@ -190,7 +190,7 @@ class Assessment:
 
     Values are checked here, without a protocol: a bad ODI answer, a red flag answered ``1``
     or ``"yes"``, an unknown preference raise :class:`~backtriage.InvalidAnswerError`. Whether
-    each key belongs to the protocol is checked by :func:`~backtriage.recommend`. An ODI with
+    each key belongs to the protocol is checked by :func:`~backtriage._plan`. An ODI with
     too many unanswered sections is kept: the plan then lists ``odi`` as missing.
     """
 

@@ -4,11 +4,14 @@ Research data hold one questionnaire per row and one column per section. This mo
 adapter between such tables and :func:`~backtriage.score_odi`, which stays strict:
 
 - column names are matched to sections here (section keys, ``traveling``, ``odi-1`` ...
-  ``odi-10``, or any header through an explicit ``columns`` mapping);
+  ``odi-10``, or any header through an explicit ``columns`` mapping; REDCap's ``odi_1`` ...
+  ``odi_10`` only through ``columns="redcap"`` with an explicit ``scale``);
 - cell values are read here: the text ``"0"`` to ``"5"`` (what a CSV file holds), an ``int``
   0..5 (including NumPy integers), a ``float`` with no fraction (what pandas makes of an integer
-  column with gaps); an empty cell, ``None``, NaN, ``"NA"``, ``"N/A"`` or ``"not_applicable"``
-  is an unanswered section. Anything else (``"3.5"``, ``True``, ``"seven"``) is an error;
+  column with gaps); an empty cell, ``None``, NaN, pandas' ``NA``, ``"NA"``, ``"N/A"`` or
+  ``"not_applicable"`` is an unanswered section. Anything else (``"3.5"``, ``True``,
+  ``"seven"``) is an error. With ``scale="1-6"`` (ODI versions printed 1 to 6) the answers are
+  1..6 and each is shifted down by one, explicitly: a scale is never guessed;
 - a bad row gives a :class:`RowError` and the next row is scored: a batch never stops at one.
 """
 
@@ -17,8 +20,9 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
 import attrs
 
@@ -27,6 +31,8 @@ from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
 
 __all__ = [
     "ALIASES",
+    "REDCAP_COLUMNS",
+    "OdiScale",
     "RowError",
     "TableLayout",
     "read_cell",
@@ -43,12 +49,51 @@ ALIASES: Final[Mapping[str, OdiSection]] = MappingProxyType(
 )
 """Every column name read as a section without a mapping (compared stripped, in lower case)."""
 
-_SECTIONS: Final = tuple(OdiSection)
-_CODES: Final = {str(code): code for code in range(6)}
-_UNANSWERED: Final = frozenset({"", "na", "n/a", "not_applicable"})
-_CELL_ALLOWED: Final = (
-    "an answer 0 to 5, or an empty cell, NA or not_applicable when the section is unanswered"
+REDCAP_COLUMNS: Final[Mapping[str, OdiSection]] = MappingProxyType(
+    {f"odi_{i}": section for i, section in enumerate(OdiSection, start=1)}
 )
+"""The headers of a REDCap-style export, read only with ``columns="redcap"`` and a ``scale``."""
+
+
+class OdiScale(StrEnum):
+    """How the answers of a table are numbered: ``0-5`` (the published codes) or ``1-6``.
+
+    Some ODI versions and most REDCap instruments number the six statements 1 to 6; with
+    ``1-6`` each answer is shifted down by one before scoring. The scale is always stated by
+    the caller: a 1-6 table read as 0-5 would add one point to every answer without an error.
+    """
+
+    ZERO_TO_FIVE = "0-5"
+    ONE_TO_SIX = "1-6"
+
+    @property
+    def first(self) -> int:
+        """Return the number of the first statement: 0 or 1."""
+        return 0 if self is OdiScale.ZERO_TO_FIVE else 1
+
+
+class _Unstated(str):
+    """The default scale, told apart from a scale the caller stated."""
+
+    __slots__ = ()
+
+
+_UNSTATED_SCALE: Final[str] = _Unstated("0-5")
+"""The default ``scale`` of the scorers: ``"0-5"``, but not an explicit choice of it."""
+
+_SECTIONS: Final = tuple(OdiSection)
+_CODES_OF: Final = (
+    {str(code): code for code in range(6)},
+    {str(code + 1): code for code in range(6)},
+)
+_CODES: Final = _CODES_OF[0]
+_UNANSWERED: Final = frozenset({"", "na", "n/a", "not_applicable"})
+_CELLS_ALLOWED: Final = (
+    "an answer 0 to 5, or an empty cell, NA or not_applicable when the section is unanswered",
+    "an answer 1 to 6 (scale 1-6), or an empty cell, NA or not_applicable when the section is "
+    "unanswered",
+)
+_CELL_ALLOWED: Final = _CELLS_ALLOWED[0]
 
 
 def section_for(name: str) -> OdiSection | None:
@@ -88,12 +133,13 @@ class _BadCellError(Exception):
     """A cell that is not an ODI answer."""
 
 
-def _code(value: object) -> int:
+def _code(value: object, first: int = 0) -> int:
+    """Return the code 0..5 of an answer numbered from ``first`` (0 or 1), or raise."""
     # bool is an int subclass; True is "yes", never statement 1.
     if isinstance(value, bool):
         raise _BadCellError
     if isinstance(value, str):
-        code = _CODES.get(value.strip())
+        code = _CODES_OF[first].get(value.strip())
         if code is None:
             raise _BadCellError
         return code
@@ -102,7 +148,7 @@ def _code(value: object) -> int:
             raise _BadCellError
         value = int(value)
     try:
-        code = operator.index(value)  # type: ignore[arg-type]  # int and NumPy integers
+        code = operator.index(value) - first  # type: ignore[arg-type]  # int and NumPy integers
     except TypeError:
         raise _BadCellError from None
     if not 0 <= code <= 5:
@@ -110,40 +156,78 @@ def _code(value: object) -> int:
     return code
 
 
-def read_cell(value: object) -> int | list[int] | None:
+def _check_scale(scale: object) -> OdiScale:
+    """Return ``scale`` as an :class:`OdiScale`, or raise ``InvalidAnswerError`` naming it."""
+    if isinstance(scale, str):
+        try:
+            return OdiScale(scale)
+        except ValueError:
+            pass
+    raise InvalidAnswerError(
+        "scale", scale, "'0-5' (answers numbered 0 to 5) or '1-6' (numbered 1 to 6)"
+    )
+
+
+def read_cell(value: object, *, scale: str = "0-5") -> int | list[int] | None:
     """Return one table cell as an ODI answer: a code 0..5, ``None`` when unanswered.
 
     A list, tuple or set of codes (several statements marked) is returned as a list for
-    :func:`~backtriage.score_odi`, which counts the highest. Raises
+    :func:`~backtriage.score_odi`, which counts the highest. With ``scale="1-6"`` the cell
+    holds 1..6 and the code returned is one less. Raises
     :class:`~backtriage.InvalidAnswerError` (field ``"cell"``) for anything else.
     """
+    first = _check_scale(scale).first
     try:
-        return _read_cell(value)
+        return _read_cell(value, first)
     except _BadCellError:
-        raise InvalidAnswerError("cell", value, _CELL_ALLOWED) from None
+        raise InvalidAnswerError("cell", value, _CELLS_ALLOWED[first]) from None
 
 
-def _read_cell(value: object) -> int | list[int] | None:
+def _read_cell(value: object, first: int = 0) -> int | list[int] | None:
     if value is None:
         return None
     if isinstance(value, str):
         if value.strip().lower() in _UNANSWERED:
             return None
-        return _code(value)
+        return _code(value, first)
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, list | tuple | set | frozenset):
         if not value:
             raise _BadCellError
-        return sorted(_code(mark) for mark in value)
-    return _code(value)
+        return sorted(_code(mark, first) for mark in value)
+    try:
+        return _code(value, first)
+    except _BadCellError:
+        if _is_pandas_missing(value):
+            return None
+        raise
 
 
-def _check_columns(columns: Mapping[str, str] | None) -> dict[str, OdiSection]:
+def _is_pandas_missing(value: object) -> bool:
+    """Tell pandas' ``NA`` (a missing cell of a nullable column) without importing pandas."""
+    kind = type(value)
+    return kind.__name__ == "NAType" and kind.__module__.startswith("pandas")
+
+
+def _check_columns(
+    columns: Mapping[str, str] | Literal["redcap"] | None, scale: str = _UNSTATED_SCALE
+) -> dict[str, OdiSection]:
     if columns is None:
         return {}
+    if columns == "redcap":
+        if scale is _UNSTATED_SCALE:
+            raise InvalidAnswerError(
+                "scale",
+                None,
+                "an explicit scale with columns='redcap', '0-5' or '1-6': REDCap instruments "
+                "are often numbered 1 to 6, so the scale of an export is never assumed",
+            )
+        return dict(REDCAP_COLUMNS)
     if not isinstance(columns, Mapping):
-        raise InvalidAnswerError("columns", columns, "a mapping of column name to section key")
+        raise InvalidAnswerError(
+            "columns", columns, "a mapping of column name to section key, or 'redcap'"
+        )
     resolved: dict[str, OdiSection] = {}
     for header, key in columns.items():
         section = section_for(key) if isinstance(key, str) else None
@@ -207,16 +291,18 @@ def _shown(value: object) -> str:
 
 
 def _score_values(
-    values: Sequence[object], names: Sequence[str], row: int, max_missing: int
+    values: Sequence[object], names: Sequence[str], row: int, max_missing: int, first: int = 0
 ) -> OdiScore | RowError:
     """Score the ten cells of one row (canonical order); ``names`` are their columns."""
     answers: list[object] = []
     for value, name, section in zip(values, names, _SECTIONS, strict=True):
         try:
-            answers.append(_read_cell(value))
+            answers.append(_read_cell(value, first))
         except _BadCellError:
             label = name if name == section.value else f"{name} ({section.value})"
-            return RowError(row, name, value, f"{label}: {_shown(value)} is not {_CELL_ALLOWED}")
+            return RowError(
+                row, name, value, f"{label}: {_shown(value)} is not {_CELLS_ALLOWED[first]}"
+            )
     try:
         return score_odi(answers, max_missing=max_missing)
     except IncompleteError as exc:
@@ -234,17 +320,21 @@ def _check_max_missing(max_missing: object) -> int:
 def score_odi_many(
     rows: Iterable[Mapping[str, object]],
     *,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, str] | Literal["redcap"] | None = None,
     max_missing: int = 1,
+    scale: str = _UNSTATED_SCALE,
     start: int = 0,
 ) -> Iterator[OdiScore | RowError]:
     """Score each row of a wide table, yielding an ``OdiScore`` or a ``RowError`` per row.
 
     ``rows`` is any iterable of mappings from column name to cell: ``csv.DictReader``,
-    ``DataFrame.to_dict("records")``, the rows of a Dask or Spark partition. Columns named by a
-    section key or an alias in :data:`ALIASES` are read as that section; ``columns`` maps any
-    other name to a section key (``{"Q10": "travelling"}``). Other columns are ignored. Cells
-    are read by :func:`read_cell`; ``max_missing`` is passed to :func:`~backtriage.score_odi`.
+    lists of dicts. For a DataFrame use :func:`backtriage.frames.score_odi_frame`, about a
+    hundred times faster. Columns named by a section key or an alias in :data:`ALIASES` are
+    read as that section; ``columns`` maps any other name to a section key (``{"Q10": "travelling"}``), or is
+    ``"redcap"`` for the headers ``odi_1`` ... ``odi_10`` (:data:`REDCAP_COLUMNS`), which then
+    needs an explicit ``scale``. Other columns are ignored. Cells are read by :func:`read_cell`
+    on the ``scale`` given (``"0-5"``, the default, or ``"1-6"``); ``max_missing`` is passed to
+    :func:`~backtriage.score_odi`.
 
     Every row must have a column for each of the ten sections (an empty cell for an
     unanswered one): in a table, an absent column is a mistake in the header, not an
@@ -257,14 +347,15 @@ def score_odi_many(
 
     Results come in the order of ``rows``, one for each, lazily; a bad row never stops the
     batch. ``RowError.row`` counts from ``start`` (default 0, the position in ``rows``).
-    ``columns`` and ``max_missing`` are checked at the call: a bad one raises
+    ``columns``, ``max_missing`` and ``scale`` are checked at the call: a bad one raises
     :class:`~backtriage.InvalidAnswerError` before any row is read.
 
     >>> row = dict.fromkeys(OdiSection, "2") | {"id": "p1"}
     >>> [type(r).__name__ for r in score_odi_many([row, row | {"walking": "7"}])]
     ['OdiScore', 'RowError']
     """
-    mapped = _check_columns(columns)
+    first = _check_scale(scale).first
+    mapped = _check_columns(columns, scale)
     limit = _check_max_missing(max_missing)
     if type(start) is not int:
         raise InvalidAnswerError("start", start, "an int (the number of the first row)")
@@ -272,7 +363,7 @@ def score_odi_many(
         raise InvalidAnswerError(
             "rows", rows, "an iterable of rows, each a mapping of column name to cell"
         )
-    return _score_rows(rows, mapped, limit, start)
+    return _score_rows(rows, mapped, limit, start, first)
 
 
 def _score_rows(
@@ -280,6 +371,7 @@ def _score_rows(
     columns: Mapping[str, OdiSection],
     max_missing: int,
     start: int,
+    first: int,
 ) -> Iterator[OdiScore | RowError]:
     # The columns of a table rarely change from row to row: resolve each shape once.
     layouts: dict[tuple[object, ...], tuple[str, ...] | InvalidAnswerError] = {}
@@ -317,7 +409,7 @@ def _score_rows(
         if isinstance(layout, InvalidAnswerError):
             yield RowError(number, layout.field, layout.value, str(layout))
             continue
-        yield _score_values([row[name] for name in layout], layout, number, max_missing)
+        yield _score_values([row[name] for name in layout], layout, number, max_missing, first)
 
 
 def _duplicate_header(fieldnames: object) -> InvalidAnswerError | None:
@@ -376,23 +468,32 @@ class TableLayout:
 
     @classmethod
     def from_header(
-        cls, header: Sequence[str], columns: Mapping[str, str] | None = None
+        cls,
+        header: Sequence[str],
+        columns: Mapping[str, str] | Literal["redcap"] | None = None,
+        *,
+        scale: str = _UNSTATED_SCALE,
     ) -> TableLayout:
         """Find the section columns in ``header``; ``columns`` maps other names to sections.
 
         Raises :class:`~backtriage.InvalidAnswerError` (field ``"columns"``) when a section has
-        no column, has two, or a mapped column is not in the header.
+        no column, has two, or a mapped column is not in the header (field ``"scale"`` when
+        ``columns`` is ``"redcap"`` and no ``scale`` is given).
         """
-        names = _resolve(header, _check_columns(columns))
+        names = _resolve(header, _check_columns(columns, scale))
         position: dict[str, int] = {}
         for index, name in enumerate(header):
             position.setdefault(name, index)
         return cls(names, tuple(position[name] for name in names), len(header))
 
     def score(
-        self, row: Sequence[object], number: int, *, max_missing: int = 1
+        self, row: Sequence[object], number: int, *, max_missing: int = 1, scale: str = "0-5"
     ) -> OdiScore | RowError:
-        """Score one row, numbered ``number`` in errors; a row of the wrong width is an error."""
+        """Score one row, numbered ``number`` in errors; a row of the wrong width is an error.
+
+        ``scale`` (``"0-5"`` or ``"1-6"``) says how the row's answers are numbered.
+        """
+        first = 0 if scale == "0-5" else _check_scale(scale).first
         if len(row) != self.width:
             # A short or long row has shifted cells: scoring it would read the wrong sections.
             return RowError(
@@ -401,4 +502,4 @@ class TableLayout:
                 len(row),
                 f"row {number} has {len(row)} fields but the header has {self.width}",
             )
-        return _score_values([row[i] for i in self.indices], self.names, number, max_missing)
+        return _score_values([row[i] for i in self.indices], self.names, number, max_missing, first)

@@ -16,40 +16,28 @@ reported as ``backtriage: error: internal error: ...``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Final, cast
+from typing import IO, TYPE_CHECKING
 
+from backtriage._batch_stream import no_field_limit, stream_scores
+from backtriage._cli_shared import (
+    LARGE_INPUT,
+    PROG,
+    CommandError,
+    Progress,
+    layout_of,
+    report_failures,
+)
 from backtriage.errors import BacktriageError
 
 if TYPE_CHECKING:
-    from backtriage.batch import RowError, TableLayout
-    from backtriage.instruments.odi import OdiScore
-    from backtriage.protocol.model import Protocol
+    from backtriage.protocol._model import Protocol
     from backtriage.testing.properties import PropertyFailure
 
 __all__ = ["main"]
-
-PROG: Final = "backtriage"
-_RESULT_COLUMNS: Final = (
-    "odi_raw",
-    "odi_answered",
-    "odi_percent",
-    "odi_percent_rounded",
-    "odi_band",
-    "odi_missing",
-    "error",
-)
-_LARGE_INPUT: Final = 16 * 1024 * 1024  # bytes; above this a progress line is worth showing
-_BATCH: Final = 8192  # rows written at once
-_CACHE_LIMIT: Final = 4096
-
-
-class CommandError(Exception):
-    """A problem to report as one line, without a traceback."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -159,7 +147,7 @@ def _protocol_option(verb: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from backtriage import __version__
+    from backtriage._version import __version__
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -186,15 +174,21 @@ def _parser() -> argparse.ArgumentParser:
             "when any row failed."
         ),
     )
-    score.add_argument("file", metavar="FILE.csv", help="the CSV file, or - for standard input")
+    score.add_argument(
+        "file",
+        metavar="FILE.csv",
+        help="the CSV file, or - for standard input; a file named *.parquet, *.arrow or "
+        "*.feather is read as Parquet or Arrow IPC",
+    )
     score.add_argument(
         "-o", "--output", metavar="FILE", help="write results to FILE (default: standard output)"
     )
     score.add_argument(
         "-f",
         "--format",
-        choices=("csv", "jsonl"),
-        help="csv, or jsonl for JSON Lines (default: jsonl for an output named *.jsonl, else csv)",
+        choices=("csv", "jsonl", "parquet", "arrow"),
+        help="csv, jsonl for JSON Lines, parquet or arrow (Arrow IPC) (default: by the output's "
+        "extension, *.jsonl, *.parquet, *.arrow or *.feather; else csv)",
     )
     score.add_argument(
         "-c",
@@ -216,6 +210,18 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="how many sections may be unanswered (default: 1)",
+    )
+    score.add_argument(
+        "--scale",
+        choices=("0-5", "1-6"),
+        help="how the answers are numbered: 0-5 (the published codes, the default) or 1-6 "
+        "(shifted down by one before scoring)",
+    )
+    score.add_argument(
+        "--headers",
+        choices=("redcap",),
+        help="redcap: read the columns odi_1 ... odi_10 of a REDCap export as the ten sections "
+        "(needs --scale: such exports are often numbered 1-6)",
     )
     score.add_argument(
         "--delimiter",
@@ -338,7 +344,7 @@ def _review_verbs(protocol_verbs: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def _limit_option(verb: argparse.ArgumentParser) -> None:
-    from backtriage.protocol.queries import DEFAULT_LIMIT
+    from backtriage.protocol._queries import DEFAULT_LIMIT
 
     verb.add_argument(
         "--limit",
@@ -368,10 +374,10 @@ def _read_text(path: str) -> tuple[str, str]:
 
 def _protocol(path: str | None) -> Protocol:
     if path is None:
-        from backtriage.recommend import default_protocol
+        from backtriage._plan import default_protocol
 
         return default_protocol()
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol._load import load_protocol
 
     protocol = load_protocol(path)
     problems = protocol.check()
@@ -384,8 +390,8 @@ def _protocol(path: str | None) -> Protocol:
 
 
 def _recommend(args: argparse.Namespace) -> int:
+    from backtriage._plan import recommend
     from backtriage.assessment import Assessment
-    from backtriage.recommend import recommend
     from backtriage.serialize import from_json, to_json
 
     protocol = _protocol(args.protocol)
@@ -406,8 +412,9 @@ def _questions(args: argparse.Namespace) -> int:
     import json
     import textwrap
 
-    from backtriage.recommend import QuestionKind, questions
-    from backtriage.serialize import SCHEMA_VERSION, converter
+    from backtriage._convert import converter
+    from backtriage._plan import QuestionKind, questions
+    from backtriage.serialize import SCHEMA_VERSION
 
     protocol = _protocol(args.protocol)
     asked = questions(protocol)
@@ -441,7 +448,7 @@ def _questions(args: argparse.Namespace) -> int:
 
 
 def _protocol_check(args: argparse.Namespace) -> int:
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol._load import load_protocol
 
     protocol = load_protocol(args.file)
     problems = protocol.check()
@@ -476,13 +483,13 @@ def _protocol_check(args: argparse.Namespace) -> int:
 
 
 def _protocol_review(args: argparse.Namespace) -> int:
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol._load import load_protocol
     from backtriage.review import review_sheet
 
     if args.default and args.file is not None:
         raise CommandError(f"{args.file}: give a protocol file or --default, not both")
     if args.file is None:
-        from backtriage.recommend import default_protocol
+        from backtriage._plan import default_protocol
 
         protocol, name = default_protocol(), "the default protocol"
     else:
@@ -661,59 +668,54 @@ def _destination(path: str | None) -> Iterator[tuple[IO[str], bool]]:
         partial.unlink(missing_ok=True)
 
 
-class _Progress:
-    """Progress lines on standard error, at most one a second."""
-
-    def __init__(self, enabled: bool, stream: IO[str], size: int) -> None:
-        import time
-
-        self.enabled = enabled
-        self.stream = stream
-        self.size = size
-        self.clock = time.monotonic
-        self.started = self.last = self.clock()
-        self.end = "\r" if sys.stderr.isatty() else "\n"
-
-    def update(self, rows: int) -> None:
-        now = self.clock()
-        if not self.enabled or now - self.last < 1.0:
-            return
-        self.last = now
-        share = ""
-        if self.size:
-            with contextlib.suppress(AttributeError, OSError, ValueError):
-                share = f" ({100 * self.stream.buffer.tell() // self.size}%)"  # type: ignore[attr-defined]
-        print(f"{PROG}: scored {rows:,} rows{share}", end=self.end, file=sys.stderr, flush=True)
-
-    def finish(self, rows: int) -> None:
-        if self.enabled:
-            seconds = self.clock() - self.started
-            print(f"{PROG}: scored {rows:,} rows in {seconds:.1f} s", file=sys.stderr)
-
-
 def _score(args: argparse.Namespace) -> int:
+    from backtriage._cli_columnar import columnar_format, score_columnar, sniff_binary
+
     columns = _column_mapping(args.column)
     delimiter = _delimiter(args.delimiter)
     if args.max_missing < 0:
         raise CommandError(f"--max-missing {args.max_missing}: expected 0 or more")
-    output_format = args.format or (
-        "jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv"
+    if args.headers == "redcap":
+        if args.scale is None:
+            raise CommandError(
+                "--headers redcap needs --scale 0-5 or --scale 1-6: REDCap instruments are "
+                "often numbered 1 to 6, so the scale of an export is never assumed"
+            )
+        from backtriage.batch import REDCAP_COLUMNS
+
+        columns = {name: section.value for name, section in REDCAP_COLUMNS.items()} | columns
+    scale = args.scale or "0-5"
+    output_format = (
+        args.format
+        or columnar_format(args.output)
+        or ("jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv")
     )
-    with _source(args.file, args.encoding) as (name, stream, size), _no_field_limit():
+    if columnar_format(args.file) or output_format in ("parquet", "arrow"):
+        return score_columnar(args, columns, scale, output_format)
+    sniff_binary(args.file)
+    with _source(args.file, args.encoding) as (name, stream, size), no_field_limit():
         reader = csv.reader(stream, delimiter=delimiter)
         try:
             header = next(reader, None)
             if header is None:
                 raise CommandError(f"{name}: empty; expected a header row naming the columns")
-            layout, keep = _layout(name, header, columns, args.keep)
+            layout, keep = layout_of(name, header, columns, args.keep)
             with _destination(args.output) as (out, to_file):
                 wanted = args.progress == "always" or (
-                    args.progress == "auto" and to_file and size > _LARGE_INPUT
+                    args.progress == "auto" and to_file and size > LARGE_INPUT
                 )
-                progress = _Progress(wanted, stream, size)
+                progress = Progress(wanted, stream, size)
                 kept = [header[i] for i in keep]
-                rows, failed = _stream_scores(
-                    reader, layout, keep, kept, out, output_format, args.max_missing, progress
+                rows, failed = stream_scores(
+                    reader,
+                    layout,
+                    keep,
+                    kept,
+                    out,
+                    output_format,
+                    args.max_missing,
+                    progress.update,
+                    scale,
                 )
         except UnicodeDecodeError as exc:
             raise CommandError(_locate_decode_error(args.file, name, exc)) from None
@@ -726,229 +728,5 @@ def _score(args: argparse.Namespace) -> int:
     progress.finish(rows)
     if failed is not None:
         count, first = failed
-        where = f"row {first.row}"
-        # Width and span errors already start with their row; others name only the column.
-        message = (
-            first.message if first.message.startswith(where + " ") else f"{where}: {first.message}"
-        )
-        print(f"{PROG}: {count:,} of {rows:,} rows failed; first: {message}", file=sys.stderr)
-        return 1
+        return report_failures(count, rows, first.row, first.message)
     return 0
-
-
-@contextmanager
-def _no_field_limit() -> Iterator[None]:
-    """Lift the csv module's limit on the size of a field while the input is read.
-
-    The default limit (128 KB) would stop the whole run at one huge cell; without it such a
-    cell is read and, being no answer, fails its own row only. The limit is global to the
-    process, so it is put back afterwards.
-    """
-    previous = csv.field_size_limit()
-    try:
-        csv.field_size_limit(sys.maxsize)
-    except OverflowError:  # pragma: no cover - where a C long is 32 bits (Windows)
-        csv.field_size_limit(2**31 - 1)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(previous)
-
-
-def _span_error(number: int, first: int, last: int) -> RowError:
-    from backtriage.batch import RowError
-
-    return RowError(
-        number,
-        "row",
-        (first, last),
-        f"row {number} spans lines {first} to {last} of the input: an unclosed quote? "
-        "A quote opened in a cell joins the following lines into one row; close or remove it",
-    )
-
-
-def _layout(
-    name: str, header: Sequence[str], columns: dict[str, str], keep: str | None
-) -> tuple[TableLayout, tuple[int, ...]]:
-    """Return where the sections are and the positions of the columns to copy out."""
-    from backtriage.batch import TableLayout
-    from backtriage.errors import InvalidAnswerError
-
-    try:
-        layout = TableLayout.from_header(header, columns)
-    except InvalidAnswerError as exc:
-        raise CommandError(f"{name}: bad header: expected {exc.allowed}") from None
-    if keep is None:
-        used = set(layout.indices)
-        positions = tuple(i for i in range(len(header)) if i not in used)
-    else:
-        wanted = [column.strip() for column in keep.split(",") if column.strip()]
-        unknown = [column for column in wanted if column not in header]
-        if unknown:
-            raise CommandError(
-                f"--keep: no column {unknown[0]!r} in {name}; columns: {', '.join(header)}"
-            )
-        positions = tuple(header.index(column) for column in wanted)
-    kept = [header[i] for i in positions]
-    repeated = sorted({column for column in kept if kept.count(column) > 1})
-    if repeated:
-        # Each kept column is a key of a JSON Lines record and a CSV header: names must differ.
-        raise CommandError(
-            f"{name}: bad header: column {repeated[0]!r} appears more than once among the "
-            "columns to copy; rename one, or choose the columns with --keep"
-        )
-    clashes = [header[i] for i in positions if header[i] in ("row", "odi", *_RESULT_COLUMNS)]
-    if clashes:
-        raise CommandError(
-            f"{name}: column {clashes[0]!r} has the name of an output column; "
-            "choose the columns to copy with --keep"
-        )
-    return layout, positions
-
-
-def _stream_scores(
-    reader: _CsvReader,
-    layout: TableLayout,
-    keep: tuple[int, ...],
-    kept: list[str],
-    out: IO[str],
-    output_format: str,
-    max_missing: int,
-    progress: _Progress,
-) -> tuple[int, tuple[int, RowError] | None]:
-    """Score every row, writing results in batches; return ``(rows, (failed, first) | None)``.
-
-    Each result becomes a record ``(row number, *kept cells, *result cells)``; the format
-    decides the result cells and how a batch of records is written.
-    """
-    import operator
-
-    from backtriage.instruments.odi import OdiScore, score_odi
-
-    if output_format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["row", *kept, *_RESULT_COLUMNS])
-        score_cells, error_cells, flush = _csv_format(writer)
-    else:
-        score_cells, error_cells, flush = _jsonl_format(out, kept)
-
-    get_answers = operator.itemgetter(*layout.indices)
-    code = {str(c): c for c in range(6)}.get
-    width = layout.width
-    get_kept: Callable[[Sequence[str]], tuple[str, ...]]
-    if len(keep) > 1:
-        get_kept = operator.itemgetter(*keep)
-    elif keep:
-        only = keep[0]
-        get_kept = lambda row: (row[only],)  # noqa: E731
-    else:
-        get_kept = lambda row: ()  # noqa: E731
-    # score_odi returns one shared instance per raw sum for complete answers, so the cells of
-    # those few instances are cached by identity; the entry keeps its instance alive, so an id
-    # is never reused while it is a key, and "is" guards the lookup all the same.
-    cache: dict[int, tuple[OdiScore, tuple[str, ...]]] = {}
-    pending: list[tuple[object, ...]] = []
-    rows = failed = 0
-    first: RowError | None = None
-    line = reader.line_num  # the last line of the header
-    for row in reader:
-        first_line, line = line + 1, reader.line_num
-        if not row:
-            continue  # a blank line, skipped as csv.DictReader and pandas do
-        rows += 1
-        result: OdiScore | RowError
-        if line > first_line:
-            # A stray quote swallows the lines after it into this record: those rows would
-            # vanish from the output, so the whole record is an error naming its lines.
-            kept_cells = tuple(row[i] if i < len(row) else "" for i in keep)
-            result = _span_error(rows, first_line, line)
-        elif len(row) == width:
-            kept_cells = get_kept(row)
-            # The fast path: ten cells "0" to "5" go straight to score_odi's fast path.
-            answers = tuple(map(code, get_answers(row)))
-            if None in answers:
-                result = layout.score(row, rows, max_missing=max_missing)
-            else:
-                result = score_odi(answers, max_missing=max_missing)
-        else:
-            kept_cells = tuple(row[i] if i < len(row) else "" for i in keep)
-            result = layout.score(row, rows, max_missing=max_missing)
-        if type(result) is OdiScore:
-            entry = cache.get(id(result))
-            if entry is not None and entry[0] is result:
-                cells = entry[1]
-            else:
-                cells = score_cells(result)
-                if not result.missing and len(cache) < _CACHE_LIMIT:
-                    cache[id(result)] = (result, cells)
-        else:
-            error = cast("RowError", result)
-            failed += 1
-            first = first or error
-            cells = error_cells(error)
-        pending.append((rows, *kept_cells, *cells))
-        if len(pending) >= _BATCH:
-            flush(pending)
-            pending.clear()
-            progress.update(rows)
-    flush(pending)
-    return rows, (failed, first) if first is not None else None
-
-
-if TYPE_CHECKING:
-    from _csv import Reader as _CsvReader
-    from _csv import Writer as _CsvWriter
-
-_Format = tuple[
-    Callable[["OdiScore"], tuple[str, ...]],
-    Callable[["RowError"], tuple[str, ...]],
-    Callable[[list[tuple[object, ...]]], None],
-]
-
-
-def _csv_format(writer: _CsvWriter) -> _Format:
-    def score_cells(score: OdiScore) -> tuple[str, ...]:
-        return (
-            str(score.raw),
-            str(score.answered),
-            repr(score.percent),
-            str(score.percent_rounded),
-            score.band.value,
-            ";".join(section.value for section in score.missing),
-            "",
-        )
-
-    def error_cells(error: RowError) -> tuple[str, ...]:
-        return ("", "", "", "", "", "", error.message)
-
-    return score_cells, error_cells, writer.writerows
-
-
-def _jsonl_format(out: IO[str], kept: Sequence[str]) -> _Format:
-    import json
-
-    from backtriage.serialize import converter
-
-    keys = [json.dumps(name, ensure_ascii=False) + ": " for name in kept]
-
-    def score_cells(score: OdiScore) -> tuple[str, ...]:
-        return (f'"odi": {json.dumps(converter.unstructure(score))}, "error": null',)
-
-    def error_cells(error: RowError) -> tuple[str, ...]:
-        # A cell (str), a row's width (int) or the unanswered sections (a tuple of str).
-        value = list(error.value) if isinstance(error.value, tuple) else error.value
-        detail = {"field": error.field, "value": value, "message": error.message}
-        return (f'"odi": null, "error": {json.dumps(detail, ensure_ascii=False)}',)
-
-    def line(record: tuple[object, ...]) -> str:
-        # record: (row number, *kept cells, result cells)
-        columns = "".join(
-            key + json.dumps(value, ensure_ascii=False) + ", "
-            for key, value in zip(keys, record[1:-1], strict=True)
-        )
-        return f'{{"row": {record[0]}, {columns}{record[-1]}}}\n'
-
-    def flush(records: list[tuple[object, ...]]) -> None:
-        out.write("".join(map(line, records)))
-
-    return score_cells, error_cells, flush

@@ -63,11 +63,11 @@ from backtriage._fhir._forms import (
 from backtriage._fhir._odi import check_stated, read_odi_response
 from backtriage._fhir._screening import assessment_response, read_assessment
 from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
+from backtriage._plan import DISCLAIMER, Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol.model import Urgency
-from backtriage.recommend import DISCLAIMER, Plan
+from backtriage.protocol._model import Urgency
 
 __all__ = [
     "EXERCISE_SYSTEM",

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
-from backtriage.protocol import check as check_module
-from backtriage.protocol import hygiene as hygiene_module
-from backtriage.protocol import policies as policies_module
+from backtriage.protocol import _check as check_module
+from backtriage.protocol import _hygiene as hygiene_module
+from backtriage.protocol import _policies as policies_module
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.model import (
     Condition,
     Exclude,
@@ -1011,7 +1012,7 @@ def test_a_protocol_with_problems_can_be_inspected() -> None:
 
     assert protocol.exercise("bend").title == "Forward bend"
     assert protocol.fact("fever").kind is bt.FactKind.RED_FLAG
-    assert protocol.engine.evaluate(["fever"]).urgency is bt.Urgency.NONE
+    assert engine_of(protocol).evaluate(["fever"]).urgency is bt.Urgency.NONE
 
 
 def test_recommend_refuses_a_protocol_with_problems_naming_the_first() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import backtriage as bt
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.engine import ENGINE_SOURCE, Evaluation
 from backtriage.protocol.model import Protocol, Selector
 
@@ -94,7 +95,7 @@ def test_a_condition_fires_exactly_when_it_holds(
     # The engine counts a repeated entry as written; check() reports the repetition.
     repeated = condition != _distinct_entries(condition)
     assert codes(protocol) == (["duplicate-condition"] if repeated else [])
-    assert ("probe" in fired_ids(protocol.engine.evaluate(facts))) is fires
+    assert ("probe" in fired_ids(engine_of(protocol).evaluate(facts))) is fires
 
 
 def _distinct_entries(condition: object) -> object:
@@ -110,7 +111,7 @@ def _distinct_entries(condition: object) -> object:
 
 
 def test_no_rule_fires_on_no_facts() -> None:
-    evaluation = load(mini()).engine.evaluate([])
+    evaluation = engine_of(load(mini())).evaluate([])
 
     assert evaluation.fired == ()
     assert evaluation.urgency is bt.Urgency.NONE
@@ -120,7 +121,7 @@ def test_no_rule_fires_on_no_facts() -> None:
 
 
 def test_refer_sets_the_urgency_of_the_plan() -> None:
-    evaluation = load(mini()).engine.evaluate(["numb"])
+    evaluation = engine_of(load(mini())).evaluate(["numb"])
 
     assert evaluation.urgency is bt.Urgency.SOON
 
@@ -128,22 +129,22 @@ def test_refer_sets_the_urgency_of_the_plan() -> None:
 def test_the_highest_urgency_of_all_fired_rules_wins() -> None:
     protocol = with_rule(F, [{"refer": "routine"}])
 
-    assert protocol.engine.evaluate(["stiff"]).urgency is bt.Urgency.ROUTINE
-    assert protocol.engine.evaluate(["stiff", "numb"]).urgency is bt.Urgency.SOON
-    assert protocol.engine.evaluate(["stiff", "numb", "fever"]).urgency is bt.Urgency.SAME_DAY
+    assert engine_of(protocol).evaluate(["stiff"]).urgency is bt.Urgency.ROUTINE
+    assert engine_of(protocol).evaluate(["stiff", "numb"]).urgency is bt.Urgency.SOON
+    assert engine_of(protocol).evaluate(["stiff", "numb", "fever"]).urgency is bt.Urgency.SAME_DAY
 
 
 def test_the_highest_refer_of_one_rule_wins_and_is_in_the_audit_trail() -> None:
     protocol = with_rule(F, [{"refer": "soon"}, {"refer": "routine"}])
 
-    evaluation = protocol.engine.evaluate(["stiff"])
+    evaluation = engine_of(protocol).evaluate(["stiff"])
 
     assert evaluation.urgency is bt.Urgency.SOON
     assert evaluation.fired[-1].urgency is bt.Urgency.SOON
 
 
 def test_exclude_withholds_the_exercise_with_the_rule_its_reason_and_source() -> None:
-    evaluation = load(mini()).engine.evaluate(["sore"])
+    evaluation = engine_of(load(mini())).evaluate(["sore"])
 
     withheld = {w.exercise.id: w.reasons for w in evaluation.withheld()}
     assert withheld["bend"] == (bt.Reason("sore_no_bend", "Soreness: no bending.", "S1"),)
@@ -153,13 +154,13 @@ def test_exclude_withholds_the_exercise_with_the_rule_its_reason_and_source() ->
 def test_an_exercise_excluded_by_two_rules_has_both_reasons_in_protocol_order() -> None:
     protocol = with_rule(F, [{"exclude": {"ids": ["bend"]}}])
 
-    evaluation = protocol.engine.evaluate(["stiff", "sore"])
+    evaluation = engine_of(protocol).evaluate(["stiff", "sore"])
 
     assert withheld_reasons(evaluation)["bend"] == ["sore_no_bend", "probe"]
 
 
 def test_caution_is_attached_to_the_given_exercises_it_selects_after_the_safety_advice() -> None:
-    evaluation = load(mini()).engine.evaluate(["sore", "hug_ok"])
+    evaluation = engine_of(load(mini())).evaluate(["sore", "hug_ok"])
 
     cautions = {
         p.exercise.id: [(c.rule, c.text) for c in p.cautions] for p in evaluation.prescriptions()
@@ -179,14 +180,14 @@ def test_caution_is_attached_to_the_given_exercises_it_selects_after_the_safety_
 def test_a_caution_on_a_withheld_exercise_is_not_shown() -> None:
     protocol = with_rule(G, [{"caution": {"ids": ["bend"]}, "text": "Careful."}])
 
-    evaluation = protocol.engine.evaluate(["sore"])
+    evaluation = engine_of(protocol).evaluate(["sore"])
 
     assert "bend" not in given_ids(evaluation)
     assert all(c.rule != "probe" for p in evaluation.prescriptions() for c in p.cautions)
 
 
 def test_the_safety_advice_cites_its_source() -> None:
-    evaluation = load(mini()).engine.evaluate([])
+    evaluation = engine_of(load(mini())).evaluate([])
 
     assert all(
         p.cautions[0] == bt.Reason("protocol.safety", "Stop if it hurts.", "S1")
@@ -198,7 +199,7 @@ def test_a_protocol_without_safety_advice_adds_no_caution() -> None:
     data = mini()
     data["safety"] = ""
 
-    evaluation = load(data).engine.evaluate([])
+    evaluation = engine_of(load(data)).evaluate([])
 
     assert all(p.cautions == () for p in evaluation.prescriptions())
 
@@ -224,7 +225,7 @@ def test_an_exclude_selector_withholds_exactly_what_it_selects(
 ) -> None:
     protocol = with_rule(F, [{"exclude": selector}])
 
-    evaluation = protocol.engine.evaluate(["stiff", "hug_ok"])
+    evaluation = engine_of(protocol).evaluate(["stiff", "hug_ok"])
 
     assert set(withheld_reasons(evaluation)) == selected
     assert all(reasons == ["probe"] for reasons in withheld_reasons(evaluation).values())
@@ -236,7 +237,7 @@ def test_a_caution_selector_cautions_exactly_what_it_selects(
 ) -> None:
     protocol = with_rule(F, [{"caution": selector, "text": "probe"}])
 
-    evaluation = protocol.engine.evaluate(["stiff", "hug_ok"])
+    evaluation = engine_of(protocol).evaluate(["stiff", "hug_ok"])
 
     cautioned = {
         p.exercise.id
@@ -247,7 +248,7 @@ def test_a_caution_selector_cautions_exactly_what_it_selects(
 
 
 def test_an_empty_selector_selects_nothing() -> None:
-    engine = load(mini()).engine
+    engine = engine_of(load(mini()))
 
     assert engine.select(Selector()) == 0
     assert engine.select(Selector(all=True)) == engine.all_mask
@@ -260,7 +261,7 @@ def test_an_empty_selector_selects_nothing() -> None:
 def test_a_same_day_or_emergency_urgency_withholds_every_exercise(urgency: str) -> None:
     protocol = with_rule(F, [{"refer": urgency}])
 
-    evaluation = protocol.engine.evaluate(["stiff", "hug_ok"])
+    evaluation = engine_of(protocol).evaluate(["stiff", "hug_ok"])
 
     assert evaluation.prescriptions() == ()
     reasons = {w.exercise.id: w.reasons for w in evaluation.withheld()}
@@ -274,13 +275,13 @@ def test_a_same_day_or_emergency_urgency_withholds_every_exercise(urgency: str) 
 def test_a_lower_urgency_alone_withholds_nothing(urgency: str) -> None:
     protocol = with_rule(F, [{"refer": urgency}])
 
-    evaluation = protocol.engine.evaluate(["stiff", "hug_ok"])
+    evaluation = engine_of(protocol).evaluate(["stiff", "hug_ok"])
 
     assert given_ids(evaluation) == ["bend", "hug", "double_hug", "arch"]
 
 
 def test_a_missing_required_input_withholds_every_exercise_and_names_it() -> None:
-    evaluation = load(mini()).engine.evaluate(["hug_ok"], missing=["fever", "odi"])
+    evaluation = engine_of(load(mini())).evaluate(["hug_ok"], missing=["fever", "odi"])
 
     assert evaluation.prescriptions() == ()
     for withheld in evaluation.withheld():
@@ -290,7 +291,7 @@ def test_a_missing_required_input_withholds_every_exercise_and_names_it() -> Non
 
 
 def test_an_unmet_prerequisite_withholds_the_exercise_naming_what_unlocks_it() -> None:
-    evaluation = load(mini()).engine.evaluate([])
+    evaluation = engine_of(load(mini())).evaluate([])
 
     (withheld,) = evaluation.withheld()
     assert withheld.exercise.id == "double_hug"
@@ -301,7 +302,7 @@ def test_an_unmet_prerequisite_withholds_the_exercise_naming_what_unlocks_it() -
 
 
 def test_a_met_prerequisite_gives_the_exercise() -> None:
-    evaluation = load(mini()).engine.evaluate(["hug_ok"])
+    evaluation = engine_of(load(mini())).evaluate(["hug_ok"])
 
     assert "double_hug" in given_ids(evaluation)
 
@@ -310,7 +311,7 @@ def test_a_prerequisite_without_unlocked_by_is_named_by_its_fact() -> None:
     data = mini()
     del item(data, "facts", "hug_ok")["unlocked_by"]
 
-    evaluation = load(data).engine.evaluate([])
+    evaluation = engine_of(load(data)).evaluate([])
 
     assert "hug_ok" in evaluation.withheld()[0].reasons[0].text
 
@@ -319,7 +320,7 @@ def test_every_exercise_is_either_given_or_withheld_never_both() -> None:
     protocol = load(mini())
 
     for facts in ([], ["sore"], ["stiff", "sore"], ["fever"], ["hug_ok", "odi_severe"]):
-        evaluation = protocol.engine.evaluate(facts)
+        evaluation = engine_of(protocol).evaluate(facts)
         given = given_ids(evaluation)
         withheld = list(withheld_reasons(evaluation))
         assert sorted(given + withheld) == sorted(e.id for e in protocol.exercises)
@@ -328,7 +329,7 @@ def test_every_exercise_is_either_given_or_withheld_never_both() -> None:
 
 
 def test_fired_rules_are_listed_in_protocol_order_whatever_the_order_of_the_facts() -> None:
-    engine = load(mini()).engine
+    engine = engine_of(load(mini()))
 
     forward = engine.evaluate(["fever", "numb", "sore", "hug_ok"])
     backward = engine.evaluate(["hug_ok", "sore", "numb", "fever"])
@@ -340,7 +341,7 @@ def test_fired_rules_are_listed_in_protocol_order_whatever_the_order_of_the_fact
 
 
 def test_the_audit_trail_keeps_each_rules_reason_source_and_urgency() -> None:
-    evaluation = load(mini()).engine.evaluate(["numb", "sore"])
+    evaluation = engine_of(load(mini())).evaluate(["numb", "sore"])
 
     assert evaluation.fired == (
         bt.FiredRule("numb_soon", "Numbness needs a check soon.", "S1", bt.Urgency.SOON),
@@ -349,7 +350,7 @@ def test_the_audit_trail_keeps_each_rules_reason_source_and_urgency() -> None:
 
 
 def test_a_fact_given_twice_counts_once() -> None:
-    engine = load(mini()).engine
+    engine = engine_of(load(mini()))
 
     assert engine.evaluate(["sore", "sore"]) == engine.evaluate(["sore"])
 
@@ -357,7 +358,7 @@ def test_a_fact_given_twice_counts_once() -> None:
 def test_an_undeclared_fact_is_refused_not_ignored() -> None:
     # A misspelt risk fact silently ignored would be a wrong "go ahead".
     with pytest.raises(bt.InvalidAnswerError, match="'sorre'"):
-        load(mini()).engine.evaluate(["sore", "sorre"])
+        engine_of(load(mini())).evaluate(["sore", "sorre"])
 
 
 def test_a_rule_over_an_undeclared_fact_never_fires() -> None:
@@ -366,7 +367,7 @@ def test_a_rule_over_an_undeclared_fact_never_fires() -> None:
         [{"refer": "emergency"}],
     )
 
-    evaluation = protocol.engine.evaluate([f.name for f in protocol.facts])
+    evaluation = engine_of(protocol).evaluate([f.name for f in protocol.facts])
 
     assert "probe" not in fired_ids(evaluation)
 
@@ -374,4 +375,4 @@ def test_a_rule_over_an_undeclared_fact_never_fires() -> None:
 def test_the_engine_is_compiled_once_per_protocol() -> None:
     protocol = load(mini())
 
-    assert protocol.engine is protocol.engine
+    assert engine_of(protocol) is engine_of(protocol)

@@ -12,6 +12,7 @@ import pytest
 
 import backtriage as bt
 from backtriage import InvalidAnswerError, Urgency, load_protocol
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.engine import ENGINE_SOURCE, Reason
 
 TEXT = """
@@ -117,7 +118,7 @@ source = "s"
 """
 
 PROTOCOL = load_protocol(text=TEXT)
-ENGINE = PROTOCOL.engine
+ENGINE = engine_of(PROTOCOL)
 
 
 def withheld_reasons(
@@ -181,7 +182,7 @@ def test_the_urgency_reason_says_to_see_a_clinician_first() -> None:
     urgent = load_protocol(
         text=TEXT.replace('actions = [{ refer = "routine" }]', 'actions = [{ refer = "same_day" }]')
     )
-    evaluation = urgent.engine.evaluate(["b"])
+    evaluation = engine_of(urgent).evaluate(["b"])
     reasons = {w.exercise.id: w.reasons for w in evaluation.withheld()}
     assert reasons["sway"] == (
         Reason(
@@ -206,7 +207,7 @@ def test_the_prerequisite_reason_names_each_unmet_need() -> None:
 def test_a_caution_carries_the_source_of_its_rule() -> None:
     # Every caution is sourced, like every exclusion (mutation: source dropped to None).
     protocol = bt.default_protocol()
-    evaluation = protocol.engine.evaluate(["suspected_disc"])
+    evaluation = engine_of(protocol).evaluate(["suspected_disc"])
     cautions = {
         reason
         for prescription in evaluation.prescriptions()
@@ -220,7 +221,7 @@ def test_a_caution_carries_the_source_of_its_rule() -> None:
 def test_an_unmet_prerequisite_says_which_exercise_comes_first() -> None:
     protocol = bt.default_protocol()
     (withheld,) = [
-        w for w in protocol.engine.evaluate([]).withheld() if w.exercise.id == "double_knee_hug"
+        w for w in engine_of(protocol).evaluate([]).withheld() if w.exercise.id == "double_knee_hug"
     ]
     assert withheld.reasons == (
         Reason(

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.load import load_protocol, protocol_from_data
 from backtriage.protocol.model import Protocol
 from backtriage.serialize import converter
@@ -820,4 +821,4 @@ def test_a_document_with_random_faults_gives_a_protocol_or_a_protocol_error(
         # Whatever loads can be inspected: check() and the engine work on it.
         assert all(isinstance(p, bt.Problem) for p in result.check())
         names = list(dict.fromkeys(f.name for f in result.facts))
-        assert result.engine.evaluate(names).urgency in bt.Urgency
+        assert engine_of(result).evaluate(names).urgency in bt.Urgency

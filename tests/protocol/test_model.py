@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
 from backtriage import DisabilityBand, ProtocolError, Urgency, default_protocol
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -56,7 +57,7 @@ def test_a_protocol_built_from_strings_evaluates_like_one_built_from_enums() -> 
         safety_net="Get help at once if new symptoms appear.",
     )
     assert protocol.check() == ()
-    evaluation = protocol.engine.evaluate(["fever"])
+    evaluation = engine_of(protocol).evaluate(["fever"])
     assert evaluation.urgency is Urgency.SAME_DAY
     assert evaluation.given_mask == 0
 
@@ -159,9 +160,12 @@ def test_min_level_selects_every_level_at_or_above_it() -> None:
 
 def test_a_protocol_is_plain_data_until_it_is_used() -> None:
     made = attrs.evolve(default_protocol(), version="9")
-    assert made._compiled is None  # nothing is built when a protocol is made
+    # Nothing is built when a protocol is made ...
+    assert (made._engine, made._inputs, made._problems) == (None, None, None)
     assert made.check() == ()
-    assert made._compiled is not None  # built once, on first use, and kept
+    # ... and what is built is built once, on first use, and kept.
+    assert made._problems == ()
+    assert made._engine is not None
     assert made == attrs.evolve(default_protocol(), version="9")  # the cache is not compared
 
 

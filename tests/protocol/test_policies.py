@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 import backtriage as bt
-from backtriage.protocol.hygiene import closure, minimal_sets
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._hygiene import closure, minimal_sets
 from backtriage.protocol.model import AllOf, AnyOf, AtLeast, FactIs, Policy, Selector
 from backtriage.serialize import to_json
 
@@ -177,7 +178,7 @@ def test_the_counter_example_of_a_withheld_policy_gets_the_exercise() -> None:
     assert problem.message.endswith("counter-example: {'osteoporosis'}")
     # Realised as check() describes it (no threshold of a required input is at its lowest here).
     facts = closure(protocol, ["osteoporosis"])
-    given = {p.exercise.id for p in protocol.engine.evaluate(facts).prescriptions()}
+    given = {p.exercise.id for p in engine_of(protocol).evaluate(facts).prescriptions()}
     assert "seated_forward_bend" in given
 
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import backtriage as bt
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.engine import Evaluation
 from backtriage.protocol.model import (
     AllOf,
@@ -63,8 +64,8 @@ def test_adding_a_risk_fact_never_gives_an_exercise_nor_lowers_urgency(
     case: tuple[Protocol, frozenset[str], str],
 ) -> None:
     protocol, facts, risk = case
-    before = protocol.engine.evaluate(facts)
-    after = protocol.engine.evaluate(facts | {risk})
+    before = engine_of(protocol).evaluate(facts)
+    after = engine_of(protocol).evaluate(facts | {risk})
 
     assert given_ids(after) <= given_ids(before)
     assert after.urgency >= before.urgency
@@ -77,8 +78,8 @@ def test_adding_a_capability_never_takes_an_exercise_away_nor_changes_urgency(
     case: tuple[Protocol, frozenset[str], str],
 ) -> None:
     protocol, facts, capability = case
-    before = protocol.engine.evaluate(facts)
-    after = protocol.engine.evaluate(facts | {capability})
+    before = engine_of(protocol).evaluate(facts)
+    after = engine_of(protocol).evaluate(facts | {capability})
 
     assert given_ids(after) >= given_ids(before)
     assert after.urgency == before.urgency
@@ -94,8 +95,8 @@ def test_more_risk_and_fewer_capabilities_never_give_more(data: st.DataObject) -
     # Every risk of "better" and more, and only some of its capabilities.
     worse = (better - dropped_capabilities) | added_risks
 
-    better_result = protocol.engine.evaluate(better)
-    worse_result = protocol.engine.evaluate(worse)
+    better_result = engine_of(protocol).evaluate(better)
+    worse_result = engine_of(protocol).evaluate(worse)
 
     assert given_ids(worse_result) <= given_ids(better_result)
     assert worse_result.urgency >= better_result.urgency
@@ -111,7 +112,7 @@ def test_a_protocol_without_monotonicity_problems_is_monotone(
     flagged = {p.code for p in protocol.check()}
     if flagged & {"capability-takes-away", "risk-prerequisite"}:
         return
-    engine = protocol.engine
+    engine = engine_of(protocol)
     before = engine.evaluate(facts)
     for name in names(protocol, Polarity.RISK):
         after = engine.evaluate(facts | {name})
@@ -133,7 +134,7 @@ def test_evaluation_is_deterministic_and_independent_of_order_and_repeats(
 ) -> None:
     protocol, facts = data.draw(protocol_and_facts())
     shuffled = data.draw(st.permutations(sorted(facts)))
-    engine = protocol.engine
+    engine = engine_of(protocol)
 
     first = engine.evaluate(sorted(facts))
     again = engine.evaluate(shuffled + shuffled[:2])
@@ -152,7 +153,7 @@ def test_every_withheld_exercise_has_reasons_that_name_a_rule_and_a_source(
     protocol, facts = case
     rule_ids = {r.id for r in protocol.rules}
 
-    for withheld in protocol.engine.evaluate(facts).withheld():
+    for withheld in engine_of(protocol).evaluate(facts).withheld():
         assert withheld.reasons
         for reason in withheld.reasons:
             assert reason.rule in rule_ids | ENGINE_RULES
@@ -166,7 +167,7 @@ def test_no_exercise_is_both_given_and_withheld_and_none_is_lost(
     case: tuple[Protocol, frozenset[str]],
 ) -> None:
     protocol, facts = case
-    evaluation = protocol.engine.evaluate(facts)
+    evaluation = engine_of(protocol).evaluate(facts)
     given = [p.exercise.id for p in evaluation.prescriptions()]
     withheld = [w.exercise.id for w in evaluation.withheld()]
 
@@ -178,7 +179,7 @@ def test_no_exercise_is_both_given_and_withheld_and_none_is_lost(
 @given(protocol_and_facts())
 def test_same_day_or_emergency_leaves_no_exercise(case: tuple[Protocol, frozenset[str]]) -> None:
     protocol, facts = case
-    evaluation = protocol.engine.evaluate(facts)
+    evaluation = engine_of(protocol).evaluate(facts)
 
     if evaluation.urgency >= bt.Urgency.SAME_DAY:
         assert evaluation.prescriptions() == ()
@@ -189,7 +190,7 @@ def test_same_day_or_emergency_leaves_no_exercise(case: tuple[Protocol, frozense
 def test_any_missing_input_leaves_no_exercise(case: tuple[Protocol, frozenset[str]]) -> None:
     protocol, facts = case
 
-    evaluation = protocol.engine.evaluate(facts, missing=["odi"])
+    evaluation = engine_of(protocol).evaluate(facts, missing=["odi"])
 
     assert evaluation.prescriptions() == ()
     assert all(w.reasons[0].rule == "engine.missing_input" for w in evaluation.withheld())
@@ -216,7 +217,7 @@ def test_the_engine_agrees_with_a_plain_reading_of_the_rules(
     case: tuple[Protocol, frozenset[str]],
 ) -> None:
     protocol, facts = case
-    evaluation = protocol.engine.evaluate(facts)
+    evaluation = engine_of(protocol).evaluate(facts)
 
     fired = [rule for rule in protocol.rules if holds(rule.condition, facts)]
     urgency = max(

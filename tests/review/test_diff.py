@@ -27,7 +27,6 @@ from backtriage.protocol.model import (
     Rule,
     Selector,
 )
-from backtriage.recommend import make_plan
 from backtriage.review import Change, ChangeKind, ProtocolDiff, diff
 from backtriage.testing import assert_not_less_safe
 from backtriage.testing import strategies as bts
@@ -50,7 +49,7 @@ def replay(assessment: bt.Assessment, protocol: Protocol) -> bt.Plan:
     assert all(p.code.startswith("policy-") for p in problems), problems
     with pytest.raises(bt.ProtocolError, match=r"\[policy-"):
         bt.recommend(assessment, protocol=protocol)
-    return make_plan(assessment, protocol)
+    return bt.make_plan(assessment, protocol)
 
 
 def given_ids(plan: bt.Plan) -> set[str]:

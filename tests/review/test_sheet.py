@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 
 import backtriage as bt
+from backtriage.protocol._queries import triggers_of_rule
 from backtriage.protocol.model import (
     Caution,
     Derivation,
@@ -24,7 +25,6 @@ from backtriage.protocol.model import (
     Selector,
     Source,
 )
-from backtriage.protocol.queries import triggers_of_rule
 from backtriage.review import (
     Trigger,
     protocol_hash,

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
 from backtriage.facts import derive_facts
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol.engine import Engine, Evaluation
 from backtriage.testing import (
     CHECKS,
@@ -467,7 +468,7 @@ id = "p"
 red_flags_withhold_all_from = "soon"
 """
     broken = protocol(text)
-    both = broken.engine.evaluate(["numb", "cannot_kneel"])
+    both = engine_of(broken).evaluate(["numb", "cannot_kneel"])
     assert both.urgency is bt.Urgency.SOON
     assert both.given_mask  # a real case: a red flag holds, soon, exercises given
 
@@ -635,9 +636,9 @@ def test_regression_only_random_assessments_reach_is_found_and_shrunk(
 ) -> None:
     # A derivation that forgets every answer from age 50: no assessment built from the rules
     # sets an age, so only hypothesis' search can find it, and it shrinks the age to 50.
-    # backtriage.recommend is also the name of the function, so fetch the module itself. The
+    # backtriage._plan defines recommend(), so fetch the module itself. The
     # kit drives plans through the same function as recommend(), so one patch reaches both.
-    recommend_module = importlib.import_module("backtriage.recommend")
+    recommend_module = importlib.import_module("backtriage._plan")
     original = recommend_module.derive_facts
 
     def forgetful(assessment: bt.Assessment, protocol: bt.Protocol) -> tuple[list[str], list[str]]:

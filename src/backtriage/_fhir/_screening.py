@@ -37,6 +37,7 @@ from backtriage._fhir._odi import (
 )
 from backtriage._fhir._start_back import ALIASES as START_BACK_ALIASES
 from backtriage._fhir._start_back import read_start_back_items
+from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, Preference
 from backtriage.batch import ALIASES as ODI_ALIASES
 from backtriage.errors import IncompleteError, InvalidAnswerError
@@ -47,8 +48,7 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol.model import Protocol
-from backtriage.recommend import Question, QuestionKind, questions
+from backtriage.protocol._model import Protocol
 
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
 _SECTIONS: Final = tuple(OdiSection)

@@ -1,51 +1,32 @@
-"""The compiled form of a protocol: built once per protocol, on first use, and kept with it.
+"""The checked protocol: its static problems, worked out once per protocol and kept with it.
 
-A :class:`~backtriage.Protocol` is plain data. What the engine, the fact derivation and the
-checker need of it (bit positions, compiled conditions, indexed inputs, static problems) is a
-pure function of its fields, so it is built here once and kept in a slot that the model
-declares but never fills, and never compares, hashes or pickles.
+A :class:`~backtriage.Protocol` is plain data. Each layer above the model keeps what it builds
+from a protocol in a slot the model declares but never fills: the engine
+(:func:`~backtriage.protocol._engine.engine_of`), the indexed inputs
+(:func:`~backtriage.protocol._inputs.inputs_of`) and, here, the problems that
+:meth:`Protocol.check` returns. This module registers itself with the model on import, so that
+the model's ``check()`` works without the model importing the checks.
 """
 
 from __future__ import annotations
 
-from backtriage.facts import FactInputs, compile_inputs
-from backtriage.protocol import model
-from backtriage.protocol.check import Problem, check_protocol
-from backtriage.protocol.engine import Engine
-from backtriage.protocol.model import Protocol
+from backtriage.protocol import _model
+from backtriage.protocol._check import check_protocol
+from backtriage.protocol._model import Protocol
+from backtriage.protocol._problem import Problem
 
-__all__ = ["CompiledProtocol", "compiled"]
-
-
-class CompiledProtocol:
-    """The engine, the inputs and (on first use) the static problems of one protocol."""
-
-    __slots__ = ("_problems", "engine", "inputs", "protocol")
-
-    def __init__(self, protocol: Protocol) -> None:
-        self.protocol = protocol
-        self.engine = Engine(protocol)
-        self.inputs: FactInputs = compile_inputs(protocol)
-        self._problems: tuple[Problem, ...] | None = None
-
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        """Every static problem of the protocol, worked out on first use."""
-        # Not in __init__: the checker evaluates the protocol through this compiled form.
-        if self._problems is None:
-            self._problems = check_protocol(self.protocol)
-        return self._problems
+__all__ = ["problems_of"]
 
 
-def compiled(protocol: Protocol) -> CompiledProtocol:
-    """Return the compiled form of ``protocol``, building it on first use."""
-    found = protocol._compiled
-    if isinstance(found, CompiledProtocol):
+def problems_of(protocol: Protocol) -> tuple[Problem, ...]:
+    """Return the static problems of ``protocol``, worked out on first use and kept."""
+    found = protocol._problems
+    if isinstance(found, tuple):
         return found
-    made = CompiledProtocol(protocol)
-    # The slot is the protocol's own cache; two threads racing here build equal forms.
-    object.__setattr__(protocol, "_compiled", made)
-    return made
+    problems = check_protocol(protocol)
+    # The slot is the protocol's own cache; two threads racing here store equal tuples.
+    object.__setattr__(protocol, "_problems", problems)
+    return problems
 
 
-model._COMPILERS[:] = [compiled]
+_model._CHECKERS[:] = [problems_of]

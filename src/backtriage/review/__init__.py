@@ -21,8 +21,8 @@ frozenset({'single_knee_hug_tolerated'})
 
 from __future__ import annotations
 
-from backtriage.protocol.model import Protocol, Urgency
-from backtriage.protocol.queries import (
+from backtriage.protocol._model import Protocol, Urgency
+from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
     Trigger,
     triggers_cautioned,

@@ -9,10 +9,11 @@ import attrs
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, ProtocolError
-from backtriage.facts import required_inputs
-from backtriage.protocol.check import Problem
-from backtriage.protocol.model import Caution, FactKind, Protocol, Rule, Urgency
-from backtriage.protocol.queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import required_inputs
+from backtriage.protocol._model import Caution, FactKind, Protocol, Rule, Urgency
+from backtriage.protocol._problem import Problem
+from backtriage.protocol._queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
 from backtriage.review._example import assessment_for
 from backtriage.serialize import to_dict
 
@@ -136,7 +137,7 @@ def diff(old: Protocol, new: Protocol, *, limit: int = DEFAULT_LIMIT) -> Protoco
     exercise only ``new`` has is less safe wherever it is given. Each change carries the
     smallest witness found. Either protocol may break its declared policies (an edit that does
     is what the diff is for; ``recommend`` refuses it, and
-    :func:`~backtriage.recommend.make_plan` replays its witnesses). Raises
+    :func:`~backtriage.make_plan` replays its witnesses). Raises
     :class:`~backtriage.ProtocolError` when either protocol has any other static problem, or
     when the search needs more than ``limit`` sets of facts.
     """
@@ -472,13 +473,15 @@ def _cautioning(protocol: Protocol, outcomes: Outcomes, position: int) -> dict[s
 
 def _required(protocol: Protocol) -> list[str]:
     """Return the required questions and inputs of ``protocol``, by their names in ``missing``."""
-    facts = protocol.engine.fact_by_name.values()
+    facts = engine_of(protocol).fact_by_name.values()
     names = [f.name for f in facts if f.required or f.kind is FactKind.RED_FLAG]
     return [*names, *required_inputs(protocol)]
 
 
 def _red_flags(protocol: Protocol) -> set[str]:
-    return {f.name for f in protocol.engine.fact_by_name.values() if f.kind is FactKind.RED_FLAG}
+    return {
+        f.name for f in engine_of(protocol).fact_by_name.values() if f.kind is FactKind.RED_FLAG
+    }
 
 
 def _unanswered(assessment: Assessment, name: str) -> Assessment:
@@ -534,8 +537,8 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
     new_sources = {s.tag: s.citation for s in new.sources}
     for tag in dict.fromkeys([*old_sources, *new_sources]):
         yield from text(f"sources.{tag}", old_sources.get(tag, ""), new_sources.get(tag, ""))
-    new_exercises = new.engine.exercise_by_id
-    for exercise in old.engine.exercise_by_id.values():
+    new_exercises = engine_of(new).exercise_by_id
+    for exercise in engine_of(old).exercise_by_id.values():
         after = new_exercises.get(exercise.id)
         if after is not None:
             for field in ("title", "dosage", "instructions"):
@@ -545,8 +548,8 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
                     getattr(after, field),
                     exercise=exercise.id,
                 )
-    new_facts = new.engine.fact_by_name
-    for fact in old.engine.fact_by_name.values():
+    new_facts = engine_of(new).fact_by_name
+    for fact in engine_of(old).fact_by_name.values():
         later = new_facts.get(fact.name)
         if later is not None:
             yield from text(

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from backtriage.assessment import Assessment
 from backtriage.instruments.odi import DisabilityBand, OdiSection, score_odi
 from backtriage.instruments.start_back import StartBackItem, StartBackRisk, score_start_back
-from backtriage.protocol.model import FactKind, Protocol
-from backtriage.protocol.queries import Answers, answers_for
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._model import FactKind, Protocol
+from backtriage.protocol._queries import Answers, answers_for
 
 __all__ = ["assessment_for", "example"]
 
@@ -32,7 +33,7 @@ def example(protocol: Protocol, present: Iterable[str], absent: Iterable[str] = 
 
 def assessment_for(protocol: Protocol, answers: Answers) -> Assessment:
     """Return the assessment that gives ``answers`` to ``protocol``'s questions."""
-    facts = protocol.engine.fact_by_name.values()
+    facts = engine_of(protocol).fact_by_name.values()
     red_flags = {f.name: f.name in answers.yes for f in facts if f.kind is FactKind.RED_FLAG}
     findings = {
         f.name: f.name in answers.yes

@@ -16,18 +16,15 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
+from backtriage._facts import derive_facts
+from backtriage._plan import QuestionKind, questions
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
-from backtriage.facts import (
-    AGE_INPUT,
-    ODI_INPUT,
-    START_BACK_INPUT,
-    derive_facts,
-    threshold_of,
-)
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol.model import (
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
+from backtriage.protocol._model import (
     Action,
     AllOf,
     AnyOf,
@@ -45,7 +42,7 @@ from backtriage.protocol.model import (
     Selector,
     Urgency,
 )
-from backtriage.protocol.queries import (
+from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
     PREREQUISITE_INVARIANT,
     URGENCY_INVARIANT,
@@ -54,7 +51,6 @@ from backtriage.protocol.queries import (
     triggers_urgency,
     triggers_withheld,
 )
-from backtriage.recommend import QuestionKind, questions
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
 from backtriage.serialize import to_dict
 
@@ -180,7 +176,7 @@ class _Words:
     def __init__(self, protocol: Protocol, limit: int) -> None:
         self.protocol = protocol
         self.limit = limit
-        self.facts = protocol.engine.fact_by_name
+        self.facts = engine_of(protocol).fact_by_name
         self.order = {fact.name: i for i, fact in enumerate(protocol.facts)}
         self.sources = {source.tag: source.citation for source in protocol.sources}
         self.rule_ids = {rule.id for rule in protocol.rules}
@@ -339,7 +335,7 @@ def _selector_words(selector: Selector) -> str:
 
 
 def _header(protocol: Protocol, digest: str) -> Iterator[str]:
-    from backtriage import __version__
+    from backtriage._version import __version__
 
     yield "<header>"
     yield f"<h1>Review sheet: {_e(protocol.name)}</h1>"
@@ -534,7 +530,7 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
 
 
 def _exercise_section(protocol: Protocol, words: _Words) -> Iterator[str]:
-    exercises = protocol.engine.exercise_by_id
+    exercises = engine_of(protocol).exercise_by_id
     withheld = {eid: triggers_withheld(protocol, eid, limit=words.limit) for eid in exercises}
     everyone: set[Trigger] = set()
     if len(withheld) > 1:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backtriage.protocol.model import Protocol
+from backtriage.protocol._model import Protocol
 from backtriage.review import diff
 
 __all__ = ["assert_not_less_safe"]
@@ -16,7 +16,7 @@ def assert_not_less_safe(old: Protocol, new: Protocol) -> None:
     with the answers that show it; the change's ``old_witness`` and ``new_witness`` are on the
     exception's ``changes``. More cautious changes and text changes pass. A version that only
     breaks its declared policies is compared all the same (``recommend`` refuses it, and
-    ``backtriage.recommend.make_plan`` replays its witnesses); any other static problem raises
+    ``backtriage.make_plan`` replays its witnesses); any other static problem raises
     :class:`~backtriage.ProtocolError`.
 
     >>> assert_not_less_safe(load_protocol("v1.toml"), load_protocol("v2.toml"))  # doctest: +SKIP

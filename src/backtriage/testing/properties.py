@@ -1,7 +1,7 @@
 """Property checks for a protocol: search assessments for a plan that breaks a promise.
 
 Each check states one promise of backtriage (listed in docs/testing-your-protocol.md) as a
-property of :func:`backtriage.recommend` over assessments, and looks for a counterexample in two
+property of :func:`backtriage._plan` over assessments, and looks for a counterexample in two
 steps, as hypothesis' own ``@example`` and ``@given`` do:
 
 1. the assessments the protocol itself points at, smallest first: the plainest assessment
@@ -33,8 +33,21 @@ from hypothesis import HealthCheck, Phase, assume, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from backtriage._plan import make_plan, recommend
 from backtriage.assessment import Assessment, Preference
-from backtriage.facts import (
+from backtriage.instruments.odi import DisabilityBand, OdiScore
+from backtriage.instruments.start_back import StartBackRisk, StartBackScore, score_start_back
+from backtriage.protocol._engine import (
+    ENGINE_RULES,
+    RULE_MISSING_INPUT,
+    RULE_PREREQUISITE,
+    RULE_SAFETY,
+    RULE_URGENCY,
+    Reason,
+    engine_of,
+    facts_of,
+)
+from backtriage.protocol._inputs import (
     AGE_INPUT,
     INPUT_SOURCES,
     ODI_INPUT,
@@ -42,18 +55,7 @@ from backtriage.facts import (
     required_inputs,
     threshold_of,
 )
-from backtriage.instruments.odi import DisabilityBand, OdiScore
-from backtriage.instruments.start_back import StartBackRisk, StartBackScore, score_start_back
-from backtriage.protocol.engine import (
-    ENGINE_RULES,
-    RULE_MISSING_INPUT,
-    RULE_PREREQUISITE,
-    RULE_SAFETY,
-    RULE_URGENCY,
-    Reason,
-    facts_of,
-)
-from backtriage.protocol.model import (
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -72,7 +74,6 @@ from backtriage.protocol.model import (
     Rule,
     Urgency,
 )
-from backtriage.recommend import make_plan, recommend
 from backtriage.testing import strategies as bts
 
 __all__ = [
@@ -197,7 +198,7 @@ class _Subject:
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
         self.clean = not protocol.check()
-        engine = protocol.engine
+        engine = engine_of(protocol)
         self.declared: Mapping[str, Fact] = engine.fact_by_name
         self.rules: dict[str, Rule] = {}
         for rule in protocol.rules:
@@ -939,7 +940,7 @@ def _explained(subject: _Subject, assessment: Assessment) -> PropertyFailure | N
         if not reasons:
             exercises.append(exercise_id)
             problems.append(f"exercise {exercise_id!r} is withheld with no reason at all")
-        exercise = protocol.engine.exercise_by_id.get(exercise_id)
+        exercise = engine_of(protocol).exercise_by_id.get(exercise_id)
         for reason in reasons:
             wrong = _reason_problem(subject, reason, exercise, outcome, facts, withheld=True)
             if wrong:
@@ -963,7 +964,7 @@ def _explained(subject: _Subject, assessment: Assessment) -> PropertyFailure | N
                 f"cannot say why (set the rule's {' and '.join(missing)})"
             )
     for exercise_id, reasons in outcome.cautions:
-        exercise = protocol.engine.exercise_by_id.get(exercise_id)
+        exercise = engine_of(protocol).exercise_by_id.get(exercise_id)
         for reason in reasons:
             wrong = _reason_problem(subject, reason, exercise, outcome, facts, withheld=False)
             if wrong:

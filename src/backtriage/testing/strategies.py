@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.facts import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
-from backtriage.protocol.engine import facts_of
-from backtriage.protocol.model import (
+from backtriage.protocol._engine import engine_of, facts_of
+from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -353,13 +353,13 @@ def incomplete_start_back_answers() -> st.SearchStrategy[StartBackAnswerSet]:
 
 def _declared(protocol: Protocol) -> list[Fact]:
     """The declaration that counts for each name (the first one, as the engine reads it)."""
-    return list(protocol.engine.fact_by_name.values())
+    return list(engine_of(protocol).fact_by_name.values())
 
 
 def _default(protocol: Protocol | None) -> Protocol:
     if protocol is not None:
         return protocol
-    from backtriage.recommend import default_protocol
+    from backtriage._plan import default_protocol
 
     return default_protocol()
 
@@ -689,7 +689,7 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
     for fact in facts:
         if (
             fact.kind is FactKind.RED_FLAG
-            and draft.engine.evaluate([fact.name]).urgency is Urgency.NONE
+            and engine_of(draft).evaluate([fact.name]).urgency is Urgency.NONE
         ):
             urgency = draw(st.sampled_from(_URGENCIES))
             rules.append(

@@ -30,8 +30,9 @@ import attrs
 
 from backtriage.assessment import Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
-from backtriage.facts import INPUT_SOURCES, required_inputs, threshold_of
-from backtriage.protocol.model import (
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     Caution,
@@ -175,7 +176,7 @@ class Space:
             self.required.update(INPUT_SOURCES[name] for name in required_inputs(protocol))
             atoms: dict[str, int] = {}
             # The first declaration of a name counts, as in the engine.
-            for fact in protocol.engine.fact_by_name.values():
+            for fact in engine_of(protocol).fact_by_name.values():
                 bit = 0
                 if fact.kind in _ANSWERED:
                     bit = atom(("answer", fact.name))
@@ -396,7 +397,7 @@ class Outcomes:
         self.refers: list[Urgency | None] = []
         self.excludes: list[int] = []
         self.cautions: list[int] = []
-        engine = self.protocol.engine
+        engine = engine_of(self.protocol)
         for rule in self.protocol.rules:
             urgencies = [a.urgency for a in rule.actions if isinstance(a, Refer)]
             self.refers.append(max(urgencies) if urgencies else None)

@@ -6,13 +6,14 @@ from enum import StrEnum
 
 import attrs
 
+from backtriage._facts import derive_facts
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
-from backtriage.facts import AGE_INPUT, START_BACK_INPUT, derive_facts
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol.engine import FiredRule, Prescription, Withheld
-from backtriage.protocol.model import DerivedFrom, FactKind, Movement, Protocol, Urgency
+from backtriage.protocol._engine import FiredRule, Prescription, Withheld, engine_of
+from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
+from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
 
 __all__ = [
     "Plan",
@@ -155,7 +156,7 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     refuses.
     """
     present, missing = derive_facts(assessment, protocol)
-    evaluation = protocol.engine.evaluate(present, missing=missing)
+    evaluation = engine_of(protocol).evaluate(present, missing=missing)
     preference = assessment.preference
     preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
     # Gentlest first, then the preferred movement; the sort is stable, so protocol order
@@ -186,7 +187,7 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
         fired=evaluation.fired,
-        facts=tuple(sorted(set(present), key=protocol.engine.fact_bit.__getitem__)),
+        facts=tuple(sorted(set(present), key=engine_of(protocol).fact_bit.__getitem__)),
         advice=advice,
         odi=assessment.odi_score,
         start_back=assessment.start_back,
@@ -201,7 +202,7 @@ def default_protocol() -> Protocol:
     """Return the protocol shipped with backtriage, loaded once on first use."""
     # Imported on first use: the loader brings tomllib and the converter, which an app that
     # only scores need not pay for at import.
-    from backtriage.protocol.load import default_protocol as load_default
+    from backtriage.protocol._load import default_protocol as load_default
 
     return load_default()
 
@@ -228,7 +229,7 @@ _UNANSWERED_ADVICE = (
 
 
 def _question_text(protocol: Protocol, name: str) -> str:
-    fact = protocol.engine.fact_by_name.get(name)
+    fact = engine_of(protocol).fact_by_name.get(name)
     if fact is not None:
         return fact.question or name
     return _INSTRUMENT_TEXT.get(name, name)

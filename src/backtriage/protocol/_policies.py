@@ -14,19 +14,20 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from backtriage.errors import ProtocolError
-from backtriage.protocol.engine import Evaluation
-from backtriage.protocol.hygiene import closure
-from backtriage.protocol.model import (
+from backtriage.protocol._engine import Evaluation, engine_of
+from backtriage.protocol._hygiene import closure
+from backtriage.protocol._model import (
     DerivedFrom,
     FactKind,
     Policy,
     Selector,
     Urgency,
 )
+from backtriage.protocol._problem import Problem
+from backtriage.protocol._queries import triggers_urgency
 
 if TYPE_CHECKING:
-    from backtriage.protocol.check import Problem
-    from backtriage.protocol.model import Protocol
+    from backtriage.protocol._model import Protocol
 
 __all__ = ["policy_problems"]
 
@@ -35,8 +36,6 @@ _WHEN_CLAIMS = ("reaches", "withholds", "cautions_or_withholds", "required")
 
 
 def _problem(code: str, policy: Policy, message: str, fix: str) -> Problem:
-    from backtriage.protocol.check import Problem
-
     why = f" (the policy: {policy.reason.strip()})" if policy.reason.strip() else ""
     return Problem(code, f"policy {policy.id!r}", message + why, fix)
 
@@ -80,7 +79,7 @@ def _malformed(protocol: Protocol, policy: Policy) -> str | None:
     if len(claims) != 1:
         made = ", ".join(claims) or "none"
         return f"a policy makes exactly one claim; this one makes {len(claims)} ({made})"
-    facts = protocol.engine.fact_by_name
+    facts = engine_of(protocol).fact_by_name
     if claims[0] in _WHEN_CLAIMS and not policy.when:
         return f"{claims[0]} needs the facts it is about in `when`"
     if claims[0] not in _WHEN_CLAIMS and policy.when:
@@ -103,7 +102,7 @@ def _malformed(protocol: Protocol, policy: Policy) -> str | None:
 def _reaches(protocol: Protocol, policy: Policy, least: Urgency) -> Iterator[Problem]:
     # Alone: every other answer no, and no other input given yet, so nothing else helps.
     facts = closure(protocol, policy.when)
-    urgency = protocol.engine.evaluate(facts).urgency
+    urgency = engine_of(protocol).evaluate(facts).urgency
     if urgency < least:
         yield _problem(
             "policy-urgency",
@@ -124,7 +123,7 @@ def _withholds(
     *,
     cautioned: bool,
 ) -> Iterator[Problem]:
-    engine = protocol.engine
+    engine = engine_of(protocol)
     wanted = "withheld or cautioned" if cautioned else "withheld"
     # Exercises that need the same capabilities share one evaluation (most need none).
     groups: dict[tuple[str, ...], list[int]] = {}
@@ -173,7 +172,7 @@ def _uncautioned(evaluation: Evaluation, ids: set[str]) -> set[str]:
 
 def _required(protocol: Protocol, policy: Policy) -> Iterator[Problem]:
     for name in policy.when:
-        fact = protocol.engine.fact_by_name[name]
+        fact = engine_of(protocol).fact_by_name[name]
         if not fact.required:
             yield _problem(
                 "policy-required",
@@ -185,9 +184,8 @@ def _required(protocol: Protocol, policy: Policy) -> Iterator[Problem]:
 
 
 def _red_flags_stop(protocol: Protocol, policy: Policy, least: Urgency) -> Iterator[Problem]:
-    from backtriage.protocol.queries import triggers_urgency
 
-    engine = protocol.engine
+    engine = engine_of(protocol)
     facts = engine.fact_by_name
     capabilities = [name for name, f in facts.items() if f.kind is FactKind.CAPABILITY]
     try:

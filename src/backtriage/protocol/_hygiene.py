@@ -2,7 +2,7 @@
 
 Each is read from the structure of the protocol, never from the wording of a text: two texts
 are compared only for being the same once spaces and letter case are set aside. They run as
-part of :func:`backtriage.protocol.check.check_protocol`, and their codes are listed with the
+part of :func:`backtriage.protocol._check.check_protocol`, and their codes are listed with the
 others in ``docs/protocol-format.md``.
 """
 
@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from backtriage.facts import threshold_of
-from backtriage.protocol.model import (
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import threshold_of
+from backtriage.protocol._model import (
     AllOf,
     AnyOf,
     Condition,
@@ -26,10 +27,10 @@ from backtriage.protocol.model import (
     Refer,
     Urgency,
 )
+from backtriage.protocol._problem import Problem
 
 if TYPE_CHECKING:
-    from backtriage.protocol.check import Problem
-    from backtriage.protocol.model import Protocol
+    from backtriage.protocol._model import Protocol
 
 __all__ = ["closure", "hygiene_problems", "minimal_sets"]
 
@@ -41,8 +42,6 @@ _MAX_SETS = 256
 
 
 def _problem(code: str, where: str, message: str, fix: str) -> Problem:
-    from backtriage.protocol.check import Problem
-
     return Problem(code, where, message, fix)
 
 
@@ -70,7 +69,7 @@ def hygiene_problems(protocol: Protocol, always: Sequence[str]) -> Iterator[Prob
 
 def _duplicate_derivations(protocol: Protocol) -> Iterator[Problem]:
     seen: dict[tuple[DerivedFrom, object], str] = {}
-    for fact in protocol.engine.fact_by_name.values():
+    for fact in engine_of(protocol).fact_by_name.values():
         derive = fact.derive
         if fact.kind is not FactKind.DERIVED or derive is None:
             continue
@@ -95,7 +94,7 @@ def _duplicate_derivations(protocol: Protocol) -> Iterator[Problem]:
 
 def _duplicate_questions(protocol: Protocol) -> Iterator[Problem]:
     seen: dict[str, str] = {}
-    for fact in protocol.engine.fact_by_name.values():
+    for fact in engine_of(protocol).fact_by_name.values():
         if not (fact.question or "").strip():
             continue
         first = seen.setdefault(_same_text(fact.question or ""), fact.name)
@@ -111,7 +110,7 @@ def _duplicate_questions(protocol: Protocol) -> Iterator[Problem]:
 
 def _unused_capabilities(protocol: Protocol) -> Iterator[Problem]:
     named = {name for exercise in protocol.exercises for name in exercise.prerequisites}
-    for fact in protocol.engine.fact_by_name.values():
+    for fact in engine_of(protocol).fact_by_name.values():
         if fact.kind is FactKind.CAPABILITY and fact.name not in named:
             yield _problem(
                 "unused-capability",
@@ -213,7 +212,7 @@ def _describe(condition: Condition) -> str:
 
 
 def _dead_ends(protocol: Protocol, always: Sequence[str]) -> Iterator[Problem]:
-    engine = protocol.engine
+    engine = engine_of(protocol)
     if not protocol.exercises:
         return
     for rule in protocol.rules:
@@ -248,7 +247,7 @@ def closure(protocol: Protocol, facts: Iterable[str]) -> list[str]:
     A threshold fact implies every declared fact of the same source with a lower or equal
     threshold (an ODI band of at least "crippled" is also at least "severe").
     """
-    by_name = protocol.engine.fact_by_name
+    by_name = engine_of(protocol).fact_by_name
     present = {name for name in facts if name in by_name}
     least: dict[DerivedFrom, int] = {}
     for name in present:
@@ -275,7 +274,7 @@ def minimal_sets(
     sets = _sets(condition, limit)
     if sets is None:
         return None
-    facts = protocol.engine.fact_by_name
+    facts = engine_of(protocol).fact_by_name
     possible = []
     for found in sets:
         preferences = {

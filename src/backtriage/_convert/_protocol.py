@@ -1,0 +1,208 @@
+"""The protocol document: conditions, actions, selectors, policies and sources as TOML/JSON."""
+
+from __future__ import annotations
+
+import enum
+
+from cattrs.gen import make_dict_structure_fn
+
+from backtriage._convert._core import (
+    StructureValueError,
+    as_table,
+    converter,
+    structure_field,
+    without_schema_version,
+)
+from backtriage.protocol._model import (
+    Action,
+    AllOf,
+    AnyOf,
+    AtLeast,
+    Caution,
+    Condition,
+    Exclude,
+    FactIs,
+    Policy,
+    Protocol,
+    Refer,
+    Selector,
+    Source,
+    Urgency,
+)
+
+# -- protocol shapes: conditions, actions, selectors, sources ----------------------------------
+
+
+def _shape_error(
+    value: object, keys: set[object], shapes: tuple[frozenset[str], ...], allowed: str, what: str
+) -> StructureValueError:
+    """Say why a table is none of the allowed shapes: unknown, missing or mixed keys."""
+    known: set[str] = set().union(*shapes)
+    unknown = sorted(str(k) for k in keys if k not in known)
+    touched = [shape for shape in shapes if shape & keys]
+    if unknown:
+        detail = f"unknown key(s) {', '.join(unknown)}"
+    elif len(touched) > 1:
+        detail = "more than one shape in one table"
+    elif touched:
+        detail = f"missing key(s) {', '.join(sorted(touched[0] - keys))}"
+    else:
+        detail = "it is empty"
+    listed = sorted(str(k) for k in keys)
+    return StructureValueError(
+        value,
+        f"one of {allowed}",
+        message=f"{what} with keys {listed}: {detail}; expected one of {allowed}",
+    )
+
+
+_CONDITION_KEYS = (
+    frozenset({"fact"}),
+    frozenset({"all"}),
+    frozenset({"any"}),
+    frozenset({"at_least", "of"}),
+)
+_CONDITION_SHAPES = (
+    "{ fact = ... }, { all = [...] }, { any = [...] } or { at_least = N, of = [...] }"
+)
+
+
+def _structure_condition(value: object, _: type) -> Condition:
+    data = as_table(value, "a condition")
+    keys: set[object] = set(data)
+    if keys == {"fact"}:
+        return FactIs(structure_field(data, "fact", str, FactIs))
+    if keys == {"all"}:
+        return AllOf(structure_field(data, "all", tuple[Condition, ...], AllOf))
+    if keys == {"any"}:
+        return AnyOf(structure_field(data, "any", tuple[Condition, ...], AnyOf))
+    if keys == {"at_least", "of"}:
+        return AtLeast(
+            structure_field(data, "at_least", int, AtLeast),
+            structure_field(data, "of", tuple[Condition, ...], AtLeast),
+        )
+    raise _shape_error(value, keys, _CONDITION_KEYS, _CONDITION_SHAPES, "a condition")
+
+
+def _unstructure_condition(condition: Condition) -> dict[str, object]:
+    if isinstance(condition, FactIs):
+        return {"fact": condition.fact}
+    children = [_unstructure_condition(c) for c in condition.conditions]
+    if isinstance(condition, AllOf):
+        return {"all": children}
+    if isinstance(condition, AnyOf):
+        return {"any": children}
+    return {"at_least": condition.n, "of": children}
+
+
+converter.register_structure_hook(Condition, _structure_condition)
+converter.register_unstructure_hook(Condition, _unstructure_condition)
+for _condition in (FactIs, AllOf, AnyOf, AtLeast):
+    converter.register_unstructure_hook(_condition, _unstructure_condition)
+
+_ACTION_SHAPES = "{ refer = URGENCY }, { exclude = SELECTOR } or { caution = SELECTOR, text = ... }"
+_ACTION_KEYS = (frozenset({"refer"}), frozenset({"exclude"}), frozenset({"caution", "text"}))
+
+
+def _structure_action(value: object, _: type) -> Action:
+    data = as_table(value, "an action")
+    keys: set[object] = set(data)
+    if keys == {"refer"}:
+        return Refer(structure_field(data, "refer", Urgency, Refer))
+    if keys == {"exclude"}:
+        return Exclude(structure_field(data, "exclude", Selector, Exclude))
+    if keys == {"caution", "text"}:
+        return Caution(
+            structure_field(data, "caution", Selector, Caution),
+            structure_field(data, "text", str, Caution),
+        )
+    raise _shape_error(value, keys, _ACTION_KEYS, _ACTION_SHAPES, "an action")
+
+
+def _unstructure_action(action: Action) -> dict[str, object]:
+    if isinstance(action, Refer):
+        return {"refer": action.urgency.value}
+    if isinstance(action, Exclude):
+        return {"exclude": converter.unstructure(action.select)}
+    return {"caution": converter.unstructure(action.select), "text": action.text}
+
+
+converter.register_structure_hook(Action, _structure_action)
+converter.register_unstructure_hook(Action, _unstructure_action)
+for _action in (Refer, Exclude, Caution):
+    converter.register_unstructure_hook(_action, _unstructure_action)
+
+
+def _unstructure_selector(selector: Selector) -> dict[str, object]:
+    # Only what is set: a selector reads like the table a person wrote.
+    data: dict[str, object] = {}
+    for name in ("ids", "families", "movements", "positions", "levels"):
+        values = getattr(selector, name)
+        if values:
+            data[name] = [v.value if isinstance(v, enum.Enum) else v for v in values]
+    if selector.min_level is not None:
+        data["min_level"] = selector.min_level
+    if selector.all:
+        data["all"] = True
+    if selector.all_except_in_bed:
+        data["all_except_in_bed"] = True
+    return data
+
+
+converter.register_unstructure_hook(Selector, _unstructure_selector)
+
+
+def _unstructure_policy(policy: Policy) -> dict[str, object]:
+    # Only what is set, like a selector: a policy reads as the table a clinician wrote.
+    data: dict[str, object] = {"id": policy.id}
+    if policy.when:
+        data["when"] = list(policy.when)
+    for name in ("reaches", "red_flags_withhold_all_from"):
+        urgency = getattr(policy, name)
+        if urgency is not None:
+            data[name] = urgency.value
+    for name in ("withholds", "cautions_or_withholds"):
+        selector = getattr(policy, name)
+        if selector is not None:
+            data[name] = _unstructure_selector(selector)
+    if policy.required:
+        data["required"] = True
+    if policy.reason:
+        data["reason"] = policy.reason
+    return data
+
+
+converter.register_unstructure_hook(Policy, _unstructure_policy)
+
+
+def _structure_sources(value: object, _: type) -> tuple[Source, ...]:
+    data = as_table(value, "tag = citation")
+    for tag in data:
+        if not isinstance(tag, str):
+            raise StructureValueError(tag, "a string (a source tag)")
+    return tuple(Source(tag, structure_field(data, tag, str, Source)) for tag in data)
+
+
+def _unstructure_sources(sources: tuple[Source, ...]) -> dict[str, str]:
+    return {s.tag: s.citation for s in sources}
+
+
+def _is_sources(t: object) -> bool:
+    return t == tuple[Source, ...]
+
+
+converter.register_structure_hook_func(_is_sources, _structure_sources)
+converter.register_unstructure_hook_func(_is_sources, _unstructure_sources)
+
+
+_structure_protocol_fields = make_dict_structure_fn(Protocol, converter)
+
+
+def _structure_protocol(value: object, t: type) -> Protocol:
+    # A protocol is always a whole document, so it may carry the schema version that
+    # to_json writes: an exported protocol loads again with load_protocol.
+    data = without_schema_version(as_table(value, "a protocol"))
+    return _structure_protocol_fields(data, t)
+
+
+converter.register_structure_hook(Protocol, _structure_protocol)

@@ -1,0 +1,424 @@
+"""Compile a protocol once, then evaluate sets of facts against it.
+
+Exercises and facts become bit positions. Each rule becomes a compiled condition over a fact
+bitmask, the urgency it sets and the exercise masks it excludes or cautions. A rule is only
+looked at when one of the facts it mentions is present: conditions are monotone and never true
+on no facts, so a rule that none of the present facts mentions cannot fire. The cost of an
+evaluation therefore grows with the rules the present facts touch, not with rules × exercises.
+
+The explanation (which rule withheld which exercise) is built from the compact result only when
+it is asked for: :class:`Evaluation` keeps masks and the fired rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeAlias
+
+import attrs
+
+from backtriage.errors import InvalidAnswerError
+from backtriage.protocol._model import (
+    AllOf,
+    AnyOf,
+    Caution,
+    Condition,
+    Exclude,
+    Exercise,
+    Fact,
+    FactIs,
+    Refer,
+    Selector,
+    Urgency,
+)
+
+if TYPE_CHECKING:
+    from backtriage.protocol._model import Protocol
+
+__all__ = [
+    "ENGINE_RULES",
+    "ENGINE_SOURCE",
+    "RESERVED_RULE_PREFIXES",
+    "RULE_MISSING_INPUT",
+    "RULE_PREREQUISITE",
+    "RULE_SAFETY",
+    "RULE_URGENCY",
+    "Engine",
+    "Evaluation",
+    "FiredRule",
+    "Prescription",
+    "Reason",
+    "Withheld",
+    "engine_of",
+]
+
+ENGINE_SOURCE = "backtriage engine invariant"
+"""The source of every reason the engine itself gives."""
+RULE_MISSING_INPUT = "engine.missing_input"
+"""The rule id of the reason for withholding everything while a required input is missing."""
+RULE_URGENCY = "engine.urgency"
+"""The rule id of the reason for withholding everything at same_day or emergency."""
+RULE_PREREQUISITE = "engine.prerequisite"
+"""The rule id of the reason for withholding an exercise whose prerequisite is not met."""
+RULE_SAFETY = "protocol.safety"
+"""The rule id of the protocol's safety advice, a caution on every prescription."""
+ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
+"""The rule ids of the engine's invariants (every one withholds)."""
+RESERVED_RULE_PREFIXES = ("engine.", "protocol.")
+"""Rule ids starting so are the engine's own: a protocol's rule may not use them."""
+
+_Test: TypeAlias = "Callable[[int], bool]"
+
+
+@attrs.frozen
+class Reason:
+    """Why an exercise is withheld or cautioned: the rule, its text and its source."""
+
+    rule: str
+    text: str
+    source: str
+
+
+@attrs.frozen
+class FiredRule:
+    """A rule that fired: the audit trail of a plan."""
+
+    rule: str
+    reason: str
+    source: str
+    urgency: Urgency | None = None
+    """The urgency the rule refers to, when it refers."""
+
+
+@attrs.frozen
+class Prescription:
+    """An exercise that may be done, with every caution that applies to it."""
+
+    exercise: Exercise
+    cautions: tuple[Reason, ...] = ()
+
+
+@attrs.frozen
+class Withheld:
+    """An exercise that must not be done now, with every reason (never none)."""
+
+    exercise: Exercise
+    reasons: tuple[Reason, ...]
+
+
+def _bits(mask: int) -> Iterable[int]:
+    """Yield the positions of the set bits of ``mask``, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+class Engine:
+    """The compiled form of a :class:`Protocol`; build it once, evaluate many times.
+
+    The engine tolerates a protocol with problems (unknown names compile to facts that are
+    never present, selectors to empty masks) so that such a protocol can still be inspected;
+    :func:`backtriage._plan` refuses to use it.
+    """
+
+    __slots__ = (
+        "_caution_masks",
+        "_conditions",
+        "_declared",
+        "_excludes",
+        "_fired",
+        "_prerequisite_reasons",
+        "_prerequisites",
+        "_protocol",
+        "_rule_reasons",
+        "_safety",
+        "_triggers",
+        "_urgencies",
+        "all_mask",
+        "exercise_by_id",
+        "fact_bit",
+        "fact_by_name",
+    )
+
+    def __init__(self, protocol: Protocol) -> None:
+        self._protocol = protocol
+        exercises = protocol.exercises
+        self.exercise_by_id: dict[str, Exercise] = {}
+        for exercise in exercises:
+            self.exercise_by_id.setdefault(exercise.id, exercise)
+        self.fact_by_name: dict[str, Fact] = {}
+        for fact in protocol.facts:
+            self.fact_by_name.setdefault(fact.name, fact)
+        self._declared = frozenset(self.fact_by_name)
+        self.all_mask = (1 << len(exercises)) - 1
+
+        self.fact_bit: dict[str, int] = {}
+        for name in self.fact_by_name:
+            self.fact_bit[name] = 1 << len(self.fact_bit)
+
+        self._prerequisites: tuple[tuple[int, int], ...] = tuple(
+            (i, self._fact_mask(e.prerequisites))
+            for i, e in enumerate(exercises)
+            if e.prerequisites
+        )
+
+        conditions: list[_Test] = []
+        urgencies: list[Urgency | None] = []
+        excludes: list[int] = []
+        caution_masks: list[tuple[tuple[int, Reason], ...]] = []
+        fired: list[FiredRule] = []
+        rule_reasons: list[Reason] = []
+        triggers: dict[int, list[int]] = {}
+        for index, rule in enumerate(protocol.rules):
+            conditions.append(self._compile(rule.condition))
+            for name in facts_of(rule.condition):
+                triggers.setdefault(self._bit_for(name), []).append(index)
+            refer = [a.urgency for a in rule.actions if isinstance(a, Refer)]
+            urgencies.append(max(refer) if refer else None)
+            exclude = 0
+            cautions: list[tuple[int, Reason]] = []
+            for action in rule.actions:
+                if isinstance(action, Exclude):
+                    exclude |= self.select(action.select)
+                elif isinstance(action, Caution):
+                    cautions.append(
+                        (self.select(action.select), Reason(rule.id, action.text, rule.source))
+                    )
+            excludes.append(exclude)
+            caution_masks.append(tuple(cautions))
+            fired.append(FiredRule(rule.id, rule.reason, rule.source, urgencies[-1]))
+            rule_reasons.append(Reason(rule.id, rule.reason, rule.source))
+        self._conditions = tuple(conditions)
+        self._urgencies = tuple(urgencies)
+        self._excludes = tuple(excludes)
+        self._caution_masks = tuple(caution_masks)
+        self._fired = tuple(fired)
+        self._rule_reasons = tuple(rule_reasons)
+        self._prerequisite_reasons = {
+            i: self._prerequisite_reason(e) for i, e in enumerate(exercises) if e.prerequisites
+        }
+        # Keyed by fact bit; a rule appears once per fact it mentions, in rule order.
+        self._triggers = {bit: tuple(dict.fromkeys(rules)) for bit, rules in triggers.items()}
+        self._safety = (
+            (Reason(RULE_SAFETY, protocol.safety, protocol.safety_source or protocol.name),)
+            if protocol.safety
+            else ()
+        )
+
+    # -- compilation -------------------------------------------------------------------
+
+    def _bit_for(self, name: str) -> int:
+        """Give an undeclared fact a bit of its own; it is never present in an input."""
+        bit = self.fact_bit.get(name)
+        if bit is None:
+            bit = 1 << len(self.fact_bit)
+            self.fact_bit[name] = bit
+        return bit
+
+    def _fact_mask(self, names: Iterable[str]) -> int:
+        mask = 0
+        for name in names:
+            mask |= self._bit_for(name)
+        return mask
+
+    def _compile(self, condition: Condition) -> _Test:
+        if isinstance(condition, FactIs):
+            bit = self._bit_for(condition.fact)
+            return lambda present: bool(present & bit)
+        children = condition.conditions
+        names = [c.fact for c in children if isinstance(c, FactIs)]
+        if len(names) == len(children):
+            # The common case, flattened to one mask operation.
+            mask = self._fact_mask(names)
+            if isinstance(condition, AllOf):
+                return lambda present: bool(children) and present & mask == mask
+            if isinstance(condition, AnyOf):
+                return lambda present: bool(present & mask)
+            # A fact listed twice counts twice, as it does when nested: only distinct facts
+            # may be counted as bits.
+            if len(set(names)) == len(names):
+                n = condition.n
+                return lambda present: (present & mask).bit_count() >= n
+        tests = tuple(self._compile(c) for c in children)
+        if isinstance(condition, AllOf):
+            return lambda present: bool(tests) and all(t(present) for t in tests)
+        if isinstance(condition, AnyOf):
+            return lambda present: any(t(present) for t in tests)
+        n = condition.n
+        return lambda present: sum(1 for t in tests if t(present)) >= n
+
+    def select(self, selector: Selector) -> int:
+        """Return the bitmask of the exercises that ``selector`` matches."""
+        if selector.all:
+            return self.all_mask
+        mask = 0
+        for i, exercise in enumerate(self._protocol.exercises):
+            if selector.matches(exercise):
+                mask |= 1 << i
+        return mask
+
+    # -- evaluation --------------------------------------------------------------------
+
+    def evaluate(self, facts: Iterable[str], *, missing: Iterable[str] = ()) -> Evaluation:
+        """Evaluate the present ``facts``; ``missing`` names required inputs not yet given.
+
+        Raises :class:`~backtriage.InvalidAnswerError` for a fact the protocol does not
+        declare: a misspelt risk fact silently ignored would be a wrong "go ahead".
+        """
+        fact_bit = self.fact_bit
+        present = 0
+        candidates: set[int] = set()
+        triggers = self._triggers
+        for name in facts:
+            if name not in self._declared:
+                raise InvalidAnswerError(
+                    "facts", name, f"a fact declared by protocol {self._protocol.name!r}"
+                )
+            bit = fact_bit[name]
+            present |= bit
+            rules = triggers.get(bit)
+            if rules:
+                candidates.update(rules)
+        conditions = self._conditions
+        fired = [r for r in sorted(candidates) if conditions[r](present)]
+        urgency = Urgency.NONE
+        excluded = 0
+        urgencies = self._urgencies
+        excludes = self._excludes
+        for r in fired:
+            u = urgencies[r]
+            if u is not None and u > urgency:
+                urgency = u
+            excluded |= excludes[r]
+        unmet = 0
+        for i, needed in self._prerequisites:
+            if present & needed != needed:
+                unmet |= 1 << i
+        missing = tuple(missing)
+        blocked = bool(missing) or urgency >= Urgency.SAME_DAY
+        given = 0 if blocked else self.all_mask & ~(excluded | unmet)
+        return Evaluation(
+            urgency=urgency,
+            fired_indices=tuple(fired),
+            given_mask=given,
+            excluded_mask=excluded,
+            unmet_mask=unmet,
+            missing=missing,
+            engine=self,
+        )
+
+    # -- explanation -------------------------------------------------------------------
+
+    def _fired_rules(self, indices: tuple[int, ...]) -> tuple[FiredRule, ...]:
+        fired = self._fired
+        return tuple(fired[r] for r in indices)
+
+    def _prescriptions(self, evaluation: Evaluation) -> tuple[Prescription, ...]:
+        exercises = self._protocol.exercises
+        result = []
+        for i in _bits(evaluation.given_mask):
+            bit = 1 << i
+            cautions = list(self._safety)
+            for r in evaluation.fired_indices:
+                for mask, reason in self._caution_masks[r]:
+                    if mask & bit:
+                        cautions.append(reason)
+            result.append(Prescription(exercises[i], tuple(cautions)))
+        return tuple(result)
+
+    def _withheld(self, evaluation: Evaluation) -> tuple[Withheld, ...]:
+        exercises = self._protocol.exercises
+        withheld_mask = self.all_mask & ~evaluation.given_mask
+        general: list[Reason] = []
+        if evaluation.missing:
+            general.append(
+                Reason(
+                    RULE_MISSING_INPUT,
+                    "No exercise can be suggested until these questions are answered: "
+                    + ", ".join(evaluation.missing)
+                    + ".",
+                    ENGINE_SOURCE,
+                )
+            )
+        if evaluation.urgency >= Urgency.SAME_DAY:
+            general.append(
+                Reason(
+                    RULE_URGENCY,
+                    "Your answers need a clinician's attention first; do not start exercises.",
+                    ENGINE_SOURCE,
+                )
+            )
+        # Walk each fired rule's own mask: the work follows what the rules exclude, not
+        # withheld exercises x fired rules.
+        reasons: dict[int, list[Reason]] = {i: list(general) for i in _bits(withheld_mask)}
+        for r in evaluation.fired_indices:
+            reason = self._rule_reasons[r]
+            for i in _bits(self._excludes[r] & withheld_mask):
+                reasons[i].append(reason)
+        for i in _bits(evaluation.unmet_mask & withheld_mask):
+            reasons[i].append(self._prerequisite_reasons[i])
+        return tuple(Withheld(exercises[i], tuple(reasons[i])) for i in reasons)
+
+    def _prerequisite_reason(self, exercise: Exercise) -> Reason:
+        needs = []
+        for name in exercise.prerequisites:
+            fact = self.fact_by_name.get(name)
+            unlocked_by = (
+                self.exercise_by_id.get(fact.unlocked_by) if fact and fact.unlocked_by else None
+            )
+            needs.append(f"'{unlocked_by.title}' is done comfortably" if unlocked_by else name)
+        return Reason(
+            RULE_PREREQUISITE,
+            "Not yet: this comes once " + " and ".join(needs) + ".",
+            ENGINE_SOURCE,
+        )
+
+
+@attrs.frozen
+class Evaluation:
+    """The compact result of evaluating facts: urgency, fired rules and exercise masks.
+
+    ``prescriptions()`` and ``withheld()`` build the explained lists from it.
+    """
+
+    urgency: Urgency
+    fired_indices: tuple[int, ...]
+    given_mask: int
+    excluded_mask: int
+    unmet_mask: int
+    missing: tuple[str, ...]
+    engine: Engine = attrs.field(repr=False, eq=False)
+
+    @property
+    def fired(self) -> tuple[FiredRule, ...]:
+        """The rules that fired, in protocol order."""
+        return self.engine._fired_rules(self.fired_indices)
+
+    def prescriptions(self) -> tuple[Prescription, ...]:
+        """The exercises that may be done, in protocol order, each with its cautions."""
+        return self.engine._prescriptions(self)
+
+    def withheld(self) -> tuple[Withheld, ...]:
+        """The exercises withheld, in protocol order, each with every reason."""
+        return self.engine._withheld(self)
+
+
+def facts_of(condition: Condition) -> Iterable[str]:
+    """Yield every fact name that ``condition`` mentions."""
+    if isinstance(condition, FactIs):
+        yield condition.fact
+    else:
+        for child in condition.conditions:
+            yield from facts_of(child)
+
+
+def engine_of(protocol: Protocol) -> Engine:
+    """Return the compiled engine of ``protocol``, built on first use and kept with it."""
+    found = protocol._engine
+    if isinstance(found, Engine):
+        return found
+    engine = Engine(protocol)
+    # The slot is the protocol's own cache; two threads racing here build equal engines.
+    object.__setattr__(protocol, "_engine", engine)
+    return engine

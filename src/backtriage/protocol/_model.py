@@ -1,0 +1,548 @@
+"""The protocol model: exercises, facts and rules as frozen values.
+
+A protocol is data that a clinician can review. The engine (``engine.py``) compiles it once;
+``check.py`` proves it consistent; ``load.py`` reads it from TOML or JSON.
+"""
+
+from __future__ import annotations
+
+import typing
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeAlias
+
+import attrs
+
+from backtriage._ordered import OrderedStrEnum
+from backtriage.errors import ProtocolError, shorten
+from backtriage.protocol._problem import Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "Action",
+    "AllOf",
+    "AnyOf",
+    "AtLeast",
+    "Caution",
+    "Condition",
+    "Derivation",
+    "DerivedFrom",
+    "Exclude",
+    "Exercise",
+    "Fact",
+    "FactIs",
+    "FactKind",
+    "Movement",
+    "Polarity",
+    "Policy",
+    "Position",
+    "Protocol",
+    "Refer",
+    "Rule",
+    "Selector",
+    "Source",
+    "Urgency",
+    "UrgencyAdvice",
+]
+
+
+class Urgency(OrderedStrEnum):
+    """How soon a person should see a clinician, from least to most urgent."""
+
+    NONE = "none"
+    ROUTINE = "routine"
+    SOON = "soon"
+    SAME_DAY = "same_day"
+    EMERGENCY = "emergency"
+
+
+class Movement(StrEnum):
+    """The main movement of the spine in an exercise."""
+
+    EXTENSION = "extension"
+    FLEXION = "flexion"
+    LATERAL_FLEXION = "lateral_flexion"
+    ROTATION = "rotation"
+
+
+class Position(StrEnum):
+    """The body position an exercise is done in."""
+
+    PRONE = "prone"
+    KNEELING = "kneeling"
+    STANDING = "standing"
+    SUPINE = "supine"
+    SITTING = "sitting"
+
+
+class FactKind(StrEnum):
+    """Where a fact comes from."""
+
+    RED_FLAG = "red_flag"
+    """A screening question the person answers yes or no; never assumed."""
+    FINDING = "finding"
+    """Something the app knows about the person that may take exercises away."""
+    CAPABILITY = "capability"
+    """Something the person can already do that may unlock exercises."""
+    DERIVED = "derived"
+    """Computed from a score or an answer (ODI band, STarT Back risk, preference, age)."""
+
+
+class Polarity(StrEnum):
+    """Which way a fact may move a plan.
+
+    ``risk``: more of it may only take exercises away and raise urgency.
+    ``capability``: more of it may only give exercises back.
+    """
+
+    RISK = "risk"
+    CAPABILITY = "capability"
+
+
+class DerivedFrom(StrEnum):
+    """The assessment input a derived fact is computed from."""
+
+    ODI_BAND = "odi_band"
+    """Set when the ODI band is at least ``at_least`` (a ``DisabilityBand`` value)."""
+    START_BACK_RISK = "start_back_risk"
+    """Set when the STarT Back risk is at least ``at_least`` (a ``StartBackRisk`` value)."""
+    PREFERENCE = "preference"
+    """Set when the directional preference equals ``equals``."""
+    AGE = "age"
+    """Set when the age in years is at least ``at_least`` (a whole number)."""
+
+
+_E = typing.TypeVar("_E", bound=StrEnum)
+
+
+def _to_enum(cls: type[_E], value: object, field: str | None = None) -> _E:
+    """Return ``value`` as a member of ``cls``, accepting the member or its string value.
+
+    Protocols built in Python may pass ``"emergency"`` for ``Urgency.EMERGENCY``; anything
+    else is refused here, so that no plain string ever reaches the engine's comparisons.
+    """
+    if isinstance(value, cls):
+        return value
+    if type(value) is str:
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(member.value for member in cls)
+    raise ProtocolError(f"{shorten(value)} is not one of: {allowed}", field=field or cls.__name__)
+
+
+# Named functions, one per enum: the attrs mypy plugin only understands named converters.
+def _derived_from(value: object) -> DerivedFrom:
+    return _to_enum(DerivedFrom, value, "Derivation.source")
+
+
+def _movement(value: object) -> Movement:
+    return _to_enum(Movement, value, "Exercise.movement")
+
+
+def _position(value: object) -> Position:
+    return _to_enum(Position, value, "Exercise.position")
+
+
+def _fact_kind(value: object) -> FactKind:
+    return _to_enum(FactKind, value, "Fact.kind")
+
+
+def _polarity(value: object) -> Polarity:
+    return _to_enum(Polarity, value, "Fact.polarity")
+
+
+def _urgency(value: object) -> Urgency:
+    return _to_enum(Urgency, value, "Refer.urgency")
+
+
+def _movements(value: object) -> tuple[Movement, ...]:
+    return tuple(_to_enum(Movement, v, "Selector.movements") for v in _sequence(value))
+
+
+def _positions(value: object) -> tuple[Position, ...]:
+    return tuple(_to_enum(Position, v, "Selector.positions") for v in _sequence(value))
+
+
+def _sequence(value: object) -> tuple[object, ...]:
+    # A string is iterable, but "prone" is not the list ["p", "r", ...].
+    if type(value) is not tuple and type(value) is not list:
+        raise ProtocolError(f"{shorten(value)} is not a list or tuple", field="Selector")
+    return tuple(value)
+
+
+_Check: TypeAlias = "typing.Callable[[object, attrs.Attribute[typing.Any], object], None]"
+
+
+def _where(instance: object, attribute: attrs.Attribute[typing.Any]) -> str:
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def _tuple_of(*kinds: type) -> _Check:
+    """Validate a tuple whose items are all of ``kinds`` (bool is never an int here).
+
+    Protocols built in Python are checked as strictly as loaded ones: a list would stay
+    mutable under a frozen protocol, and ``"yes"`` must not pass as a flag.
+    """
+
+    def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+        if type(value) is not tuple:
+            raise ProtocolError(
+                f"{shorten(value)} is not a tuple", field=_where(instance, attribute)
+            )
+        for item in value:
+            if not isinstance(item, kinds) or (type(item) is bool and bool not in kinds):
+                names = " or ".join(k.__name__ for k in kinds)
+                raise ProtocolError(
+                    f"{shorten(item)} is not a {names}", field=_where(instance, attribute)
+                )
+
+    return check
+
+
+_KIND_WORDS = {bool: "true or false", int: "a whole number"}
+
+
+def _exactly(kind: type) -> _Check:
+    """Validate a value of exactly ``kind``: ``True`` is not a level, ``"no"`` not a flag."""
+
+    def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+        if type(value) is not kind:
+            raise ProtocolError(
+                f"{shorten(value)} is not {_KIND_WORDS[kind]}", field=_where(instance, attribute)
+            )
+
+    return check
+
+
+def _conditions(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+    # Looked up when called: the condition classes refer to each other.
+    _tuple_of(*_CONDITION_TYPES)(instance, attribute, value)
+
+
+def _condition(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+    if not isinstance(value, _CONDITION_TYPES):
+        raise ProtocolError(
+            f"{shorten(value)} is not a condition (FactIs, AllOf, AnyOf or AtLeast)",
+            field=_where(instance, attribute),
+        )
+
+
+def _instance(kind: type) -> _Check:
+    """Validate a value of ``kind`` (a part of the protocol model, such as a Selector)."""
+
+    def check(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise ProtocolError(
+                f"{shorten(value)} is not a {kind.__name__}", field=_where(instance, attribute)
+            )
+
+    return check
+
+
+_STRINGS = _tuple_of(str)
+_FLAG = _exactly(bool)
+_WHOLE = _exactly(int)
+# Text fields are checked too: a None reason or an int threshold from Python code must fail
+# here, naming the field, not as an AttributeError deep in check() or recommend().
+_TEXT = _instance(str)  # a StrEnum member (DisabilityBand.SEVERE as a threshold) is text too
+_MAYBE_TEXT = attrs.validators.optional(_TEXT)
+
+
+@attrs.frozen
+class Derivation:
+    """How a derived fact is computed from the assessment.
+
+    Thresholds are "at least", never "exactly": a worse score must only ever add risk facts.
+    """
+
+    source: DerivedFrom = attrs.field(converter=_derived_from)
+    at_least: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+    equals: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+
+
+@attrs.frozen
+class Source:
+    """A reference that rules cite by its tag."""
+
+    tag: str = attrs.field(validator=_TEXT)
+    citation: str = attrs.field(validator=_TEXT)
+
+
+@attrs.frozen
+class Exercise:
+    """One exercise of the catalogue, with what the rules select it by."""
+
+    id: str = attrs.field(validator=_TEXT)
+    title: str = attrs.field(validator=_TEXT)
+    family: str = attrs.field(validator=_TEXT)
+    movement: Movement = attrs.field(converter=_movement)
+    position: Position = attrs.field(converter=_position)
+    level: int = attrs.field(validator=_WHOLE)
+    in_bed: bool = attrs.field(validator=_FLAG)
+    dosage: str = attrs.field(validator=_TEXT)
+    instructions: str = attrs.field(validator=_TEXT)
+    prerequisites: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    """Capability facts that must all be present before the exercise is given."""
+
+
+@attrs.frozen
+class Fact:
+    """A name an assessment can set, with its kind, polarity and question."""
+
+    name: str = attrs.field(validator=_TEXT)
+    kind: FactKind = attrs.field(converter=_fact_kind)
+    polarity: Polarity = attrs.field(converter=_polarity)
+    question: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+    """Plain-language yes/no question, for facts a person answers."""
+    required: bool = attrs.field(default=False, validator=_FLAG)
+    """An unanswered required fact withholds every exercise until it is answered."""
+    derive: Derivation | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_instance(Derivation))
+    )
+    """For ``derived`` facts: how the fact is computed."""
+    unlocked_by: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+    """For capabilities: the exercise whose tolerance this fact records."""
+
+
+@attrs.frozen
+class FactIs:
+    """True when the fact is present."""
+
+    fact: str = attrs.field(validator=_TEXT)
+
+
+@attrs.frozen
+class AllOf:
+    """True when every condition is true."""
+
+    conditions: tuple[Condition, ...] = attrs.field(validator=_conditions)
+
+
+@attrs.frozen
+class AnyOf:
+    """True when at least one condition is true."""
+
+    conditions: tuple[Condition, ...] = attrs.field(validator=_conditions)
+
+
+@attrs.frozen
+class AtLeast:
+    """True when at least ``n`` of the conditions are true."""
+
+    n: int = attrs.field(validator=_WHOLE)
+    conditions: tuple[Condition, ...] = attrs.field(validator=_conditions)
+
+
+Condition: TypeAlias = FactIs | AllOf | AnyOf | AtLeast
+_CONDITION_TYPES = (FactIs, AllOf, AnyOf, AtLeast)
+
+
+@attrs.frozen
+class Selector:
+    """A set of exercises: the union of everything named.
+
+    ``all`` selects every exercise; ``all_except_in_bed`` every one that cannot be done in bed.
+    """
+
+    ids: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    families: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    movements: tuple[Movement, ...] = attrs.field(default=(), converter=_movements)
+    positions: tuple[Position, ...] = attrs.field(default=(), converter=_positions)
+    levels: tuple[int, ...] = attrs.field(default=(), validator=_tuple_of(int))
+    min_level: int | None = attrs.field(default=None, validator=attrs.validators.optional(_WHOLE))
+    """Every exercise at this level or above: safe against levels added later."""
+    all: bool = attrs.field(default=False, validator=_FLAG)
+    all_except_in_bed: bool = attrs.field(default=False, validator=_FLAG)
+
+    def matches(self, exercise: Exercise) -> bool:
+        """Return whether ``exercise`` is in this selection."""
+        return (
+            self.all
+            or (self.all_except_in_bed and not exercise.in_bed)
+            or exercise.id in self.ids
+            or exercise.family in self.families
+            or exercise.movement in self.movements
+            or exercise.position in self.positions
+            or exercise.level in self.levels
+            or (self.min_level is not None and exercise.level >= self.min_level)
+        )
+
+
+@attrs.frozen
+class Refer:
+    """Raise the plan's urgency to at least ``urgency``."""
+
+    urgency: Urgency = attrs.field(converter=_urgency)
+
+
+@attrs.frozen
+class Exclude:
+    """Withhold the selected exercises."""
+
+    select: Selector = attrs.field(validator=_instance(Selector))
+
+
+@attrs.frozen
+class Caution:
+    """Attach ``text`` to the selected exercises when they are given."""
+
+    select: Selector = attrs.field(validator=_instance(Selector))
+    text: str = attrs.field(validator=_TEXT)
+
+
+Action: TypeAlias = Refer | Exclude | Caution
+
+
+@attrs.frozen
+class Rule:
+    """When ``condition`` holds, apply ``actions``; ``reason`` and ``source`` explain why."""
+
+    id: str = attrs.field(validator=_TEXT)
+    condition: Condition = attrs.field(validator=_condition)
+    actions: tuple[Action, ...] = attrs.field(validator=_tuple_of(Refer, Exclude, Caution))
+    reason: str = attrs.field(validator=_TEXT)
+    source: str = attrs.field(validator=_TEXT)
+
+
+def _maybe_urgency(value: object) -> Urgency | None:
+    return None if value is None else _to_enum(Urgency, value, "Policy urgency")
+
+
+_MAYBE_SELECTOR = attrs.validators.optional(_instance(Selector))
+
+
+@attrs.frozen
+class Policy:
+    """A clinical intent the rules must meet, stated in the protocol's own terms.
+
+    Exactly one claim is made; :meth:`Protocol.check` proves it exactly, or reports the
+    policy with the smallest set of facts that breaks it:
+
+    - ``reaches``: the facts of ``when``, every other answer no, reach at least this urgency;
+    - ``withholds``: while the facts of ``when`` hold, every selected exercise is withheld;
+    - ``cautions_or_withholds``: ... every selected exercise is withheld or cautioned by a rule;
+    - ``required``: every fact of ``when`` is required (never read as "no" when unanswered);
+    - ``red_flags_withhold_all_from``: every red flag that refers at least this urgency
+      withholds every exercise (``when`` stays empty).
+    """
+
+    id: str = attrs.field(validator=_TEXT)
+    when: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    reaches: Urgency | None = attrs.field(default=None, converter=_maybe_urgency)
+    withholds: Selector | None = attrs.field(default=None, validator=_MAYBE_SELECTOR)
+    cautions_or_withholds: Selector | None = attrs.field(default=None, validator=_MAYBE_SELECTOR)
+    required: bool = attrs.field(default=False, validator=_FLAG)
+    red_flags_withhold_all_from: Urgency | None = attrs.field(
+        default=None, converter=_maybe_urgency
+    )
+    reason: str = attrs.field(default="", validator=_TEXT)
+    """Why the clinician states it (shown with a failure)."""
+
+    def claims(self) -> tuple[str, ...]:
+        """Return the names of the claims this policy makes (one, when it is well formed)."""
+        made = {
+            "reaches": self.reaches is not None,
+            "withholds": self.withholds is not None,
+            "cautions_or_withholds": self.cautions_or_withholds is not None,
+            "required": self.required,
+            "red_flags_withhold_all_from": self.red_flags_withhold_all_from is not None,
+        }
+        return tuple(name for name, is_made in made.items() if is_made)
+
+
+@attrs.frozen
+class UrgencyAdvice:
+    """What to tell the person to do now, for each urgency."""
+
+    none: str = attrs.field(default="", validator=_TEXT)
+    routine: str = attrs.field(default="", validator=_TEXT)
+    soon: str = attrs.field(default="", validator=_TEXT)
+    same_day: str = attrs.field(default="", validator=_TEXT)
+    emergency: str = attrs.field(default="", validator=_TEXT)
+
+    def for_urgency(self, urgency: Urgency) -> str:
+        """Return the advice text for ``urgency``."""
+        text: str = getattr(self, urgency.value)
+        return text
+
+
+@attrs.frozen
+class Protocol:
+    """A versioned, reviewable set of exercises, facts and rules.
+
+    Build one with :func:`backtriage.load_protocol` or take :func:`backtriage.default_protocol`.
+    A protocol is plain data: equal fields mean an equal protocol, and it pickles. Its compiled
+    form is built once, on first use; :meth:`check` lists every problem and
+    :func:`backtriage._plan` refuses a protocol that has any.
+    """
+
+    name: str = attrs.field(validator=_TEXT)
+    version: str = attrs.field(validator=_TEXT)
+    exercises: tuple[Exercise, ...] = attrs.field(validator=_tuple_of(Exercise))
+    facts: tuple[Fact, ...] = attrs.field(validator=_tuple_of(Fact))
+    rules: tuple[Rule, ...] = attrs.field(validator=_tuple_of(Rule))
+    sources: tuple[Source, ...] = attrs.field(default=(), validator=_tuple_of(Source))
+    description: str = attrs.field(default="", validator=_TEXT)
+    require_odi: bool = attrs.field(default=False, validator=_FLAG)
+    """Withhold every exercise until a scorable ODI is given."""
+    require_start_back: bool = attrs.field(default=False, validator=_FLAG)
+    """Withhold every exercise until the STarT Back answers are given."""
+    require_age: bool = attrs.field(default=False, validator=_FLAG)
+    """Withhold every exercise until the person's age is given."""
+    safety: str = attrs.field(default="", validator=_TEXT)
+    """Advice attached to every prescription (for example: stop if pain spreads)."""
+    safety_source: str = attrs.field(default="", validator=_TEXT)
+    advice: UrgencyAdvice = attrs.field(default=UrgencyAdvice(), validator=_instance(UrgencyAdvice))
+    safety_net: str = attrs.field(default="", validator=_TEXT)
+    """What new symptoms mean "get help at once", shown with every plan that gives exercises."""
+    policies: tuple[Policy, ...] = attrs.field(default=(), validator=_tuple_of(Policy))
+    """The clinical intents the rules must meet; :meth:`check` proves each one."""
+    # What the layers above build from the fields (the compiled engine, the indexed inputs,
+    # the static problems) is a pure function of them: each layer keeps its own in one of
+    # these slots on first use. Declared here, never filled here, and never compared,
+    # hashed, shown or pickled. Typed as object: cattrs resolves every annotation.
+    _engine: object = attrs.field(
+        init=False, default=None, repr=False, eq=False, hash=False, alias="_engine"
+    )
+    _inputs: object = attrs.field(
+        init=False, default=None, repr=False, eq=False, hash=False, alias="_inputs"
+    )
+    _problems: object = attrs.field(
+        init=False, default=None, repr=False, eq=False, hash=False, alias="_problems"
+    )
+
+    def __reduce__(self) -> tuple[type[Protocol], tuple[object, ...]]:
+        # Pickled by its fields alone (process pools, Spark broadcast): what is built from
+        # them is built again, on first use, wherever the copy is used; the fields are checked
+        # again on the way in.
+        fields = attrs.fields(type(self))
+        return (type(self), tuple(getattr(self, f.name) for f in fields if f.init))
+
+    def check(self) -> tuple[Problem, ...]:
+        """Return every static problem of this protocol (empty when it is consistent)."""
+        return _CHECKERS[0](self)
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        """Return the exercise with ``exercise_id`` (``KeyError`` when there is none)."""
+        for exercise in self.exercises:  # the first one, as the engine reads them
+            if exercise.id == exercise_id:
+                return exercise
+        raise KeyError(exercise_id)
+
+    def fact(self, name: str) -> Fact:
+        """Return the fact declaration named ``name`` (``KeyError`` when there is none)."""
+        for fact in self.facts:
+            if fact.name == name:
+                return fact
+        raise KeyError(name)
+
+
+_CHECKERS: list[Callable[[Protocol], tuple[Problem, ...]]] = []
+"""Filled by :mod:`backtriage.protocol._compiled` when the protocol package is imported.
+
+The checks are a layer above the model (they evaluate the protocol with its engine); they
+register here, so that :meth:`Protocol.check` works while the model imports nothing above it.
+"""

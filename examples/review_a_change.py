@@ -6,7 +6,9 @@ Run from the repository root: ``python examples/review_a_change.py``.
    own question words.
 2. Change the protocol (drop the rule that withholds the lying back arch when lying on the
    front is painful) and compare: the diff says the change is less safe and gives the
-   answers that show it, which run through ``recommend`` reproduce it.
+   answers that show it. The change also breaks one of the protocol's declared policies, so
+   ``check()`` lists it and ``recommend`` refuses the changed protocol; ``make_plan`` (the
+   same path without that refusal) replays the answers on both versions to reproduce it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ for trigger in triggers[-6:]:
 
 changed = attrs.evolve(
     protocol,
-    version="1.0.1-draft",
+    version=f"{protocol.version}-draft",
     rules=tuple(r for r in protocol.rules if r.id != "prone_lying_painful_no_prone_extension"),
 )
 result = diff(protocol, changed)
@@ -42,11 +44,23 @@ print()
 print(f"less safe: {result.is_less_safe}")
 print(result.summary())
 
+# The edit also breaks a declared policy: the protocol states its clinical intent, and check()
+# proves the rules against it. recommend() refuses such a protocol; the diff still compares it.
+print()
+problems = changed.check()
+print(f"check() of {changed.version}: {len(problems)} problem(s)")
+for problem in problems:
+    print(f"- [{problem.code}] {problem.where}: {problem.message}")
+try:
+    bt.recommend(bt.Assessment(), protocol=changed)
+except bt.ProtocolError:
+    print("recommend() refuses it until the rule or the policy is put right.")
+
 change = result.less_safe[0]
 assert change.old_witness is not None
 assert change.new_witness is not None
-before = bt.recommend(change.old_witness, protocol=protocol)
-after = bt.recommend(change.new_witness, protocol=changed)
+before = bt.make_plan(change.old_witness, protocol)
+after = bt.make_plan(change.new_witness, changed)
 print()
 print("witness, old protocol gives:", sorted(p.exercise.id for p in before.exercises))
 print("witness, new protocol gives:", sorted(p.exercise.id for p in after.exercises))

@@ -194,12 +194,27 @@ def test_diff_of_a_missing_file_is_one_error_line(run: Any, tmp_path: Path) -> N
 
 
 def test_review_since_the_version_in_use_lists_the_changes(run: Any, tmp_path: Path) -> None:
+    # Dropping a caution breaks no declared policy: the new version can be signed.
+    new = changed(tmp_path, "new.toml", without_rule("muscle_spasm_forward_bend_caution"))
+    out = tmp_path / "review.html"
+    result = run("protocol", "review", str(new), "--since", str(DEFAULT_TOML), "-o", str(out))
+    assert (result.code, result.err) == (0, "")
+    sheet = out.read_text(encoding="utf-8")
+    assert 'id="changes"' in sheet
+    assert "1 change(s) make the protocol less safe" in sheet
+    assert "declared policy" not in sheet
+
+
+def test_review_since_of_an_edit_that_breaks_a_policy_lists_the_changes_and_exits_1(
+    run: Any, tmp_path: Path
+) -> None:
     new = changed(tmp_path, "new.toml", without_rule("cannot_kneel"))
     out = tmp_path / "review.html"
     result = run("protocol", "review", str(new), "--since", str(DEFAULT_TOML), "-o", str(out))
-    assert result.code == 0
+    assert result.code == 1
+    assert "1 problem(s), shown on the sheet" in result.err
     sheet = out.read_text(encoding="utf-8")
-    assert 'id="changes"' in sheet
+    assert "The new version NEXT breaks 1 declared policy(ies)" in sheet
     assert "1 change(s) make the protocol less safe" in sheet
 
 
@@ -226,17 +241,53 @@ def test_a_protocol_error_other_than_the_limit_is_reported_as_it_is(
 def test_a_witness_from_diff_json_reproduces_the_change_through_recommend(
     run: Any, tmp_path: Path
 ) -> None:
-    new = changed(tmp_path, "new.toml", without_rule("cannot_kneel"))
-    change = json.loads(run("protocol", "diff", str(DEFAULT_TOML), str(new), "--json").out)[
+    # An edit that breaks no declared policy, so that recommend runs the new version too.
+    rule = "muscle_spasm_forward_bend_caution"
+    new = changed(tmp_path, "new.toml", without_rule(rule))
+    (change,) = json.loads(run("protocol", "diff", str(DEFAULT_TOML), str(new), "--json").out)[
         "less_safe"
-    ][0]
-    plans = {}
+    ]
+    assert (change["kind"], change["rule"]) == ("caution_dropped", rule)
+    cautions = {}
     for side, protocol in (("old", DEFAULT_TOML), ("new", new)):
         witness = tmp_path / f"{side}.json"
         witness.write_text(json.dumps(change[f"{side}_witness"]), encoding="utf-8")
         result = run("recommend", str(witness), "--protocol", str(protocol), "--json")
         assert result.code == 0, result.err
-        plans[side] = json.loads(result.out)
-    given = {side: [p["exercise"]["id"] for p in plan["exercises"]] for side, plan in plans.items()}
-    assert change["exercise"] not in given["old"]
-    assert change["exercise"] in given["new"]
+        (given,) = (
+            p
+            for p in json.loads(result.out)["exercises"]
+            if p["exercise"]["id"] == change["exercise"]
+        )
+        cautions[side] = {c["rule"] for c in given["cautions"]}
+    assert rule in cautions["old"]
+    assert rule not in cautions["new"]
+
+
+def test_diff_compares_an_edit_that_breaks_a_declared_policy_and_names_it(
+    run: Any, tmp_path: Path
+) -> None:
+    new = changed(tmp_path, "new.toml", without_rule("cannot_kneel"))
+    result = run("protocol", "diff", str(DEFAULT_TOML), str(new), "--json")
+    assert result.code == 1
+    assert json.loads(result.out)["less_safe"][0]["exercise"] == "kneeling_extension"
+    (line,) = result.err.strip().splitlines()
+    assert (
+        f"{new}: breaks 1 declared policy(ies), first: policy 'cannot_kneel_nothing_kneeling'"
+        in line
+    )
+    # recommend refuses it: the witness of its change is replayed in Python with make_plan.
+    witness = tmp_path / "witness.json"
+    witness.write_text(json.dumps(json.loads(result.out)["less_safe"][0]["new_witness"]))
+    line = one_line_error(run("recommend", str(witness), "--protocol", str(new)))
+    assert "new.toml: the protocol has 1 problem(s) and cannot be used" in line
+
+
+def test_diff_back_from_an_edit_that_breaks_a_policy_exits_0_and_names_the_old_version(
+    run: Any, tmp_path: Path
+) -> None:
+    old = changed(tmp_path, "old.toml", without_rule("cannot_kneel"))
+    result = run("protocol", "diff", str(old), str(DEFAULT_TOML))
+    assert result.code == 0, result.err
+    assert "Nothing is less safe." in result.out
+    assert f"{old}: breaks 1 declared policy(ies)" in result.err

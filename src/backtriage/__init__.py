@@ -14,6 +14,7 @@ from backtriage._plan import (
     Question,
     QuestionKind,
     default_protocol,
+    make_plan,
     questions,
     recommend,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "from_dict",
     "from_json",
     "load_protocol",
+    "make_plan",
     "odi_change",
     "questions",
     "recommend",

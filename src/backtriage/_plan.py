@@ -15,7 +15,15 @@ from backtriage.protocol._engine import FiredRule, Prescription, Withheld, engin
 from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
 from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
 
-__all__ = ["Plan", "Question", "QuestionKind", "default_protocol", "questions", "recommend"]
+__all__ = [
+    "Plan",
+    "Question",
+    "QuestionKind",
+    "default_protocol",
+    "make_plan",
+    "questions",
+    "recommend",
+]
 
 DISCLAIMER = (
     "backtriage is a screening aid, not a diagnosis and not a medical device. "
@@ -143,7 +151,9 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     """Return the plan of ``assessment`` under ``protocol``, problems or not.
 
     The one path from answers to a plan: :func:`recommend` calls it once the protocol is
-    clean, and the property kit calls it to show what a protocol with problems would do.
+    clean, and the property kit calls it to show what a protocol with problems would do. Replay
+    a diff's witness with it on an edit that breaks a declared policy, which ``recommend``
+    refuses.
     """
     present, missing = derive_facts(assessment, protocol)
     evaluation = engine_of(protocol).evaluate(present, missing=missing)

@@ -6,7 +6,8 @@ assessment as JSON in, the plan out), ``questions`` (what to ask), ``protocol ch
 ``backtriage VERB --help`` describes each.
 
 Exit status: 0 on success; 1 when some rows failed (``score``), a protocol has problems
-(``protocol check``, ``protocol review``) or a new version is less safe (``protocol diff``);
+(``protocol check``, ``protocol review``) or a new version is less safe or breaks a declared
+policy (``protocol diff``);
 2 for a usage or input error, reported as one line on standard error (``backtriage: error:
 ...``), never a traceback; 2 also for an unexpected failure (a bug),
 reported as ``backtriage: error: internal error: ...``.
@@ -330,8 +331,9 @@ def _review_verbs(protocol_verbs: argparse._SubParsersAction[argparse.ArgumentPa
             "Compare two versions of a protocol: the changes that make it less safe (an "
             "exercise given where it was withheld, a lower urgency, fewer cautions, a required "
             "question made optional), those that make it more cautious, and the text changes, "
-            "each with an example assessment that shows it. Exit status 1 when anything is "
-            "less safe."
+            "each with an example assessment that shows it. A version that breaks a declared "
+            "policy is compared all the same, and named on standard error. Exit status 1 when "
+            "anything is less safe or NEW breaks a declared policy."
         ),
     )
     diff.add_argument("old", metavar="OLD", help="the protocol file in use")
@@ -512,15 +514,42 @@ def _protocol_diff(args: argparse.Namespace) -> int:
     import json
 
     from backtriage.review import diff, diff_document, diff_text
+    from backtriage.review._diff import policy_failures
 
-    old, new = _protocol(args.old), _protocol(args.new)
+    old, new = _compared_protocol(args.old), _compared_protocol(args.new)
     with _limit_hint():
         changes = diff(old, new, limit=args.limit)
     if args.json:
         print(json.dumps(diff_document(changes, old, new), indent=2, ensure_ascii=False))
     else:
         print(diff_text(changes, old, new))
-    return 1 if changes.is_less_safe else 0
+    new_breaks_a_policy = False
+    for path, protocol in ((args.old, old), (args.new, new)):
+        failures = policy_failures(protocol)
+        if failures:
+            new_breaks_a_policy = protocol is new
+            print(
+                f"{PROG}: {path}: breaks {len(failures)} declared policy(ies), first: "
+                f"{failures[0].where}; recommend refuses it (backtriage protocol check {path})",
+                file=sys.stderr,
+            )
+    return 1 if changes.is_less_safe or new_breaks_a_policy else 0
+
+
+def _compared_protocol(path: str) -> Protocol:
+    """Load a protocol to compare: one that only breaks declared policies is compared."""
+    from backtriage.protocol.load import load_protocol
+    from backtriage.review._diff import unreliable_problems
+
+    protocol = load_protocol(path)
+    problems = unreliable_problems(protocol)
+    if problems:
+        raise CommandError(
+            f"{path}: the protocol has {len(problems)} problem(s) other than declared policies "
+            f"that do not hold, and cannot be compared; see them with: backtriage protocol "
+            f"check {path}"
+        )
+    return protocol
 
 
 @contextmanager

@@ -14,9 +14,12 @@ from hypothesis import strategies as st
 
 import backtriage as bt
 from backtriage.protocol.model import (
+    AllOf,
+    AnyOf,
     Caution,
     Exercise,
     Fact,
+    FactIs,
     FactKind,
     Polarity,
     Protocol,
@@ -30,10 +33,23 @@ from backtriage.testing import strategies as bts
 
 from .outcomes import held
 
-# The edits below break the default protocol's declared policies on purpose (recommend would
-# refuse them, and the witnesses run through recommend): compare the rules without them.
-DEFAULT = attrs.evolve(bt.default_protocol(), policies=())
+# Most edits below break a declared policy of the default protocol: recommend refuses them,
+# the diff compares them all the same, and their witnesses are replayed through make_plan.
+DEFAULT = bt.default_protocol()
 U = bt.Urgency
+
+
+def replay(assessment: bt.Assessment, protocol: Protocol) -> bt.Plan:
+    """Return the plan of a witness: through recommend where the protocol is clean, else
+    (where its only problems are declared policies that fail) through the same make_plan
+    without recommend's refusal."""
+    problems = protocol.check()
+    if not problems:
+        return bt.recommend(assessment, protocol=protocol)
+    assert all(p.code.startswith("policy-") for p in problems), problems
+    with pytest.raises(bt.ProtocolError, match=r"\[policy-"):
+        bt.recommend(assessment, protocol=protocol)
+    return bt.make_plan(assessment, protocol)
 
 
 def given_ids(plan: bt.Plan) -> set[str]:
@@ -45,7 +61,7 @@ def cautions_of(plan: bt.Plan, exercise_id: str) -> set[str]:
 
 
 def assert_reproduced(old: Protocol, new: Protocol, change: Change) -> None:
-    """Run the change's witnesses through recommend and check they show the change."""
+    """Replay the change's witnesses as recommend does and check they show the change."""
     if change.kind is ChangeKind.TEXT:
         assert_text_shown(old, new, change)
         return
@@ -53,8 +69,8 @@ def assert_reproduced(old: Protocol, new: Protocol, change: Change) -> None:
         return
     assert change.old_witness is not None
     assert change.new_witness is not None
-    before = bt.recommend(change.old_witness, protocol=old)
-    after = bt.recommend(change.new_witness, protocol=new)
+    before = replay(change.old_witness, old)
+    after = replay(change.new_witness, new)
     kind = change.kind
     if kind in (ChangeKind.QUESTION_OPTIONAL, ChangeKind.QUESTION_REQUIRED):
         asked = (before, after) if kind is ChangeKind.QUESTION_OPTIONAL else (after, before)
@@ -105,8 +121,8 @@ def assert_text_shown(old: Protocol, new: Protocol, change: Change) -> None:
         assert change.old_witness is None
         return
     assert change.old_witness is not None
-    before = bt.recommend(change.old_witness, protocol=old)
-    after = bt.recommend(change.new_witness, protocol=new)
+    before = replay(change.old_witness, old)
+    after = replay(change.new_witness, new)
     for plan, text in ((before, change.old_text), (after, change.new_text)):
         if text:
             assert text in texts_shown(plan), change
@@ -221,13 +237,43 @@ def test_a_red_flag_made_an_optional_finding_is_less_safe() -> None:
     assert kinds(result.less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "not_improving")}
 
 
+AGE_RULE = "fragility_fracture_with_bone_risk_same_day"
+AGE_POLICY = "fragility_fracture_risk_with_age_65_or_over_same_day"
+
+
+def without_the_age(protocol: Protocol) -> Protocol:
+    """Return ``protocol`` (the default) with the age optional and read by no rule: its one
+    rule on the age (a fragility fracture with thin bones, steroids or an age of 65 or over)
+    keeps the other two, and the policy on the age goes."""
+    bone_risk = AnyOf((FactIs("osteoporosis"), FactIs("long_term_steroids")))
+    condition = AllOf((FactIs("fragility_fracture_risk"), bone_risk))
+    rules = tuple(
+        attrs.evolve(r, condition=condition) if r.id == AGE_RULE else r for r in protocol.rules
+    )
+    policies = tuple(p for p in protocol.policies if p.id != AGE_POLICY)
+    return attrs.evolve(protocol, require_age=False, rules=rules, policies=policies)
+
+
 def test_requiring_the_age_is_more_cautious() -> None:
-    new = attrs.evolve(DEFAULT, require_age=True)
-    result = assert_witnessed(DEFAULT, new)
+    # The default protocol requires the age, which a rule reads: compare a copy without both.
+    assert DEFAULT.require_age
+    old = without_the_age(DEFAULT)
+    assert old.check() == ()
+    new = attrs.evolve(old, require_age=True)
+    result = assert_witnessed(old, new)
     assert result.less_safe == ()
     assert kinds(result.more_cautious) == {(ChangeKind.QUESTION_REQUIRED, "age")}
-    assert not assert_witnessed(new, DEFAULT).more_cautious
-    assert kinds(diff(new, DEFAULT).less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "age")}
+    assert not assert_witnessed(new, old).more_cautious
+    assert kinds(diff(new, old).less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "age")}
+
+
+def test_an_optional_age_that_a_referring_rule_reads_stops_the_comparison() -> None:
+    # Read as "under 65" while unanswered, the age would silently lower the urgency: the
+    # protocol cannot be evaluated reliably, which is not a policy verdict.
+    old = attrs.evolve(DEFAULT, require_age=False)
+    assert [p.code for p in old.check()] == ["optional-input-takes-away"]
+    with pytest.raises(bt.ProtocolError, match="optional-input-takes-away"):
+        diff(old, DEFAULT)
 
 
 def test_text_changes_are_listed_with_the_old_and_new_text() -> None:
@@ -288,8 +334,24 @@ def test_a_protocol_with_problems_is_refused() -> None:
     broken = attrs.evolve(DEFAULT, rules=(*DEFAULT.rules, DEFAULT.rules[0]))
     with pytest.raises(bt.ProtocolError, match="duplicate"):
         diff(DEFAULT, broken)
+    with pytest.raises(bt.ProtocolError, match="old protocol"):
+        diff(broken, DEFAULT)
     with pytest.raises(bt.InvalidAnswerError, match="old"):
         diff("default", DEFAULT)  # type: ignore[arg-type]
+
+
+def test_an_edit_that_only_breaks_declared_policies_is_compared_though_recommend_refuses_it() -> (
+    None
+):
+    new = without_rule(DEFAULT, "cannot_kneel")
+    problems = new.check()
+    assert problems
+    assert {p.code for p in problems} == {"policy-withholds"}
+    with pytest.raises(bt.ProtocolError, match="policy"):
+        bt.recommend(bt.Assessment(), protocol=new)
+    result = assert_witnessed(DEFAULT, new)
+    assert kinds(result.less_safe) == {(ChangeKind.EXERCISE_GIVEN, "kneeling_extension")}
+    assert assert_witnessed(new, DEFAULT).less_safe == ()
 
 
 def test_assert_not_less_safe_passes_a_more_cautious_protocol() -> None:
@@ -310,7 +372,7 @@ def test_facts_only_one_protocol_has_are_answered_to_that_protocol_only() -> Non
     flag = Fact(
         "new_flag", FactKind.RED_FLAG, Polarity.RISK, question="Anything new?", required=True
     )
-    rule = Rule("new_flag_same_day", bt.protocol.model.FactIs("new_flag"), (Refer(U.SAME_DAY),),
+    rule = Rule("new_flag_same_day", FactIs("new_flag"), (Refer(U.SAME_DAY),),
                 "New sign.", "design")  # fmt: skip
     new = attrs.evolve(DEFAULT, facts=(*DEFAULT.facts, flag), rules=(*DEFAULT.rules, rule))
     result = assert_witnessed(DEFAULT, new)
@@ -353,8 +415,8 @@ def changed(draw: st.DrawFn, protocol: Protocol) -> Protocol:
 
 def assert_complete(old: Protocol, new: Protocol, result: ProtocolDiff, a: bt.Assessment) -> None:
     """Every difference the two plans of ``a`` show is reported by the diff."""
-    before = bt.recommend(a, protocol=old)
-    after = bt.recommend(a, protocol=new)
+    before = replay(a, old)
+    after = replay(a, new)
     if before.missing or after.missing:
         return
     less, more = kinds(result.less_safe), kinds(result.more_cautious)
@@ -452,15 +514,16 @@ def test_a_diff_is_json_ready_with_its_witnesses() -> None:
 
 
 def test_a_finding_made_required_is_more_cautious_and_back_again_less_safe() -> None:
+    assert not DEFAULT.fact("cannot_kneel").required
     facts = tuple(
-        attrs.evolve(f, required=True) if f.name == "osteoporosis" else f for f in DEFAULT.facts
+        attrs.evolve(f, required=True) if f.name == "cannot_kneel" else f for f in DEFAULT.facts
     )
     new = attrs.evolve(DEFAULT, facts=facts)
     result = assert_witnessed(DEFAULT, new)
-    assert kinds(result.more_cautious) == {(ChangeKind.QUESTION_REQUIRED, "osteoporosis")}
+    assert kinds(result.more_cautious) == {(ChangeKind.QUESTION_REQUIRED, "cannot_kneel")}
     assert result.less_safe == ()
     back = assert_witnessed(new, DEFAULT)
-    assert kinds(back.less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "osteoporosis")}
+    assert kinds(back.less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "cannot_kneel")}
 
 
 @given(st.data())

@@ -280,7 +280,10 @@ def test_a_same_day_red_flag_withholds_every_exercise_by_the_engine_invariant() 
 
 
 def test_a_soon_red_flag_withholds_by_its_own_exclusion_not_the_invariant() -> None:
-    assert Trigger({"night_pain"}, (), ("night_pain_soon",)) in when_withheld(DEFAULT, "knee_sways")
+    assert urgency_of(DEFAULT, {"injects_drugs"}) is U.SOON
+    assert Trigger({"injects_drugs"}, (), ("injects_drugs_soon",)) in when_withheld(
+        DEFAULT, "knee_sways"
+    )
 
 
 def test_emergency_needs_two_signs_where_each_alone_is_same_day() -> None:
@@ -375,7 +378,8 @@ def test_example_gives_the_least_answers_that_produce_exactly_the_facts() -> Non
     assert assessment.age == 65
     assert assessment.preference is bt.Preference.EXTENSION
     assert dict(assessment.red_flags) == {"flag_a": False, "flag_b": True, "flag_c": False}
-    plan = bt.recommend(assessment, protocol=EDGE)
+    # recommend refuses the edge protocol for its deliberate edges; the plan comes the same way.
+    plan = bt.make_plan(assessment, EDGE)
     assert set(plan.facts) == {"odi_any", "odi_severe", "age_65", "ext_1", "ext_2", "flag_b"}
     plain = example(EDGE, {"odi_any"})
     assert (plain.age, plain.odi_score and plain.odi_score.band) == (0, bt.DisabilityBand.MINIMAL)
@@ -383,8 +387,12 @@ def test_example_gives_the_least_answers_that_produce_exactly_the_facts() -> Non
 
 def test_example_leaves_an_optional_input_out_unless_a_fact_needs_it() -> None:
     assessment = example(DEFAULT, ())
-    assert (assessment.start_back, assessment.age, assessment.preference) == (None, None, None)
-    high = example(DEFAULT, {"start_back_high"})
+    # The default protocol requires the age (given at its least) and leaves the rest optional.
+    assert (assessment.start_back, assessment.age, assessment.preference) == (None, 0, None)
+    no_age = attrs.evolve(DEFAULT, require_age=False)
+    assert example(no_age, ()).age is None
+    assert example(no_age, {"age_65_or_over"}).age == 65
+    high = example(DEFAULT, {"start_back_medium_or_worse", "start_back_high"})
     assert high.start_back is not None
     assert high.start_back.risk is bt.StartBackRisk.HIGH
     assert held(example(DEFAULT, (), {"single_knee_hug_tolerated"})) == set()

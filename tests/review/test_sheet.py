@@ -386,6 +386,11 @@ def test_the_sheet_of_a_change_lists_a_less_safe_change_with_the_answers_that_sh
 ) -> None:
     new = without_rule(default, "cannot_kneel")
     page = Page(review_sheet(new, previous=default))
+    # The edit breaks a declared policy: compared all the same, and said so.
+    assert (
+        f"The new version {new.version} breaks 1 declared policy(ies) "
+        "(policy 'cannot_kneel_nothing_kneeling'): backtriage refuses to use it."
+    ) in page.part("changes")
     assert "1 change(s) make the protocol less safe" in page.part("changes")
     (item,) = page.items_in("changes-less-safe")
     assert "kneeling_extension" in item
@@ -405,6 +410,8 @@ def test_the_sheet_of_a_change_that_only_withholds_more_says_nothing_is_less_saf
 ) -> None:
     old = without_rule(default, "cannot_kneel")
     page = Page(review_sheet(default, previous=old))
+    assert f"The previous version {old.version} breaks 1 declared" in page.part("changes")
+    assert "The new version" not in page.part("changes")
     assert "No change makes the protocol less safe" in page.part("changes")
     assert "kneeling_extension" in page.part("changes-more-cautious")
 
@@ -447,6 +454,27 @@ def test_the_reviewing_guide_describes_every_part_of_the_sheet(sheet: str) -> No
     for heading in headings:
         name = re.sub(r" \(\d+\)$", "", html.unescape(heading)).split(":")[0]
         assert f"**{name}**" in guide, name
+
+
+def test_the_reviewing_guide_quotes_the_questions_of_the_default_protocol_as_it_is(
+    default: Protocol, page: Page
+) -> None:
+    guide = (Path(__file__).parent.parent.parent / "docs" / "reviewing-a-protocol.md").read_text(
+        encoding="utf-8"
+    )
+    asked = {f.question for f in default.facts if f.question}
+    quoted = re.findall(r"“([^”]*\?)”", re.sub(r"\s+", " ", guide))
+    assert len(quoted) >= 8
+    assert sorted(set(quoted) - asked) == []
+    # The worked block of the lying back arch lists what the sheet lists, in its order.
+    block = re.search(r"the block of version (\S+) then lists.*?\n\n(.*?)\n\n", guide, re.S)
+    assert block is not None
+    assert block.group(1) == default.version
+    listed = [line.removeprefix("- ") for line in block.group(2).splitlines()]
+    shown = [
+        re.sub(r" \(rule \w+\)$", "", item) for item in page.items_in("exercise-prone_extension")
+    ]
+    assert listed == shown[: len(listed)]
 
 
 def clinic_with(facts: list[Fact], rules: list[Rule]) -> Protocol:

@@ -711,3 +711,28 @@ def test_an_exercise_lost_to_an_urgency_names_the_rule_that_referred() -> None:
         if f.check == "rules_reachable"
     )
     assert "odi_any_same_day" in failure.rules
+
+
+@pytest.mark.slow
+def test_the_testing_guide_quotes_the_failure_its_worked_edit_gives() -> None:
+    import re
+    from importlib import resources
+    from pathlib import Path
+
+    guide = (Path(__file__).parent.parent.parent / "docs" / "testing-your-protocol.md").read_text(
+        encoding="utf-8"
+    )
+    rule = re.search(
+        r'```toml\n(\[\[rules\]\]\nid = "knee_hug_done_no_forward_bend".*?)```', guide, re.S
+    )
+    quoted = re.search(r"```text\n(E   InconsistentProtocolError: .*?)```", guide, re.S)
+    assert rule is not None
+    assert quoted is not None
+    text = resources.files("backtriage.protocol").joinpath("default.toml").read_text("utf-8")
+    text = text.replace('name = "backtriage-default"', 'name = "our-clinic"', 1)
+    text = re.sub(r'^version = ".*"$', 'version = "1.0.0"', text, count=1, flags=re.M)
+    edited = bt.load_protocol(text=text + "\n" + rule.group(1))
+    with pytest.raises(InconsistentProtocolError) as raised:
+        assert_consistent(edited)
+    expected = [line.removeprefix("E").removeprefix("   ") for line in quoted.group(1).splitlines()]
+    assert f"InconsistentProtocolError: {raised.value}".splitlines() == expected

@@ -12,6 +12,7 @@ from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import required_inputs
 from backtriage.protocol._model import Caution, FactKind, Protocol, Rule, Urgency
+from backtriage.protocol._problem import Problem
 from backtriage.protocol._queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
 from backtriage.review._example import assessment_for
 from backtriage.serialize import to_dict
@@ -134,21 +135,43 @@ def diff(old: Protocol, new: Protocol, *, limit: int = DEFAULT_LIMIT) -> Protoco
     both). Less safe: some assessment gets an exercise that ``old`` withheld, a lower urgency,
     or an exercise it is given with a caution fewer; a required question becomes optional; an
     exercise only ``new`` has is less safe wherever it is given. Each change carries the
-    smallest witness found. Raises :class:`~backtriage.ProtocolError` when either protocol has
-    static problems, or when the search needs more than ``limit`` sets of facts.
+    smallest witness found. Either protocol may break its declared policies (an edit that does
+    is what the diff is for; ``recommend`` refuses it, and
+    :func:`~backtriage.make_plan` replays its witnesses). Raises
+    :class:`~backtriage.ProtocolError` when either protocol has any other static problem, or
+    when the search needs more than ``limit`` sets of facts.
     """
     for name, protocol in (("old", old), ("new", new)):
         if not isinstance(protocol, Protocol):
             raise InvalidAnswerError(name, protocol, "a Protocol")
-        # A declared policy that fails is a verdict on the rules, not a fault that stops the
-        # comparison: the diff shows what such an edit does.
-        problems = [p for p in protocol.check() if not p.where.startswith("policy ")]
+        problems = unreliable_problems(protocol)
         if problems:
             raise ProtocolError(
                 f"has {len(problems)} problem(s), first: {problems[0]}; run protocol.check()",
                 where=f"{name} protocol {protocol.name!r}",
             )
     return _Differ(old, new, limit).run()
+
+
+def is_policy_failure(problem: Problem) -> bool:
+    """Tell whether ``problem`` is a declared policy that the rules do not meet."""
+    return problem.code.startswith("policy-")
+
+
+def policy_failures(protocol: Protocol) -> list[Problem]:
+    """Return the problems of ``protocol`` that are declared policies its rules do not meet."""
+    return [p for p in protocol.check() if is_policy_failure(p)]
+
+
+def unreliable_problems(protocol: Protocol) -> list[Problem]:
+    """Return the problems of ``protocol`` that stop a comparison: all but policy failures.
+
+    A policy that does not hold is a verdict on what the rules do, which the engine still
+    evaluates exactly: comparing such an edit with the reviewed version is what shows its
+    harm (``recommend`` refuses it all the same). Any other problem means the protocol cannot
+    be evaluated reliably, so nothing is compared.
+    """
+    return [p for p in protocol.check() if not is_policy_failure(p)]
 
 
 class _Differ:
@@ -176,8 +199,9 @@ class _Differ:
 
         A rule's reason and source: an assessment that fires the rule in both protocols; a
         caution's text: one that also gives an exercise it cautions; an exercise's texts: one
-        that gives it; advice: one at that urgency in both; the safety advice: one that gives
-        an exercise; a red flag's question: one that leaves it unanswered.
+        that gives it; advice: one at that urgency in both (below same day, one that also gives
+        an exercise); the safety advice: one that gives an exercise; a red flag's question: one
+        that leaves it unanswered.
         """
         field = change.field or ""
         atoms: int | None = None
@@ -197,7 +221,17 @@ class _Differ:
             atoms = self._find([self.space.always], self._withheld_in_both(position))
         elif field.startswith("advice."):
             level = Urgency(field.removeprefix("advice."))
-            atoms = self._find(self._at_exactly(level), self._above(level))
+            wanted, avoided = self._at_exactly(level), self._above(level)
+            if level >= Urgency.SAME_DAY:
+                atoms = self._find(wanted, avoided)
+            else:
+                # Below same day, a plan that gives no exercise shows a plain text instead.
+                for exercise_id, position in self.o.positions.items():
+                    if exercise_id in self.n.positions:
+                        withheld = self._withheld_in_both(position)
+                        atoms = self._find(wanted, [*avoided, *withheld])
+                        if atoms is not None:
+                            break
         elif field in ("safety", "safety_source", "name"):
             for exercise_id, position in self.o.positions.items():
                 if exercise_id in self.n.positions:

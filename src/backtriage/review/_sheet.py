@@ -51,7 +51,7 @@ from backtriage.protocol._queries import (
     triggers_urgency,
     triggers_withheld,
 )
-from backtriage.review._diff import Change, diff
+from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
 from backtriage.serialize import to_dict
 
 __all__ = ["protocol_hash", "review_sheet"]
@@ -113,7 +113,8 @@ def review_sheet(
 
     With ``previous`` (the version in use), the sheet also lists what ``protocol`` changes
     (:func:`backtriage.review.diff`), less safe first, each change with the answers that show
-    it, and the sign-off covers the change.
+    it, and the sign-off covers the change. A version that breaks a declared policy is
+    compared all the same, and the sheet says so; one with any other problem is not.
 
     Raises :class:`~backtriage.InvalidAnswerError` when ``protocol`` or ``previous`` is not a
     :class:`~backtriage.Protocol`, and :class:`~backtriage.ProtocolError` when the queries
@@ -366,14 +367,25 @@ _CHANGE_GROUPS = (
 def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> Iterator[str]:
     yield '<section id="changes">'
     yield (f"<h2>Changes from version {_e(previous.version)} of {_e(previous.name)}</h2>")
-    broken = [p for p in (previous, protocol) if p.check()]
+    broken = [p for p in (previous, protocol) if unreliable_problems(p)]
     if broken:
         yield (
             '<p class="bad">The changes cannot be worked out while a version has problems '
+            "other than a declared policy that does not hold "
             f"({_e(', '.join(p.version for p in broken))}): fix them first.</p>"
         )
         yield "</section>"
         return
+    for label, version in (("previous", previous), ("new", protocol)):
+        failures = policy_failures(version)
+        if failures:
+            # Compared all the same: what such an edit does is what the reviewer must see.
+            names = ", ".join(f.where for f in failures)
+            yield (
+                f'<p class="bad">The {label} version {_e(version.version)} breaks '
+                f"{len(failures)} declared policy(ies) ({_e(names)}): backtriage refuses to "
+                "use it. The changes below show what its rules do all the same.</p>"
+            )
     changes = diff(previous, protocol, limit=words.limit)
     verdict = (
         f'<p class="bad">{len(changes.less_safe)} change(s) make the protocol less safe for '

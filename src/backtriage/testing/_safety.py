@@ -14,7 +14,10 @@ def assert_not_less_safe(old: Protocol, new: Protocol) -> None:
     Raises ``AssertionError`` listing every less-safe change (an exercise given where it was
     withheld, a lower urgency, a caution fewer, a question no longer required, a new exercise)
     with the answers that show it; the change's ``old_witness`` and ``new_witness`` are on the
-    exception's ``changes``. More cautious changes and text changes pass.
+    exception's ``changes``. More cautious changes and text changes pass. A version that only
+    breaks its declared policies is compared all the same (``recommend`` refuses it, and
+    ``backtriage.make_plan`` replays its witnesses); any other static problem raises
+    :class:`~backtriage.ProtocolError`.
 
     >>> assert_not_less_safe(load_protocol("v1.toml"), load_protocol("v2.toml"))  # doctest: +SKIP
     """

@@ -7,7 +7,7 @@ Run from the repository root: ``python examples/review_a_change.py``.
 2. Change the protocol (drop the rule that withholds the lying back arch when lying on the
    front is painful) and compare: the diff says the change is less safe and gives the
    answers that show it. The change also breaks one of the protocol's declared policies, so
-   ``check()`` lists it and ``recommend`` refuses the changed protocol; ``make_plan`` (the
+   ``check()`` lists it and ``recommend`` refuses the changed protocol; ``review.replay`` (the
    same path without that refusal) replays the answers on both versions to reproduce it.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import attrs
 
 import backtriage as bt
-from backtriage.review import diff, when_withheld
+from backtriage.review import diff, replay, when_withheld
 
 protocol = bt.default_protocol()
 
@@ -59,8 +59,8 @@ except bt.ProtocolError:
 change = result.less_safe[0]
 assert change.old_witness is not None
 assert change.new_witness is not None
-before = bt.make_plan(change.old_witness, protocol)
-after = bt.make_plan(change.new_witness, changed)
+before = replay(change.old_witness, protocol)
+after = replay(change.new_witness, changed)
 print()
 print("witness, old protocol gives:", sorted(p.exercise.id for p in before.exercises))
 print("witness, new protocol gives:", sorted(p.exercise.id for p in after.exercises))

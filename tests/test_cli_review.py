@@ -276,7 +276,7 @@ def test_diff_compares_an_edit_that_breaks_a_declared_policy_and_names_it(
         f"{new}: breaks 1 declared policy(ies), first: policy 'cannot_kneel_nothing_kneeling'"
         in line
     )
-    # recommend refuses it: the witness of its change is replayed in Python with make_plan.
+    # recommend refuses it: the witness of its change is replayed in Python with review.replay.
     witness = tmp_path / "witness.json"
     witness.write_text(json.dumps(json.loads(result.out)["less_safe"][0]["new_witness"]))
     line = one_line_error(run("recommend", str(witness), "--protocol", str(new)))

@@ -14,7 +14,6 @@ from backtriage._plan import (
     Question,
     QuestionKind,
     default_protocol,
-    make_plan,
     questions,
     recommend,
 )
@@ -99,7 +98,6 @@ __all__ = [
     "from_dict",
     "from_json",
     "load_protocol",
-    "make_plan",
     "odi_change",
     "questions",
     "recommend",

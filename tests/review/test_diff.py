@@ -28,28 +28,29 @@ from backtriage.protocol.model import (
     Selector,
 )
 from backtriage.review import Change, ChangeKind, ProtocolDiff, diff
+from backtriage.review import replay as replay_version
 from backtriage.testing import assert_not_less_safe
 from backtriage.testing import strategies as bts
 
 from .outcomes import held
 
 # Most edits below break a declared policy of the default protocol: recommend refuses them,
-# the diff compares them all the same, and their witnesses are replayed through make_plan.
+# the diff compares them all the same, and their witnesses are replayed through review.replay.
 DEFAULT = bt.default_protocol()
 U = bt.Urgency
 
 
 def replay(assessment: bt.Assessment, protocol: Protocol) -> bt.Plan:
     """Return the plan of a witness: through recommend where the protocol is clean, else
-    (where its only problems are declared policies that fail) through the same make_plan
-    without recommend's refusal."""
+    (where its only problems are declared policies that fail) through review.replay, the same
+    path without recommend's refusal."""
     problems = protocol.check()
     if not problems:
         return bt.recommend(assessment, protocol=protocol)
     assert all(p.code.startswith("policy-") for p in problems), problems
     with pytest.raises(bt.ProtocolError, match=r"\[policy-"):
         bt.recommend(assessment, protocol=protocol)
-    return bt.make_plan(assessment, protocol)
+    return replay_version(assessment, protocol)
 
 
 def given_ids(plan: bt.Plan) -> set[str]:

@@ -29,7 +29,7 @@ from backtriage.protocol.model import (
     Rule,
     Selector,
 )
-from backtriage.review import Trigger, example, when_cautioned, when_urgency, when_withheld
+from backtriage.review import Trigger, example, replay, when_cautioned, when_urgency, when_withheld
 
 from .outcomes import held
 
@@ -379,7 +379,7 @@ def test_example_gives_the_least_answers_that_produce_exactly_the_facts() -> Non
     assert assessment.preference is bt.Preference.EXTENSION
     assert dict(assessment.red_flags) == {"flag_a": False, "flag_b": True, "flag_c": False}
     # recommend refuses the edge protocol for its deliberate edges; the plan comes the same way.
-    plan = bt.make_plan(assessment, EDGE)
+    plan = replay(assessment, EDGE)
     assert set(plan.facts) == {"odi_any", "odi_severe", "age_65", "ext_1", "ext_2", "flag_b"}
     plain = example(EDGE, {"odi_any"})
     assert (plain.age, plain.odi_score and plain.odi_score.band) == (0, bt.DisabilityBand.MINIMAL)

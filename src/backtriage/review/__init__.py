@@ -21,6 +21,8 @@ frozenset({'single_knee_hug_tolerated'})
 
 from __future__ import annotations
 
+from backtriage._plan import Plan, make_plan
+from backtriage.assessment import Assessment
 from backtriage.protocol._model import Protocol, Urgency
 from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
@@ -45,6 +47,7 @@ __all__ = [
     "diff_text",
     "example",
     "protocol_hash",
+    "replay",
     "review_sheet",
     "when_cautioned",
     "when_urgency",
@@ -84,3 +87,13 @@ def when_urgency(
 ) -> tuple[Trigger, ...]:
     """Return the minimal triggers under which the urgency is at least ``level``."""
     return triggers_urgency(protocol, level, limit=limit)
+
+
+def replay(assessment: Assessment, protocol: Protocol) -> Plan:
+    """Return the plan ``protocol`` would give, even when its declared policies fail.
+
+    For reviewing a version that :func:`diff` compared: a version whose only problems are
+    failing policies is refused by :func:`~backtriage.recommend`, and ``replay`` shows what it
+    would do, through the same path. Never use it to advise a person.
+    """
+    return make_plan(assessment, protocol)

@@ -137,7 +137,7 @@ def diff(old: Protocol, new: Protocol, *, limit: int = DEFAULT_LIMIT) -> Protoco
     exercise only ``new`` has is less safe wherever it is given. Each change carries the
     smallest witness found. Either protocol may break its declared policies (an edit that does
     is what the diff is for; ``recommend`` refuses it, and
-    :func:`~backtriage.make_plan` replays its witnesses). Raises
+    :func:`~backtriage.review.replay` replays its witnesses). Raises
     :class:`~backtriage.ProtocolError` when either protocol has any other static problem, or
     when the search needs more than ``limit`` sets of facts.
     """

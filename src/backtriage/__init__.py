@@ -9,14 +9,6 @@ This module holds the public names and nothing else; ``docs/architecture.md`` ma
 
 from typing import TYPE_CHECKING
 
-from backtriage._plan import (
-    Plan,
-    Question,
-    QuestionKind,
-    default_protocol,
-    questions,
-    recommend,
-)
 from backtriage._version import __version__
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import (
@@ -52,10 +44,18 @@ from backtriage.protocol import (
     Rule,
     Urgency,
 )
-from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
 
 if TYPE_CHECKING:
+    from backtriage._plan import (
+        Plan,
+        Question,
+        QuestionKind,
+        default_protocol,
+        questions,
+        recommend,
+    )
     from backtriage.batch import RowError, score_odi_many
+    from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
     from backtriage.protocol._load import load_protocol
     from backtriage.serialize import from_dict, from_json, to_dict, to_json
 
@@ -109,6 +109,16 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Plan": "backtriage._plan",
+    "Question": "backtriage._plan",
+    "QuestionKind": "backtriage._plan",
+    "default_protocol": "backtriage._plan",
+    "questions": "backtriage._plan",
+    "recommend": "backtriage._plan",
+    "FiredRule": "backtriage.protocol._engine",
+    "Prescription": "backtriage.protocol._engine",
+    "Reason": "backtriage.protocol._engine",
+    "Withheld": "backtriage.protocol._engine",
     "RowError": "backtriage.batch",
     "score_odi_many": "backtriage.batch",
     "load_protocol": "backtriage.protocol._load",
@@ -120,8 +130,9 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    # The loader and the converter pull in tomllib and cattrs, the checker is only needed once
-    # a protocol is made, the batch scorer only for tables: import them on first use.
+    # Imported on first use: the plan and the engine when a plan is first made (scoring alone
+    # never needs them), the loader and the converter (tomllib, cattrs) when a document is
+    # read, the batch scorer for tables. Each module is imported once; later lookups find it.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'backtriage' has no attribute {name!r}")

@@ -7,13 +7,11 @@ import json
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Final
 
-from backtriage._convert import converter, structure_errors
 from backtriage.errors import ErrorDetail, ProtocolError, protocol_path
 from backtriage.protocol._model import Protocol
 
@@ -90,58 +88,65 @@ def _short(name: str) -> str:
 _HERE = os.path.dirname(__file__)
 DEFAULT_TOML: Final = os.path.join(_HERE, "default.toml")
 """The shipped protocol: the reviewed document."""
-DEFAULT_TWIN: Final = os.path.join(_HERE, "default.parsed.json")
-"""The shipped protocol already parsed, with the checksum of the TOML text it was parsed from."""
+DEFAULT_TWIN: Final = os.path.join(_HERE, "default.pickle")
+"""The shipped protocol already loaded, keyed by the checksum of the TOML it was loaded from."""
 
 
 @functools.cache
 def default_protocol() -> Protocol:
     """Return the protocol shipped with backtriage, loaded once on first use.
 
-    The TOML document is the one that is reviewed and loaded. Parsing TOML is a fifth of the
-    first ``recommend()``, so the package also ships it parsed (``default.parsed.json``), used
-    only while the checksum it records matches the TOML text read now; an edited or unmatched
-    TOML file is parsed as it is. Either way the data is structured and checked in full.
+    The TOML document is the one that is reviewed. Parsing and structuring it (and importing
+    the converter to do so) was most of the first ``recommend()``, so the package also ships
+    it loaded (``default.pickle``, written from the TOML by a maintainer's command and held to
+    it by a test), used only while the key it records matches the TOML text read now and this
+    version of backtriage. An edited or unmatched TOML file is loaded as it is. Either way the
+    protocol is checked in full before any plan is made.
     """
     # Plain file reads: importlib.resources would pull in tempfile and zipfile. The package
     # is installed as files, never zipped.
     with open(DEFAULT_TOML, encoding="utf-8") as file:
         text = file.read()
-    data: object = None
-    try:
-        with open(DEFAULT_TWIN, encoding="utf-8") as file:
-            twin = json.load(file)
-        if isinstance(twin, dict) and twin.get("toml_checksum") == _checksum(text):
-            data = twin.get("document")
-    except (OSError, ValueError):
-        data = None
-    if not isinstance(data, dict):
-        data = _parse(text, DEFAULT_TOML)
-    return protocol_from_data(data, source=DEFAULT_TOML)
+    shipped = _read_twin(_twin_key(text))
+    if shipped is not None:
+        return shipped
+    return protocol_from_data(_parse(text, DEFAULT_TOML), source=DEFAULT_TOML)
 
 
-def _checksum(text: str) -> str:
-    # Not a defence against tampering (whoever can edit the twin can edit the TOML): it only
+def _twin_key(text: str) -> str:
+    # Not a defence against tampering (whoever can edit the twin can edit the code): it only
     # tells a stale twin from a current one. zlib is built in, where hashlib loads OpenSSL.
     import zlib
 
+    from backtriage._version import __version__
+
     data = text.encode("utf-8")
-    return f"{len(data)}:{zlib.crc32(data):08x}"
+    return f"{__version__}:{len(data)}:{zlib.crc32(data):08x}"
+
+
+def _read_twin(key: str) -> Protocol | None:
+    import pickle
+
+    try:
+        with open(DEFAULT_TWIN, "rb") as file:
+            found_key, protocol = pickle.load(file)
+    except Exception:  # missing, unreadable or from another layout: load the TOML instead
+        return None
+    if found_key != key or not isinstance(protocol, Protocol):
+        return None
+    return protocol
 
 
 def write_default_twin() -> str:
-    """Write ``default.parsed.json`` from ``default.toml``; return its path (for maintainers)."""
+    """Write ``default.pickle`` from ``default.toml``; return its path (for maintainers)."""
+    import pickle
+
     with open(DEFAULT_TOML, encoding="utf-8") as file:
         text = file.read()
-    twin = {"toml_checksum": _checksum(text), "document": tomllib.loads(text)}
-    with open(DEFAULT_TWIN, "w", encoding="utf-8") as file:
-        json.dump(twin, file, ensure_ascii=False, indent=None, separators=(",", ":"))
-        file.write("\n")
+    protocol = protocol_from_data(_parse(text, DEFAULT_TOML), source=DEFAULT_TOML)
+    with open(DEFAULT_TWIN, "wb") as file:
+        pickle.dump((_twin_key(text), protocol), file, protocol=5)
     return DEFAULT_TWIN
-
-
-if __name__ == "__main__":  # pragma: no cover - a maintainer's command
-    print(write_default_twin())
 
 
 def _parse(text: str, name: str) -> object:
@@ -158,6 +163,8 @@ def _parse(text: str, name: str) -> object:
             raise ProtocolError(_TOO_DEEP, source=name) from None
         except ValueError as exc:
             raise ProtocolError(_unreadable("JSON", exc), source=name) from None
+    import tomllib  # only for a TOML document: the shipped protocol is usually loaded already
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -207,6 +214,10 @@ def protocol_from_data(data: object, *, source: str = "<data>") -> Protocol:
     if deep is not None:
         where, field, message = _locate(data, deep, _TOO_DEEP)
         raise ProtocolError(message, source=source, where=where, field=field)
+    # The converter (cattrs and its hooks) is imported when a document is first structured:
+    # the shipped protocol usually comes ready-made (default_protocol), without it.
+    from backtriage._convert import converter, structure_errors
+
     try:
         protocol = converter.structure(data, Protocol)
     except Exception as exc:
@@ -267,3 +278,7 @@ def _locate(data: Mapping[str, object], path: str, message: str) -> tuple[str | 
         else f"{_NOUN[section]} #{index + 1}"
     )
     return f"{section}[{index}] ({label})", rest.removeprefix(".") or "(whole entry)", message
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintainer's command
+    print(write_default_twin())

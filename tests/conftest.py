@@ -14,7 +14,7 @@ settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile("quick", max_examples=10, deadline=None)
 settings.register_profile(
     "ci",
-    max_examples=200,
+    max_examples=120,
     deadline=None,
     derandomize=True,
     print_blob=True,

@@ -156,7 +156,8 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     refuses.
     """
     present, missing = derive_facts(assessment, protocol)
-    evaluation = engine_of(protocol).evaluate(present, missing=missing)
+    engine = engine_of(protocol)
+    evaluation = engine.evaluate(present, missing=missing)
     preference = assessment.preference
     preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
     # Gentlest first, then the preferred movement; the sort is stable, so protocol order
@@ -187,7 +188,7 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
         fired=evaluation.fired,
-        facts=tuple(sorted(set(present), key=engine_of(protocol).fact_bit.__getitem__)),
+        facts=tuple(sorted(set(present), key=engine.fact_bit.__getitem__)),
         advice=advice,
         odi=assessment.odi_score,
         start_back=assessment.start_back,
@@ -200,11 +201,15 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
 
 def default_protocol() -> Protocol:
     """Return the protocol shipped with backtriage, loaded once on first use."""
-    # Imported on first use: the loader brings tomllib and the converter, which an app that
-    # only scores need not pay for at import.
-    from backtriage.protocol._load import default_protocol as load_default
+    if not _DEFAULT:
+        # Imported on first use: the loader is not needed by an app that only scores.
+        from backtriage.protocol._load import default_protocol as load_default
 
-    return load_default()
+        _DEFAULT.append(load_default())
+    return _DEFAULT[0]
+
+
+_DEFAULT: list[Protocol] = []  # the shipped protocol, once loaded (the loader caches it too)
 
 
 def _protocol_or_default(protocol: object) -> Protocol:

@@ -20,6 +20,9 @@ __all__ = ["problems_of"]
 
 def problems_of(protocol: Protocol) -> tuple[Problem, ...]:
     """Return the static problems of ``protocol``, worked out on first use and kept."""
+    found = protocol._problems
+    if type(found) is tuple:  # the hot path of every plan: no call
+        return found
     return _model.kept(protocol, "_problems", tuple, check_protocol)
 
 

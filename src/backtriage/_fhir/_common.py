@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Final, Literal, ParamSpec, TypeAlias, TypeVar
 
 from backtriage.errors import InvalidAnswerError
@@ -207,3 +208,32 @@ def at_fhir_paths(read: Callable[_P, _R]) -> Callable[_P, _R]:
             raise exc.at(path) from None
 
     return wrapper
+
+
+_Key = TypeVar("_Key", bound=StrEnum)
+
+
+def link_map(
+    link_ids: object, aliases: Mapping[str, _Key], kind: type[_Key], noun: str, example: str
+) -> Mapping[str, _Key]:
+    """Return ``aliases`` and the linkIds a caller maps to keys of ``kind`` (``link_ids=``).
+
+    ``noun`` names a key in errors ("section key"), ``example`` shows one mapping.
+    """
+    if link_ids is None:
+        return aliases
+    if not isinstance(link_ids, Mapping):
+        raise InvalidAnswerError(
+            "link_ids", link_ids, f"a mapping of linkId to {noun}, e.g. {example}"
+        )
+    mapped = dict(aliases)
+    for link_id, key in link_ids.items():
+        if not isinstance(link_id, str) or not isinstance(key, str):
+            raise InvalidAnswerError("link_ids", link_id, f"linkIds and {noun}s as strings")
+        try:
+            mapped[link_id] = kind(key)
+        except ValueError:
+            raise InvalidAnswerError(
+                f"link_ids.{link_id}", key, f"a {noun}: " + ", ".join(kind)
+            ) from None
+    return mapped

@@ -16,6 +16,7 @@ from backtriage._fhir._common import (
     Scale,
     check_response,
     is_number,
+    link_map,
     no_modifiers,
     weight_of,
 )
@@ -67,23 +68,7 @@ def _plain(number: float) -> float | int:
 
 
 def _section_map(link_ids: object) -> Mapping[str, OdiSection]:
-    if link_ids is None:
-        return ALIASES
-    if not isinstance(link_ids, Mapping):
-        raise InvalidAnswerError(
-            "link_ids", link_ids, 'a mapping of linkId to section key, e.g. {"q3": "lifting"}'
-        )
-    mapped = dict(ALIASES)
-    for link_id, section in link_ids.items():
-        if not isinstance(link_id, str) or not isinstance(section, str):
-            raise InvalidAnswerError("link_ids", link_id, "linkIds and section keys as strings")
-        try:
-            mapped[link_id] = OdiSection(section)
-        except ValueError:
-            raise InvalidAnswerError(
-                f"link_ids.{link_id}", section, "a section key: " + ", ".join(_SECTIONS)
-            ) from None
-    return mapped
+    return link_map(link_ids, ALIASES, OdiSection, "section key", '{"q3": "lifting"}')
 
 
 def check_form_scale(form: Form, sections: Mapping[str, OdiSection], first: int) -> None:

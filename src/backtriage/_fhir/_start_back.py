@@ -13,6 +13,7 @@ from backtriage._fhir._common import (
     OtherItems,
     at_fhir_paths,
     check_response,
+    link_map,
 )
 from backtriage._fhir._odi import check_form_matches, check_options, form_item_of, items_of
 from backtriage.errors import InvalidAnswerError
@@ -56,23 +57,7 @@ def scoring_for(item: StartBackItem) -> Scoring:
 
 
 def _item_map(link_ids: object) -> Mapping[str, StartBackItem]:
-    if link_ids is None:
-        return ALIASES
-    if not isinstance(link_ids, Mapping):
-        raise InvalidAnswerError(
-            "link_ids", link_ids, 'a mapping of linkId to item key, e.g. {"q1": "leg_pain"}'
-        )
-    mapped = dict(ALIASES)
-    for link_id, key in link_ids.items():
-        if not isinstance(link_id, str) or not isinstance(key, str):
-            raise InvalidAnswerError("link_ids", link_id, "linkIds and item keys as strings")
-        try:
-            mapped[link_id] = StartBackItem(key)
-        except ValueError:
-            raise InvalidAnswerError(
-                f"link_ids.{link_id}", key, "an item key: " + ", ".join(_ITEMS)
-            ) from None
-    return mapped
+    return link_map(link_ids, ALIASES, StartBackItem, "item key", '{"q1": "leg_pain"}')
 
 
 def read_start_back_items(

@@ -478,42 +478,29 @@ def odi_answers_schema() -> JSON:
     )
 
 
+def _value_document(title: str, file: str, body_of: typing.Callable[[_Builder], JSON]) -> JSON:
+    """Return the document schema of one value class, described by its own description."""
+    builder = _Builder()
+    body = body_of(builder)
+    return _document(title, typing.cast(str, body.pop("description")), builder, body, file)
+
+
 def odi_score_schema() -> JSON:
     """Return the JSON Schema of an ``OdiScore`` document."""
-    builder = _Builder()
-    body = builder.odi_score()
-    return _document(
-        "backtriage OdiScore",
-        typing.cast(str, body.pop("description")),
-        builder,
-        body,
-        "odi-score.schema.json",
-    )
+    return _value_document("backtriage OdiScore", "odi-score.schema.json", lambda b: b.odi_score())
 
 
 def start_back_score_schema() -> JSON:
     """Return the JSON Schema of a ``StartBackScore`` document."""
-    builder = _Builder()
-    body = builder.start_back_score()
-    return _document(
-        "backtriage StartBackScore",
-        typing.cast(str, body.pop("description")),
-        builder,
-        body,
-        "start-back-score.schema.json",
+    return _value_document(
+        "backtriage StartBackScore", "start-back-score.schema.json", lambda b: b.start_back_score()
     )
 
 
 def question_schema() -> JSON:
     """Return the JSON Schema of a ``Question`` document (one item of ``questions()``)."""
-    builder = _Builder()
-    body = builder.attrs_class(Question)
-    return _document(
-        "backtriage Question",
-        typing.cast(str, body.pop("description")),
-        builder,
-        body,
-        "question.schema.json",
+    return _value_document(
+        "backtriage Question", "question.schema.json", lambda b: b.attrs_class(Question)
     )
 
 

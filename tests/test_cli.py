@@ -13,43 +13,13 @@ from typing import Any
 import pytest
 
 import backtriage as bt
-from backtriage.cli import main
 from backtriage.serialize import from_json, to_json
+from cli_support import one_line_error
 
 SECTIONS = [section.value for section in bt.OdiSection]
 HEADER = ",".join(["id", *SECTIONS])
 EXAMPLES = Path(__file__).parent.parent / "examples"
 NO_FLAGS = {q.key: False for q in bt.questions() if q.kind is bt.QuestionKind.RED_FLAG}
-
-
-class Run:
-    """The outcome of one command: exit status, standard output and standard error."""
-
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def rows(self) -> list[dict[str, str]]:
-        return list(csv.DictReader(io.StringIO(self.out)))
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Any:
-    def run_command(*argv: str) -> Run:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run_command
-
-
-def one_line_error(result: Run) -> str:
-    """Assert the run failed with exit status 2 and one error line; return the line."""
-    assert result.code == 2
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith("backtriage: error: ")
-    assert "Traceback" not in result.err
-    return lines[0]
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

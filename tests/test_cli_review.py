@@ -10,38 +10,11 @@ from typing import Any
 import pytest
 
 import backtriage as bt
-from backtriage.cli import main
 from backtriage.review import protocol_hash
+from cli_support import one_line_error
 
 DEFAULT_TOML = Path(bt.__file__).parent / "protocol" / "default.toml"
 EXAMPLES = Path(__file__).parent.parent / "examples"
-
-
-class Run:
-    """The outcome of one command: exit status, standard output and standard error."""
-
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Any:
-    def run_command(*argv: str) -> Run:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run_command
-
-
-def one_line_error(result: Run) -> str:
-    """Assert the run failed with exit status 2 and one error line; return the line."""
-    assert result.code == 2
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith("backtriage: error: ")
-    assert "Traceback" not in result.err
-    return lines[0]
 
 
 def changed(tmp_path: Path, name: str, edit: Any) -> Path:

@@ -7,7 +7,7 @@ from enum import StrEnum
 import attrs
 
 from backtriage._facts import derive_facts
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
@@ -16,7 +16,6 @@ from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
 from backtriage.protocol._model import (
     DerivedFrom,
     FactKind,
-    Movement,
     Protocol,
     SafetyNet,
     Urgency,
@@ -37,19 +36,12 @@ DISCLAIMER = (
     "If you are worried, or your symptoms change, contact a clinician."
 )
 
-_PREFERRED_MOVEMENT = {
-    Preference.EXTENSION: Movement.EXTENSION,
-    Preference.FLEXION: Movement.FLEXION,
-    Preference.LATERAL: Movement.LATERAL_FLEXION,
-}
-
-
 @attrs.frozen
 class Plan:
     """The outcome of :func:`recommend`: what to do now, and why.
 
-    Every exercise of the protocol is in exactly one of ``exercises`` (may be done, gentlest and
-    preference-matched first, each with its cautions) and ``withheld`` (each with every reason).
+    Every exercise of the protocol is in exactly one of ``exercises`` (may be done, level 1 before
+    level 2 and in catalogue order within a level, each with its cautions) and ``withheld`` (each with every reason).
     ``missing`` names what to ask before exercises can be given; ``fired`` is the audit trail.
     """
 
@@ -165,14 +157,9 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     present, missing = derive_facts(assessment, protocol)
     engine = engine_of(protocol)
     evaluation = engine.evaluate(present, missing=missing)
-    preference = assessment.preference
-    preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
-    # Gentlest first, then the preferred movement; the sort is stable, so protocol order
-    # decides the rest.
-    ranked = sorted(
-        evaluation.prescriptions(),
-        key=lambda p: (p.exercise.level, p.exercise.movement is not preferred),
-    )
+    # Level 1 before level 2; the sort is stable, so within a level the catalogue's order
+    # (gentlest and most supported first) decides, and a plan starts with the gentlest it gives.
+    ranked = sorted(evaluation.prescriptions(), key=lambda p: p.exercise.level)
     urgency = evaluation.urgency
     advice = protocol.advice.for_urgency(urgency) or _FALLBACK_ADVICE[urgency]
     if missing and urgency < Urgency.SAME_DAY:

@@ -13,6 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import backtriage as bt
+from backtriage.protocol._engine import facts_of
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -238,21 +239,26 @@ def test_a_red_flag_made_an_optional_finding_is_less_safe() -> None:
     assert kinds(result.less_safe) == {(ChangeKind.QUESTION_OPTIONAL, "not_improving")}
 
 
-AGE_RULE = "fragility_fracture_with_bone_risk_same_day"
-AGE_POLICY = "fragility_fracture_risk_with_age_65_or_over_same_day"
+AGE_RULE = "sudden_onset_with_bone_risk_same_day"
+AGE_FACTS = frozenset({"age_50_or_over", "age_65_or_over", "age_75_or_over"})
 
 
 def without_the_age(protocol: Protocol) -> Protocol:
-    """Return ``protocol`` (the default) with the age optional and read by no rule: its one
-    rule on the age (a fragility fracture with thin bones, steroids or an age of 65 or over)
-    keeps the other two, and the policy on the age goes."""
+    """Return ``protocol`` (the default) with the age optional and read by no rule: its rule on
+    a sudden start with thin bones, steroids or an age of 65 or over keeps the other two, its
+    other rules on the age (night waking pain from 50, the exercises left out from 65 and 75)
+    go, and so do the policies on the age."""
     bone_risk = AnyOf((FactIs("osteoporosis"), FactIs("long_term_steroids")))
-    condition = AllOf((FactIs("fragility_fracture_risk"), bone_risk))
+    condition = AllOf((FactIs("sudden_onset"), bone_risk))
     rules = tuple(
-        attrs.evolve(r, condition=condition) if r.id == AGE_RULE else r for r in protocol.rules
+        attrs.evolve(r, condition=condition) if r.id == AGE_RULE else r
+        for r in protocol.rules
+        if r.id == AGE_RULE or not set(facts_of(r.condition)) & AGE_FACTS
     )
-    policies = tuple(p for p in protocol.policies if p.id != AGE_POLICY)
-    return attrs.evolve(protocol, require_age=False, rules=rules, policies=policies)
+    policies = tuple(p for p in protocol.policies if not set(p.when) & AGE_FACTS)
+    # Without the age there is no minimum age to hold either.
+    scope = attrs.evolve(protocol.scope, min_age=None, under_age=())
+    return attrs.evolve(protocol, require_age=False, rules=rules, policies=policies, scope=scope)
 
 
 def test_requiring_the_age_is_more_cautious() -> None:
@@ -271,8 +277,12 @@ def test_requiring_the_age_is_more_cautious() -> None:
 def test_an_optional_age_that_a_referring_rule_reads_stops_the_comparison() -> None:
     # Read as "under 65" while unanswered, the age would silently lower the urgency: the
     # protocol cannot be evaluated reliably, which is not a policy verdict.
-    old = attrs.evolve(DEFAULT, require_age=False)
-    assert [p.code for p in old.check()] == ["optional-input-takes-away"]
+    old = attrs.evolve(
+        DEFAULT,
+        require_age=False,
+        scope=attrs.evolve(DEFAULT.scope, min_age=None, under_age=()),
+    )
+    assert {p.code for p in old.check()} == {"optional-input-takes-away"}
     with pytest.raises(bt.ProtocolError, match="optional-input-takes-away"):
         diff(old, DEFAULT)
 

@@ -392,7 +392,9 @@ def test_every_exercise_is_an_activity_given_or_withheld_with_its_reasons() -> N
     assert reasons[0]["coding"][0] == {
         "system": fhir.RULE_SYSTEM,
         "code": "prone_lying_painful_no_prone_extension",
-        "display": plan.withheld[0].reasons[0].text,
+        "display": next(w for w in plan.withheld if w.exercise.id == "prone_extension")
+        .reasons[0]
+        .text,
     }
 
 

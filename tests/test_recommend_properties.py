@@ -177,12 +177,15 @@ def test_every_prescription_carries_the_safety_advice(person: Person) -> None:
 
 
 @given(people())
-def test_the_safety_net_comes_with_every_plan_that_gives_exercises_and_no_other(
-    person: Person,
-) -> None:
+def test_the_safety_net_comes_with_every_plan_but_an_emergency(person: Person) -> None:
+    # Section 3b, change 1: waiting, referred and exercising people alike; an emergency plan
+    # already says to go now.
     plan = person.plan()
-    assert plan.safety_net == (PROTOCOL.safety_net if plan.exercises else "")
-    assert (PROTOCOL.safety_net in plan.summary()) == bool(plan.exercises)
+    urgent = plan.urgency is U.EMERGENCY
+    assert plan.safety_net == (None if urgent else PROTOCOL.safety_net)
+    summary = plan.summary()
+    for sign in (*PROTOCOL.safety_net.emergency, *PROTOCOL.safety_net.today):
+        assert (sign in summary) is not urgent
 
 
 @given(people())

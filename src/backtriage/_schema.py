@@ -74,7 +74,7 @@ _NON_EMPTY: Final = frozenset({("Withheld", "reasons")})
 
 _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "urgency"): "How soon to see a clinician; same_day and emergency give no exercises.",
-    ("Plan", "exercises"): "Exercises that may be done now, gentlest and preferred first.",
+    ("Plan", "exercises"): "Exercises that may be done now, level 1 first, in catalogue order.",
     ("Plan", "withheld"): "Exercises that must not be done now, each with every reason.",
     (
         "Plan",

@@ -43,7 +43,8 @@ from backtriage.protocol._problem import Problem
 
 if TYPE_CHECKING:
     from backtriage.protocol._check import check_protocol
-    from backtriage.protocol._load import default_protocol, load_protocol, protocol_from_data
+    from backtriage.protocol._default import default_protocol
+    from backtriage.protocol._load import load_protocol, protocol_from_data
     from backtriage.protocol._queries import (
         Trigger,
         triggers_cautioned,
@@ -91,7 +92,7 @@ __all__ = [
 # checks and the queries are needed once a protocol is checked. Each name -> its module.
 _LAZY = {
     "check_protocol": "_check",
-    "default_protocol": "_load",
+    "default_protocol": "_default",
     "load_protocol": "_load",
     "protocol_from_data": "_load",
     "Trigger": "_queries",

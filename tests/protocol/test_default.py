@@ -1,0 +1,203 @@
+"""The shipped protocol: default.toml, and the ready-made Python source held equal to it."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import backtriage as bt
+from backtriage.protocol import _default, _default_data, _generate
+from backtriage.protocol._check import check_protocol
+from backtriage.protocol._model import Protocol
+from strategies import protocols
+
+REGENERATE = f"default.toml and _default_data.py differ: run `{_generate.COMMAND}`"
+
+
+def shipped_text() -> str:
+    return Path(_default.DEFAULT_TOML).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def default_toml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """A copy of default.toml that ``default_protocol()`` reads instead; edit it in the test."""
+    path = tmp_path / "default.toml"
+    path.write_bytes(Path(_default.DEFAULT_TOML).read_bytes())
+    monkeypatch.setattr(_default, "DEFAULT_TOML", str(path))
+    _default.default_protocol.cache_clear()
+    yield path
+    _default.default_protocol.cache_clear()
+
+
+# -- the ready-made protocol is default.toml -------------------------------------------------
+
+
+def test_the_ready_made_protocol_is_keyed_by_the_sha256_of_default_toml() -> None:
+    digest = hashlib.sha256(shipped_text().encode("utf-8")).hexdigest()
+    assert _default_data.TOML_SHA256 == digest, REGENERATE
+
+
+def test_the_ready_made_protocol_is_default_toml_loaded() -> None:
+    assert _default_data.protocol() == bt.load_protocol(_default.DEFAULT_TOML), REGENERATE
+
+
+def test_the_ready_made_source_is_what_the_command_writes() -> None:
+    # Nobody edits the generated file by hand: it is byte for byte the command's output.
+    source = Path(_generate.DEFAULT_DATA).read_text(encoding="utf-8")
+    assert source == _generate.generate(), REGENERATE
+    assert _generate.main(["--check"]) == 0, REGENERATE
+
+
+def test_the_ready_made_protocol_has_no_static_problems() -> None:
+    # What lets default_protocol() skip check() at first use: proven here, in full.
+    assert check_protocol(_default_data.protocol()) == ()
+
+
+def test_no_pickle_is_shipped() -> None:
+    package = Path(_default.DEFAULT_TOML).parent
+    assert sorted(p.name for p in package.iterdir() if p.suffix in {".pickle", ".pkl"}) == []
+
+
+def test_the_shipped_default_is_used_ready_made_and_already_checked(
+    default_toml: Path,
+) -> None:
+    protocol = _default.default_protocol()
+    assert protocol == _default_data.protocol()
+    # Its problems are known before any check runs: none, as proven above for this text.
+    assert protocol._cache == {"problems": ()}
+    assert protocol.check() == ()
+
+
+# -- an edited default.toml is read, and checked ---------------------------------------------
+
+
+def test_an_edited_default_toml_is_loaded_from_the_toml(default_toml: Path) -> None:
+    text = default_toml.read_text(encoding="utf-8")
+    title = _default_data.protocol().exercises[0].title
+    edited = text.replace(f'title = "{title}"', f'title = "{title.upper()}"', 1)
+    assert edited != text and len(edited) == len(text)
+    default_toml.write_text(edited, encoding="utf-8")
+
+    assert _default.default_protocol().exercises[0].title == title.upper()
+
+
+def test_an_edit_with_the_same_length_and_crc32_is_still_seen(default_toml: Path) -> None:
+    # A length and a CRC32 are easy to keep while changing a document (CRC32 is linear): only a
+    # cryptographic hash tells an edited default.toml from the one the ready-made was made of.
+    original = default_toml.read_bytes()
+    title = _default_data.protocol().exercises[0].title.encode()
+    edited = original.replace(b'title = "' + title, b'title = "' + title.upper(), 1)
+    forged = _same_crc32(edited, zlib.crc32(original))
+    assert len(forged) == len(original) and zlib.crc32(forged) == zlib.crc32(original)
+    default_toml.write_bytes(forged)
+
+    assert _default.default_protocol().exercises[0].title == title.upper().decode()
+
+
+def test_an_edited_default_toml_is_checked_in_full(default_toml: Path) -> None:
+    # The ready-made protocol is trusted unchecked; an edited document never is.
+    text = default_toml.read_text(encoding="utf-8")
+    first_fact = _default_data.protocol().facts[0].name
+    edited = text.replace(f'fact = "{first_fact}"', 'fact = "no_such_fact"', 1)
+    assert edited != text
+    default_toml.write_text(edited, encoding="utf-8")
+
+    protocol = _default.default_protocol()
+    assert "unknown-fact" in {p.code for p in protocol.check()}
+    with pytest.raises(bt.ProtocolError):
+        bt.recommend(bt.Assessment(odi=[1] * 10), protocol=protocol)
+
+
+def _same_crc32(data: bytes, target: int) -> bytes:
+    """Return ``data`` with 64 characters of one comment line set to ``a`` or ``b`` so that its
+    CRC32 is ``target`` (the CRC of equal-length inputs is affine in their bits)."""
+    start = next(
+        (i + 2 for i, line in _lines(data) if line.startswith(b"# ") and len(line) >= 66), None
+    )
+    assert start is not None, "default.toml needs one comment line of 66 characters or more"
+    positions = range(start, start + 64)
+    base = bytearray(data)
+    for i in positions:
+        base[i] = ord("a")
+    base_crc = zlib.crc32(base)
+    # One row per position: how flipping it from "a" to "b" changes the CRC.
+    rows: list[tuple[int, int]] = []
+    for n, i in enumerate(positions):
+        flipped = bytearray(base)
+        flipped[i] = ord("b")
+        rows.append((zlib.crc32(flipped) ^ base_crc, 1 << n))
+    chosen = _solve(rows, base_crc ^ target)
+    assert chosen is not None, "no subset of these positions reaches the target CRC"
+    for n, i in enumerate(positions):
+        if chosen >> n & 1:
+            base[i] = ord("b")
+    return bytes(base)
+
+
+def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
+    offset = 0
+    for line in data.split(b"\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+def _solve(rows: list[tuple[int, int]], goal: int) -> int | None:
+    """Gaussian elimination over GF(2): a subset (bitmask) of rows whose XOR is ``goal``."""
+    basis: dict[int, tuple[int, int]] = {}  # leading bit -> (value, subset)
+    for value, subset in rows:
+        for bit in sorted(basis, reverse=True):
+            if value >> bit & 1:
+                value ^= basis[bit][0]
+                subset ^= basis[bit][1]
+        if value:
+            basis[value.bit_length() - 1] = (value, subset)
+    chosen = 0
+    for bit in sorted(basis, reverse=True):
+        if goal >> bit & 1:
+            goal ^= basis[bit][0]
+            chosen ^= basis[bit][1]
+    return chosen if goal == 0 else None
+
+
+# -- the generator writes any protocol as Python that rebuilds it ----------------------------
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(protocols())
+def test_any_protocol_rendered_as_python_rebuilds_an_equal_protocol(protocol: Protocol) -> None:
+    source = _generate.render(protocol, "any text")
+    namespace: dict[str, object] = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    built = namespace["protocol"]
+    assert callable(built)
+    assert built() == protocol
+    assert namespace["TOML_SHA256"] == hashlib.sha256(b"any text").hexdigest()
+
+
+@given(st.text())
+def test_every_text_is_written_as_a_literal_of_itself(text: str) -> None:
+    literal = _generate._string(text)
+    assert ast.literal_eval(literal) == text
+    assert "\n" not in literal
+
+
+def test_a_value_the_generator_cannot_write_is_refused_by_name() -> None:
+    @attrs.frozen
+    class Odd:
+        value: object
+
+    with pytest.raises(TypeError, match="float"):
+        _generate._flat(Odd(1.5), {})
+
+
+def test_sha256_without_hashlib_is_sha256() -> None:
+    for data in (b"", b"abc", shipped_text().encode("utf-8")):
+        assert _default.sha256_hex(data) == hashlib.sha256(data).hexdigest()

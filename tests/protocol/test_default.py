@@ -42,7 +42,7 @@ def default_toml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Pa
 
 def test_the_ready_made_protocol_is_keyed_by_the_sha256_of_default_toml() -> None:
     digest = hashlib.sha256(shipped_text().encode("utf-8")).hexdigest()
-    assert _default_data.TOML_SHA256 == digest, REGENERATE
+    assert digest == _default_data.TOML_SHA256, REGENERATE
 
 
 def test_the_ready_made_protocol_is_default_toml_loaded() -> None:
@@ -83,7 +83,8 @@ def test_an_edited_default_toml_is_loaded_from_the_toml(default_toml: Path) -> N
     text = default_toml.read_text(encoding="utf-8")
     title = _default_data.protocol().exercises[0].title
     edited = text.replace(f'title = "{title}"', f'title = "{title.upper()}"', 1)
-    assert edited != text and len(edited) == len(text)
+    assert edited != text
+    assert len(edited) == len(text)
     default_toml.write_text(edited, encoding="utf-8")
 
     assert _default.default_protocol().exercises[0].title == title.upper()
@@ -96,7 +97,8 @@ def test_an_edit_with_the_same_length_and_crc32_is_still_seen(default_toml: Path
     title = _default_data.protocol().exercises[0].title.encode()
     edited = original.replace(b'title = "' + title, b'title = "' + title.upper(), 1)
     forged = _same_crc32(edited, zlib.crc32(original))
-    assert len(forged) == len(original) and zlib.crc32(forged) == zlib.crc32(original)
+    assert len(forged) == len(original)
+    assert zlib.crc32(forged) == zlib.crc32(original)
     default_toml.write_bytes(forged)
 
     assert _default.default_protocol().exercises[0].title == title.upper().decode()

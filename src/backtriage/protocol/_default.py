@@ -29,13 +29,14 @@ def default_protocol() -> Protocol:
     # is installed as files, never zipped.
     with open(DEFAULT_TOML, encoding="utf-8") as file:
         text = file.read()
-    from backtriage.protocol import _default_data as ready
+    from backtriage.protocol._default_data import TOML_SHA256
+    from backtriage.protocol._default_data import protocol as ready_made
 
-    if sha256_hex(text.encode("utf-8")) != ready.TOML_SHA256:
+    if sha256_hex(text.encode("utf-8")) != TOML_SHA256:
         from backtriage.protocol._load import load_protocol
 
         return load_protocol(DEFAULT_TOML)
-    protocol = ready.protocol()
+    protocol = ready_made()
     # Checked clean by the test suite for this very text: check() need not run again.
     protocol._cache[PROBLEMS] = ()
     return protocol

@@ -138,8 +138,6 @@ def _layout(value: object, depth: int, lead: int, trail: int, names: dict[str, s
     if indent + lead + len(flat) + trail <= _WIDTH or not _is_composite(value):
         return flat
     opening, parts, closing = _parts(value, names)
-    if not parts:
-        return flat
     inner = _INDENT * (depth + 1)
     lines = "".join(
         f"{inner}{prefix}{_layout(item, depth + 1, len(prefix), 1, names)},\n"
@@ -159,9 +157,12 @@ def _is_default(field: attrs.Attribute[Any], value: object) -> bool:
     if default is attrs.NOTHING:
         return False
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        if default.takes_self:
-            return False
-        default = default.factory()
+        # A factory that takes the instance cannot be called here: the value is written.
+        return not default.takes_self and _same(value, default.factory())
+    return _same(value, default)
+
+
+def _same(value: object, default: object) -> bool:
     return type(value) is type(default) and bool(value == default)
 
 

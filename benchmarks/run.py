@@ -3,6 +3,7 @@
 Usage (from anywhere; the ``src`` tree beside this file is what gets measured)::
 
     python benchmarks/run.py [--quick] [--no-write] [--profile] [--strict] [--data-dir DIR]
+                             [--only SECTION ...]
 
 Every figure is printed beside the reference it is judged against, measured in the same run:
 the measured function and its reference run in alternating rounds, so that machine drift hits
@@ -1807,6 +1808,13 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="print cProfile tables too")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal fails")
     parser.add_argument(
+        "--only",
+        action="append",
+        choices=[name for name, _ in SECTIONS],
+        metavar="SECTION",
+        help="run only this section (repeatable; implies --no-write), e.g. --only 'Cold start'",
+    )
+    parser.add_argument(
         "--data-dir", help="where generated data and bytecode go (default: benchmarks/_data)"
     )
     return parser.parse_args(argv)
@@ -1825,7 +1833,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.quick:
         report.say("**Quick mode: sizes are tiny and the figures mean nothing.**", "")
     report.table(["", ""], [*machine(), ("command", f"`{command}`")])
-    for _name, section in SECTIONS:
+    for name, section in SECTIONS:
+        if args.only and name not in args.only:
+            continue
         gc.collect()
         section(report, settings)
     report.say(
@@ -1850,7 +1860,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     goals = summary(report)
     for line in goals:
         print(line)
-    if not args.no_write:
+    if not args.no_write and not args.only:  # RESULTS.md holds every section or none
         body = report.lines
         # The goals first in the file: that is what a reader looks for.
         at = next(i for i, line in enumerate(body) if line.startswith("## "))

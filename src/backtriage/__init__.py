@@ -142,7 +142,8 @@ _LAZY = {
 def __getattr__(name: str) -> object:
     # Imported on first use: the protocol model when a protocol is first used, the plan and
     # the engine when a plan is first made (scoring alone never needs them), the loader and
-    # the converter (tomllib, cattrs) when a document is read, the batch scorer for tables. Each module is imported once; later lookups find it.
+    # the converter (tomllib, cattrs) when a document is read, the batch scorer for tables.
+    # Each module is imported once; later lookups find it.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'backtriage' has no attribute {name!r}")

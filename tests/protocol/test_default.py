@@ -120,6 +120,17 @@ def test_an_edited_default_toml_is_checked_in_full(default_toml: Path) -> None:
         bt.recommend(bt.Assessment(odi=[1] * 10), protocol=protocol)
 
 
+def test_without_the_ready_made_module_the_toml_is_loaded_and_checked(
+    default_toml: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "backtriage.protocol._default_data", None)
+    protocol = _default.default_protocol()
+    assert protocol == bt.load_protocol(_default.DEFAULT_TOML)
+    # Not trusted: checked in full as it was loaded (the engine built, not only an answer).
+    assert "engine" in protocol._cache
+    assert protocol.check() == ()
+
+
 def _same_crc32(data: bytes, target: int) -> bytes:
     """Return ``data`` with 64 characters of one comment line set to ``a`` or ``b`` so that its
     CRC32 is ``target`` (the CRC of equal-length inputs is affine in their bits)."""

@@ -29,17 +29,26 @@ def default_protocol() -> Protocol:
     # is installed as files, never zipped.
     with open(DEFAULT_TOML, encoding="utf-8") as file:
         text = file.read()
-    from backtriage.protocol._default_data import TOML_SHA256
-    from backtriage.protocol._default_data import protocol as ready_made
+    ready = _ready_made(sha256_hex(text.encode("utf-8")))
+    if ready is not None:
+        return ready
+    from backtriage.protocol._load import load_protocol
 
-    if sha256_hex(text.encode("utf-8")) != TOML_SHA256:
-        from backtriage.protocol._load import load_protocol
+    return load_protocol(DEFAULT_TOML)
 
-        return load_protocol(DEFAULT_TOML)
-    protocol = ready_made()
+
+def _ready_made(digest: str) -> Protocol | None:
+    """Return the generated protocol if it was generated from the TOML of ``digest``."""
+    try:
+        from backtriage.protocol._default_data import TOML_SHA256, protocol
+    except ImportError:  # a copy of the package without it: the TOML is all there is
+        return None
+    if digest != TOML_SHA256:
+        return None
+    made = protocol()
     # Checked clean by the test suite for this very text: check() need not run again.
-    protocol._cache[PROBLEMS] = ()
-    return protocol
+    made._cache[PROBLEMS] = ()
+    return made
 
 
 def sha256_hex(data: bytes) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 import sys
 import zlib
 from collections.abc import Iterator
@@ -26,6 +27,23 @@ REGENERATE = f"default.toml and _default_data.py differ: run `{_generate.COMMAND
 
 def shipped_text() -> str:
     return Path(_default.DEFAULT_TOML).read_text(encoding="utf-8")
+
+
+def shouted(text: str, title: str) -> str:
+    """Return ``text`` with the first exercise's title in capitals: an edit of the same length."""
+    edited = re.sub(
+        rf'(title\s*=\s*"){re.escape(title)}"', rf'\g<1>{title.upper()}"', text, count=1
+    )
+    assert edited != text
+    assert len(edited) == len(text)
+    return edited
+
+
+def unknown_fact(text: str) -> str:
+    """Return ``text`` with the first fact a condition names replaced by an unknown one."""
+    edited = re.sub(r'(\bfact\s*=\s*")[A-Za-z0-9_]+"', r'\g<1>no_such_fact"', text, count=1)
+    assert edited != text
+    return edited
 
 
 @pytest.fixture
@@ -84,7 +102,7 @@ def test_the_shipped_default_is_used_ready_made_and_already_checked(
 def test_an_edited_default_toml_is_loaded_from_the_toml(default_toml: Path) -> None:
     text = default_toml.read_text(encoding="utf-8")
     title = _default_data.protocol().exercises[0].title
-    edited = text.replace(f'title = "{title}"', f'title = "{title.upper()}"', 1)
+    edited = shouted(text, title)
     assert edited != text
     assert len(edited) == len(text)
     default_toml.write_text(edited, encoding="utf-8")
@@ -97,7 +115,7 @@ def test_an_edit_with_the_same_length_and_crc32_is_still_seen(default_toml: Path
     # cryptographic hash tells an edited default.toml from the one the ready-made was made of.
     original = default_toml.read_bytes()
     title = _default_data.protocol().exercises[0].title.encode()
-    edited = original.replace(b'title = "' + title, b'title = "' + title.upper(), 1)
+    edited = shouted(original.decode("utf-8"), title.decode()).encode("utf-8")
     forged = _same_crc32(edited, zlib.crc32(original))
     assert len(forged) == len(original)
     assert zlib.crc32(forged) == zlib.crc32(original)
@@ -109,8 +127,7 @@ def test_an_edit_with_the_same_length_and_crc32_is_still_seen(default_toml: Path
 def test_an_edited_default_toml_is_checked_in_full(default_toml: Path) -> None:
     # The ready-made protocol is trusted unchecked; an edited document never is.
     text = default_toml.read_text(encoding="utf-8")
-    first_fact = _default_data.protocol().facts[0].name
-    edited = text.replace(f'fact = "{first_fact}"', 'fact = "no_such_fact"', 1)
+    edited = unknown_fact(text)
     assert edited != text
     default_toml.write_text(edited, encoding="utf-8")
 
@@ -280,10 +297,6 @@ def test_the_command_refuses_a_default_toml_with_problems(
     # The module it writes is trusted unchecked: it is never written from a faulty document.
     monkeypatch.setattr(_generate, "DEFAULT_TOML", str(default_toml))
     text = default_toml.read_text(encoding="utf-8")
-    first_fact = _default_data.protocol().facts[0].name
-    default_toml.write_text(
-        text.replace(f'fact = "{first_fact}"', 'fact = "no_such_fact"', 1),
-        encoding="utf-8",
-    )
+    default_toml.write_text(unknown_fact(text), encoding="utf-8")
     with pytest.raises(SystemExit, match="unknown-fact"):
         _generate.generate()

@@ -27,6 +27,16 @@ __all__ = [
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
+
+def backtriage_modules(src: Path = SRC) -> frozenset[str]:
+    """Return the dotted name of every module and package in ``src/backtriage``."""
+    names = set()
+    for path in (src / "backtriage").rglob("*.py"):
+        parts = path.relative_to(src).with_suffix("").parts
+        names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return frozenset(names)
+
+
 AT_IMPORT: frozenset[str] = frozenset(
     {
         "backtriage",
@@ -34,9 +44,8 @@ AT_IMPORT: frozenset[str] = frozenset(
         "backtriage._version",
         "backtriage.assessment",
         "backtriage.errors",
-        "backtriage.instruments",
-        "backtriage.instruments.odi",
-        "backtriage.instruments.start_back",
+        # The instruments (answers -> scores, knowing no protocol), each one of them.
+        *(m for m in backtriage_modules() if m.split(".")[:2] == ["backtriage", "instruments"]),
     }
 )
 """The backtriage modules ``import backtriage`` may load: the errors, the answers, the scores."""
@@ -99,15 +108,6 @@ plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=red_flags, findings=fi
 assert plan.exercises, plan.summary()
 """
 """A fresh process's first plan: ask ``questions()``, answer every one "no", ``recommend``."""
-
-
-def backtriage_modules(src: Path = SRC) -> frozenset[str]:
-    """Return the dotted name of every module and package in ``src/backtriage``."""
-    names = set()
-    for path in (src / "backtriage").rglob("*.py"):
-        parts = path.relative_to(src).with_suffix("").parts
-        names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
-    return frozenset(names)
 
 
 def watched(allowed: frozenset[str]) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ unless the app passes its licensed ``texts``.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Mapping
 from typing import Final
 
@@ -252,11 +253,11 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
         # Every red flag must be answered: an unanswered one is never read as no.
         item["required"] = question.required or question.kind is QuestionKind.RED_FLAG
         items.append(item)
-    protocol_name, protocol_version = _protocol_id(protocol)
+    url, version = screening_form_id(protocol)
     return {
         "resourceType": "Questionnaire",
-        "url": SCREENING_URL,
-        "version": f"{protocol_name} {protocol_version}",
+        "url": url,
+        "version": version,
         "name": "BacktriageScreening",
         "title": "Lower back pain: safety questions and questionnaires",
         "status": "active",
@@ -265,9 +266,22 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
     }
 
 
-def _protocol_id(protocol: Protocol | None) -> tuple[str, str]:
+def screening_form_id(protocol: Protocol | None) -> tuple[str, str]:
+    """Return the ``url`` and ``version`` of the screening form of ``protocol``.
+
+    The url names the protocol and the version is the protocol's, so that a response names the
+    very form (and the meaning of its questions) it answers: its canonical is ``url|version``.
+    """
     chosen = default_protocol() if protocol is None else protocol
-    return chosen.name, chosen.version
+    # A canonical is a URI: characters other than these are percent-encoded.
+    name = urllib.parse.quote(chosen.name, safe="-._~")
+    return f"{SCREENING_URL}:{name}", urllib.parse.quote(chosen.version, safe="-._~+")
+
+
+def screening_canonical(protocol: Protocol | None) -> str:
+    """Return the canonical (``url|version``) of the screening form of ``protocol``."""
+    url, version = screening_form_id(protocol)
+    return f"{url}|{version}"
 
 
 def _group(link_id: str, text: str, items: list[Resource]) -> Resource:

@@ -430,6 +430,25 @@ def test_the_audits_nested_odi_item_is_counted_not_read_as_unanswered() -> None:
     assert info.value.field == "consent"
 
 
+@pytest.mark.parametrize(
+    "holder",
+    [
+        {"linkId": "consent", "answer": {"item": [integer("odi-8", 5)]}},
+        {"linkId": "consent", "answer": [["not an answer"]]},
+        {"linkId": "consent", "answer": [{"valueString": "x", "item": {"linkId": "odi-8"}}]},
+    ],
+    ids=["answer not a list", "answer not an object", "nested items not a list"],
+)
+def test_an_item_skipped_that_could_hide_an_instrument_item_is_refused(
+    holder: dict[str, Any],
+) -> None:
+    items = odi_items()
+    del items[7]
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.score_questionnaire_response(response(*items, holder), other_items="ignore")
+    assert info.value.field == "consent"
+
+
 def test_items_nested_under_an_instrument_item_are_refused_not_dropped() -> None:
     for where in ("answer", "item"):
         items = odi_items()

@@ -212,6 +212,10 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
     :data:`~backtriage.fhir.PREFERENCE_SYSTEM`) where the protocol uses them; then each finding
     and capability (a boolean item, linkId its key). :func:`read_assessment` reads a response
     to it.
+
+    Its ``url`` names the protocol (``urn:backtriage:questionnaire:screening:backtriage-default``)
+    and its ``version`` is the protocol's version: a response names the form it answers by the
+    canonical ``url|version``, as the meaning of a question may change between versions.
     """
     items: list[Resource] = []
     for question in questions(protocol):

@@ -202,9 +202,14 @@ def nested_items(
     in ``item.answer[].item``, in that order."""
     found = list(items_of(item.get("item"), link_id))
     answers = item.get("answer")
-    for answer in answers if isinstance(answers, list) else ():
-        if isinstance(answer, Mapping):
-            found.extend(items_of(answer.get("item"), link_id))
+    if answers is not None and not isinstance(answers, list):
+        raise InvalidAnswerError(link_id, answers, "a list of answers")
+    for answer in answers or ():
+        # Even an item skipped must show what it holds: an item hidden in a malformed answer
+        # would be an instrument item read as unanswered.
+        if not isinstance(answer, Mapping):
+            raise InvalidAnswerError(link_id, answer, "an answer (a JSON object)")
+        found.extend(items_of(answer.get("item"), link_id))
     return found
 
 

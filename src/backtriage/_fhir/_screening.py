@@ -307,7 +307,9 @@ def assessment_response(
 ) -> Resource:
     """Return an assessment as a ``QuestionnaireResponse`` to :func:`screening_questionnaire`.
 
-    Every question of the protocol gets its item, in the form's order: red flags, findings and
+    The response names the form it answers by its canonical, ``url|version`` of
+    :func:`screening_questionnaire` for ``protocol``. Every question of the protocol gets its
+    item, in the form's order: red flags, findings and
     capabilities as ``valueBoolean`` (no answer when not answered, and for a finding not known
     to be answered); the ODI answers as codings of :data:`ODI_STATEMENT_SYSTEM` in the group
     ``odi``; ``age`` and ``preference``. An assessment holds the STarT Back only as a score, so

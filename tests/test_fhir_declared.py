@@ -295,6 +295,68 @@ def test_a_screening_form_whose_odi_items_declare_1_to_6_is_refused() -> None:
     assert info.value.field == "odi-1"
 
 
+def value_set_form(weights: range, *, expanded: bool) -> dict[str, Any]:
+    """A vendor's ODI form whose items take their options from a contained ValueSet."""
+    vendor = "http://vendor.example/odi"
+    concepts = [
+        {
+            "code": f"A{p}",
+            "display": f"Statement {p}",
+            "extension": [{"url": ORDINAL_VALUE, "valueDecimal": w}],
+        }
+        for p, w in enumerate(weights)
+    ]
+    value_set: dict[str, Any] = {
+        "resourceType": "ValueSet",
+        "id": "odi-answers",
+        "status": "active",
+    }
+    if expanded:
+        value_set["expansion"] = {
+            "timestamp": "2024-01-01",
+            "contains": [{"system": vendor, **c} for c in concepts],
+        }
+    else:
+        value_set["compose"] = {"include": [{"system": vendor, "concept": concepts}]}
+    items = [
+        {"linkId": f"odi-{n}", "type": "choice", "answerValueSet": "#odi-answers"}
+        for n in range(1, 11)
+    ]
+    return {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "contained": [value_set],
+        "item": items,
+    }
+
+
+@pytest.mark.parametrize("expanded", [True, False], ids=["expansion", "compose"])
+def test_a_form_declaring_its_scale_in_a_contained_value_set_is_read_by_it(
+    expanded: bool,
+) -> None:
+    codings = [
+        {
+            "linkId": f"odi-{n}",
+            "answer": [{"valueCoding": {"system": "http://vendor.example/odi", "code": f"A{p}"}}],
+        }
+        for n, p in enumerate(POSITIONS, start=1)
+    ]
+    one_to_six = value_set_form(range(1, 7), expanded=expanded)
+    with pytest.raises(bt.InvalidAnswerError, match="scale='1-6'"):
+        fhir.score_questionnaire_response(response(*codings), questionnaire=one_to_six)
+    read = fhir.score_questionnaire_response(
+        response(*codings), questionnaire=one_to_six, scale="1-6"
+    )
+    assert read.raw == sum(POSITIONS)
+    zero_to_five = value_set_form(range(6), expanded=expanded)
+    read = fhir.score_questionnaire_response(response(*codings), questionnaire=zero_to_five)
+    assert read.raw == sum(POSITIONS)
+    with pytest.raises(bt.InvalidAnswerError, match="scale='0-5'"):
+        fhir.score_questionnaire_response(
+            response(*odi_items()), questionnaire=zero_to_five, scale="1-6"
+        )
+
+
 def test_bounds_that_are_no_numbers_or_no_odi_scale_are_refused() -> None:
     for extensions in (
         [{"url": MIN_VALUE, "valueDate": "2020-01-01"}],
@@ -352,6 +414,37 @@ def test_item_9_as_integer_options_is_read_by_their_weights_or_refused() -> None
                 response(*SBST_1_TO_8, integer("sbst-9", 1)), questionnaire=form
             )
         assert info.value.field == "sbst-9"
+
+
+def test_a_form_weighting_item_9_by_the_order_of_its_answers_is_refused() -> None:
+    # 0 to 4 is the answers' order, not the item score: "slightly" (1) would score.
+    vendor = "http://vendor.example/sbst"
+    options = [
+        {
+            "valueCoding": {"system": vendor, "code": word},
+            "extension": [{"url": ORDINAL_VALUE, "valueDecimal": order}],
+        }
+        for order, word in enumerate(["none", "slight", "moderate", "very", "extreme"])
+    ]
+    form = start_back_form(options)
+    slightly = {
+        "linkId": "sbst-9",
+        "answer": [{"valueCoding": {"system": vendor, "code": "slight"}}],
+    }
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.read_start_back_response(response(*SBST_1_TO_8, slightly), questionnaire=form)
+    assert info.value.field == "sbst-9"
+    screening_form = fhir.screening_questionnaire()
+    (group,) = [i for i in screening_form["item"] if i["linkId"] == "start_back"]  # type: ignore[attr-defined]
+    group["item"][8]["answerOption"] = options
+    source = response(
+        *screening_items(),
+        {"linkId": "start_back", "item": [*SBST_1_TO_8, slightly]},
+        questionnaire=CURRENT,
+    )
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        fhir.read_assessment(source, questionnaire=screening_form)
+    assert info.value.field == "sbst-9"
 
 
 def test_items_of_two_options_still_take_their_item_score_as_a_number() -> None:

@@ -100,16 +100,59 @@ def read_form(questionnaire: object) -> Form | None:
     if version is not None and (not isinstance(version, str) or not version):
         raise InvalidAnswerError("questionnaire.version", version, "a version (a string)")
     items: dict[str, FormItem] = {}
+    value_sets = _contained_value_sets(resource)
     for item in _walk(resource.get("item"), "questionnaire.item"):
         link_id = str(item["linkId"])
         if link_id in items:
             raise InvalidAnswerError(
                 "questionnaire", link_id, "a Questionnaire whose linkIds are unique"
             )
-        items[link_id] = FormItem(
-            link_id, _options(item, link_id), _is_score_item(item), _bounds(item, link_id)
-        )
+        options = _options(item, link_id)
+        value_set = item.get("answerValueSet")
+        if not options and isinstance(value_set, str) and value_set in value_sets:
+            options = value_sets[value_set]
+        items[link_id] = FormItem(link_id, options, _is_score_item(item), _bounds(item, link_id))
     return Form(url, version, items)
+
+
+def _contained_value_sets(resource: Mapping[str, object]) -> dict[str, tuple[Option, ...]]:
+    """Return the options of each ValueSet the form contains, by its reference (``#id``).
+
+    An item's ``answerValueSet`` may name one instead of listing ``answerOption``s; its
+    concepts, with their weight extensions, are then the item's options (the expansion's, where
+    the ValueSet has one, else those its ``compose`` lists).
+    """
+    contained = resource.get("contained")
+    sets: dict[str, tuple[Option, ...]] = {}
+    for entry in contained if isinstance(contained, list) else ():
+        if not isinstance(entry, Mapping) or entry.get("resourceType") != "ValueSet":
+            continue
+        if not isinstance(entry.get("id"), str):
+            continue
+        where = f"questionnaire #{entry['id']}"
+        concepts: list[tuple[object, Mapping[str, object]]] = []
+        expansion = entry.get("expansion")
+        compose = entry.get("compose")
+        if isinstance(expansion, Mapping) and isinstance(expansion.get("contains"), list):
+            concepts = [
+                (c.get("system"), c) for c in expansion["contains"] if isinstance(c, Mapping)
+            ]
+        elif isinstance(compose, Mapping) and isinstance(compose.get("include"), list):
+            for include in compose["include"]:
+                if isinstance(include, Mapping) and isinstance(include.get("concept"), list):
+                    system = include.get("system")
+                    concepts += [(system, c) for c in include["concept"] if isinstance(c, Mapping)]
+        sets[f"#{entry['id']}"] = tuple(
+            Option(
+                _text_or_none(system, where),
+                _text_or_none(concept.get("code"), where),
+                _text_or_none(concept.get("display"), where),
+                None,
+                weight_of(concept, where),
+            )
+            for system, concept in concepts
+        )
+    return sets
 
 
 def _bounds(item: Mapping[str, object], link_id: str) -> tuple[float | None, float | None]:

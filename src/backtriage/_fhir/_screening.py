@@ -37,7 +37,7 @@ from backtriage._fhir._odi import (
     read_odi_items,
 )
 from backtriage._fhir._start_back import ALIASES as START_BACK_ALIASES
-from backtriage._fhir._start_back import read_start_back_items
+from backtriage._fhir._start_back import check_start_back_form, read_start_back_items
 from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, Preference
 from backtriage.batch import ALIASES as ODI_ALIASES
@@ -97,6 +97,7 @@ def read_assessment(
     asked = {question.key: question for question in questions(protocol)}
     if form is not None:
         check_form_scale(form, ODI_ALIASES, 0)
+        check_start_back_form(form, START_BACK_ALIASES)
     answers: dict[str, bool] = {}
     kinds: dict[str, QuestionKind] = {}
     odi_items: list[tuple[str, Mapping[str, object]]] = []

@@ -70,6 +70,27 @@ def _numbers_are_scores(form_item: FormItem | None) -> bool:
     return len(form_item.options) in (0, 2)
 
 
+def check_start_back_form(form: Form | None, keys: Mapping[str, StartBackItem]) -> None:
+    """Refuse a Questionnaire whose STarT Back options are weighted other than 0 and 1.
+
+    A weight is read as the item score; a form that weights item 9's five answers 0 to 4 (or 1
+    to 5) gives their order instead, and "slightly" (1) would be read as a scored answer.
+    """
+    if form is None:
+        return
+    for link_id, form_item in form.items.items():
+        if link_id not in keys:
+            continue
+        weights = sorted({o.weight for o in form_item.options if o.weight is not None})
+        if not set(weights) <= {0.0, 1.0}:
+            raise InvalidAnswerError(
+                link_id,
+                [int(w) if w.is_integer() else w for w in weights],
+                "Questionnaire options weighted by the item score, 0 or 1 (an answer's order, "
+                "such as 0 to 4 for item 9's five answers, is not its score)",
+            )
+
+
 def scoring_for(item: StartBackItem) -> Scoring:
     """Return how an answer to ``item`` becomes its item score (0 or 1)."""
     codes = _BOTHER_CODES if item is StartBackItem.BOTHERSOMENESS else _AGREE_CODES
@@ -172,6 +193,7 @@ def read_start_back_response(
     keys = _item_map(link_ids)
     form = read_form(questionnaire)
     check_form_matches(response, form)
+    check_start_back_form(form, keys)
     return read_start_back_items(
         list(items_of(response.get("item"), "item")), form=form, keys=keys, other_items=other
     )

@@ -357,6 +357,17 @@ def test_a_form_declaring_its_scale_in_a_contained_value_set_is_read_by_it(
         )
 
 
+def test_a_form_coded_by_statement_position_declares_0_to_5() -> None:
+    form = fhir.odi_questionnaire()
+    for item in form["item"]:  # type: ignore[attr-defined]
+        for option in item["answerOption"]:
+            del option["extension"]  # the codes "0" ... "5" alone
+    numbers = [p + 1 for p in POSITIONS]
+    source = response(*(integer(f"odi-{n}", v) for n, v in enumerate(numbers, start=1)))
+    with pytest.raises(bt.InvalidAnswerError, match="scale='0-5'"):
+        fhir.score_questionnaire_response(source, questionnaire=form, scale="1-6")
+
+
 def test_bounds_that_are_no_numbers_or_no_odi_scale_are_refused() -> None:
     for extensions in (
         [{"url": MIN_VALUE, "valueDate": "2020-01-01"}],
@@ -613,6 +624,25 @@ def item_9_number(value: int) -> Callable[[], object]:
     )
 
 
+def two_weights(first: int, second: int) -> Callable[[], object]:
+    coding = {
+        "system": "http://vendor.example/odi",
+        "code": "x",
+        "extension": [
+            {"url": ORDINAL_VALUE, "valueDecimal": first},
+            {"url": "http://hl7.org/fhir/StructureDefinition/itemWeight", "valueDecimal": second},
+        ],
+    }
+    items = odi_items()
+    items[3] = {"linkId": "odi-4", "answer": [{"valueCoding": coding}]}
+    return lambda: fhir.read_questionnaire_response(response(*items))
+
+
+def start_back_off_scale(value: int) -> Callable[[], object]:
+    source = response(*SBST_1_TO_8, integer("sbst-9", value))
+    return lambda: fhir.read_start_back_response(source)
+
+
 FAR = st.floats(0, 100).filter(lambda p: abs(p - 52) > 0.5)
 LEAKS = {
     "a form score that disagrees": (stated_score, st.tuples(FAR)),
@@ -622,6 +652,14 @@ LEAKS = {
         st.tuples(st.integers(0, 5), st.integers(0, 5)).filter(lambda wc: wc[0] != wc[1]),
     ),
     "a number off the scale": (off_scale, st.tuples(st.integers(6, 10**6))),
+    "two weight extensions disagree": (
+        two_weights,
+        st.tuples(st.integers(0, 5), st.integers(0, 5)).filter(lambda ws: ws[0] != ws[1]),
+    ),
+    "a STarT Back number off the item scores": (
+        start_back_off_scale,
+        st.tuples(st.integers(2, 10**6)),
+    ),
     "a number none of the integer options": (not_an_option, st.tuples(st.integers(1, 4))),
     "item 9 as a number through its five options": (item_9_number, st.tuples(st.integers(0, 4))),
 }

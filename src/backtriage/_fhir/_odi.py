@@ -7,7 +7,15 @@ from typing import Final
 
 import attrs
 
-from backtriage._fhir._answers import Form, FormItem, Scoring, answer_value, item_score, read_form
+from backtriage._fhir._answers import (
+    Form,
+    FormItem,
+    Option,
+    Scoring,
+    answer_value,
+    item_score,
+    read_form,
+)
 from backtriage._fhir._common import (
     LOINC_SYSTEM,
     ODI_SCORE_CODE,
@@ -86,7 +94,8 @@ def check_form_scale(form: Form, sections: Mapping[str, OdiSection], first: int)
     for link_id, form_item in form.items.items():
         if link_id not in sections:
             continue
-        weights = sorted(o.weight for o in form_item.options if o.weight is not None)
+        # An option coded in backtriage's own system declares its position (0 to 5) too.
+        weights = sorted(w for w in map(_declared_weight, form_item.options) if w is not None)
         if weights and weights != scale:
             _refuse_scale(link_id, f"options weighted {_span(weights)}", weights, first)
         numbers = sorted(float(n) for n in form_item.numbers)
@@ -105,6 +114,15 @@ def check_form_scale(form: Form, sections: Mapping[str, OdiSection], first: int)
                 [] if start is None else [float(n) for n in range(start, start + 6)],
                 first,
             )
+
+
+def _declared_weight(option: Option) -> float | None:
+    if option.weight is not None:
+        return option.weight
+    position = _CODES[ODI_STATEMENT_SYSTEM].get(option.code or "")
+    if option.system == ODI_STATEMENT_SYSTEM and position is not None:
+        return float(position)
+    return None
 
 
 def _bound(bound: float | None) -> str:

@@ -203,7 +203,7 @@ def integer_options(values: list[int], weights: list[int] | None = None) -> list
 
 
 def integer_form(
-    options: list[dict[str, Any]] | None = None, extensions: list[dict[str, Any]] | None = None
+    options: list[dict[str, Any]] | None = None, extensions: object = None
 ) -> dict[str, Any]:
     items = []
     for n in range(1, 11):
@@ -373,6 +373,8 @@ def test_bounds_that_are_no_numbers_or_no_odi_scale_are_refused() -> None:
         [{"url": MIN_VALUE, "valueDate": "2020-01-01"}],
         [{"url": MAX_VALUE, "valueInteger": 10}],
         [{"url": MAX_VALUE, "valueInteger": 5}, {"url": MAX_VALUE, "valueInteger": 6}],
+        {"url": MAX_VALUE, "valueInteger": 6},  # not a list: it could hide a bound
+        ["not an extension"],
     ):
         with pytest.raises(bt.InvalidAnswerError):
             fhir.score_questionnaire_response(

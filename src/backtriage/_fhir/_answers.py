@@ -157,13 +157,14 @@ def _contained_value_sets(resource: Mapping[str, object]) -> dict[str, tuple[Opt
 
 def _bounds(item: Mapping[str, object], link_id: str) -> tuple[float | None, float | None]:
     """Return the bounds an item's ``minValue`` and ``maxValue`` extensions declare."""
-    extensions = item.get("extension")
+    extensions = item.get("extension", [])
+    where = f"questionnaire {link_id}"
     if not isinstance(extensions, list):
-        return None, None
+        raise InvalidAnswerError(where, extensions, "a list of extensions")
     found: dict[str, list[float]] = {"min": [], "max": []}
     for extension in extensions:
         if not isinstance(extension, Mapping):
-            continue
+            raise InvalidAnswerError(where, extension, "an extension (a JSON object)")
         side = BOUND_URLS.get(str(extension.get("url")))
         if side is None:
             continue
@@ -177,9 +178,7 @@ def _bounds(item: Mapping[str, object], link_id: str) -> tuple[float | None, flo
     bounds: list[float | None] = []
     for side in ("min", "max"):
         if len(found[side]) > 1:
-            raise InvalidAnswerError(
-                f"questionnaire {link_id}", found[side], f"one {side}Value extension"
-            )
+            raise InvalidAnswerError(where, found[side], f"one {side}Value extension")
         bounds.append(found[side][0] if found[side] else None)
     return bounds[0], bounds[1]
 

@@ -860,3 +860,16 @@ def test_a_stale_or_broken_twin_is_ignored_and_the_toml_is_loaded(
         assert _load.default_protocol() == load_protocol(_load.DEFAULT_TOML)
     finally:
         _load.default_protocol.cache_clear()
+
+
+def test_a_long_missing_path_is_shortened_keeping_the_file_name(tmp_path: Path) -> None:
+    path = tmp_path.joinpath(*["a-long-folder-name"] * 6, "nowhere.toml")
+
+    with pytest.raises(bt.ProtocolError) as info:
+        load_protocol(path)
+
+    source = info.value.source
+    assert source is not None
+    assert len(source) <= 80
+    assert source.startswith("...")
+    assert source.endswith("a-long-folder-name/nowhere.toml")

@@ -150,6 +150,14 @@ def _check_plan(plan: Plan) -> None:
             plan.urgency.value,
             f"the highest urgency of the fired rules: {highest.value!r}",
         )
+    if plan.exercises and not _gives_help_at_once(plan.safety_net):
+        # recommend() sends the protocol's safety net with every plan that gives exercises:
+        # without it the person is never told which new symptoms mean "get help at once".
+        raise InvalidAnswerError(
+            "$.safety_net",
+            plan.safety_net,
+            "the safety net (when to get help at once) with every plan that gives exercises",
+        )
     for index, withheld in enumerate(plan.withheld):
         if not withheld.reasons:
             raise InvalidAnswerError(
@@ -157,6 +165,13 @@ def _check_plan(plan: Plan) -> None:
                 [],
                 "at least one reason for every withheld exercise",
             )
+        for number, reason in enumerate(withheld.reasons):
+            if not reason.text.strip():
+                raise InvalidAnswerError(
+                    f"$.withheld[{index}].reasons[{number}].text",
+                    reason.text,
+                    "the text of the reason the exercise is withheld",
+                )
     if len(plan.missing_questions) != len(plan.missing):
         raise InvalidAnswerError(
             "$.missing_questions",
@@ -171,6 +186,17 @@ def _check_plan(plan: Plan) -> None:
         raise InvalidAnswerError(
             "$.exercises", twice, "each exercise either given or withheld, once"
         )
+
+
+def _gives_help_at_once(safety_net: object) -> bool:
+    """Tell whether a plan's safety net names at least one sign to get help at once.
+
+    A text safety net must not be blank; a structured one must name an emergency sign.
+    """
+    if isinstance(safety_net, str):
+        return bool(safety_net.strip())
+    signs = getattr(safety_net, "emergency", None)
+    return isinstance(signs, tuple) and any(isinstance(s, str) and s.strip() for s in signs)
 
 
 class _DuplicateKeyError(ValueError):

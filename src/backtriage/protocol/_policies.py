@@ -138,7 +138,7 @@ def _vacuous(protocol: Protocol, policy: Policy) -> Problem | None:
 def _unknown_names(protocol: Protocol, selector: Selector) -> list[str]:
     """Return, in words, what ``selector`` names that no exercise of ``protocol`` has."""
     exercises = protocol.exercises
-    found = [
+    found: list[tuple[str, list[str] | list[int]]] = [
         ("exercise", [i for i in selector.ids if all(e.id != i for e in exercises)]),
         ("family", [f for f in selector.families if all(e.family != f for e in exercises)]),
         ("level", [n for n in selector.levels if all(e.level != n for e in exercises)]),

@@ -145,10 +145,12 @@ def _check_plan(plan: Plan) -> None:
     # The urgency is the highest any fired rule sets: a lowered one would hide a referral.
     highest = max((f.urgency for f in plan.fired if f.urgency is not None), default=Urgency.NONE)
     if plan.urgency is not highest:
+        # Both urgencies derive from the person's answers: shown by str(), never in the
+        # problem document.
         raise InvalidAnswerError(
             "$.urgency",
-            plan.urgency.value,
-            f"the highest urgency of the fired rules: {highest.value!r}",
+            {"urgency": plan.urgency.value, "highest fired": highest.value},
+            "the highest urgency of the fired rules",
         )
     if plan.exercises and not _gives_help_at_once(plan.safety_net):
         # recommend() sends the protocol's safety net with every plan that gives exercises:
@@ -176,7 +178,7 @@ def _check_plan(plan: Plan) -> None:
         raise InvalidAnswerError(
             "$.missing_questions",
             list(plan.missing_questions),
-            f"one question for each of the {len(plan.missing)} missing inputs",
+            "one question for each missing input, in the same order",
         )
     listed = Counter(
         [*(p.exercise.id for p in plan.exercises), *(w.exercise.id for w in plan.withheld)]

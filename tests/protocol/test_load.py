@@ -826,3 +826,16 @@ def test_a_document_with_random_faults_gives_a_protocol_or_a_protocol_error(
         assert all(isinstance(p, bt.Problem) for p in result.check())
         names = list(dict.fromkeys(f.name for f in result.facts))
         assert engine_of(result).evaluate(names).urgency in bt.Urgency
+
+
+def test_a_long_missing_path_is_shortened_keeping_the_file_name(tmp_path: Path) -> None:
+    path = tmp_path.joinpath(*["a-long-folder-name"] * 6, "nowhere.toml")
+
+    with pytest.raises(bt.ProtocolError) as info:
+        load_protocol(path)
+
+    source = info.value.source
+    assert source is not None
+    assert len(source) <= 80
+    assert source.startswith("...")
+    assert source.endswith("a-long-folder-name/nowhere.toml")

@@ -78,8 +78,9 @@ def _text_hint(source: object) -> str:
 
 
 def _short(name: str) -> str:
-    # A document passed where a path belongs must not come back whole in the message.
-    return name if len(name) <= 80 else name[:77] + "..."
+    # A document passed where a path belongs must not come back whole in the message. A long
+    # path keeps its end: the file's name is what the reader needs.
+    return name if len(name) <= 80 else "..." + name[-77:]
 
 
 def _parse(text: str, name: str) -> object:

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 import attrs
 from hypothesis import strategies as st
 
-from backtriage.testing import strategies as kit
 from backtriage.protocol.model import (
     Action,
     AllOf,
@@ -50,6 +49,7 @@ from backtriage.protocol.model import (
     UrgencyAdvice,
 )
 from backtriage.serialize import converter
+from backtriage.testing import strategies as kit
 from backtriage.testing.strategies import (
     _close_exclusions,
     _distinct,

@@ -675,6 +675,7 @@ def test_infection_red_flag_alone_refers_and_gives_no_exercise(key: str) -> None
     assert plan.urgency is SINGLE_FLAG_URGENCY[key]
     assert plan.exercises == ()
     assert {w.exercise.id for w in plan.withheld} == ALL
+    assert plan.safety_net == (None if plan.urgency is U.EMERGENCY else PROTOCOL.safety_net)
 
 
 @pytest.mark.parametrize("key", [*INFECTION_RISKS, "sepsis_signs"])
@@ -818,6 +819,16 @@ def test_safety_net_gives_one_sign_a_line() -> None:
         assert "\n" not in line
 
 
+def test_safety_net_has_both_lists_and_a_review_point() -> None:
+    net = PROTOCOL.safety_net
+    assert len(net.emergency) >= 5
+    assert len(net.today) >= 3
+    assert net.review
+    # One sign a line: short lines, no list of signs run together in one.
+    for line in (*net.emergency, *net.today):
+        assert len(line.split()) <= 25, line
+
+
 SCENARIOS: dict[str, bt.Assessment] = {
     "nothing wrong": assessment_for(findings={CAPABILITY}),
     "a routine red flag": assessment_for("not_improving"),
@@ -846,13 +857,13 @@ def test_every_plan_but_an_emergency_carries_the_safety_net(name: str) -> None:
     plan = bt.recommend(SCENARIOS[name])
     if plan.urgency is U.EMERGENCY:
         assert plan.safety_net is None
-        for sign in PROTOCOL.safety_net.emergency:
-            assert sign not in plan.summary()
+        lines = plan.summary().splitlines()
+        for sign in (*PROTOCOL.safety_net.emergency, *PROTOCOL.safety_net.today):
+            assert f"- {sign}" not in lines
     else:
         assert plan.safety_net == PROTOCOL.safety_net
-        summary = plan.summary()
         for sign in (*PROTOCOL.safety_net.emergency, *PROTOCOL.safety_net.today):
-            assert sign in summary, sign
+            assert f"- {sign}" in plan.summary().splitlines()
 
 
 def test_the_scenarios_cover_plans_with_and_without_exercises() -> None:
@@ -881,6 +892,45 @@ def test_care_plan_carries_the_safety_net() -> None:
     assert PROTOCOL.safety_net.emergency[0] in waiting
 
 
+def test_summary_shows_the_safety_net_right_under_the_advice_before_any_exercise() -> None:
+    plan = plan_for(findings={"prone_lying_painful", CAPABILITY})
+    lines = plan.summary().splitlines()
+    net = PROTOCOL.safety_net
+    texts = PROTOCOL.texts
+    assert lines[0] == plan.advice
+    assert lines[1] == ""
+    assert lines[2] == texts.emergency_heading
+    at = 3 + len(net.emergency)
+    assert lines[3:at] == [f"- {sign}" for sign in net.emergency]
+    assert lines[at] == texts.today_heading
+    assert lines[at + 1 : at + 1 + len(net.today)] == [f"- {sign}" for sign in net.today]
+    assert lines[at + 1 + len(net.today)] == net.review
+    assert lines.index(texts.exercises_heading) > at + 1 + len(net.today)
+
+
+def test_care_plan_carries_the_safety_net_in_every_plan_but_an_emergency() -> None:
+    subject = {"reference": "Patient/1"}
+    care_plan = to_care_plan(plan_for(findings={CAPABILITY}), subject=subject)
+    notes = [note["text"] for note in care_plan["note"]]  # type: ignore[union-attr,index]
+    net = PROTOCOL.safety_net
+    assert notes[:3] == [
+        " ".join([PROTOCOL.texts.emergency_heading, *net.emergency]),
+        " ".join([PROTOCOL.texts.today_heading, *net.today]),
+        net.review,
+    ]
+    assert net.review in str(care_plan["text"])
+    urgent = to_care_plan(plan_for("ces_bladder"), subject=subject)
+    assert net.review not in str(urgent)
+
+
 def test_plan_json_round_trips_the_safety_net() -> None:
     plan = plan_for(findings={CAPABILITY})
-    assert bt.from_dict(bt.to_dict(plan), bt.Plan) == plan
+    data = bt.to_dict(plan)
+    net = PROTOCOL.safety_net
+    assert data["safety_net"] == {
+        "emergency": list(net.emergency),
+        "today": list(net.today),
+        "review": net.review,
+        "source": net.source,
+    }
+    assert bt.from_dict(data, bt.Plan) == plan

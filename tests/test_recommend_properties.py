@@ -181,11 +181,16 @@ def test_the_safety_net_comes_with_every_plan_but_an_emergency(person: Person) -
     # Section 3b, change 1: waiting, referred and exercising people alike; an emergency plan
     # already says to go now.
     plan = person.plan()
-    urgent = plan.urgency is U.EMERGENCY
-    assert plan.safety_net == (None if urgent else PROTOCOL.safety_net)
+    emergency = plan.urgency is U.EMERGENCY
+    assert plan.safety_net == (None if emergency else PROTOCOL.safety_net)
     summary = plan.summary()
     for sign in (*PROTOCOL.safety_net.emergency, *PROTOCOL.safety_net.today):
-        assert (sign in summary) is not urgent
+        assert (sign in summary) is not emergency
+    lines = summary.splitlines()
+    assert (PROTOCOL.safety_net.review in lines) is not emergency
+    if not emergency:
+        # Right under the advice, before anything else.
+        assert lines[2] == PROTOCOL.texts.emergency_heading
 
 
 @given(people())

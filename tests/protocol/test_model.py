@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 import backtriage as bt
 from backtriage import DisabilityBand, ProtocolError, Urgency, default_protocol
 from backtriage.protocol._engine import engine_of
-from backtriage.testing import strategies as kit
 from backtriage.protocol.model import (
     AllOf,
     AnyOf,
@@ -35,6 +34,7 @@ from backtriage.protocol.model import (
     Source,
     UrgencyAdvice,
 )
+from backtriage.testing import strategies as kit
 from backtriage.testing.strategies import protocols
 
 

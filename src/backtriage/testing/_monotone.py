@@ -90,7 +90,10 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         options.append(("odi", "new"))
     if before.start_back is None or before.start_back.total < 9:
         options.append(("start_back", ""))
-    if before.age is None or before.age < 130:
+    # An older age never gives exercises back within the scope; crossing its minimum age
+    # into it may (below it no exercise is given, whatever the answers).
+    youngest = subject.protocol.scope.min_age
+    if before.age is None or (before.age < 130 and (youngest is None or before.age >= youngest)):
         options.append(("age", ""))
     if before.preference is None:
         options.append(("preference", ""))
@@ -139,6 +142,10 @@ def _more_start_back(score: StartBackScore | None) -> st.SearchStrategy[StartBac
 
 
 def _monotone(subject: _Subject, step: _Step, *, risk: bool) -> PropertyFailure | None:
+    scope = subject.protocol.scope
+    if step.before.age is not None and scope.band(step.before.age) is not None:
+        if step.after.age is not None and scope.band(step.after.age) is None:
+            return None  # into the scope from below it: no longer outside the rule language
     before, after = subject.run(step.before), subject.run(step.after)
     if before.error is not None or after.error is not None or before.missing != after.missing:
         return None

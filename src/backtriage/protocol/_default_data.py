@@ -38,7 +38,7 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "7d6a89ede2fdb335edbe8a099a052dd05b5bfdf28b1ca925fd22baf11f974a5d"
+TOML_SHA256: Final = "6f750c856f769820da4a8b8f6ef971de7b14ab14dcfda6559d4486f92547652b"
 """The SHA-256 of the default.toml text this module was generated from."""
 
 
@@ -1306,7 +1306,6 @@ def protocol() -> Protocol:
                     "pregnant",
                     "recently_gave_birth",
                     "recent_spine_surgery",
-                    "post_surgery_warning",
                     "poor_balance",
                     "confined_to_bed",
                 ),

@@ -30,7 +30,7 @@ EXPECTED = {
     "spark_scoring.py": [],  # run by tests/test_spark_recipe.py (a Spark session is slow)
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
     "review_a_change.py": [
-        "withheld in 42 minimal ways",
+        "withheld in 41 minimal ways",
         "less safe: True",
         "'prone_extension' is now given, where it was withheld",
         "[policy-withholds] policy 'prone_lying_painful_nothing_prone'",

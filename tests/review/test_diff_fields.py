@@ -288,7 +288,7 @@ def _policy(protocol: Protocol, policy_id: str, **changes: object) -> Protocol:
     ("policy_id", "weaker"),
     [
         ("fever_alone_same_day", {"reaches": U.SOON}),
-        ("fever_alone_same_day", {"when": ("fever", "night_pain")}),
+        ("fever_alone_same_day", {"when": ("fever", "unrelenting_pain")}),
         (
             "osteoporosis_no_flexion",
             {"withholds": None, "cautions_or_withholds": Selector(movements=("flexion",))},

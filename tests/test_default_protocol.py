@@ -694,7 +694,7 @@ def test_fever_alone_stays_same_day() -> None:
 def test_sudden_onset_asks_only_about_how_the_pain_started() -> None:
     # 3b.5: the combinations are in the rules, not hidden in the question.
     question = (PROTOCOL.fact("sudden_onset").question or "").lower()
-    for words in ("suddenly", "cough", "sneeze", "lift", "trip"):
+    for words in ("suddenly", "cough", "sneeze", "bend", "lift", "trip"):
         assert words in question, words
     assert "osteoporosis" not in question
     assert "65" not in question

@@ -38,7 +38,7 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "6f750c856f769820da4a8b8f6ef971de7b14ab14dcfda6559d4486f92547652b"
+TOML_SHA256: Final = "a4af4e6ebc059f8ea98158753fc511ceb39699ed3506a5a7d0e5ad197aa2303c"
 """The SHA-256 of the default.toml text this module was generated from."""
 
 
@@ -383,7 +383,7 @@ def protocol() -> Protocol:
                 name="sudden_onset",
                 kind=FactKind.FINDING,
                 polarity=Polarity.RISK,
-                question="Did the pain start suddenly, on its own or after something small like a cough, a sneeze, a lift or a trip?",
+                question="Did the pain start suddenly, on its own or after something small like a cough, a sneeze, a bend, a lift or a trip?",
                 required=True,
             ),
             Fact(

@@ -557,8 +557,10 @@ def test_a_lower_minimum_age_is_less_safe_and_a_higher_one_more_cautious() -> No
     lower = attrs.evolve(
         DEFAULT.scope,
         min_age=14,
-        under_age=tuple(b for b in DEFAULT.scope.under_age if b.below < 14)
-        + (attrs.evolve(DEFAULT.scope.under_age[-1], below=14),),
+        under_age=(
+            *tuple(b for b in DEFAULT.scope.under_age if b.below < 14),
+            attrs.evolve(DEFAULT.scope.under_age[-1], below=14),
+        ),
     )
     younger = attrs.evolve(DEFAULT, scope=lower)
     assert younger.check() == ()

@@ -97,6 +97,10 @@ def assert_reproduced(old: Protocol, new: Protocol, change: Change) -> None:
     before = replay(change.old_witness, old)
     after = replay(change.new_witness, new)
     kind = change.kind
+    if kind in (ChangeKind.SCOPE_WIDENED, ChangeKind.SCOPE_NARROWED):
+        safer, riskier = (before, after) if kind is ChangeKind.SCOPE_WIDENED else (after, before)
+        assert riskier.urgency < safer.urgency or given_ids(riskier) > given_ids(safer), change
+        return
     if kind in (ChangeKind.QUESTION_OPTIONAL, ChangeKind.QUESTION_REQUIRED):
         asked = (before, after) if kind is ChangeKind.QUESTION_OPTIONAL else (after, before)
         assert change.question in asked[0].missing
@@ -450,6 +454,8 @@ def changed(draw: st.DrawFn, protocol: Protocol) -> Protocol:
 
 def assert_complete(old: Protocol, new: Protocol, result: ProtocolDiff, a: bt.Assessment) -> None:
     """Every difference the two plans of ``a`` show is reported by the diff."""
+    if a.age is not None and (old.scope.band(a.age) or new.scope.band(a.age)):
+        return  # below a minimum age: compared age by age (scope_widened, scope_narrowed)
     before = replay(a, old)
     after = replay(a, new)
     if before.missing or after.missing:
@@ -577,3 +583,29 @@ def test_two_unrelated_random_protocols_are_compared_over_the_answers_of_both(
         except bt.InvalidAnswerError:
             continue  # a question only the old protocol asks: not one person for both
         assert_complete(old, new, result, a)
+
+
+def test_a_lower_minimum_age_is_less_safe_and_a_higher_one_more_cautious() -> None:
+    lower = attrs.evolve(
+        DEFAULT.scope,
+        min_age=14,
+        under_age=(
+            *tuple(b for b in DEFAULT.scope.under_age if b.below < 14),
+            attrs.evolve(DEFAULT.scope.under_age[-1], below=14),
+        ),
+    )
+    younger = attrs.evolve(DEFAULT, scope=lower)
+    assert younger.check() == ()
+    result = diff(DEFAULT, younger)
+    assert kinds(result.less_safe) >= {(ChangeKind.SCOPE_WIDENED, None)}
+    back = diff(younger, DEFAULT)
+    assert (ChangeKind.SCOPE_NARROWED, None) in kinds(back.more_cautious)
+    assert not [c for c in back.less_safe if c.kind is ChangeKind.SCOPE_WIDENED]
+
+
+def test_a_changed_safety_net_and_text_are_listed_as_text_changes() -> None:
+    net = attrs.evolve(DEFAULT.safety_net, review="See your GP if it lasts.")
+    texts = attrs.evolve(DEFAULT.texts, disclaimer="Only a screening aid.")
+    result = diff(DEFAULT, attrs.evolve(DEFAULT, safety_net=net, texts=texts))
+    fields = {c.field for c in result.text_changes}
+    assert {"safety_net.review", "texts.disclaimer"} <= fields

@@ -263,6 +263,7 @@ class Space:
 
     def answers(self, present: int) -> Answers:
         """Return the answers that set exactly the closed atoms ``present``."""
+        present = self.close(present)  # a follow-up's yes comes with its condition's
         yes: set[str] = set()
         preference: str | None = None
         levels: dict[str, int] = {}

@@ -143,9 +143,14 @@ def _more_start_back(score: StartBackScore | None) -> st.SearchStrategy[StartBac
 
 def _monotone(subject: _Subject, step: _Step, *, risk: bool) -> PropertyFailure | None:
     scope = subject.protocol.scope
-    if step.before.age is not None and scope.band(step.before.age) is not None:
-        if step.after.age is not None and scope.band(step.after.age) is None:
-            return None  # into the scope from below it: no longer outside the rule language
+    before_age, after_age = step.before.age, step.after.age
+    if (
+        before_age is not None
+        and after_age is not None
+        and scope.band(before_age) is not None
+        and scope.band(after_age) is None
+    ):
+        return None  # into the scope from below it: no longer outside the rule language
     before, after = subject.run(step.before), subject.run(step.after)
     if before.error is not None or after.error is not None or before.missing != after.missing:
         return None

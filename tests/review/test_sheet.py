@@ -186,8 +186,16 @@ def test_the_sheet_shows_every_question_with_whether_it_is_required(page: Page) 
     for question in bt.questions():
         marked = "required" if question.required else "optional"
         assert f"{question.text} " in rows
+        # A follow-up question says after which answer it is asked.
+        follow_up = r"( ?, asked only after a yes to \w+ \([^)]*\))?"
         assert re.search(
-            re.escape(question.text) + r" [a-z ]+ " + marked + " " + re.escape(question.key), rows
+            re.escape(question.text)
+            + r" [a-z ]+ "
+            + marked
+            + follow_up
+            + " "
+            + re.escape(question.key),
+            rows,
         ), question.key
 
 

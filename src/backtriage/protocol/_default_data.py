@@ -38,7 +38,7 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "a4af4e6ebc059f8ea98158753fc511ceb39699ed3506a5a7d0e5ad197aa2303c"
+TOML_SHA256: Final = "96bd3a100639e1f77120dcd270bac21fcf912acada71bb96d5be6ffd32f9bc05"
 """The SHA-256 of the default.toml text this module was generated from."""
 
 
@@ -955,7 +955,12 @@ def protocol() -> Protocol:
             ),
             Rule(
                 id="post_surgery_warning_same_day",
-                condition=FactIs(fact="post_surgery_warning"),
+                condition=AllOf(
+                    conditions=(
+                        FactIs(fact="recent_spine_surgery"),
+                        AnyOf(conditions=(FactIs(fact="post_surgery_warning"),)),
+                    ),
+                ),
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="After spinal surgery, leg pain that comes back or a wound that is red, hot or leaking should be checked by your surgical team today.",
                 source="design",
@@ -1577,7 +1582,7 @@ def protocol() -> Protocol:
             ),
             Policy(
                 id="post_surgery_warning_same_day",
-                when=("post_surgery_warning",),
+                when=("recent_spine_surgery", "post_surgery_warning"),
                 reaches=Urgency.SAME_DAY,
             ),
             Policy(id="pregnant_routine", when=("pregnant",), reaches=Urgency.ROUTINE),

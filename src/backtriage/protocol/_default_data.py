@@ -38,7 +38,7 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "51896936d85d94b29ca66445a1fe99d3d67f666b6c19d1afb4d952d09eff5924"
+TOML_SHA256: Final = "5b7e9ea2b4a0c32b4092538abe16f9f0650933a38193395e4251fe75c30fc08b"
 """The SHA-256 of the default.toml text this module was generated from."""
 
 
@@ -988,7 +988,7 @@ def protocol() -> Protocol:
         ),
         safety_net=SafetyNet(
             emergency=(
-                "New or worse numbness or tingling between your legs or around your bottom, or it feels different when you wipe.",
+                "New or worse numbness or tingling between your legs or around your bottom, or it feels odd when you wipe.",
                 "New or worse trouble peeing, or you cannot feel pee coming out.",
                 "Pee or poo leaks out without you meaning it to.",
                 "New or worse weakness, numbness or pain in both legs, or your legs give way.",
@@ -1000,9 +1000,9 @@ def protocol() -> Protocol:
                 "A fever, or you are shivering.",
                 "New weakness in one leg, or a foot that drags when you walk.",
                 "New problems with erections, coming, or what you can feel during sex.",
-                "Pain that becomes constant and severe, that no position eases, or that pain relief from a pharmacy does not control.",
+                "Bad pain that does not stop, that no position eases, or that pain relief from a pharmacy does not help.",
             ),
-            review="If your back is not getting better after about 4 to 6 weeks, book a routine appointment with your GP or physiotherapist.",
+            review="If your back is not better after 4 to 6 weeks, book a routine visit to your GP or a physio.",
             source="S29, S30, S43, S56",
         ),
         policies=(

@@ -309,7 +309,7 @@ def test_no_module_writes_a_sentence_a_person_reads() -> None:
                  "is done comfortably", "need a clinician's attention"):  # fmt: skip
         for path in SRC.rglob("*.py"):
             if path.name == "_default_data.py":
-                continue  # generated from default.toml: the protocol's texts, not Python's
+                continue  # default.toml as generated source: protocol data, held equal to it
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):
                     assert gone not in node.value, (path.name, gone)

@@ -38,7 +38,7 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "96bd3a100639e1f77120dcd270bac21fcf912acada71bb96d5be6ffd32f9bc05"
+TOML_SHA256: Final = "e7b719e98b1ec8d5fc1ca42263e233d0e0dba92a24c6907dc85149c245460b35"
 """The SHA-256 of the default.toml text this module was generated from."""
 
 
@@ -1249,7 +1249,7 @@ def protocol() -> Protocol:
         ),
         safety_net=SafetyNet(
             emergency=(
-                "New or worse numbness or tingling between your legs or around your bottom. It may feel different when you wipe.",
+                "New or worse numbness or tingling between your legs or around your bottom, or it feels odd when you wipe.",
                 "New or worse trouble peeing, or you cannot feel pee coming out.",
                 "Pee or poo leaks out without you meaning it to.",
                 "New or worse weakness, numbness or pain in both legs, or your legs give way.",
@@ -1261,9 +1261,9 @@ def protocol() -> Protocol:
                 "A fever, or you are shivering.",
                 "New weakness in one leg, or a foot that drags when you walk.",
                 "New problems with erections, coming, or what you can feel during sex.",
-                "Severe pain that does not stop, and no position or pain relief from a pharmacy eases it.",
+                "Bad pain that does not stop, that no position eases, or that pain relief from a pharmacy does not help.",
             ),
-            review="If your back is no better in 4 to 6 weeks, book a routine appointment with your GP or physio.",
+            review="If your back is not better after 4 to 6 weeks, book a routine visit to your GP or a physio.",
             source="S29, S30, S43, S56",
         ),
         policies=(

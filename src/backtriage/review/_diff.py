@@ -639,7 +639,8 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
         yield from text(
             f"scope.{part}", _shown(getattr(old.scope, part)), _shown(getattr(new.scope, part))
         )
-    for part in ("emergency", "today", "review", "source"):
+    # The lists of signs are judged sign by sign, with their text change (review/_fields.py).
+    for part in ("review", "source"):
         yield from text(
             f"safety_net.{part}",
             _shown(getattr(old.safety_net, part)),
@@ -712,6 +713,13 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
                 after_texts[i] if i < len(after_texts) else "",
                 rule=rule.id,
             )
+
+
+def _shown(value: object) -> str:
+    """Return a text, or a list of lines, as one text to compare and show."""
+    if isinstance(value, tuple):
+        return "\n".join(str(line) for line in value)
+    return str(value)
 
 
 # -- every other field, by reflection -------------------------------------------------------------
@@ -876,10 +884,3 @@ def _claims_at_least(new: Policy, old: Policy, exercises: tuple[Exercise, ...]) 
     if wider is None or narrower is None or not fewer_facts:
         return False
     return all(wider.matches(e) for e in exercises if narrower.matches(e))
-
-
-def _shown(value: object) -> str:
-    """Return a text, or a list of lines, as one text to compare and show."""
-    if isinstance(value, tuple):
-        return "\n".join(str(line) for line in value)
-    return str(value)

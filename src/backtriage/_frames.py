@@ -192,7 +192,8 @@ def read_array(array: Any, first: int) -> _Column:
     if types.is_integer(kind):
         if kind == pa.uint64():
             # Beyond int64: such a cell is no answer, and the row path says so with its value.
-            huge = pc.greater(array, _scalar(1 << 62, kind))
+            # A null cell is unanswered, never "huge": the mask of the row path has no nulls.
+            huge = pc.fill_null(pc.greater(array, _scalar(1 << 62, kind)), _scalar(False))
             if pc.any(huge).as_py():
                 kept = pc.if_else(huge, _scalar(None, kind), array)
                 return _Column(kept.cast(pa.int64()), huge, cells)
@@ -302,11 +303,30 @@ def _pandas_source(frame: Any, first: int) -> tuple[list[object], int, Callable[
             if isinstance(array, pa.ChunkedArray):  # pyarrow-backed columns (pandas' str)
                 array = array.combine_chunks()
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            # As DataFrame.to_dict gives them: NumPy scalars as Python ones.
+            array = None
+        if array is None or not _read_in_bulk(array.type):
+            # As DataFrame.to_dict gives them: NumPy scalars as Python ones, and a date's
+            # missing value as pandas' NaT, which is no answer (Arrow would make it None).
             return read_cells(series.astype(object).tolist(), first)
         return read_array(array, first)
 
     return list(frame.columns), len(frame), column_of
+
+
+def _read_in_bulk(kind: Any) -> bool:
+    """Tell whether :func:`read_array` reads a column of this Arrow type in bulk."""
+    pa, _ = pyarrow_modules()
+    types = pa.types
+    if types.is_dictionary(kind):
+        return _read_in_bulk(kind.value_type)
+    return bool(
+        types.is_null(kind)
+        or types.is_integer(kind)
+        or types.is_floating(kind)
+        or types.is_string(kind)
+        or types.is_large_string(kind)
+        or types.is_string_view(kind)
+    )
 
 
 # -- scoring --------------------------------------------------------------------------------------
@@ -327,6 +347,9 @@ def score_columns(
     for column in columns:
         if column.slow is not None:
             slow = column.slow if slow is None else pc.or_(slow, column.slow)
+    if slow is not None and slow.null_count:
+        # A null in the mask would null the row's sum: no score and no error. Never unsure.
+        slow = pc.fill_null(slow, _scalar(True))
     bad: Any = None
     for column in values:
         low, high = (bound.as_py() for bound in pc.min_max(column).values())
@@ -442,9 +465,12 @@ def _from_numpy(values: Any) -> Any:
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
 
 
-@functools.lru_cache(maxsize=256)
-def _scalar(value: int | bool | str | None, kind: Any = None) -> Any:
+@functools.lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True are other scalars
+def _scalar(value: float | bool | str | None, kind: Any = None) -> Any:
     """Return an Arrow scalar (int64, bool or string by default) without ``pa.scalar``.
+
+    A number is stored as ``kind`` stores it (``_scalar(5.0, pa.float64())`` is 5.0): its
+    value is converted, never its bytes reinterpreted.
 
     Arrow converts a Python value by first asking whether it is a pandas object, which
     imports pandas: a second of start-up for the CLI, which never needs it.
@@ -460,10 +486,9 @@ def _scalar(value: int | bool | str | None, kind: Any = None) -> Any:
         bits = pa.py_buffer(numpy.packbits([value], bitorder="little"))
         return pa.Array.from_buffers(pa.bool_(), 1, [None, bits])[0]
     kind = kind or pa.int64()
-    number = numpy.array(
-        [value],
-        numpy.int32 if kind == pa.int32() else numpy.uint64 if kind == pa.uint64() else numpy.int64,
-    )
+    number = numpy.array([value], numpy.dtype(kind.to_pandas_dtype()))
+    if number[0] != value:
+        raise ValueError(f"{value!r} is not representable as {kind}")
     return pa.Array.from_buffers(kind, 1, [None, pa.py_buffer(number)])[0]
 
 

@@ -519,9 +519,19 @@ def test_a_float_column_of_answers_is_read_in_bulk(scale: str, kind: str) -> Non
     assert column.values.to_pylist() == [*range(first, first + 6), None, None, first]
 
 
-def test_a_float_column_s_odd_cells_go_to_the_row_path() -> None:
+@pytest.mark.parametrize("scale", ["0-5", "1-6"])
+def test_a_float_column_s_odd_cells_go_to_the_row_path_and_whole_numbers_stay_in_bulk(
+    scale: str,
+) -> None:
     from backtriage._frames import read_array
 
-    column = read_array(pa.array([2.5, math.inf, 7.0, -1.0, 3.0, math.nan], pa.float64()), 0)
+    first = int(scale[0])
+    cells = [2.5, math.inf, -math.inf, 1e300, 7.0, -1.0, 3.0, math.nan, None, 0.0, -0.0]
+    column = read_array(pa.array(cells, pa.float64()), first)
     assert column.slow is not None
-    assert column.slow.to_pylist() == [True, True, True, True, False, False]
+    # -0.0 outside the scale shows as "-0.0", which the row path writes.
+    zero_apart = first == 1
+    assert column.slow.to_pylist() == [*[True] * 4, *[False] * 6, zero_apart]
+    assert column.shown is not None
+    shown = ["7.0", "-1.0", None, None, None, "0.0" if first else None]
+    assert column.shown.to_pylist()[4:10] == shown

@@ -76,8 +76,9 @@ class _Column:
     ``values`` holds the answers on the table's scale (int64, null where unanswered or where
     the row path decides; a text that is plainly no answer, such as ``"7"``, holds
     :data:`_NOT_AN_ANSWER`), ``slow`` marks the cells the row path must read (``None`` when
-    there are none), ``shown`` is ``repr`` of each text cell that is plainly no answer (``None``
-    for an integer column, whose values show themselves) and ``cells`` returns the original
+    there are none), ``shown`` is ``repr`` of each cell that is plainly no answer and does not
+    show itself as its integer does (a text, a float such as ``7.0``; strings, possibly
+    dictionary-encoded; ``None`` when there are none) and ``cells`` returns the original
     cells at some row positions.
     """
 
@@ -239,13 +240,20 @@ def read_floats(
     import numpy
 
     pa, pc = pyarrow_modules()
-    answer = numpy.floor(values) == values  # False for NaN, True for the infinities
-    answer &= values >= first
-    answer &= values <= first + 5
+    count = len(values)
+    integers = numpy.empty(count, numpy.int64)
+    answer = numpy.empty(count, numpy.bool_)
+    scratch = numpy.empty(count, numpy.bool_)  # few, reused arrays: no temporaries to fault in
+    with numpy.errstate(invalid="ignore"):  # NaN, infinities and huge values: no integer
+        numpy.copyto(integers, values, casting="unsafe")
+    # An integer equal to its float was read exactly (the cast is exact within the scale).
+    numpy.equal(integers, values, out=answer)
+    answer &= numpy.greater_equal(integers, first, out=scratch)
+    answer &= numpy.less_equal(integers, first + 5, out=scratch)
     if valid is not None:
         answer &= valid
     # The rest is sparse: nulls, NaN and cells that are no answer.
-    rest = numpy.flatnonzero(~answer)
+    rest = numpy.flatnonzero(numpy.logical_not(answer, out=scratch))
     others = values[rest]
     known = ~numpy.isnan(others)
     if valid is not None:
@@ -260,28 +268,17 @@ def read_floats(
         read = answer.copy()
         read[wrong] = True
         digits = pc.binary_join_element_wise(
-            _from_numpy(values[wrong].astype(numpy.int64)).cast(pa.string()),
-            _scalar(".0"),
-            _scalar(""),
+            _from_numpy(integers[wrong]).cast(pa.string()), _scalar(".0"), _scalar("")
         )
-        sizes = numpy.zeros(len(values), numpy.int32)
-        sizes[wrong] = numpy.diff(
-            numpy.frombuffer(digits.buffers()[1], numpy.int32, len(wrong) + 1)
-        )
-        offsets = numpy.zeros(len(values) + 1, numpy.int32)
-        numpy.cumsum(sizes, out=offsets[1:])
-        shown_valid = numpy.zeros(len(values), numpy.bool_)
-        shown_valid[wrong] = True
-        shown = pa.Array.from_buffers(
-            pa.string(),
-            len(values),
-            [
-                pa.py_buffer(numpy.packbits(shown_valid, bitorder="little")),
-                pa.py_buffer(offsets),
-                digits.buffers()[2],
-            ],
-        )
-    integers = numpy.where(read, values, 0).astype(numpy.int64)
+        # Shown as a dictionary of the few texts: no offsets to add up over the whole column.
+        where = numpy.zeros(len(values), numpy.bool_)
+        where[wrong] = True
+        index = numpy.zeros(len(values), numpy.int32)
+        index[wrong] = numpy.arange(len(wrong), dtype=numpy.int32)
+        validity = pa.py_buffer(numpy.packbits(where, bitorder="little"))
+        indices = pa.Array.from_buffers(pa.int32(), len(values), [validity, pa.py_buffer(index)])
+        shown = pa.DictionaryArray.from_arrays(indices, digits)
+    # Under a null, Arrow reads no value: the integers of the cells not read stay as cast.
     validity = pa.py_buffer(numpy.packbits(read, bitorder="little"))
     column = pa.Array.from_buffers(pa.int64(), len(values), [validity, pa.py_buffer(integers)])
     slow = None
@@ -477,7 +474,7 @@ def score_columns(
         where = pc.indices_nonzero(bad)
         messages = _bad_cell_messages(
             [pc.take(v, where) for v in values],
-            [None if c.shown is None else pc.take(c.shown, where) for c in columns],
+            [None if c.shown is None else _decoded(pc.take(c.shown, where)) for c in columns],
             names,
             first,
         )
@@ -506,6 +503,12 @@ def score_columns(
     if slow is not None:
         _score_slow_rows(results, columns, names, slow, first, max_missing, start)
     return results
+
+
+def _decoded(array: Any) -> Any:
+    """Return a dictionary array decoded, any other array as it is."""
+    pa, _ = pyarrow_modules()
+    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
 
 
 def _gather_text(table: Any, index: Any, valid: Any = None) -> tuple[Any, Any]:

@@ -77,15 +77,39 @@ class _Column:
     the row path decides; a text that is plainly no answer, such as ``"7"``, holds
     :data:`_NOT_AN_ANSWER`), ``slow`` marks the cells the row path must read (``None`` when
     there are none), ``shown`` is ``repr`` of each cell that is plainly no answer and does not
-    show itself as its integer does (a text, a float such as ``7.0``; strings, possibly
-    dictionary-encoded; ``None`` when there are none) and ``cells`` returns the original
-    cells at some row positions.
+    show itself as its integer does (a text, a float such as ``7.0``: a string array, null
+    elsewhere, or a :class:`_Shown` of the few such cells; ``None`` when there are none) and
+    ``cells`` returns the original cells at some row positions.
     """
 
     values: Any
     slow: Any
     cells: Callable[[list[int]], list[object]]
     shown: Any = None
+
+
+@attrs.frozen
+class _Shown:
+    """``repr`` of a few cells of a column: their row positions and their texts.
+
+    ``rows`` is a sorted NumPy int64 array, ``texts`` an Arrow string array of the same length.
+    """
+
+    rows: Any
+    texts: Any
+
+    def at(self, where: Any) -> Any:
+        """Return the text at each row position of ``where`` (Arrow), null where none."""
+        import numpy
+
+        pa, _ = pyarrow_modules()
+        wanted = _to_numpy(where).astype(numpy.int64, copy=False)
+        found = numpy.minimum(numpy.searchsorted(self.rows, wanted), len(self.rows) - 1)
+        hit = self.rows[found] == wanted
+        validity = pa.py_buffer(numpy.packbits(hit, bitorder="little"))
+        index = found.astype(numpy.int32)
+        taken = pa.Array.from_buffers(pa.int32(), len(index), [validity, pa.py_buffer(index)])
+        return self.texts.take(taken)
 
 
 @attrs.frozen
@@ -234,8 +258,9 @@ def read_floats(
 
     NaN and invalid cells are unanswered; an integral value within the scale is that answer.
     An integral value outside it (``7.0``) is read in bulk too, shown as ``repr`` shows it; the
-    rest (``2.5``, infinities, huge values, ``-0.0`` outside the scale) go to the row path. NumPy does it in a few passes (Arrow's kernels take several times as
-    long over NaN and a checked cast).
+    rest (``2.5``, infinities, huge values, ``-0.0`` outside the scale) go to the row path.
+    NumPy does it in a few passes (Arrow's kernels take several times as long over NaN and a
+    checked cast).
     """
     import numpy
 
@@ -262,24 +287,15 @@ def read_floats(
     plain = (numpy.floor(others) == others) & (numpy.abs(others) < _WHOLE_LIMIT)
     plain &= ~numpy.signbit(others) | (others != 0)  # -0.0 shows as "-0.0": the row path
     wrong, odd = rest[plain], rest[~plain]
-    read = answer
     shown = None
     if len(wrong):
-        read = answer.copy()
-        read[wrong] = True
+        answer[wrong] = True  # read in bulk: an error there, which the shown text names
         digits = pc.binary_join_element_wise(
             _from_numpy(integers[wrong]).cast(pa.string()), _scalar(".0"), _scalar("")
         )
-        # Shown as a dictionary of the few texts: no offsets to add up over the whole column.
-        where = numpy.zeros(len(values), numpy.bool_)
-        where[wrong] = True
-        index = numpy.zeros(len(values), numpy.int32)
-        index[wrong] = numpy.arange(len(wrong), dtype=numpy.int32)
-        validity = pa.py_buffer(numpy.packbits(where, bitorder="little"))
-        indices = pa.Array.from_buffers(pa.int32(), len(values), [validity, pa.py_buffer(index)])
-        shown = pa.DictionaryArray.from_arrays(indices, digits)
+        shown = _Shown(wrong, digits)
     # Under a null, Arrow reads no value: the integers of the cells not read stay as cast.
-    validity = pa.py_buffer(numpy.packbits(read, bitorder="little"))
+    validity = pa.py_buffer(numpy.packbits(answer, bitorder="little"))
     column = pa.Array.from_buffers(pa.int64(), len(values), [validity, pa.py_buffer(integers)])
     slow = None
     if len(odd):
@@ -474,7 +490,7 @@ def score_columns(
         where = pc.indices_nonzero(bad)
         messages = _bad_cell_messages(
             [pc.take(v, where) for v in values],
-            [None if c.shown is None else _decoded(pc.take(c.shown, where)) for c in columns],
+            [_shown_at(c.shown, where) for c in columns],
             names,
             first,
         )
@@ -505,10 +521,14 @@ def score_columns(
     return results
 
 
-def _decoded(array: Any) -> Any:
-    """Return a dictionary array decoded, any other array as it is."""
-    pa, _ = pyarrow_modules()
-    return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+def _shown_at(shown: Any, where: Any) -> Any:
+    """Return a column's ``shown`` texts at the row positions ``where`` (``None``: none)."""
+    _, pc = pyarrow_modules()
+    if shown is None:
+        return None
+    if isinstance(shown, _Shown):
+        return shown.at(where)
+    return pc.take(shown, where)
 
 
 def _gather_text(table: Any, index: Any, valid: Any = None) -> tuple[Any, Any]:

@@ -536,3 +536,14 @@ def test_a_float_column_s_odd_cells_go_to_the_row_path_and_whole_numbers_stay_in
     assert column.shown is not None
     shown = ["7.0", "-1.0", None, None, None, "0.0" if first else None]
     assert column.shown.at(pa.array(range(4, 10), pa.uint64())).to_pylist() == shown
+
+
+def test_a_polars_int128_column_arrow_cannot_hold_is_read_cell_by_cell() -> None:
+    cells = [1, None, 2**100, -(2**120), 5]
+    frame = pl.DataFrame(
+        [pl.Series(name, cells, dtype=pl.Int128) for name in SECTIONS[:1]]
+        + [pl.Series(name, [2] * len(cells), dtype=pl.Int64) for name in SECTIONS[1:]]
+    )
+    got = results(score_odi_frame(frame))
+    assert got == expected(frame.to_dicts())
+    assert all((row[1] is None) != (row[-1] is None) for row in got)

@@ -146,6 +146,8 @@ def score_table(
         raise InvalidAnswerError("data", type(data), kinds)
     if kind == "pandas":
         names, length, column_of = _pandas_source(data, first)
+    elif kind == "polars":
+        names, length, column_of = _polars_source(data, first)
     else:
         table = _arrow_table(data, kind)
         names, length = list(table.column_names), table.num_rows
@@ -414,6 +416,23 @@ def _pandas_source(frame: Any, first: int) -> tuple[list[object], int, Callable[
         return read_array(array, first)
 
     return list(frame.columns), len(frame), column_of
+
+
+def _polars_source(frame: Any, first: int) -> tuple[list[object], int, Callable[[str], _Column]]:
+    pa, _ = pyarrow_modules()
+
+    def column_of(name: str) -> _Column:
+        series = frame.get_column(name)
+        try:
+            array = series.to_arrow()
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            # A type Arrow has not (Int128, Object): as DataFrame.to_dicts gives the cells.
+            return read_cells(series.to_list(), first)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return read_array(array, first)
+
+    return list(frame.columns), frame.height, column_of
 
 
 def _read_in_bulk(kind: Any) -> bool:

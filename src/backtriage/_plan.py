@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 import attrs
 
+from backtriage._course import Course, ExerciseStep, Trend
 from backtriage._facts import derive_facts
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol._engine import FiredRule, Prescription, Withheld, engine_of
+from backtriage.protocol._digest import protocol_hash
+from backtriage.protocol._engine import (
+    RULE_MISSING_INPUT,
+    FiredRule,
+    Prescription,
+    Reason,
+    Withheld,
+    engine_of,
+)
 from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
 from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
 
 __all__ = [
+    "History",
     "Plan",
     "Question",
     "QuestionKind",
+    "build_plan",
     "default_protocol",
     "make_plan",
     "questions",
@@ -63,6 +75,15 @@ class Plan:
     protocol_version: str
     safety_net: str = ""
     """When to get help at once, from the protocol; empty when the plan gives no exercise."""
+    protocol_hash: str = ""
+    """The SHA-256 of the protocol that made the plan (:func:`backtriage.review.protocol_hash`)."""
+    trend: Trend | None = None
+    """How the ODI and the pain have changed since the first plan; ``None`` in a first plan."""
+    trend_lines: tuple[str, ...] = ()
+    """The trend as ``summary()`` shows it, one criterion a line, in the protocol's words."""
+    course: Course | None = None
+    """What a follow-up of this plan needs: the answers that carry over, the baseline, the days
+    so far and each exercise's step. ``None`` only in a plan stored before follow-ups."""
 
     def summary(self) -> str:
         """Return the plan as text a person can read.
@@ -97,12 +118,16 @@ class Plan:
             )
         if self.start_back is not None:
             lines.append(f"STarT Back risk: {self.start_back.risk.value}.")
+        lines.extend(self.trend_lines)
         if self.exercises:
             lines.append("")
             lines.append("Exercises you may try:")
             for prescription in self.exercises:
                 exercise = prescription.exercise
-                lines.append(f"- {exercise.title}: {exercise.instructions} {exercise.dosage}")
+                where = f" ({prescription.step + 1}/{prescription.steps})" if exercise.steps else ""
+                lines.append(
+                    f"- {exercise.title}{where}: {exercise.instructions} {prescription.dosage}"
+                )
                 lines.extend(f"    Caution: {c.text}" for c in prescription.cautions)
             if self.safety_net:
                 lines.append("")
@@ -153,20 +178,89 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     The one path from answers to a plan: :func:`recommend` calls it once the protocol is
     clean, and the property kit calls it to show what a protocol with problems would do. Replay
     a diff's witness with it on an edit that breaks a declared policy, which ``recommend``
-    refuses.
+    refuses. The plan starts a course: every exercise it gives is at its first step.
+    """
+    return build_plan(assessment, protocol, History.first(assessment))
+
+
+@attrs.frozen
+class History:
+    """What a course adds to a triage: :func:`build_plan`'s input from a follow-up.
+
+    ``course`` is the course so far (its ``steps`` are filled in by the plan); ``steps`` the
+    step each exercise takes if the plan gives it (absent: its first); ``tolerated`` the
+    capabilities the course has shown; ``held_back`` exercises withheld for one plan, each with
+    its reason; ``referrals`` reviews the course asks for (its trend), never above routine.
+    """
+
+    course: Course
+    steps: Mapping[str, int] = attrs.field(factory=dict)
+    tolerated: tuple[str, ...] = ()
+    held_back: Mapping[str, Reason] = attrs.field(factory=dict)
+    referrals: tuple[FiredRule, ...] = ()
+    trend: Trend | None = None
+    trend_lines: tuple[str, ...] = ()
+
+    @classmethod
+    def first(cls, assessment: Assessment) -> History:
+        """Return the history of a first plan: its own answers are the baseline."""
+        return cls(Course(assessment, assessment.odi_score, assessment.pain))
+
+
+def build_plan(assessment: Assessment, protocol: Protocol, history: History) -> Plan:
+    """Return the plan of ``assessment`` under ``protocol`` within a course.
+
+    The engine decides as for a first plan; the history can only add: capabilities the course
+    has shown (and only where the answers alone give some exercise, so that history never gives
+    exercises a fresh triage withholds in full), exercises held back for one plan, and a
+    routine review. Every invariant of :func:`recommend` therefore holds.
     """
     present, missing = derive_facts(assessment, protocol)
     engine = engine_of(protocol)
     evaluation = engine.evaluate(present, missing=missing)
+    if history.tolerated and evaluation.given_mask:
+        present = [*present, *(n for n in history.tolerated if n not in present)]
+        evaluation = engine.evaluate(present, missing=missing)
     preference = assessment.preference
     preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
+    given = evaluation.prescriptions()
+    withheld = evaluation.withheld()
+    held_back = history.held_back
+    if held_back and any(p.exercise.id in held_back for p in given):
+        order = {e.id: i for i, e in enumerate(protocol.exercises)}
+        withheld = tuple(
+            sorted(
+                (
+                    *withheld,
+                    *(
+                        Withheld(p.exercise, (held_back[p.exercise.id],))
+                        for p in given
+                        if p.exercise.id in held_back
+                    ),
+                ),
+                key=lambda w: order[w.exercise.id],
+            )
+        )
+        given = tuple(p for p in given if p.exercise.id not in held_back)
+    steps = history.steps
+    if steps:
+        given = tuple(
+            attrs.evolve(p, step=min(steps[p.exercise.id], p.steps - 1))
+            if steps.get(p.exercise.id)
+            else p
+            for p in given
+        )
     # Gentlest first, then the preferred movement; the sort is stable, so protocol order
     # decides the rest.
     ranked = sorted(
-        evaluation.prescriptions(),
+        given,
         key=lambda p: (p.exercise.level, p.exercise.movement is not preferred),
     )
+    fired = evaluation.fired
     urgency = evaluation.urgency
+    if history.referrals:
+        fired = (*fired, *history.referrals)
+        urgency = max(urgency, *(f.urgency or Urgency.NONE for f in history.referrals))
     advice = protocol.advice.for_urgency(urgency) or _FALLBACK_ADVICE[urgency]
     if missing and urgency < Urgency.SAME_DAY:
         # "Nothing needs a clinician" would be a guess while safety questions are unanswered.
@@ -181,13 +275,22 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
         # Every exercise is withheld (recent spine surgery, say): advice that invites
         # "the exercises below" would contradict the plan.
         advice = f"{_FALLBACK_ADVICE[urgency]} {_NONE_SUITABLE}"
+    # The course keeps the step of every exercise given, and of every exercise withheld only
+    # while questions are unanswered; an exercise a rule withholds loses its step.
+    kept = [ExerciseStep(p.exercise.id, p.step) for p in ranked]
+    if missing and steps:
+        kept.extend(
+            ExerciseStep(w.exercise.id, steps[w.exercise.id])
+            for w in withheld
+            if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons)
+        )
     return Plan(
-        urgency=evaluation.urgency,
+        urgency=urgency,
         exercises=tuple(ranked),
-        withheld=evaluation.withheld(),
+        withheld=withheld,
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
-        fired=evaluation.fired,
+        fired=fired,
         facts=tuple(sorted(set(present), key=engine.fact_bit.__getitem__)),
         advice=advice,
         odi=assessment.odi_score,
@@ -196,6 +299,10 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
         protocol_version=protocol.version,
         # A plan without exercises already says what to do now, in its advice.
         safety_net=protocol.safety_net if ranked else "",
+        protocol_hash=protocol_hash(protocol),
+        trend=history.trend,
+        trend_lines=history.trend_lines,
+        course=attrs.evolve(history.course, steps=tuple(kept)),
     )
 
 

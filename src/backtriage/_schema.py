@@ -411,6 +411,12 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
                 "type": "integer",
                 "minimum": 0,
             },
+            "pain": {
+                "description": "Pain now on the 0-10 numeric rating scale, or null.",
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": 10,
+            },
             "odi_score": {
                 "description": "Derived from odi and written on output; may be left out.",
                 "anyOf": [odi_score, _NULL],

@@ -155,6 +155,7 @@ _ASSESSMENT_KEYS: Final = (
     "start_back",
     "age",
     "odi_max_missing",
+    "pain",
     "odi_score",
 )
 _SECTION_INDEX: Final = {section.value: i for i, section in enumerate(OdiSection)}
@@ -193,6 +194,7 @@ def _unstructure_assessment(assessment: Assessment) -> dict[str, object]:
         ),
         "age": assessment.age,
         "odi_max_missing": assessment.odi_max_missing,
+        "pain": assessment.pain,
         "odi_score": (
             _unstructure_odi_score(assessment.odi_score)
             if assessment.odi_score is not None
@@ -339,6 +341,7 @@ _ASSESSMENT_TYPES: Final[tuple[tuple[str, Any], ...]] = (
     ("preference", Preference | None),
     ("age", int | None),
     ("odi_max_missing", int),
+    ("pain", int | None),
 )
 
 

@@ -20,7 +20,7 @@ from backtriage.assessment import Preference
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol._engine import RESERVED_RULE_PREFIXES, engine_of, facts_of
-from backtriage.protocol._hygiene import hygiene_problems
+from backtriage.protocol._hygiene import follow_up_problems, hygiene_problems
 from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.protocol._model import (
     AllOf,
@@ -96,6 +96,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
             "those that mean speaking to a doctor today",
         )
     yield from _duplicates("exercise", [e.id for e in protocol.exercises])
+    yield from follow_up_problems(protocol)
     yield from _duplicates("fact", [f.name for f in protocol.facts])
     yield from _duplicates("rule", [r.id for r in protocol.rules])
 

@@ -32,7 +32,7 @@ from backtriage.protocol._problem import Problem
 if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
 
-__all__ = ["closure", "hygiene_problems", "minimal_sets"]
+__all__ = ["closure", "follow_up_problems", "hygiene_problems", "minimal_sets"]
 
 _NOT_IN_BED = (Position.STANDING, Position.KNEELING)
 # A scheme such as https:, doi: or urn: makes a token a link, not a tag.
@@ -65,6 +65,54 @@ def hygiene_problems(protocol: Protocol, always: Sequence[str]) -> Iterator[Prob
         where = f"rule {rule.id!r}"
         yield from _duplicate_entries(rule.condition, where)
     yield from _dead_ends(protocol, always)
+
+
+MIN_STEPS = 2
+MAX_STEPS = 4
+"""An exercise's dosage steps: at least a gentler and a fuller one, at most four."""
+
+
+def follow_up_problems(protocol: Protocol) -> Iterator[Problem]:
+    """Yield the problems of the steps and of ``[follow_up]``: what a follow-up relies on."""
+    for exercise in protocol.exercises:
+        count = len(exercise.steps)
+        # No steps at all is a protocol written before steps: its dosage is its only step.
+        if count and not MIN_STEPS <= count <= MAX_STEPS:
+            yield _problem(
+                "bad-steps",
+                f"exercise {exercise.id!r}",
+                f"the exercise has {count} dosage step(s); a follow-up needs "
+                f"{MIN_STEPS} to {MAX_STEPS}, gentlest first",
+                f"write {MIN_STEPS} to {MAX_STEPS} steps, from the gentlest dosage to the fullest",
+            )
+        for index, text in enumerate(exercise.steps):
+            if not text.strip():
+                yield _problem(
+                    "bad-steps",
+                    f"exercise {exercise.id!r}",
+                    f"step {index + 1} is empty",
+                    "write the dosage of every step: range, repetitions, holds",
+                )
+    rules = protocol.follow_up
+    if rules is None:
+        return
+    where = f"protocol {protocol.name!r} [follow_up]"
+    if not 0 <= rules.green_max < rules.amber_max <= 10:
+        yield _problem(
+            "bad-pain-limits",
+            where,
+            f"green_max = {rules.green_max} and amber_max = {rules.amber_max}: pain is rated "
+            "0 to 10, and the safe range must end below the acceptable one",
+            "set 0 <= green_max < amber_max <= 10 (the usual limits are 2 and 5)",
+        )
+    for name, text in rules.texts():
+        if not text.strip():
+            yield _problem(
+                "missing-follow-up-text",
+                where,
+                f"{name} is empty: a follow-up would show no text where it needs one",
+                f"write {name}, in plain words",
+            )
 
 
 def _duplicate_derivations(protocol: Protocol) -> Iterator[Problem]:

@@ -129,11 +129,14 @@ def _read_twin(key: str) -> Protocol | None:
 
     try:
         with open(DEFAULT_TWIN, "rb") as file:
-            found_key, protocol = pickle.load(file)
+            found_key, protocol, digest = pickle.load(file)
     except Exception:  # missing, unreadable or from another layout: load the TOML instead
         return None
-    if found_key != key or not isinstance(protocol, Protocol):
+    if found_key != key or not isinstance(protocol, Protocol) or type(digest) is not str:
         return None
+    # Its content hash, computed when the twin was written: a first plan needs neither the
+    # converter nor hashlib to record it.
+    object.__setattr__(protocol, "_digest", digest)
     return protocol
 
 
@@ -143,9 +146,11 @@ def write_default_twin() -> str:
 
     with open(DEFAULT_TOML, encoding="utf-8") as file:
         text = file.read()
+    from backtriage.protocol._digest import compute_hash
+
     protocol = protocol_from_data(_parse(text, DEFAULT_TOML), source=DEFAULT_TOML)
     with open(DEFAULT_TWIN, "wb") as file:
-        pickle.dump((_twin_key(text), protocol), file, protocol=5)
+        pickle.dump((_twin_key(text), protocol, compute_hash(protocol)), file, protocol=5)
     return DEFAULT_TWIN
 
 

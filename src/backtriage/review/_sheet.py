@@ -9,9 +9,7 @@ no font, no image from elsewhere) and prints to PDF with the browser's print dia
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
@@ -22,6 +20,7 @@ from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
+from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
 from backtriage.protocol._model import (
@@ -52,7 +51,6 @@ from backtriage.protocol._queries import (
     triggers_withheld,
 )
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
-from backtriage.serialize import to_dict
 
 __all__ = ["protocol_hash", "review_sheet"]
 
@@ -79,25 +77,6 @@ _KIND_WORDS = {
     QuestionKind.FINDING: "finding",
     QuestionKind.CAPABILITY: "capability",
 }
-
-
-def protocol_hash(protocol: Protocol) -> str:
-    """Return the SHA-256 of ``protocol``'s canonical JSON, as 64 hexadecimal digits.
-
-    The canonical JSON is what :func:`~backtriage.to_json` writes, with the keys sorted and no
-    spaces: two protocols have the same hash exactly when they decide and explain the same.
-    A signed review sheet names it, so that the protocol in use can be matched to the sheet.
-    """
-    if not isinstance(protocol, Protocol):
-        raise InvalidAnswerError("protocol", protocol, "a Protocol")
-    text = json.dumps(
-        to_dict(protocol),
-        sort_keys=True,
-        ensure_ascii=False,
-        allow_nan=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def review_sheet(

@@ -1,0 +1,84 @@
+"""What a plan carries for its follow-up: the course so far, and the trend against its start.
+
+A plan from :func:`~backtriage.recommend` starts a course; each plan from
+:func:`~backtriage.follow_up` continues it. The course is plain data in the plan, so that a
+plan stored as JSON can be followed up later, in another process.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from backtriage.assessment import Assessment
+from backtriage.instruments.odi import OdiScore
+
+__all__ = ["Course", "ExerciseStep", "Trend"]
+
+
+@attrs.frozen
+class ExerciseStep:
+    """The dosage step (0-based) an exercise has reached."""
+
+    exercise_id: str
+    step: int
+
+
+@attrs.frozen
+class Course:
+    """What a follow-up of a plan needs, carried by every plan.
+
+    - ``answers``: the assessment the plan was made from. A follow-up carries its findings,
+      ODI, STarT Back, preference, age and pain over, changed by what the check-in says; the
+      red flags are asked again at every check-in and never carried over.
+    - ``baseline_odi``, ``baseline_pain``: the first plan's ODI and pain (the pain of the first
+      check-in where the first plan had none): what the trend is measured against.
+    - ``days``: days since the first plan, the sum of the check-ins' days.
+    - ``check_ins``: how many check-ins the course has had.
+    - ``steps``: the step each exercise has reached, for the exercises the plan gives and for
+      those it pauses only while questions are unanswered.
+    - ``tolerated``: capabilities the course has shown (an exercise done at its last step
+      with a safe report), which unlock the exercises that need them.
+    """
+
+    answers: Assessment
+    baseline_odi: OdiScore | None = None
+    baseline_pain: int | None = None
+    days: int = 0
+    check_ins: int = 0
+    steps: tuple[ExerciseStep, ...] = ()
+    tolerated: tuple[str, ...] = ()
+
+    def step_of(self, exercise_id: str) -> int | None:
+        """Return the step ``exercise_id`` has reached, or ``None`` when it holds none."""
+        for kept in self.steps:
+            if kept.exercise_id == exercise_id:
+                return kept.step
+        return None
+
+
+@attrs.frozen
+class Trend:
+    """How the ODI and the pain have changed since the start, each criterion on its own.
+
+    ODI values are percents; ``odi_points`` and ``pain_points`` are now minus the baseline
+    (negative is better). A criterion is ``None`` when it cannot be judged (no ODI measured,
+    or a baseline of 0 for a relative change). Improved: the ODI down by 10 points or 30 %, or
+    the pain down by 2 points or 30 %. Worse: the ODI up by 10 points or the pain up by 2
+    (absolute rises: a relative rise on a small baseline is within measurement error).
+    """
+
+    days: int
+    baseline_odi: float | None
+    odi: float | None
+    odi_points: float | None
+    odi_down_10_points: bool | None
+    odi_down_30_percent: bool | None
+    odi_up_10_points: bool | None
+    baseline_pain: int | None
+    pain: int | None
+    pain_points: int | None
+    pain_down_2_points: bool | None
+    pain_down_30_percent: bool | None
+    pain_up_2_points: bool | None
+    improved: bool
+    worse: bool

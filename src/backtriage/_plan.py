@@ -23,7 +23,14 @@ from backtriage.protocol._engine import (
     engine_of,
 )
 from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
-from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
+from backtriage.protocol._model import (
+    DerivedFrom,
+    FactKind,
+    Movement,
+    Protocol,
+    SafetyNet,
+    Urgency,
+)
 
 __all__ = [
     "History",
@@ -73,8 +80,8 @@ class Plan:
     start_back: StartBackScore | None
     protocol_name: str
     protocol_version: str
-    safety_net: str = ""
-    """When to get help at once, from the protocol; empty when the plan gives no exercise."""
+    safety_net: SafetyNet | None = None
+    """When to get help, from the protocol: in every plan but an emergency (there ``None``)."""
     protocol_hash: str = ""
     """The SHA-256 of the protocol that made the plan (:func:`backtriage.review.protocol_hash`)."""
     trend: Trend | None = None
@@ -129,9 +136,9 @@ class Plan:
                     f"- {exercise.title}{where}: {exercise.instructions} {prescription.dosage}"
                 )
                 lines.extend(f"    Caution: {c.text}" for c in prescription.cautions)
-            if self.safety_net:
+            if self.safety_net is not None:
                 lines.append("")
-                lines.append(self.safety_net)
+                lines.extend(self.safety_net.emergency)
         # While questions are unanswered every exercise is withheld for that one reason, which
         # the list of questions above already says.
         if self.withheld and not act_now and not self.missing:
@@ -298,7 +305,7 @@ def build_plan(assessment: Assessment, protocol: Protocol, history: History) -> 
         protocol_name=protocol.name,
         protocol_version=protocol.version,
         # A plan without exercises already says what to do now, in its advice.
-        safety_net=protocol.safety_net if ranked else "",
+        safety_net=protocol.safety_net if urgency < Urgency.EMERGENCY else None,
         protocol_hash=protocol_hash(protocol),
         trend=history.trend,
         trend_lines=history.trend_lines,

@@ -20,6 +20,7 @@ from backtriage.assessment import Preference
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol._engine import RESERVED_RULE_PREFIXES, engine_of, facts_of
+from backtriage.protocol._format import format_problems
 from backtriage.protocol._hygiene import follow_up_problems, hygiene_problems
 from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.protocol._model import (
@@ -86,15 +87,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
         links=_unlock_links(protocol),
     )
 
-    if protocol.exercises and not protocol.safety_net.strip():
-        yield Problem(
-            "missing-safety-net",
-            f"protocol {protocol.name!r}",
-            "the protocol gives exercises but has no safety net: a person told to exercise "
-            "would not be told which new symptoms mean getting help at once",
-            "write safety_net: the new symptoms that mean an emergency department now, and "
-            "those that mean speaking to a doctor today",
-        )
+    yield from format_problems(protocol)
     yield from _duplicates("exercise", [e.id for e in protocol.exercises])
     yield from follow_up_problems(protocol)
     yield from _duplicates("fact", [f.name for f in protocol.facts])
@@ -368,8 +361,9 @@ def _rule_problems(
         yield Problem(
             "reserved-name",
             where,
-            "rule ids starting 'engine.' or 'protocol.' name the engine's own reasons "
-            "(engine.missing_input, protocol.safety, ...); a plan could not tell them apart",
+            "rule ids starting 'engine.', 'protocol.' or 'follow_up.' name the engine's and the "
+            "follow-up's own reasons (engine.missing_input, protocol.safety, "
+            "follow_up.stopped, ...); a plan could not tell them apart",
             "give the rule another id",
         )
     if not rule.reason.strip():

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import threshold_of
 from backtriage.protocol._model import (
+    FORMAT,
     AllOf,
     AnyOf,
     Condition,
@@ -74,16 +75,18 @@ MAX_STEPS = 4
 
 def follow_up_problems(protocol: Protocol) -> Iterator[Problem]:
     """Yield the problems of the steps and of ``[follow_up]``: what a follow-up relies on."""
+    steps_needed = protocol.format >= FORMAT
     for exercise in protocol.exercises:
         count = len(exercise.steps)
-        # No steps at all is a protocol written before steps: its dosage is its only step.
-        if count and not MIN_STEPS <= count <= MAX_STEPS:
+        # Before format 3 an exercise may have no steps: its dosage is then its only step.
+        if (count or steps_needed) and not MIN_STEPS <= count <= MAX_STEPS:
             yield _problem(
                 "bad-steps",
                 f"exercise {exercise.id!r}",
                 f"the exercise has {count} dosage step(s); a follow-up needs "
                 f"{MIN_STEPS} to {MAX_STEPS}, gentlest first",
-                f"write {MIN_STEPS} to {MAX_STEPS} steps, from the gentlest dosage to the fullest",
+                f"write steps = [...]: {MIN_STEPS} to {MAX_STEPS} dosages, from the gentlest "
+                "to the fullest",
             )
         for index, text in enumerate(exercise.steps):
             if not text.strip():
@@ -95,12 +98,20 @@ def follow_up_problems(protocol: Protocol) -> Iterator[Problem]:
                 )
     rules = protocol.follow_up
     if rules is None:
+        if steps_needed and protocol.exercises:
+            yield _problem(
+                "missing-follow-up",
+                f"protocol {protocol.name!r}",
+                "the protocol has no [follow_up] section: a plan could not be followed up, "
+                "and an app would have to invent when to do more and when to stop",
+                "add [follow_up] with green_max, amber_max and every follow-up text "
+                "(see docs/protocol-format.md)",
+            )
         return
-    where = f"protocol {protocol.name!r} [follow_up]"
     if not 0 <= rules.green_max < rules.amber_max <= 10:
         yield _problem(
             "bad-pain-limits",
-            where,
+            "follow_up",
             f"green_max = {rules.green_max} and amber_max = {rules.amber_max}: pain is rated "
             "0 to 10, and the safe range must end below the acceptable one",
             "set 0 <= green_max < amber_max <= 10 (the usual limits are 2 and 5)",
@@ -108,10 +119,10 @@ def follow_up_problems(protocol: Protocol) -> Iterator[Problem]:
     for name, text in rules.texts():
         if not text.strip():
             yield _problem(
-                "missing-follow-up-text",
-                where,
-                f"{name} is empty: a follow-up would show no text where it needs one",
-                f"write {name}, in plain words",
+                "missing-text",
+                f"follow_up.{name}",
+                "a text a person reads is missing: the library writes none of its own",
+                f"write follow_up.{name} in the protocol, in plain words",
             )
 
 
@@ -194,7 +205,7 @@ def _duplicate_advice(protocol: Protocol) -> Iterator[Problem]:
                 f"advice {urgency.value!r}",
                 f"the advice for {urgency.value!r} is the same text as for {first.value!r}: "
                 "one of them tells the person to do what the other urgency needs",
-                f"write the advice for {urgency.value!r} (or leave it empty for the built-in text)",
+                f"write the advice for {urgency.value!r}",
             )
 
 
@@ -202,6 +213,8 @@ def _source_tags(protocol: Protocol) -> Iterator[Problem]:
     tags = {source.tag for source in protocol.sources}
     cited = [(f"rule {rule.id!r}", rule.source) for rule in protocol.rules]
     cited.append(("safety_source", protocol.safety_source))
+    cited.append(("scope.source", protocol.scope.source))
+    cited.append(("safety_net.source", protocol.safety_net.source))
     for where, text in cited:
         unknown = [token for token in _tags_of(text) if token not in tags]
         if unknown:

@@ -38,6 +38,8 @@ def test_the_schemas_write_into_a_directory(tmp_path: Path) -> None:
     written = _schema.write(tmp_path)
     assert sorted(p.name for p in written) == [
         "assessment.schema.json",
+        "check-in.schema.json",
+        "follow-up.schema.json",
         "odi-answers.schema.json",
         "odi-score.schema.json",
         "plan.schema.json",
@@ -91,7 +93,7 @@ INVALID_ASSESSMENTS = {
     "incomplete start back": {"start_back": {"leg_pain": True}},
     "unknown preference": {"preference": "up"},
     "unknown key": {"answers": {}},
-    "schema version 3": {"schema_version": 3},
+    "schema version 4": {"schema_version": 4},
     "finding answered 1": {"findings": {"osteoporosis": 1}},
 }
 

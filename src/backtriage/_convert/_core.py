@@ -38,9 +38,9 @@ from backtriage.errors import (
 
 T = TypeVar("T")
 
-SCHEMA_VERSION: Final = 2
-"""The schema version :func:`to_dict` writes (2: ``Assessment.findings`` is an object)."""
-READABLE_SCHEMA_VERSIONS: Final = (1, 2)
+SCHEMA_VERSION: Final = 3
+"""The schema version :func:`to_dict` writes (3: check-ins, follow-ups, steps, the course)."""
+READABLE_SCHEMA_VERSIONS: Final = (1, 2, 3)
 """The schema versions :func:`from_dict` reads (1: findings as a list of the names that hold)."""
 """The version of the JSON documents written here; see ``docs/interop.md`` for the policy."""
 

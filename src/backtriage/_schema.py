@@ -26,8 +26,8 @@ from urllib.parse import quote
 
 import attrs
 
-from backtriage._plan import Plan, Question
 from backtriage._follow_up import FollowUp
+from backtriage._plan import Plan, Question
 from backtriage.assessment import Assessment, NextMorning, Preference
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
 from backtriage.instruments.start_back import (

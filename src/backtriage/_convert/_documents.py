@@ -427,7 +427,10 @@ def _structure_check_in(value: object, _: type) -> CheckIn:
     for key in _CHECK_IN_REQUIRED:
         if key not in data:
             raise InvalidAnswerError(
-                f"$.{key}", None, "a value (red_flags, pain and days are required)", problem="missing"
+                f"$.{key}",
+                None,
+                "a value (red_flags, pain and days are required)",
+                problem="missing",
             )
     odi = data.get("odi")
     kwargs = dict(data)

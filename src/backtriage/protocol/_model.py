@@ -555,6 +555,19 @@ class FollowUpRules:
     """The word shown beside a trend criterion that is not met ("no")."""
     step_heading: str = attrs.field(default="", validator=_TEXT)
     """The heading of the list of follow-up decisions in a plan's summary."""
+    pain_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question for the pain now, 0 to 10."""
+    days_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question for the days since the last plan."""
+    done_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question whether an exercise was done."""
+    pain_during_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question for the pain while doing an exercise, 0 to 10."""
+    next_morning_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question how the back was the next morning."""
+    better: str = attrs.field(default="", validator=_TEXT)
+    same: str = attrs.field(default="", validator=_TEXT)
+    worse: str = attrs.field(default="", validator=_TEXT)
 
     def texts(self) -> tuple[tuple[str, str], ...]:
         """Return ``(field, text)`` for every text a person reads."""

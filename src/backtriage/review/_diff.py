@@ -36,6 +36,9 @@ class ChangeKind(StrEnum):
     """Less safe: some answers get an exercise with a caution fewer."""
     QUESTION_OPTIONAL = "question_optional"
     """Less safe: a required question is no longer required."""
+    PAIN_LIMIT_RAISED = "pain_limit_raised"
+    """Less safe: a follow-up pain limit is higher, so more pain moves an exercise on or keeps
+    it where it was moved back before."""
     EXERCISE_WITHHELD = "exercise_withheld"
     """More cautious: some answers no longer get an exercise they got."""
     EXERCISE_REMOVED = "exercise_removed"
@@ -46,6 +49,8 @@ class ChangeKind(StrEnum):
     """More cautious: some answers get an exercise with a caution more."""
     QUESTION_REQUIRED = "question_required"
     """More cautious: a question is now required."""
+    PAIN_LIMIT_LOWERED = "pain_limit_lowered"
+    """More cautious: a follow-up pain limit is lower."""
     TEXT = "text"
     """A text a person or a clinician reads has changed."""
 
@@ -189,8 +194,32 @@ class _Differ:
         self._exercises()
         self._urgencies()
         self._questions()
+        self._pain_limits()
         texts = tuple(self._shown(c) for c in _texts(self.old, self.new))
         return ProtocolDiff(tuple(self.less), tuple(self.more), texts)
+
+    def _pain_limits(self) -> None:
+        """Compare the follow-up pain limits: a higher limit lets more pain move an exercise on."""
+        old, new = self.old.follow_up, self.new.follow_up
+        if old is None or new is None:
+            return  # a whole section added or removed is reported with the texts
+        for name, meaning in (
+            ("green_max", "the highest pain during an exercise that moves it one step up"),
+            ("amber_max", "the highest pain during an exercise that keeps its step"),
+        ):
+            before, after = getattr(old, name), getattr(new, name)
+            if before == after:
+                continue
+            raised = after > before
+            change = Change(
+                ChangeKind.PAIN_LIMIT_RAISED if raised else ChangeKind.PAIN_LIMIT_LOWERED,
+                f"follow_up.{name} {'raised' if raised else 'lowered'} from {before} to "
+                f"{after}: {meaning}",
+                field=f"follow_up.{name}",
+                old_text=str(before),
+                new_text=str(after),
+            )
+            (self.less if raised else self.more).append(change)
 
     # -- where a changed text is shown --------------------------------------------------------
 
@@ -548,6 +577,20 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
                     getattr(after, field),
                     exercise=exercise.id,
                 )
+            # A step added or removed shows as a text from or to nothing.
+            for i in range(max(len(exercise.steps), len(after.steps))):
+                yield from text(
+                    f"exercises.{exercise.id}.steps[{i}]",
+                    exercise.steps[i] if i < len(exercise.steps) else "",
+                    after.steps[i] if i < len(after.steps) else "",
+                    exercise=exercise.id,
+                )
+    old_follow, new_follow = old.follow_up, new.follow_up
+    if old_follow is not None or new_follow is not None:
+        old_texts = dict(old_follow.texts()) if old_follow is not None else {}
+        new_texts = dict(new_follow.texts()) if new_follow is not None else {}
+        for name in dict.fromkeys([*old_texts, *new_texts]):
+            yield from text(f"follow_up.{name}", old_texts.get(name, ""), new_texts.get(name, ""))
     new_facts = engine_of(new).fact_by_name
     for fact in engine_of(old).fact_by_name.values():
         later = new_facts.get(fact.name)

@@ -116,6 +116,7 @@ def review_sheet(
         *_instruments_section(protocol, words),
         *_rules_section(protocol, words),
         *_advice_section(protocol, words),
+        *_follow_up_section(protocol, words),
         *_sources_section(protocol),
         *_signoff(protocol, digest, previous),
     ]
@@ -559,7 +560,12 @@ def _exercise(
         f"{'can' if exercise.in_bed else 'cannot'} be done in bed.</p>"
     )
     yield f"<p><strong>How:</strong> {_e(exercise.instructions)}</p>"
-    yield f"<p><strong>How much:</strong> {_e(exercise.dosage)}</p>"
+    if exercise.steps:
+        # The steps a follow-up moves the exercise along, gentlest first.
+        steps = "".join(f"<li>{_e(step)}</li>" for step in exercise.steps)
+        yield f'<p><strong>How much, step by step:</strong></p><ol class="steps">{steps}</ol>'
+    else:
+        yield f"<p><strong>How much:</strong> {_e(exercise.dosage)}</p>"
     own = [t for t in withheld if t not in everyone]
     extra = " (besides the triggers that withhold every exercise, above)" if everyone else ""
     yield f"<h4>Withheld when{_e(extra)}</h4>"
@@ -712,6 +718,46 @@ def _advice_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     safety_net = getattr(protocol, "safety_net", "")
     if isinstance(safety_net, str) and safety_net:
         yield f"<p><strong>Safety net, with every plan that gives exercises:</strong> “{_e(safety_net)}”</p>"
+    yield "</section>"
+
+
+def _follow_up_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+    rules = protocol.follow_up
+    yield '<section id="follow-up">'
+    yield "<h2>Follow-up: how each exercise builds up</h2>"
+    if rules is None:
+        yield "<p>This protocol has no follow-up: its plans cannot be followed up.</p>"
+        yield "</section>"
+        return
+    cited = "; ".join(words.source(rules.source)) if rules.source else ""
+    yield (
+        "<p>At each check-in, per exercise, by the pain during it (0 to 10) and the next "
+        "morning compared with before"
+        + (f' <span class="by">({_e(cited)})</span>' if cited else "")
+        + ":</p>"
+    )
+    yield "<table><tr><th>Pain during it</th><th>Next morning</th><th>Then</th></tr>"
+    rows = (
+        (f"0 to {rules.green_max}", "better or the same", "one step up (never past the last)"),
+        (f"{rules.green_max + 1} to {rules.amber_max}", "better or the same", "the same step"),
+        (
+            f"above {rules.amber_max}, or any",
+            "worse (for any pain)",
+            "one step down; at the first step, stopped for one check-in",
+        ),
+        ("not done or not reported", "", "the same step"),
+    )
+    for pain, morning, then in rows:
+        yield f"<tr><td>{_e(pain)}</td><td>{_e(morning)}</td><td>{_e(then)}</td></tr>"
+    yield "</table>"
+    yield (
+        f'<p class="meta">Pain limits: green_max = {rules.green_max}, '
+        f"amber_max = {rules.amber_max}.</p>"
+    )
+    yield "<table><tr><th>Text</th><th>What the person reads</th></tr>"
+    for name, text in rules.texts():
+        yield f"<tr><td><code>{_e(name)}</code></td><td>{_e(text)}</td></tr>"
+    yield "</table>"
     yield "</section>"
 
 

@@ -581,3 +581,13 @@ def test_the_amber_limit_is_protocol_data() -> None:
     reports = {p.exercise.id: report(6) for p in plan.exercises}
     follow = bt.follow_up(plan, check_in(plan, exercises=reports), protocol=strict)
     assert {d.kind for d in follow.steps} == {bt.StepKind.HOLD}
+
+
+def test_the_follow_up_summary_lists_each_decision_before_the_plan() -> None:
+    plan = first_plan()
+    follow = bt.follow_up(plan, check_in(plan))
+    summary = follow.summary()
+    assert summary.startswith(LIMITS.step_heading)
+    for decision in follow.steps:
+        assert f"- {decision.title}: {decision.reason}" in summary
+    assert summary.endswith(follow.plan.summary())

@@ -86,6 +86,8 @@ class StepDecision:
     rule: str
     step: int | None
     previous: int | None
+    title: str = ""
+    """The exercise's title, as the protocol gives it."""
 
 
 @attrs.frozen
@@ -98,6 +100,8 @@ class FollowUp:
 
     plan: Plan
     steps: tuple[StepDecision, ...]
+    heading: str = ""
+    """The heading of the decisions in :meth:`summary`, from the protocol."""
 
     def decision(self, exercise_id: str) -> StepDecision:
         """Return the decision for ``exercise_id`` (``KeyError`` when there is none)."""
@@ -107,8 +111,12 @@ class FollowUp:
         raise KeyError(exercise_id)
 
     def summary(self) -> str:
-        """Return the next plan's summary, after the decisions that changed an exercise."""
-        return self.plan.summary()
+        """Return the decisions, one line per exercise, then the next plan's summary."""
+        if not self.steps:
+            return self.plan.summary()
+        lines = [self.heading]
+        lines.extend(f"- {d.title or d.exercise_id}: {d.reason}" for d in self.steps)
+        return "\n".join([*lines, "", self.plan.summary()])
 
 
 # Rule ids of the pain-response decisions: stable names an app can switch on.
@@ -226,7 +234,8 @@ def follow_up(
         trend_lines=_trend_lines(trend, rules),
     )
     following = build_plan(answers, protocol, history)
-    return FollowUp(following, _decisions(plan, following, moves, rules, protocol, restart))
+    decisions = _decisions(plan, following, moves, rules, protocol, restart)
+    return FollowUp(following, decisions, rules.step_heading)
 
 
 def _rules_of(protocol: Protocol) -> FollowUpRules:
@@ -351,7 +360,9 @@ def _decisions(
             reason = held.reasons[0]
             text = " ".join(dict.fromkeys(r.text for r in held.reasons))
             decisions.append(
-                StepDecision(exercise_id, StepKind.STOP, text, reason.rule, None, previous)
+                StepDecision(
+                    exercise_id, StepKind.STOP, text, reason.rule, None, previous, exercise.title
+                )
             )
             continue
         if restart:
@@ -363,7 +374,15 @@ def _decisions(
             name = moves[exercise_id][0]
             kind = _KIND_OF_MOVE[name]
         decisions.append(
-            StepDecision(exercise_id, kind, getattr(rules, name), _DECIDED_BY[name], step, previous)
+            StepDecision(
+                exercise_id,
+                kind,
+                getattr(rules, name),
+                _DECIDED_BY[name],
+                step,
+                previous,
+                exercise.title,
+            )
         )
     return tuple(decisions)
 

@@ -69,7 +69,7 @@ def test_a_first_plan_starts_every_exercise_at_its_first_step() -> None:
         assert prescription.steps == len(prescription.exercise.steps)
         assert prescription.dosage == prescription.exercise.steps[0]
     assert plan.course is not None
-    assert {s.exercise_id: s.step for s in plan.course.steps} == steps_of(plan)
+    assert dict(plan.course.steps) == steps_of(plan)
 
 
 def test_the_summary_shows_the_current_steps_dosage() -> None:
@@ -261,7 +261,7 @@ def test_an_exercise_a_rule_withholds_loses_its_step() -> None:
     assert decision.kind is bt.StepKind.STOP
     assert decision.rule.startswith("flexion")
     assert withheld.plan.course is not None
-    assert withheld.plan.course.step_of("standing_flexion") is None
+    assert "standing_flexion" not in withheld.plan.course.steps
     back = bt.follow_up(
         withheld.plan, check_in(withheld.plan, findings={"flexion_aggravates": False})
     )
@@ -277,7 +277,7 @@ def test_a_plan_that_gives_nothing_for_missing_answers_keeps_every_step() -> Non
     assert not paused.plan.exercises
     assert paused.plan.course is not None
     # The reports of the plan followed up still count; the steps wait for the answers.
-    kept = {s.exercise_id: s.step for s in paused.plan.course.steps}
+    kept = dict(paused.plan.course.steps)
     assert kept == steps_of(plan) | dict.fromkeys(steps_of(plan), 2)
     resumed = bt.follow_up(paused.plan, check_in(paused.plan))
     assert steps_of(resumed.plan) == kept | {"double_knee_hug": 0}

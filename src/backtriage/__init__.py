@@ -46,7 +46,7 @@ from backtriage.protocol import (
 )
 
 if TYPE_CHECKING:
-    from backtriage._course import Course, ExerciseStep, Trend
+    from backtriage._course import Course, Trend
     from backtriage._follow_up import FollowUp, StepDecision, StepKind, follow_up
     from backtriage._plan import (
         Plan,
@@ -71,7 +71,6 @@ __all__ = [
     "ErrorDetail",
     "Exercise",
     "ExerciseReport",
-    "ExerciseStep",
     "Fact",
     "FactKind",
     "FiredRule",
@@ -122,7 +121,6 @@ __all__ = [
 
 _LAZY = {
     "Course": "backtriage._course",
-    "ExerciseStep": "backtriage._course",
     "Trend": "backtriage._course",
     "FollowUp": "backtriage._follow_up",
     "StepDecision": "backtriage._follow_up",

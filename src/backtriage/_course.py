@@ -7,20 +7,19 @@ plan stored as JSON can be followed up later, in another process.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import attrs
 
 from backtriage.assessment import Assessment
 from backtriage.instruments.odi import OdiScore
 
-__all__ = ["Course", "ExerciseStep", "Trend"]
+__all__ = ["Course", "Trend"]
 
 
-@attrs.frozen
-class ExerciseStep:
-    """The dosage step (0-based) an exercise has reached."""
-
-    exercise_id: str
-    step: int
+def _frozen_steps(value: Mapping[str, int]) -> Mapping[str, int]:
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
 
 
 @attrs.frozen
@@ -34,8 +33,8 @@ class Course:
       check-in where the first plan had none): what the trend is measured against.
     - ``days``: days since the first plan, the sum of the check-ins' days.
     - ``check_ins``: how many check-ins the course has had.
-    - ``steps``: the step each exercise has reached, for the exercises the plan gives and for
-      those it pauses only while questions are unanswered.
+    - ``steps``: the step (0-based) each exercise has reached, by exercise id: the exercises
+      the plan gives, and those it pauses only while questions are unanswered.
     - ``tolerated``: capabilities the course has shown (an exercise done at its last step
       with a safe report), which unlock the exercises that need them.
     """
@@ -45,15 +44,8 @@ class Course:
     baseline_pain: int | None = None
     days: int = 0
     check_ins: int = 0
-    steps: tuple[ExerciseStep, ...] = ()
+    steps: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_steps, hash=False)
     tolerated: tuple[str, ...] = ()
-
-    def step_of(self, exercise_id: str) -> int | None:
-        """Return the step ``exercise_id`` has reached, or ``None`` when it holds none."""
-        for kept in self.steps:
-            if kept.exercise_id == exercise_id:
-                return kept.step
-        return None
 
 
 @attrs.frozen

@@ -27,7 +27,7 @@ from fractions import Fraction
 
 import attrs
 
-from backtriage._course import Course, Trend
+from backtriage._course import Trend
 from backtriage._plan import History, Plan, _protocol_or_default, build_plan
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning
 from backtriage.errors import InvalidAnswerError, ProtocolError, json_path
@@ -215,17 +215,13 @@ def follow_up(
     if restart:
         steps: dict[str, int] = {}
     else:
-        steps = {kept.exercise_id: kept.step for kept in course.steps}
+        steps = dict(course.steps)
         steps.update((i, step) for i, (text, step) in moves.items() if text != "stop")
     history = History(
-        course=Course(
-            answers=answers,
-            baseline_odi=course.baseline_odi,
-            baseline_pain=baseline_pain,
-            days=days,
-            check_ins=course.check_ins + 1,
-            tolerated=tuple(tolerated),
-        ),
+        baseline_odi=course.baseline_odi,
+        baseline_pain=baseline_pain,
+        days=days,
+        check_ins=course.check_ins + 1,
         steps=steps,
         tolerated=tuple(tolerated),
         held_back=held_back,
@@ -368,7 +364,7 @@ def _decisions(
         if restart:
             name, kind = "restart", StepKind.START
         elif previous is None:
-            kept = course.step_of(exercise_id) if course is not None else None
+            kept = course.steps.get(exercise_id) if course is not None else None
             name, kind = ("resume", StepKind.HOLD) if kept else ("start", StepKind.START)
         else:
             name = moves[exercise_id][0]

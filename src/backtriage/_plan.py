@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import attrs
 
-from backtriage._course import Course, ExerciseStep, Trend
+from backtriage._course import Course, Trend
 from backtriage._facts import derive_facts
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
@@ -16,6 +16,8 @@ from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import (
     RULE_MISSING_INPUT,
+    Engine,
+    Evaluation,
     FiredRule,
     Prescription,
     Reason,
@@ -187,35 +189,33 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     a diff's witness with it on an edit that breaks a declared policy, which ``recommend``
     refuses. The plan starts a course: every exercise it gives is at its first step.
     """
-    return build_plan(assessment, protocol, History.first(assessment))
+    return build_plan(assessment, protocol, None)
 
 
 @attrs.frozen
 class History:
     """What a course adds to a triage: :func:`build_plan`'s input from a follow-up.
 
-    ``course`` is the course so far (its ``steps`` are filled in by the plan); ``steps`` the
-    step each exercise takes if the plan gives it (absent: its first); ``tolerated`` the
-    capabilities the course has shown; ``held_back`` exercises withheld for one plan, each with
-    its reason; ``referrals`` reviews the course asks for (its trend), never above routine.
+    ``steps`` is the step each exercise takes if the plan gives it (absent: its first);
+    ``tolerated`` the capabilities the course has shown; ``held_back`` exercises withheld for
+    one plan, each with its reason; ``referrals`` reviews the course asks for (its trend),
+    never above routine. The other fields go into the plan's course as they are.
     """
 
-    course: Course
-    steps: Mapping[str, int] = attrs.field(factory=dict)
+    baseline_odi: OdiScore | None
+    baseline_pain: int | None
+    days: int
+    check_ins: int
+    steps: Mapping[str, int]
     tolerated: tuple[str, ...] = ()
     held_back: Mapping[str, Reason] = attrs.field(factory=dict)
     referrals: tuple[FiredRule, ...] = ()
     trend: Trend | None = None
     trend_lines: tuple[str, ...] = ()
 
-    @classmethod
-    def first(cls, assessment: Assessment) -> History:
-        """Return the history of a first plan: its own answers are the baseline."""
-        return cls(Course(assessment, assessment.odi_score, assessment.pain))
 
-
-def build_plan(assessment: Assessment, protocol: Protocol, history: History) -> Plan:
-    """Return the plan of ``assessment`` under ``protocol`` within a course.
+def build_plan(assessment: Assessment, protocol: Protocol, history: History | None) -> Plan:
+    """Return the plan of ``assessment`` under ``protocol``, within a course when ``history``.
 
     The engine decides as for a first plan; the history can only add: capabilities the course
     has shown (and only where the answers alone give some exercise, so that history never gives
@@ -225,14 +225,28 @@ def build_plan(assessment: Assessment, protocol: Protocol, history: History) -> 
     present, missing = derive_facts(assessment, protocol)
     engine = engine_of(protocol)
     evaluation = engine.evaluate(present, missing=missing)
+    if history is None:
+        return _plan(assessment, protocol, engine, evaluation, present, missing, None)
     if history.tolerated and evaluation.given_mask:
         present = [*present, *(n for n in history.tolerated if n not in present)]
         evaluation = engine.evaluate(present, missing=missing)
+    return _plan(assessment, protocol, engine, evaluation, present, missing, history)
+
+
+def _plan(
+    assessment: Assessment,
+    protocol: Protocol,
+    engine: Engine,
+    evaluation: Evaluation,
+    present: list[str],
+    missing: list[str],
+    history: History | None,
+) -> Plan:
     preference = assessment.preference
     preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
     given = evaluation.prescriptions()
     withheld = evaluation.withheld()
-    held_back = history.held_back
+    held_back = history.held_back if history is not None else None
     if held_back and any(p.exercise.id in held_back for p in given):
         order = {e.id: i for i, e in enumerate(protocol.exercises)}
         withheld = tuple(
@@ -249,7 +263,7 @@ def build_plan(assessment: Assessment, protocol: Protocol, history: History) -> 
             )
         )
         given = tuple(p for p in given if p.exercise.id not in held_back)
-    steps = history.steps
+    steps = history.steps if history is not None else None
     if steps:
         given = tuple(
             attrs.evolve(p, step=min(steps[p.exercise.id], p.steps - 1))
@@ -265,7 +279,7 @@ def build_plan(assessment: Assessment, protocol: Protocol, history: History) -> 
     )
     fired = evaluation.fired
     urgency = evaluation.urgency
-    if history.referrals:
+    if history is not None and history.referrals:
         fired = (*fired, *history.referrals)
         urgency = max(urgency, *(f.urgency or Urgency.NONE for f in history.referrals))
     advice = protocol.advice.for_urgency(urgency) or _FALLBACK_ADVICE[urgency]
@@ -284,12 +298,22 @@ def build_plan(assessment: Assessment, protocol: Protocol, history: History) -> 
         advice = f"{_FALLBACK_ADVICE[urgency]} {_NONE_SUITABLE}"
     # The course keeps the step of every exercise given, and of every exercise withheld only
     # while questions are unanswered; an exercise a rule withholds loses its step.
-    kept = [ExerciseStep(p.exercise.id, p.step) for p in ranked]
+    kept = {p.exercise.id: p.step for p in ranked}
     if missing and steps:
-        kept.extend(
-            ExerciseStep(w.exercise.id, steps[w.exercise.id])
-            for w in withheld
-            if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons)
+        for w in withheld:
+            if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
+                kept[w.exercise.id] = steps[w.exercise.id]
+    if history is None:
+        course = Course(assessment, assessment.odi_score, assessment.pain, steps=kept)
+    else:
+        course = Course(
+            assessment,
+            history.baseline_odi,
+            history.baseline_pain,
+            history.days,
+            history.check_ins,
+            kept,
+            history.tolerated,
         )
     return Plan(
         urgency=urgency,
@@ -307,9 +331,9 @@ def build_plan(assessment: Assessment, protocol: Protocol, history: History) -> 
         # A plan without exercises already says what to do now, in its advice.
         safety_net=protocol.safety_net if urgency < Urgency.EMERGENCY else None,
         protocol_hash=protocol_hash(protocol),
-        trend=history.trend,
-        trend_lines=history.trend_lines,
-        course=attrs.evolve(history.course, steps=tuple(kept)),
+        trend=history.trend if history is not None else None,
+        trend_lines=history.trend_lines if history is not None else (),
+        course=course,
     )
 
 

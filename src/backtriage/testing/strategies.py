@@ -550,20 +550,43 @@ def exercise_reports() -> st.SearchStrategy[ExerciseReport]:
 def _check_in(
     draw: st.DrawFn, plan: Plan, protocol: Protocol, complete: bool | None, days: int
 ) -> CheckIn:
-    unanswered = draw(_unanswered(protocol, complete)) - INPUT_SOURCES.keys()
+    unanswered = draw(_unanswered_at_check_in(protocol, complete))
     given = [p.exercise.id for p in plan.exercises]
     reported = draw(_subsets(tuple(given), 0, len(given))) if given else set()
     changes = draw(_findings(protocol, unanswered))
     # A check-in names only what changed: keep a few of the findings drawn.
     kept = draw(_subsets(tuple(changes), 0, min(3, len(changes)))) if changes else set()
+    findings = {name: changes[name] for name in changes if name in kept}
+    # Left out of a check-in, a finding carries over: one left unanswered is "no longer known".
+    findings.update((name, None) for name in unanswered if name not in _flag_names(protocol))
     return CheckIn(
         red_flags=draw(_red_flags(protocol, unanswered)),
-        findings={name: changes[name] for name in changes if name in kept or name in unanswered},
+        findings=findings,
         pain=draw(_PAIN),
         days=draw(st.integers(0, days)),
         exercises={exercise_id: draw(_exercise_report()) for exercise_id in sorted(reported)},
         odi=draw(_maybe(_given_odi(plan.course.answers.odi_max_missing if plan.course else 1))),
     )
+
+
+def _flag_names(protocol: Protocol) -> frozenset[str]:
+    return frozenset(f.name for f in _declared(protocol) if f.kind is FactKind.RED_FLAG)
+
+
+def _unanswered_at_check_in(
+    protocol: Protocol, complete: bool | None
+) -> st.SearchStrategy[frozenset[str]]:
+    """Draw the questions a check-in leaves unanswered: red flags and required findings (the
+    ODI and the age carry over from the plan, so leaving them out leaves nothing unanswered)."""
+    if complete is True:
+        return _NOTHING_LEFT
+    required = [n for n in _required_questions(protocol) if n not in INPUT_SOURCES]
+    if not required:
+        if complete is False:
+            raise InvalidArgument(f"protocol {protocol.name!r} asks no required question again")
+        return st.just(frozenset())
+    some = st.frozensets(st.sampled_from(required), min_size=1, max_size=3)
+    return some if complete is False else st.one_of(st.just(frozenset()), some)
 
 
 def check_ins(
@@ -582,7 +605,7 @@ def check_ins(
     unknown); the ODI is given again or not.
     """
     chosen = _default(protocol)
-    _unanswered(chosen, complete)  # raise InvalidArgument now, not on the first draw
+    _unanswered_at_check_in(chosen, complete)  # raise InvalidArgument now, not on first draw
     return _check_in(plan, chosen, complete, max_days)
 
 

@@ -29,7 +29,13 @@ import attrs
 
 from backtriage._course import Trend
 from backtriage._plan import History, Plan, _protocol_or_default, build_plan
-from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning
+from backtriage.assessment import (
+    Assessment,
+    CheckIn,
+    ExerciseReport,
+    NextMorning,
+    carried_over,
+)
 from backtriage.errors import InvalidAnswerError, ProtocolError, json_path
 from backtriage.instruments.odi import OdiScore, odi_change
 from backtriage.protocol._digest import protocol_hash
@@ -200,13 +206,14 @@ def follow_up(
             check_in.exercises.get(exercise_id), prescription.step, prescription.steps, rules
         )
     tolerated = dict.fromkeys(course.tolerated)
-    unlocks = _unlocks(protocol)
-    for exercise_id, (text, _) in moves.items():
-        for capability in unlocks.get(exercise_id, ()):
-            if text == "hold_last_step":
-                tolerated[capability] = None
-            elif text in ("regress", "stop"):
-                tolerated.pop(capability, None)
+    if any(text in _TOLERANCE_MOVES for text, _ in moves.values()):
+        unlocks = _unlocks(protocol)
+        for exercise_id, (text, _) in moves.items():
+            for capability in unlocks.get(exercise_id, ()):
+                if text == "hold_last_step":
+                    tolerated[capability] = None
+                elif text in ("regress", "stop"):
+                    tolerated.pop(capability, None)
     held_back = {
         exercise_id: Reason(RULE_STOPPED, rules.stop, rules.source)
         for exercise_id, (text, _) in moves.items()
@@ -274,23 +281,7 @@ def _same_protocol(plan: Plan, protocol: Protocol, allow_new_version: bool) -> b
 
 def _answers(previous: Assessment, check_in: CheckIn) -> Assessment:
     """Return the answers of the check-in, the plan's answers carried over where unchanged."""
-    findings = {**previous.findings, **check_in.findings}
-    if check_in.odi is not None:
-        odi: object = check_in.odi
-    elif previous.odi_score is not None:
-        odi = previous.odi_score  # the last measured ODI carries over, already scored
-    else:
-        odi = previous.odi
-    return Assessment(
-        odi=odi,
-        red_flags=check_in.red_flags,
-        findings=findings,
-        preference=previous.preference,
-        start_back=previous.start_back,
-        age=check_in.age if check_in.age is not None else previous.age,
-        odi_max_missing=previous.odi_max_missing,
-        pain=check_in.pain,
-    )
+    return carried_over(previous, check_in)
 
 
 def _move(
@@ -312,13 +303,25 @@ def _move(
     return "hold", step
 
 
+# The moves that show or lose the tolerance of an exercise (and the capabilities it unlocks).
+_TOLERANCE_MOVES = frozenset({"hold_last_step", "regress", "stop"})
+
+
 def _unlocks(protocol: Protocol) -> dict[str, tuple[str, ...]]:
     """Return, per exercise, the capabilities its tolerance records (``unlocked_by``)."""
+    if _LAST_UNLOCKS and _LAST_UNLOCKS[0][0] is protocol:
+        return _LAST_UNLOCKS[0][1]
     found: dict[str, list[str]] = {}
     for fact in protocol.facts:
         if fact.kind is FactKind.CAPABILITY and fact.unlocked_by is not None:
             found.setdefault(fact.unlocked_by, []).append(fact.name)
-    return {k: tuple(v) for k, v in found.items()}
+    unlocks = {k: tuple(v) for k, v in found.items()}
+    _LAST_UNLOCKS[:] = [(protocol, unlocks)]
+    return unlocks
+
+
+# The unlocks of the protocol used last: most apps follow up under one protocol.
+_LAST_UNLOCKS: list[tuple[Protocol, dict[str, tuple[str, ...]]]] = []
 
 
 _KIND_OF_MOVE = {
@@ -398,7 +401,13 @@ def trend_of(
     """
     odi_down_10 = odi_down_30 = odi_up_10 = None
     odi_points: float | None = None
-    if baseline_odi is not None and odi is not None:
+    if baseline_odi is not None and odi is not None and _same(baseline_odi, odi):
+        # Unchanged (the ODI not measured again): no criterion is met, and no relative
+        # change needs working out.
+        odi_points = 0.0
+        odi_down_10 = odi_up_10 = False
+        odi_down_30 = False if baseline_odi.raw else None
+    elif baseline_odi is not None and odi is not None:
         change = odi_change(baseline_odi, odi)
         odi_points = float(change.points)
         odi_down_10 = change.improved_10_points
@@ -430,6 +439,10 @@ def trend_of(
     )
 
 
+def _same(before: OdiScore, after: OdiScore) -> bool:
+    return before is after or (before.raw, before.answered) == (after.raw, after.answered)
+
+
 def _trend_lines(trend: Trend, rules: FollowUpRules) -> tuple[str, ...]:
     """Return the trend as a summary shows it: the values, then each criterion on its line."""
 
@@ -453,5 +466,6 @@ def _trend_lines(trend: Trend, rules: FollowUpRules) -> tuple[str, ...]:
 
 
 def _number(percent: float) -> str:
-    # Rounded half up, as the ODI is shown everywhere else.
-    return str(math.floor(Fraction(percent) + Fraction(1, 2)))
+    # Rounded half up, as the ODI is shown everywhere else (an ODI percent is a multiple of
+    # 20/answered: its halves, such as 22.5, are exact in binary).
+    return str(math.floor(percent + 0.5))

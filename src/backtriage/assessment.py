@@ -16,7 +16,14 @@ from backtriage.instruments.odi import OdiScore, score_odi
 from backtriage.instruments.pain import check_pain
 from backtriage.instruments.start_back import StartBackScore, score_start_back
 
-__all__ = ["Assessment", "CheckIn", "ExerciseReport", "NextMorning", "Preference"]
+__all__ = [
+    "Assessment",
+    "CheckIn",
+    "ExerciseReport",
+    "NextMorning",
+    "Preference",
+    "carried_over",
+]
 
 
 class Preference(StrEnum):
@@ -419,3 +426,39 @@ class CheckIn:
                 self.age,
             ),
         )
+
+
+def carried_over(previous: Assessment, check_in: CheckIn) -> Assessment:
+    """Return the answers of ``check_in``, ``previous``'s answers carried over where unchanged.
+
+    The red flags and the pain are the check-in's (red flags are never carried over); the
+    findings are ``previous``'s changed by the check-in's; the ODI is the check-in's when
+    given, else the last one measured (already scored); the age is the check-in's when given;
+    the preference, STarT Back and ``odi_max_missing`` carry over. Both were checked when they
+    were made, so the answers are not checked again: only the new ODI is scored.
+    """
+    findings = previous.findings
+    if check_in.findings:
+        merged = {**findings, **check_in.findings}
+        findings = MappingProxyType(dict(sorted(merged.items(), key=itemgetter(0))))
+    if check_in.odi is not None:
+        odi: object = check_in.odi
+        score = _score_or_none(odi, previous.odi_max_missing)
+    elif previous.odi_score is not None:
+        odi = score = previous.odi_score  # the last measured ODI, already scored
+    else:
+        odi, score = previous.odi, None
+    answers = object.__new__(Assessment)
+    for name, value in (
+        ("odi", odi),
+        ("red_flags", check_in.red_flags),
+        ("findings", findings),
+        ("preference", previous.preference),
+        ("start_back", previous.start_back),
+        ("age", check_in.age if check_in.age is not None else previous.age),
+        ("odi_max_missing", previous.odi_max_missing),
+        ("pain", check_in.pain),
+        ("odi_score", score),
+    ):
+        object.__setattr__(answers, name, value)
+    return answers

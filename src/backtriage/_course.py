@@ -47,6 +47,21 @@ class Course:
     steps: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_steps, hash=False)
     tolerated: tuple[str, ...] = ()
 
+    def __reduce__(self) -> tuple[type[Course], tuple[object, ...]]:
+        # A read-only mapping does not pickle: made again from a plain copy (process pools).
+        return (
+            type(self),
+            (
+                self.answers,
+                self.baseline_odi,
+                self.baseline_pain,
+                self.days,
+                self.check_ins,
+                dict(self.steps),
+                self.tolerated,
+            ),
+        )
+
 
 @attrs.frozen
 class Trend:

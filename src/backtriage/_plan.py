@@ -9,7 +9,7 @@ import attrs
 
 from backtriage._course import Course, Trend
 from backtriage._facts import derive_facts
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, Preference, canonical
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
@@ -303,11 +303,12 @@ def _plan(
         for w in withheld:
             if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
                 kept[w.exercise.id] = steps[w.exercise.id]
+    answers = canonical(assessment)
     if history is None:
-        course = Course(assessment, assessment.odi_score, assessment.pain, steps=kept)
+        course = Course(answers, assessment.odi_score, assessment.pain, steps=kept)
     else:
         course = Course(
-            assessment,
+            answers,
             history.baseline_odi,
             history.baseline_pain,
             history.days,

@@ -16,6 +16,7 @@ they are derived from.
 
 from __future__ import annotations
 
+import collections.abc
 import enum
 import json
 import types
@@ -154,6 +155,8 @@ class _Builder:
         origin = typing.get_origin(t)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
             return {"type": "array", "items": self.type_schema(args[0])}
+        if origin is collections.abc.Mapping and len(args) == 2 and args[0] is str:
+            return {"type": "object", "additionalProperties": self.type_schema(args[1])}
         if origin is typing.Union or origin is types.UnionType:
             options = [self.type_schema(a) for a in args if a is not type(None)]
             if type(None) in args:

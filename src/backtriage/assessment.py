@@ -12,7 +12,7 @@ from typing import TypeAlias
 import attrs
 
 from backtriage.errors import IncompleteError, InvalidAnswerError, json_path
-from backtriage.instruments.odi import OdiScore, score_odi
+from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
 from backtriage.instruments.pain import check_pain
 from backtriage.instruments.start_back import StartBackScore, score_start_back
 
@@ -22,6 +22,7 @@ __all__ = [
     "ExerciseReport",
     "NextMorning",
     "Preference",
+    "canonical",
     "carried_over",
 ]
 
@@ -462,3 +463,44 @@ def carried_over(previous: Assessment, check_in: CheckIn) -> Assessment:
     ):
         object.__setattr__(answers, name, value)
     return answers
+
+
+def canonical(assessment: Assessment) -> Assessment:
+    """Return ``assessment`` with its answers in one form.
+
+    The ODI as its score (also when too many sections are unanswered for this assessment's
+    limit, which still refuses it; ``None`` when none is answered); red flags and findings without the ones not answered (``None``
+    and absent mean the same). Two assessments with the same answers in other forms give the
+    same plan; a plan keeps its answers in this form, so that they compare equal too. Nothing
+    is checked again.
+    """
+    odi = assessment.odi
+    if assessment.odi_score is not None:
+        odi = assessment.odi_score
+    elif odi is not None and not isinstance(odi, OdiScore):
+        # Too many sections unanswered: kept as the score of what was answered, which this
+        # assessment's limit still refuses; nothing answered at all is not asked.
+        try:
+            odi = score_odi(odi, max_missing=len(OdiSection))  # type: ignore[arg-type]
+        except IncompleteError:
+            odi = None
+    red_flags = _answered(assessment.red_flags)
+    findings = _answered(assessment.findings)
+    if odi is assessment.odi and red_flags is None and findings is None:
+        return assessment
+    copy = object.__new__(Assessment)
+    for field in attrs.fields(Assessment):
+        object.__setattr__(copy, field.name, getattr(assessment, field.name))
+    object.__setattr__(copy, "odi", odi)
+    if red_flags is not None:
+        object.__setattr__(copy, "red_flags", red_flags)
+    if findings is not None:
+        object.__setattr__(copy, "findings", findings)
+    return copy
+
+
+def _answered(answers: Mapping[str, bool | None]) -> Mapping[str, bool | None] | None:
+    """Return ``answers`` without the unanswered ones, or ``None`` when all are answered."""
+    if None not in answers.values():
+        return None
+    return MappingProxyType({k: v for k, v in answers.items() if v is not None})

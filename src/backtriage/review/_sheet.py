@@ -562,8 +562,9 @@ def _exercise(
     yield f"<p><strong>How:</strong> {_e(exercise.instructions)}</p>"
     if exercise.steps:
         # The steps a follow-up moves the exercise along, gentlest first.
-        steps = "".join(f"<li>{_e(step)}</li>" for step in exercise.steps)
-        yield f'<p><strong>How much, step by step:</strong></p><ol class="steps">{steps}</ol>'
+        yield "<p><strong>How much, step by step</strong> (a follow-up moves one step at a time):</p>"
+        for number, step in enumerate(exercise.steps, 1):
+            yield f'<p class="step">Step {number}: {_e(step)}</p>'
     else:
         yield f"<p><strong>How much:</strong> {_e(exercise.dosage)}</p>"
     own = [t for t in withheld if t not in everyone]

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from backtriage._follow_up import follow_up
 from backtriage._plan import Plan, recommend
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning
+from backtriage.protocol._model import Protocol
 from backtriage.testing._harness import _failure, _search, _Subject
 from backtriage.testing._report import PropertyFailure
 
@@ -40,7 +41,7 @@ def _course(subject: _Subject) -> list[Plan]:
     longest = max((len(e.steps) for e in protocol.exercises), default=1)
     for _ in range(longest):
         reports = {p.exercise.id: _SAFE for p in plan.exercises}
-        plan = follow_up(plan, _check_in(plan, reports)).plan
+        plan = follow_up(plan, _check_in(plan, reports), protocol=protocol).plan
         plans.append(plan)
     return plans
 
@@ -54,14 +55,16 @@ def _check_in(
     return CheckIn(red_flags=flags, pain=answers.pain or 0, days=7, exercises=reports)
 
 
-def _responses(plan: Plan) -> Iterator[tuple[str, int, NextMorning, int]]:
+def _responses(plan: Plan, protocol: Protocol) -> Iterator[tuple[str, int, NextMorning, int]]:
     """Yield ``(exercise id, pain, next morning, step after)`` for every pain response."""
     for prescription in plan.exercises:
         exercise_id = prescription.exercise.id
         for morning in NextMorning:
             for pain in _PAINS:
                 report = ExerciseReport(done=True, pain_during=pain, next_morning=morning)
-                following = follow_up(plan, _check_in(plan, {exercise_id: report})).plan
+                following = follow_up(
+                    plan, _check_in(plan, {exercise_id: report}), protocol=protocol
+                ).plan
                 steps = {p.exercise.id: p.step for p in following.exercises}
                 yield exercise_id, pain, morning, steps.get(exercise_id, -1)
 
@@ -70,7 +73,7 @@ def _check_pain_monotone(subject: _Subject, max_examples: int) -> PropertyFailur
     for plan in _course(subject):
         before = {p.exercise.id: p.step for p in plan.exercises}
         last: dict[tuple[str, NextMorning], tuple[int, int]] = {}
-        for exercise_id, pain, morning, step in _responses(plan):
+        for exercise_id, pain, morning, step in _responses(plan, subject.protocol):
             previous = last.get((exercise_id, morning))
             if previous is not None and step > previous[1]:
                 return _failure(
@@ -92,7 +95,7 @@ def _check_pain_monotone(subject: _Subject, max_examples: int) -> PropertyFailur
 def _check_one_step(subject: _Subject, max_examples: int) -> PropertyFailure | None:
     for plan in _course(subject):
         before = {p.exercise.id: p.step for p in plan.exercises}
-        for exercise_id, pain, morning, step in _responses(plan):
+        for exercise_id, pain, morning, step in _responses(plan, subject.protocol):
             if step >= 0 and abs(step - before[exercise_id]) > 1:
                 return _failure(
                     "follow_up_one_step",
@@ -120,7 +123,7 @@ def _check_rescreens(subject: _Subject, max_examples: int) -> PropertyFailure | 
     def fails(yes: frozenset[str]) -> PropertyFailure | None:
         flags = {name: name in yes for name in subject.red_flags}
         reports = {p.exercise.id: _SAFE for p in plan.exercises}
-        following = follow_up(plan, _check_in(plan, reports, flags)).plan
+        following = follow_up(plan, _check_in(plan, reports, flags), protocol=subject.protocol).plan
         fresh = recommend(
             Assessment(
                 odi=base.odi_score if base.odi_score is not None else base.odi,

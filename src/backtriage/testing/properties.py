@@ -43,6 +43,9 @@ __all__ = [
     "assert_consistent",
     "assert_deterministic",
     "assert_follow_up_consistent",
+    "assert_follow_up_one_step",
+    "assert_follow_up_pain_monotone",
+    "assert_follow_up_rescreens",
     "assert_policies_hold",
     "assert_risk_monotone",
     "assert_rules_reachable",
@@ -200,3 +203,22 @@ def assert_follow_up_consistent(protocol: Protocol, *, max_examples: int = 100) 
         ["follow_up_pain_monotone", "follow_up_one_step", "follow_up_rescreens"],
         max_examples,
     )
+
+
+def assert_follow_up_pain_monotone(protocol: Protocol, *, max_examples: int = 100) -> None:
+    """Assert that more pain during an exercise never gives it a higher step at a follow-up."""
+    __tracebackhide__ = True
+    _assert(protocol, ["follow_up_pain_monotone"], max_examples)
+
+
+def assert_follow_up_one_step(protocol: Protocol, *, max_examples: int = 100) -> None:
+    """Assert that one check-in moves an exercise by one step at most."""
+    __tracebackhide__ = True
+    _assert(protocol, ["follow_up_one_step"], max_examples)
+
+
+def assert_follow_up_rescreens(protocol: Protocol, *, max_examples: int = 100) -> None:
+    """Assert that red flags at a check-in are screened as ``recommend`` screens them: at least
+    its urgency, and no exercise where it gives none."""
+    __tracebackhide__ = True
+    _assert(protocol, ["follow_up_rescreens"], max_examples)

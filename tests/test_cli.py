@@ -544,6 +544,7 @@ def test_questions_as_json_match_the_library(run: Any, tmp_path: Path) -> None:
         "kind": "red_flag",
         "text": bt.questions()[0].text,
         "required": True,
+        "asked_if": None,
     }
 
 
@@ -560,7 +561,7 @@ def test_questions_list_a_required_age_under_its_own_heading(run: Any, tmp_path:
     )
     result = run("questions", "--protocol", str(path))
     assert result.code == 0
-    assert "About the person:\n  age (required)\n      Age in whole years." in result.out
+    assert "About the person:\n  age (required)\n      Your age in whole years." in result.out
 
 
 # -- protocol check -----------------------------------------------------------------------------

@@ -674,3 +674,30 @@ def test_a_json_round_trip_keeps_a_finding_answered_no() -> None:
     assert again.findings == {"osteoporsis": False}
     with pytest.raises(bt.InvalidAnswerError, match="osteoporsis"):
         bt.recommend(again)
+
+
+def test_a_plan_of_schema_version_2_is_refused_with_a_way_forward() -> None:
+    # Version 2 plans carry the safety net as one text and no protocol texts: summary() could
+    # not show them, and nothing may be guessed.
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED)))
+    data["schema_version"] = 2
+    data["safety_net"] = "Get help at once if something new happens."
+    del data["texts"]
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Plan)
+    assert info.value.field == "$.schema_version"
+    assert "recommend()" in str(info.value)
+
+
+def test_a_plan_below_emergency_without_its_safety_net_is_refused() -> None:
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED)))
+    data["safety_net"] = None
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Plan)
+    assert info.value.field == "$.safety_net"
+
+
+def test_an_assessment_of_schema_version_2_is_still_read() -> None:
+    assessment = bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)
+    data = to_dict(assessment) | {"schema_version": 2}
+    assert from_dict(data, bt.Assessment) == assessment

@@ -67,6 +67,8 @@ schema's own ``$id``: a schema placed as it is under an OpenAPI 3.1 document's
 ``components/schemas`` keeps working there, as JSON Schema 2020-12 makes a subschema with an
 ``$id`` a resource of its own."""
 SCHEMA_VERSION: Final = 3  # kept equal to serialize.SCHEMA_VERSION by a test
+PLAN_SCHEMA_VERSION: Final = 3
+"""The oldest plan document read: older plans lack the texts and the structured safety net."""
 _NULL: Final[JSON] = {"type": "null"}
 
 # Descriptions of fields, keyed by (class name, field name); what a client developer needs to
@@ -90,7 +92,11 @@ _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "start_back"): "The STarT Back score used, or null.",
     ("Plan", "protocol_name"): "Name of the protocol that made the plan.",
     ("Plan", "protocol_version"): "Version of the protocol that made the plan.",
-    ("Plan", "safety_net"): "When to get help at once; empty when no exercise is given.",
+    ("Plan", "safety_net"): (
+        "When to get help: signs for an emergency department now, signs for a doctor today, "
+        "and when to book a review; in every plan but an emergency (null there)."
+    ),
+    ("Plan", "texts"): "The protocol's fixed texts the plan is shown with (headings, disclaimer).",
     ("Plan", "protocol_hash"): "SHA-256 of the protocol that made the plan.",
     ("Plan", "trend"): "The ODI and pain since the first plan, each criterion; null at first.",
     ("Plan", "trend_lines"): "The trend as the summary shows it, in the protocol's words.",
@@ -283,16 +289,23 @@ def _document(
     file: str,
     *,
     versioned: bool = True,
+    oldest: int = 1,
 ) -> JSON:
     if versioned:
         properties = typing.cast(JSON, body["properties"])
+        older = list(range(oldest, SCHEMA_VERSION))
+        still = (
+            f"{' and '.join(map(str, older))} {'is' if len(older) == 1 else 'are'} still read; "
+            if older
+            else ""
+        )
         body["properties"] = {
             "schema_version": {
                 "description": (
                     f"Version of the document format: {SCHEMA_VERSION} is written; "
-                    "1 and 2 are still read; may be left out on input."
+                    f"{still}may be left out on input."
                 ),
-                "enum": [1, 2, SCHEMA_VERSION],
+                "enum": [*older, SCHEMA_VERSION],
             },
             **properties,
         }
@@ -320,6 +333,7 @@ def plan_schema() -> JSON:
         builder,
         body,
         "plan.schema.json",
+        oldest=PLAN_SCHEMA_VERSION,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
+import attrs
 from hypothesis import strategies as st
 
 from backtriage._follow_up import follow_up
@@ -36,6 +37,9 @@ def _course(subject: _Subject) -> list[Plan]:
     assessment = subject.realize(subject.capabilities)
     if assessment is None:
         return []
+    least = protocol.scope.min_age
+    if least is not None and (assessment.age is None or assessment.age < least):
+        assessment = attrs.evolve(assessment, age=least)  # a person within the scope
     plan = recommend(assessment, protocol=protocol)
     plans = [plan]
     longest = max((len(e.steps) for e in protocol.exercises), default=1)

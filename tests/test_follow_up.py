@@ -538,7 +538,7 @@ def _codes(protocol: bt.Protocol) -> set[str]:
     return {p.code for p in protocol.check()}
 
 
-@pytest.mark.parametrize("count", [0, 1, 5])
+@pytest.mark.parametrize("count", [1, 5])
 def test_an_exercise_with_fewer_than_two_or_more_than_four_steps_is_refused(count: int) -> None:
     exercises = list(PROTOCOL.exercises)
     exercises[0] = attrs.evolve(exercises[0], steps=tuple(f"step {i}" for i in range(count)))
@@ -563,9 +563,24 @@ def test_an_empty_follow_up_text_is_refused() -> None:
     assert [p.where for p in problems if p.code == "missing-text"] == ["follow_up.stop"]
 
 
+def test_an_exercise_without_steps_keeps_its_dosage_as_its_only_step() -> None:
+    exercises = tuple(attrs.evolve(e, steps=()) for e in PROTOCOL.exercises)
+    bare = attrs.evolve(PROTOCOL, exercises=exercises)
+    assert "bad-steps" not in _codes(bare)
+    plan = bt.recommend(
+        bt.Assessment(odi=[2] * 10, red_flags=NO_FLAGS, findings=REQUIRED, age=40, pain=6),
+        protocol=bare,
+    )
+    for prescription in plan.exercises:
+        assert (prescription.steps, prescription.dosage) == (1, prescription.exercise.dosage)
+    follow = bt.follow_up(plan, check_in(plan), protocol=bare)
+    assert {d.kind for d in follow.steps} == {bt.StepKind.HOLD}
+    assert {d.reason for d in follow.steps} == {LIMITS.hold_last_step}
+
+
 def test_a_protocol_without_follow_up_cannot_be_followed_up() -> None:
     bare = attrs.evolve(PROTOCOL, follow_up=None)
-    assert "missing-follow-up" in _codes(bare)
+    assert bare.check() == ()
     plan = first_plan()
     with pytest.raises(bt.ProtocolError):
         bt.follow_up(plan, check_in(plan), protocol=bare)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import threshold_of
 from backtriage.protocol._model import (
-    FORMAT,
     AllOf,
     AnyOf,
     Condition,
@@ -74,19 +73,22 @@ MAX_STEPS = 4
 
 
 def follow_up_problems(protocol: Protocol) -> Iterator[Problem]:
-    """Yield the problems of the steps and of ``[follow_up]``: what a follow-up relies on."""
-    steps_needed = protocol.format >= FORMAT
+    """Yield the problems of the steps and of ``[follow_up]``: what a follow-up relies on.
+
+    An exercise without steps keeps its dosage as its only step (a protocol written before
+    steps); a protocol without ``[follow_up]`` makes plans that cannot be followed up
+    (:func:`~backtriage.follow_up` says so). Both are allowed; what is written must be whole.
+    """
     for exercise in protocol.exercises:
         count = len(exercise.steps)
-        # Before format 3 an exercise may have no steps: its dosage is then its only step.
-        if (count or steps_needed) and not MIN_STEPS <= count <= MAX_STEPS:
+        if count and not MIN_STEPS <= count <= MAX_STEPS:
             yield _problem(
                 "bad-steps",
                 f"exercise {exercise.id!r}",
                 f"the exercise has {count} dosage step(s); a follow-up needs "
                 f"{MIN_STEPS} to {MAX_STEPS}, gentlest first",
                 f"write steps = [...]: {MIN_STEPS} to {MAX_STEPS} dosages, from the gentlest "
-                "to the fullest",
+                "to the fullest (or none: the dosage is then the only step)",
             )
         for index, text in enumerate(exercise.steps):
             if not text.strip():
@@ -98,15 +100,6 @@ def follow_up_problems(protocol: Protocol) -> Iterator[Problem]:
                 )
     rules = protocol.follow_up
     if rules is None:
-        if steps_needed and protocol.exercises:
-            yield _problem(
-                "missing-follow-up",
-                f"protocol {protocol.name!r}",
-                "the protocol has no [follow_up] section: a plan could not be followed up, "
-                "and an app would have to invent when to do more and when to stop",
-                "add [follow_up] with green_max, amber_max and every follow-up text "
-                "(see docs/protocol-format.md)",
-            )
         return
     if not 0 <= rules.green_max < rules.amber_max <= 10:
         yield _problem(

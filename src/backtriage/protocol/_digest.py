@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 
-from backtriage._convert import SCHEMA_VERSION, converter
 from backtriage.errors import InvalidAnswerError
-from backtriage.protocol._model import Protocol, kept
+from backtriage.protocol._model import DIGEST, Protocol, kept
 
 __all__ = ["compute_hash", "protocol_hash"]
 
 
 def compute_hash(protocol: Protocol) -> str:
     """Return the SHA-256 of ``protocol``'s canonical JSON, computed now (see protocol_hash)."""
-    import hashlib  # loads OpenSSL: only when a hash is first needed
+    # Imported when a hash is first needed: a plan of the shipped protocol records the hash
+    # it was generated with, so a first plan loads neither the converter nor OpenSSL.
+    import hashlib
+
+    from backtriage._convert import SCHEMA_VERSION, converter
 
     data = {"schema_version": SCHEMA_VERSION, **converter.unstructure(protocol, Protocol)}
     text = json.dumps(
@@ -32,7 +35,7 @@ def protocol_hash(protocol: Protocol) -> str:
     """
     if not isinstance(protocol, Protocol):
         raise InvalidAnswerError("protocol", protocol, "a Protocol")
-    found = protocol._digest
-    if type(found) is str:
+    found = protocol._cache.get(DIGEST)
+    if type(found) is str:  # every plan records it: worked out once per protocol
         return found
-    return kept(protocol, "_digest", str, compute_hash)
+    return kept(protocol, DIGEST, str, compute_hash)

@@ -22,7 +22,6 @@ Everything here is worked out once per protocol (and ``limit``) and cached.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -44,6 +43,7 @@ from backtriage.protocol._model import (
     Protocol,
     Refer,
     Urgency,
+    kept,
 )
 
 __all__ = [
@@ -231,6 +231,19 @@ class Space:
                 if follow_up and condition and fact.kind in _ANSWERED:
                     self.implied[follow_up] |= condition
                     self.implying[condition] |= follow_up
+        # Two protocols may chain follow-ups (one's condition is the other's follow-up): close
+        # the implications, so that one step of close() reaches every condition.
+        for table in (self.implied, self.implying):
+            changed = True
+            while changed:
+                changed = False
+                for bit, reach in table.items():
+                    wider = reach
+                    for other in _bits(reach):
+                        wider |= table[other]
+                    if wider != reach:
+                        table[bit] = wider
+                        changed = True
 
     def close(self, atoms: int) -> int:
         """Return ``atoms`` with every atom they imply, and the atoms that always hold."""
@@ -263,6 +276,7 @@ class Space:
 
     def answers(self, present: int) -> Answers:
         """Return the answers that set exactly the closed atoms ``present``."""
+        present = self.close(present)  # a follow-up's yes comes with its condition's
         yes: set[str] = set()
         preference: str | None = None
         levels: dict[str, int] = {}
@@ -630,11 +644,18 @@ class _Queries:
         return self._answers[key]
 
 
-@functools.lru_cache(maxsize=32)
 def _queries(protocol: Protocol, limit: int) -> _Queries:
-    # Keyed by the protocol's value (attrs equality), never by its identity: an equal protocol
-    # has the same answers, and a new protocol at a recycled address is not mistaken for one.
-    return _Queries(protocol, limit)
+    # Kept with the protocol (its cache, one entry per limit): a lookup, where hashing the
+    # whole protocol on every query cost more than answering most of them.
+    by_limit: dict[int, _Queries] = kept(protocol, "queries", dict, _no_queries)
+    found = by_limit.get(limit)
+    if found is None:
+        found = by_limit.setdefault(limit, _Queries(protocol, limit))
+    return found
+
+
+def _no_queries(protocol: Protocol) -> dict[int, _Queries]:
+    return {}
 
 
 def _for(protocol: object, limit: object) -> _Queries:

@@ -510,7 +510,16 @@ def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> A
         start_back=draw(
             _input(_ANY_START_BACK, START_BACK_INPUT, protocol.require_start_back, unanswered)
         ),
-        age=draw(_input(_AGE, AGE_INPUT, protocol.require_age, unanswered)),
+        # Below the scope's minimum age only the red flags are asked: an incomplete assessment
+        # that leaves out anything else is of someone within the scope.
+        age=draw(
+            _input(
+                _AGE if complete is not False else _ages_within(protocol.scope.min_age or 0),
+                AGE_INPUT,
+                protocol.require_age,
+                unanswered,
+            )
+        ),
         odi_max_missing=max_missing,
     )
 
@@ -525,6 +534,11 @@ def _input(
     if name in unanswered:
         return _NONE
     return given if required else _maybe(given)
+
+
+@functools.cache
+def _ages_within(youngest: int) -> st.SearchStrategy[int]:
+    return st.integers(youngest, 130)
 
 
 @functools.cache

@@ -306,6 +306,8 @@ def test_no_module_writes_a_sentence_a_person_reads() -> None:
                  "Before any exercise", "Exercises you may try", "Not for now",
                  "is done comfortably", "need a clinician's attention"):  # fmt: skip
         for path in SRC.rglob("*.py"):
+            if path.name == "_default_data.py":
+                continue  # default.toml as generated source: protocol data, held equal to it
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):
                     assert gone not in node.value, (path.name, gone)

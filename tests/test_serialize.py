@@ -610,14 +610,14 @@ def test_a_plan_document_that_gives_exercises_without_a_safety_net_is_refused(
         bt.from_json(json.dumps(document), bt.Plan)
 
 
-def test_a_plan_document_that_gives_no_exercise_needs_no_safety_net() -> None:
+def test_an_emergency_plan_document_needs_no_safety_net() -> None:
     document = _plan_document()
-    document.update(exercises=[], urgency="emergency", safety_net="")
+    document.update(exercises=[], urgency="emergency", safety_net=None)
     document["fired"] = [{"rule": "r", "reason": "t", "source": "s", "urgency": "emergency"}]
     withheld = document["withheld"]
     assert isinstance(withheld, list)
     withheld.clear()
-    assert bt.from_dict(document, bt.Plan).safety_net == ""
+    assert bt.from_dict(document, bt.Plan).safety_net is None
 
 
 def test_a_plan_document_that_gives_and_withholds_one_exercise_is_refused() -> None:

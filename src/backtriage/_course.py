@@ -26,7 +26,8 @@ def _frozen_steps(value: Mapping[str, int]) -> Mapping[str, int]:
 class Course:
     """What a follow-up of a plan needs, carried by every plan.
 
-    - ``answers``: the assessment the plan was made from. A follow-up carries its findings,
+    - ``answers``: the assessment the plan was made from (not compared: equal plans may come
+      from the same answers in other forms). A follow-up carries its findings,
       ODI, STarT Back, preference, age and pain over, changed by what the check-in says; the
       red flags are asked again at every check-in and never carried over.
     - ``baseline_odi``, ``baseline_pain``: the first plan's ODI and pain (the pain of the first
@@ -39,7 +40,9 @@ class Course:
       with a safe report), which unlock the exercises that need them.
     """
 
-    answers: Assessment
+    # The answers a follow-up carries over: not compared, as two equal plans may come from
+    # the same answers given in other forms (an age the protocol never asks, say).
+    answers: Assessment = attrs.field(eq=False)
     baseline_odi: OdiScore | None = None
     baseline_pain: int | None = None
     days: int = 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from backtriage.errors import InvalidAnswerError
 from backtriage.protocol._model import DIGEST, Protocol, kept
 
@@ -15,6 +13,7 @@ def compute_hash(protocol: Protocol) -> str:
     # Imported when a hash is first needed: a plan of the shipped protocol records the hash
     # it was generated with, so a first plan loads neither the converter nor OpenSSL.
     import hashlib
+    import json
 
     from backtriage._convert import SCHEMA_VERSION, converter
 

@@ -639,7 +639,8 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
         yield from text(
             f"scope.{part}", _shown(getattr(old.scope, part)), _shown(getattr(new.scope, part))
         )
-    for part in ("emergency", "today", "review", "source"):
+    # The lists of signs are judged sign by sign, with their text change (review/_fields.py).
+    for part in ("review", "source"):
         yield from text(
             f"safety_net.{part}",
             _shown(getattr(old.safety_net, part)),

@@ -510,6 +510,8 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
     ``any``/``at_least``; one exercise in twenty needs a capability. A typical input answers
     every red flag no and sets four findings and sometimes a capability.
     """
+    import attrs
+
     from backtriage.protocol import _model as m
 
     rng = random.Random(n_rules * 1000 + n_exercises)
@@ -597,7 +599,20 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
         facts=tuple(facts),
         rules=tuple(rules),
         sources=(m.Source("S1", "synthetic"),),
-        safety_net="Get help at once if new symptoms appear.",
+        # The fixed texts format 3 needs: placeholders, one of each.
+        safety_net=m.SafetyNet(emergency=("Sign.",), today=("Sign today.",), review="Review."),
+        advice=m.UrgencyAdvice(**{u.value: f"Advice {u.value}." for u in m.Urgency}),
+        format=3,
+        scope=m.Scope(intended_use="Benchmarks.", population="Synthetic people."),
+        texts=m.Texts(
+            **{
+                f.name: f"Text {f.name}."
+                for f in attrs.fields(m.Texts)
+                if isinstance(f.default, str)
+            },
+            self_management=("Keep active.",),
+            no_exercise_advice=m.UrgencyAdvice(**{u.value: f"Plain {u.value}." for u in m.Urgency}),
+        ),
     )
     inputs = []
     for _ in range(32):

@@ -39,9 +39,9 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "872444a87401e8ee8420ec581f35a01800182debcaf056a0e04f6269c80a6b7e"
+TOML_SHA256: Final = "5db604a046565591b39cd4675a99ca901715a8e65a36f1b82072e53514e1f534"
 """The SHA-256 of the default.toml text this module was generated from."""
-PROTOCOL_SHA256: Final = "a1139669d5e9bb98dad4623217008958a2103702beec559fa8674a5c55c585a6"
+PROTOCOL_SHA256: Final = "065f35df9b55a747bf8492356d2f54f7f6eb6b13a16c703d40d59f240ad9466d"
 """The protocol's content hash (``backtriage.review.protocol_hash``), which every plan records."""
 
 
@@ -1051,7 +1051,7 @@ def protocol() -> Protocol:
         ),
         safety_net=SafetyNet(
             emergency=(
-                "New or worse numbness or tingling between your legs or around your bottom, or it feels different when you wipe.",
+                "New or worse numbness or tingling between your legs or around your bottom, or it feels odd when you wipe.",
                 "New or worse trouble peeing, or you cannot feel pee coming out.",
                 "Pee or poo leaks out without you meaning it to.",
                 "New or worse weakness, numbness or pain in both legs, or your legs give way.",
@@ -1063,9 +1063,9 @@ def protocol() -> Protocol:
                 "A fever, or you are shivering.",
                 "New weakness in one leg, or a foot that drags when you walk.",
                 "New problems with erections, coming, or what you can feel during sex.",
-                "Pain that becomes constant and severe, that no position eases, or that pain relief from a pharmacy does not control.",
+                "Bad pain that does not stop, that no position eases, or that pain relief from a pharmacy does not help.",
             ),
-            review="If your back is not getting better after about 4 to 6 weeks, book a routine appointment with your GP or physiotherapist.",
+            review="If your back is not better after 4 to 6 weeks, book a routine visit to your GP or a physio.",
             source="S29, S30, S43, S56",
         ),
         policies=(

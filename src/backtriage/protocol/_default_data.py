@@ -39,9 +39,9 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "1d5122d825a5faff8161a69802b69d34458c692a5e8939c42dbbe528d898e70f"
+TOML_SHA256: Final = "abd46c4fe0a23a872ec04634f6da0b52897f0f68c98a87eaf69b6ccd97b3fbe0"
 """The SHA-256 of the default.toml text this module was generated from."""
-PROTOCOL_SHA256: Final = "e181609c30036925acceb5831dbe41205e83109a94daf5491af8dfb6a6a3d8fc"
+PROTOCOL_SHA256: Final = "f567cd97d1333b2915f0eba2afe420c4614541c8ce52f7a01c3d1a1399b0a337"
 """The protocol's content hash (``backtriage.review.protocol_hash``), which every plan records."""
 
 
@@ -1795,8 +1795,16 @@ def protocol() -> Protocol:
             ),
             min_age=16,
             under_age=(
-                AgeBand(below=12, urgency=Urgency.SAME_DAY),
-                AgeBand(below=16, urgency=Urgency.SOON),
+                AgeBand(
+                    below=12,
+                    urgency=Urgency.SAME_DAY,
+                    advice="Speak to a doctor today (your GP surgery or NHS 111) about the back pain. Do not start exercises until you have been checked.",
+                ),
+                AgeBand(
+                    below=16,
+                    urgency=Urgency.SOON,
+                    advice="See a doctor (your GP) about the back pain within about two weeks. Do not start exercises until you have been checked.",
+                ),
             ),
             source="S70, S71",
         ),

@@ -117,6 +117,7 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Scope, "under_age"): Judge.BEHAVIOUR,
     (AgeBand, "below"): Judge.BEHAVIOUR,
     (AgeBand, "urgency"): Judge.BEHAVIOUR,
+    (AgeBand, "advice"): Judge.TEXT,
     # Every fixed text is shown to a person; the advice without exercises, one per urgency.
     **{(Texts, field.name): Judge.SHOWN for field in attrs.fields(Texts)},
     (Texts, "no_exercise_advice"): Judge.PARTS,

@@ -753,7 +753,9 @@ def _scope(protocol: Protocol, words: _Words) -> Iterator[str]:
         yield f"<p><strong>Not covered:</strong></p><ul>{listed}</ul>"
     if scope.min_age is not None:
         bands = "".join(
-            f"<li>younger than {band.below}: {_e(_URGENCY_WORDS[band.urgency])}</li>"
+            f"<li>younger than {band.below}: {_e(_URGENCY_WORDS[band.urgency])}"
+            + (f" — “{_e(band.advice)}”" if band.advice else "")
+            + "</li>"
             for band in scope.under_age
         )
         yield (

@@ -586,7 +586,7 @@ def section_scaling(report: Report, settings: Settings) -> None:
     report.say(
         "## Engine scaling",
         "",
-        "Synthetic protocols built in code with `backtriage.protocol.model` (see "
+        "Synthetic protocols built in code with `backtriage.protocol` (see "
         "`synthetic_protocol` in this script for their shape), and the default protocol on "
         "the facts of typical assessments. *evaluate* is `engine_of(protocol).evaluate(facts, "
         "missing=())`; *+ explanation* adds `withheld()`, `prescriptions()` and `fired`, which "
@@ -789,11 +789,11 @@ def spread(values: Sequence[float]) -> tuple[str, str, str]:
 
 _FORBIDDEN_AT_IMPORT = (
     "hypothesis",
-    "backtriage.protocol.load",
+    "backtriage.protocol._load",
     "backtriage.cli",
     "backtriage.testing",
 )
-_NOTED_AT_IMPORT = ("cattrs", "tomllib", "backtriage.serialize", "backtriage.protocol.check")
+_NOTED_AT_IMPORT = ("cattrs", "tomllib", "backtriage.serialize", "backtriage.protocol._check")
 
 
 def importtime_offenders(env: dict[str, str], runs: int) -> list[tuple[float, float, str]]:
@@ -941,7 +941,7 @@ _FIRST_RECOMMEND_SPLIT = """\
 import time
 import backtriage
 c0 = time.process_time()
-import backtriage.protocol.load
+import backtriage.protocol._load
 c1 = time.process_time()
 import backtriage.serialize
 c2 = time.process_time()
@@ -1055,7 +1055,7 @@ def section_first_recommend(report: Report, settings: Settings) -> None:
     report.table(
         ["part of the first call", "median", "IQR", "min – max"],
         [
-            ["`import backtriage.protocol.load` (tomllib, json, re)", *spread(split[0])],
+            ["`import backtriage.protocol._load` (tomllib, json, re)", *spread(split[0])],
             ["`import backtriage.serialize` (cattrs, the converter)", *spread(split[1])],
             ["`default_protocol()`: read, parse, structure, compile, check", *spread(split[2])],
             ["first `recommend` once the protocol is loaded", *spread(split[3])],
@@ -1618,7 +1618,7 @@ def section_kit(report: Report, settings: Settings) -> None:
     """The testing kit on the default protocol: check() with its policies, and every property."""
     from importlib import resources
 
-    from backtriage.protocol.load import protocol_from_data
+    from backtriage.protocol._load import protocol_from_data
     from backtriage.testing import CHECKS, check_properties
 
     text = resources.files("backtriage.protocol").joinpath("default.toml").read_text("utf-8")

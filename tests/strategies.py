@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import attrs
 from hypothesis import strategies as st
 
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     Action,
     AllOf,
     AnyOf,

@@ -18,7 +18,7 @@ import backtriage as bt
 from backtriage import Movement, Polarity, Position, Urgency
 from backtriage.fhir import to_care_plan
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol.model import AllOf, AnyOf, FactIs, Refer
+from backtriage.protocol import AllOf, AnyOf, FactIs, Refer
 
 PROTOCOL = bt.default_protocol()
 

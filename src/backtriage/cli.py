@@ -377,7 +377,7 @@ def _protocol(path: str | None) -> Protocol:
         from backtriage._plan import default_protocol
 
         return default_protocol()
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
 
     protocol = load_protocol(path)
     problems = protocol.check()
@@ -448,7 +448,7 @@ def _questions(args: argparse.Namespace) -> int:
 
 
 def _protocol_check(args: argparse.Namespace) -> int:
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
 
     protocol = load_protocol(args.file)
     problems = protocol.check()
@@ -483,7 +483,7 @@ def _protocol_check(args: argparse.Namespace) -> int:
 
 
 def _protocol_review(args: argparse.Namespace) -> int:
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
     from backtriage.review import review_sheet
 
     if args.default and args.file is not None:
@@ -538,7 +538,7 @@ def _protocol_diff(args: argparse.Namespace) -> int:
 
 def _compared_protocol(path: str) -> Protocol:
     """Load a protocol to compare: one that only breaks declared policies is compared."""
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol import load_protocol
     from backtriage.review._diff import unreliable_problems
 
     protocol = load_protocol(path)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
-from backtriage.protocol.load import protocol_from_data
-from backtriage.protocol.model import Protocol
+from backtriage.protocol import protocol_from_data
+from backtriage.protocol import Protocol
 
 MINI_SOURCE = "mini.toml"
 

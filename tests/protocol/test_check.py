@@ -17,7 +17,7 @@ from backtriage.protocol import _check as check_module
 from backtriage.protocol import _hygiene as hygiene_module
 from backtriage.protocol import _policies as policies_module
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     Condition,
     Exclude,
     Exercise,

@@ -1,6 +1,6 @@
 """Engine behaviour that mutation testing showed no other test pinned down.
 
-Each test kills mutants of ``backtriage.protocol.engine`` that survived the rest of the suite
+Each test kills mutants of ``backtriage.protocol._engine`` that survived the rest of the suite
 (see ``benchmarks/mutation.md``): a rule with several exclusions, the source of a caution, the
 exact reasons the engine itself gives, undeclared facts in conditions and the error for an
 undeclared fact in the input.
@@ -13,7 +13,7 @@ import pytest
 import backtriage as bt
 from backtriage import InvalidAnswerError, Urgency, load_protocol
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol.engine import ENGINE_SOURCE, Reason
+from backtriage.protocol._engine import ENGINE_SOURCE, Reason
 
 TEXT = """
 name = "engine-demo"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 import backtriage as bt
 from backtriage import DisabilityBand, ProtocolError, Urgency, default_protocol
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     AtLeast,

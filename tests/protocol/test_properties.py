@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import backtriage as bt
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol.engine import Evaluation
-from backtriage.protocol.model import (
+from backtriage.protocol._engine import Evaluation
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     Caution,

@@ -13,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import backtriage as bt
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     Caution,

@@ -14,7 +14,7 @@ import pytest
 import backtriage as bt
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._queries import closure, realisable, search
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     AtLeast,

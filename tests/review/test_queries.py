@@ -18,8 +18,8 @@ from backtriage.protocol._queries import (
     triggers_of_rule,
     urgency_of,
 )
-from backtriage.protocol.load import protocol_from_data
-from backtriage.protocol.model import (
+from backtriage.protocol import protocol_from_data
+from backtriage.protocol import (
     AtLeast,
     Exclude,
     Fact,

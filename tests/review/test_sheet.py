@@ -15,7 +15,7 @@ from hypothesis import given, settings
 
 import backtriage as bt
 from backtriage.protocol._queries import triggers_of_rule
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     Caution,
     Derivation,
     Fact,

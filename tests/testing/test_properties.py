@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
-from backtriage.facts import derive_facts
+from backtriage._facts import derive_facts
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol.engine import Engine, Evaluation
+from backtriage.protocol._engine import Engine, Evaluation
 from backtriage.testing import (
     CHECKS,
     InconsistentProtocolError,

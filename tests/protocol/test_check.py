@@ -13,10 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
-from backtriage.protocol import _check as check_module
-from backtriage.protocol import _hygiene as hygiene_module
-from backtriage.protocol import _policies as policies_module
-from backtriage.protocol._engine import engine_of
 from backtriage.protocol import (
     Condition,
     Exclude,
@@ -28,6 +24,10 @@ from backtriage.protocol import (
     Protocol,
     Refer,
 )
+from backtriage.protocol import _check as check_module
+from backtriage.protocol import _hygiene as hygiene_module
+from backtriage.protocol import _policies as policies_module
+from backtriage.protocol._engine import engine_of
 from strategies import protocols
 
 from . import codes, item, load, mini

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 import backtriage as bt
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._engine import ENGINE_SOURCE, Evaluation
 from backtriage.protocol import Protocol, Selector
+from backtriage.protocol._engine import ENGINE_SOURCE, Evaluation, engine_of
 
 from . import codes, item, load, mini
 

@@ -12,8 +12,7 @@ import pytest
 
 import backtriage as bt
 from backtriage import InvalidAnswerError, Urgency, load_protocol
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._engine import ENGINE_SOURCE, Reason
+from backtriage.protocol._engine import ENGINE_SOURCE, Reason, engine_of
 
 TEXT = """
 name = "engine-demo"

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
+from backtriage.protocol import Protocol, load_protocol, protocol_from_data
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol import load_protocol, protocol_from_data
-from backtriage.protocol import Protocol
 from backtriage.serialize import converter
 from strategies import json_values, mutated_documents, protocols
 

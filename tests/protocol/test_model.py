@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
 from backtriage import DisabilityBand, ProtocolError, Urgency, default_protocol
-from backtriage.protocol._engine import engine_of
 from backtriage.protocol import (
     AllOf,
     AnyOf,
@@ -33,6 +32,7 @@ from backtriage.protocol import (
     Source,
     UrgencyAdvice,
 )
+from backtriage.protocol._engine import engine_of
 from backtriage.testing.strategies import protocols
 
 

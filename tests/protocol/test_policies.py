@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import backtriage as bt
+from backtriage.protocol import AllOf, AnyOf, AtLeast, FactIs, Policy, Selector
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._hygiene import closure, minimal_sets
-from backtriage.protocol import AllOf, AnyOf, AtLeast, FactIs, Policy, Selector
 from backtriage.serialize import to_json
 
 from . import item, load, mini

@@ -12,8 +12,6 @@ import attrs
 import pytest
 
 import backtriage as bt
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._queries import closure, realisable, search
 from backtriage.protocol import (
     AllOf,
     AnyOf,
@@ -32,6 +30,8 @@ from backtriage.protocol import (
     Rule,
     Selector,
 )
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._queries import closure, realisable, search
 from backtriage.review import Trigger, example, when_cautioned, when_urgency, when_withheld
 
 NAMES = ("a", "b", "c", "ok")

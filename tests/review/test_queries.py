@@ -12,13 +12,6 @@ import attrs
 import pytest
 
 import backtriage as bt
-from backtriage.protocol._queries import (
-    closure,
-    realisable,
-    triggers_of_rule,
-    urgency_of,
-)
-from backtriage.protocol import protocol_from_data
 from backtriage.protocol import (
     AtLeast,
     Exclude,
@@ -28,6 +21,13 @@ from backtriage.protocol import (
     Polarity,
     Rule,
     Selector,
+    protocol_from_data,
+)
+from backtriage.protocol._queries import (
+    closure,
+    realisable,
+    triggers_of_rule,
+    urgency_of,
 )
 from backtriage.review import Trigger, example, replay, when_cautioned, when_urgency, when_withheld
 

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given, settings
 
 import backtriage as bt
-from backtriage.protocol._queries import triggers_of_rule
 from backtriage.protocol import (
     Caution,
     Derivation,
@@ -25,6 +24,7 @@ from backtriage.protocol import (
     Selector,
     Source,
 )
+from backtriage.protocol._queries import triggers_of_rule
 from backtriage.review import (
     Trigger,
     protocol_hash,

@@ -18,8 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
 from backtriage._facts import derive_facts
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._engine import Engine, Evaluation
+from backtriage.protocol._engine import Engine, Evaluation, engine_of
 from backtriage.testing import (
     CHECKS,
     InconsistentProtocolError,

@@ -13,14 +13,17 @@ from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import required_inputs
 from backtriage.protocol._model import Caution, FactKind, Protocol, Rule, Urgency
 from backtriage.protocol._problem import Problem
-from backtriage.protocol._queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
-from backtriage.review._example import assessment_for
+from backtriage.protocol._queries import Outcomes, search
+from backtriage.protocol._reasoner import (
+    DEFAULT_LIMIT,
+    RULE_SAFETY,
+    Space,
+    assessment_for,
+    minimise,
+)
 from backtriage.serialize import to_dict
 
 __all__ = ["Change", "ChangeKind", "ProtocolDiff", "diff"]
-
-SAFETY_RULE = "protocol.safety"
-"""The rule id of the protocol's safety advice, attached as a caution to every exercise."""
 
 
 class ChangeKind(StrEnum):
@@ -205,7 +208,7 @@ class _Differ:
         """
         field = change.field or ""
         atoms: int | None = None
-        if change.rule is not None and change.rule != SAFETY_RULE:
+        if change.rule is not None and change.rule != RULE_SAFETY:
             both = self._both_fire(change.rule)
             if ".caution[" in field:
                 # The caution shows only on an exercise it selects, given in both protocols.
@@ -361,9 +364,9 @@ class _Differ:
         new_rules = _cautioning(self.new, self.n, in_new)
         everyone = [self.space.always]
         if self.old.safety:
-            old_rules[SAFETY_RULE] = everyone
+            old_rules[RULE_SAFETY] = everyone
         if self.new.safety:
-            new_rules[SAFETY_RULE] = everyone
+            new_rules[RULE_SAFETY] = everyone
         for rule_id in dict.fromkeys([*old_rules, *new_rules]):
             had, has = old_rules.get(rule_id, []), new_rules.get(rule_id, [])
             self._behaviour(
@@ -527,8 +530,8 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
 
     yield from text("name", old.name, new.name)
     yield from text("description", old.description, new.description)
-    yield from text("safety", old.safety, new.safety, rule=SAFETY_RULE)
-    yield from text("safety_source", old.safety_source, new.safety_source, rule=SAFETY_RULE)
+    yield from text("safety", old.safety, new.safety, rule=RULE_SAFETY)
+    yield from text("safety_source", old.safety_source, new.safety_source, rule=RULE_SAFETY)
     for level in Urgency:
         yield from text(
             f"advice.{level.value}", old.advice.for_urgency(level), new.advice.for_urgency(level)

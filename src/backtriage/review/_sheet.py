@@ -44,21 +44,20 @@ from backtriage.protocol._model import (
 )
 from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
-    PREREQUISITE_INVARIANT,
-    URGENCY_INVARIANT,
     Trigger,
     triggers_of_rule,
     triggers_urgency,
     triggers_withheld,
 )
+from backtriage.protocol._reasoner import RULE_PREREQUISITE, RULE_URGENCY
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
 from backtriage.serialize import to_dict
 
 __all__ = ["protocol_hash", "review_sheet"]
 
 _ENGINE_RULES = {
-    URGENCY_INVARIANT: "engine invariant: a same-day or emergency urgency withholds every exercise",
-    PREREQUISITE_INVARIANT: "engine invariant: an exercise waits until its prerequisites are met",
+    RULE_URGENCY: "engine invariant: a same-day or emergency urgency withholds every exercise",
+    RULE_PREREQUISITE: "engine invariant: an exercise waits until its prerequisites are met",
 }
 _URGENCY_WORDS = {
     Urgency.NONE: "none",

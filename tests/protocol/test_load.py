@@ -855,3 +855,55 @@ def test_a_stale_or_broken_twin_is_ignored_and_the_toml_is_loaded(
         assert _load.default_protocol() == load_protocol(_load.DEFAULT_TOML)
     finally:
         _load.default_protocol.cache_clear()
+
+
+# -- conditions without an agreed meaning ----------------------------------------------------
+
+MEANINGLESS_CONDITIONS = {
+    "an empty any": ({"any": []}, "$.rules[1].condition.any", "at least one condition"),
+    "an empty all nested": (
+        {"any": [{"fact": "numb"}, {"all": []}]},
+        "$.rules[1].condition.any[1].all",
+        "at least one condition",
+    ),
+    "an empty of": (
+        {"at_least": 1, "of": []},
+        "$.rules[1].condition.of",
+        "at least one condition",
+    ),
+    "at_least 0": (
+        {"at_least": 0, "of": [{"fact": "numb"}]},
+        "$.rules[1].condition.at_least",
+        "from 1 to 1",
+    ),
+    "at_least above the length of its list": (
+        {"at_least": 3, "of": [{"fact": "numb"}, {"fact": "stiff"}]},
+        "$.rules[1].condition.at_least",
+        "from 1 to 2",
+    ),
+    "at_least 0 nested": (
+        {"all": [{"fact": "numb"}, {"at_least": 0, "of": [{"fact": "stiff"}]}]},
+        "$.rules[1].condition.all[1].at_least",
+        "from 1 to 1",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("condition", "path", "allowed"),
+    MEANINGLESS_CONDITIONS.values(),
+    ids=MEANINGLESS_CONDITIONS.keys(),
+)
+def test_a_condition_without_an_agreed_meaning_is_refused_naming_its_path(
+    condition: dict[str, Any], path: str, allowed: str
+) -> None:
+    # The engine, the checks and the kit once each read such a condition their own way.
+    data = mini()
+    item(data, "rules", "numb_soon")["condition"] = condition
+
+    with pytest.raises(bt.ProtocolError) as caught:
+        load(data)
+
+    assert caught.value.path == path
+    assert "rule 'numb_soon'" in str(caught.value)
+    assert allowed in str(caught.value)

@@ -1,11 +1,13 @@
-"""Every test reads its data from the repository, so that no check is skipped in CI."""
+"""Checks that can fail: test data in the repository, a mutation config on real modules."""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
 
 
 def test_no_test_reads_a_file_outside_the_repository() -> None:
@@ -27,3 +29,12 @@ def test_the_fixtures_the_tests_name_are_in_the_repository() -> None:
         "access_ig_odi_qr_valueDecimal_f63227.json",
     ]
     assert (TESTS / "fixtures" / "seed" / "lower-back-exercises.txt").is_file()
+
+
+def test_the_mutation_config_names_modules_that_exist() -> None:
+    # A config naming a module that was moved mutates nothing and reports nothing.
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        config = tomllib.load(file)["tool"]["mutmut"]
+    named = config["only_mutate"]
+    assert [path for path in named if not (ROOT / path).is_file()] == []
+    assert "src/backtriage/protocol/_reasoner.py" in named

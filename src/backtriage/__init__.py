@@ -55,8 +55,8 @@ if TYPE_CHECKING:
         recommend,
     )
     from backtriage.batch import RowError, score_odi_many
+    from backtriage.protocol import load_protocol
     from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
-    from backtriage.protocol._load import load_protocol
     from backtriage.serialize import from_dict, from_json, to_dict, to_json
 
 

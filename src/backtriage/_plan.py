@@ -11,9 +11,9 @@ from backtriage.assessment import Assessment, Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
+from backtriage.protocol import DerivedFrom, FactKind, Movement, Protocol, Urgency
 from backtriage.protocol._engine import FiredRule, Prescription, Withheld, engine_of
 from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
-from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
 
 __all__ = [
     "Plan",

@@ -34,7 +34,7 @@ from backtriage._cli_shared import (
 from backtriage.errors import BacktriageError
 
 if TYPE_CHECKING:
-    from backtriage.protocol._model import Protocol
+    from backtriage.protocol import Protocol
     from backtriage.testing.properties import PropertyFailure
 
 __all__ = ["main"]

@@ -67,7 +67,7 @@ from backtriage._plan import DISCLAIMER, Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol._model import Urgency
+from backtriage.protocol import Urgency
 
 __all__ = [
     "EXERCISE_SYSTEM",

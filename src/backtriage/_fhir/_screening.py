@@ -48,7 +48,7 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
 _SECTIONS: Final = tuple(OdiSection)

@@ -9,10 +9,9 @@ import attrs
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, ProtocolError
+from backtriage.protocol import Caution, FactKind, Problem, Protocol, Rule, Urgency
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import required_inputs
-from backtriage.protocol._model import Caution, FactKind, Protocol, Rule, Urgency
-from backtriage.protocol._problem import Problem
 from backtriage.protocol._queries import Outcomes, search
 from backtriage.protocol._reasoner import (
     DEFAULT_LIMIT,

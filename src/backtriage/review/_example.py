@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from backtriage.assessment import Assessment
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 from backtriage.protocol._queries import answers_for
 from backtriage.protocol._reasoner import assessment_for
 

@@ -22,9 +22,7 @@ from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Action,
     AllOf,
     AnyOf,
@@ -42,6 +40,8 @@ from backtriage.protocol._model import (
     Selector,
     Urgency,
 )
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
 from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
     Trigger,

@@ -14,9 +14,7 @@ from hypothesis.errors import NoSuchExample
 from backtriage._plan import make_plan, recommend
 from backtriage.assessment import Assessment
 from backtriage.errors import ProtocolError
-from backtriage.protocol._engine import Reason, engine_of
-from backtriage.protocol._inputs import required_inputs
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Fact,
     FactKind,
     Polarity,
@@ -24,6 +22,8 @@ from backtriage.protocol._model import (
     Rule,
     Urgency,
 )
+from backtriage.protocol._engine import Reason, engine_of
+from backtriage.protocol._inputs import required_inputs
 from backtriage.protocol._reasoner import Space, assessment_for, rule_terms
 from backtriage.testing._report import PropertyFailure
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from backtriage.assessment import Assessment
-from backtriage.protocol._model import Policy
+from backtriage.protocol import Policy
 from backtriage.protocol._reasoner import RULE_SAFETY, facts_of, fires
 from backtriage.testing import strategies as bts
 from backtriage.testing._harness import (

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from backtriage.assessment import Assessment, Preference
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore, score_start_back
-from backtriage.protocol._engine import Reason
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     FactKind,
     Refer,
     Rule,
     Urgency,
 )
+from backtriage.protocol._engine import Reason
 from backtriage.protocol._reasoner import RULE_URGENCY, facts_of
 from backtriage.testing import strategies as bts
 from backtriage.testing._harness import (

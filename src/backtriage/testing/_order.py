@@ -10,7 +10,7 @@ import attrs
 from hypothesis import strategies as st
 
 from backtriage.assessment import Assessment
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Protocol,
 )
 from backtriage.protocol._reasoner import facts_of

@@ -6,7 +6,7 @@ import functools
 
 from backtriage.assessment import Assessment
 from backtriage.errors import ProtocolError
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     AtLeast,

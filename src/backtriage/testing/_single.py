@@ -10,6 +10,12 @@ import attrs
 from hypothesis import strategies as st
 
 from backtriage.assessment import Assessment
+from backtriage.protocol import (
+    Caution,
+    Exclude,
+    Exercise,
+    Urgency,
+)
 from backtriage.protocol._engine import (
     Reason,
     engine_of,
@@ -20,12 +26,6 @@ from backtriage.protocol._inputs import (
     ODI_INPUT,
     START_BACK_INPUT,
     required_inputs,
-)
-from backtriage.protocol._model import (
-    Caution,
-    Exclude,
-    Exercise,
-    Urgency,
 )
 from backtriage.protocol._reasoner import (
     ENGINE_RULES,

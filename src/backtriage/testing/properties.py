@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Protocol,
 )
 from backtriage.testing._harness import _Subject

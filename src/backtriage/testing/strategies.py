@@ -29,9 +29,7 @@ from hypothesis.errors import InvalidArgument
 from backtriage.assessment import Assessment, Preference
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -53,6 +51,8 @@ from backtriage.protocol._model import (
     Selector,
     Urgency,
 )
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
 from backtriage.protocol._reasoner import facts_of
 
 __all__ = [

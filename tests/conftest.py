@@ -30,6 +30,17 @@ settings.load_profile(
 )
 
 
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Name a set parameter by its sorted items, the same in every process.
+
+    A set's order follows the string hash seed, which differs between pytest-xdist's workers;
+    they must collect the same test ids.
+    """
+    if isinstance(val, set | frozenset):
+        return "{" + ",".join(sorted(map(str, val))) + "}"
+    return None
+
+
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Any:
     """Run the ``backtriage`` command in this process; return its exit status and output."""

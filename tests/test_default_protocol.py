@@ -386,7 +386,7 @@ def test_derived_facts_are_thresholds_named_as_in_the_clinical_text() -> None:
         assert fact.question is None, "derived facts are computed, never asked"
 
 
-@pytest.mark.parametrize(("raw", "urgency", "exercises"), ODI_BANDS, ids=lambda v: str(v))
+@pytest.mark.parametrize(("raw", "urgency", "exercises"), ODI_BANDS)
 def test_odi_band_sets_urgency_and_narrows_the_exercises(
     raw: int, urgency: Urgency, exercises: frozenset[str]
 ) -> None:

@@ -130,8 +130,9 @@ def read_questionnaire_response(
     """Return the ODI answers of a FHIR R4 ``QuestionnaireResponse``, keyed by section key.
 
     Items are found by linkId (``odi-1`` ... ``odi-10``, a section key, ``traveling``, or a
-    linkId that ``link_ids`` maps to a section key, e.g. ``{"/odi/q3": "lifting"}``), also
-    inside groups. Each answer is read by what its sender declares, never guessed:
+    linkId that ``link_ids`` maps to a section key, e.g. ``{"/odi/q3": "lifting"}``), wherever
+    R4 lets them nest: inside groups, under other items and under their answers (also under an
+    item that ``other_items="ignore"`` skips). Each answer is read by what its sender declares, never guessed:
 
     - ``valueInteger``, or a ``valueDecimal`` with a whole value (``2.0``): the statement,
       ``0`` first (``1`` first with ``scale="1-6"``);
@@ -154,9 +155,11 @@ def read_questionnaire_response(
     Raises :class:`~backtriage.InvalidAnswerError` whose ``field`` is the linkId for an unknown
     item, a second item for the same section, or an answer whose meaning is not declared (a
     code without a system or of an unknown system that no Questionnaire or weight resolves, a
-    string no option has, a decimal with a fraction); for a Questionnaire whose ODI options are
-    not weighted 0 to 5 (a 1-6 form needs ``scale="1-6"``; it is never shifted silently), or
-    that is not the one the response names; and for a resource that is not a
+    string no option has, a decimal with a fraction, an integer that is none of the
+    Questionnaire's integer options); for a Questionnaire whose ODI items declare another scale
+    than ``scale`` by their options' weights, their integer options or their ``minValue`` and
+    ``maxValue`` (a 1-6 form needs ``scale="1-6"``; it is never shifted silently), or that is
+    not the one the response names (another url, another version, or no url); and for a resource that is not a
     ``QuestionnaireResponse``, has no R4 ``status`` or is ``entered-in-error``. A response
     still ``in-progress`` is refused too, as its answers may change, unless
     ``in_progress=True`` (to show a form half filled in, never to score it).

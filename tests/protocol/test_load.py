@@ -121,8 +121,12 @@ def test_the_default_protocol_loads_from_its_own_text() -> None:
 # -- files that cannot be read ---------------------------------------------------------------
 
 
-def test_a_missing_file_is_refused_naming_the_file(tmp_path: Path) -> None:
-    path = tmp_path / "nowhere.toml"
+def test_a_missing_file_is_refused_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A short relative path: a long one is shortened in the error, as every value is.
+    monkeypatch.chdir(tmp_path)
+    path = Path("nowhere.toml")
 
     with pytest.raises(bt.ProtocolError, match="no such file") as info:
         load_protocol(path)

@@ -173,7 +173,14 @@ def check_texts(texts: object, known: Mapping[str, object]) -> Mapping[str, str]
 
 # Elements of a resource; the arguments of the readers keep their own names as paths.
 _ELEMENTS: Final = frozenset({"resourceType", "status", "item", "modifierExtension"})
-_ARGUMENTS: Final = ("scale", "link_ids", "other_items", "questionnaire", "score_link_id")
+_ARGUMENTS: Final = (
+    "scale",
+    "link_ids",
+    "other_items",
+    "questionnaire",
+    "score_link_id",
+    "read_as",
+)
 
 _R = TypeVar("_R")
 _P = ParamSpec("_P")

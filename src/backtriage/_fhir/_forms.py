@@ -6,6 +6,7 @@ unless the app passes its licensed ``texts``.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Mapping
 from typing import Final
 
@@ -211,6 +212,10 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
     :data:`~backtriage.fhir.PREFERENCE_SYSTEM`) where the protocol uses them; then each finding
     and capability (a boolean item, linkId its key). :func:`read_assessment` reads a response
     to it.
+
+    Its ``url`` names the protocol (``urn:backtriage:questionnaire:screening:backtriage-default``)
+    and its ``version`` is the protocol's version: a response names the form it answers by the
+    canonical ``url|version``, as the meaning of a question may change between versions.
     """
     items: list[Resource] = []
     for question in questions(protocol):
@@ -252,11 +257,11 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
         # Every red flag must be answered: an unanswered one is never read as no.
         item["required"] = question.required or question.kind is QuestionKind.RED_FLAG
         items.append(item)
-    protocol_name, protocol_version = _protocol_id(protocol)
+    url, version = screening_form_id(protocol)
     return {
         "resourceType": "Questionnaire",
-        "url": SCREENING_URL,
-        "version": f"{protocol_name} {protocol_version}",
+        "url": url,
+        "version": version,
         "name": "BacktriageScreening",
         "title": "Lower back pain: safety questions and questionnaires",
         "status": "active",
@@ -265,9 +270,22 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
     }
 
 
-def _protocol_id(protocol: Protocol | None) -> tuple[str, str]:
+def screening_form_id(protocol: Protocol | None) -> tuple[str, str]:
+    """Return the ``url`` and ``version`` of the screening form of ``protocol``.
+
+    The url names the protocol and the version is the protocol's, so that a response names the
+    very form (and the meaning of its questions) it answers: its canonical is ``url|version``.
+    """
     chosen = default_protocol() if protocol is None else protocol
-    return chosen.name, chosen.version
+    # A canonical is a URI: characters other than these are percent-encoded.
+    name = urllib.parse.quote(chosen.name, safe="-._~")
+    return f"{SCREENING_URL}:{name}", urllib.parse.quote(chosen.version, safe="-._~+")
+
+
+def screening_canonical(protocol: Protocol | None) -> str:
+    """Return the canonical (``url|version``) of the screening form of ``protocol``."""
+    url, version = screening_form_id(protocol)
+    return f"{url}|{version}"
 
 
 def _group(link_id: str, text: str, items: list[Resource]) -> Resource:

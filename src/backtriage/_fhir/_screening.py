@@ -21,22 +21,23 @@ from backtriage._fhir._forms import (
     AGE,
     ODI_GROUP,
     PREFERENCE,
-    SCREENING_URL,
     START_BACK_GROUP,
     odi_link_id,
     odi_statement_display,
+    screening_canonical,
     start_back_link_id,
 )
 from backtriage._fhir._odi import (
     check_form_matches,
     check_form_scale,
     check_stated,
+    declared_form,
     form_item_of,
     items_of,
     read_odi_items,
 )
 from backtriage._fhir._start_back import ALIASES as START_BACK_ALIASES
-from backtriage._fhir._start_back import read_start_back_items
+from backtriage._fhir._start_back import check_start_back_form, read_start_back_items
 from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, Preference
 from backtriage.batch import ALIASES as ODI_ALIASES
@@ -62,6 +63,7 @@ def read_assessment(
     questionnaire: Mapping[str, object] | None = None,
     protocol: Protocol | None = None,
     odi_max_missing: int = 1,
+    read_as: Mapping[str | None, str] | None = None,
 ) -> Assessment:
     """Return the :class:`~backtriage.Assessment` a response to
     :func:`screening_questionnaire` holds.
@@ -75,6 +77,14 @@ def read_assessment(
     :data:`PREFERENCE_SYSTEM`. ``odi_max_missing`` is the app's own setting, passed to the
     assessment.
 
+    The response must name the screening form of ``protocol`` in ``questionnaire``, by its
+    canonical ``url|version`` (as :func:`assessment_response` writes it), and ``questionnaire``,
+    when given, must be that form: a form of another protocol or version may ask a question
+    with another meaning. ``read_as`` maps another form's canonical (or ``None``, for a
+    response naming no form) to this form's canonical, where the caller has checked that its
+    questions mean the same; each mapping must name this protocol's form, so that one made for
+    an older protocol does not carry over to a newer one.
+
     Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the protocol
     does not ask, an answer of the wrong type, or anything the instrument readers refuse;
     :class:`~backtriage.IncompleteError` for a STarT Back answered in part (the tool has no
@@ -83,10 +93,11 @@ def read_assessment(
     """
     checked = check_response(response, in_progress=False)
     form = read_form(questionnaire)
-    check_form_matches(checked, form)
+    _check_screening_form(checked, form, protocol, read_as)
     asked = {question.key: question for question in questions(protocol)}
     if form is not None:
         check_form_scale(form, ODI_ALIASES, 0)
+        check_start_back_form(form, START_BACK_ALIASES)
     answers: dict[str, bool] = {}
     kinds: dict[str, QuestionKind] = {}
     odi_items: list[tuple[str, Mapping[str, object]]] = []
@@ -146,6 +157,52 @@ def read_assessment(
         age=age,
         odi_max_missing=odi_max_missing,
     )
+
+
+def _check_screening_form(
+    response: Mapping[str, object],
+    form: Form | None,
+    protocol: Protocol | None,
+    read_as: object,
+) -> None:
+    """Refuse a response, or a Questionnaire, that is not the screening form of ``protocol``
+    (by canonical, version included) unless ``read_as`` maps it to that form."""
+    expected = screening_canonical(protocol)
+    if read_as is None:
+        read_as = {}
+    if not isinstance(read_as, Mapping):
+        raise InvalidAnswerError(
+            "read_as", read_as, f"a mapping of a form's canonical (or None) to {expected}"
+        )
+    for other, target in read_as.items():
+        if (other is not None and not isinstance(other, str)) or target != expected:
+            raise InvalidAnswerError(
+                "read_as",
+                {other: target},
+                f"a mapping of a form's canonical (or None) to the canonical of this "
+                f"protocol's screening form, {expected}: a mapping made for another protocol "
+                "or version does not carry over",
+            )
+    why = (
+        "; another protocol's or version's form may ask a question with another meaning: "
+        "pass read_as={canonical: this form's canonical} once its questions are checked to "
+        "mean the same"
+    )
+    declared = declared_form(response)
+    if declared != expected and declared not in read_as:
+        raise InvalidAnswerError(
+            "questionnaire",
+            declared,
+            f"a response to the screening form of this protocol, {expected}" + why,
+        )
+    if form is not None:
+        if form.canonical != expected and form.canonical not in read_as:
+            raise InvalidAnswerError(
+                "questionnaire",
+                form.canonical,
+                f"the screening form of this protocol, url and version {expected}" + why,
+            )
+        check_form_matches(response, form)
 
 
 def _once(link_id: str, seen: set[str]) -> None:
@@ -251,7 +308,9 @@ def assessment_response(
 ) -> Resource:
     """Return an assessment as a ``QuestionnaireResponse`` to :func:`screening_questionnaire`.
 
-    Every question of the protocol gets its item, in the form's order: red flags, findings and
+    The response names the form it answers by its canonical, ``url|version`` of
+    :func:`screening_questionnaire` for ``protocol``. Every question of the protocol gets its
+    item, in the form's order: red flags, findings and
     capabilities as ``valueBoolean`` (no answer when not answered, and for a finding not known
     to be answered); the ODI answers as codings of :data:`ODI_STATEMENT_SYSTEM` in the group
     ``odi``; ``age`` and ``preference``. An assessment holds the STarT Back only as a score, so
@@ -307,7 +366,7 @@ def assessment_response(
             items.append(_item(question, None if coding is None else {"valueCoding": coding}))
     resource: Resource = {
         "resourceType": "QuestionnaireResponse",
-        "questionnaire": SCREENING_URL,
+        "questionnaire": screening_canonical(protocol),
         "status": "completed",
     }
     if subject is not None:

@@ -9,7 +9,8 @@ import pytest
 
 import backtriage as bt
 from backtriage.protocol import Protocol, Selector
-from backtriage.protocol._engine import ENGINE_SOURCE, Evaluation, engine_of
+from backtriage.protocol._engine import Evaluation, engine_of
+from backtriage.protocol._reasoner import ENGINE_SOURCE
 
 from . import codes, item, load, mini
 

@@ -12,7 +12,8 @@ import pytest
 
 import backtriage as bt
 from backtriage import InvalidAnswerError, Urgency, load_protocol
-from backtriage.protocol._engine import ENGINE_SOURCE, Reason, engine_of
+from backtriage.protocol._engine import Reason, engine_of
+from backtriage.protocol._reasoner import ENGINE_SOURCE
 
 TEXT = """
 name = "engine-demo"

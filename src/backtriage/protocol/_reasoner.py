@@ -81,6 +81,7 @@ __all__ = [
     "minimal_sets",
     "minimise",
     "rule_terms",
+    "space_of",
 ]
 
 # -- the engine's own rule ids ------------------------------------------------------------------
@@ -378,6 +379,24 @@ class Space:
         )
 
 
+_last: tuple[Protocol, Space] | None = None
+
+
+def space_of(protocol: Protocol) -> Space:
+    """Return the atoms of ``protocol`` alone.
+
+    The space of the last protocol asked about is kept (by identity, so nothing is hashed):
+    one ``check()`` asks for it dozens of times. A protocol is frozen, so it stays true.
+    """
+    global _last
+    last = _last  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] is protocol:
+        return last[1]
+    space = Space((protocol,))
+    _last = (protocol, space)
+    return space
+
+
 # -- closure and the always-present facts -------------------------------------------------------
 
 
@@ -387,8 +406,9 @@ def always_present(protocol: Protocol) -> tuple[str, ...]:
     Every such assessment gives each required input, so a threshold at its lowest value (the
     minimal band, low risk, age 0) always holds.
     """
-    space = Space((protocol,))
-    return _in_order(protocol, space.facts(space.always))
+    space = space_of(protocol)
+    always = space.always
+    return tuple(name for name, bit in space.fact_atoms[0].items() if bit & always)
 
 
 def closure(protocol: Protocol, facts: Iterable[str], *, answered: bool = False) -> tuple[str, ...]:
@@ -400,18 +420,14 @@ def closure(protocol: Protocol, facts: Iterable[str], *, answered: bool = False)
     holds (:func:`always_present`) are added too. An undeclared name is left out; a declared
     fact no assessment can set is kept as it is.
     """
-    space = Space((protocol,))
-    atoms = space.fact_atoms[0]
+    space = space_of(protocol)
+    atoms = space.fact_atoms[0]  # in protocol order
     named = {name for name in facts if name in atoms}
     on = 0
     for name in named:
         on |= atoms[name]
     closed = space.close(on) if answered else space.implies(on)
-    return _in_order(protocol, named | space.facts(closed))
-
-
-def _in_order(protocol: Protocol, names: Collection[str]) -> tuple[str, ...]:
-    return tuple(name for name in declared_facts(protocol) if name in names)
+    return tuple(name for name, bit in atoms.items() if bit & closed or name in named)
 
 
 # -- minimal sets: expansion of conditions ------------------------------------------------------
@@ -548,7 +564,7 @@ def minimal_sets(
     Smallest first. Raises :class:`~backtriage.ProtocolError` when more than ``limit`` sets
     would have to be considered at one step.
     """
-    space = Space((protocol,))
+    space = space_of(protocol)
     terms = rule_terms(space, 0, condition, limit, "the condition")
     found = [space.facts(space.generators(term)) for term in terms]
     return sorted(found, key=lambda s: (len(s), sorted(s)))

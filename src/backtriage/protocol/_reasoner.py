@@ -302,13 +302,18 @@ class Space:
         """Return ``atoms`` with every atom they imply, and the atoms that always hold."""
         return self.implies(atoms | self.always)
 
-    def generators(self, atoms: int) -> int:
-        """Return the atoms of the closed ``atoms`` that neither another of them implies nor
-        every answered assessment holds: the fewest that close to ``atoms`` again."""
-        kept = atoms & ~self.always
+    def strongest(self, atoms: int) -> int:
+        """Return the atoms of ``atoms`` that no other of them implies (the highest threshold
+        of each score)."""
+        kept = atoms
         for bit in each_bit(atoms):
             kept &= ~(self.implied[bit] & ~bit)
         return kept
+
+    def generators(self, atoms: int) -> int:
+        """Return the atoms of the closed ``atoms`` that neither another of them implies nor
+        every answered assessment holds: the fewest that close to ``atoms`` again."""
+        return self.strongest(atoms) & ~self.always
 
     def close_absent(self, atoms: int) -> int:
         """Return ``atoms`` (that must not hold) with every atom that implies one of them."""

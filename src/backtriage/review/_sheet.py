@@ -49,7 +49,7 @@ from backtriage.protocol._queries import (
     triggers_urgency,
     triggers_withheld,
 )
-from backtriage.protocol._reasoner import RULE_PREREQUISITE, RULE_URGENCY
+from backtriage.protocol._reasoner import RULE_PREREQUISITE, RULE_URGENCY, space_of
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
 from backtriage.serialize import to_dict
 
@@ -207,18 +207,15 @@ class _Words:
 
     def shown(self, present: Iterable[str]) -> list[str]:
         """Return ``present`` in protocol order, without derived facts implied by another."""
-        strongest: dict[DerivedFrom, tuple[int, str]] = {}
-        plain = []
+        present = list(present)
+        space = space_of(self.protocol)
+        atoms = space.fact_atoms[0]
+        on = 0
         for name in present:
-            fact = self.facts.get(name)
-            derive = fact.derive if fact is not None else None
-            least = threshold_of(derive) if derive is not None else None
-            if derive is None or least is None:
-                plain.append(name)
-            elif derive.source not in strongest or least > strongest[derive.source][0]:
-                strongest[derive.source] = (least, name)
-        plain.extend(name for _, name in strongest.values())
-        return sorted(plain, key=lambda n: (self.order.get(n, len(self.order)), n))
+            on |= atoms.get(name, 0)
+        strongest = space.strongest(on)
+        shown = [name for name in present if not atoms.get(name, 0) & ~strongest]
+        return sorted(shown, key=lambda n: (self.order.get(n, len(self.order)), n))
 
     def trigger(self, trigger: Trigger) -> str:
         """Return one trigger as HTML: its conditions joined by "and", then its rules."""

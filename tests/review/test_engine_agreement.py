@@ -135,7 +135,7 @@ def test_a_union_too_large_for_the_limit_is_refused() -> None:
 
 
 def test_a_witness_search_over_too_many_capabilities_is_refused() -> None:
-    from backtriage.protocol._queries import Space
+    from backtriage.protocol._reasoner import Space
 
     capabilities = tuple(
         Fact(f"can_{i}", FactKind.CAPABILITY, Polarity.CAPABILITY) for i in range(4)

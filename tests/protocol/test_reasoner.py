@@ -1,7 +1,8 @@
 """The one reasoner, and everything built on it, give the engine's answer on every condition.
 
-A random condition over a small set of facts (four yes/no findings and two thresholds of the
-ODI band, so that a fact can imply another) is put into a protocol through the loader, and on
+A random condition over a small set of facts (four yes/no findings, two thresholds of the ODI
+band, so that a fact can imply another, and two directional preferences, which never hold
+together) is put into a protocol through the loader, and on
 every set of facts an assessment can hold the engine, the reasoner, the queries, the static
 checks and the testing kit's harness must agree on whether the rule fires.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import backtriage as bt
@@ -22,6 +23,7 @@ from backtriage.protocol import protocol_from_data as load
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._queries import triggers_of_rule
 from backtriage.protocol._reasoner import (
+    Space,
     always_present,
     closure,
     facts_of,
@@ -34,13 +36,19 @@ from backtriage.testing._harness import _Subject
 
 FINDINGS = ("a", "b", "c", "d")
 THRESHOLDS = {"severe": "severe", "crippled": "crippled"}  # crippled implies severe
-NAMES = (*FINDINGS, *THRESHOLDS)
+PREFERENCES = {"flexes": "flexion", "extends": "extension"}  # one at a time
+NAMES = (*FINDINGS, *THRESHOLDS, *PREFERENCES)
 
 
 def _subsets() -> list[frozenset[str]]:
-    """Every set of facts some assessment holds: a higher threshold brings the lower one."""
+    """Every set of facts some assessment holds: a higher threshold brings the lower one, and
+    a person has one directional preference at most."""
     every = chain.from_iterable(combinations(NAMES, k) for k in range(len(NAMES) + 1))
-    return [s for s in map(frozenset, every) if "crippled" not in s or "severe" in s]
+    return [
+        s
+        for s in map(frozenset, every)
+        if ("crippled" not in s or "severe" in s) and not set(PREFERENCES) <= s
+    ]
 
 
 SUBSETS = _subsets()
@@ -88,6 +96,15 @@ def _document(condition: Condition) -> dict[str, Any]:
         }
         for name, band in THRESHOLDS.items()
     )
+    facts.extend(
+        {
+            "name": name,
+            "kind": "derived",
+            "polarity": "risk",
+            "derive": {"source": "preference", "equals": direction},
+        }
+        for name, direction in PREFERENCES.items()
+    )
     rule = {
         "id": "r",
         "condition": converter.unstructure(condition, Condition),
@@ -131,6 +148,9 @@ def test_the_loader_accepts_exactly_the_conditions_with_a_meaning(condition: Con
 
 
 @given(conditions())
+@example(AllOf((FactIs("flexes"), FactIs("extends"))))  # two preferences: never together
+@example(AtLeast(2, (FactIs("flexes"), FactIs("extends"), FactIs("a"))))
+@example(AnyOf((FactIs("crippled"), AllOf((FactIs("severe"), FactIs("b"))))))
 def test_engine_reasoner_queries_checks_and_kit_agree_on_every_set_of_facts(
     condition: Condition,
 ) -> None:
@@ -164,7 +184,7 @@ def test_engine_reasoner_queries_checks_and_kit_agree_on_every_set_of_facts(
     # The dead-end check (the rule withholds everything and refers nobody) speaks exactly
     # when some assessment fires the rule.
     dead_end = [p for p in protocol.check() if p.code == "dead-end"]
-    assert bool(dead_end) == _engine_fires(protocol, frozenset(NAMES))
+    assert bool(dead_end) == any(_engine_fires(protocol, facts) for facts in SUBSETS)
 
 
 def test_a_threshold_implies_every_lower_one_in_the_closure() -> None:
@@ -173,6 +193,17 @@ def test_a_threshold_implies_every_lower_one_in_the_closure() -> None:
     assert closure(protocol, ["crippled"]) == ("severe", "crippled")
     assert closure(protocol, ["severe", "undeclared"]) == ("severe",)
     assert minimal_sets(protocol, FactIs("crippled")) == [frozenset({"crippled"})]
+
+
+def test_a_threshold_that_must_not_hold_takes_every_higher_one_with_it() -> None:
+    protocol = load(_document(FactIs("a")))
+    space = Space((protocol,))
+    severe, crippled = (space.fact_atoms[0][name] for name in ("severe", "crippled"))
+
+    assert space.close_absent(severe) == severe | crippled
+    assert space.close_absent(crippled) == crippled
+    assert space.implies(crippled) == severe | crippled
+    assert space.strongest(severe | crippled) == crippled
 
 
 def test_the_lowest_threshold_of_a_required_input_is_always_present() -> None:

@@ -363,7 +363,7 @@ class Evaluation:
 
 def engine_of(protocol: Protocol) -> Engine:
     """Return the compiled engine of ``protocol``, built on first use and kept with it."""
-    found = protocol._engine
+    found = protocol._cache.get("engine")
     if type(found) is Engine:  # the hot path of every plan: no call
         return found
-    return kept(protocol, "_engine", Engine, Engine)
+    return kept(protocol, "engine", Engine, Engine)

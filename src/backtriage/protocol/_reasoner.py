@@ -54,6 +54,7 @@ from backtriage.protocol._model import (
     FactIs,
     FactKind,
     Protocol,
+    kept,
 )
 
 __all__ = [
@@ -305,10 +306,10 @@ class Space:
     def strongest(self, atoms: int) -> int:
         """Return the atoms of ``atoms`` that no other of them implies (the highest threshold
         of each score)."""
-        kept = atoms
+        top = atoms
         for bit in each_bit(atoms):
-            kept &= ~(self.implied[bit] & ~bit)
-        return kept
+            top &= ~(self.implied[bit] & ~bit)
+        return top
 
     def generators(self, atoms: int) -> int:
         """Return the atoms of the closed ``atoms`` that neither another of them implies nor
@@ -384,22 +385,13 @@ class Space:
         )
 
 
-_last: tuple[Protocol, Space] | None = None
-
-
 def space_of(protocol: Protocol) -> Space:
-    """Return the atoms of ``protocol`` alone.
+    """Return the atoms of ``protocol`` alone, worked out on first use and kept with it."""
+    return kept(protocol, "space", Space, _space_alone)
 
-    The space of the last protocol asked about is kept (by identity, so nothing is hashed):
-    one ``check()`` asks for it dozens of times. A protocol is frozen, so it stays true.
-    """
-    global _last
-    last = _last  # one read: another thread may replace it meanwhile
-    if last is not None and last[0] is protocol:
-        return last[1]
-    space = Space((protocol,))
-    _last = (protocol, space)
-    return space
+
+def _space_alone(protocol: Protocol) -> Space:
+    return Space((protocol,))
 
 
 # -- closure and the always-present facts -------------------------------------------------------

@@ -24,7 +24,7 @@ from backtriage.protocol import (
 )
 from backtriage.protocol._engine import Reason, engine_of
 from backtriage.protocol._inputs import required_inputs
-from backtriage.protocol._reasoner import Space, assessment_for, rule_terms
+from backtriage.protocol._reasoner import assessment_for, rule_terms, space_of
 from backtriage.testing._report import PropertyFailure
 
 T = TypeVar("T")
@@ -83,7 +83,7 @@ class _Subject:
         self.rules: dict[str, Rule] = {}
         for rule in protocol.rules:
             self.rules.setdefault(rule.id, rule)
-        self.space = Space((protocol,))
+        self.space = space_of(protocol)
         atoms = self.space.fact_atoms[0]
         self.settable = tuple(name for name in self.declared if atoms[name])
         """The facts some assessment can set (a yes/no answer, a preference, a threshold)."""

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import attrs
 import pytest
-from backtriage.protocol.model import AllOf, AnyOf, AtLeast, Caution, Policy, Protocol, Selector
 
 import backtriage as bt
+from backtriage.protocol import AllOf, AnyOf, AtLeast, Caution, Policy, Protocol, Selector
 from backtriage.review import ChangeKind, ProtocolDiff, diff
 from backtriage.review import _fields as fields_module
 from backtriage.review._diff import _texts

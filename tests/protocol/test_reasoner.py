@@ -25,6 +25,7 @@ from backtriage.protocol._queries import triggers_of_rule
 from backtriage.protocol._reasoner import (
     Space,
     always_present,
+    assessment_for,
     closure,
     facts_of,
     fires,
@@ -239,3 +240,76 @@ def test_a_rule_true_on_no_facts_fires_once_a_fact_it_names_holds() -> None:
         assert fires(condition, facts) == _engine_fires(built, facts), facts
     assert minimal_sets(built, condition) == [frozenset({"a"}), frozenset({"b"})]
     assert list(facts_of(condition)) == ["a", "b"]
+
+
+def _with_inputs() -> Protocol:
+    """The agreement protocol with a red flag, a required finding, an optional one, the ODI,
+    STarT Back and age required, and the higher ODI threshold declared first."""
+    document = _document(FactIs("a"))
+    document["require_odi"] = document["require_start_back"] = document["require_age"] = True
+    document["facts"] = [
+        {"name": "flag", "kind": "red_flag", "polarity": "risk", "question": "Fever?"},
+        {"name": "must", "kind": "finding", "polarity": "risk", "required": True},
+        *document["facts"][::-1],
+    ]
+    return load(document)
+
+
+def test_a_set_of_atoms_becomes_the_assessment_that_gives_it() -> None:
+    protocol = _with_inputs()
+    space = Space((protocol,))
+    answers = space.answers(space.close(space.atoms_of(["crippled", "a"]) or 0))
+
+    assert answers.odi_band == 3  # the highest threshold, whichever is declared first
+    assert answers.start_back_risk == 0  # required: given at its lowest
+    assert answers.age == 0
+    every = assessment_for(protocol, answers)
+    assert every.red_flags == {"flag": False}
+    assert every.findings["a"] is True
+    assert every.findings["b"] is False  # every finding answered
+    assert every.odi_score is not None
+    assert every.odi_score.band is bt.DisabilityBand.CRIPPLED
+    assert every.start_back is not None
+    assert every.age == 0
+
+
+def test_the_plainest_assessment_answers_only_what_is_yes_or_required() -> None:
+    protocol = _with_inputs()
+    space = Space((protocol,))
+    answers = space.answers(space.close(space.atoms_of(["a"]) or 0))
+
+    plainest = assessment_for(protocol, answers, plainest=True)
+
+    assert dict(plainest.findings) == {"a": True, "must": False}
+    assert plainest.red_flags == {"flag": False}
+
+
+@pytest.mark.parametrize("name", ["flag", "must", "a", "odi", "start_back", "age"])
+def test_a_question_or_input_left_unanswered_has_no_answer(name: str) -> None:
+    protocol = _with_inputs()
+    space = Space((protocol,))
+    answers = space.answers(space.close(space.atoms_of(["a"]) or 0))
+
+    assessment = assessment_for(protocol, answers, unanswered={name})
+
+    given = {
+        "flag": assessment.red_flags.get("flag"),
+        "must": assessment.findings.get("must"),
+        "a": assessment.findings.get("a"),
+        "odi": assessment.odi,
+        "start_back": assessment.start_back,
+        "age": assessment.age,
+    }
+    assert [n for n, value in given.items() if value is None] == [name]
+
+
+def test_the_closure_and_its_converse_take_every_fact_given() -> None:
+    protocol = load(_document(FactIs("a")))
+    space = Space((protocol,))
+    atoms = space.fact_atoms[0]
+
+    assert set(closure(protocol, ["a", "b", "crippled", "c", "d", "flexes"])) == set(NAMES) - {
+        "extends"
+    }
+    absent = space.close_absent(atoms["a"] | atoms["severe"])
+    assert absent == atoms["a"] | atoms["severe"] | atoms["crippled"]

@@ -374,7 +374,7 @@ def _read_text(path: str) -> tuple[str, str]:
 
 def _protocol(path: str | None) -> Protocol:
     if path is None:
-        from backtriage._plan import default_protocol
+        from backtriage import default_protocol
 
         return default_protocol()
     from backtriage.protocol import load_protocol
@@ -390,7 +390,7 @@ def _protocol(path: str | None) -> Protocol:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from backtriage._plan import recommend
+    from backtriage import recommend
     from backtriage.assessment import Assessment
     from backtriage.serialize import from_json, to_json
 
@@ -412,8 +412,8 @@ def _questions(args: argparse.Namespace) -> int:
     import json
     import textwrap
 
+    from backtriage import QuestionKind, questions
     from backtriage._convert import converter
-    from backtriage._plan import QuestionKind, questions
     from backtriage.serialize import SCHEMA_VERSION
 
     protocol = _protocol(args.protocol)
@@ -489,7 +489,7 @@ def _protocol_review(args: argparse.Namespace) -> int:
     if args.default and args.file is not None:
         raise CommandError(f"{args.file}: give a protocol file or --default, not both")
     if args.file is None:
-        from backtriage._plan import default_protocol
+        from backtriage import default_protocol
 
         protocol, name = default_protocol(), "the default protocol"
     else:

@@ -129,7 +129,7 @@ HARMFUL: dict[str, tuple[Edit, str, str]] = {
         "fever_with_injects_drugs_emergency",
     ),
     "a soon red flag that no longer withholds exercise": (
-        _drop_exclusion("injects_drugs_soon"),
+        _drop_exclusion("recent_spinal_procedure_soon"),
         "policy-red-flags-stop-exercise",
         "red_flags_from_soon_stop_exercise",
     ),

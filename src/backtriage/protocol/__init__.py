@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from backtriage.protocol import _model
 from backtriage.protocol._model import (
+    FORMAT,
     Action,
+    AgeBand,
     AllOf,
     AnyOf,
     AtLeast,
@@ -34,8 +36,11 @@ from backtriage.protocol._model import (
     Protocol,
     Refer,
     Rule,
+    SafetyNet,
+    Scope,
     Selector,
     Source,
+    Texts,
     Urgency,
     UrgencyAdvice,
 )
@@ -53,7 +58,9 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "FORMAT",
     "Action",
+    "AgeBand",
     "AllOf",
     "AnyOf",
     "AtLeast",
@@ -74,8 +81,11 @@ __all__ = [
     "Protocol",
     "Refer",
     "Rule",
+    "SafetyNet",
+    "Scope",
     "Selector",
     "Source",
+    "Texts",
     "Trigger",
     "Urgency",
     "UrgencyAdvice",

@@ -65,6 +65,7 @@ __all__ = [
     "RULE_MISSING_INPUT",
     "RULE_PREREQUISITE",
     "RULE_SAFETY",
+    "RULE_SCOPE",
     "RULE_URGENCY",
     "Answers",
     "Expander",
@@ -97,6 +98,8 @@ RULE_PREREQUISITE = "engine.prerequisite"
 """The rule id of the reason for withholding an exercise whose prerequisite is not met."""
 RULE_SAFETY = "protocol.safety"
 """The rule id of the protocol's safety advice, a caution on every prescription."""
+RULE_SCOPE = "protocol.scope"
+"""The rule id of the scope: below its minimum age, no exercise and at least the band's urgency."""
 ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
 """The rule ids of the engine's invariants (every one withholds)."""
 RESERVED_RULE_PREFIXES = ("engine.", "protocol.")
@@ -229,6 +232,7 @@ class Space:
         "protocols",
         "required",
         "width",
+        "youngest",
     )
 
     def __init__(self, protocols: Sequence[Protocol]) -> None:
@@ -273,6 +277,9 @@ class Space:
         self.implied: dict[int, int] = {}
         self.implying: dict[int, int] = {}
         self.always = 0
+        # The questions are about the people within the scope: below a protocol's minimum age
+        # no exercise is given whatever the answers, outside the rule language.
+        self.youngest = max((p.scope.min_age or 0 for p in self.protocols), default=0)
         required = {source.value for source in self.required}
         for i, (kind, value) in enumerate(self.keys):
             bit = 1 << i
@@ -286,11 +293,34 @@ class Space:
                             implied |= 1 << j
                         if other >= value:
                             implying |= 1 << j
-                # Every answered assessment gives a required input: its lowest threshold holds.
-                if kind in required and value == 0:
+                # Every answered assessment gives a required input: its lowest threshold holds
+                # (for the age, every threshold up to the youngest age within the scope).
+                lowest = self.youngest if kind == DerivedFrom.AGE.value else 0
+                if kind in required and value <= lowest:
                     self.always |= bit
             self.implied[bit] = implied
             self.implying[bit] = implying
+        # A follow-up question is answered yes only after a yes to the question it follows.
+        for protocol, atoms in zip(self.protocols, self.fact_atoms, strict=True):
+            for fact in declared_facts(protocol).values():
+                follow_up = atoms.get(fact.name, 0)
+                condition = atoms.get(fact.asked_if or "", 0)
+                if follow_up and condition and fact.kind in _ANSWERED:
+                    self.implied[follow_up] |= condition
+                    self.implying[condition] |= follow_up
+        # Two protocols may chain follow-ups (one's condition is the other's follow-up): close
+        # the implications, so that one step of close() reaches every condition.
+        for table in (self.implied, self.implying):
+            changed = True
+            while changed:
+                changed = False
+                for bit, reach in table.items():
+                    wider = reach
+                    for other in each_bit(reach):
+                        wider |= table[other]
+                    if wider != reach:
+                        table[bit] = wider
+                        changed = True
 
     def implies(self, atoms: int) -> int:
         """Return ``atoms`` with every atom they imply (a lower threshold of the same score)."""
@@ -356,6 +386,7 @@ class Space:
 
     def answers(self, present: int) -> Answers:
         """Return the answers that set exactly the closed atoms ``present``."""
+        present = self.close(present)  # a follow-up's yes comes with its condition's
         yes: set[str] = set()
         preference: str | None = None
         levels: dict[str, int] = {}
@@ -372,9 +403,10 @@ class Space:
                 levels[kind] = max(levels.get(kind, 0), value)
 
         def level(source: DerivedFrom) -> int | None:
+            lowest = self.youngest if source is DerivedFrom.AGE else 0
             if source.value in levels:
-                return levels[source.value]
-            return 0 if source in self.required else None
+                return max(levels[source.value], lowest)
+            return lowest if source in self.required else None
 
         return Answers(
             yes=frozenset(yes),

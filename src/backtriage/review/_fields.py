@@ -20,6 +20,7 @@ import attrs
 
 from backtriage.errors import shorten
 from backtriage.protocol import (
+    AgeBand,
     AllOf,
     AnyOf,
     AtLeast,
@@ -33,8 +34,11 @@ from backtriage.protocol import (
     Protocol,
     Refer,
     Rule,
+    SafetyNet,
+    Scope,
     Selector,
     Source,
+    Texts,
     UrgencyAdvice,
 )
 
@@ -85,8 +89,27 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Protocol, "safety"): Judge.SHOWN,
     (Protocol, "safety_source"): Judge.SHOWN,
     (Protocol, "advice"): Judge.PARTS,
-    (Protocol, "safety_net"): Judge.SIGNS,
+    (Protocol, "safety_net"): Judge.PARTS,
     (Protocol, "policies"): Judge.PARTS,
+    (Protocol, "format"): Judge.TEXT,
+    (Protocol, "scope"): Judge.PARTS,
+    (Protocol, "texts"): Judge.PARTS,
+    (SafetyNet, "emergency"): Judge.SIGNS,
+    (SafetyNet, "today"): Judge.SIGNS,
+    (SafetyNet, "review"): Judge.SHOWN,
+    (SafetyNet, "source"): Judge.SHOWN,
+    (Scope, "intended_use"): Judge.SHOWN,
+    (Scope, "population"): Judge.SHOWN,
+    (Scope, "not_covered"): Judge.SHOWN,
+    (Scope, "source"): Judge.SHOWN,
+    # The diff compares the scopes age by age (scope_widened, scope_narrowed).
+    (Scope, "min_age"): Judge.BEHAVIOUR,
+    (Scope, "under_age"): Judge.BEHAVIOUR,
+    (AgeBand, "below"): Judge.BEHAVIOUR,
+    (AgeBand, "urgency"): Judge.BEHAVIOUR,
+    # Every fixed text is shown to a person; the advice without exercises, one per urgency.
+    **{(Texts, field.name): Judge.SHOWN for field in attrs.fields(Texts)},
+    (Texts, "no_exercise_advice"): Judge.PARTS,
     (UrgencyAdvice, "none"): Judge.SHOWN,
     (UrgencyAdvice, "routine"): Judge.SHOWN,
     (UrgencyAdvice, "soon"): Judge.SHOWN,
@@ -111,6 +134,7 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Fact, "required"): Judge.BEHAVIOUR,
     (Fact, "derive"): Judge.PARTS,
     (Fact, "unlocked_by"): Judge.BEHAVIOUR,
+    (Fact, "asked_if"): Judge.BEHAVIOUR,
     (Derivation, "source"): Judge.BEHAVIOUR,
     (Derivation, "at_least"): Judge.BEHAVIOUR,
     (Derivation, "equals"): Judge.BEHAVIOUR,
@@ -119,6 +143,7 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Rule, "actions"): Judge.PARTS,
     (Rule, "reason"): Judge.SHOWN,
     (Rule, "source"): Judge.SHOWN,
+    (Rule, "advice"): Judge.SHOWN,
     (FactIs, "fact"): Judge.BEHAVIOUR,
     (AllOf, "conditions"): Judge.PARTS,
     (AnyOf, "conditions"): Judge.PARTS,
@@ -165,6 +190,7 @@ ENTRIES: Final[dict[type, Judge]] = {
     Source: Judge.SHOWN,  # the text diff lists a source added or removed
     Policy: Judge.POLICY,
     Derivation: Judge.BEHAVIOUR,
+    AgeBand: Judge.BEHAVIOUR,
     Selector: Judge.BEHAVIOUR,
     Refer: Judge.BEHAVIOUR,
     Exclude: Judge.BEHAVIOUR,

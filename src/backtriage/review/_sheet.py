@@ -620,10 +620,15 @@ def _questions_section(protocol: Protocol) -> Iterator[str]:
     )
     yield ("<table><tr><th>Question</th><th>Kind</th><th>Required</th><th>Key</th></tr>")
     for question in questions(protocol):
+        required = "<strong>required</strong>" if question.required else "optional"
+        if question.asked_if is not None:
+            required += (
+                f", asked only after a yes to <code>{_e(question.asked_if)}</code> (a yes "
+                "while that is no is refused)"
+            )
         yield (
             f"<tr><td>{_e(question.text)}</td><td>{_e(_KIND_WORDS[question.kind])}</td>"
-            f"<td>{'<strong>required</strong>' if question.required else 'optional'}</td>"
-            f"<td><code>{_e(question.key)}</code></td></tr>"
+            f"<td>{required}</td><td><code>{_e(question.key)}</code></td></tr>"
         )
     yield "</table>"
     yield "</section>"
@@ -716,21 +721,89 @@ def _rule(rule: Rule, words: _Words) -> str:
 def _advice_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     yield '<section id="advice">'
     yield "<h2>What the person is told</h2>"
-    yield "<table><tr><th>Urgency</th><th>Advice</th></tr>"
+    yield from _scope(protocol, words)
+    yield "<table><tr><th>Urgency</th><th>Advice</th><th>Without exercises</th></tr>"
     for level in Urgency:
-        text = protocol.advice.for_urgency(level) or "(the built-in sentence: none written)"
-        yield f"<tr><td>{_e(_URGENCY_WORDS[level])}</td><td>{_e(text)}</td></tr>"
+        text = protocol.advice.for_urgency(level) or "(none written)"
+        plain = protocol.texts.no_exercise_advice.for_urgency(level) or "(none written)"
+        yield (
+            f"<tr><td>{_e(_URGENCY_WORDS[level])}</td><td>{_e(text)}</td><td>{_e(plain)}</td></tr>"
+        )
     yield "</table>"
+    own = [rule for rule in protocol.rules if rule.advice is not None]
+    if own:
+        yield (
+            "<p><strong>A rule's own advice</strong>, instead of the above when the rule sets "
+            "the plan's urgency (the first in this order wins):</p><ul>"
+        )
+        yield from (
+            f'<li><a href="#rule-{_e(r.id)}"><code>{_e(r.id)}</code></a>: “{_e(r.advice or "")}”'
+            "</li>"
+            for r in own
+        )
+        yield "</ul>"
     if protocol.safety:
         cited = "; ".join(words.source(protocol.safety_source or protocol.name))
         yield (
             f"<p><strong>With every exercise given:</strong> “{_e(protocol.safety)}” "
             f'<span class="by">({_e(cited)})</span></p>'
         )
-    safety_net = getattr(protocol, "safety_net", "")
-    if isinstance(safety_net, str) and safety_net:
-        yield f"<p><strong>Safety net, with every plan that gives exercises:</strong> “{_e(safety_net)}”</p>"
+    yield from _safety_net(protocol, words)
+    yield from _fixed_texts(protocol)
     yield "</section>"
+
+
+def _scope(protocol: Protocol, words: _Words) -> Iterator[str]:
+    scope = protocol.scope
+    yield '<div id="scope"><h3>Scope</h3>'
+    yield f"<p><strong>For:</strong> {_e(scope.intended_use)}</p>"
+    yield f"<p><strong>Who:</strong> {_e(scope.population)}</p>"
+    if scope.not_covered:
+        listed = "".join(f"<li>{_e(line)}</li>" for line in scope.not_covered)
+        yield f"<p><strong>Not covered:</strong></p><ul>{listed}</ul>"
+    if scope.min_age is not None:
+        bands = "".join(
+            f"<li>younger than {band.below}: {_e(_URGENCY_WORDS[band.urgency])}</li>"
+            for band in scope.under_age
+        )
+        yield (
+            f"<p><strong>Below age {scope.min_age}</strong> no exercise is given, only the red "
+            f"flags are asked, and the person is referred at least:</p><ul>{bands}</ul>"
+        )
+    if scope.source:
+        yield f'<p class="by">({_e("; ".join(words.source(scope.source)))})</p>'
+    yield "</div>"
+
+
+def _safety_net(protocol: Protocol, words: _Words) -> Iterator[str]:
+    net = protocol.safety_net
+    texts = protocol.texts
+    yield '<div id="safety-net"><h3>Safety net, with every plan but an emergency</h3>'
+    for heading, signs in (
+        (texts.emergency_heading, net.emergency),
+        (texts.today_heading, net.today),
+    ):
+        listed = "".join(f"<li>{_e(sign)}</li>" for sign in signs)
+        yield f"<p>{_e(heading)}</p><ul>{listed}</ul>"
+    yield f"<p>{_e(net.review)}</p>"
+    if net.source:
+        yield f'<p class="by">({_e("; ".join(words.source(net.source)))})</p>'
+    yield "</div>"
+
+
+def _fixed_texts(protocol: Protocol) -> Iterator[str]:
+    yield '<div id="texts"><h3>Every other text the person reads</h3>'
+    yield "<table><tr><th>Text</th><th>Wording</th></tr>"
+    for field in attrs.fields(type(protocol.texts)):
+        value = getattr(protocol.texts, field.name)
+        if isinstance(value, str):
+            shown = _e(value)
+        elif isinstance(value, tuple):
+            shown = "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in value) + "</ul>"
+        else:
+            continue  # the advice without exercises, in the table above
+        yield f"<tr><td><code>{_e(field.name)}</code></td><td>{shown}</td></tr>"
+    yield "</table></div>"
 
 
 def _sources_section(protocol: Protocol) -> Iterator[str]:

@@ -430,13 +430,19 @@ def _space_alone(protocol: Protocol) -> Space:
 
 
 def always_present(protocol: Protocol) -> tuple[str, ...]:
-    """Return the facts that hold for every answered assessment, in protocol order.
+    """Return the lowest threshold of each required input, in protocol order.
 
-    Every such assessment gives each required input, so a threshold at its lowest value (the
-    minimal band, low risk, age 0) always holds.
+    Every answered assessment gives each required input, so a threshold at its lowest value
+    (the minimal band, low risk, age 0) always holds. (:meth:`Space.close` also adds the age
+    thresholds up to the youngest age within the scope; the static checks read the protocol
+    without its scope.)
     """
     space = space_of(protocol)
-    always = space.always
+    lowest = 0
+    for i, (_, value) in enumerate(space.keys):
+        if value == 0:
+            lowest |= 1 << i
+    always = space.always & lowest
     return tuple(name for name, bit in space.fact_atoms[0].items() if bit & always)
 
 

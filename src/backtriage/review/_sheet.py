@@ -214,7 +214,15 @@ class _Words:
         for name in present:
             on |= atoms.get(name, 0)
         strongest = space.strongest(on)
-        shown = [name for name in present if not atoms.get(name, 0) & ~strongest]
+        # Only a derived fact is left out: a question answered yes is said even when a
+        # follow-up question's yes implies it.
+        shown = [
+            name
+            for name in present
+            if not atoms.get(name, 0) & ~strongest
+            or (fact := self.facts.get(name)) is None
+            or fact.derive is None
+        ]
         return sorted(shown, key=lambda n: (self.order.get(n, len(self.order)), n))
 
     def trigger(self, trigger: Trigger) -> str:

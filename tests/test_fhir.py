@@ -405,7 +405,7 @@ def test_an_exercise_activity_describes_instructions_dosage_and_cautions() -> No
         d for d in _details(care_plan) if d["code"]["text"] == prescription.exercise.title
     )
     assert prescription.exercise.instructions in detail["description"]
-    assert prescription.exercise.dosage in detail["description"]
+    assert prescription.dosage in detail["description"]  # the dosage of its current step
     for caution in prescription.cautions:
         assert caution.text in detail["description"]
 

@@ -85,6 +85,7 @@ def _new_exercise(**changes: object) -> dict[str, Any]:
         "level": 1,
         "in_bed": False,
         "dosage": "5 slow bends.",
+        "steps": ["3 slow bends.", "5 slow bends."],
         "instructions": "Sit on a firm chair and bend forward a little.",
     }
     exercise.update(changes)

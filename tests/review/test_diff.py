@@ -253,6 +253,7 @@ def test_a_new_exercise_needs_review_and_a_removed_one_is_more_cautious() -> Non
         in_bed=True,
         dosage="10 times.",
         instructions="Flatten your back gently against the floor.",
+        steps=("5 times.", "10 times."),
     )
     new = attrs.evolve(DEFAULT, exercises=(*DEFAULT.exercises, extra))
     result = assert_witnessed(DEFAULT, new)

@@ -138,6 +138,7 @@ def new_exercise(exercise_id: str, **fields: object) -> Edit:
             "level": 1,
             "in_bed": False,
             "dosage": "5 slow repetitions, twice a day.",
+            "steps": ["3 slow repetitions, once a day.", "5 slow repetitions, twice a day."],
             "instructions": "Move slowly and only as far as is comfortable.",
         }
         entry.update(fields)

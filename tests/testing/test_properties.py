@@ -27,6 +27,9 @@ from backtriage.testing import (
     assert_capability_monotone,
     assert_consistent,
     assert_deterministic,
+    assert_follow_up_one_step,
+    assert_follow_up_pain_monotone,
+    assert_follow_up_rescreens,
     assert_policies_hold,
     assert_risk_monotone,
     assert_rules_reachable,
@@ -492,6 +495,9 @@ ASSERTIONS = {
     "withheld_explained": assert_withheld_explained,
     "rules_reachable": assert_rules_reachable,
     "policies_hold": assert_policies_hold,
+    "follow_up_pain_monotone": assert_follow_up_pain_monotone,
+    "follow_up_one_step": assert_follow_up_one_step,
+    "follow_up_rescreens": assert_follow_up_rescreens,
 }
 
 

@@ -21,7 +21,7 @@ from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._format import format_problems
-from backtriage.protocol._hygiene import hygiene_problems
+from backtriage.protocol._hygiene import follow_up_problems, hygiene_problems
 from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.protocol._model import (
     AllOf,
@@ -97,6 +97,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
 
     yield from format_problems(protocol)
     yield from _duplicates("exercise", [e.id for e in protocol.exercises])
+    yield from follow_up_problems(protocol)
     yield from _duplicates("fact", [f.name for f in protocol.facts])
     yield from _duplicates("rule", [r.id for r in protocol.rules])
 

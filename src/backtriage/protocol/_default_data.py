@@ -22,6 +22,7 @@ from backtriage.protocol._model import (
     Fact,
     FactIs,
     FactKind,
+    FollowUpRules,
     Movement,
     Polarity,
     Policy,
@@ -38,8 +39,10 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "e7b719e98b1ec8d5fc1ca42263e233d0e0dba92a24c6907dc85149c245460b35"
+TOML_SHA256: Final = "1d5122d825a5faff8161a69802b69d34458c692a5e8939c42dbbe528d898e70f"
 """The SHA-256 of the default.toml text this module was generated from."""
+PROTOCOL_SHA256: Final = "e181609c30036925acceb5831dbe41205e83109a94daf5491af8dfb6a6a3d8fc"
+"""The protocol's content hash (``backtriage.review.protocol_hash``), which every plan records."""
 
 
 def protocol() -> Protocol:
@@ -58,6 +61,11 @@ def protocol() -> Protocol:
                 in_bed=True,
                 dosage="10 slow sways to each side, two or three times a day.",
                 instructions="Lie on your back (a bed is fine) with knees bent and feet flat. Let both knees drop a little to one side, then to the other, in a slow and easy rhythm.",
+                steps=(
+                    "5 small sways to each side, once or twice a day.",
+                    "10 slow sways to each side, two or three times a day.",
+                    "15 slow sways to each side, a little wider, three times a day.",
+                ),
             ),
             Exercise(
                 id="single_knee_hug",
@@ -69,6 +77,11 @@ def protocol() -> Protocol:
                 in_bed=True,
                 dosage="Hold each knee for 10 to 20 seconds, 3 to 5 times on each side, once or twice a day.",
                 instructions="Lie on your back (a bed is fine) with both knees bent. Bring one knee up towards your chest, holding it with your hands, then lower it and change legs.",
+                steps=(
+                    "Hold each knee for 5 to 10 seconds, 2 or 3 times on each side, once a day.",
+                    "Hold each knee for 10 to 20 seconds, 3 to 5 times on each side, once or twice a day.",
+                    "Hold each knee for 20 to 30 seconds, 5 times on each side, twice a day.",
+                ),
             ),
             Exercise(
                 id="double_knee_hug",
@@ -81,6 +94,11 @@ def protocol() -> Protocol:
                 dosage="Hold for 10 to 20 seconds, 3 to 5 times, once or twice a day.",
                 instructions="Lie on your back (a bed is fine). Bring both knees up towards your chest together and hold them with your hands, then lower your feet one at a time.",
                 prerequisites=("single_knee_hug_tolerated",),
+                steps=(
+                    "Hold for 5 to 10 seconds, 2 or 3 times, once a day.",
+                    "Hold for 10 to 20 seconds, 3 to 5 times, once or twice a day.",
+                    "Hold for 20 to 30 seconds, 5 times, twice a day.",
+                ),
             ),
             Exercise(
                 id="standing_side_bend",
@@ -92,6 +110,11 @@ def protocol() -> Protocol:
                 in_bed=False,
                 dosage="5 to 10 bends to each side, once or twice a day.",
                 instructions="Stand tall and let one hand slide down the outside of the same leg as you lean gently to that side. Come back to upright, then lean to the other side.",
+                steps=(
+                    "3 to 5 small leans to each side, once a day.",
+                    "5 to 8 leans to each side, letting the hand slide a little lower, once or twice a day.",
+                    "8 to 10 leans to each side, as far as stays comfortable, twice a day.",
+                ),
             ),
             Exercise(
                 id="standing_flexion",
@@ -103,6 +126,11 @@ def protocol() -> Protocol:
                 in_bed=False,
                 dosage="5 to 10 bends, once or twice a day, reaching a little lower each time only when it feels fine.",
                 instructions="Stand with your feet apart and let your upper body fold forward a small way, then straighten up again. Each time, go a bit further, but only once you are sure you can come back up easily.",
+                steps=(
+                    "3 to 5 small bends, only a short way down, once a day.",
+                    "5 to 8 bends, reaching a little lower each time, once or twice a day.",
+                    "8 to 10 bends, as low as you can still come up from easily, twice a day.",
+                ),
             ),
             Exercise(
                 id="kneeling_extension",
@@ -114,6 +142,11 @@ def protocol() -> Protocol:
                 in_bed=False,
                 dosage="5 to 10 gentle leans, once or twice a day.",
                 instructions="Kneel upright with your hands resting on your hips. Lean your upper body back a small way, then return to upright. Keep the movement small and controlled.",
+                steps=(
+                    "3 to 5 very small leans back, once a day.",
+                    "5 to 8 leans, going back a little further, once or twice a day.",
+                    "8 to 10 leans, as far back as stays comfortable, twice a day.",
+                ),
             ),
             Exercise(
                 id="prone_extension",
@@ -125,6 +158,11 @@ def protocol() -> Protocol:
                 in_bed=False,
                 dosage="5 to 10 slow arches, once or twice a day, raising a little more each day if it feels fine.",
                 instructions="Lie face down with your forearms on the floor in front of you. Slowly lift your chest by arching your lower back, keeping your hips down, then lower yourself again. Go only as high as is comfortable.",
+                steps=(
+                    "Lie on your front for a minute or two, then lift your chest a very small way 3 to 5 times, once a day.",
+                    "5 to 8 slow lifts, a little higher than last time, once or twice a day.",
+                    "8 to 10 slow lifts, as high as stays comfortable, twice a day.",
+                ),
             ),
         ),
         facts=(
@@ -1109,6 +1147,11 @@ def protocol() -> Protocol:
                 citation="Interpretation table, Ann Surg Innov Res 2013;7:12, Table 1",
             ),
             Source(
+                tag="S12",
+                citation="Ostelo RW et al., Spine 2008;33(1):90-94 (minimal important change of the ODI)",
+            ),
+            Source(tag="S15", citation="Mannion AF et al., Eur Spine J 2006;15:55-65"),
+            Source(
                 tag="S20",
                 citation="Keele University, 'Using and scoring the STarT Back Screening Tool'",
             ),
@@ -1797,5 +1840,40 @@ def protocol() -> Protocol:
             start_back_question="Keele STarT Back Screening Tool: nine items. The licensed wording is supplied by the app.",
             age_question="Age in whole years.",
             preference_question="Directional preference, set by a clinician from a movement assessment, never asked of the person: the movement that eases the symptoms ('extension', 'flexion' or 'lateral'), if a clinician has found one.",
+        ),
+        follow_up=FollowUpRules(
+            source="S78, S79, S81, S12, S15, S77",
+            start="New for you: start at the first, gentlest step.",
+            progress="It went well: little or no pain while you did it, and no worse the next morning. Move on one step.",
+            hold="Some pain while you did it, but no worse the next morning. Stay at this step for now.",
+            hold_last_step="It went well, and this is already the last step. Keep going at this step.",
+            not_done="Not done since your last check. Stay at this step.",
+            not_reported="We do not know how it went. Stay at this step.",
+            regress="It hurt too much while you did it, or your back was worse the next morning. Go back one step.",
+            stop="It hurt too much while you did it, or your back was worse the next morning, even at the gentlest step. Stop it for now. It will be offered again from the first step after your next check.",
+            resume="Your answers are complete again: carry on at the step you had reached.",
+            restart="The exercise advice has been updated. Start again at the first step.",
+            trend_worse="Your back is worse than when you started: your pain or your disability score has gone up. Please book a routine appointment with your GP or physiotherapist.",
+            trend_not_improving="It is six weeks or more since you started, and neither your pain nor your disability score has got better. Please book a routine appointment with your GP or physiotherapist.",
+            trend_heading="How you are doing since the start:",
+            odi_label="Disability score (ODI, %)",
+            pain_label="Pain now (0 to 10)",
+            odi_down_10_points="Disability score down by 10 points or more",
+            odi_down_30_percent="Disability score down by 30% or more",
+            odi_up_10_points="Disability score up by 10 points or more",
+            pain_down_2_points="Pain down by 2 points or more",
+            pain_down_30_percent="Pain down by 30% or more",
+            pain_up_2_points="Pain up by 2 points or more",
+            met="yes",
+            not_met="no",
+            step_heading="Changes to your exercises:",
+            pain_question="How bad is your back pain right now, from 0 (no pain) to 10 (the worst pain you can imagine)?",
+            days_question="How many days is it since your last check?",
+            done_question="Did you do this exercise since your last check?",
+            pain_during_question="How bad was the pain while you did it, from 0 (no pain) to 10 (the worst pain you can imagine)?",
+            next_morning_question="How was your back the next morning, compared with before?",
+            better="Better",
+            same="The same",
+            worse="Worse",
         ),
     )

@@ -29,11 +29,16 @@ from backtriage.protocol._model import (
     kept,
 )
 from backtriage.protocol._reasoner import (
+    ENGINE_RULES,
     ENGINE_SOURCE,
+    RESERVED_RULE_PREFIXES,
     RULE_MISSING_INPUT,
+    RULE_NOT_IMPROVING,
     RULE_PREREQUISITE,
     RULE_SAFETY,
     RULE_SCOPE,
+    RULE_STOPPED,
+    RULE_TREND_WORSE,
     RULE_URGENCY,
     Test,
     compile_condition,
@@ -44,6 +49,17 @@ if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
 
 __all__ = [
+    "ENGINE_RULES",
+    "ENGINE_SOURCE",
+    "RESERVED_RULE_PREFIXES",
+    "RULE_MISSING_INPUT",
+    "RULE_NOT_IMPROVING",
+    "RULE_PREREQUISITE",
+    "RULE_SAFETY",
+    "RULE_SCOPE",
+    "RULE_STOPPED",
+    "RULE_TREND_WORSE",
+    "RULE_URGENCY",
     "Engine",
     "Evaluation",
     "FiredRule",
@@ -76,10 +92,26 @@ class FiredRule:
 
 @attrs.frozen
 class Prescription:
-    """An exercise that may be done, with every caution that applies to it."""
+    """An exercise that may be done, with every caution that applies to it, at its step.
+
+    ``step`` is the dosage step (0-based, the gentlest first) the person does now; a first
+    plan starts every exercise at 0 and :func:`~backtriage.follow_up` moves it.
+    """
 
     exercise: Exercise
     cautions: tuple[Reason, ...] = ()
+    step: int = 0
+
+    @property
+    def steps(self) -> int:
+        """How many dosage steps the exercise has (1 when the protocol gives it none)."""
+        return len(self.exercise.steps) or 1
+
+    @property
+    def dosage(self) -> str:
+        """The dosage of the current step (the exercise's dosage when it has no steps)."""
+        steps = self.exercise.steps
+        return steps[self.step] if steps else self.exercise.dosage
 
 
 @attrs.frozen

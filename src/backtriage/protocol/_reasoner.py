@@ -63,9 +63,12 @@ __all__ = [
     "ENGINE_SOURCE",
     "RESERVED_RULE_PREFIXES",
     "RULE_MISSING_INPUT",
+    "RULE_NOT_IMPROVING",
     "RULE_PREREQUISITE",
     "RULE_SAFETY",
     "RULE_SCOPE",
+    "RULE_STOPPED",
+    "RULE_TREND_WORSE",
     "RULE_URGENCY",
     "Answers",
     "Expander",
@@ -102,7 +105,13 @@ RULE_SCOPE = "protocol.scope"
 """The rule id of the scope: below its minimum age, no exercise and at least the band's urgency."""
 ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
 """The rule ids of the engine's invariants (every one withholds)."""
-RESERVED_RULE_PREFIXES = ("engine.", "protocol.")
+RULE_STOPPED = "follow_up.stopped"
+"""The rule id of the reason for withholding an exercise a follow-up stopped by its pain."""
+RULE_TREND_WORSE = "follow_up.trend_worse"
+"""The rule id of the routine review when the ODI or the pain is worse than at the start."""
+RULE_NOT_IMPROVING = "follow_up.not_improving"
+"""The rule id of the routine review when, six weeks on, neither has improved."""
+RESERVED_RULE_PREFIXES = ("engine.", "protocol.", "follow_up.")
 """Rule ids starting so are the engine's own: a protocol's rule may not use them."""
 
 DEFAULT_LIMIT = 10_000

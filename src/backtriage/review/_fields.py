@@ -30,6 +30,7 @@ from backtriage.protocol import (
     Exercise,
     Fact,
     FactIs,
+    FollowUpRules,
     Policy,
     Protocol,
     Refer,
@@ -94,6 +95,15 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Protocol, "format"): Judge.TEXT,
     (Protocol, "scope"): Judge.PARTS,
     (Protocol, "texts"): Judge.PARTS,
+    (Protocol, "follow_up"): Judge.PARTS,
+    # A higher pain limit lets more pain move an exercise on, or keep its step.
+    (FollowUpRules, "green_max"): Judge.HIGHER_IS_LESS_SAFE,
+    (FollowUpRules, "amber_max"): Judge.HIGHER_IS_LESS_SAFE,
+    **{
+        (FollowUpRules, field.name): Judge.TEXT
+        for field in attrs.fields(FollowUpRules)
+        if field.name not in ("green_max", "amber_max")
+    },
     (SafetyNet, "emergency"): Judge.SIGNS,
     (SafetyNet, "today"): Judge.SIGNS,
     (SafetyNet, "review"): Judge.SHOWN,
@@ -127,6 +137,7 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Exercise, "dosage"): Judge.SHOWN,
     (Exercise, "instructions"): Judge.SHOWN,
     (Exercise, "prerequisites"): Judge.BEHAVIOUR,
+    (Exercise, "steps"): Judge.TEXT,
     (Fact, "name"): Judge.KEY,
     (Fact, "kind"): Judge.BEHAVIOUR,
     (Fact, "polarity"): Judge.BEHAVIOUR,

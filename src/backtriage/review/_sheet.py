@@ -9,9 +9,7 @@ no font, no image from elsewhere) and prints to PDF with the browser's print dia
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
@@ -22,7 +20,10 @@ from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol import (
+from backtriage.protocol._digest import protocol_hash
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
+from backtriage.protocol._model import (
     Action,
     AllOf,
     AnyOf,
@@ -40,8 +41,6 @@ from backtriage.protocol import (
     Selector,
     Urgency,
 )
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
 from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
     Trigger,
@@ -51,7 +50,6 @@ from backtriage.protocol._queries import (
 )
 from backtriage.protocol._reasoner import RULE_PREREQUISITE, RULE_URGENCY, space_of
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
-from backtriage.serialize import to_dict
 
 __all__ = ["protocol_hash", "review_sheet"]
 
@@ -78,25 +76,6 @@ _KIND_WORDS = {
     QuestionKind.FINDING: "finding",
     QuestionKind.CAPABILITY: "capability",
 }
-
-
-def protocol_hash(protocol: Protocol) -> str:
-    """Return the SHA-256 of ``protocol``'s canonical JSON, as 64 hexadecimal digits.
-
-    The canonical JSON is what :func:`~backtriage.to_json` writes, with the keys sorted and no
-    spaces: two protocols have the same hash exactly when they decide and explain the same.
-    A signed review sheet names it, so that the protocol in use can be matched to the sheet.
-    """
-    if not isinstance(protocol, Protocol):
-        raise InvalidAnswerError("protocol", protocol, "a Protocol")
-    text = json.dumps(
-        to_dict(protocol),
-        sort_keys=True,
-        ensure_ascii=False,
-        allow_nan=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def review_sheet(
@@ -136,6 +115,7 @@ def review_sheet(
         *_instruments_section(protocol, words),
         *_rules_section(protocol, words),
         *_advice_section(protocol, words),
+        *_follow_up_section(protocol, words),
         *_sources_section(protocol),
         *_signoff(protocol, digest, previous),
     ]
@@ -585,7 +565,13 @@ def _exercise(
         f"{'can' if exercise.in_bed else 'cannot'} be done in bed.</p>"
     )
     yield f"<p><strong>How:</strong> {_e(exercise.instructions)}</p>"
-    yield f"<p><strong>How much:</strong> {_e(exercise.dosage)}</p>"
+    if exercise.steps:
+        # The steps a follow-up moves the exercise along, gentlest first.
+        yield "<p><strong>How much, step by step</strong> (a follow-up moves one step at a time):</p>"
+        for number, step in enumerate(exercise.steps, 1):
+            yield f'<p class="step">Step {number}: {_e(step)}</p>'
+    else:
+        yield f"<p><strong>How much:</strong> {_e(exercise.dosage)}</p>"
     own = [t for t in withheld if t not in everyone]
     extra = " (besides the triggers that withhold every exercise, above)" if everyone else ""
     yield f"<h4>Withheld when{_e(extra)}</h4>"
@@ -812,6 +798,46 @@ def _fixed_texts(protocol: Protocol) -> Iterator[str]:
             continue  # the advice without exercises, in the table above
         yield f"<tr><td><code>{_e(field.name)}</code></td><td>{shown}</td></tr>"
     yield "</table></div>"
+
+
+def _follow_up_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+    rules = protocol.follow_up
+    yield '<section id="follow-up">'
+    yield "<h2>Follow-up: how each exercise builds up</h2>"
+    if rules is None:
+        yield "<p>This protocol has no follow-up: its plans cannot be followed up.</p>"
+        yield "</section>"
+        return
+    cited = "; ".join(words.source(rules.source)) if rules.source else ""
+    yield (
+        "<p>At each check-in, per exercise, by the pain during it (0 to 10) and the next "
+        "morning compared with before"
+        + (f' <span class="by">({_e(cited)})</span>' if cited else "")
+        + ":</p>"
+    )
+    yield "<table><tr><th>Pain during it</th><th>Next morning</th><th>Then</th></tr>"
+    rows = (
+        (f"0 to {rules.green_max}", "better or the same", "one step up (never past the last)"),
+        (f"{rules.green_max + 1} to {rules.amber_max}", "better or the same", "the same step"),
+        (
+            f"above {rules.amber_max}, or any",
+            "worse (for any pain)",
+            "one step down; at the first step, stopped for one check-in",
+        ),
+        ("not done or not reported", "", "the same step"),
+    )
+    for pain, morning, then in rows:
+        yield f"<tr><td>{_e(pain)}</td><td>{_e(morning)}</td><td>{_e(then)}</td></tr>"
+    yield "</table>"
+    yield (
+        f'<p class="meta">Pain limits: green_max = {rules.green_max}, '
+        f"amber_max = {rules.amber_max}.</p>"
+    )
+    yield "<table><tr><th>Text</th><th>What the person reads</th></tr>"
+    for name, text in rules.texts():
+        yield f"<tr><td><code>{_e(name)}</code></td><td>{_e(text)}</td></tr>"
+    yield "</table>"
+    yield "</section>"
 
 
 def _sources_section(protocol: Protocol) -> Iterator[str]:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 import backtriage as bt
+from backtriage.protocol import protocol_from_data
 from backtriage.protocol._default import DEFAULT_TOML
 from backtriage.protocol._model import FORMAT, AgeBand, SafetyNet, Scope, Texts, Urgency
-from backtriage.protocol.load import protocol_from_data
 
 
 def default_data() -> dict[str, Any]:

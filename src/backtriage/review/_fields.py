@@ -19,7 +19,7 @@ from typing import Final
 import attrs
 
 from backtriage.errors import shorten
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     AgeBand,
     AllOf,
     AnyOf,

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from _csv import Reader as _CsvReader
     from _csv import Writer as _CsvWriter
 
-    from backtriage.batch import RowError, TableLayout
     from backtriage.instruments.odi import OdiScore
+    from backtriage.tables._rows import RowError, TableLayout
 
 __all__ = ["RESULT_COLUMNS", "no_field_limit", "span_error", "stream_scores"]
 
@@ -56,7 +56,7 @@ def no_field_limit() -> Iterator[None]:
 
 
 def span_error(number: int, first: int, last: int) -> RowError:
-    from backtriage.batch import RowError
+    from backtriage.tables._rows import RowError
 
     return RowError(
         number,

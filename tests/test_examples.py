@@ -39,7 +39,7 @@ EXPECTED = {
         "Parquet: 3 partitions, 10 rows written, odi_band category",
     ],
     "pandas_scoring.py": ["P003 baseline", "crippled", "rows with an error: 0"],
-    "spark_scoring.py": [],  # run by tests/test_spark_recipe.py (a Spark session is slow)
+    "spark_scoring.py": [],  # run by tests/tables/test_spark_recipe.py (a Spark session is slow)
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
     "review_a_change.py": [
         "withheld in 41 minimal ways",
@@ -51,7 +51,7 @@ EXPECTED = {
     ],
 }
 NEEDS = {"pandas_scoring.py": "pandas", "dask_scoring.py": "dask", "spark_scoring.py": "pyspark"}
-RUN_ELSEWHERE = {"spark_scoring.py": "tests/test_spark_recipe.py"}
+RUN_ELSEWHERE = {"spark_scoring.py": "tests/tables/test_spark_recipe.py"}
 
 
 def test_every_example_has_expectations() -> None:

@@ -18,7 +18,7 @@ from cli_support import one_line_error
 
 SECTIONS = [section.value for section in bt.OdiSection]
 HEADER = ",".join(["id", *SECTIONS])
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 NO_FLAGS = {q.key: False for q in bt.questions() if q.kind is bt.QuestionKind.RED_FLAG}
 
 

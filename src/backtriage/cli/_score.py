@@ -32,7 +32,7 @@ def add_score_verb(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -
             "section key: pain_intensity, personal_care, lifting, walking, sitting, standing, "
             "sleeping, sex_life, social_life, travelling; or odi-1 ... odi-10; or mapped with "
             "--column). Cells hold 0 to 5; an empty cell, NA or not_applicable is unanswered. "
-            "Each output row has the row number, the kept columns, the score and an error "
+            "Each output row has the row number, the copied columns, the score and an error "
             "column; a bad row is reported there and the next row is scored. Exit status 1 "
             "when any row failed."
         ),
@@ -125,7 +125,7 @@ def _locate_decode_error(path: str, name: str, exc: UnicodeDecodeError) -> str:
             try:
                 decoder.decode(chunk, final=not chunk)  # the end may cut a character short
             except UnicodeDecodeError as found:
-                held = len(found.object) - len(chunk)  # bytes kept back from the last chunk
+                held = len(found.object) - len(chunk)  # bytes copied back from the last chunk
                 line += chunk.count(b"\n", 0, max(found.start - held, 0))
                 byte = found.object[found.start : found.start + 1].hex()
                 return (
@@ -254,12 +254,12 @@ def _score(args: argparse.Namespace) -> int:
                     args.progress == "auto" and to_file and size > LARGE_INPUT
                 )
                 progress = Progress(wanted, stream, size)
-                kept = [header[i] for i in keep]
+                copied = [header[i] for i in keep]
                 rows, failed = stream_scores(
                     reader,
                     layout,
                     keep,
-                    kept,
+                    copied,
                     out,
                     output_format,
                     args.max_missing,

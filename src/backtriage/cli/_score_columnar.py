@@ -2,7 +2,7 @@
 
 A Parquet input is read one row group batch at a time and each batch is scored and written
 before the next is read, so memory stays flat whatever the size of the file. The output has the
-columns the CSV output has: ``row`` (counted from 1), the kept columns, then the result columns.
+columns the CSV output has: ``row`` (counted from 1), the copied columns, then the result columns.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def score_columnar(
     with _batches(name, columnar_format(name)) as (schema, total, size, batches):
         header = list(schema.names)
         layout, keep = layout_of(name, header, columns, args.keep)
-        kept = [header[i] for i in keep]
+        copied = [header[i] for i in keep]
         fields = [schema.field(i) for i in keep]
         wanted = args.progress == "always" or (
             args.progress == "auto" and args.output not in (None, "-") and size > LARGE_INPUT
@@ -177,7 +177,7 @@ def score_columnar(
                 arrays = [results["row"], *(batch.column(i) for i in keep)]
                 arrays += [results[column] for column in RESULT_COLUMNS[1:]]
                 scored = pa.RecordBatch.from_arrays(
-                    arrays, names=["row", *kept, *RESULT_COLUMNS[1:]]
+                    arrays, names=["row", *copied, *RESULT_COLUMNS[1:]]
                 )
                 if writer is None:
                     writer = _writer(output_format, out, scored.schema, pq, ipc)

@@ -86,10 +86,10 @@ def layout_of(
                 f"--keep: no column {unknown[0]!r} in {name}; columns: {', '.join(header)}"
             )
         positions = tuple(header.index(column) for column in wanted)
-    kept = [header[i] for i in positions]
-    repeated = sorted({column for column in kept if kept.count(column) > 1})
+    copied = [header[i] for i in positions]
+    repeated = sorted({column for column in copied if copied.count(column) > 1})
     if repeated:
-        # Each kept column is a key of a JSON Lines record and a CSV header: names must differ.
+        # Each copied column is a key of a JSON Lines record and a CSV header: names must differ.
         raise CommandError(
             f"{name}: bad header: column {repeated[0]!r} appears more than once among the "
             "columns to copy; rename one, or choose the columns with --keep"

@@ -222,8 +222,8 @@ def read_array(array: Any, first: int) -> _Column:
             # A null cell is unanswered, never "huge": the mask of the row path has no nulls.
             huge = pc.fill_null(pc.greater(array, _scalar(1 << 62, kind)), _scalar(False))
             if pc.any(huge).as_py():
-                kept = pc.if_else(huge, _scalar(None, kind), array)
-                return _Column(kept.cast(pa.int64()), huge, cells)
+                in_range = pc.if_else(huge, _scalar(None, kind), array)
+                return _Column(in_range.cast(pa.int64()), huge, cells)
         return _Column(array.cast(pa.int64()), None, cells)
     if types.is_floating(kind):
         return _read_floats(array, first, cells)

@@ -13,7 +13,14 @@ from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol._engine import FiredRule, Prescription, Withheld, engine_of
 from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
-from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
+from backtriage.protocol._model import (
+    DerivedFrom,
+    FactKind,
+    Movement,
+    Protocol,
+    SafetyNet,
+    Urgency,
+)
 
 __all__ = [
     "Plan",
@@ -61,8 +68,8 @@ class Plan:
     start_back: StartBackScore | None
     protocol_name: str
     protocol_version: str
-    safety_net: str = ""
-    """When to get help at once, from the protocol; empty when the plan gives no exercise."""
+    safety_net: SafetyNet | None = None
+    """When to get help, from the protocol: in every plan but an emergency (there ``None``)."""
 
     def summary(self) -> str:
         """Return the plan as text a person can read.
@@ -104,9 +111,9 @@ class Plan:
                 exercise = prescription.exercise
                 lines.append(f"- {exercise.title}: {exercise.instructions} {exercise.dosage}")
                 lines.extend(f"    Caution: {c.text}" for c in prescription.cautions)
-            if self.safety_net:
+            if self.safety_net is not None:
                 lines.append("")
-                lines.append(self.safety_net)
+                lines.extend(self.safety_net.emergency)
         # While questions are unanswered every exercise is withheld for that one reason, which
         # the list of questions above already says.
         if self.withheld and not act_now and not self.missing:
@@ -195,7 +202,7 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
         protocol_name=protocol.name,
         protocol_version=protocol.version,
         # A plan without exercises already says what to do now, in its advice.
-        safety_net=protocol.safety_net if ranked else "",
+        safety_net=protocol.safety_net if urgency < Urgency.EMERGENCY else None,
     )
 
 

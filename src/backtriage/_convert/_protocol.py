@@ -202,6 +202,11 @@ def _structure_protocol(value: object, t: type) -> Protocol:
     # A protocol is always a whole document, so it may carry the schema version that
     # to_json writes: an exported protocol loads again with load_protocol.
     data = without_schema_version(as_table(value, "a protocol"))
+    if isinstance(data.get("safety_net"), str) and data.get("format", 2) == 2:
+        # Format 2 wrote the safety net as one text. It loads, without it, so that check()
+        # can name everything format 3 needs at once (recommend refuses it until then); the
+        # signs must be sorted into their lists by a clinician, not split by a guess here.
+        data = {key: item for key, item in data.items() if key != "safety_net"}
     return _structure_protocol_fields(data, t)
 
 

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from backtriage.protocol import _model
 from backtriage.protocol._model import (
+    FORMAT,
     Action,
+    AgeBand,
     AllOf,
     AnyOf,
     AtLeast,
@@ -34,8 +36,11 @@ from backtriage.protocol._model import (
     Protocol,
     Refer,
     Rule,
+    SafetyNet,
+    Scope,
     Selector,
     Source,
+    Texts,
     Urgency,
     UrgencyAdvice,
 )
@@ -52,7 +57,9 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "FORMAT",
     "Action",
+    "AgeBand",
     "AllOf",
     "AnyOf",
     "AtLeast",
@@ -73,8 +80,11 @@ __all__ = [
     "Protocol",
     "Refer",
     "Rule",
+    "SafetyNet",
+    "Scope",
     "Selector",
     "Source",
+    "Texts",
     "Trigger",
     "Urgency",
     "UrgencyAdvice",

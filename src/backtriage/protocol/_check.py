@@ -20,6 +20,7 @@ from backtriage.assessment import Preference
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol._engine import RESERVED_RULE_PREFIXES, engine_of, facts_of
+from backtriage.protocol._format import format_problems
 from backtriage.protocol._hygiene import hygiene_problems
 from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.protocol._model import (
@@ -86,15 +87,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
         links=_unlock_links(protocol),
     )
 
-    if protocol.exercises and not protocol.safety_net.strip():
-        yield Problem(
-            "missing-safety-net",
-            f"protocol {protocol.name!r}",
-            "the protocol gives exercises but has no safety net: a person told to exercise "
-            "would not be told which new symptoms mean getting help at once",
-            "write safety_net: the new symptoms that mean an emergency department now, and "
-            "those that mean speaking to a doctor today",
-        )
+    yield from format_problems(protocol)
     yield from _duplicates("exercise", [e.id for e in protocol.exercises])
     yield from _duplicates("fact", [f.name for f in protocol.facts])
     yield from _duplicates("rule", [r.id for r in protocol.rules])

@@ -146,7 +146,7 @@ def _duplicate_advice(protocol: Protocol) -> Iterator[Problem]:
                 f"advice {urgency.value!r}",
                 f"the advice for {urgency.value!r} is the same text as for {first.value!r}: "
                 "one of them tells the person to do what the other urgency needs",
-                f"write the advice for {urgency.value!r} (or leave it empty for the built-in text)",
+                f"write the advice for {urgency.value!r}",
             )
 
 
@@ -154,6 +154,8 @@ def _source_tags(protocol: Protocol) -> Iterator[Problem]:
     tags = {source.tag for source in protocol.sources}
     cited = [(f"rule {rule.id!r}", rule.source) for rule in protocol.rules]
     cited.append(("safety_source", protocol.safety_source))
+    cited.append(("scope.source", protocol.scope.source))
+    cited.append(("safety_net.source", protocol.safety_net.source))
     for where, text in cited:
         unknown = [token for token in _tags_of(text) if token not in tags]
         if unknown:

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
+    "FORMAT",
     "Action",
+    "AgeBand",
     "AllOf",
     "AnyOf",
     "AtLeast",
@@ -40,11 +42,17 @@ __all__ = [
     "Protocol",
     "Refer",
     "Rule",
+    "SafetyNet",
+    "Scope",
     "Selector",
     "Source",
+    "Texts",
     "Urgency",
     "UrgencyAdvice",
 ]
+
+FORMAT = 3
+"""The protocol format this library reads: ``format = 3`` in a protocol document."""
 
 
 class Urgency(OrderedStrEnum):
@@ -156,6 +164,10 @@ def _polarity(value: object) -> Polarity:
 
 def _urgency(value: object) -> Urgency:
     return _to_enum(Urgency, value, "Refer.urgency")
+
+
+def _band_urgency(value: object) -> Urgency:
+    return _to_enum(Urgency, value, "AgeBand.urgency")
 
 
 def _movements(value: object) -> tuple[Movement, ...]:
@@ -305,6 +317,12 @@ class Fact:
     """For ``derived`` facts: how the fact is computed."""
     unlocked_by: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
     """For capabilities: the exercise whose tolerance this fact records."""
+    asked_if: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+    """A follow-up question: asked, and required, only when this other fact is answered yes.
+
+    The condition is a required red flag or finding that is asked of everyone; while it is
+    answered no, a yes to this fact is refused and a no changes nothing.
+    """
 
 
 @attrs.frozen
@@ -405,6 +423,13 @@ class Rule:
     actions: tuple[Action, ...] = attrs.field(validator=_tuple_of(Refer, Exclude, Caution))
     reason: str = attrs.field(validator=_TEXT)
     source: str = attrs.field(validator=_TEXT)
+    advice: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+    """What to tell the person to do when this rule decides the plan's urgency.
+
+    Of the fired rules that refer at the plan's urgency, the first in protocol order that has
+    advice gives the plan's advice; without one, the protocol's advice for the urgency is used.
+    It is shown whether or not the plan gives exercises, so it never invites them.
+    """
 
 
 def _maybe_urgency(value: object) -> Urgency | None:
@@ -470,6 +495,112 @@ class UrgencyAdvice:
 
 
 @attrs.frozen
+class AgeBand:
+    """Below the scope's minimum age: people younger than ``below`` are referred ``urgency``."""
+
+    below: int = attrs.field(validator=_WHOLE)
+    urgency: Urgency = attrs.field(converter=_band_urgency)
+
+
+_MAYBE_WHOLE = attrs.validators.optional(_WHOLE)
+
+
+@attrs.frozen
+class Scope:
+    """Who the protocol is for, and what it does not cover.
+
+    Below ``min_age`` a person is outside the scope: the engine gives no exercise, asks only
+    the red flags, refers at least the urgency of the first band of ``under_age`` the age is
+    below, and the advice says so (``Texts.out_of_scope``). This is outside the rule language,
+    whose age facts stay "at least" thresholds.
+    """
+
+    intended_use: str = attrs.field(default="", validator=_TEXT)
+    population: str = attrs.field(default="", validator=_TEXT)
+    not_covered: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    """What the protocol does not cover, one line each."""
+    min_age: int | None = attrs.field(default=None, validator=_MAYBE_WHOLE)
+    under_age: tuple[AgeBand, ...] = attrs.field(default=(), validator=_tuple_of(AgeBand))
+    """Urgency bands below ``min_age``, by ascending ``below``; the last is ``min_age``."""
+    source: str = attrs.field(default="", validator=_TEXT)
+
+    def band(self, age: int) -> Urgency | None:
+        """Return the least urgency of a person of ``age``: ``None`` within the scope."""
+        if self.min_age is None or age >= self.min_age:
+            return None
+        for band in self.under_age:
+            if age < band.below:
+                return band.urgency
+        return Urgency.NONE  # check() reports bands that do not reach min_age
+
+
+@attrs.frozen
+class SafetyNet:
+    """When to get help, shown with every plan but an emergency.
+
+    ``emergency``: the signs that mean an emergency department now; ``today``: the signs that
+    mean a doctor today; one sign each. ``review``: when to book a routine review.
+    """
+
+    emergency: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    today: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    review: str = attrs.field(default="", validator=_TEXT)
+    source: str = attrs.field(default="", validator=_TEXT)
+
+
+@attrs.frozen
+class Texts:
+    """Every fixed text a person reads that is not a question, a rule's or an exercise's.
+
+    Python arranges these texts and writes none of its own: what a person reads is signed off
+    with the protocol. :meth:`Protocol.check` reports each one missing (``missing-text``).
+    """
+
+    disclaimer: str = attrs.field(default="", validator=_TEXT)
+    why_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the reasons for the plan's urgency."""
+    answer_first_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the unanswered questions, when exercises wait for them."""
+    answer_now_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the unanswered questions of a same-day plan: a yes may make it an emergency."""
+    emergency_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the safety net's signs that mean an emergency department now."""
+    today_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the safety net's signs that mean a doctor today."""
+    exercises_heading: str = attrs.field(default="", validator=_TEXT)
+    caution_label: str = attrs.field(default="", validator=_TEXT)
+    self_management_heading: str = attrs.field(default="", validator=_TEXT)
+    self_management: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    """Looking after yourself, one line each: shown with every plan that gives exercises."""
+    not_for_now_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the withheld exercises and why."""
+    odi_label: str = attrs.field(default="", validator=_TEXT)
+    start_back_label: str = attrs.field(default="", validator=_TEXT)
+    protocol_label: str = attrs.field(default="", validator=_TEXT)
+    unanswered: str = attrs.field(default="", validator=_TEXT)
+    """The advice while questions are unanswered, below same day (before the urgency's)."""
+    unanswered_same_day: str = attrs.field(default="", validator=_TEXT)
+    """Added to a same-day advice while questions are unanswered."""
+    none_suitable: str = attrs.field(default="", validator=_TEXT)
+    """Added to the advice when every exercise is withheld."""
+    out_of_scope: str = attrs.field(default="", validator=_TEXT)
+    """The advice below the scope's minimum age (before the urgency's)."""
+    no_exercise_advice: UrgencyAdvice = attrs.field(
+        default=UrgencyAdvice(), validator=_instance(UrgencyAdvice)
+    )
+    """What to do at each urgency in a plan that gives no exercise: it never invites any."""
+    odi_question: str = attrs.field(default="", validator=_TEXT)
+    start_back_question: str = attrs.field(default="", validator=_TEXT)
+    age_question: str = attrs.field(default="", validator=_TEXT)
+    preference_question: str = attrs.field(default="", validator=_TEXT)
+
+    def question(self, key: str) -> str:
+        """Return the question text of an instrument or detail input (``odi``, ``age``, ...)."""
+        text: str = getattr(self, f"{key}_question")
+        return text
+
+
+@attrs.frozen
 class Protocol:
     """A versioned, reviewable set of exercises, facts and rules.
 
@@ -496,10 +627,14 @@ class Protocol:
     """Advice attached to every prescription (for example: stop if pain spreads)."""
     safety_source: str = attrs.field(default="", validator=_TEXT)
     advice: UrgencyAdvice = attrs.field(default=UrgencyAdvice(), validator=_instance(UrgencyAdvice))
-    safety_net: str = attrs.field(default="", validator=_TEXT)
-    """What new symptoms mean "get help at once", shown with every plan that gives exercises."""
+    safety_net: SafetyNet = attrs.field(default=SafetyNet(), validator=_instance(SafetyNet))
+    """When to get help, shown with every plan but an emergency."""
     policies: tuple[Policy, ...] = attrs.field(default=(), validator=_tuple_of(Policy))
     """The clinical intents the rules must meet; :meth:`check` proves each one."""
+    format: int = attrs.field(default=2, validator=_WHOLE)
+    """The format of the document (``FORMAT`` is the one this library reads; absent: 2)."""
+    scope: Scope = attrs.field(default=Scope(), validator=_instance(Scope))
+    texts: Texts = attrs.field(default=Texts(), validator=_instance(Texts))
     # What the layers above build from the fields (the compiled engine, the indexed inputs,
     # the static problems) is a pure function of them: each layer keeps its own in one of
     # these slots on first use. Declared here, never filled here, and never compared,

@@ -9,9 +9,7 @@ no font, no image from elsewhere) and prints to PDF with the browser's print dia
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
@@ -19,9 +17,10 @@ import attrs
 from backtriage._facts import derive_facts
 from backtriage._plan import QuestionKind, questions
 from backtriage.assessment import Assessment
-from backtriage.errors import InvalidAnswerError
+from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
+from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
 from backtriage.protocol._model import (
@@ -51,8 +50,8 @@ from backtriage.protocol._queries import (
     triggers_urgency,
     triggers_withheld,
 )
+from backtriage.protocol._sign_off import SignOff
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
-from backtriage.serialize import to_dict
 
 __all__ = ["protocol_hash", "review_sheet"]
 
@@ -81,27 +80,12 @@ _KIND_WORDS = {
 }
 
 
-def protocol_hash(protocol: Protocol) -> str:
-    """Return the SHA-256 of ``protocol``'s canonical JSON, as 64 hexadecimal digits.
-
-    The canonical JSON is what :func:`~backtriage.to_json` writes, with the keys sorted and no
-    spaces: two protocols have the same hash exactly when they decide and explain the same.
-    A signed review sheet names it, so that the protocol in use can be matched to the sheet.
-    """
-    if not isinstance(protocol, Protocol):
-        raise InvalidAnswerError("protocol", protocol, "a Protocol")
-    text = json.dumps(
-        to_dict(protocol),
-        sort_keys=True,
-        ensure_ascii=False,
-        allow_nan=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def review_sheet(
-    protocol: Protocol, *, previous: Protocol | None = None, limit: int = DEFAULT_LIMIT
+    protocol: Protocol,
+    *,
+    previous: Protocol | SignOff | None = None,
+    signed: SignOff | None = None,
+    limit: int = DEFAULT_LIMIT,
 ) -> str:
     """Return the review sheet of ``protocol``: one self-contained HTML page.
 
@@ -123,12 +107,34 @@ def review_sheet(
     >>> Path("review.html").write_text(review_sheet(default_protocol()))  # doctest: +SKIP
     """
     digest = protocol_hash(protocol)
+    if isinstance(previous, SignOff):
+        if signed is not None:
+            raise InvalidAnswerError(
+                "signed", signed, "None when previous is the sign-off record already"
+            )
+        previous, signed = None, previous
     if previous is not None and not isinstance(previous, Protocol):
-        raise InvalidAnswerError("previous", previous, "a Protocol (the version in use), or None")
+        raise InvalidAnswerError(
+            "previous",
+            previous,
+            "a Protocol (the version in use), its SignOff record, or None",
+        )
+    if signed is not None and not isinstance(signed, SignOff):
+        raise InvalidAnswerError("signed", signed, "a SignOff record, or None")
+    if previous is not None and signed is not None:
+        named = protocol_hash(previous)
+        if named != signed.protocol_hash:
+            raise ProtocolError(
+                f"the previous version ({previous.name} {previous.version}, sha256 {named}) is "
+                f"not the one the sign-off record names ({signed.protocol_name} "
+                f"{signed.protocol_version}, sha256 {signed.protocol_hash})",
+                field="signed",
+            )
     words = _Words(protocol, limit)
     body = [
         *_header(protocol, digest),
         *_check_section(protocol),
+        *(_signed_section(signed, protocol, previous) if signed is not None else ()),
         *(_changes_section(previous, protocol, words) if previous is not None else ()),
         *_how_to_read(),
         *_urgency_section(protocol, words),
@@ -355,6 +361,42 @@ def _header(protocol: Protocol, digest: str) -> Iterator[str]:
         "a signature below covers this hash only.</p>"
     )
     yield "</header>"
+
+
+def _signed_section(
+    signed: SignOff, protocol: Protocol, previous: Protocol | None
+) -> Iterator[str]:
+    yield '<section id="signed">'
+    yield "<h2>The signed version</h2>"
+    rows = [
+        ("Protocol", f"{signed.protocol_name} {signed.protocol_version}"),
+        ("Content hash (SHA-256)", signed.protocol_hash),
+        ("Reviewed with", f"backtriage {signed.library_version}"),
+        ("Date", signed.date.isoformat()),
+        ("Reviewer", f"{signed.reviewer}, {signed.role}"),
+        ("Decision", signed.decision.value.replace("_", " ")),
+        ("Conditions", "; ".join(signed.conditions) or "none"),
+        ("Residual risks", "; ".join(signed.residual_risks) or "none"),
+        ("Hazard log", signed.hazard_log or "not given"),
+    ]
+    yield '<table class="identity">'
+    yield from (f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+    yield "</table>"
+    if protocol_hash(protocol) == signed.protocol_hash:
+        yield '<p class="ok">This is the signed version: its content hash is the same.</p>'
+    elif previous is None:
+        yield (
+            '<p class="bad">This version is not the signed one: its content hash differs. '
+            "The record names the signed version but does not hold it, so the changes cannot "
+            "be listed from the record alone: review with the signed protocol file as well "
+            "(<code>--since RECORD --since FILE</code>).</p>"
+        )
+    else:
+        yield (
+            '<p class="bad">This version is not the signed one: its content hash differs. '
+            "What changed since is listed below.</p>"
+        )
+    yield "</section>"
 
 
 _CHANGE_GROUPS = (

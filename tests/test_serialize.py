@@ -607,6 +607,73 @@ def test_a_plan_document_whose_urgency_is_not_that_of_its_fired_rules_is_refused
     assert repr(fired_urgency or "none") in str(caught.value)
 
 
+@pytest.mark.parametrize("safety_net", [None, "", "  \n "])
+def test_a_plan_document_that_gives_exercises_without_a_safety_net_is_refused(
+    safety_net: str | None,
+) -> None:
+    # Its summary and CarePlan would show exercises with no "get help at once".
+    document = _plan_document()
+    assert document["exercises"]
+    if safety_net is None:
+        del document["safety_net"]
+    else:
+        document["safety_net"] = safety_net
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.from_dict(document, bt.Plan)
+    assert caught.value.field == "$.safety_net"
+    with pytest.raises(bt.InvalidAnswerError):
+        bt.from_json(json.dumps(document), bt.Plan)
+
+
+def test_a_plan_document_that_gives_no_exercise_needs_no_safety_net() -> None:
+    document = _plan_document()
+    document.update(exercises=[], urgency="emergency", safety_net="")
+    document["fired"] = [{"rule": "r", "reason": "t", "source": "s", "urgency": "emergency"}]
+    withheld = document["withheld"]
+    assert isinstance(withheld, list)
+    withheld.clear()
+    assert bt.from_dict(document, bt.Plan).safety_net == ""
+
+
+def test_a_plan_document_that_gives_and_withholds_one_exercise_is_refused() -> None:
+    document = _plan_document()
+    exercises, withheld = document["exercises"], document["withheld"]
+    assert isinstance(exercises, list)
+    assert isinstance(withheld, list)
+    withheld.append(
+        {
+            "exercise": exercises[0]["exercise"],
+            "reasons": [{"rule": "r", "text": "t", "source": "s"}],
+        }
+    )
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.from_dict(document, bt.Plan)
+    assert caught.value.field == "$.exercises"
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_plan_document_whose_withheld_reason_says_nothing_is_refused(text: str) -> None:
+    document = _plan_document()
+    withheld = document["withheld"]
+    assert isinstance(withheld, list)
+    assert withheld
+    withheld[0]["reasons"][0]["text"] = text
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.from_dict(document, bt.Plan)
+    assert caught.value.field == "$.withheld[0].reasons[0].text"
+
+
+@pytest.mark.parametrize("urgency", ["same_day", "emergency"])
+def test_a_plan_document_that_gives_exercises_at_same_day_or_above_is_refused(
+    urgency: str,
+) -> None:
+    document = _plan_document(urgency=urgency)
+    document["fired"] = [{"rule": "r", "reason": "t", "source": "s", "urgency": urgency}]
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.from_dict(document, bt.Plan)
+    assert caught.value.field == "$.exercises"
+
+
 def test_a_plan_document_with_an_unexplained_withheld_exercise_is_refused() -> None:
     document = _plan_document()
     withheld = document["withheld"]

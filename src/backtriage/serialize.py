@@ -150,10 +150,20 @@ def _check_plan(plan: Plan) -> None:
     # The urgency is the highest any fired rule sets: a lowered one would hide a referral.
     highest = max((f.urgency for f in plan.fired if f.urgency is not None), default=Urgency.NONE)
     if plan.urgency is not highest:
+        # Both urgencies derive from the person's answers: shown by str(), never in the
+        # problem document.
         raise InvalidAnswerError(
             "$.urgency",
-            plan.urgency.value,
-            f"the highest urgency of the fired rules: {highest.value!r}",
+            {"urgency": plan.urgency.value, "highest fired": highest.value},
+            "the highest urgency of the fired rules",
+        )
+    if plan.exercises and not _gives_help_at_once(plan.safety_net):
+        # recommend() sends the protocol's safety net with every plan that gives exercises:
+        # without it the person is never told which new symptoms mean "get help at once".
+        raise InvalidAnswerError(
+            "$.safety_net",
+            plan.safety_net,
+            "the safety net (when to get help at once) with every plan that gives exercises",
         )
     for index, withheld in enumerate(plan.withheld):
         if not withheld.reasons:
@@ -162,11 +172,18 @@ def _check_plan(plan: Plan) -> None:
                 [],
                 "at least one reason for every withheld exercise",
             )
+        for number, reason in enumerate(withheld.reasons):
+            if not reason.text.strip():
+                raise InvalidAnswerError(
+                    f"$.withheld[{index}].reasons[{number}].text",
+                    reason.text,
+                    "the text of the reason the exercise is withheld",
+                )
     if len(plan.missing_questions) != len(plan.missing):
         raise InvalidAnswerError(
             "$.missing_questions",
             list(plan.missing_questions),
-            f"one question for each of the {len(plan.missing)} missing inputs",
+            "one question for each missing input, in the same order",
         )
     listed = Counter(
         [*(p.exercise.id for p in plan.exercises), *(w.exercise.id for w in plan.withheld)]
@@ -176,6 +193,17 @@ def _check_plan(plan: Plan) -> None:
         raise InvalidAnswerError(
             "$.exercises", twice, "each exercise either given or withheld, once"
         )
+
+
+def _gives_help_at_once(safety_net: object) -> bool:
+    """Tell whether a plan's safety net names at least one sign to get help at once.
+
+    A text safety net must not be blank; a structured one must name an emergency sign.
+    """
+    if isinstance(safety_net, str):
+        return bool(safety_net.strip())
+    signs = getattr(safety_net, "emergency", None)
+    return isinstance(signs, tuple) and any(isinstance(s, str) and s.strip() for s in signs)
 
 
 class _DuplicateKeyError(ValueError):

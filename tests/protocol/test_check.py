@@ -711,6 +711,52 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _append("policies", {"id": "flags_stop", "red_flags_withhold_all_from": "soon"}),
         "policy 'flags_stop'",
     ),
+    "a policy whose selector names an exercise that does not exist": (
+        "policy-unknown-selector",
+        _append("policies", {"id": "p", "when": ["stiff"], "withholds": {"ids": ["arhc"]}}),
+        "policy 'p'",
+    ),
+    "a policy whose selector names a family no exercise belongs to": (
+        "policy-unknown-selector",
+        _append(
+            "policies",
+            {"id": "p", "when": ["stiff"], "cautions_or_withholds": {"families": ["arcing"]}},
+        ),
+        "policy 'p'",
+    ),
+    "a policy whose selector names a level no exercise has": (
+        "policy-unknown-selector",
+        _append(
+            "policies",
+            {"id": "p", "when": ["stiff"], "withholds": {"ids": ["arch"], "levels": [9]}},
+        ),
+        "policy 'p'",
+    ),
+    "a policy whose selector matches no exercise": (
+        "policy-vacuous",
+        _append("policies", {"id": "p", "when": ["stiff"], "withholds": {"min_level": 5}}),
+        "policy 'p'",
+    ),
+    "a policy whose selector is empty": (
+        "policy-vacuous",
+        _append("policies", {"id": "p", "when": ["stiff"], "withholds": {}}),
+        "policy 'p'",
+    ),
+    "a policy that reaches no urgency": (
+        "policy-vacuous",
+        _append("policies", {"id": "p", "when": ["stiff"], "reaches": "none"}),
+        "policy 'p'",
+    ),
+    "a red-flag policy from an urgency no red flag refers": (
+        "policy-vacuous",
+        _append("policies", {"id": "p", "red_flags_withhold_all_from": "emergency"}),
+        "policy 'p'",
+    ),
+    "a policy about a fact the protocol does not declare": (
+        "bad-policy",
+        _append("policies", {"id": "p", "when": ["stif"], "withholds": {"all": True}}),
+        "policy 'p'",
+    ),
     "a policy that makes no claim": (
         "bad-policy",
         _append("policies", {"id": "empty", "when": ["numb"]}),

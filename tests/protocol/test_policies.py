@@ -266,8 +266,9 @@ def test_a_malformed_policy_is_reported_not_proved(policy: dict[str, Any]) -> No
     assert [p.code for p in load(data).check()] == ["bad-policy"]
 
 
-def test_a_policy_whose_exercises_were_all_removed_still_holds() -> None:
-    # Removing exercises is more cautious: "nothing prone" holds with no prone exercise left.
+def test_a_policy_whose_exercises_were_all_removed_proves_nothing_until_it_is_removed() -> None:
+    # "Nothing prone" with no prone exercise left holds of nothing: check() says so, and the
+    # clinician removes the policy (or keeps an exercise it is about) knowingly.
     data = _default()
     data["exercises"] = [e for e in data["exercises"] if e["position"] != "prone"]
     data["rules"] = [
@@ -275,6 +276,15 @@ def test_a_policy_whose_exercises_were_all_removed_still_holds() -> None:
     ]
     data["rules"] = [r for r in data["rules"] if r["id"] != "cannot_lie_prone"]
 
+    problems = load(data).check()
+    assert {p.code for p in problems} == {"policy-vacuous"}
+    assert {p.where for p in problems} == {
+        "policy 'prone_lying_painful_nothing_prone'",
+        "policy 'cannot_lie_prone_nothing_prone'",
+    }
+    data["policies"] = [
+        p for p in data["policies"] if p.get("withholds") != {"positions": ["prone"]}
+    ]
     assert load(data).check() == ()
 
 
@@ -417,3 +427,28 @@ def test_a_red_flag_policy_on_too_many_ways_to_refer_is_reported_not_searched_fo
 
     assert problem.where == "policy 'stop'"
     assert "too many to prove it on" in problem.message
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        {"ids": ["prone_extenson"]},
+        {"families": ["prone_extensions"]},
+        {"levels": [9]},
+        {"ids": ["prone_extenson"], "movements": ["lateral_flexion"]},
+    ],
+)
+def test_a_policy_that_selects_nothing_it_meant_is_a_problem_not_a_proof(
+    selector: dict[str, Any],
+) -> None:
+    # The misspelt policy and the deleted rule together: the lying back arch would reach a
+    # person for whom lying on the front hurts, while check() called the policy proven.
+    data = _default()
+    data["rules"].remove(_rule(data, "prone_lying_painful_no_prone_extension"))
+    for policy in data["policies"]:
+        if "prone_lying_painful" in policy.get("when", []):
+            policy["withholds"] = selector
+    codes = {p.code for p in load(data).check()}
+    assert "policy-unknown-selector" in codes
+    with pytest.raises(bt.ProtocolError):
+        bt.recommend(bt.Assessment(odi=[1] * 10), protocol=load(data))

@@ -405,10 +405,13 @@ def _no_prone_exercise(data: Data) -> None:
     data["exercises"] = [e for e in data["exercises"] if e["position"] != "prone"]
     gone = {"prone_lying_painful_no_prone_extension", "cannot_lie_prone"}
     data["rules"] = [r for r in data["rules"] if r["id"] not in gone]
+    # A policy about prone exercises would hold of nothing: check() asks for it to go too.
+    prone = {"positions": ["prone"]}
+    data["policies"] = [p for p in data["policies"] if p.get("withholds") != prone]
 
 
 CORRECT: dict[str, Edit] = {
-    "the only prone exercise removed, with the rules about it": _no_prone_exercise,
+    "the only prone exercise removed, with the rules and policies about it": _no_prone_exercise,
     "texts translated": _translate,
     "rules and exercises reordered": _reorder,
     "a rule renamed": _rename_rule,

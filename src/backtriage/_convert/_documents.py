@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import math
 import typing
 from collections.abc import Callable, Mapping
@@ -99,10 +98,10 @@ def _structure_odi_score(value: object, _: type) -> OdiScore:
             continue
         same = _same_percent(given, score.percent) if key == "percent" else given == expected
         if not same:
-            shown = expected.value if isinstance(expected, enum.Enum) else expected
+            # The derived value is the person's score: it is named, never given.
             errors.append(
                 StructureValueError(
-                    data[key], f"{shown!r}, derived from raw and answered", where=(key,)
+                    data[key], f"the {key} derived from raw and answered", where=(key,)
                 )
             )
     raise_if(errors, OdiScore)
@@ -135,7 +134,7 @@ def _structure_start_back_score(value: object, _: type) -> StartBackScore:
         if risk is not score.risk:
             raise StructureValueError(
                 data["risk"],
-                f"{score.risk.value!r}, derived from total and psychosocial",
+                "the risk derived from total and psychosocial",
                 where=("risk",),
             )
     return score

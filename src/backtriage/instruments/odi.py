@@ -232,12 +232,11 @@ class OdiScore:
             raise InvalidAnswerError("answered", answered, "an int from 1 to 10")
         raw = self.raw
         if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 5 * answered:
-            raise InvalidAnswerError("raw", raw, f"an int from 0 to {5 * answered} (5 * answered)")
+            # The limit derives from the answers: it is named, never given, in the problem document.
+            raise InvalidAnswerError("raw", raw, "an int from 0 to 5 * answered")
         _check_sections("missing", self.missing)
         if len(self.missing) != 10 - answered:
-            raise InvalidAnswerError(
-                "missing", self.missing, f"exactly {10 - answered} sections (10 - answered)"
-            )
+            raise InvalidAnswerError("missing", self.missing, "exactly 10 - answered sections")
         _check_sections("multiple_marks", self.multiple_marks)
         if not set(self.multiple_marks).isdisjoint(self.missing):
             raise InvalidAnswerError(
@@ -357,7 +356,7 @@ def _ordered_values(answers: object) -> list[object]:
     if isinstance(answers, list | tuple):
         if len(answers) != 10:
             raise InvalidAnswerError(
-                "answers", answers, f"{_SEQUENCE_ALLOWED} (got {len(answers)} answers)"
+                "answers", answers, _SEQUENCE_ALLOWED, problem="not ten answers"
             )
         return list(answers)
     # A str is a Sequence too, but "3211..." is never ten answers.

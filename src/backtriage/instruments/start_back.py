@@ -112,7 +112,8 @@ class StartBackScore:
             raise InvalidAnswerError(
                 "total",
                 total,
-                f"an int from {psychosocial} to {psychosocial + 4} (psychosocial plus items 1-4)",
+                # The subscale is the person's: the limits are named, never given.
+                "an int from psychosocial to psychosocial + 4 (psychosocial plus items 1-4)",
             )
 
     @property

@@ -403,6 +403,7 @@ _CHANGE_GROUPS = (
     ("less_safe", "Less safe: each needs a clinician's explicit approval"),
     ("more_cautious", "More cautious"),
     ("text_changes", "Text changes"),
+    ("definition_changes", "Definition changes (what they do to people is listed above)"),
 )
 
 
@@ -449,7 +450,7 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
         yield f"<h3>{_e(heading)} ({len(found)})</h3>"
         if not found:
             yield "<p>None.</p>"
-        elif group == "text_changes":
+        elif group in ("text_changes", "definition_changes"):
             yield "<table><tr><th>What</th><th>Was</th><th>Is now</th></tr>"
             for change in found:
                 yield (

@@ -128,7 +128,7 @@ def _load(
         ) from None
     except ValueError as exc:  # a path with a NUL byte in it
         raise ProtocolError(f"cannot read it ({exc})", source=_short(name)) from None
-    return protocol_from_data(_parse(document, name), source=name), _short(name)
+    return protocol_from_data(_parse(document, name), source=name), name
 
 
 def _text_hint(source: object) -> str:

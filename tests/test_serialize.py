@@ -523,24 +523,6 @@ def test_the_shipped_schemas_are_found_for_assessment_and_plan() -> None:
         json_schema(bt.Plan, protocol=bt.default_protocol())
 
 
-def test_importing_backtriage_does_not_import_the_converter() -> None:
-    import subprocess
-    import sys
-
-    heavy = (
-        "backtriage.serialize",
-        "backtriage.cli",
-        "backtriage._schema",
-        "backtriage.protocol.load",
-    )
-    code = (
-        "import sys, backtriage; "
-        f"print(sorted(m for m in sys.modules if m.startswith('cattrs') or m in {heavy!r}))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
-
-
 def test_a_start_back_risk_that_is_not_a_risk_is_refused() -> None:
     with pytest.raises(bt.InvalidAnswerError) as info:
         from_dict({"total": 5, "psychosocial": 4, "risk": 3}, bt.StartBackScore)

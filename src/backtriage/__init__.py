@@ -32,18 +32,6 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol import (
-    Exercise,
-    Fact,
-    FactKind,
-    Movement,
-    Polarity,
-    Position,
-    Problem,
-    Protocol,
-    Rule,
-    Urgency,
-)
 
 if TYPE_CHECKING:
     from backtriage._plan import (
@@ -55,6 +43,18 @@ if TYPE_CHECKING:
         recommend,
     )
     from backtriage.batch import RowError, score_odi_many
+    from backtriage.protocol import (
+        Exercise,
+        Fact,
+        FactKind,
+        Movement,
+        Polarity,
+        Position,
+        Problem,
+        Protocol,
+        Rule,
+        Urgency,
+    )
     from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
     from backtriage.protocol._load import load_protocol
     from backtriage.serialize import from_dict, from_json, to_dict, to_json
@@ -109,6 +109,16 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Exercise": "backtriage.protocol",
+    "Fact": "backtriage.protocol",
+    "FactKind": "backtriage.protocol",
+    "Movement": "backtriage.protocol",
+    "Polarity": "backtriage.protocol",
+    "Position": "backtriage.protocol",
+    "Problem": "backtriage.protocol",
+    "Protocol": "backtriage.protocol",
+    "Rule": "backtriage.protocol",
+    "Urgency": "backtriage.protocol",
     "Plan": "backtriage._plan",
     "Question": "backtriage._plan",
     "QuestionKind": "backtriage._plan",
@@ -130,9 +140,10 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    # Imported on first use: the plan and the engine when a plan is first made (scoring alone
-    # never needs them), the loader and the converter (tomllib, cattrs) when a document is
-    # read, the batch scorer for tables. Each module is imported once; later lookups find it.
+    # Imported on first use: the protocol model when a protocol is first used, the plan and
+    # the engine when a plan is first made (scoring alone never needs them), the loader and
+    # the converter (tomllib, cattrs) when a document is read, the batch scorer for tables.
+    # Each module is imported once; later lookups find it.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'backtriage' has no attribute {name!r}")

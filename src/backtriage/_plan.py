@@ -210,7 +210,7 @@ def default_protocol() -> Protocol:
     """Return the protocol shipped with backtriage, loaded once on first use."""
     if not _DEFAULT:
         # Imported on first use: the loader is not needed by an app that only scores.
-        from backtriage.protocol._load import default_protocol as load_default
+        from backtriage.protocol._default import default_protocol as load_default
 
         _DEFAULT.append(load_default())
     return _DEFAULT[0]

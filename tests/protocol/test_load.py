@@ -828,40 +828,6 @@ def test_a_document_with_random_faults_gives_a_protocol_or_a_protocol_error(
         assert engine_of(result).evaluate(names).urgency in bt.Urgency
 
 
-def test_the_shipped_twin_is_the_toml_document_loaded() -> None:
-    # default.pickle spares the first recommend() the TOML parse and the converter; it must be
-    # the very document, loaded, keyed by the TOML text and this version (regenerate it with
-    # `python -m backtriage.protocol._load` after editing default.toml or the model).
-    from backtriage.protocol import _load
-
-    with open(_load.DEFAULT_TOML, encoding="utf-8") as file:
-        text = file.read()
-    shipped = _load._read_twin(_load._twin_key(text))
-    assert shipped is not None, "default.pickle is stale: run python -m backtriage.protocol._load"
-    assert shipped == load_protocol(_load.DEFAULT_TOML)
-    assert shipped.check() == ()
-
-
-@pytest.mark.parametrize("content", [b"", b"not a pickle", None], ids=["empty", "garbage", "stale"])
-def test_a_stale_or_broken_twin_is_ignored_and_the_toml_is_loaded(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, content: bytes | None
-) -> None:
-    import pickle
-
-    from backtriage.protocol import _load
-
-    twin = tmp_path / "default.pickle"
-    if content is None:  # a twin of another document: its key does not match
-        content = pickle.dumps(("0.0.0:0:00000000", load(mini())))
-    twin.write_bytes(content)
-    monkeypatch.setattr(_load, "DEFAULT_TWIN", str(twin))
-    _load.default_protocol.cache_clear()
-    try:
-        assert _load.default_protocol() == load_protocol(_load.DEFAULT_TOML)
-    finally:
-        _load.default_protocol.cache_clear()
-
-
 def test_a_long_missing_path_is_shortened_keeping_the_file_name(tmp_path: Path) -> None:
     path = tmp_path.joinpath(*["a-long-folder-name"] * 6, "nowhere.toml")
 

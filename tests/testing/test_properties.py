@@ -550,11 +550,6 @@ def test_checks_run_on_a_protocol_that_recommend_refuses() -> None:
 # -- hypothesis stays optional ---------------------------------------------------------------------
 
 
-def test_importing_backtriage_does_not_import_hypothesis() -> None:
-    code = "import sys, backtriage; sys.exit('hypothesis' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
-
-
 def test_testing_without_hypothesis_says_how_to_install_it() -> None:
     code = (
         "import sys; sys.modules['hypothesis'] = None\n"

@@ -4,8 +4,8 @@ The public names of the protocol layer. The implementation lives in private modu
 order they import each other: ``_model`` (plain frozen data), ``_inputs`` (what a protocol
 asks of an assessment), ``_engine`` (compile and evaluate), ``_queries`` (minimal fact sets
 for an outcome), ``_problem``/``_hygiene``/``_policies``/``_check`` (static checks and
-declared policies), ``_compiled`` (the compiled form, cached per protocol) and ``_load``
-(TOML, JSON or data in). The shipped protocol is ``default.toml``.
+declared policies), ``_load`` (TOML, JSON or data in) and ``_default`` (the shipped protocol,
+``default.toml``, ready-made in ``_default_data``).
 """
 
 from __future__ import annotations
@@ -49,12 +49,8 @@ from backtriage.protocol._problem import Problem
 
 if TYPE_CHECKING:
     from backtriage.protocol._check import check_protocol
-    from backtriage.protocol._load import (
-        check_signed,
-        default_protocol,
-        load_protocol,
-        protocol_from_data,
-    )
+    from backtriage.protocol._default import default_protocol
+    from backtriage.protocol._load import check_signed, load_protocol, protocol_from_data
     from backtriage.protocol._queries import (
         Trigger,
         triggers_cautioned,
@@ -115,7 +111,7 @@ _LAZY = {
     "check_signed": "_load",
     "Decision": "_sign_off",
     "SignOff": "_sign_off",
-    "default_protocol": "_load",
+    "default_protocol": "_default",
     "load_protocol": "_load",
     "protocol_from_data": "_load",
     "Trigger": "_queries",
@@ -135,15 +131,14 @@ def __getattr__(name: str) -> object:
 
 
 def _check_on_first_use(protocol: Protocol) -> tuple[Problem, ...]:
-    # Protocol.check() before anything imported the checks: import them now (the package
-    # importing its own module); _compiled then registers itself in this one's place.
-    from backtriage.protocol._compiled import problems_of
+    # Protocol.check() of a protocol not checked yet (the model keeps the answer). The model
+    # cannot import the checks, a layer above it; this package, above both, lends it this.
+    from backtriage.protocol._check import check_protocol
 
-    return problems_of(protocol)
+    return check_protocol(protocol)
 
 
-if not _model._CHECKERS:
-    _model._CHECKERS.append(_check_on_first_use)
+_model._CHECK[:] = [_check_on_first_use]
 
 
 def __dir__() -> list[str]:

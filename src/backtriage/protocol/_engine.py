@@ -416,7 +416,7 @@ def facts_of(condition: Condition) -> Iterable[str]:
 
 def engine_of(protocol: Protocol) -> Engine:
     """Return the compiled engine of ``protocol``, built on first use and kept with it."""
-    found = protocol._engine
+    found = protocol._cache.get("engine")
     if type(found) is Engine:  # the hot path of every plan: no call
         return found
-    return kept(protocol, "_engine", Engine, Engine)
+    return kept(protocol, "engine", Engine, Engine)

@@ -127,7 +127,7 @@ def threshold_of(derive: Derivation) -> int | None:
 
 def inputs_of(protocol: Protocol) -> FactInputs:
     """Return what :func:`compile_inputs` finds, worked out on first use and kept."""
-    found = protocol._inputs
+    found = protocol._cache.get("inputs")
     if type(found) is FactInputs:  # the hot path of every plan: no call
         return found
-    return kept(protocol, "_inputs", FactInputs, compile_inputs)
+    return kept(protocol, "inputs", FactInputs, compile_inputs)

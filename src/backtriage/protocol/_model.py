@@ -695,17 +695,11 @@ class Protocol:
     scope: Scope = attrs.field(default=Scope(), validator=_instance(Scope))
     texts: Texts = attrs.field(default=Texts(), validator=_instance(Texts))
     # What the layers above build from the fields (the compiled engine, the indexed inputs,
-    # the static problems) is a pure function of them: each layer keeps its own in one of
-    # these slots on first use. Declared here, never filled here, and never compared,
-    # hashed, shown or pickled. Typed as object: cattrs resolves every annotation.
-    _engine: object = attrs.field(
-        init=False, default=None, repr=False, eq=False, hash=False, alias="_engine"
-    )
-    _inputs: object = attrs.field(
-        init=False, default=None, repr=False, eq=False, hash=False, alias="_inputs"
-    )
-    _problems: object = attrs.field(
-        init=False, default=None, repr=False, eq=False, hash=False, alias="_problems"
+    # the static problems, the answers to queries) is a pure function of them: each layer
+    # keeps its own here under its key, on first use (see ``kept``). One mapping per
+    # protocol, filled only by the layers above, never compared, hashed, shown or pickled.
+    _cache: dict[str, object] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False, hash=False, alias="_cache"
     )
 
     def __reduce__(self) -> tuple[type[Protocol], tuple[object, ...]]:
@@ -717,7 +711,12 @@ class Protocol:
 
     def check(self) -> tuple[Problem, ...]:
         """Return every static problem of this protocol (empty when it is consistent)."""
-        return _CHECKERS[0](self)
+        found = self._cache.get(PROBLEMS)
+        if type(found) is tuple:  # the hot path of every plan: worked out once per protocol
+            return found
+        problems = _CHECK[0](self)
+        self._cache[PROBLEMS] = problems
+        return problems
 
     def exercise(self, exercise_id: str) -> Exercise:
         """Return the exercise with ``exercise_id`` (``KeyError`` when there is none)."""
@@ -736,24 +735,29 @@ class Protocol:
 
 _T = typing.TypeVar("_T")
 
+PROBLEMS = "problems"
+"""The key of a protocol's static problems in its cache: a tuple of :class:`Problem`."""
 
-def kept(protocol: Protocol, slot: str, kind: type[_T], build: Callable[[Protocol], _T]) -> _T:
-    """Return what ``build`` makes of ``protocol``, made on first use and kept in ``slot``.
+
+def kept(protocol: Protocol, key: str, kind: type[_T], build: Callable[[Protocol], _T]) -> _T:
+    """Return what ``build`` makes of ``protocol``, made on first use and kept under ``key``.
 
     For the layers above the model: each keeps what it builds from a protocol (a pure function
-    of its fields) in a slot the model declares. Two threads racing here store equal values.
+    of its fields) in the protocol's one cache, under a key of its own. Two threads racing here
+    store equal values.
     """
-    found = getattr(protocol, slot)
+    found = protocol._cache.get(key)
     if isinstance(found, kind):
         return found
     made = build(protocol)
-    object.__setattr__(protocol, slot, made)
+    protocol._cache[key] = made
     return made
 
 
-_CHECKERS: list[Callable[[Protocol], tuple[Problem, ...]]] = []
-"""Filled by :mod:`backtriage.protocol._compiled` when the protocol package is imported.
+_CHECK: list[Callable[[Protocol], tuple[Problem, ...]]] = []
+"""How :meth:`Protocol.check` works out the problems of a protocol not checked yet.
 
-The checks are a layer above the model (they evaluate the protocol with its engine); they
-register here, so that :meth:`Protocol.check` works while the model imports nothing above it.
+The checks are a layer above the model (they evaluate the protocol with its engine), so the
+model cannot import them: :mod:`backtriage.protocol`, the package above both, puts the one
+function here when it is imported, before any protocol exists.
 """

@@ -22,7 +22,6 @@ Everything here is worked out once per protocol (and ``limit``) and cached.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -44,6 +43,7 @@ from backtriage.protocol._model import (
     Protocol,
     Refer,
     Urgency,
+    kept,
 )
 
 __all__ = [
@@ -615,11 +615,18 @@ class _Queries:
         return self._answers[key]
 
 
-@functools.lru_cache(maxsize=32)
 def _queries(protocol: Protocol, limit: int) -> _Queries:
-    # Keyed by the protocol's value (attrs equality), never by its identity: an equal protocol
-    # has the same answers, and a new protocol at a recycled address is not mistaken for one.
-    return _Queries(protocol, limit)
+    # Kept with the protocol (its cache, one entry per limit): a lookup, where hashing the
+    # whole protocol on every query cost more than answering most of them.
+    by_limit: dict[int, _Queries] = kept(protocol, "queries", dict, _no_queries)
+    found = by_limit.get(limit)
+    if found is None:
+        found = by_limit.setdefault(limit, _Queries(protocol, limit))
+    return found
+
+
+def _no_queries(protocol: Protocol) -> dict[int, _Queries]:
+    return {}
 
 
 def _for(protocol: object, limit: object) -> _Queries:

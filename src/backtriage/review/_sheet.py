@@ -9,42 +9,30 @@ no font, no image from elsewhere) and prints to PDF with the browser's print dia
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
 from backtriage._facts import derive_facts
-from backtriage._plan import QuestionKind, questions
+from backtriage._plan import questions
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import DisabilityBand
-from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
+from backtriage.protocol._inputs import threshold_of
 from backtriage.protocol._model import (
-    Action,
-    AllOf,
-    AnyOf,
     Caution,
-    Condition,
-    Derivation,
     DerivedFrom,
-    Exclude,
     Exercise,
-    FactIs,
     FactKind,
     Protocol,
-    Refer,
     Rule,
-    Selector,
+    SourceKind,
     Urgency,
 )
 from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
-    PREREQUISITE_INVARIANT,
-    URGENCY_INVARIANT,
     Trigger,
     triggers_of_rule,
     triggers_urgency,
@@ -52,32 +40,11 @@ from backtriage.protocol._queries import (
 )
 from backtriage.protocol._sign_off import SignOff
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
+from backtriage.review._intent import policies_section, scope_section
+from backtriage.review._reader import grade_cell, plans_section, texts_section
+from backtriage.review._words import KIND_WORDS, SOURCE_KIND_WORDS, URGENCY_WORDS, Words, escape
 
 __all__ = ["protocol_hash", "review_sheet"]
-
-_ENGINE_RULES = {
-    URGENCY_INVARIANT: "engine invariant: a same-day or emergency urgency withholds every exercise",
-    PREREQUISITE_INVARIANT: "engine invariant: an exercise waits until its prerequisites are met",
-}
-_URGENCY_WORDS = {
-    Urgency.NONE: "none",
-    Urgency.ROUTINE: "routine",
-    Urgency.SOON: "soon (within about two weeks)",
-    Urgency.SAME_DAY: "same day",
-    Urgency.EMERGENCY: "emergency",
-}
-_INPUT_WORDS = {
-    ODI_INPUT: "the ODI",
-    START_BACK_INPUT: "the STarT Back answers",
-    AGE_INPUT: "the age",
-}
-_KIND_WORDS = {
-    QuestionKind.RED_FLAG: "red flag",
-    QuestionKind.INSTRUMENT: "questionnaire",
-    QuestionKind.DETAIL: "about the person",
-    QuestionKind.FINDING: "finding",
-    QuestionKind.CAPABILITY: "capability",
-}
 
 
 def review_sheet(
@@ -130,19 +97,22 @@ def review_sheet(
                 f"{signed.protocol_version}, sha256 {signed.protocol_hash})",
                 field="signed",
             )
-    words = _Words(protocol, limit)
+    words = Words(protocol, limit)
     body = [
         *_header(protocol, digest),
+        *scope_section(protocol, words),
         *_check_section(protocol),
         *(_signed_section(signed, protocol, previous) if signed is not None else ()),
         *(_changes_section(previous, protocol, words) if previous is not None else ()),
         *_how_to_read(),
+        *policies_section(protocol, words),
         *_urgency_section(protocol, words),
         *_exercise_section(protocol, words),
         *_questions_section(protocol),
         *_instruments_section(protocol, words),
+        *texts_section(protocol, words),
+        *plans_section(protocol, words),
         *_rules_section(protocol, words),
-        *_advice_section(protocol, words),
         *_sources_section(protocol),
         *_signoff(protocol, digest, previous),
     ]
@@ -157,7 +127,7 @@ def review_sheet(
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             "style-src 'unsafe-inline'\">",
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_e(title)}</title>",
+            f"<title>{escape(title)}</title>",
             f"<style>{_CSS}</style>",
             "</head>",
             "<body>",
@@ -169,174 +139,6 @@ def review_sheet(
     )
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-# -- words --------------------------------------------------------------------------------------
-
-
-class _Words:
-    """Say facts, triggers, conditions, selectors and sources of one protocol in words."""
-
-    def __init__(self, protocol: Protocol, limit: int) -> None:
-        self.protocol = protocol
-        self.limit = limit
-        self.facts = engine_of(protocol).fact_by_name
-        self.order = {fact.name: i for i, fact in enumerate(protocol.facts)}
-        self.sources = {source.tag: source.citation for source in protocol.sources}
-        self.rule_ids = {rule.id for rule in protocol.rules}
-
-    def fact(self, name: str) -> str:
-        """Say that the fact ``name`` holds."""
-        fact = self.facts.get(name)
-        if fact is None:
-            return f"{name} (not declared by this protocol)"
-        if fact.kind is FactKind.DERIVED and fact.derive is not None:
-            return _derived_words(fact.derive)
-        if fact.question:
-            return f"yes to “{fact.question}”"
-        return f"{name.replace('_', ' ')} (no question text)"
-
-    def unanswered(self, name: str) -> str:
-        """Name the input ``name`` of ``Plan.missing`` (a question or an instrument)."""
-        fact = self.facts.get(name)
-        if fact is not None and fact.question:
-            return f"“{fact.question}”"
-        return _INPUT_WORDS.get(name, name)
-
-    def not_fact(self, name: str) -> str:
-        """Say that the capability ``name`` is not given."""
-        fact = self.facts.get(name)
-        if fact is not None and fact.question:
-            return f"not yes to “{fact.question}”"
-        return f"not: {name.replace('_', ' ')}"
-
-    def shown(self, present: Iterable[str]) -> list[str]:
-        """Return ``present`` in protocol order, without derived facts implied by another."""
-        strongest: dict[DerivedFrom, tuple[int, str]] = {}
-        plain = []
-        for name in present:
-            fact = self.facts.get(name)
-            derive = fact.derive if fact is not None else None
-            least = threshold_of(derive) if derive is not None else None
-            if derive is None or least is None:
-                plain.append(name)
-            elif derive.source not in strongest or least > strongest[derive.source][0]:
-                strongest[derive.source] = (least, name)
-        plain.extend(name for _, name in strongest.values())
-        return sorted(plain, key=lambda n: (self.order.get(n, len(self.order)), n))
-
-    def trigger(self, trigger: Trigger) -> str:
-        """Return one trigger as HTML: its conditions joined by "and", then its rules."""
-        parts = [
-            f'<span class="fact">{_e(self.fact(n))}</span>' for n in self.shown(trigger.present)
-        ]
-        parts.extend(
-            f'<span class="fact absent">{_e(self.not_fact(n))}</span>'
-            for n in sorted(trigger.absent, key=lambda n: (self.order.get(n, 0), n))
-        )
-        when = ' <span class="and">and</span> '.join(parts) or "always"
-        return f'{when} <span class="by">({self.rules(trigger.rules)})</span>'
-
-    def rules(self, rules: Sequence[str]) -> str:
-        """Return links to ``rules``, engine invariants in words."""
-        links = []
-        for rule in rules:
-            if rule in _ENGINE_RULES:
-                links.append(_e(_ENGINE_RULES[rule]))
-            elif rule in self.rule_ids:
-                links.append(f'rule <a href="#rule-{_e(rule)}"><code>{_e(rule)}</code></a>')
-            else:
-                links.append(f"<code>{_e(rule)}</code>")
-        return "; ".join(links)
-
-    def condition(self, condition: Condition) -> str:
-        """Return ``condition`` as HTML, nested lists for nested conditions."""
-        if isinstance(condition, FactIs):
-            return f'<span class="fact">{_e(self.fact(condition.fact))}</span>'
-        if isinstance(condition, AllOf):
-            head = "all of these"
-        elif isinstance(condition, AnyOf):
-            head = "any of these"
-        else:
-            head = f"at least {condition.n} of these"
-        items = "".join(f"<li>{self.condition(c)}</li>" for c in condition.conditions)
-        return f"{head}:<ul>{items}</ul>"
-
-    def selection(self, selector: Selector) -> str:
-        """Return the exercises ``selector`` selects, by title, and how it selects them."""
-        chosen = [e for e in self.protocol.exercises if selector.matches(e)]
-        titles = ", ".join(e.title for e in chosen) or "no exercise"
-        how = _selector_words(selector)
-        return f'{_e(titles)} <span class="by">({_e(how)})</span>'
-
-    def action(self, action: Action) -> str:
-        """Return one action in words."""
-        if isinstance(action, Refer):
-            return f"Refer: at least <strong>{_e(_URGENCY_WORDS[action.urgency])}</strong>"
-        if isinstance(action, Exclude):
-            return f"Withhold: {self.selection(action.select)}"
-        return f"Caution on {self.selection(action.select)}: “{_e(action.text)}”"
-
-    def source(self, source: str) -> list[str]:
-        """Return ``source`` with each tag resolved to its citation."""
-        cited = []
-        for part in source.split(","):
-            tag = part.strip()
-            if not tag:
-                continue
-            if tag in self.sources:
-                cited.append(f"[{tag}] {self.sources[tag]}")
-            else:
-                cited.append(f"{tag} (cited as written: no source has this tag)")
-        return cited or [source]
-
-
-def _derived_words(derive: Derivation) -> str:
-    """Say what a derived fact means, e.g. "ODI severe or worse (score above 40 %)"."""
-    source = derive.source
-    if source is DerivedFrom.PREFERENCE:
-        return f"directional preference {derive.equals}"
-    least = threshold_of(derive)
-    if least is None:
-        return f"{source.value} at least {derive.at_least} (not a valid threshold)"
-    if source is DerivedFrom.AGE:
-        return f"age {least} years or over"
-    if source is DerivedFrom.ODI_BAND:
-        band = list(DisabilityBand)[least]
-        if least == 0:
-            return "ODI scored (any band)"
-        name = band.label.removesuffix(" disability").lower()
-        tail = "" if band is list(DisabilityBand)[-1] else " or worse"
-        return f"ODI {name}{tail} (score above {20 * least} %)"
-    risk = list(StartBackRisk)[least]
-    if least == 0:
-        return "STarT Back answered (any risk)"
-    tail = "" if risk is list(StartBackRisk)[-1] else " or higher"
-    return f"STarT Back risk {risk.value}{tail}"
-
-
-def _selector_words(selector: Selector) -> str:
-    parts = []
-    if selector.all:
-        parts.append("every exercise")
-    if selector.all_except_in_bed:
-        parts.append("every exercise that cannot be done in bed")
-    for label, values in (
-        ("exercises", selector.ids),
-        ("families", selector.families),
-        ("movements", selector.movements),
-        ("positions", selector.positions),
-        ("levels", tuple(str(level) for level in selector.levels)),
-    ):
-        if values:
-            parts.append(f"{label}: {', '.join(values)}")
-    if selector.min_level is not None:
-        parts.append(f"level {selector.min_level} or above")
-    return "; ".join(parts) or "nothing"
-
-
 # -- sections -----------------------------------------------------------------------------------
 
 
@@ -344,16 +146,16 @@ def _header(protocol: Protocol, digest: str) -> Iterator[str]:
     from backtriage._version import __version__
 
     yield "<header>"
-    yield f"<h1>Review sheet: {_e(protocol.name)}</h1>"
+    yield f"<h1>Review sheet: {escape(protocol.name)}</h1>"
     yield '<table class="identity">'
-    yield f"<tr><th>Protocol</th><td>{_e(protocol.name)}</td></tr>"
-    yield f"<tr><th>Version</th><td>{_e(protocol.version)}</td></tr>"
+    yield f"<tr><th>Protocol</th><td>{escape(protocol.name)}</td></tr>"
+    yield f"<tr><th>Version</th><td>{escape(protocol.version)}</td></tr>"
     yield (
-        f'<tr><th>Content hash (SHA-256)</th><td><code class="hash">{_e(digest)}</code></td></tr>'
+        f'<tr><th>Content hash (SHA-256)</th><td><code class="hash">{escape(digest)}</code></td></tr>'
     )
     if protocol.description:
-        yield f"<tr><th>Description</th><td>{_e(protocol.description)}</td></tr>"
-    yield f"<tr><th>Made with</th><td>backtriage {_e(__version__)}</td></tr>"
+        yield f"<tr><th>Description</th><td>{escape(protocol.description)}</td></tr>"
+    yield f"<tr><th>Made with</th><td>backtriage {escape(__version__)}</td></tr>"
     yield "</table>"
     yield (
         '<p class="note">The hash is the SHA-256 of the protocol\'s canonical JSON (<code>to_json'
@@ -380,7 +182,7 @@ def _signed_section(
         ("Hazard log", signed.hazard_log or "not given"),
     ]
     yield '<table class="identity">'
-    yield from (f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+    yield from (f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     yield "</table>"
     if protocol_hash(protocol) == signed.protocol_hash:
         yield '<p class="ok">This is the signed version: its content hash is the same.</p>'
@@ -407,15 +209,15 @@ _CHANGE_GROUPS = (
 )
 
 
-def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> Iterator[str]:
+def _changes_section(previous: Protocol, protocol: Protocol, words: Words) -> Iterator[str]:
     yield '<section id="changes">'
-    yield (f"<h2>Changes from version {_e(previous.version)} of {_e(previous.name)}</h2>")
+    yield (f"<h2>Changes from version {escape(previous.version)} of {escape(previous.name)}</h2>")
     broken = [p for p in (previous, protocol) if unreliable_problems(p)]
     if broken:
         yield (
             '<p class="bad">The changes cannot be worked out while a version has problems '
             "other than a declared policy that does not hold "
-            f"({_e(', '.join(p.version for p in broken))}): fix them first.</p>"
+            f"({escape(', '.join(p.version for p in broken))}): fix them first.</p>"
         )
         yield "</section>"
         return
@@ -425,8 +227,8 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
             # Compared all the same: what such an edit does is what the reviewer must see.
             names = ", ".join(f.where for f in failures)
             yield (
-                f'<p class="bad">The {label} version {_e(version.version)} breaks '
-                f"{len(failures)} declared policy(ies) ({_e(names)}): backtriage refuses to "
+                f'<p class="bad">The {label} version {escape(version.version)} breaks '
+                f"{len(failures)} declared policy(ies) ({escape(names)}): backtriage refuses to "
                 "use it. The changes below show what its rules do all the same.</p>"
             )
     changes = diff(previous, protocol, limit=words.limit)
@@ -439,29 +241,29 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
     yield verdict
     yield (
         f'<p class="note">Previous version: content hash <code class="hash">'
-        f"{_e(protocol_hash(previous))}</code>. Each change holds for the answers shown "
+        f"{escape(protocol_hash(previous))}</code>. Each change holds for the answers shown "
         "(every other answer no); <code>backtriage protocol diff --json</code> gives them as "
         "assessments to run.</p>"
     )
-    old_words = _Words(previous, words.limit)
+    old_words = Words(previous, words.limit)
     for group, heading in _CHANGE_GROUPS:
         found: tuple[Change, ...] = getattr(changes, group)
         yield f'<div class="changes" id="changes-{group.replace("_", "-")}">'
-        yield f"<h3>{_e(heading)} ({len(found)})</h3>"
+        yield f"<h3>{escape(heading)} ({len(found)})</h3>"
         if not found:
             yield "<p>None.</p>"
         elif group in ("text_changes", "definition_changes"):
             yield "<table><tr><th>What</th><th>Was</th><th>Is now</th></tr>"
             for change in found:
                 yield (
-                    f"<tr><td>{_e(change.field or change.description)}</td>"
-                    f"<td>{_e(change.old_text or '—')}"
-                    f"</td><td>{_e(change.new_text or '—')}</td></tr>"
+                    f"<tr><td>{escape(change.field or change.description)}</td>"
+                    f"<td>{escape(change.old_text or '—')}"
+                    f"</td><td>{escape(change.new_text or '—')}</td></tr>"
                 )
             yield "</table>"
         else:
             items = "".join(
-                f"<li>{_e(change.description)}{_witness(change, words, old_words)}</li>"
+                f"<li>{escape(change.description)}{_witness(change, words, old_words)}</li>"
                 for change in found
             )
             yield f"<ol>{items}</ol>"
@@ -469,7 +271,7 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
     yield "</section>"
 
 
-def _witness(change: Change, words: _Words, old_words: _Words) -> str:
+def _witness(change: Change, words: Words, old_words: Words) -> str:
     """Say the answers that show ``change``, in the questions' words of either version."""
     said: dict[str, str] = {}
     unanswered: dict[str, str] = {}
@@ -486,7 +288,7 @@ def _witness(change: Change, words: _Words, old_words: _Words) -> str:
     parts = list(said.values())
     if unanswered:
         parts.append("left unanswered: " + ", ".join(unanswered.values()))
-    return f'<div class="witness">Shown by: {_e("; ".join(parts))}.</div>'
+    return f'<div class="witness">Shown by: {escape("; ".join(parts))}.</div>'
 
 
 def _how_to_read() -> Iterator[str]:
@@ -531,19 +333,19 @@ def _check_section(protocol: Protocol) -> Iterator[str]:
         yield "<table><tr><th>Code</th><th>Where</th><th>Problem</th><th>Fix</th></tr>"
         for problem in problems:
             yield (
-                f"<tr><td><code>{_e(problem.code)}</code></td><td>{_e(problem.where)}</td>"
-                f"<td>{_e(problem.message)}</td><td>{_e(problem.fix)}</td></tr>"
+                f"<tr><td><code>{escape(problem.code)}</code></td><td>{escape(problem.where)}</td>"
+                f"<td>{escape(problem.message)}</td><td>{escape(problem.fix)}</td></tr>"
             )
         yield "</table>"
     yield "</section>"
 
 
-def _trigger_list(words: _Words, triggers: Iterable[Trigger], css: str = "triggers") -> str:
+def _trigger_list(words: Words, triggers: Iterable[Trigger], css: str = "triggers") -> str:
     items = "".join(f"<li>{words.trigger(t)}</li>" for t in triggers)
     return f'<ol class="{css}">{items}</ol>'
 
 
-def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+def _urgency_section(protocol: Protocol, words: Words) -> Iterator[str]:
     yield '<section id="urgency">'
     yield "<h2>When each urgency is reached</h2>"
     yield (
@@ -558,11 +360,11 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
         triggers = triggers_urgency(protocol, level, limit=words.limit)
         own = [t for t in triggers if t not in higher]
         higher.update(triggers)
-        yield f'<div class="level" id="urgency-{_e(level.value)}">'
-        yield f"<h3>{_e(_URGENCY_WORDS[level].capitalize())}</h3>"
+        yield f'<div class="level" id="urgency-{escape(level.value)}">'
+        yield f"<h3>{escape(URGENCY_WORDS[level].capitalize())}</h3>"
         advice = protocol.advice.for_urgency(level)
         if advice:
-            yield f'<p class="advice">Advice shown: “{_e(advice)}”</p>'
+            yield f'<p class="advice">Advice shown: “{escape(advice)}”</p>'
         if own:
             yield f"<p>Reached when any of these holds ({len(own)}):</p>"
             yield _trigger_list(words, own)
@@ -572,7 +374,7 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     yield "</section>"
 
 
-def _exercise_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+def _exercise_section(protocol: Protocol, words: Words) -> Iterator[str]:
     exercises = engine_of(protocol).exercise_by_id
     withheld = {eid: triggers_withheld(protocol, eid, limit=words.limit) for eid in exercises}
     everyone: set[Trigger] = set()
@@ -581,27 +383,38 @@ def _exercise_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     yield '<section id="exercises">'
     yield "<h2>Exercises: the catalogue, and when each is withheld or cautioned</h2>"
     yield (
-        '<table class="catalogue"><tr><th>Exercise</th><th>Movement</th><th>Position</th>'
-        "<th>Level</th><th>In bed</th><th>Needs first</th></tr>"
+        '<table class="catalogue"><tr><th>Exercise</th><th>Family</th><th>Movement</th>'
+        "<th>Position</th><th>Level</th><th>In bed</th><th>Needs first</th></tr>"
     )
     for exercise in exercises.values():
         needs = ", ".join(words.fact(p).removeprefix("yes to ") for p in exercise.prerequisites)
         yield (
-            f'<tr><td><a href="#exercise-{_e(exercise.id)}">{_e(exercise.title)}</a>'
-            f" <code>{_e(exercise.id)}</code></td><td>{_e(exercise.movement.value)}</td>"
-            f"<td>{_e(exercise.position.value)}</td><td>{exercise.level}</td>"
-            f"<td>{'yes' if exercise.in_bed else 'no'}</td><td>{_e(needs) or '—'}</td></tr>"
+            f'<tr><td><a href="#exercise-{escape(exercise.id)}">{escape(exercise.title)}</a>'
+            f" <code>{escape(exercise.id)}</code></td><td>{escape(exercise.family)}</td>"
+            f"<td>{escape(exercise.movement.value)}</td>"
+            f"<td>{escape(exercise.position.value)}</td><td>{exercise.level}</td>"
+            f"<td>{'yes' if exercise.in_bed else 'no'}</td><td>{escape(needs) or '—'}</td></tr>"
         )
     yield "</table>"
     if everyone:
+        # A same-day or emergency urgency withholds everything (the engine's invariant): those
+        # triggers are listed once, under the urgency; only the others are listed here.
+        urgent = set(triggers_urgency(protocol, Urgency.SAME_DAY, limit=words.limit))
         shared = [t for t in withheld[next(iter(exercises))] if t in everyone]
+        others = [t for t in shared if t not in urgent]
         yield '<div class="shared" id="withheld-for-everyone">'
-        yield "<h3>Every exercise is withheld when</h3>"
+        yield "<h3>Every exercise is withheld</h3>"
         yield (
-            f"<p>any of these {len(shared)} triggers holds (they are not repeated under each "
-            "exercise below):</p>"
+            f"<p>at a same-day or emergency urgency: by each of the {len(shared) - len(others)} "
+            'triggers of <a href="#urgency-same_day">same day</a> and '
+            '<a href="#urgency-emergency">emergency</a> above'
+            + (
+                f", and by these {len(others)}:</p>" + _trigger_list(words, others)
+                if others
+                else ".</p>"
+            )
         )
-        yield _trigger_list(words, shared)
+        yield "<p>None of these is repeated under each exercise below.</p>"
         yield "</div>"
     for exercise in exercises.values():
         yield from _exercise(protocol, words, exercise, withheld[exercise.id], everyone)
@@ -610,41 +423,34 @@ def _exercise_section(protocol: Protocol, words: _Words) -> Iterator[str]:
 
 def _exercise(
     protocol: Protocol,
-    words: _Words,
+    words: Words,
     exercise: Exercise,
     withheld: Sequence[Trigger],
     everyone: set[Trigger],
 ) -> Iterator[str]:
-    yield f'<article class="exercise" id="exercise-{_e(exercise.id)}">'
-    yield f"<h3>{_e(exercise.title)} <code>{_e(exercise.id)}</code></h3>"
-    yield (
-        f'<p class="meta">Family {_e(exercise.family)}; {_e(exercise.movement.value)}, '
-        f"{_e(exercise.position.value)}, level {exercise.level}; "
-        f"{'can' if exercise.in_bed else 'cannot'} be done in bed.</p>"
-    )
-    yield f"<p><strong>How:</strong> {_e(exercise.instructions)}</p>"
-    yield f"<p><strong>How much:</strong> {_e(exercise.dosage)}</p>"
+    yield f'<article class="exercise" id="exercise-{escape(exercise.id)}">'
+    yield f"<h3>{escape(exercise.title)} <code>{escape(exercise.id)}</code></h3>"
+    yield f"<p><strong>How:</strong> {escape(exercise.instructions)}</p>"
+    yield f"<p><strong>How much:</strong> {escape(exercise.dosage)}</p>"
     own = [t for t in withheld if t not in everyone]
     extra = " (besides the triggers that withhold every exercise, above)" if everyone else ""
-    yield f"<h4>Withheld when{_e(extra)}</h4>"
+    yield f"<h4>Withheld when{escape(extra)}</h4>"
     yield _trigger_list(words, own) if own else "<p>No other trigger.</p>"
     # Each caution with the exact answers under which its rule fires: the minimal sets of
     # "some caution applies" would hide a second caution whose answers imply the first's.
     cautions = _caution_texts(protocol, exercise)
     yield "<h4>Given with a caution when</h4>"
-    if protocol.safety:
-        yield f"<p>Always: “{_e(protocol.safety)}”</p>"
     items = [
         f"<li>{words.trigger(trigger)}"
-        + "".join(f'<div class="caution">“{_e(text)}”</div>' for text in texts)
+        + "".join(f'<div class="caution">“{escape(text)}”</div>' for text in texts)
         + "</li>"
         for rule_id, texts in cautions.items()
         for trigger in triggers_of_rule(protocol, rule_id, limit=words.limit)
     ]
     if items:
         yield f'<ol class="triggers">{"".join(items)}</ol>'
-    elif not protocol.safety:
-        yield "<p>Never.</p>"
+    else:
+        yield "<p>Never (besides the advice shown with every exercise).</p>"
     yield "</article>"
 
 
@@ -662,20 +468,25 @@ def _questions_section(protocol: Protocol) -> Iterator[str]:
     yield "<h2>Questions</h2>"
     yield (
         "<p>What an app asks, in this order. A required question must be answered before any "
-        "exercise is given; an optional one left unanswered counts as “no”.</p>"
+        "exercise is given; an optional one left unanswered counts as “no”. Grade: the "
+        "Flesch-Kincaid grade level of the question (add 5 for a reading age).</p>"
     )
-    yield ("<table><tr><th>Question</th><th>Kind</th><th>Required</th><th>Key</th></tr>")
+    yield (
+        '<table class="questions"><tr><th>Question</th><th>Kind</th><th>Required</th>'
+        "<th>Key</th><th>Grade</th></tr>"
+    )
     for question in questions(protocol):
         yield (
-            f"<tr><td>{_e(question.text)}</td><td>{_e(_KIND_WORDS[question.kind])}</td>"
+            f"<tr><td>{escape(question.text)}</td><td>{escape(KIND_WORDS[question.kind])}</td>"
             f"<td>{'<strong>required</strong>' if question.required else 'optional'}</td>"
-            f"<td><code>{_e(question.key)}</code></td></tr>"
+            f'<td><code class="id">{escape(question.key)}</code></td>'
+            f"{grade_cell(question.text)}</tr>"
         )
     yield "</table>"
     yield "</section>"
 
 
-def _instruments_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+def _instruments_section(protocol: Protocol, words: Words) -> Iterator[str]:
     allowed = attrs.fields(Assessment).odi_max_missing.default
     derived = [f for f in protocol.facts if f.kind is FactKind.DERIVED and f.derive is not None]
     yield '<section id="instruments">'
@@ -711,8 +522,8 @@ def _instruments_section(protocol: Protocol, words: _Words) -> Iterator[str]:
         score = f"0 to {band.upper_bound} %" if low == 0 else f"above {low} to {band.upper_bound} %"
         holds = [words.fact(name) for name, least in odi_facts if least <= band.rank]
         yield (
-            f"<tr><td>{_e(band.label)} <code>{_e(band.value)}</code></td><td>{_e(score)}</td>"
-            f"<td>{_e(band.description)}</td><td>{_e('; '.join(holds)) or '—'}</td></tr>"
+            f"<tr><td>{escape(band.label)} <code>{escape(band.value)}</code></td><td>{escape(score)}</td>"
+            f"<td>{escape(band.description)}</td><td>{escape('; '.join(holds)) or '—'}</td></tr>"
         )
     yield "</table>"
     for label, required, source in (
@@ -723,73 +534,94 @@ def _instruments_section(protocol: Protocol, words: _Words) -> Iterator[str]:
         used = [f for f in derived if f.derive is not None and f.derive.source is source]
         if not used and not required:
             continue
-        yield f"<h3>{_e(label)}</h3><ul>"
+        yield f"<h3>{escape(label)}</h3><ul>"
         yield (
             "<li><strong>Required</strong>: every exercise is withheld until it is given.</li>"
             if required
             else "<li>Optional: while it is not given, no fact below holds.</li>"
         )
         yield from (
-            f"<li>Fact <code>{_e(f.name)}</code>: {_e(words.fact(f.name))}</li>" for f in used
+            f"<li>Fact <code>{escape(f.name)}</code>: {escape(words.fact(f.name))}</li>"
+            for f in used
         )
         yield "</ul>"
     yield "</section>"
 
 
-def _rules_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+def _rules_section(protocol: Protocol, words: Words) -> Iterator[str]:
+    departing = [rule for rule in protocol.rules if rule.departs]
     yield '<section id="rules">'
     yield f"<h2>Rules ({len(protocol.rules)})</h2>"
-    yield "<p>In the order they are written; the audit trail of a plan lists them in this order.</p>"
     yield (
-        '<table class="rules"><tr><th>Rule</th><th>When</th><th>Then</th>'
-        "<th>Reason and sources</th></tr>"
-    )
-    yield from (_rule(rule, words) for rule in protocol.rules)
-    yield "</table>"
-    yield "</section>"
-
-
-def _rule(rule: Rule, words: _Words) -> str:
-    actions = "".join(f"<li>{words.action(a)}</li>" for a in rule.actions)
-    cited = "".join(f"<li>{_e(c)}</li>" for c in words.source(rule.source))
-    return (
-        f'<tr id="rule-{_e(rule.id)}"><td><code class="id">{_e(rule.id)}</code></td>'
-        f"<td>{words.condition(rule.condition)}</td><td><ul>{actions}</ul></td>"
-        f'<td>{_e(rule.reason)}<ul class="sources">{cited}</ul></td></tr>'
-    )
-
-
-def _advice_section(protocol: Protocol, words: _Words) -> Iterator[str]:
-    yield '<section id="advice">'
-    yield "<h2>What the person is told</h2>"
-    yield "<table><tr><th>Urgency</th><th>Advice</th></tr>"
-    for level in Urgency:
-        text = protocol.advice.for_urgency(level) or "(the built-in sentence: none written)"
-        yield f"<tr><td>{_e(_URGENCY_WORDS[level])}</td><td>{_e(text)}</td></tr>"
-    yield "</table>"
-    if protocol.safety:
-        cited = "; ".join(words.source(protocol.safety_source or protocol.name))
-        yield (
-            f"<p><strong>With every exercise given:</strong> “{_e(protocol.safety)}” "
-            f'<span class="by">({_e(cited)})</span></p>'
+        "<p>In the order they are written (a plan's audit trail lists them in this order), with "
+        "what each does, its reason as the person reads it and its sources. When each one "
+        "fires is listed above, exactly, under the urgency or the exercise it decides."
+        + (
+            f' <strong class="departs">{len(departing)} rule(s) depart from their source</strong>'
+            ", marked ⚑ with the protocol's reason."
+            if departing
+            else " No rule states that it departs from its source."
         )
-    safety_net = getattr(protocol, "safety_net", "")
-    if isinstance(safety_net, str) and safety_net:
-        yield f"<p><strong>Safety net, with every plan that gives exercises:</strong> “{_e(safety_net)}”</p>"
+        + "</p>"
+    )
+    yield '<ol class="rules">'
+    yield from (_rule(rule, words) for rule in protocol.rules)
+    yield "</ol>"
     yield "</section>"
+
+
+def _rule(rule: Rule, words: Words) -> str:
+    actions = "; ".join(words.action_short(a) for a in rule.actions)
+    departs = (
+        f' <span class="departs">⚑ Departs from its source: {escape(rule.departs)}</span>'
+        if rule.departs
+        else ""
+    )
+    return (
+        f'<li id="rule-{escape(rule.id)}"><code class="id">{escape(rule.id)}</code> — {actions}. '
+        f"{escape(rule.reason)}{departs} "
+        f'<span class="cited">[{words.source_links(rule.source)}]</span></li>'
+    )
 
 
 def _sources_section(protocol: Protocol) -> Iterator[str]:
     yield '<section id="sources">'
     yield "<h2>Sources</h2>"
-    if protocol.sources:
-        yield "<table><tr><th>Tag</th><th>Citation</th></tr>"
-        for source in protocol.sources:
-            yield f"<tr><td><code>{_e(source.tag)}</code></td><td>{_e(source.citation)}</td></tr>"
-        yield "</table>"
-    else:
+    if not protocol.sources:
         yield "<p>The protocol lists no sources: each rule's source is shown as written.</p>"
+        yield "</section>"
+        return
+    yield (
+        "<p>Each source with what kind of evidence it is, the year of the version cited and a "
+        "link, as the protocol states them: “not known” where it does not.</p>"
+    )
+    yield '<ul class="sources">'
+    for source in protocol.sources:
+        kind = SOURCE_KIND_WORDS[source.kind] if source.kind is not None else "kind not known"
+        year = str(source.year) if source.year is not None else "year not known"
+        link = (
+            f'<a class="link" href="{escape(source.url)}">{escape(source.url)}</a>'
+            if source.url is not None
+            else "link not known"
+        )
+        seed = ' class="seed"' if source.kind is SourceKind.SEED_PAGE else ""
+        yield (
+            f'<li id="source-{escape(source.tag)}"{seed}><code>{escape(source.tag)}</code> '
+            f"{escape(source.citation)} — <em>{escape(kind)}</em>; {escape(year)}; {link}</li>"
+        )
+    yield "</ul>"
     yield "</section>"
+
+
+_SIGNED_SECTIONS = (
+    "Scope",
+    "Declared policies",
+    "Urgencies",
+    "Exercises",
+    "Questions",
+    "Texts and example plans",
+    "Rules and sources",
+)
 
 
 def _signoff(protocol: Protocol, digest: str, previous: Protocol | None) -> Iterator[str]:
@@ -798,66 +630,101 @@ def _signoff(protocol: Protocol, digest: str, previous: Protocol | None) -> Iter
     change = (
         ""
         if previous is None
-        else f", and every change from version <strong>{_e(previous.version)}</strong> (content "
-        f'hash <code class="hash">{_e(protocol_hash(previous))}</code>) listed under “Changes”'
+        else f", and every change from version <strong>{escape(previous.version)}</strong> "
+        f'(content hash <code class="hash">{escape(protocol_hash(previous))}</code>) listed '
+        "under “Changes”"
     )
     yield (
-        f"<p>I have reviewed protocol <strong>{_e(protocol.name)}</strong> version "
-        f'<strong>{_e(protocol.version)}</strong>, content hash <code class="hash">'
-        f"{_e(digest)}</code>, as shown on this sheet{change}, and approve its use.</p>"
+        f"<p>I have reviewed protocol <strong>{escape(protocol.name)}</strong> version "
+        f'<strong>{escape(protocol.version)}</strong>, content hash <code class="hash">'
+        f"{escape(digest)}</code>, as shown on this sheet{change}.</p>"
     )
+    yield '<table class="sections"><tr><th>Section</th><th>Agreed</th><th>Comment</th></tr>'
+    for name in _SIGNED_SECTIONS:
+        yield f'<tr><td>{escape(name)}</td><td>&#9744;</td><td class="line"></td></tr>'
+    yield "</table>"
+    yield (
+        '<p class="decision"><strong>Decision:</strong> &#9744; approved &nbsp; &#9744; approved '
+        "with conditions (list at least one) &nbsp; &#9744; not approved</p>"
+    )
+    yield '<table class="signature">'
+    for line in ("Conditions", "Residual risks", "Hazard log reference"):
+        yield f'<tr><th>{line}</th><td class="line"></td></tr>'
+    yield "</table>"
     for role in ("Clinical reviewer", "Clinical safety officer"):
-        yield f'<table class="signature"><caption>{_e(role)}</caption>'
+        yield f'<table class="signature"><caption>{escape(role)}</caption>'
         for line in ("Name", "Role and registration", "Date", "Signature"):
             yield f'<tr><th>{line}</th><td class="line"></td></tr>'
         yield "</table>"
+    yield (
+        '<p class="note">Record the decision as data, for the app to check at start-up: '
+        "<code>backtriage protocol sign-off FILE --reviewer NAME --role ROLE --decision "
+        "DECISION [--condition TEXT]... [--residual-risk TEXT]... --hazard-log REF -o "
+        "signed.json</code>; the app loads the protocol with "
+        "<code>load_protocol(FILE, signed=record)</code>.</p>"
+    )
     yield "</section>"
 
 
 _CSS = """
 :root { color-scheme: light; }
-body { font: 11pt/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+body { font: 11pt/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   color: #111; max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; }
-h1 { font-size: 1.6rem; margin: 0 0 .5rem; }
-h2 { font-size: 1.25rem; border-bottom: 2px solid #333; padding-bottom: .15rem;
-  margin-top: 2rem; }
-h3 { font-size: 1.05rem; margin: 1.2rem 0 .3rem; }
-h4 { font-size: .95rem; margin: .8rem 0 .2rem; }
-table { border-collapse: collapse; width: 100%; margin: .4rem 0 .8rem; }
-th, td { border: 1px solid #999; padding: .25rem .4rem; text-align: left;
+h1 { font-size: 1.5rem; margin: 0 0 .4rem; }
+h2 { font-size: 1.2rem; border-bottom: 2px solid #333; padding-bottom: .1rem;
+  margin: 1.4rem 0 .4rem; }
+h3 { font-size: 1.02rem; margin: .9rem 0 .25rem; }
+h4 { font-size: .95rem; margin: .5rem 0 .15rem; }
+p { margin: .3rem 0; }
+ul, ol { margin: .2rem 0; padding-left: 1.4rem; }
+table { border-collapse: collapse; width: 100%; margin: .3rem 0 .6rem; }
+th, td { border: 1px solid #999; padding: .15rem .35rem; text-align: left;
   vertical-align: top; }
 th { background: #eee; }
 code { font: .9em ui-monospace, "DejaVu Sans Mono", monospace; }
 .hash { word-break: break-all; }
-.id { overflow-wrap: anywhere; }
-table.rules { table-layout: fixed; }
-table.rules th:nth-child(1) { width: 17%; }
-table.rules th:nth-child(2) { width: 31%; }
-table.rules th:nth-child(3) { width: 20%; }
-table.rules ul { margin: 0; padding-left: 1.1rem; }
-ul.sources { color: #444; font-size: .9em; margin-top: .3rem; }
+.id, td.link { overflow-wrap: anywhere; }
+table.texts, table.questions { table-layout: fixed; }
+ol.rules { columns: 2; column-gap: 1.5rem; padding-left: 1.6rem; }
+ol.rules li, ul.sources li { margin: .1rem 0; break-inside: avoid; }
+.cited { color: #444; font-size: .9em; }
+a.link { overflow-wrap: anywhere; }
+table.texts th:nth-child(1) { width: 22%; }
+table.texts th:nth-child(3), table.questions th:nth-child(5) { width: 7%; }
+table.questions th:nth-child(2), table.questions th:nth-child(3) { width: 10%; }
+table.questions th:nth-child(4) { width: 20%; }
+td.grade { text-align: right; }
+li.seed { background: #fff4e0; }
 .note, .meta, .by { color: #444; font-size: .9em; }
 .fact { font-weight: 500; }
 .absent { font-style: italic; }
 .and { font-variant: small-caps; color: #444; }
-.caution, .witness { margin: .15rem 0 0 1rem; }
+.caution, .witness { margin: .1rem 0 0 1rem; }
 .witness { color: #333; font-size: .92em; }
 .ok { border-left: 4px solid #2a7; padding-left: .5rem; }
 .bad { border-left: 4px solid #c22; padding-left: .5rem; font-weight: 600; }
-ol.triggers li { margin: .15rem 0; }
-article { border-top: 1px solid #ccc; padding-top: .2rem; }
-.signature { width: 100%; margin-top: 1rem; }
-.signature caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+.departs { color: #8a4b00; font-weight: 600; }
+.confirm, .decision { border: 1px solid #333; padding: .3rem .5rem; }
+ol.triggers li { margin: .1rem 0; }
+p.policies { margin: .35rem 0; }
+article { border-top: 1px solid #ccc; padding-top: .1rem; }
+figure.plan { margin: .5rem 0; border: 1px solid #999; padding: .3rem .5rem; }
+figure.plan figcaption { margin-bottom: .2rem; }
+figure.plan pre { font: .85em/1.3 system-ui, "DejaVu Sans", sans-serif; white-space: pre-wrap;
+  margin: 0; columns: 2; column-gap: 1.2rem; }
+.signature { width: 100%; margin-top: .6rem; }
+.signature caption { text-align: left; font-weight: 600; padding: .2rem 0; }
 .signature th { width: 14rem; }
-.signature td.line { height: 2.2rem; }
+td.line { height: 1.9rem; }
 a { color: #124; }
-@page { size: A4; margin: 15mm 13mm; }
+@page { size: A4; margin: 12mm 11mm; }
 @media print {
-  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 8.5pt; line-height: 1.3; }
   a { color: inherit; text-decoration: none; }
-  h2, h3, h4 { break-after: avoid; }
-  tr, li, .signature { break-inside: avoid; }
+  h2, h3, h4, figcaption { break-after: avoid; }
+  tr, li, .signature, figure.plan { break-inside: avoid; }
+  ol.triggers { columns: 2; column-gap: 1.5rem; }
   .signoff { break-before: page; break-inside: avoid; }
-  th { background: #eee; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  th, li.seed { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """

@@ -49,6 +49,7 @@ from backtriage.protocol.model import (
     UrgencyAdvice,
 )
 from backtriage.serialize import converter
+from backtriage.testing import strategies as kit
 from backtriage.testing.strategies import (
     _close_exclusions,
     _distinct,
@@ -295,8 +296,12 @@ def protocols(
         sources=(Source(SOURCE_TAG, "A test source"),),
         safety=draw(_SAFETY),
         safety_source=SOURCE_TAG,
-        safety_net="Go to an emergency department now if new bladder or leg trouble appears.",
-        advice=UrgencyAdvice(emergency="Go now."),
+        # The fixed texts format 3 needs, as the public kit writes them.
+        safety_net=kit._SAFETY_NET,
+        advice=kit._ADVICE,
+        format=3,
+        scope=kit._SCOPE,
+        texts=kit._TEXTS,
     )
 
 

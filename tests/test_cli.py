@@ -536,7 +536,7 @@ def test_questions_lists_every_question_of_the_protocol_as_text(run: Any) -> Non
 
 def test_questions_as_json_match_the_library(run: Any, tmp_path: Path) -> None:
     data = json.loads(run("questions", "--json").out)
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     assert data["protocol"] == {"name": "backtriage-default", "version": "2.0.0"}
     assert [q["key"] for q in data["questions"]] == [q.key for q in bt.questions()]
     assert data["questions"][0] == {
@@ -544,6 +544,7 @@ def test_questions_as_json_match_the_library(run: Any, tmp_path: Path) -> None:
         "kind": "red_flag",
         "text": bt.questions()[0].text,
         "required": True,
+        "asked_if": None,
     }
 
 
@@ -560,7 +561,7 @@ def test_questions_list_a_required_age_under_its_own_heading(run: Any, tmp_path:
     )
     result = run("questions", "--protocol", str(path))
     assert result.code == 0
-    assert "About the person:\n  age (required)\n      Age in whole years." in result.out
+    assert "About the person:\n  age (required)\n      Your age in whole years." in result.out
 
 
 # -- protocol check -----------------------------------------------------------------------------

@@ -551,7 +551,7 @@ def test_new_red_flag_alone_refers_and_gives_no_exercise(key: str) -> None:
     assert plan.urgency is SINGLE_FLAG_URGENCY[key]
     assert plan.exercises == ()
     assert {w.exercise.id for w in plan.withheld} == ALL
-    assert plan.safety_net == ""
+    assert plan.safety_net == (None if plan.urgency is U.EMERGENCY else PROTOCOL.safety_net)
 
 
 @pytest.mark.parametrize("key", NEW_FLAGS)
@@ -610,7 +610,7 @@ def test_fracture_risk_without_an_age_asks_for_the_age_and_gives_nothing() -> No
     plan = plan_for(findings={CAPABILITY}, age=None)
     assert plan.missing == ("age",)
     assert plan.exercises == ()
-    assert plan.safety_net == ""
+    assert plan.safety_net == PROTOCOL.safety_net
 
 
 def test_confined_to_bed_refers_soon_and_gives_only_exercises_done_in_bed() -> None:
@@ -631,7 +631,7 @@ def test_required_finding_left_unanswered_is_missing_and_gives_no_exercise(key: 
     plan = bt.recommend(assessment)
     assert key in plan.missing
     assert plan.exercises == ()
-    assert plan.safety_net == ""
+    assert plan.safety_net == PROTOCOL.safety_net
 
 
 def test_the_abdominal_aneurysm_question_counts_any_one_sign() -> None:
@@ -689,14 +689,14 @@ def test_every_combination_can_change_a_plan(rule: bt.Rule) -> None:
 # -- the safety net (3a.1) ----------------------------------------------------------------------
 
 
-def test_safety_net_names_the_emergency_and_same_day_signs_in_plain_words() -> None:
-    net = PROTOCOL.safety_net.lower()
-    for sign in ("genitals", "back passage", "buttocks", "inner thighs", "urine", "bladder",
-                 "bowel", "both legs", "fever", "constant"):  # fmt: skip
-        assert sign in net, sign
-    assert "emergency department" in net
-    assert "today" in net
-    assert "new" in net
+def test_safety_net_has_both_lists_and_a_review_point() -> None:
+    net = PROTOCOL.safety_net
+    assert len(net.emergency) >= 5
+    assert len(net.today) >= 3
+    assert net.review
+    # One sign a line: short lines, no list of signs run together in one.
+    for line in (*net.emergency, *net.today):
+        assert len(line.split()) <= 25, line
 
 
 SCENARIOS: dict[str, bt.Assessment] = {
@@ -721,15 +721,15 @@ SCENARIOS: dict[str, bt.Assessment] = {
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_every_plan_with_exercises_carries_the_safety_net_and_no_other_plan_does(
-    name: str,
-) -> None:
+def test_every_plan_but_an_emergency_carries_the_safety_net(name: str) -> None:
     plan = bt.recommend(SCENARIOS[name])
-    if plan.exercises:
-        assert plan.safety_net == PROTOCOL.safety_net
+    if plan.urgency is U.EMERGENCY:
+        assert plan.safety_net is None
+        assert not set(PROTOCOL.safety_net.today) & set(plan.summary().splitlines())
     else:
-        assert plan.safety_net == ""
-        assert PROTOCOL.safety_net not in plan.summary()
+        assert plan.safety_net == PROTOCOL.safety_net
+        for sign in (*PROTOCOL.safety_net.emergency, *PROTOCOL.safety_net.today):
+            assert f"- {sign}" in plan.summary().splitlines()
 
 
 def test_the_scenarios_cover_plans_with_and_without_exercises() -> None:
@@ -738,31 +738,45 @@ def test_the_scenarios_cover_plans_with_and_without_exercises() -> None:
     assert len(SCENARIOS) - len(with_exercises) == 9
 
 
-def test_summary_shows_the_safety_net_right_after_the_exercises() -> None:
+def test_summary_shows_the_safety_net_right_under_the_advice_before_any_exercise() -> None:
     plan = plan_for(findings={"prone_lying_painful", CAPABILITY})
     lines = plan.summary().splitlines()
-    at = lines.index(PROTOCOL.safety_net)
-    header = lines.index("Exercises you may try:")
-    assert header < at
-    assert lines[at - 1] == ""
-    # Nothing but the exercises and their cautions between the header and the safety net.
-    assert all(line.startswith(("- ", "    Caution: ")) for line in lines[header + 1 : at - 1])
-    assert lines[at + 2] == "Not for now:"
-    assert lines[at - 2].startswith("    Caution: ")
+    net = PROTOCOL.safety_net
+    texts = PROTOCOL.texts
+    assert lines[0] == plan.advice
+    assert lines[1] == ""
+    assert lines[2] == texts.emergency_heading
+    at = 3 + len(net.emergency)
+    assert lines[3:at] == [f"- {sign}" for sign in net.emergency]
+    assert lines[at] == texts.today_heading
+    assert lines[at + 1 : at + 1 + len(net.today)] == [f"- {sign}" for sign in net.today]
+    assert lines[at + 1 + len(net.today)] == net.review
+    assert lines.index(texts.exercises_heading) > at + 1 + len(net.today)
 
 
-def test_care_plan_carries_the_safety_net_when_the_plan_gives_exercises() -> None:
+def test_care_plan_carries_the_safety_net_in_every_plan_but_an_emergency() -> None:
     subject = {"reference": "Patient/1"}
     care_plan = to_care_plan(plan_for(findings={CAPABILITY}), subject=subject)
     notes = [note["text"] for note in care_plan["note"]]  # type: ignore[union-attr,index]
-    assert notes[0] == PROTOCOL.safety_net
-    assert PROTOCOL.safety_net in str(care_plan["text"])
+    net = PROTOCOL.safety_net
+    assert notes[:3] == [
+        " ".join([PROTOCOL.texts.emergency_heading, *net.emergency]),
+        " ".join([PROTOCOL.texts.today_heading, *net.today]),
+        net.review,
+    ]
+    assert net.review in str(care_plan["text"])
     urgent = to_care_plan(plan_for("ces_bladder"), subject=subject)
-    assert PROTOCOL.safety_net not in str(urgent)
+    assert net.review not in str(urgent)
 
 
 def test_plan_json_round_trips_the_safety_net() -> None:
     plan = plan_for(findings={CAPABILITY})
     data = bt.to_dict(plan)
-    assert data["safety_net"] == PROTOCOL.safety_net
+    net = PROTOCOL.safety_net
+    assert data["safety_net"] == {
+        "emergency": list(net.emergency),
+        "today": list(net.today),
+        "review": net.review,
+        "source": net.source,
+    }
     assert bt.from_dict(data, bt.Plan) == plan

@@ -437,7 +437,8 @@ def test_an_urgent_plan_refers_and_lists_no_exercise_activity_at_all(
 def test_a_plan_with_unanswered_questions_is_a_draft_that_lists_them() -> None:
     plan, care_plan = _care_plan(flags={"fever": None})
     assert care_plan["status"] == "draft"
-    assert plan.missing_questions[0] in care_plan["note"][0]["text"]
+    # After the three notes of the safety net.
+    assert plan.missing_questions[0] in care_plan["note"][3]["text"]
 
 
 def test_the_care_plan_notes_the_protocol_rules_and_disclaimer() -> None:

@@ -167,12 +167,15 @@ def test_every_prescription_carries_the_safety_advice(person: Person) -> None:
 
 
 @given(people())
-def test_the_safety_net_comes_with_every_plan_that_gives_exercises_and_no_other(
-    person: Person,
-) -> None:
+def test_the_safety_net_comes_with_every_plan_but_an_emergency(person: Person) -> None:
     plan = person.plan()
-    assert plan.safety_net == (PROTOCOL.safety_net if plan.exercises else "")
-    assert (PROTOCOL.safety_net in plan.summary()) == bool(plan.exercises)
+    emergency = plan.urgency is U.EMERGENCY
+    assert plan.safety_net == (None if emergency else PROTOCOL.safety_net)
+    lines = plan.summary().splitlines()
+    assert (PROTOCOL.safety_net.review in lines) is not emergency
+    if not emergency:
+        # Right under the advice, before anything else.
+        assert lines[2] == PROTOCOL.texts.emergency_heading
 
 
 @given(people())

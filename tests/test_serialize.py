@@ -151,7 +151,7 @@ def test_to_dict_is_exactly_what_the_json_text_holds(value: Any) -> None:
 def test_every_document_starts_with_the_schema_version(value: Any) -> None:
     data = to_dict(value)
     assert next(iter(data)) == "schema_version"
-    assert data["schema_version"] == SCHEMA_VERSION == 2
+    assert data["schema_version"] == SCHEMA_VERSION == 3
 
 
 def test_the_schema_version_may_be_left_out_on_input() -> None:
@@ -167,7 +167,7 @@ def test_an_odi_score_is_written_with_its_derived_values() -> None:
     # 16 points over nine sections: 16 / 45 = 35.6 % [S5]
     score = bt.score_odi([2, 1, 2, 2, 2, 2, 1, None, 2, 2])
     assert to_dict(score) == {
-        "schema_version": 2,
+        "schema_version": 3,
         "raw": 16,
         "answered": 9,
         "missing": ["sex_life"],
@@ -181,7 +181,7 @@ def test_an_odi_score_is_written_with_its_derived_values() -> None:
 
 def test_a_start_back_score_is_written_with_its_risk() -> None:
     assert to_dict(bt.StartBackScore(total=5, psychosocial=4)) == {
-        "schema_version": 2,
+        "schema_version": 3,
         "total": 5,
         "psychosocial": 4,
         "risk": "high",
@@ -197,7 +197,7 @@ def test_an_assessment_is_written_with_every_field_in_json_terms() -> None:
         odi_max_missing=8,
     )
     assert to_dict(assessment) == {
-        "schema_version": 2,
+        "schema_version": 3,
         # canonical section order, marks as a sorted list
         "odi": {"pain_intensity": 1, "walking": [2, 3], "sex_life": None},
         "red_flags": {"chest_pain": None, "fever": False},
@@ -271,7 +271,7 @@ BAD_ASSESSMENTS: dict[str, tuple[object, str]] = {
     "start back unknown items": ({"start_back": {"legs": True, "arms": True}}, "$.start_back"),
     "unknown key": ({"odi_answers": {}}, "$.odi_answers"),
     "odd key": ({"red-flags": {}}, "$['red-flags']"),
-    "wrong schema version": ({"schema_version": 3}, "$.schema_version"),
+    "wrong schema version": ({"schema_version": 4}, "$.schema_version"),
     "schema version a string": ({"schema_version": "1"}, "$.schema_version"),
     "odi_score not derived": (
         {"odi": [1] * 10, "odi_score": {"raw": 9, "answered": 10}},
@@ -396,7 +396,7 @@ def test_a_bad_protocol_document_raises_a_protocol_error_naming_the_rule() -> No
 
 def test_a_protocol_with_an_unknown_schema_version_is_refused() -> None:
     with pytest.raises(bt.ProtocolError) as info:
-        from_dict(to_dict(DEFAULT) | {"schema_version": 3}, bt.Protocol)
+        from_dict(to_dict(DEFAULT) | {"schema_version": 4}, bt.Protocol)
     assert info.value.field == "schema_version"
 
 
@@ -720,3 +720,30 @@ def test_a_json_round_trip_keeps_a_finding_answered_no() -> None:
     assert again.findings == {"osteoporsis": False}
     with pytest.raises(bt.InvalidAnswerError, match="osteoporsis"):
         bt.recommend(again)
+
+
+def test_a_plan_of_schema_version_2_is_refused_with_a_way_forward() -> None:
+    # Version 2 plans carry the safety net as one text and no protocol texts: summary() could
+    # not show them, and nothing may be guessed.
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED)))
+    data["schema_version"] = 2
+    data["safety_net"] = "Get help at once if something new happens."
+    del data["texts"]
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Plan)
+    assert info.value.field == "$.schema_version"
+    assert "recommend()" in str(info.value)
+
+
+def test_a_plan_below_emergency_without_its_safety_net_is_refused() -> None:
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED)))
+    data["safety_net"] = None
+    with pytest.raises(bt.InvalidAnswerError) as info:
+        from_dict(data, bt.Plan)
+    assert info.value.field == "$.safety_net"
+
+
+def test_an_assessment_of_schema_version_2_is_still_read() -> None:
+    assessment = bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)
+    data = to_dict(assessment) | {"schema_version": 2}
+    assert from_dict(data, bt.Assessment) == assessment

@@ -6,19 +6,27 @@ from enum import StrEnum
 
 import attrs
 
-from backtriage._facts import derive_facts
+from backtriage._facts import derive_facts, under_age_of
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol._engine import FiredRule, Prescription, Withheld, engine_of
+from backtriage.protocol._engine import (
+    Evaluation,
+    FiredRule,
+    Prescription,
+    Withheld,
+    engine_of,
+)
 from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
 from backtriage.protocol._model import (
     DerivedFrom,
+    Fact,
     FactKind,
     Movement,
     Protocol,
     SafetyNet,
+    Texts,
     Urgency,
 )
 
@@ -31,11 +39,6 @@ __all__ = [
     "questions",
     "recommend",
 ]
-
-DISCLAIMER = (
-    "backtriage is a screening aid, not a diagnosis and not a medical device. "
-    "If you are worried, or your symptoms change, contact a clinician."
-)
 
 _PREFERRED_MOVEMENT = {
     Preference.EXTENSION: Movement.EXTENSION,
@@ -68,63 +71,76 @@ class Plan:
     start_back: StartBackScore | None
     protocol_name: str
     protocol_version: str
-    safety_net: SafetyNet | None = None
+    safety_net: SafetyNet | None
     """When to get help, from the protocol: in every plan but an emergency (there ``None``)."""
+    texts: Texts
+    """The protocol's fixed texts that :meth:`summary` arranges (headings, the disclaimer)."""
 
     def summary(self) -> str:
-        """Return the plan as text a person can read.
+        """Return the plan as text a person can read; every word of it comes from the protocol.
 
-        The advice comes first and the disclaimer last; the safety net (when to get help at
-        once) follows the exercises. A same-day or emergency plan names no exercise, not even as
-        withheld; a plan with unanswered questions lists the questions.
+        The advice comes first, the safety net (when to get help) right under it, in every plan
+        but an emergency; then why (the reasons of the rules that set the plan's urgency), any
+        unanswered questions, the scores, the exercises with the self-management advice, and
+        the disclaimer last. A same-day or emergency plan names no exercise, not even as
+        withheld.
         """
+        texts = self.texts
         lines = [self.advice]
-        # Why the urgency: the reasons of the rules that referred, most urgent first.
-        referring = sorted(
-            (f for f in self.fired if f.urgency is not None and f.urgency > Urgency.NONE),
-            key=lambda f: f.urgency.rank if f.urgency is not None else 0,
-            reverse=True,
-        )
-        if referring:
-            lines.append("Why:")
-            lines.extend(f"- {text}" for text in dict.fromkeys(f.reason for f in referring))
+        net = self.safety_net
+        if net is not None:
+            lines.append("")
+            for heading, signs in (
+                (texts.emergency_heading, net.emergency),
+                (texts.today_heading, net.today),
+            ):
+                lines.append(heading)
+                lines.extend(f"- {sign}" for sign in signs)
+            lines.append(net.review)
+        # Why this urgency: only the rules that set it (Plan.fired keeps every rule).
+        deciding = [f for f in self.fired if f.urgency is self.urgency]
+        if deciding and self.urgency > Urgency.NONE:
+            lines.append("")
+            lines.append(texts.why_heading)
+            lines.extend(f"- {text}" for text in dict.fromkeys(f.reason for f in deciding))
         # At same_day or emergency no exercise is named, not even as withheld. Unanswered
         # questions are still asked below emergency: a "yes" could make it one.
         act_now = self.urgency >= Urgency.SAME_DAY
         if self.missing and self.urgency < Urgency.EMERGENCY:
-            lines.append(
-                "Please also answer these; a yes may mean you need emergency care:"
-                if act_now
-                else "Before any exercise can be suggested, please answer:"
-            )
+            lines.append("")
+            lines.append(texts.answer_now_heading if act_now else texts.answer_first_heading)
             lines.extend(f"- {text}" for text in self.missing_questions)
+        scores = []
         if self.odi is not None:
-            lines.append(
-                f"Oswestry Disability Index: {self.odi.percent_rounded}% ({self.odi.band.label})."
+            scores.append(
+                f"{texts.odi_label}: {self.odi.percent_rounded}% ({self.odi.band.label})."
             )
         if self.start_back is not None:
-            lines.append(f"STarT Back risk: {self.start_back.risk.value}.")
+            scores.append(f"{texts.start_back_label}: {self.start_back.risk.value}.")
+        if scores:
+            lines.append("")
+            lines.extend(scores)
         if self.exercises:
             lines.append("")
-            lines.append("Exercises you may try:")
+            lines.append(texts.exercises_heading)
             for prescription in self.exercises:
                 exercise = prescription.exercise
                 lines.append(f"- {exercise.title}: {exercise.instructions} {exercise.dosage}")
-                lines.extend(f"    Caution: {c.text}" for c in prescription.cautions)
-            if self.safety_net is not None:
-                lines.append("")
-                lines.extend(self.safety_net.emergency)
+                lines.extend(f"    {texts.caution_label}: {c.text}" for c in prescription.cautions)
+            lines.append("")
+            lines.append(texts.self_management_heading)
+            lines.extend(f"- {line}" for line in texts.self_management)
         # While questions are unanswered every exercise is withheld for that one reason, which
         # the list of questions above already says.
         if self.withheld and not act_now and not self.missing:
             lines.append("")
-            lines.append("Not for now:")
+            lines.append(texts.not_for_now_heading)
             for withheld in self.withheld:
                 why = " ".join(dict.fromkeys(r.text for r in withheld.reasons))
                 lines.append(f"- {withheld.exercise.title}: {why}")
         lines.append("")
-        lines.append(DISCLAIMER)
-        lines.append(f"(Protocol {self.protocol_name} {self.protocol_version}.)")
+        lines.append(texts.disclaimer)
+        lines.append(f"({texts.protocol_label} {self.protocol_name} {self.protocol_version}.)")
         return "\n".join(lines)
 
 
@@ -163,8 +179,9 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     refuses.
     """
     present, missing = derive_facts(assessment, protocol)
+    under_age = under_age_of(assessment, protocol)
     engine = engine_of(protocol)
-    evaluation = engine.evaluate(present, missing=missing)
+    evaluation = engine.evaluate(present, missing=missing, under_age=under_age)
     preference = assessment.preference
     preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
     # Gentlest first, then the preferred movement; the sort is stable, so protocol order
@@ -174,36 +191,63 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
         key=lambda p: (p.exercise.level, p.exercise.movement is not preferred),
     )
     urgency = evaluation.urgency
-    advice = protocol.advice.for_urgency(urgency) or _FALLBACK_ADVICE[urgency]
-    if missing and urgency < Urgency.SAME_DAY:
-        # "Nothing needs a clinician" would be a guess while safety questions are unanswered.
-        # The protocol's text may invite exercises, which this plan does not give: the plain
-        # text of the urgency is used instead.
-        advice = _UNANSWERED_ADVICE + (
-            f" {_FALLBACK_ADVICE[urgency]}" if urgency > Urgency.NONE else ""
-        )
-    elif missing and urgency is Urgency.SAME_DAY:
-        advice = f"{advice} {_UNANSWERED_SAME_DAY}"
-    elif not ranked and urgency < Urgency.SAME_DAY:
-        # Every exercise is withheld (recent spine surgery, say): advice that invites
-        # "the exercises below" would contradict the plan.
-        advice = f"{_FALLBACK_ADVICE[urgency]} {_NONE_SUITABLE}"
     return Plan(
-        urgency=evaluation.urgency,
+        urgency=urgency,
         exercises=tuple(ranked),
         withheld=evaluation.withheld(),
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
         fired=evaluation.fired,
         facts=tuple(sorted(set(present), key=engine.fact_bit.__getitem__)),
-        advice=advice,
+        advice=_advice(protocol, evaluation, given=bool(ranked)),
         odi=assessment.odi_score,
         start_back=assessment.start_back,
         protocol_name=protocol.name,
         protocol_version=protocol.version,
-        # A plan without exercises already says what to do now, in its advice.
+        # An emergency plan's advice says what to do now; every other plan says when to get
+        # help, also while it waits for answers or gives no exercise.
         safety_net=protocol.safety_net if urgency < Urgency.EMERGENCY else None,
+        texts=protocol.texts,
     )
+
+
+def _advice(protocol: Protocol, evaluation: Evaluation, *, given: bool) -> str:
+    """Return the advice of a plan, from the protocol's texts alone.
+
+    A fired rule that sets the plan's urgency may carry its own advice (the first in protocol
+    order wins); otherwise the protocol's advice for the urgency. A plan without exercises
+    (questions unanswered, every exercise withheld, below the minimum age) uses the text for
+    the urgency that invites no exercise, after the reason there is none.
+    """
+    texts = protocol.texts
+    urgency = evaluation.urgency
+    urgencies = evaluation.engine.rule_urgencies
+    own = next(
+        (
+            protocol.rules[i].advice
+            for i in evaluation.fired_indices
+            if protocol.rules[i].advice and (urgencies[i] or Urgency.NONE) is urgency
+        ),
+        None,
+    )
+    if urgency is Urgency.EMERGENCY:
+        return own or protocol.advice.emergency
+    plain = own or texts.no_exercise_advice.for_urgency(urgency)
+    missing = evaluation.missing
+    if evaluation.under_age is not None:
+        extra = (texts.unanswered_same_day,) if missing else ()
+        return " ".join((texts.out_of_scope, plain, *extra))
+    if missing and urgency < Urgency.SAME_DAY:
+        # "Nothing needs a clinician" would be a guess while safety questions are unanswered;
+        # the urgency's usual advice may invite exercises, which this plan does not give.
+        return texts.unanswered if urgency is Urgency.NONE else f"{texts.unanswered} {plain}"
+    if missing:
+        return f"{own or protocol.advice.same_day} {texts.unanswered_same_day}"
+    if not given and urgency < Urgency.SAME_DAY:
+        # Every exercise is withheld (recent spine surgery, say): advice that invites "the
+        # exercises below" would contradict the plan.
+        return f"{plain} {texts.none_suitable}"
+    return own or protocol.advice.for_urgency(urgency)
 
 
 def default_protocol() -> Protocol:
@@ -229,31 +273,14 @@ def _protocol_or_default(protocol: object) -> Protocol:
     return protocol
 
 
-_UNANSWERED_SAME_DAY = (
-    "Some safety questions are not answered yet: answer them now, as one of them may mean "
-    "you need emergency care."
-)
-_NONE_SUITABLE = "None of the exercises is suitable for you for now; the reasons are listed."
-_UNANSWERED_ADVICE = (
-    "Some safety questions are not answered yet, so no exercise can be suggested for now, "
-    "and the advice may become more urgent once they are."
-)
-
-
 def _question_text(protocol: Protocol, name: str) -> str:
     fact = engine_of(protocol).fact_by_name.get(name)
     if fact is not None:
         return fact.question or name
-    return _INSTRUMENT_TEXT.get(name, name)
+    return protocol.texts.question(name) if name in _INSTRUMENTS else name
 
 
-_FALLBACK_ADVICE = {
-    Urgency.NONE: "No urgent concern was found in your answers.",
-    Urgency.ROUTINE: "Book a routine appointment with your GP or physiotherapist.",
-    Urgency.SOON: "See your GP or physiotherapist within about two weeks.",
-    Urgency.SAME_DAY: "Speak to a doctor today. Do not start exercises until you have been checked.",
-    Urgency.EMERGENCY: "Go to an emergency department now, or call your emergency number.",
-}
+_INSTRUMENTS = frozenset({"odi", "start_back", "age", "preference"})
 
 
 class QuestionKind(StrEnum):
@@ -275,18 +302,10 @@ class Question:
     kind: QuestionKind
     text: str
     required: bool
-
-
-_INSTRUMENT_TEXT = {
-    "odi": "Oswestry Disability Index: ten sections, each answered 0 to 5. "
-    "The licensed questionnaire wording is supplied by the app.",
-    "start_back": "Keele STarT Back Screening Tool: nine items. "
-    "The licensed wording is supplied by the app.",
-    "age": "Age in whole years.",
-    "preference": "Directional preference, set by a clinician from a movement assessment, "
-    "never asked of the person: the movement that eases the symptoms "
-    "('extension', 'flexion' or 'lateral'), if a clinician has found one.",
-}
+    """Whether it must be answered; for a follow-up question, only once ``asked_if`` is yes."""
+    asked_if: str | None = None
+    """A follow-up question: ask it only when this question is answered yes (otherwise its
+    answer is no, or none; a yes is refused)."""
 
 
 def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
@@ -294,18 +313,17 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
     directional preference (where the protocol uses them), then findings.
 
     Build the screening form from this instead of copying keys: a changed protocol then
-    changes the form. Derived facts are computed, never asked, and are not listed.
+    changes the form. Derived facts are computed, never asked, and are not listed. A follow-up
+    question (``asked_if`` set) comes right after the question it follows: ask it only after a
+    yes to that one.
     """
     protocol = _protocol_or_default(protocol)
     asked = [f for f in protocol.facts if f.kind is not FactKind.DERIVED]
     red_flags = [f for f in asked if f.kind is FactKind.RED_FLAG]
     others = [f for f in asked if f.kind is not FactKind.RED_FLAG]
-    result = [
-        Question(f.name, QuestionKind(f.kind.value), f.question or f.name, f.required)
-        for f in red_flags
-    ]
+    result = [_fact_question(f) for f in red_flags]
     result.append(
-        Question("odi", QuestionKind.INSTRUMENT, _INSTRUMENT_TEXT["odi"], protocol.require_odi)
+        Question("odi", QuestionKind.INSTRUMENT, protocol.texts.odi_question, protocol.require_odi)
     )
     derived_from = {f.derive.source for f in protocol.facts if f.derive is not None}
     for key, source, kind, required in (
@@ -321,9 +339,31 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
         ("preference", DerivedFrom.PREFERENCE, QuestionKind.DETAIL, False),
     ):
         if required or source in derived_from:
-            result.append(Question(key, kind, _INSTRUMENT_TEXT[key], required))
-    result.extend(
-        Question(f.name, QuestionKind(f.kind.value), f.question or f.name, f.required)
-        for f in others
+            result.append(Question(key, kind, protocol.texts.question(key), required))
+    result.extend(_fact_question(f) for f in others)
+    return _follow_ups_after_conditions(result)
+
+
+def _follow_ups_after_conditions(listed: list[Question]) -> tuple[Question, ...]:
+    keys = {q.key for q in listed}
+    follow_ups: dict[str, list[Question]] = {}
+    for question in listed:
+        if question.asked_if is not None and question.asked_if in keys:
+            follow_ups.setdefault(question.asked_if, []).append(question)
+    ordered: list[Question] = []
+    for question in listed:
+        if question.asked_if is not None and question.asked_if in keys:
+            continue
+        ordered.append(question)
+        ordered.extend(follow_ups.get(question.key, ()))
+    return tuple(ordered)
+
+
+def _fact_question(fact: Fact) -> Question:
+    return Question(
+        fact.name,
+        QuestionKind(fact.kind.value),
+        fact.question or fact.name,
+        fact.required,
+        fact.asked_if,
     )
-    return tuple(result)

@@ -65,7 +65,9 @@ Every ``$ref`` of a schema is relative (``#/$defs/OdiScore``) and so resolves ag
 schema's own ``$id``: a schema placed as it is under an OpenAPI 3.1 document's
 ``components/schemas`` keeps working there, as JSON Schema 2020-12 makes a subschema with an
 ``$id`` a resource of its own."""
-SCHEMA_VERSION: Final = 2  # kept equal to serialize.SCHEMA_VERSION by a test
+SCHEMA_VERSION: Final = 3  # kept equal to serialize.SCHEMA_VERSION by a test
+PLAN_SCHEMA_VERSION: Final = 3
+"""The oldest plan document read: older plans lack the texts and the structured safety net."""
 _NULL: Final[JSON] = {"type": "null"}
 
 # Descriptions of fields, keyed by (class name, field name); what a client developer needs to
@@ -89,7 +91,11 @@ _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "start_back"): "The STarT Back score used, or null.",
     ("Plan", "protocol_name"): "Name of the protocol that made the plan.",
     ("Plan", "protocol_version"): "Version of the protocol that made the plan.",
-    ("Plan", "safety_net"): "When to get help at once; empty when no exercise is given.",
+    ("Plan", "safety_net"): (
+        "When to get help: signs for an emergency department now, signs for a doctor today, "
+        "and when to book a review; in every plan but an emergency (null there)."
+    ),
+    ("Plan", "texts"): "The protocol's fixed texts the plan is shown with (headings, disclaimer).",
     ("Prescription", "exercise"): "The exercise, with its instructions and dosage.",
     ("Prescription", "cautions"): "Cautions to show with the exercise.",
     ("Withheld", "exercise"): "The exercise that is withheld.",
@@ -283,16 +289,23 @@ def _document(
     file: str,
     *,
     versioned: bool = True,
+    oldest: int = 1,
 ) -> JSON:
     if versioned:
         properties = typing.cast(JSON, body["properties"])
+        older = list(range(oldest, SCHEMA_VERSION))
+        still = (
+            f"{' and '.join(map(str, older))} {'is' if len(older) == 1 else 'are'} still read; "
+            if older
+            else ""
+        )
         body["properties"] = {
             "schema_version": {
                 "description": (
                     f"Version of the document format: {SCHEMA_VERSION} is written; "
-                    "1 is still read; may be left out on input."
+                    f"{still}may be left out on input."
                 ),
-                "enum": [1, SCHEMA_VERSION],
+                "enum": [*older, SCHEMA_VERSION],
             },
             **properties,
         }
@@ -320,6 +333,7 @@ def plan_schema() -> JSON:
         builder,
         body,
         "plan.schema.json",
+        oldest=PLAN_SCHEMA_VERSION,
     )
 
 

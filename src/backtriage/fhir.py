@@ -63,7 +63,7 @@ from backtriage._fhir._forms import (
 from backtriage._fhir._odi import check_stated, read_odi_response
 from backtriage._fhir._screening import assessment_response, read_assessment
 from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
-from backtriage._plan import DISCLAIMER, Plan
+from backtriage._plan import Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
 from backtriage.instruments.start_back import StartBackScore
@@ -421,8 +421,10 @@ def to_care_plan(
     each withheld exercise with ``doNotPerform`` true and every reason in ``reasonCode`` (code
     the rule id in :data:`RULE_SYSTEM`). A same-day or emergency plan lists no exercise
     activity at all, as its summary names none. The status is ``draft`` while ``plan.missing``
-    names questions to ask (listed in a ``note``), else ``active``. A plan that gives exercises
-    carries its safety net (when to get help at once) as the first ``note``.
+    names questions to ask (listed in a ``note``), else ``active``. Every plan but an
+    emergency carries its safety net as the first three ``note`` entries (the signs for an
+    emergency department now under their heading, those for a doctor today, the review
+    point); every text comes from the protocol (``plan.texts``).
     ``supporting_info`` holds References, for example to the ``QuestionnaireResponse`` and
     ``Observation``.
     """
@@ -449,7 +451,10 @@ def to_care_plan(
             [
                 exercise.instructions,
                 exercise.dosage,
-                *(f"Caution: {caution.text}" for caution in prescription.cautions),
+                *(
+                    f"{plan.texts.caution_label}: {caution.text}"
+                    for caution in prescription.cautions
+                ),
             ]
         )
         activities.append(
@@ -477,25 +482,31 @@ def to_care_plan(
                 }
             }
         )
+    texts = plan.texts
     notes = []
-    if plan.safety_net:
-        notes.append(plan.safety_net)
+    net = plan.safety_net
+    if net is not None:
+        # Each list whole in one note, under its heading: the net is never cut to fit.
+        notes.append(" ".join([texts.emergency_heading, *net.emergency]))
+        notes.append(" ".join([texts.today_heading, *net.today]))
+        notes.append(net.review)
     if plan.missing:
-        notes.append(
-            "Before any exercise can be suggested, ask: " + " ".join(plan.missing_questions)
-        )
+        notes.append(" ".join([texts.answer_first_heading, *plan.missing_questions]))
+    if texts.self_management and plan.exercises and not act_now:
+        notes.append(" ".join([texts.self_management_heading, *texts.self_management]))
+    # The audit trail, for the record: the protocol and the ids of the rules that fired.
+    fired = ", ".join(rule.rule for rule in plan.fired)
     notes.append(
-        f"Made by protocol {plan.protocol_name} {plan.protocol_version}; rules fired: "
-        + (", ".join(rule.rule for rule in plan.fired) or "none")
-        + "."
+        f"{texts.protocol_label} {plan.protocol_name} {plan.protocol_version}"
+        + (f": {fired}" if fired else "")
     )
-    notes.append(DISCLAIMER)
+    notes.append(texts.disclaimer)
     care_plan: Resource = {
         "resourceType": "CarePlan",
         "text": _narrative(plan),
         "status": "draft" if plan.missing else "active",
         "intent": "proposal",
-        "title": "Lower back pain: exercises and when to see a clinician",
+        "title": texts.care_plan_title,
         "description": plan.advice,
         "subject": _reference("subject", subject),
     }

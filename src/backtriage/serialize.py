@@ -124,6 +124,8 @@ def from_dict(data: object, cls: type[T]) -> T:
     _check_class(cls)
     if cls is Protocol:
         return typing.cast(T, protocol_from_data(data, source="<data>"))
+    if cls is Plan and isinstance(data, Mapping):
+        _check_plan_version(data)
     try:
         if isinstance(data, Mapping):
             data = without_schema_version(data)
@@ -133,6 +135,23 @@ def from_dict(data: object, cls: type[T]) -> T:
     if isinstance(value, Plan):
         _check_plan(value)
     return value
+
+
+OLDEST_PLAN: Final = 3
+"""The oldest schema version of a plan document that :func:`from_dict` reads."""
+
+
+def _check_plan_version(data: Mapping[str, object]) -> None:
+    version = data.get("schema_version")
+    if type(version) is int and version in READABLE_SCHEMA_VERSIONS and version < OLDEST_PLAN:
+        raise InvalidAnswerError(
+            "$.schema_version",
+            version,
+            f"{OLDEST_PLAN} for a plan: a plan of schema version {version} has its safety net "
+            "as one text and not the protocol's texts it is shown with; make the plan again "
+            "with recommend() from its assessment (assessments of that version are still read)",
+            problem="plan from an older schema version",
+        )
 
 
 def _check_plan(plan: Plan) -> None:
@@ -146,6 +165,13 @@ def _check_plan(plan: Plan) -> None:
             "$.exercises",
             [p.exercise.id for p in plan.exercises],
             "no exercises while anything is missing or the urgency is same_day or emergency",
+        )
+    # The safety net is in every plan but an emergency: a plan that drops it is not shown.
+    if plan.safety_net is None and plan.urgency is not Urgency.EMERGENCY:
+        raise InvalidAnswerError(
+            "$.safety_net",
+            None,
+            "the protocol's safety net in every plan below emergency (null only at emergency)",
         )
     # The urgency is the highest any fired rule sets: a lowered one would hide a referral.
     highest = max((f.urgency for f in plan.fired if f.urgency is not None), default=Urgency.NONE)

@@ -32,10 +32,12 @@ def test_the_default_protocol_is_format_3_with_a_scope_a_safety_net_and_texts() 
         AgeBand(16, Urgency.SOON),
     )
     assert isinstance(protocol.safety_net, SafetyNet)
-    assert protocol.safety_net.emergency and protocol.safety_net.today
+    assert protocol.safety_net.emergency
+    assert protocol.safety_net.today
     assert protocol.safety_net.review
     assert isinstance(protocol.texts, Texts)
-    assert protocol.texts.disclaimer and protocol.texts.self_management
+    assert protocol.texts.disclaimer
+    assert protocol.texts.self_management
     assert protocol.check() == ()
 
 

@@ -55,10 +55,21 @@ def test_the_complete_example_in_the_format_doc_gives_a_plan() -> None:
     protocol = load_protocol(text=doc_example())
     red_flags = {q.key: False for q in bt.questions(protocol) if q.kind == "red_flag"}
 
-    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=red_flags), protocol=protocol)
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=red_flags, age=40), protocol=protocol)
 
     assert plan.urgency is bt.Urgency.NONE
     assert plan.exercises, "a person with no risk at all must get exercises from the example"
+    assert plan.safety_net == protocol.safety_net
+
+
+def test_the_complete_example_refers_a_young_person_and_gives_no_exercise() -> None:
+    protocol = load_protocol(text=doc_example())
+    red_flags = {q.key: False for q in bt.questions(protocol) if q.kind == "red_flag"}
+
+    plan = bt.recommend(bt.Assessment(red_flags=red_flags, age=15), protocol=protocol)
+
+    assert (plan.urgency, plan.exercises, plan.missing) == (bt.Urgency.SOON, (), ())
+    assert plan.advice.startswith(protocol.texts.out_of_scope)
 
 
 def test_a_toml_file_loads_from_a_str_path_and_a_path_object(tmp_path: Path) -> None:
@@ -159,7 +170,7 @@ def test_invalid_toml_is_refused_with_its_line_and_column(tmp_path: Path) -> Non
     path = tmp_path / "bad.toml"
     path.write_text(MINI_TOML.replace('version = "1.0"', "version = "), encoding="utf-8")
 
-    with pytest.raises(bt.ProtocolError, match=r"not valid TOML: .*line 2") as info:
+    with pytest.raises(bt.ProtocolError, match=r"not valid TOML: .*line 3") as info:
         load_protocol(path)
 
     assert info.value.source == str(path)

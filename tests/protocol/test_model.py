@@ -29,10 +29,12 @@ from backtriage.protocol.model import (
     Protocol,
     Refer,
     Rule,
+    SafetyNet,
     Selector,
     Source,
     UrgencyAdvice,
 )
+from backtriage.testing import strategies as kit
 from backtriage.testing.strategies import protocols
 
 
@@ -54,7 +56,11 @@ def test_a_protocol_built_from_strings_evaluates_like_one_built_from_enums() -> 
         facts=(Fact("fever", "red_flag", "risk", question="Fever?", required=True),),
         rules=(Rule("fever_today", FactIs("fever"), (Refer("same_day"),), "Fever.", "S31"),),
         sources=(Source("S31", "NHS Gloucestershire, red flags"),),
-        safety_net="Get help at once if new symptoms appear.",
+        safety_net=SafetyNet(emergency=("New numbness.",), today=("A fever.",), review="6 weeks."),
+        advice=kit._ADVICE,
+        format=3,
+        scope=kit._SCOPE,
+        texts=kit._TEXTS,
     )
     assert protocol.check() == ()
     evaluation = engine_of(protocol).evaluate(["fever"])

@@ -256,6 +256,11 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
             item = {"linkId": question.key, "text": question.text, "type": "boolean"}
         # Every red flag must be answered: an unanswered one is never read as no.
         item["required"] = question.required or question.kind is QuestionKind.RED_FLAG
+        if question.asked_if is not None:
+            # A follow-up question: shown, and required, only after a yes to its condition.
+            item["enableWhen"] = [
+                {"question": question.asked_if, "operator": "=", "answerBoolean": True}
+            ]
         items.append(item)
     url, version = screening_form_id(protocol)
     return {

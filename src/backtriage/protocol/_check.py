@@ -241,7 +241,56 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
                 f"unlocked_by names {fact.unlocked_by!r}, which is not an exercise",
                 "name an exercise id of this protocol",
             )
+    if fact.asked_if is not None:
+        yield from _follow_up_problems(protocol, fact, where)
     yield from _derivation_problems(fact.kind, fact.derive, where)
+
+
+def _follow_up_problems(protocol: Protocol, fact: Fact, where: str) -> Iterator[Problem]:
+    """A follow-up question is a finding or capability asked after a yes to a question that
+    everyone is asked (a red flag or a required finding), which is no follow-up itself."""
+    name = fact.asked_if
+    if fact.kind is FactKind.RED_FLAG:
+        yield Problem(
+            "bad-condition",
+            where,
+            "a red flag is made conditional: every red flag is asked of everyone, and one "
+            "left unasked would be read as no",
+            "remove asked_if, or make the question a finding",
+        )
+        return
+    if fact.kind is FactKind.DERIVED:
+        yield Problem(
+            "bad-condition",
+            where,
+            "a derived fact is computed, never asked, so it cannot be a follow-up question",
+            "remove asked_if",
+        )
+        return
+    condition = engine_of(protocol).fact_by_name.get(name or "")
+    why = None
+    if condition is None:
+        why = f"asked_if names {name!r}, which is not a fact of this protocol"
+    elif condition is fact:
+        why = "a question cannot follow itself"
+    elif condition.kind is FactKind.DERIVED:
+        why = f"asked_if names {name!r}, a derived fact: no one answers it yes"
+    elif condition.kind is not FactKind.RED_FLAG and not (
+        condition.kind is FactKind.FINDING and condition.required
+    ):
+        why = (
+            f"asked_if names {name!r}, which is not required: unanswered, this question "
+            "would never be asked"
+        )
+    elif condition.asked_if is not None:
+        why = f"asked_if names {name!r}, itself a follow-up question"
+    if why is not None:
+        yield Problem(
+            "bad-condition",
+            where,
+            why,
+            "name a red flag or a required finding that everyone is asked",
+        )
 
 
 def _derivation_problems(kind: FactKind, derive: object, where: str) -> Iterator[Problem]:
@@ -370,6 +419,13 @@ def _rule_problems(
         )
     if not rule.source.strip():
         yield Problem("missing-source", where, "the rule has no source", "cite a source tag or URL")
+    if rule.advice is not None and not rule.advice.strip():
+        yield Problem(
+            "missing-text",
+            where,
+            "the rule's advice is empty: a plan it decides would tell the person nothing",
+            "write the advice, or remove it to use the advice for the urgency",
+        )
     if not rule.actions:
         yield Problem("no-actions", where, "the rule does nothing", "add refer, exclude or caution")
     yield from _condition_problems(protocol, rule.condition, where)

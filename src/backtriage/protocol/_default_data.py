@@ -39,7 +39,7 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "6a49322395dc53eea94257f0a083ecc180f3878355048dbe42e9baf38557f4d3"
+TOML_SHA256: Final = "7db6f288c0f3865c7221bfbb22e0ade72c80c697c0e4619d03426521cee60bca"
 """The SHA-256 of the default.toml text this module was generated from."""
 
 
@@ -1512,7 +1512,12 @@ def protocol() -> Protocol:
             unanswered="Some safety questions are not answered yet, so no exercise can be suggested for now, and the advice may become more urgent once they are.",
             unanswered_same_day="Some safety questions are not answered yet: answer them now, as one of them may mean you need emergency care.",
             none_suitable="None of the exercises is suitable for you for now; the reasons are listed.",
-            out_of_scope="This guide is for people aged 16 or over, so it suggests no exercises. Back pain in a child or young person needs a doctor to check it.",
+            out_of_scope="This guide is for people aged 16 or over, so it suggests no exercises.",
+            under_age_reason="Back pain in a child or young person under 16 needs a doctor to check it.",
+            withheld_unanswered="No exercise can be suggested until the questions above are answered.",
+            withheld_urgent="Your answers need a clinician's attention first; do not start exercises.",
+            not_yet="Not yet: this comes once you can do this comfortably:",
+            care_plan_title="Lower back pain: exercises and when to see a clinician",
             no_exercise_advice=UrgencyAdvice(
                 none="No urgent concern was found in your answers.",
                 routine="Book a routine appointment with your GP or physiotherapist.",

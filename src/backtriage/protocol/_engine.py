@@ -43,6 +43,7 @@ __all__ = [
     "RULE_MISSING_INPUT",
     "RULE_PREREQUISITE",
     "RULE_SAFETY",
+    "RULE_SCOPE",
     "RULE_URGENCY",
     "Engine",
     "Evaluation",
@@ -63,6 +64,8 @@ RULE_PREREQUISITE = "engine.prerequisite"
 """The rule id of the reason for withholding an exercise whose prerequisite is not met."""
 RULE_SAFETY = "protocol.safety"
 """The rule id of the protocol's safety advice, a caution on every prescription."""
+RULE_SCOPE = "protocol.scope"
+"""The rule id of the scope: below its minimum age, no exercise and at least the band's urgency."""
 ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
 """The rule ids of the engine's invariants (every one withholds)."""
 RESERVED_RULE_PREFIXES = ("engine.", "protocol.")
@@ -207,6 +210,11 @@ class Engine:
             else ()
         )
 
+    @property
+    def rule_urgencies(self) -> tuple[Urgency | None, ...]:
+        """The urgency each rule refers to, in protocol order (``None``: it does not refer)."""
+        return self._urgencies
+
     # -- compilation -------------------------------------------------------------------
 
     def _bit_for(self, name: str) -> int:
@@ -261,8 +269,18 @@ class Engine:
 
     # -- evaluation --------------------------------------------------------------------
 
-    def evaluate(self, facts: Iterable[str], *, missing: Iterable[str] = ()) -> Evaluation:
+    def evaluate(
+        self,
+        facts: Iterable[str],
+        *,
+        missing: Iterable[str] = (),
+        under_age: Urgency | None = None,
+    ) -> Evaluation:
         """Evaluate the present ``facts``; ``missing`` names required inputs not yet given.
+
+        ``under_age`` is the urgency of the scope's band for a person below its minimum age
+        (``Scope.band``): every exercise is withheld and the urgency is at least that, outside
+        the rules (the ``protocol.scope`` rule of the audit trail).
 
         Raises :class:`~backtriage.InvalidAnswerError` for a fact the protocol does not
         declare: a misspelt risk fact silently ignored would be a wrong "go ahead".
@@ -296,8 +314,10 @@ class Engine:
         for i, needed in self._prerequisites:
             if present & needed != needed:
                 unmet |= 1 << i
+        if under_age is not None and under_age > urgency:
+            urgency = under_age
         missing = tuple(missing)
-        blocked = bool(missing) or urgency >= Urgency.SAME_DAY
+        blocked = bool(missing) or urgency >= Urgency.SAME_DAY or under_age is not None
         given = 0 if blocked else self.all_mask & ~(excluded | unmet)
         return Evaluation(
             urgency=urgency,
@@ -307,13 +327,26 @@ class Engine:
             unmet_mask=unmet,
             missing=missing,
             engine=self,
+            under_age=under_age,
         )
 
     # -- explanation -------------------------------------------------------------------
 
-    def _fired_rules(self, indices: tuple[int, ...]) -> tuple[FiredRule, ...]:
+    def _fired_rules(self, evaluation: Evaluation) -> tuple[FiredRule, ...]:
         fired = self._fired
-        return tuple(fired[r] for r in indices)
+        rules = tuple(fired[r] for r in evaluation.fired_indices)
+        if evaluation.under_age is None:
+            return rules
+        return (self._scope_rule(evaluation.under_age), *rules)
+
+    def _scope_rule(self, urgency: Urgency) -> FiredRule:
+        protocol = self._protocol
+        return FiredRule(
+            RULE_SCOPE,
+            protocol.texts.under_age_reason,
+            protocol.scope.source or protocol.name,
+            urgency,
+        )
 
     def _prescriptions(self, evaluation: Evaluation) -> tuple[Prescription, ...]:
         exercises = self._protocol.exercises
@@ -331,25 +364,15 @@ class Engine:
     def _withheld(self, evaluation: Evaluation) -> tuple[Withheld, ...]:
         exercises = self._protocol.exercises
         withheld_mask = self.all_mask & ~evaluation.given_mask
+        texts = self._protocol.texts
         general: list[Reason] = []
+        if evaluation.under_age is not None:
+            scope = self._scope_rule(evaluation.under_age)
+            general.append(Reason(scope.rule, scope.reason, scope.source))
         if evaluation.missing:
-            general.append(
-                Reason(
-                    RULE_MISSING_INPUT,
-                    "No exercise can be suggested until these questions are answered: "
-                    + ", ".join(evaluation.missing)
-                    + ".",
-                    ENGINE_SOURCE,
-                )
-            )
+            general.append(Reason(RULE_MISSING_INPUT, texts.withheld_unanswered, ENGINE_SOURCE))
         if evaluation.urgency >= Urgency.SAME_DAY:
-            general.append(
-                Reason(
-                    RULE_URGENCY,
-                    "Your answers need a clinician's attention first; do not start exercises.",
-                    ENGINE_SOURCE,
-                )
-            )
+            general.append(Reason(RULE_URGENCY, texts.withheld_urgent, ENGINE_SOURCE))
         # Walk each fired rule's own mask: the work follows what the rules exclude, not
         # withheld exercises x fired rules.
         reasons: dict[int, list[Reason]] = {i: list(general) for i in _bits(withheld_mask)}
@@ -368,10 +391,10 @@ class Engine:
             unlocked_by = (
                 self.exercise_by_id.get(fact.unlocked_by) if fact and fact.unlocked_by else None
             )
-            needs.append(f"'{unlocked_by.title}' is done comfortably" if unlocked_by else name)
+            needs.append(unlocked_by.title if unlocked_by else name)
         return Reason(
             RULE_PREREQUISITE,
-            "Not yet: this comes once " + " and ".join(needs) + ".",
+            f"{self._protocol.texts.not_yet} {'; '.join(needs)}.",
             ENGINE_SOURCE,
         )
 
@@ -390,11 +413,13 @@ class Evaluation:
     unmet_mask: int
     missing: tuple[str, ...]
     engine: Engine = attrs.field(repr=False, eq=False)
+    under_age: Urgency | None = None
+    """The scope's urgency for a person below its minimum age; ``None`` within the scope."""
 
     @property
     def fired(self) -> tuple[FiredRule, ...]:
-        """The rules that fired, in protocol order."""
-        return self.engine._fired_rules(self.fired_indices)
+        """The rules that fired, in protocol order (the scope first, when it applies)."""
+        return self.engine._fired_rules(self)
 
     def prescriptions(self) -> tuple[Prescription, ...]:
         """The exercises that may be done, in protocol order, each with its cautions."""

@@ -9,6 +9,7 @@ app protocol to format 3"). They run as part of
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -84,7 +85,7 @@ def _scope_problems(protocol: Protocol) -> Iterator[Problem]:
         )
         return
     bands = scope.under_age
-    if any(a.below >= b.below for a, b in zip(bands, bands[1:], strict=False)):
+    if any(a.below >= b.below for a, b in itertools.pairwise(bands)):
         yield _bad_scope("under_age", "the bands are not in ascending order of below", "sort them")
     if bands[-1].below != scope.min_age:
         yield _bad_scope(
@@ -101,7 +102,7 @@ def _scope_problems(protocol: Protocol) -> Iterator[Problem]:
                 "person must be told to see someone",
                 "use routine or a more urgent level",
             )
-    if any(a.urgency < b.urgency for a, b in zip(bands, bands[1:], strict=False)):
+    if any(a.urgency < b.urgency for a, b in itertools.pairwise(bands)):
         yield _bad_scope(
             "under_age",
             "a younger band is less urgent than an older one",
@@ -172,7 +173,7 @@ def _text_problems(protocol: Protocol) -> Iterator[Problem]:
             continue
         if name in ("self_management", "self_management_heading") and not protocol.exercises:
             continue
-        if name == "out_of_scope" and protocol.scope.min_age is None:
+        if name in ("out_of_scope", "under_age_reason") and protocol.scope.min_age is None:
             continue
         if name == "no_exercise_advice":
             for urgency in Urgency:

@@ -644,6 +644,16 @@ class Texts:
     """Added to the advice when every exercise is withheld."""
     out_of_scope: str = attrs.field(default="", validator=_TEXT)
     """The advice below the scope's minimum age (before the urgency's)."""
+    under_age_reason: str = attrs.field(default="", validator=_TEXT)
+    """Why a person below the minimum age gets no exercise (the reason of ``protocol.scope``)."""
+    withheld_unanswered: str = attrs.field(default="", validator=_TEXT)
+    """Why every exercise is withheld while questions are unanswered."""
+    withheld_urgent: str = attrs.field(default="", validator=_TEXT)
+    """Why every exercise is withheld at same day or emergency."""
+    not_yet: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise waits for another: followed by the title(s) of what unlocks it."""
+    care_plan_title: str = attrs.field(default="", validator=_TEXT)
+    """The title of the FHIR CarePlan of a plan."""
     no_exercise_advice: UrgencyAdvice = attrs.field(
         default=UrgencyAdvice(), validator=_instance(UrgencyAdvice)
     )

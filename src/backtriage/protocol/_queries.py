@@ -154,6 +154,7 @@ class Space:
         "protocols",
         "required",
         "width",
+        "youngest",
     )
 
     def __init__(self, protocols: Sequence[Protocol]) -> None:
@@ -199,6 +200,9 @@ class Space:
         self.implied: dict[int, int] = {}
         self.implying: dict[int, int] = {}
         self.always = 0
+        # The questions are about the people within the scope: below a protocol's minimum age
+        # no exercise is given whatever the answers, outside the rule language.
+        self.youngest = max((p.scope.min_age or 0 for p in self.protocols), default=0)
         required = {source.value for source in self.required}
         for i, (kind, value) in enumerate(self.keys):
             bit = 1 << i
@@ -212,11 +216,21 @@ class Space:
                             implied |= 1 << j
                         if other >= value:
                             implying |= 1 << j
-                # Every answered assessment gives a required input: its lowest threshold holds.
-                if kind in required and value == 0:
+                # Every answered assessment gives a required input: its lowest threshold holds
+                # (for the age, every threshold up to the youngest age within the scope).
+                lowest = self.youngest if kind == DerivedFrom.AGE.value else 0
+                if kind in required and value <= lowest:
                     self.always |= bit
             self.implied[bit] = implied
             self.implying[bit] = implying
+        # A follow-up question is answered yes only after a yes to the question it follows.
+        for protocol, atoms in zip(self.protocols, self.fact_atoms, strict=True):
+            for fact in engine_of(protocol).fact_by_name.values():
+                follow_up = atoms.get(fact.name, 0)
+                condition = atoms.get(fact.asked_if or "", 0)
+                if follow_up and condition and fact.kind in _ANSWERED:
+                    self.implied[follow_up] |= condition
+                    self.implying[condition] |= follow_up
 
     def close(self, atoms: int) -> int:
         """Return ``atoms`` with every atom they imply, and the atoms that always hold."""
@@ -265,9 +279,10 @@ class Space:
                 levels[kind] = max(levels.get(kind, 0), value)
 
         def level(source: DerivedFrom) -> int | None:
+            lowest = self.youngest if source is DerivedFrom.AGE else 0
             if source.value in levels:
-                return levels[source.value]
-            return 0 if source in self.required else None
+                return max(levels[source.value], lowest)
+            return lowest if source in self.required else None
 
         return Answers(
             yes=frozenset(yes),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 from hypothesis import strategies as st
@@ -32,6 +32,7 @@ from backtriage.instruments.start_back import Bothersomeness, StartBackItem, Sta
 from backtriage.protocol._engine import engine_of, facts_of
 from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
 from backtriage.protocol._model import (
+    AgeBand,
     AllOf,
     AnyOf,
     AtLeast,
@@ -50,8 +51,12 @@ from backtriage.protocol._model import (
     Protocol,
     Refer,
     Rule,
+    SafetyNet,
+    Scope,
     Selector,
+    Texts,
     Urgency,
+    UrgencyAdvice,
 )
 
 __all__ = [
@@ -391,10 +396,14 @@ _IN_FINDINGS = (FactKind.FINDING, FactKind.CAPABILITY)
 
 
 def _required_questions(protocol: Protocol) -> list[str]:
+    # A follow-up question is required only after a yes to the one it follows: leaving it
+    # unanswered does not make every assessment incomplete.
     names = [
         f.name
         for f in _declared(protocol)
-        if f.required and (f.kind is FactKind.RED_FLAG or f.kind in _IN_FINDINGS)
+        if f.required
+        and f.asked_if is None
+        and (f.kind is FactKind.RED_FLAG or f.kind in _IN_FINDINGS)
     ]
     names.extend(required_inputs(protocol))
     return names
@@ -459,11 +468,28 @@ def red_flag_answers(
     return unanswered.flatmap(lambda left: _red_flags(chosen, left))
 
 
+def _follow_ups(protocol: Protocol) -> dict[str, str]:
+    """Return each follow-up question of ``protocol`` with the question it follows."""
+    return {f.name: f.asked_if for f in _declared(protocol) if f.asked_if is not None}
+
+
+def _keep_follow_ups(
+    protocol: Protocol, red_flags: Mapping[str, bool | None], findings: dict[str, bool | None]
+) -> dict[str, bool | None]:
+    """Return ``findings`` where no follow-up question is answered yes after a no to the
+    question it follows (``recommend`` refuses that)."""
+    for name, condition in _follow_ups(protocol).items():
+        answer = red_flags.get(condition, findings.get(condition))
+        if answer is False and findings.get(name):
+            findings[name] = False
+    return findings
+
+
 @st.composite
 def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> Assessment:
     unanswered = draw(_unanswered(protocol, complete))
     red_flags = draw(_red_flags(protocol, unanswered - INPUT_SOURCES.keys()))
-    findings = draw(_findings(protocol, unanswered))
+    findings = _keep_follow_ups(protocol, red_flags, draw(_findings(protocol, unanswered)))
     max_missing = draw(_MAX_MISSING)
     odi: object
     if "odi" in unanswered:
@@ -711,6 +737,26 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         else fact
         for fact in facts
     ]
+    # Now and then a finding becomes a follow-up question of a red flag (or of a required
+    # finding) asked of everyone.
+    asked = [
+        f.name
+        for f in facts
+        if f.kind is FactKind.RED_FLAG or (f.kind is FactKind.FINDING and f.required)
+    ]
+    facts = [
+        attrs.evolve(fact, asked_if=draw(st.sampled_from([a for a in asked if a != fact.name])))
+        if fact.kind is FactKind.FINDING
+        and [a for a in asked if a != fact.name]
+        and draw(st.integers(0, 3)) == 0
+        else fact
+        for fact in facts
+    ]
+    # A follow-up question may not be the condition of another.
+    conditional = {f.name for f in facts if f.asked_if is not None}
+    facts = [attrs.evolve(f, asked_if=None) if f.asked_if in conditional else f for f in facts]
+    min_age = draw(st.one_of(st.none(), st.integers(2, 30)))
+    scope = _SCOPE if min_age is None else _scope_from(min_age)
     return Protocol(
         name="generated",
         version="0",
@@ -719,9 +765,38 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         rules=tuple(rules),
         require_odi=DerivedFrom.ODI_BAND in needed or draw(st.booleans()),
         require_start_back=DerivedFrom.START_BACK_RISK in needed or draw(st.booleans()),
-        require_age=DerivedFrom.AGE in needed or draw(st.booleans()),
-        safety_net="Get help at once if new numbness, bladder trouble or weakness appears.",
+        require_age=DerivedFrom.AGE in needed or min_age is not None or draw(st.booleans()),
+        advice=_ADVICE,
+        safety_net=_SAFETY_NET,
+        format=3,
+        scope=scope,
+        texts=_TEXTS,
     )
+
+
+# The fixed texts of a generated protocol: placeholders, each its own, never read by a person.
+_ADVICE = UrgencyAdvice(**{u.value: f"Advice at {u.value}." for u in Urgency})
+_SAFETY_NET = SafetyNet(
+    emergency=("Emergency sign one.", "Emergency sign two."),
+    today=("Same-day sign.",),
+    review="Review point.",
+)
+_SCOPE = Scope(intended_use="Testing.", population="Generated people.")
+_TEXT_VALUES: dict[str, Any] = {
+    f.name: f"Text {f.name}." for f in attrs.fields(Texts) if isinstance(f.default, str)
+}
+_TEXTS = Texts(
+    **_TEXT_VALUES,
+    self_management=("Self-care line.",),
+    no_exercise_advice=UrgencyAdvice(**{u.value: f"Plain advice at {u.value}." for u in Urgency}),
+)
+
+
+def _scope_from(min_age: int) -> Scope:
+    bands = [AgeBand(min_age, Urgency.SOON)]
+    if min_age > 2:
+        bands.insert(0, AgeBand(min_age // 2, Urgency.SAME_DAY))
+    return attrs.evolve(_SCOPE, min_age=min_age, under_age=tuple(bands))
 
 
 def _urgent_facts(rules: Sequence[Rule]) -> set[str]:

@@ -143,7 +143,12 @@ def _policy(policy: Policy, words: Words, failing: set[str]) -> str:
             f"{URGENCY_WORDS[policy.red_flags_withhold_all_from]} withholds every exercise"
         )
     elif policy.required:
-        said = "; ".join(words.unanswered(name) for name in policy.when)
+        # By key, linked to the question: the questions table below gives each one's words.
+        links = ", ".join(
+            f'<a href="#question-{escape(name)}"><code>{escape(name)}</code></a>'
+            for name in policy.when
+        )
+        return _item(policy, links, failing)
     else:
         said = (
             " and ".join(
@@ -151,6 +156,10 @@ def _policy(policy: Policy, words: Words, failing: set[str]) -> str:
             )
             or "always"
         )
+    return _item(policy, escape(said), failing)
+
+
+def _item(policy: Policy, said: str, failing: set[str]) -> str:
     mark = ' <span class="bad">✗ does not hold</span>' if f"policy '{policy.id}'" in failing else ""
     reason = f' <span class="by">— {escape(policy.reason)}</span>' if policy.reason else ""
-    return f'<span id="policy-{escape(policy.id)}">{escape(said)}{mark}{reason}</span>'
+    return f'<span id="policy-{escape(policy.id)}">{said}{mark}{reason}</span>'

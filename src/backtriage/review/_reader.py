@@ -15,7 +15,7 @@ import attrs
 
 from backtriage._plan import Plan, QuestionKind, make_plan, questions
 from backtriage.assessment import Assessment
-from backtriage.protocol._model import Protocol, Texts, Urgency, UrgencyAdvice
+from backtriage.protocol._model import FactKind, Protocol, Texts, Urgency, UrgencyAdvice
 from backtriage.protocol._queries import triggers_urgency
 from backtriage.review._diff import unreliable_problems
 from backtriage.review._example import example
@@ -46,8 +46,14 @@ def _measure() -> Callable[[str], float] | None:
     return grade
 
 
+_SHORTEST = 5
+"""Texts of fewer words (a heading, a label) get no grade: the formula means nothing there."""
+
+
 def grade_cell(text: str) -> str:
-    """Return a table cell with the reading grade of ``text``."""
+    """Return a table cell with the reading grade of ``text`` ("—" for a heading or label)."""
+    if len(text.split()) < _SHORTEST:
+        return '<td class="grade">—</td>'
     grade = reading_grade(text)
     return f'<td class="grade">{NOT_MEASURED if grade is None else f"{grade:.1f}"}</td>'
 
@@ -66,46 +72,57 @@ def texts_section(protocol: Protocol, words: Words) -> Iterator[str]:
         + ("" if _measure() is not None else f"; {NOT_MEASURED}: textstat is not installed")
         + ".</p>"
     )
-    yield '<table class="texts"><tr><th>Where</th><th>Text</th><th>Grade</th></tr>'
-    for level in Urgency:
-        text = protocol.advice.for_urgency(level)
-        yield _row(f"advice, {URGENCY_WORDS[level]}", text or "(none written)")
-    for rule in protocol.rules:
-        if rule.advice:
-            yield _row(f"advice of rule {rule.id}", rule.advice)
-    yield from _texts_rows(protocol.texts)
+    yield _table(
+        "The advice, by urgency",
+        [(URGENCY_WORDS[u], protocol.advice.for_urgency(u) or "(none written)") for u in Urgency],
+    )
     net = protocol.safety_net
-    for label, lines in (
-        ("safety net: emergency now", net.emergency),
-        ("safety net: today", net.today),
-    ):
-        for line in lines:
-            yield _row(label, line)
-    if net.review:
-        yield _row("safety net: review", net.review)
+    yield _table(
+        "The safety net, under the advice of every plan but an emergency",
+        [
+            *(("emergency now", line) for line in net.emergency),
+            *(("a doctor today", line) for line in net.today),
+            *((("review", net.review),) if net.review else ()),
+        ],
+    )
+    yield _table(
+        "A rule's own advice, in place of the urgency's when the rule decides it",
+        [(rule.id, rule.advice) for rule in protocol.rules if rule.advice],
+        code=True,
+    )
+    rows = list(_texts_rows(protocol.texts))
     if protocol.safety:
-        yield _row("with every exercise given", protocol.safety)
-    yield "</table>"
+        rows.append(("with every exercise given", protocol.safety))
+    yield _table("The fixed texts of every plan", rows)
     yield "</section>"
 
 
-def _texts_rows(texts: Texts) -> Iterator[str]:
+def _texts_rows(texts: Texts) -> Iterator[tuple[str, str]]:
     # Every field, by its name: a text added to the format is shown without a change here.
     for field in attrs.fields(Texts):
         value = getattr(texts, field.name)
         label = field.name.replace("_", " ")
         if isinstance(value, str):
-            yield _row(label, value or "(none written)")
+            yield label, value or "(none written)"
         elif isinstance(value, tuple):
             for line in value:
-                yield _row(label, str(line))
+                yield label, str(line)
         elif isinstance(value, UrgencyAdvice):
             for level in Urgency:
-                yield _row(f"{label}, {URGENCY_WORDS[level]}", value.for_urgency(level) or "—")
+                yield f"{label}, {URGENCY_WORDS[level]}", value.for_urgency(level) or "—"
 
 
-def _row(where: str, text: str) -> str:
-    return f"<tr><td>{escape(where)}</td><td>{escape(text)}</td>{grade_cell(text)}</tr>"
+def _table(caption: str, rows: list[tuple[str, str]], *, code: bool = False) -> str:
+    if not rows:
+        return ""
+    cells = []
+    for where, text in rows:
+        label = f'<code class="id">{escape(where)}</code>' if code else escape(where)
+        cells.append(f"<tr><td>{label}</td><td>{escape(text)}</td>{grade_cell(text)}</tr>")
+    return (
+        f'<table class="texts"><caption>{escape(caption)}</caption>'
+        f"<tr><th>Where</th><th>Text</th><th>Grade</th></tr>{''.join(cells)}</table>"
+    )
 
 
 # -- example plans ------------------------------------------------------------------------------
@@ -128,7 +145,10 @@ def examples(protocol: Protocol, words: Words) -> list[Example]:
     higher: set[object] = set()
     for level in sorted(Urgency, key=lambda u: u.rank, reverse=True):
         if level is Urgency.NONE:
-            present: tuple[str, ...] = ()
+            # Every capability yes, so that the plan shows every exercise as a person reads it.
+            present: tuple[str, ...] = tuple(
+                f.name for f in protocol.facts if f.kind is FactKind.CAPABILITY
+            )
             absent: tuple[str, ...] = ()
         else:
             triggers = triggers_urgency(protocol, level, limit=words.limit)

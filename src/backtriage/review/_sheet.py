@@ -396,28 +396,35 @@ def _exercise_section(protocol: Protocol, words: Words) -> Iterator[str]:
             f"<td>{'yes' if exercise.in_bed else 'no'}</td><td>{escape(needs) or '—'}</td></tr>"
         )
     yield "</table>"
-    if everyone:
-        # A same-day or emergency urgency withholds everything (the engine's invariant): those
-        # triggers are listed once, under the urgency; only the others are listed here.
-        urgent = set(triggers_urgency(protocol, Urgency.SAME_DAY, limit=words.limit))
-        shared = [t for t in withheld[next(iter(exercises))] if t in everyone]
-        others = [t for t in shared if t not in urgent]
-        yield '<div class="shared" id="withheld-for-everyone">'
-        yield "<h3>Every exercise is withheld</h3>"
-        yield (
-            f"<p>at a same-day or emergency urgency: by each of the {len(shared) - len(others)} "
-            'triggers of <a href="#urgency-same_day">same day</a> and '
-            '<a href="#urgency-emergency">emergency</a> above'
-            + (
-                f", and by these {len(others)}:</p>" + _trigger_list(words, others)
-                if others
-                else ".</p>"
-            )
+    # A same-day or emergency urgency withholds everything (the engine's invariant): those
+    # triggers are listed once, under the urgency, and not again under any exercise.
+    urgent = {
+        (t.present, t.absent)
+        for t in triggers_urgency(protocol, Urgency.SAME_DAY, limit=words.limit)
+    }
+    first = withheld[next(iter(exercises))] if exercises else ()
+    shared = [t for t in first if t in everyone and (t.present, t.absent) not in urgent]
+    yield '<div class="shared" id="withheld-for-everyone">'
+    yield "<h3>Every exercise is withheld</h3>"
+    yield (
+        '<p>at a <a href="#urgency-same_day">same-day</a> or <a href="#urgency-emergency">'
+        "emergency</a> urgency (by every trigger of those levels, above), while a required "
+        "question is unanswered"
+        + (
+            f", and by each of these {len(shared)}:</p>" + _trigger_list(words, shared)
+            if shared
+            else ".</p>"
         )
-        yield "<p>None of these is repeated under each exercise below.</p>"
-        yield "</div>"
+    )
+    yield "<p>None of these is repeated under the exercises below.</p>"
+    yield "</div>"
     for exercise in exercises.values():
-        yield from _exercise(protocol, words, exercise, withheld[exercise.id], everyone)
+        own = [
+            t
+            for t in withheld[exercise.id]
+            if t not in everyone and (t.present, t.absent) not in urgent
+        ]
+        yield from _exercise(protocol, words, exercise, own)
     yield "</section>"
 
 
@@ -425,16 +432,15 @@ def _exercise(
     protocol: Protocol,
     words: Words,
     exercise: Exercise,
-    withheld: Sequence[Trigger],
-    everyone: set[Trigger],
+    own: Sequence[Trigger],
 ) -> Iterator[str]:
     yield f'<article class="exercise" id="exercise-{escape(exercise.id)}">'
     yield f"<h3>{escape(exercise.title)} <code>{escape(exercise.id)}</code></h3>"
-    yield f"<p><strong>How:</strong> {escape(exercise.instructions)}</p>"
-    yield f"<p><strong>How much:</strong> {escape(exercise.dosage)}</p>"
-    own = [t for t in withheld if t not in everyone]
-    extra = " (besides the triggers that withhold every exercise, above)" if everyone else ""
-    yield f"<h4>Withheld when{escape(extra)}</h4>"
+    yield (
+        '<p class="note">How it is done and how much: as the person reads it in the example '
+        'plan <a href="#plan-none">“None”</a> below.</p>'
+    )
+    yield "<h4>Withheld, besides the above, when</h4>"
     yield _trigger_list(words, own) if own else "<p>No other trigger.</p>"
     # Each caution with the exact answers under which its rule fires: the minimal sets of
     # "some caution applies" would hide a second caution whose answers imply the first's.
@@ -472,13 +478,13 @@ def _questions_section(protocol: Protocol) -> Iterator[str]:
         "Flesch-Kincaid grade level of the question (add 5 for a reading age).</p>"
     )
     yield (
-        '<table class="questions"><tr><th>Question</th><th>Kind</th><th>Required</th>'
-        "<th>Key</th><th>Grade</th></tr>"
+        '<table class="questions"><tr><th>Question</th><th>Kind</th><th>Key</th><th>Grade</th></tr>'
     )
     for question in questions(protocol):
+        needed = "<strong>required</strong>" if question.required else "optional"
         yield (
-            f"<tr><td>{escape(question.text)}</td><td>{escape(KIND_WORDS[question.kind])}</td>"
-            f"<td>{'<strong>required</strong>' if question.required else 'optional'}</td>"
+            f'<tr id="question-{escape(question.key)}"><td>{escape(question.text)}</td>'
+            f"<td>{escape(KIND_WORDS[question.kind])} · {needed}</td>"
             f'<td><code class="id">{escape(question.key)}</code></td>'
             f"{grade_cell(question.text)}</tr>"
         )
@@ -668,7 +674,8 @@ def _signoff(protocol: Protocol, digest: str, previous: Protocol | None) -> Iter
 
 _CSS = """
 :root { color-scheme: light; }
-body { font: 11pt/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+html { font-size: 11pt; }
+body { font: 1rem/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   color: #111; max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; }
 h1 { font-size: 1.5rem; margin: 0 0 .4rem; }
 h2 { font-size: 1.2rem; border-bottom: 2px solid #333; padding-bottom: .1rem;
@@ -689,10 +696,12 @@ ol.rules { columns: 2; column-gap: 1.5rem; padding-left: 1.6rem; }
 ol.rules li, ul.sources li { margin: .1rem 0; break-inside: avoid; }
 .cited { color: #444; font-size: .9em; }
 a.link { overflow-wrap: anywhere; }
-table.texts th:nth-child(1) { width: 22%; }
-table.texts th:nth-child(3), table.questions th:nth-child(5) { width: 7%; }
-table.questions th:nth-child(2), table.questions th:nth-child(3) { width: 10%; }
-table.questions th:nth-child(4) { width: 20%; }
+table.texts th:nth-child(1) { width: 19%; }
+table.texts td:first-child { overflow-wrap: anywhere; }
+table.texts caption { text-align: left; font-weight: 600; padding: .2rem 0; }
+table.texts th:nth-child(3), table.questions th:nth-child(4) { width: 6%; }
+table.questions th:nth-child(2) { width: 14%; }
+table.questions th:nth-child(3) { width: 19%; }
 td.grade { text-align: right; }
 li.seed { background: #fff4e0; }
 .note, .meta, .by { color: #444; font-size: .9em; }
@@ -710,7 +719,7 @@ p.policies { margin: .35rem 0; }
 article { border-top: 1px solid #ccc; padding-top: .1rem; }
 figure.plan { margin: .5rem 0; border: 1px solid #999; padding: .3rem .5rem; }
 figure.plan figcaption { margin-bottom: .2rem; }
-figure.plan pre { font: .85em/1.3 system-ui, "DejaVu Sans", sans-serif; white-space: pre-wrap;
+figure.plan pre { font: .82em/1.25 system-ui, "DejaVu Sans", sans-serif; white-space: pre-wrap;
   margin: 0; columns: 2; column-gap: 1.2rem; }
 .signature { width: 100%; margin-top: .6rem; }
 .signature caption { text-align: left; font-weight: 600; padding: .2rem 0; }
@@ -719,10 +728,11 @@ td.line { height: 1.9rem; }
 a { color: #124; }
 @page { size: A4; margin: 12mm 11mm; }
 @media print {
-  body { max-width: none; margin: 0; padding: 0; font-size: 8.5pt; line-height: 1.3; }
+  html { font-size: 8pt; }
+  body { max-width: none; margin: 0; padding: 0; line-height: 1.25; }
   a { color: inherit; text-decoration: none; }
   h2, h3, h4, figcaption { break-after: avoid; }
-  tr, li, .signature, figure.plan { break-inside: avoid; }
+  tr, li, .signature { break-inside: avoid; }
   ol.triggers { columns: 2; column-gap: 1.5rem; }
   .signoff { break-before: page; break-inside: avoid; }
   th, li.seed { -webkit-print-color-adjust: exact; print-color-adjust: exact; }

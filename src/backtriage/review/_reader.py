@@ -16,13 +16,22 @@ import attrs
 from backtriage._plan import Plan, QuestionKind, make_plan, questions
 from backtriage.assessment import Assessment
 from backtriage.protocol._model import FactKind, Protocol, Texts, Urgency, UrgencyAdvice
-from backtriage.protocol._queries import triggers_urgency
+from backtriage.protocol._queries import realisable, triggers_urgency
 from backtriage.review._diff import unreliable_problems
 from backtriage.review._example import example
 from backtriage.review._words import URGENCY_WORDS, Words, escape
 from backtriage.serialize import to_json
 
-__all__ = ["NOT_MEASURED", "grade_cell", "plans_section", "reading_grade", "texts_section"]
+__all__ = [
+    "NOT_MEASURED",
+    "Example",
+    "grade_cell",
+    "plans_section",
+    "reading_grade",
+    "sheet_examples",
+    "shown_exercises",
+    "texts_section",
+]
 
 NOT_MEASURED = "not measured"
 """What the sheet says for a reading grade without textstat (``pip install backtriage[review]``)."""
@@ -146,17 +155,19 @@ def examples(protocol: Protocol, words: Words) -> list[Example]:
     for level in sorted(Urgency, key=lambda u: u.rank, reverse=True):
         if level is Urgency.NONE:
             # Every capability yes, so that the plan shows every exercise as a person reads it.
-            present: tuple[str, ...] = tuple(
+            present = _least(protocol, words) | {
                 f.name for f in protocol.facts if f.kind is FactKind.CAPABILITY
-            )
-            absent: tuple[str, ...] = ()
+            }
+            absent: frozenset[str] = frozenset()
+            if not realisable(protocol, present):
+                present = _least(protocol, words)
         else:
             triggers = triggers_urgency(protocol, level, limit=words.limit)
             own = [t for t in triggers if t not in higher]
             higher.update(triggers)
             if not own:
                 continue
-            present, absent = tuple(own[0].present), tuple(own[0].absent)
+            present, absent = own[0].present, own[0].absent
         assessment = example(protocol, present, absent)
         said = " and ".join(words.fact(n) for n in words.shown(present))
         answers = f"{said}; every other answer no" if said else "every answer no"
@@ -179,7 +190,7 @@ def _unanswered_example(protocol: Protocol, words: Words) -> Example | None:
     flags = [q for q in questions(protocol) if q.kind is QuestionKind.RED_FLAG and q.required]
     if not flags:
         return None
-    base = example(protocol, ())
+    base = example(protocol, _least(protocol, words))
     left = flags[0].key
     red_flags = {k: (None if k == left else v) for k, v in base.red_flags.items()}
     assessment = attrs.evolve(base, red_flags=red_flags)
@@ -192,11 +203,29 @@ def _unanswered_example(protocol: Protocol, words: Words) -> Example | None:
     )
 
 
-def plans_section(protocol: Protocol, words: Words) -> Iterator[str]:
+def _least(protocol: Protocol, words: Words) -> frozenset[str]:
+    """Return the facts every answered assessment has (a required score's lowest band)."""
+    return triggers_urgency(protocol, Urgency.NONE, limit=words.limit)[0].present
+
+
+def sheet_examples(protocol: Protocol, words: Words) -> list[Example] | None:
+    """Return the example plans of the sheet, or ``None`` when the protocol cannot be evaluated."""
+    return None if unreliable_problems(protocol) else examples(protocol, words)
+
+
+def shown_exercises(shown: list[Example] | None) -> frozenset[str]:
+    """Return the ids of the exercises the example plan of urgency none gives."""
+    for item in shown or ():
+        if item.key == Urgency.NONE.value:
+            return frozenset(p.exercise.id for p in item.plan.exercises)
+    return frozenset()
+
+
+def plans_section(shown: list[Example] | None) -> Iterator[str]:
     """Yield the example plans, rendered as a person sees them."""
     yield '<section id="plans">'
-    yield "<h2>Example plans, as a person sees them</h2>"
-    if unreliable_problems(protocol):
+    yield "<h2>Example plans: as a person sees them</h2>"
+    if shown is None:
         yield (
             '<p class="bad">Not rendered: the protocol has problems that stop it being evaluated '
             "(see the static check).</p></section>"
@@ -207,16 +236,16 @@ def plans_section(protocol: Protocol, words: Words) -> Iterator[str]:
         "<code>Plan.summary()</code>, word for word: one for each urgency (the answers are its "
         "first trigger), and one with a required question unanswered.</p>"
     )
-    for shown in examples(protocol, words):
-        data = escape(to_json(shown.assessment))
+    for item in shown:
+        data = escape(to_json(item.assessment))
         yield (
-            f'<figure class="plan" id="plan-{escape(shown.key)}" '
-            f'data-urgency="{escape(shown.plan.urgency.value)}" data-assessment="{data}">'
+            f'<figure class="plan" id="plan-{escape(item.key)}" '
+            f'data-urgency="{escape(item.plan.urgency.value)}" data-assessment="{data}">'
         )
         yield (
-            f"<figcaption><strong>{escape(shown.title)}</strong> — "
-            f"{escape(shown.answers)}.</figcaption>"
+            f"<figcaption><strong>{escape(item.title)}</strong> — "
+            f"{escape(item.answers)}.</figcaption>"
         )
-        yield f"<pre>{escape(shown.plan.summary())}</pre>"
+        yield f"<pre>{escape(item.plan.summary())}</pre>"
         yield "</figure>"
     yield "</section>"

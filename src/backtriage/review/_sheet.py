@@ -41,7 +41,13 @@ from backtriage.protocol._queries import (
 from backtriage.protocol._sign_off import SignOff
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
 from backtriage.review._intent import policies_section, scope_section
-from backtriage.review._reader import grade_cell, plans_section, texts_section
+from backtriage.review._reader import (
+    grade_cell,
+    plans_section,
+    sheet_examples,
+    shown_exercises,
+    texts_section,
+)
 from backtriage.review._words import KIND_WORDS, SOURCE_KIND_WORDS, URGENCY_WORDS, Words, escape
 
 __all__ = ["protocol_hash", "review_sheet"]
@@ -98,6 +104,8 @@ def review_sheet(
                 field="signed",
             )
     words = Words(protocol, limit)
+    shown = sheet_examples(protocol, words)
+    withheld = _withheld(protocol, words)
     body = [
         *_header(protocol, digest),
         *scope_section(protocol, words),
@@ -106,12 +114,12 @@ def review_sheet(
         *(_changes_section(previous, protocol, words) if previous is not None else ()),
         *_how_to_read(),
         *policies_section(protocol, words),
-        *_urgency_section(protocol, words),
-        *_exercise_section(protocol, words),
+        *_urgency_section(protocol, words, withheld),
+        *_exercise_section(protocol, words, withheld, shown_exercises(shown)),
         *_questions_section(protocol),
         *_instruments_section(protocol, words),
         *texts_section(protocol, words),
-        *plans_section(protocol, words),
+        *plans_section(shown),
         *_rules_section(protocol, words),
         *_sources_section(protocol),
         *_signoff(protocol, digest, previous),
@@ -340,19 +348,54 @@ def _check_section(protocol: Protocol) -> Iterator[str]:
     yield "</section>"
 
 
-def _trigger_list(words: Words, triggers: Iterable[Trigger], css: str = "triggers") -> str:
-    items = "".join(f"<li>{words.trigger(t)}</li>" for t in triggers)
+def _trigger_list(
+    words: Words,
+    triggers: Iterable[Trigger],
+    css: str = "triggers",
+    *,
+    marked: set[tuple[frozenset[str], frozenset[str]]] | None = None,
+) -> str:
+    stop = ' <strong class="stops">stops every exercise</strong>'
+    items = "".join(
+        f"<li>{words.trigger(t)}{stop if marked and (t.present, t.absent) in marked else ''}</li>"
+        for t in triggers
+    )
     return f'<ol class="{css}">{items}</ol>'
 
 
-def _urgency_section(protocol: Protocol, words: Words) -> Iterator[str]:
+@attrs.frozen
+class _Withheld:
+    """The triggers that withhold each exercise, and those that withhold every one."""
+
+    by_exercise: dict[str, tuple[Trigger, ...]]
+    everyone: frozenset[Trigger]
+
+    def stops_all(self) -> set[tuple[frozenset[str], frozenset[str]]]:
+        """Return the answers (present, absent) of the triggers that withhold every exercise."""
+        return {(t.present, t.absent) for t in self.everyone}
+
+
+def _withheld(protocol: Protocol, words: Words) -> _Withheld:
+    exercises = engine_of(protocol).exercise_by_id
+    by_exercise = {eid: triggers_withheld(protocol, eid, limit=words.limit) for eid in exercises}
+    everyone: frozenset[Trigger] = frozenset()
+    if len(by_exercise) > 1:
+        everyone = frozenset.intersection(*(frozenset(t) for t in by_exercise.values()))
+    return _Withheld(by_exercise, everyone)
+
+
+def _urgency_section(protocol: Protocol, words: Words, withheld: _Withheld) -> Iterator[str]:
     yield '<section id="urgency">'
     yield "<h2>When each urgency is reached</h2>"
     yield (
         "<p>Most urgent first. Each level lists the triggers that reach it and no higher "
         "level; every trigger of a more urgent level reaches it too. With none of the triggers "
-        "below, the urgency is <strong>none</strong>.</p>"
+        "below, the urgency is <strong>none</strong>. The advice shown at each level is under "
+        '<a href="#texts">Everything a person may read</a>. A trigger marked '
+        "<strong>stops every exercise</strong> also withholds every exercise at its level, as "
+        "every trigger of same day and emergency does.</p>"
     )
+    stops_all = withheld.stops_all()
     higher: set[Trigger] = set()
     for level in sorted(Urgency, key=lambda u: u.rank, reverse=True):
         if level is Urgency.NONE:
@@ -362,24 +405,22 @@ def _urgency_section(protocol: Protocol, words: Words) -> Iterator[str]:
         higher.update(triggers)
         yield f'<div class="level" id="urgency-{escape(level.value)}">'
         yield f"<h3>{escape(URGENCY_WORDS[level].capitalize())}</h3>"
-        advice = protocol.advice.for_urgency(level)
-        if advice:
-            yield f'<p class="advice">Advice shown: “{escape(advice)}”</p>'
         if own:
             yield f"<p>Reached when any of these holds ({len(own)}):</p>"
-            yield _trigger_list(words, own)
+            marked = stops_all if level < Urgency.SAME_DAY else set()
+            yield _trigger_list(words, own, marked=marked)
         else:
             yield "<p>No answers reach this level and no higher one.</p>"
         yield "</div>"
     yield "</section>"
 
 
-def _exercise_section(protocol: Protocol, words: Words) -> Iterator[str]:
+def _exercise_section(
+    protocol: Protocol, words: Words, found: _Withheld, in_plan: frozenset[str]
+) -> Iterator[str]:
     exercises = engine_of(protocol).exercise_by_id
-    withheld = {eid: triggers_withheld(protocol, eid, limit=words.limit) for eid in exercises}
-    everyone: set[Trigger] = set()
-    if len(withheld) > 1:
-        everyone = set.intersection(*(set(t) for t in withheld.values()))
+    withheld = found.by_exercise
+    everyone = found.everyone
     yield '<section id="exercises">'
     yield "<h2>Exercises: the catalogue, and when each is withheld or cautioned</h2>"
     yield (
@@ -402,13 +443,21 @@ def _exercise_section(protocol: Protocol, words: Words) -> Iterator[str]:
         (t.present, t.absent)
         for t in triggers_urgency(protocol, Urgency.SAME_DAY, limit=words.limit)
     }
+    # So are the triggers of a lower urgency that stop every exercise: marked there.
+    listed = {
+        (t.present, t.absent)
+        for level in Urgency
+        if level is not Urgency.NONE
+        for t in triggers_urgency(protocol, level, limit=words.limit)
+    }
     first = withheld[next(iter(exercises))] if exercises else ()
-    shared = [t for t in first if t in everyone and (t.present, t.absent) not in urgent]
+    shared = [t for t in first if t in everyone and (t.present, t.absent) not in listed]
     yield '<div class="shared" id="withheld-for-everyone">'
     yield "<h3>Every exercise is withheld</h3>"
     yield (
         '<p>at a <a href="#urgency-same_day">same-day</a> or <a href="#urgency-emergency">'
-        "emergency</a> urgency (by every trigger of those levels, above), while a required "
+        "emergency</a> urgency (by every trigger of those levels, above), by every trigger "
+        "marked <strong>stops every exercise</strong> under a lower urgency, while a required "
         "question is unanswered"
         + (
             f", and by each of these {len(shared)}:</p>" + _trigger_list(words, shared)
@@ -424,7 +473,7 @@ def _exercise_section(protocol: Protocol, words: Words) -> Iterator[str]:
             for t in withheld[exercise.id]
             if t not in everyone and (t.present, t.absent) not in urgent
         ]
-        yield from _exercise(protocol, words, exercise, own)
+        yield from _exercise(protocol, words, exercise, own, exercise.id in in_plan)
     yield "</section>"
 
 
@@ -433,13 +482,19 @@ def _exercise(
     words: Words,
     exercise: Exercise,
     own: Sequence[Trigger],
+    in_plan: bool,
 ) -> Iterator[str]:
     yield f'<article class="exercise" id="exercise-{escape(exercise.id)}">'
     yield f"<h3>{escape(exercise.title)} <code>{escape(exercise.id)}</code></h3>"
-    yield (
-        '<p class="note">How it is done and how much: as the person reads it in the example '
-        'plan <a href="#plan-none">“None”</a> below.</p>'
-    )
+    if in_plan:
+        # Said once, where the person reads it: the example plan of urgency none gives it.
+        yield (
+            '<p class="note">How it is done and how much: as the person reads it in the '
+            'example plan <a href="#plan-none">“None”</a> below.</p>'
+        )
+    else:
+        yield f"<p><strong>How:</strong> {escape(exercise.instructions)}</p>"
+        yield f"<p><strong>How much:</strong> {escape(exercise.dosage)}</p>"
     yield "<h4>Withheld, besides the above, when</h4>"
     yield _trigger_list(words, own) if own else "<p>No other trigger.</p>"
     # Each caution with the exact answers under which its rule fires: the minimal sets of
@@ -570,14 +625,19 @@ def _rules_section(protocol: Protocol, words: Words) -> Iterator[str]:
         )
         + "</p>"
     )
+    # In a protocol with problems a rule may fire under no answers at all, so appear in no
+    # trigger above: each rule's condition is then said in words too.
+    troubled = bool(protocol.check())
     yield '<ol class="rules">'
-    yield from (_rule(rule, words) for rule in protocol.rules)
+    yield from (_rule(rule, words, troubled) for rule in protocol.rules)
     yield "</ol>"
     yield "</section>"
 
 
-def _rule(rule: Rule, words: Words) -> str:
+def _rule(rule: Rule, words: Words, troubled: bool) -> str:
     actions = "; ".join(words.action_short(a) for a in rule.actions)
+    if troubled:
+        actions += f" when {words.condition(rule.condition)}"
     departs = (
         f' <span class="departs">⚑ Departs from its source: {escape(rule.departs)}</span>'
         if rule.departs
@@ -713,6 +773,7 @@ li.seed { background: #fff4e0; }
 .ok { border-left: 4px solid #2a7; padding-left: .5rem; }
 .bad { border-left: 4px solid #c22; padding-left: .5rem; font-weight: 600; }
 .departs { color: #8a4b00; font-weight: 600; }
+.stops { font-size: .9em; }
 .confirm, .decision { border: 1px solid #333; padding: .3rem .5rem; }
 ol.triggers li { margin: .1rem 0; }
 p.policies { margin: .35rem 0; }

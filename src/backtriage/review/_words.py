@@ -209,7 +209,7 @@ class Words:
                 continue
             known = self.kinds.get(tag)
             if known is None:
-                cited.append(f"{escape(tag)} <em>(not a tag of the sources)</em>")
+                cited.append(f"{escape(tag)} (cited as written: no source has this tag)")
                 continue
             about = ", ".join(
                 w

@@ -25,7 +25,11 @@ EXPECTED = {
         "CarePlan: active",
         "round trip: answers and score",
     ],
-    "dask_scoring.py": ["2 partitions, rows 1 to 10", "P003 baseline"],
+    "dask_scoring.py": [
+        "2 partitions, rows 1 to 10",
+        "P003 baseline",
+        "Parquet: 3 partitions, 10 rows written, odi_band category",
+    ],
     "pandas_scoring.py": ["P003 baseline", "crippled", "rows with an error: 0"],
     "spark_scoring.py": [],  # run by tests/test_spark_recipe.py (a Spark session is slow)
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
@@ -64,3 +68,21 @@ def test_the_example_runs_and_prints_its_story(script: Path) -> None:
     assert result.returncode == 0, result.stderr
     for words in EXPECTED[script.name]:
         assert words in result.stdout
+
+
+def test_the_spark_example_names_an_extra_that_installs_pyspark_and_ci_does_not() -> None:
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    assert any(need.startswith("pyspark") for need in extras["spark"])
+    assert "backtriage[frames]" in extras["spark"]  # pyarrow, which the recipe uses too
+    for kept_light in ("test", "dev"):  # CI installs these: no Spark download
+        assert not any("spark" in need for need in extras[kept_light])
+    assert "pip install 'backtriage[spark]'" in (ROOT / "examples" / "spark_scoring.py").read_text(
+        encoding="utf-8"
+    )
+    assert "pip install 'backtriage[spark]'" in (ROOT / "docs" / "research.md").read_text(
+        encoding="utf-8"
+    )

@@ -745,12 +745,9 @@ def _delimiter(text: str) -> str:
     return text
 
 
-@contextmanager
-def _source(path: str, encoding: str) -> Iterator[tuple[str, IO[str], int]]:
-    """Yield ``(name, text stream, size in bytes or 0)`` of the input."""
+def _check_encoding(encoding: str) -> None:
+    """Raise unless ``encoding`` names a text encoding."""
     import io
-    import os
-    import stat
 
     try:
         # A text stream refuses both an unknown name and a codec that is not for text (rot13,
@@ -758,6 +755,33 @@ def _source(path: str, encoding: str) -> Iterator[tuple[str, IO[str], int]]:
         io.TextIOWrapper(io.BytesIO(), encoding=encoding)
     except LookupError:
         raise CommandError(f"--encoding {encoding!r}: not a known text encoding") from None
+
+
+def _refuse_output_that_is_input(source: str, output: str | None) -> None:
+    """Raise when the output names the input file (also through a link or another path)."""
+    import os
+
+    if source == "-" or output is None or output == "-":
+        return
+    try:
+        same = os.path.samefile(source, output)
+    except OSError:  # one of them does not exist (yet): not the same file
+        return
+    if same:
+        raise CommandError(
+            f"-o {output}: is the input {source}; write the results to another file "
+            "(nothing was written)"
+        )
+
+
+@contextmanager
+def _source(path: str, encoding: str) -> Iterator[tuple[str, IO[str], int]]:
+    """Yield ``(name, text stream, size in bytes or 0)`` of the input."""
+    import io
+    import os
+    import stat
+
+    _check_encoding(encoding)
     if path == "-":
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
         try:
@@ -827,9 +851,11 @@ def _score(args: argparse.Namespace) -> int:
         or columnar_format(args.output)
         or ("jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv")
     )
+    _refuse_output_that_is_input(args.file, args.output)
     if columnar_format(args.file) or output_format in ("parquet", "arrow"):
         return score_columnar(args, columns, scale, output_format)
-    sniff_binary(args.file)
+    _check_encoding(args.encoding)
+    sniff_binary(args.file, args.encoding)
     with _source(args.file, args.encoding) as (name, stream, size), no_field_limit():
         reader = csv.reader(stream, delimiter=delimiter)
         try:

@@ -1,10 +1,13 @@
 """The review sheet: one self-contained HTML page a clinician reads and signs.
 
 The page holds everything a reviewer needs to sign a protocol off without reading TOML: its
-identity (name, version and a content hash), the result of ``check()``, every question, the
-instrument policies, the catalogue, and for each exercise and each urgency level the exact,
-minimal sets of answers that produce it, in words. It loads nothing (no script, no style sheet,
-no font, no image from elsewhere) and prints to PDF with the browser's print dialog.
+identity (name, version and a content hash), its scope first, the result of ``check()``, the
+declared policies in words, for each urgency level and each exercise the exact, minimal sets of
+answers that produce it (each listed once), every question with its reading grade, the
+instrument policies, every text a person may read, example plans made by ``recommend``, every
+rule, every source with its kind, year and link, and a sign-off block. It loads nothing (no
+script, no style sheet, no font, no image from elsewhere) and prints on A4 with the browser's
+print dialog.
 """
 
 from __future__ import annotations
@@ -62,20 +65,29 @@ def review_sheet(
 ) -> str:
     """Return the review sheet of ``protocol``: one self-contained HTML page.
 
-    The page names the protocol, its version and :func:`protocol_hash`; shows the result of
-    ``protocol.check()``, every question (required or not), the instrument policies, the
-    exercise catalogue, the minimal answer sets that withhold or caution each exercise and that
-    reach each urgency (in the questions' own words), every rule with its reason and its
-    sources, and a sign-off block. Every text from the protocol is escaped.
+    The page names the protocol, its version and :func:`protocol_hash`; shows its scope (for
+    the reviewer to confirm first), the result of ``protocol.check()``, the declared policies
+    in words, the minimal answer sets that reach each urgency and that withhold or caution each
+    exercise (in the questions' own words, each once), every question (required or not, with
+    its reading grade), the instrument policies, every text a person may read, one example
+    plan per urgency and one with a question unanswered (``Plan.summary()`` of what
+    ``recommend`` gives; each ``figure`` carries its assessment as JSON in
+    ``data-assessment``), every rule with its reason, sources and departures, every source
+    with its kind, year and link ("not known" where the protocol does not say), and a sign-off
+    block. Every text from the protocol is escaped.
 
     With ``previous`` (the version in use), the sheet also lists what ``protocol`` changes
     (:func:`backtriage.review.diff`), less safe first, each change with the answers that show
     it, and the sign-off covers the change. A version that breaks a declared policy is
     compared all the same, and the sheet says so; one with any other problem is not.
+    ``previous`` may be the version's :class:`SignOff` record instead, or ``signed`` the record
+    of ``previous``: the sheet then shows who signed which hash, and whether ``protocol`` is
+    still that version.
 
-    Raises :class:`~backtriage.InvalidAnswerError` when ``protocol`` or ``previous`` is not a
-    :class:`~backtriage.Protocol`, and :class:`~backtriage.ProtocolError` when the queries
-    need more than ``limit`` sets of facts (pass a larger ``limit`` to compute them anyway).
+    Raises :class:`~backtriage.InvalidAnswerError` when ``protocol``, ``previous`` or
+    ``signed`` is not of its type, and :class:`~backtriage.ProtocolError` when ``signed`` is
+    not the record of ``previous`` or the queries need more than ``limit`` sets of facts (pass
+    a larger ``limit`` to compute them anyway).
 
     >>> Path("review.html").write_text(review_sheet(default_protocol()))  # doctest: +SKIP
     """

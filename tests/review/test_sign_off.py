@@ -358,3 +358,15 @@ def test_review_since_a_broken_record_says_so(run: Any, tmp_path: Path) -> None:
     line = one_line_error(run("protocol", "review", "--since", str(record)))
     assert "not a valid sign-off record" in line
     assert "$.protocol_hash" in line
+
+
+def test_the_record_may_be_given_as_its_json_data(default: bt.Protocol) -> None:
+    data = bt.to_dict(approved(default))
+    assert load_protocol(DEFAULT_TOML, signed=data) == default
+    data["protocol_hash"] = "f" * 64
+    with pytest.raises(bt.ProtocolError, match="changed since it was signed"):
+        load_protocol(DEFAULT_TOML, signed=data)
+    data["date"] = "yesterday"
+    with pytest.raises(bt.ProtocolError, match="not a valid sign-off record") as caught:
+        load_protocol(DEFAULT_TOML, signed=data)
+    assert caught.value.errors[0].path == "$.date"

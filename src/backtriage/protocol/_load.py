@@ -24,7 +24,7 @@ def load_protocol(
     source: str | PathLike[str] | Mapping[str, object] | None = None,
     *,
     text: str | None = None,
-    signed: SignOff | None = None,
+    signed: SignOff | Mapping[str, object] | None = None,
 ) -> Protocol:
     """Load a protocol from a TOML or JSON file, from TOML/JSON text, or from parsed data.
 
@@ -40,21 +40,37 @@ def load_protocol(
     problems that do not stop loading (an unknown fact in a rule, say) are kept for
     :meth:`Protocol.check`; :func:`~backtriage.recommend` refuses such a protocol.
 
-    With ``signed`` (a :class:`~backtriage.protocol.SignOff`), the protocol is also checked
+    With ``signed`` (a :class:`~backtriage.protocol.SignOff`, or its JSON data as
+    :func:`~backtriage.to_dict` writes it), the protocol is also checked
     against the record (:func:`check_signed`): a protocol changed since it was signed, or one
     the record does not approve, raises :class:`~backtriage.ProtocolError`, so that an app can
     refuse to run anything but what a clinician signed off.
     """
+    if isinstance(signed, Mapping):
+        signed = _record(signed)
     if signed is not None and not isinstance(signed, SignOff):
         raise ProtocolError(
-            f"signed must be a SignOff record (from_json(text, SignOff)), not "
-            f"{type(signed).__name__}",
+            f"signed must be a SignOff record (or its JSON data), not {type(signed).__name__}",
             field="signed",
         )
     protocol, name = _load(source, text)
     if signed is not None:
         check_signed(protocol, signed, source=name)
     return protocol
+
+
+def _record(data: Mapping[str, object]) -> SignOff:
+    """Read a sign-off record from its JSON data; a bad one is a ProtocolError at ``signed``."""
+    from backtriage._convert import converter, invalid, without_schema_version
+
+    try:
+        record: SignOff = converter.structure(without_schema_version(data), SignOff)
+    except Exception as exc:
+        error = invalid(exc, data)
+        raise ProtocolError(
+            f"not a valid sign-off record: {error}", field="signed", errors=error.errors
+        ) from None
+    return record
 
 
 def check_signed(protocol: Protocol, record: SignOff, *, source: str | None = None) -> None:

@@ -99,12 +99,9 @@ def policies_section(protocol: Protocol, words: Words) -> Iterator[str]:
     for policy in protocol.policies:
         groups.setdefault(_group(policy), []).append(policy)
     for heading in sorted(groups, key=_group_rank):
-        # One paragraph a group: most policies are one short condition each.
-        items = " · ".join(_policy(policy, words, failing) for policy in groups[heading])
-        yield (
-            f'<p class="policies"><strong>{escape(heading)} ({len(groups[heading])}):</strong> '
-            f"{items}</p>"
-        )
+        items = "".join(f"<li>{_policy(policy, words, failing)}</li>" for policy in groups[heading])
+        yield f"<h3>{escape(heading)} ({len(groups[heading])})</h3>"
+        yield f'<ul class="policies">{items}</ul>'
     yield "</section>"
 
 

@@ -269,7 +269,18 @@ def test_a_rule_that_departs_from_its_source_is_marked_with_its_reason(
     assert "⚑ Departs from its source: The source says soon; we say the same day." in page.part(
         f"rule-{rule.id}"
     )
-    assert "1 rule(s) depart from their source" in page.part("rules")
+    departing = sum(1 for r in edited.rules if r.departs)
+    assert f"{departing} rule(s) depart from their source" in page.part("rules")
+
+
+def test_the_default_protocols_departures_from_its_sources_are_marked(
+    default: Protocol, page: Page
+) -> None:
+    departing = [r for r in default.rules if r.departs]
+    assert departing  # where the protocol chose otherwise than a source it cites
+    for rule in departing:
+        assert rule.departs is not None
+        assert f"⚑ Departs from its source: {rule.departs}" in page.part(f"rule-{rule.id}")
 
 
 def test_a_rule_cites_its_sources_by_kind_and_year(default: Protocol) -> None:

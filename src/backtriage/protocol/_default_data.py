@@ -39,7 +39,7 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "7db6f288c0f3865c7221bfbb22e0ade72c80c697c0e4619d03426521cee60bca"
+TOML_SHA256: Final = "013a23841d4e4b1732db41b2a787726b6f14e5028f1f7fa6136b4a0a265649ed"
 """The SHA-256 of the default.toml text this module was generated from."""
 
 
@@ -481,6 +481,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="New problems with erection, ejaculation or feeling during sex, together with back pain, should be checked by a doctor today.",
                 source="S29, S43",
+                departs="Alone, GIRFT calls it unlikely to be cauda equina syndrome [S29] while the patient pages say call 999 [S43]: the protocol refers the same day, between the two. With another cauda equina sign or symptoms in both legs it is an emergency, as each of those is alone.",
             ),
             Rule(
                 id="bilateral_leg_symptoms_emergency",
@@ -495,6 +496,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="A leg that is getting weaker means a nerve may be under pressure; a doctor should check you today.",
                 source="S32, S41, S28",
+                departs="The sources range from the same day to two weeks [S32, S41, S28]: the protocol takes the most urgent, the same day.",
             ),
             Rule(
                 id="progressive_weakness_combined_emergency",
@@ -519,6 +521,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.EMERGENCY),),
                 reason="New or worsening unsteadiness or clumsiness when walking can mean pressure on the spinal cord, which needs emergency care.",
                 source="S33, S43",
+                departs="The patient pages say see a GP soon [S43]: the protocol refers to the emergency department, as new unsteadiness can be spinal cord compression [S33].",
             ),
             Rule(
                 id="major_trauma_emergency",
@@ -533,6 +536,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SOON), Exclude(select=Selector(all=True))),
                 reason="Pain that started suddenly after a small fall or lift may come from a broken bone in the spine; it should be checked before you exercise.",
                 source="S31, S32, S43",
+                departs="Alone, the patient pages send it to the emergency department [S43]: the protocol follows the primary-care route of an X-ray [S32] and refers soon; with thin bones, long-term steroids or age 65 or over it is the same day [S31].",
             ),
             Rule(
                 id="fragility_fracture_with_bone_risk_same_day",
@@ -579,6 +583,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="Losing weight without trying, together with back pain, should be checked by a doctor today.",
                 source="S28, S38",
+                departs="Two weeks in [S28]: the protocol refers the same day, the more cautious choice.",
             ),
             Rule(
                 id="night_pain_same_day",
@@ -586,6 +591,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="Pain that is there all the time, whatever you do, or that is worse at night should be checked by a doctor today.",
                 source="S31, S43, S38",
+                departs="Alone it is a weak sign [S38]: the protocol refers the same day all the same, as the patient pages ask [S43]; an app's own protocol may choose soon.",
             ),
             Rule(
                 id="thoracic_pain_same_day",
@@ -600,6 +606,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="A fever or feeling very unwell with back pain can be a sign of infection; a doctor should check you today.",
                 source="S31, S41, S44",
+                departs="The emergency department in [S41]: the protocol refers the same day for a fever alone, and to the emergency department with a risk of spinal infection or signs of sepsis.",
             ),
             Rule(
                 id="injects_drugs_soon",

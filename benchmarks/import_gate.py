@@ -51,11 +51,13 @@ AT_IMPORT: frozenset[str] = frozenset(
 """The backtriage modules ``import backtriage`` may load: the errors, the answers, the scores."""
 
 AT_FIRST_PLAN: frozenset[str] = AT_IMPORT | {
+    "backtriage._course",  # what a plan carries for its follow-up
     "backtriage._facts",
     "backtriage._plan",
     "backtriage.protocol",
     "backtriage.protocol._default",
     "backtriage.protocol._default_data",
+    "backtriage.protocol._digest",  # the content hash every plan records (shipped with it)
     "backtriage.protocol._engine",
     "backtriage.protocol._inputs",
     "backtriage.protocol._model",

@@ -427,6 +427,76 @@ def section_recommend(report: Report, settings: Settings) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Section: follow_up
+# ---------------------------------------------------------------------------------------------
+
+
+def typical_check_ins(plans: Sequence[Any]) -> list[Any]:
+    """Return one typical check-in per plan: red flags no, each exercise reported, a week on."""
+    import backtriage as bt
+
+    rng = random.Random(5)
+    result = []
+    for plan in plans:
+        flags = dict.fromkeys(plan.course.answers.red_flags, False)
+        reports = {
+            p.exercise.id: bt.ExerciseReport(
+                done=True,
+                pain_during=rng.choice((0, 1, 2, 3, 4, 6)),
+                next_morning=rng.choice(("better", "same", "same", "worse")),
+            )
+            for p in plan.exercises
+        }
+        result.append(
+            bt.CheckIn(red_flags=flags, pain=rng.randrange(0, 8), days=7, exercises=reports)
+        )
+    return result
+
+
+def section_follow_up(report: Report, settings: Settings) -> None:
+    import backtriage as bt
+
+    assessments = typical_assessments(32)
+    plans = [bt.recommend(a) for a in assessments]
+    pairs = list(zip(plans, typical_check_ins(plans), strict=True))
+
+    def follow(pair: Any) -> object:
+        return bt.follow_up(*pair)
+
+    n = len(pairs)
+    cases = {
+        "follow_up": (looped(follow, pairs), n),
+        "recommend": (looped(bt.recommend, assessments), n),
+    }
+    samples = interleave(cases, settings)
+    stats = {name: Stat.of(values) for name, values in samples.items()}
+    ratio = paired_ratio(samples["follow_up"], samples["recommend"])
+    report.say(
+        "## follow_up",
+        "",
+        f"`bt.follow_up(plan, check_in)` on {n} typical first plans, each with a typical "
+        "check-in a week on (every red flag answered no again, every exercise reported with "
+        "its pain and next morning), beside `bt.recommend` on the assessments the plans came "
+        "from, in the same rounds. A follow-up is a full triage plus the course: the "
+        "check-in's answers merged with the plan's, the pain response of each exercise, the "
+        "trend, and the decisions.",
+        "",
+    )
+    report.table(
+        ["call", "median / call", "IQR", "min – max", "× recommend"],
+        [
+            ["`bt.follow_up(plan, check_in)`", *fmt_stat(stats["follow_up"]), fmt_ratio(ratio)],
+            ["`bt.recommend(assessment)`", *fmt_stat(stats["recommend"]), "1×"],
+        ],
+    )
+    passed = ratio.median <= 3.0
+    mark = report.goal("follow_up", "follow_up vs recommend", "≤ 3×", fmt_ratio(ratio), passed)
+    report.say(f"Ratio (per round): **{fmt_ratio(ratio)}**, goal ≤ 3×: **{mark}**", "")
+    if settings.profile:
+        profile_batch("follow_up", cases["follow_up"][0], 300)
+
+
+# ---------------------------------------------------------------------------------------------
 # Section: engine scaling (issue 3)
 # ---------------------------------------------------------------------------------------------
 
@@ -440,6 +510,8 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
     ``any``/``at_least``; one exercise in twenty needs a capability. A typical input answers
     every red flag no and sets four findings and sometimes a capability.
     """
+    import attrs
+
     from backtriage.protocol import _model as m
 
     rng = random.Random(n_rules * 1000 + n_exercises)
@@ -527,7 +599,20 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
         facts=tuple(facts),
         rules=tuple(rules),
         sources=(m.Source("S1", "synthetic"),),
-        safety_net="Get help at once if new symptoms appear.",
+        # The fixed texts format 3 needs: placeholders, one of each.
+        safety_net=m.SafetyNet(emergency=("Sign.",), today=("Sign today.",), review="Review."),
+        advice=m.UrgencyAdvice(**{u.value: f"Advice {u.value}." for u in m.Urgency}),
+        format=3,
+        scope=m.Scope(intended_use="Benchmarks.", population="Synthetic people."),
+        texts=m.Texts(
+            **{
+                f.name: f"Text {f.name}."
+                for f in attrs.fields(m.Texts)
+                if isinstance(f.default, str)
+            },
+            self_management=("Keep active.",),
+            no_exercise_advice=m.UrgencyAdvice(**{u.value: f"Plain {u.value}." for u in m.Urgency}),
+        ),
     )
     inputs = []
     for _ in range(32):
@@ -1842,6 +1927,7 @@ def section_review(report: Report, settings: Settings) -> None:
 SECTIONS: tuple[tuple[str, Callable[[Report, Settings], None]], ...] = (
     ("score_odi", section_score_odi),
     ("recommend", section_recommend),
+    ("follow_up", section_follow_up),
     ("Engine scaling", section_scaling),
     ("CLI score", section_cli),
     ("Columnar scoring", section_frames),

@@ -23,6 +23,7 @@ SECTIONS = (
     "## Goals",
     "## score_odi",
     "## recommend",
+    "## follow_up",
     "## Engine scaling",
     "## CLI score",
     "## Columnar scoring",

@@ -575,7 +575,7 @@ def test_questions_lists_every_question_of_the_protocol_as_text(run: Any) -> Non
 def test_questions_as_json_match_the_library(run: Any, tmp_path: Path) -> None:
     data = json.loads(run("questions", "--json").out)
     assert data["schema_version"] == 3
-    assert data["protocol"] == {"name": "backtriage-default", "version": "2.0.0"}
+    assert data["protocol"] == {"name": "backtriage-default", "version": "3.0.0"}
     assert [q["key"] for q in data["questions"]] == [q.key for q in bt.questions()]
     assert data["questions"][0] == {
         "key": "ces_bladder",

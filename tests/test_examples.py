@@ -20,6 +20,14 @@ EXPECTED = {
         "urgency: emergency exercises: 0",
     ],
     "custom_protocol.py": ["clinic-walking 0.1.0: 0 problem(s)", "withheld short_walk"],
+    "follow_up_episode.py": [
+        "first plan: urgency none; knee_sways 1/3, single_knee_hug 1/3",
+        "week 1: urgency none; knee_sways 2/3, single_knee_hug 2/3",
+        "week 2, a flare-up: urgency routine; knee_sways 1/3, single_knee_hug 1/3",
+        "day 14: pain 6 -> 8; improved False, worse True",
+        "lying back arch: start",
+        "day 28: pain 6 -> 3; improved True, worse False",
+    ],
     "fhir_round_trip.py": [
         '"code": "97909-6"',
         "CarePlan: active",
@@ -34,7 +42,7 @@ EXPECTED = {
     "spark_scoring.py": [],  # run by tests/test_spark_recipe.py (a Spark session is slow)
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
     "review_a_change.py": [
-        "withheld in 29 minimal ways",
+        "withheld in 41 minimal ways",
         "less safe: True",
         "'prone_extension' is now given, where it was withheld",
         "[policy-withholds] policy 'prone_lying_painful_nothing_prone'",

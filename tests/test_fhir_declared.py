@@ -17,7 +17,7 @@ import backtriage as bt
 from backtriage import fhir
 
 SCREENING_URL = "urn:backtriage:questionnaire:screening:backtriage-default"
-CURRENT = f"{SCREENING_URL}|2.0.0"
+CURRENT = f"{SCREENING_URL}|3.0.0"
 OLDER = f"{SCREENING_URL}|1.0.0"
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
@@ -51,7 +51,7 @@ def screening_items(odi: list[dict[str, Any]] | None = None) -> list[dict[str, A
 
 def test_the_screening_form_names_its_protocol_and_version_in_its_canonical() -> None:
     form = fhir.screening_questionnaire()
-    assert (form["url"], form["version"]) == (SCREENING_URL, "2.0.0")
+    assert (form["url"], form["version"]) == (SCREENING_URL, "3.0.0")
     assessment = bt.Assessment(odi=POSITIONS, red_flags=dict.fromkeys(RED_FLAGS, False))
     assert fhir.assessment_response(assessment)["questionnaire"] == CURRENT
 
@@ -97,7 +97,7 @@ def test_a_response_read_through_a_questionnaire_of_another_version_is_refused()
     assert fhir.read_assessment(current, questionnaire=form).odi == dict(
         zip([s.value for s in bt.OdiSection], POSITIONS, strict=True)
     )
-    # A response to 1.0.0 read through the 2.0.0 form is another form too.
+    # A response to 1.0.0 read through the 3.0.0 form is another form too.
     with pytest.raises(bt.InvalidAnswerError):
         fhir.read_assessment(
             response(*screening_items(), questionnaire=OLDER),
@@ -116,7 +116,7 @@ def test_a_caller_reads_another_form_only_by_mapping_it_to_this_one() -> None:
     unnamed = response(*screening_items())
     assert fhir.read_assessment(unnamed, read_as={None: CURRENT}).odi_score == expected
     # The mapping names the form it reads as: one made for another version does not carry over.
-    for stale in ({OLDER: OLDER}, {OLDER: SCREENING_URL}, {None: f"{SCREENING_URL}|3.0.0"}):
+    for stale in ({OLDER: OLDER}, {OLDER: SCREENING_URL}, {None: f"{SCREENING_URL}|4.0.0"}):
         with pytest.raises(bt.InvalidAnswerError) as info:
             fhir.read_assessment(old, read_as=stale)
         assert info.value.field == "read_as"

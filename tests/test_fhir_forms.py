@@ -19,7 +19,7 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 RED_FLAGS = [q.key for q in bt.questions() if q.kind is bt.QuestionKind.RED_FLAG]
 NO_FLAGS = dict.fromkeys(RED_FLAGS, False)
 ITEMS = [item.value for item in bt.StartBackItem]
-SCREENING_CANONICAL = "urn:backtriage:questionnaire:screening:backtriage-default|2.0.0"
+SCREENING_CANONICAL = "urn:backtriage:questionnaire:screening:backtriage-default|3.0.0"
 
 
 def weights(item: dict[str, Any]) -> list[object]:
@@ -140,14 +140,15 @@ def test_the_screening_form_follows_the_questions_of_the_protocol() -> None:
         "flexion",
         "lateral",
     ]
-    # Protocol 2.0.0 requires the age (fragility fracture at 65 or over) and four findings.
+    # Protocol 3.0.0 requires the age (a sudden start at 65 or over, and more) and eight
+    # findings asked of everyone.
     assert (by_id["age"]["type"], by_id["age"]["required"]) == ("integer", True)
     assert by_id["osteoporosis"]["required"] is True
 
 
 @pytest.fixture(scope="module")
 def aged() -> bt.Protocol:
-    """A protocol that requires the age: the default one, from 2.0.0."""
+    """A protocol that requires the age: the default one, from 2.0.0 on."""
     protocol = bt.default_protocol()
     assert protocol.require_age
     return protocol

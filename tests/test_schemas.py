@@ -38,11 +38,14 @@ def test_the_schemas_write_into_a_directory(tmp_path: Path) -> None:
     written = _schema.write(tmp_path)
     assert sorted(p.name for p in written) == [
         "assessment.schema.json",
+        "check-in.schema.json",
+        "follow-up.schema.json",
         "odi-answers.schema.json",
         "odi-score.schema.json",
         "plan.schema.json",
         "problem.schema.json",
         "question.schema.json",
+        "sign-off.schema.json",
         "start-back-score.schema.json",
     ]
     assert json.loads(written[0].read_text(encoding="utf-8")) == _schema.assessment_schema()

@@ -195,6 +195,7 @@ def test_an_assessment_is_written_with_every_field_in_json_terms() -> None:
         findings={"osteoporosis", "muscle_spasm"},
         preference="flexion",
         odi_max_missing=8,
+        pain=4,
     )
     assert to_dict(assessment) == {
         "schema_version": 3,
@@ -206,6 +207,7 @@ def test_an_assessment_is_written_with_every_field_in_json_terms() -> None:
         "start_back": None,
         "age": None,
         "odi_max_missing": 8,
+        "pain": 4,
         "odi_score": {
             "raw": 4,
             "answered": 2,
@@ -224,7 +226,8 @@ def test_a_plan_is_written_with_enum_values_and_whole_exercises() -> None:
     data = to_dict(plan)
     assert data["urgency"] == "none"
     first = data["exercises"][0]  # type: ignore[index]
-    assert set(first) == {"exercise", "cautions"}
+    assert set(first) == {"exercise", "cautions", "step"}
+    assert first["step"] == 0
     assert first["exercise"]["movement"] in {m.value for m in bt.Movement}
     assert first["exercise"]["id"] == plan.exercises[0].exercise.id
     assert data["odi"]["band"] == "minimal"  # type: ignore[index]
@@ -607,14 +610,14 @@ def test_a_plan_document_that_gives_exercises_without_a_safety_net_is_refused(
         bt.from_json(json.dumps(document), bt.Plan)
 
 
-def test_a_plan_document_that_gives_no_exercise_needs_no_safety_net() -> None:
+def test_an_emergency_plan_document_needs_no_safety_net() -> None:
     document = _plan_document()
-    document.update(exercises=[], urgency="emergency", safety_net="")
+    document.update(exercises=[], urgency="emergency", safety_net=None)
     document["fired"] = [{"rule": "r", "reason": "t", "source": "s", "urgency": "emergency"}]
     withheld = document["withheld"]
     assert isinstance(withheld, list)
     withheld.clear()
-    assert bt.from_dict(document, bt.Plan).safety_net == ""
+    assert bt.from_dict(document, bt.Plan).safety_net is None
 
 
 def test_a_plan_document_that_gives_and_withholds_one_exercise_is_refused() -> None:

@@ -10,7 +10,7 @@ This module holds the public names and nothing else; ``docs/architecture.md`` ma
 from typing import TYPE_CHECKING
 
 from backtriage._version import __version__
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.errors import (
     BacktriageError,
     ErrorDetail,
@@ -34,6 +34,8 @@ from backtriage.instruments.start_back import (
 )
 
 if TYPE_CHECKING:
+    from backtriage._course import Course, Trend
+    from backtriage._follow_up import FollowUp, StepDecision, StepKind, follow_up
     from backtriage._plan import (
         Plan,
         Question,
@@ -63,15 +65,20 @@ if TYPE_CHECKING:
 __all__ = [
     "Assessment",
     "BacktriageError",
+    "CheckIn",
+    "Course",
     "DisabilityBand",
     "ErrorDetail",
     "Exercise",
+    "ExerciseReport",
     "Fact",
     "FactKind",
     "FiredRule",
+    "FollowUp",
     "IncompleteError",
     "InvalidAnswerError",
     "Movement",
+    "NextMorning",
     "OdiChange",
     "OdiScore",
     "OdiSection",
@@ -91,10 +98,14 @@ __all__ = [
     "StartBackItem",
     "StartBackRisk",
     "StartBackScore",
+    "StepDecision",
+    "StepKind",
+    "Trend",
     "Urgency",
     "Withheld",
     "__version__",
     "default_protocol",
+    "follow_up",
     "from_dict",
     "from_json",
     "load_protocol",
@@ -109,6 +120,12 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Course": "backtriage._course",
+    "Trend": "backtriage._course",
+    "FollowUp": "backtriage._follow_up",
+    "StepDecision": "backtriage._follow_up",
+    "StepKind": "backtriage._follow_up",
+    "follow_up": "backtriage._follow_up",
     "Exercise": "backtriage.protocol",
     "Fact": "backtriage.protocol",
     "FactKind": "backtriage.protocol",

@@ -66,10 +66,10 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
         if findings.get(name) and _answer(assessment, condition) is False:
             raise InvalidAnswerError(
                 "findings",
-                True,
+                name,
                 f"no (or no answer) while {condition!r} is answered no: this question is "
                 f"asked only after a yes to {condition!r}",
-                problem="follow-up answered yes after its condition was answered no",
+                problem="a follow-up question answered yes after a no to its condition",
                 path=json_path("findings", name),
             )
     present = [key for key, answer in answered.items() if answer]

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 import attrs
 
+from backtriage._course import Course, Trend
 from backtriage._facts import derive_facts, under_age_of
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, canonical
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
+from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import (
+    RULE_MISSING_INPUT,
+    Engine,
     Evaluation,
     FiredRule,
     Prescription,
+    Reason,
     Withheld,
     engine_of,
 )
@@ -23,7 +29,6 @@ from backtriage.protocol._model import (
     DerivedFrom,
     Fact,
     FactKind,
-    Movement,
     Protocol,
     SafetyNet,
     Texts,
@@ -31,28 +36,25 @@ from backtriage.protocol._model import (
 )
 
 __all__ = [
+    "History",
     "Plan",
     "Question",
     "QuestionKind",
+    "build_plan",
     "default_protocol",
     "make_plan",
     "questions",
     "recommend",
 ]
 
-_PREFERRED_MOVEMENT = {
-    Preference.EXTENSION: Movement.EXTENSION,
-    Preference.FLEXION: Movement.FLEXION,
-    Preference.LATERAL: Movement.LATERAL_FLEXION,
-}
-
 
 @attrs.frozen
 class Plan:
     """The outcome of :func:`recommend`: what to do now, and why.
 
-    Every exercise of the protocol is in exactly one of ``exercises`` (may be done, gentlest and
-    preference-matched first, each with its cautions) and ``withheld`` (each with every reason).
+    Every exercise of the protocol is in exactly one of ``exercises`` (may be done, level 1
+    before level 2 and in catalogue order within a level, each with its cautions) and
+    ``withheld`` (each with every reason).
     ``missing`` names what to ask before exercises can be given; ``fired`` is the audit trail.
     """
 
@@ -75,6 +77,15 @@ class Plan:
     """When to get help, from the protocol: in every plan but an emergency (there ``None``)."""
     texts: Texts
     """The protocol's fixed texts that :meth:`summary` arranges (headings, the disclaimer)."""
+    protocol_hash: str = ""
+    """The SHA-256 of the protocol that made the plan (:func:`backtriage.review.protocol_hash`)."""
+    trend: Trend | None = None
+    """How the ODI and the pain have changed since the first plan; ``None`` in a first plan."""
+    trend_lines: tuple[str, ...] = ()
+    """The trend as ``summary()`` shows it, one criterion a line, in the protocol's words."""
+    course: Course | None = None
+    """What a follow-up of this plan needs: the answers that carry over, the baseline, the days
+    so far and each exercise's step. ``None`` only in a plan stored before follow-ups."""
 
     def summary(self) -> str:
         """Return the plan as text a person can read; every word of it comes from the protocol.
@@ -120,12 +131,16 @@ class Plan:
         if scores:
             lines.append("")
             lines.extend(scores)
+        lines.extend(self.trend_lines)
         if self.exercises:
             lines.append("")
             lines.append(texts.exercises_heading)
             for prescription in self.exercises:
                 exercise = prescription.exercise
-                lines.append(f"- {exercise.title}: {exercise.instructions} {exercise.dosage}")
+                where = f" ({prescription.step + 1}/{prescription.steps})" if exercise.steps else ""
+                lines.append(
+                    f"- {exercise.title}{where}: {exercise.instructions} {prescription.dosage}"
+                )
                 lines.extend(f"    {texts.caution_label}: {c.text}" for c in prescription.cautions)
             lines.append("")
             lines.append(texts.self_management_heading)
@@ -176,28 +191,128 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     The one path from answers to a plan: :func:`recommend` calls it once the protocol is
     clean, and the property kit calls it to show what a protocol with problems would do. Replay
     a diff's witness with it on an edit that breaks a declared policy, which ``recommend``
-    refuses.
+    refuses. The plan starts a course: every exercise it gives is at its first step.
+    """
+    return build_plan(assessment, protocol, None)
+
+
+@attrs.frozen
+class History:
+    """What a course adds to a triage: :func:`build_plan`'s input from a follow-up.
+
+    ``steps`` is the step each exercise takes if the plan gives it (absent: its first);
+    ``tolerated`` the capabilities the course has shown; ``held_back`` exercises withheld for
+    one plan, each with its reason; ``referrals`` reviews the course asks for (its trend),
+    never above routine. The other fields go into the plan's course as they are.
+    """
+
+    baseline_odi: OdiScore | None
+    baseline_pain: int | None
+    days: int
+    check_ins: int
+    steps: Mapping[str, int]
+    tolerated: tuple[str, ...] = ()
+    held_back: Mapping[str, Reason] = attrs.field(factory=dict)
+    referrals: tuple[FiredRule, ...] = ()
+    trend: Trend | None = None
+    trend_lines: tuple[str, ...] = ()
+
+
+def build_plan(assessment: Assessment, protocol: Protocol, history: History | None) -> Plan:
+    """Return the plan of ``assessment`` under ``protocol``, within a course when ``history``.
+
+    The engine decides as for a first plan; the history can only add: capabilities the course
+    has shown (and only where the answers alone give some exercise, so that history never gives
+    exercises a fresh triage withholds in full), exercises held back for one plan, and a
+    routine review. Every invariant of :func:`recommend` therefore holds.
     """
     present, missing = derive_facts(assessment, protocol)
     under_age = under_age_of(assessment, protocol)
     engine = engine_of(protocol)
     evaluation = engine.evaluate(present, missing=missing, under_age=under_age)
-    preference = assessment.preference
-    preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
-    # Gentlest first, then the preferred movement; the sort is stable, so protocol order
-    # decides the rest.
-    ranked = sorted(
-        evaluation.prescriptions(),
-        key=lambda p: (p.exercise.level, p.exercise.movement is not preferred),
-    )
+    if history is None:
+        return _plan(assessment, protocol, engine, evaluation, present, missing, None)
+    if history.tolerated and evaluation.given_mask:
+        present = [*present, *(n for n in history.tolerated if n not in present)]
+        evaluation = engine.evaluate(present, missing=missing, under_age=under_age)
+    return _plan(assessment, protocol, engine, evaluation, present, missing, history)
+
+
+def _plan(
+    assessment: Assessment,
+    protocol: Protocol,
+    engine: Engine,
+    evaluation: Evaluation,
+    present: list[str],
+    missing: list[str],
+    history: History | None,
+) -> Plan:
+    given = evaluation.prescriptions()
+    withheld = evaluation.withheld()
+    held_back = history.held_back if history is not None else None
+    if held_back and any(p.exercise.id in held_back for p in given):
+        order = {e.id: i for i, e in enumerate(protocol.exercises)}
+        withheld = tuple(
+            sorted(
+                (
+                    *withheld,
+                    *(
+                        Withheld(p.exercise, (held_back[p.exercise.id],))
+                        for p in given
+                        if p.exercise.id in held_back
+                    ),
+                ),
+                key=lambda w: order[w.exercise.id],
+            )
+        )
+        given = tuple(p for p in given if p.exercise.id not in held_back)
+    steps = history.steps if history is not None else None
+    if steps:
+        given = tuple(
+            attrs.evolve(p, step=min(steps[p.exercise.id], p.steps - 1))
+            if steps.get(p.exercise.id)
+            else p
+            for p in given
+        )
+    # Level 1 before level 2; the sort is stable, so within a level the catalogue's order
+    # (gentlest and most supported first) decides, and a plan starts with the gentlest it gives.
+    ranked = sorted(given, key=lambda p: p.exercise.level)
+    fired = evaluation.fired
     urgency = evaluation.urgency
+    if history is not None and history.referrals:
+        fired = (*fired, *history.referrals)
+        raised = max(urgency, *(f.urgency or Urgency.NONE for f in history.referrals))
+        if raised is not urgency:
+            # The course asks for a review: the advice is the raised urgency's.
+            urgency = raised
+            evaluation = attrs.evolve(evaluation, urgency=urgency)
+    # The course keeps the step of every exercise given, and of every exercise withheld only
+    # while questions are unanswered; an exercise a rule withholds loses its step.
+    kept = {p.exercise.id: p.step for p in ranked}
+    if missing and steps:
+        for w in withheld:
+            if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
+                kept[w.exercise.id] = steps[w.exercise.id]
+    answers = canonical(assessment)
+    if history is None:
+        course = Course(answers, assessment.odi_score, assessment.pain, steps=kept)
+    else:
+        course = Course(
+            answers,
+            history.baseline_odi,
+            history.baseline_pain,
+            history.days,
+            history.check_ins,
+            kept,
+            history.tolerated,
+        )
     return Plan(
         urgency=urgency,
         exercises=tuple(ranked),
-        withheld=evaluation.withheld(),
+        withheld=withheld,
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
-        fired=evaluation.fired,
+        fired=fired,
         facts=tuple(sorted(set(present), key=engine.fact_bit.__getitem__)),
         advice=_advice(protocol, evaluation, given=bool(ranked)),
         odi=assessment.odi_score,
@@ -208,6 +323,10 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
         # help, also while it waits for answers or gives no exercise.
         safety_net=protocol.safety_net if urgency < Urgency.EMERGENCY else None,
         texts=protocol.texts,
+        protocol_hash=protocol_hash(protocol),
+        trend=history.trend if history is not None else None,
+        trend_lines=history.trend_lines if history is not None else (),
+        course=course,
     )
 
 

@@ -17,8 +17,11 @@
 - :func:`to_observation` writes an :class:`~backtriage.OdiScore` (LOINC 97909-6, the percent as
   ``valueQuantity``, the band as ``interpretation``) or a
   :class:`~backtriage.StartBackScore` as an ``Observation``.
-- :func:`to_care_plan` writes a :class:`~backtriage.Plan` as a ``CarePlan``; why a CarePlan and
-  not a RiskAssessment is explained in ``docs/interop.md``.
+- :func:`to_pain_observation` writes a pain rating (0-10) as an ``Observation`` (LOINC 72514-3).
+- :func:`check_in_questionnaire` publishes the form of a check-in that follows a plan up, and
+  :func:`read_check_in` reads a :class:`~backtriage.CheckIn` from a response to it.
+- :func:`to_care_plan` writes a :class:`~backtriage.Plan` as a ``CarePlan`` (each exercise at
+  its step); why a CarePlan and not a RiskAssessment is explained in ``docs/interop.md``.
 
 Resources are ``dict`` values ready for ``json.dumps``; inputs are any mappings, as
 ``json.loads`` gives them. The codes backtriage defines itself (bands, urgencies, exercises,
@@ -36,6 +39,7 @@ from typing import Final
 from backtriage._fhir._common import (
     EXERCISE_SYSTEM,
     LOINC_SYSTEM,
+    NEXT_MORNING_SYSTEM,
     ODI_BAND_SYSTEM,
     ODI_QUESTIONNAIRE_CODE,
     ODI_SCORE_CODE,
@@ -56,22 +60,25 @@ from backtriage._fhir._common import (
 )
 from backtriage._fhir._common import reference as _reference
 from backtriage._fhir._forms import (
+    check_in_questionnaire,
     odi_questionnaire,
     screening_questionnaire,
     start_back_questionnaire,
 )
 from backtriage._fhir._odi import check_stated, read_odi_response
-from backtriage._fhir._screening import assessment_response, read_assessment
+from backtriage._fhir._screening import assessment_response, read_assessment, read_check_in
 from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
 from backtriage._plan import Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
+from backtriage.instruments.pain import PAIN_LOINC, PAIN_LOINC_DISPLAY, check_pain
 from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol._model import Urgency
 
 __all__ = [
     "EXERCISE_SYSTEM",
     "LOINC_SYSTEM",
+    "NEXT_MORNING_SYSTEM",
     "ODI_BAND_SYSTEM",
     "ODI_QUESTIONNAIRE_CODE",
     "ODI_SCORE_CODE",
@@ -82,13 +89,17 @@ __all__ = [
     "START_BACK_BOTHERSOMENESS_SYSTEM",
     "START_BACK_RISK_SYSTEM",
     "START_BACK_SCORE_SYSTEM",
+    "STEPS_EXTENSION",
+    "STEP_EXTENSION",
     "URGENCY_SYSTEM",
     "OtherItems",
     "Resource",
     "Scale",
     "assessment_response",
+    "check_in_questionnaire",
     "odi_questionnaire",
     "read_assessment",
+    "read_check_in",
     "read_questionnaire_response",
     "read_start_back_response",
     "score_questionnaire_response",
@@ -97,10 +108,15 @@ __all__ = [
     "start_back_questionnaire",
     "to_care_plan",
     "to_observation",
+    "to_pain_observation",
     "to_questionnaire_response",
 ]
 
 _UCUM: Final = "http://unitsofmeasure.org"
+STEP_EXTENSION: Final = "urn:backtriage:fhir:exercise-step"
+"""Extension on a CarePlan exercise activity: its dosage step now (``valueInteger``, from 1)."""
+STEPS_EXTENSION: Final = "urn:backtriage:fhir:exercise-steps"
+"""Extension on a CarePlan exercise activity: how many dosage steps it has (``valueInteger``)."""
 _CATEGORY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
 _XHTML: Final = "http://www.w3.org/1999/xhtml"
 _SECTIONS: Final = tuple(OdiSection)
@@ -352,6 +368,39 @@ def to_observation(
     return observation
 
 
+@at_fhir_paths
+def to_pain_observation(
+    pain: int,
+    *,
+    subject: Mapping[str, object] | None = None,
+    effective: str | None = None,
+) -> Resource:
+    """Return a pain rating on the 0-10 numeric rating scale as a FHIR R4 ``Observation``.
+
+    The code is LOINC 72514-3 ("Pain severity - 0-10 verbal numeric rating [Score] -
+    Reported"); ``valueInteger`` holds the rating. Raises
+    :class:`~backtriage.InvalidAnswerError` for anything but a whole number from 0 to 10.
+    """
+    rating = check_pain(pain)
+    observation: Resource = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [
+            {"coding": [{"system": _CATEGORY_SYSTEM, "code": "survey", "display": "Survey"}]}
+        ],
+        "code": {
+            "coding": [{"system": LOINC_SYSTEM, "code": PAIN_LOINC, "display": PAIN_LOINC_DISPLAY}],
+            "text": PAIN_LOINC_DISPLAY,
+        },
+    }
+    if subject is not None:
+        observation["subject"] = _reference("subject", subject)
+    if effective is not None:
+        observation["effectiveDateTime"] = effective
+    observation["valueInteger"] = rating
+    return observation
+
+
 def _odi_values(score: OdiScore) -> Resource:
     band = score.band
     values: Resource = {
@@ -450,7 +499,7 @@ def to_care_plan(
         text = " ".join(
             [
                 exercise.instructions,
-                exercise.dosage,
+                prescription.dosage,
                 *(
                     f"{plan.texts.caution_label}: {caution.text}"
                     for caution in prescription.cautions
@@ -460,6 +509,11 @@ def to_care_plan(
         activities.append(
             {
                 "detail": {
+                    # The step from 1, as a person counts, and how many there are.
+                    "extension": [
+                        {"url": STEP_EXTENSION, "valueInteger": prescription.step + 1},
+                        {"url": STEPS_EXTENSION, "valueInteger": prescription.steps},
+                    ],
                     "code": _codeable(EXERCISE_SYSTEM, exercise.id, exercise.title),
                     "status": "not-started",
                     "doNotPerform": False,

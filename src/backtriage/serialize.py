@@ -35,8 +35,9 @@ from backtriage._convert import (
     structure_errors,
     without_schema_version,
 )
+from backtriage._follow_up import FollowUp
 from backtriage._plan import Plan, Question
-from backtriage.assessment import Assessment
+from backtriage.assessment import Assessment, CheckIn
 from backtriage.errors import (
     BacktriageError,
     InvalidAnswerError,
@@ -68,11 +69,29 @@ __all__ = [
 T = TypeVar("T")
 
 Serializable: TypeAlias = (
-    Assessment | Plan | OdiScore | StartBackScore | Question | Protocol | SignOff
+    Assessment
+    | Plan
+    | OdiScore
+    | StartBackScore
+    | Question
+    | Protocol
+    | CheckIn
+    | FollowUp
+    | SignOff
 )
 """The values :func:`to_dict` and :func:`to_json` write and :func:`from_dict` reads."""
 
-_TOP_LEVEL: Final = (Assessment, Plan, OdiScore, StartBackScore, Question, Protocol, SignOff)
+_TOP_LEVEL: Final = (
+    Assessment,
+    Plan,
+    OdiScore,
+    StartBackScore,
+    Question,
+    Protocol,
+    CheckIn,
+    FollowUp,
+    SignOff,
+)
 _TOP_LEVEL_NAMES: Final = ", ".join(cls.__name__ for cls in _TOP_LEVEL)
 
 
@@ -130,10 +149,14 @@ def from_dict(data: object, cls: type[T]) -> T:
         if isinstance(data, Mapping):
             data = without_schema_version(data)
         value = converter.structure(data, cls)
+    except BacktriageError:
+        raise  # a check-in names the path of its bad value itself
     except Exception as exc:  # every structuring failure becomes one readable error
         raise invalid(exc, data) from None
     if isinstance(value, Plan):
         _check_plan(value)
+    elif isinstance(value, FollowUp):
+        _check_plan(value.plan)
     return value
 
 
@@ -298,6 +321,8 @@ _SCHEMA_FILES: Final[dict[object, str]] = {
     SignOff: "sign-off.schema.json",
     BacktriageError: "problem.schema.json",
     "odi-answers": "odi-answers.schema.json",
+    CheckIn: "check-in.schema.json",
+    FollowUp: "follow-up.schema.json",
 }
 
 

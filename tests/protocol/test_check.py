@@ -116,6 +116,16 @@ def _preference(name: str, direction: str) -> dict[str, Any]:
 
 # (code, mutation of the mini protocol, where the problem must be reported)
 FAULTS: dict[str, tuple[str, Mutation, str]] = {
+    "an exercise with one dosage step": (
+        "bad-steps",
+        lambda data: data["exercises"][0].update(steps=["Only one step."]),
+        "exercise 'bend'",
+    ),
+    "pain limits out of order": (
+        "bad-pain-limits",
+        lambda data: data.update(follow_up={"green_max": 5, "amber_max": 5}),
+        "follow_up",
+    ),
     "a safety net without its emergency signs": (
         "missing-safety-net",
         lambda data: data["safety_net"].pop("emergency"),

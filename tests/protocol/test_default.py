@@ -91,8 +91,12 @@ def test_the_shipped_default_is_used_ready_made_and_already_checked(
 ) -> None:
     protocol = _default.default_protocol()
     assert protocol == _default_data.protocol()
-    # Its problems are known before any check runs: none, as proven above for this text.
-    assert protocol._cache == {"problems": ()}
+    # Its problems are known before any check runs: none, as proven above for this text; and
+    # its content hash, which every plan records, as the generator worked it out.
+    assert protocol._cache == {"problems": (), "digest": _default_data.PROTOCOL_SHA256}
+    from backtriage.protocol._digest import compute_hash
+
+    assert compute_hash(_default_data.protocol()) == _default_data.PROTOCOL_SHA256
     assert protocol.check() == ()
 
 

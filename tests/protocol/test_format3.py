@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import backtriage as bt
-from backtriage.protocol._load import DEFAULT_TOML
+from backtriage.protocol._default import DEFAULT_TOML
 from backtriage.protocol._model import FORMAT, AgeBand, SafetyNet, Scope, Texts, Urgency
 from backtriage.protocol.load import protocol_from_data
 
@@ -103,3 +103,11 @@ def test_a_follow_up_question_and_a_rule_advice_load() -> None:
     protocol = protocol_from_data(data)
     assert protocol.fact("post_op_wound").asked_if == "recent_spine_surgery"
     assert protocol.rules[0].advice == "Go now, and tell them about it."
+
+
+def test_each_line_of_the_safety_net_reads_at_grade_8_or_below() -> None:
+    # One sign a line, in plain words: Flesch-Kincaid grade by textstat 0.7.8.
+    textstat = pytest.importorskip("textstat")
+    net = bt.default_protocol().safety_net
+    for line in (*net.emergency, *net.today, net.review):
+        assert textstat.flesch_kincaid_grade(line) <= 8, line

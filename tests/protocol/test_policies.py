@@ -85,6 +85,7 @@ def _new_exercise(**changes: object) -> dict[str, Any]:
         "level": 1,
         "in_bed": False,
         "dosage": "5 slow bends.",
+        "steps": ["3 slow bends.", "5 slow bends."],
         "instructions": "Sit on a firm chair and bend forward a little.",
     }
     exercise.update(changes)
@@ -129,7 +130,7 @@ HARMFUL: dict[str, tuple[Edit, str, str]] = {
         "fever_with_injects_drugs_emergency",
     ),
     "a soon red flag that no longer withholds exercise": (
-        _drop_exclusion("injects_drugs_soon"),
+        _drop_exclusion("recent_spinal_procedure_soon"),
         "policy-red-flags-stop-exercise",
         "red_flags_from_soon_stop_exercise",
     ),

@@ -218,24 +218,25 @@ def test_an_unjudged_field_is_less_safe_until_reviewed(monkeypatch: pytest.Monke
 
 def test_a_safety_net_without_its_emergency_sign_is_less_safe() -> None:
     net = DEFAULT.safety_net
-    assert "999" in net
-    sentence = next(s for s in fields_module.signs(net) if "999" in s)
-    new = attrs.evolve(DEFAULT, safety_net=net.replace(sentence, "").strip())
+    sentence = net.emergency[0]
+    new = attrs.evolve(DEFAULT, safety_net=attrs.evolve(net, emergency=net.emergency[1:]))
     result = diff(DEFAULT, new)
     assert result.is_less_safe
     (dropped,) = result.less_safe
     assert (dropped.kind, dropped.field, dropped.old_text) == (
         ChangeKind.SIGN_DROPPED,
-        "safety_net",
+        "safety_net.emergency",
         sentence,
     )
     (text,) = result.text_changes
-    assert text.field == "safety_net"
+    assert text.field == "safety_net.emergency"
     assert text.new_witness is not None  # a plan that shows the safety net
     with pytest.raises(AssertionError, match="sign_dropped"):
         assert_not_less_safe(DEFAULT, new)
     # Only adding a sign is more cautious.
-    more = attrs.evolve(DEFAULT, safety_net=net + " Call 111 if you feel feverish.")
+    more = attrs.evolve(
+        DEFAULT, safety_net=attrs.evolve(net, today=(*net.today, "You feel feverish."))
+    )
     result = diff(DEFAULT, more)
     assert not result.is_less_safe
     assert [c.kind for c in result.more_cautious] == [ChangeKind.SIGN_ADDED]
@@ -289,7 +290,7 @@ def _policy(protocol: Protocol, policy_id: str, **changes: object) -> Protocol:
     ("policy_id", "weaker"),
     [
         ("fever_alone_same_day", {"reaches": U.SOON}),
-        ("fever_alone_same_day", {"when": ("fever", "night_pain")}),
+        ("fever_alone_same_day", {"when": ("fever", "unrelenting_pain")}),
         (
             "osteoporosis_no_flexion",
             {"withholds": None, "cautions_or_withholds": Selector(movements=("flexion",))},
@@ -338,11 +339,10 @@ def test_check_against_fails_on_a_safety_net_without_a_sign(
     from backtriage.serialize import to_json
 
     net = DEFAULT.safety_net
-    sentence = next(s for s in fields_module.signs(net) if "999" in s)
     reviewed = tmp_path / "reviewed.json"
     edited = tmp_path / "edited.json"
     reviewed.write_text(to_json(DEFAULT), encoding="utf-8")
-    new = attrs.evolve(DEFAULT, safety_net=net.replace(sentence, "").strip())
+    new = attrs.evolve(DEFAULT, safety_net=attrs.evolve(net, emergency=net.emergency[1:]))
     edited.write_text(to_json(new), encoding="utf-8")
     assert isinstance(new.policies[0], Policy)
     code = _run(main, ["protocol", "check", str(edited), "--against", str(reviewed)])

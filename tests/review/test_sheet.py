@@ -197,8 +197,15 @@ def test_the_sheet_shows_every_question_with_whether_it_is_required(page: Page) 
     for question in bt.questions():
         marked = "required" if question.required else "optional"
         assert f"{question.text} " in rows
+        # A follow-up question says after which answer it is asked.
+        follow_up = r"( ?, asked only after a yes to \w+ \([^)]*\))?"
         assert re.search(
-            re.escape(question.text) + r" [a-z ]+ · " + marked + " " + re.escape(question.key),
+            re.escape(question.text)
+            + r" [a-z ]+ · "
+            + marked
+            + follow_up
+            + " "
+            + re.escape(question.key),
             rows,
         ), question.key
 
@@ -211,8 +218,10 @@ def test_every_exercise_is_shown_with_its_instructions_once(default: Protocol, p
         part = page.part(f"exercise-{exercise.id}")
         assert exercise.title in part
         assert exercise.instructions in plan
-        assert exercise.dosage in plan
         assert exercise.instructions not in part
+        for step in exercise.steps:  # the dosage of each step a follow-up moves along
+            assert step in part
+        assert (exercise.steps[0] if exercise.steps else exercise.dosage) in plan
 
 
 def test_an_exercise_no_example_plan_gives_shows_its_instructions_under_it(
@@ -403,6 +412,43 @@ def test_every_line_of_the_safety_net_is_shown(default: Protocol, page: Page) ->
     part = page.part("texts")
     for line in (*net.emergency, *net.today, net.review):
         assert line in part
+
+
+def test_the_sheet_shows_the_scope_the_safety_net_and_every_fixed_text(default: Protocol) -> None:
+    page = Page(review_sheet(default))
+    part = page.part("scope") + page.part("texts")
+    for text in (
+        default.scope.intended_use,
+        default.scope.population,
+        *default.scope.not_covered,
+        *default.safety_net.emergency,
+        *default.safety_net.today,
+        default.safety_net.review,
+        default.texts.disclaimer,
+        default.texts.unanswered,
+        *default.texts.self_management,
+        *(default.texts.no_exercise_advice.for_urgency(level) for level in bt.Urgency),
+    ):
+        assert html.escape(text, quote=False) in part or text in part, text
+
+
+def test_the_sheet_shows_a_rules_own_advice_and_a_follow_up_question(default: Protocol) -> None:
+    rules = (attrs.evolve(default.rules[0], advice="Tell them it is your back."),)
+    facts = (
+        *default.facts,
+        bt.Fact(
+            "wound_warning",
+            "finding",
+            "risk",
+            question="Is the wound red?",
+            required=True,
+            asked_if="recent_spine_surgery",
+        ),
+    )
+    changed = attrs.evolve(default, rules=rules + default.rules[1:], facts=facts)
+    page = Page(review_sheet(changed))
+    assert "Tell them it is your back." in page.part("texts")
+    assert "asked only after a yes to recent_spine_surgery" in page.part("questions")
 
 
 def test_a_protocol_from_python_with_its_own_exercises_gets_a_sheet() -> None:

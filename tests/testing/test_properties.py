@@ -27,6 +27,9 @@ from backtriage.testing import (
     assert_capability_monotone,
     assert_consistent,
     assert_deterministic,
+    assert_follow_up_one_step,
+    assert_follow_up_pain_monotone,
+    assert_follow_up_rescreens,
     assert_policies_hold,
     assert_risk_monotone,
     assert_rules_reachable,
@@ -36,11 +39,11 @@ from backtriage.testing import (
     check_properties,
 )
 from backtriage.testing import strategies as bts
+from protocol import format3
 
 CLEAN = """
 name = "demo"
 version = "1"
-safety_net = "Go to an emergency department now if new numbness around your genitals or back passage, new bladder or bowel trouble, or new weakness in both legs appears."
 
 [[exercises]]
 id = "knee_sway"
@@ -180,7 +183,7 @@ FEW = 20
 
 
 def protocol(text: str) -> bt.Protocol:
-    return bt.load_protocol(text=text)
+    return bt.load_protocol(text=format3(text))
 
 
 def only(failures: Iterable[PropertyFailure], check: str) -> PropertyFailure:
@@ -349,10 +352,16 @@ def _engine_without(monkeypatch: pytest.MonkeyPatch, *, block: str) -> None:
     """Make the engine forget one of its blocks, as a regression would."""
     original = Engine.evaluate
 
-    def evaluate(self: Engine, facts: Iterable[str], *, missing: Iterable[str] = ()) -> Evaluation:
+    def evaluate(
+        self: Engine,
+        facts: Iterable[str],
+        *,
+        missing: Iterable[str] = (),
+        under_age: bt.Urgency | None = None,
+    ) -> Evaluation:
         if block == "missing":
             missing = ()
-        evaluation = original(self, facts, missing=missing)
+        evaluation = original(self, facts, missing=missing, under_age=under_age)
         if block == "urgency" and not evaluation.missing:
             given = self.all_mask & ~(evaluation.excluded_mask | evaluation.unmet_mask)
             evaluation = attrs.evolve(evaluation, given_mask=given)
@@ -486,6 +495,9 @@ ASSERTIONS = {
     "withheld_explained": assert_withheld_explained,
     "rules_reachable": assert_rules_reachable,
     "policies_hold": assert_policies_hold,
+    "follow_up_pain_monotone": assert_follow_up_pain_monotone,
+    "follow_up_one_step": assert_follow_up_one_step,
+    "follow_up_rescreens": assert_follow_up_rescreens,
 }
 
 
@@ -651,8 +663,14 @@ def test_engine_that_answers_differently_each_time_fails_determinism(
     original = Engine.evaluate
     calls = iter(range(1_000_000))
 
-    def flaky(self: Engine, facts: Iterable[str], *, missing: Iterable[str] = ()) -> Evaluation:
-        evaluation = original(self, facts, missing=missing)
+    def flaky(
+        self: Engine,
+        facts: Iterable[str],
+        *,
+        missing: Iterable[str] = (),
+        under_age: bt.Urgency | None = None,
+    ) -> Evaluation:
+        evaluation = original(self, facts, missing=missing, under_age=under_age)
         if next(calls) % 2:
             evaluation = attrs.evolve(evaluation, given_mask=evaluation.given_mask & ~1)
         return evaluation

@@ -18,7 +18,7 @@ from backtriage._convert._core import (
     raise_if,
     structure_field,
 )
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, CheckIn, ExerciseReport, Preference
 from backtriage.errors import (
     IncompleteError,
     InvalidAnswerError,
@@ -154,6 +154,7 @@ _ASSESSMENT_KEYS: Final = (
     "start_back",
     "age",
     "odi_max_missing",
+    "pain",
     "odi_score",
 )
 _SECTION_INDEX: Final = {section.value: i for i, section in enumerate(OdiSection)}
@@ -192,6 +193,7 @@ def _unstructure_assessment(assessment: Assessment) -> dict[str, object]:
         ),
         "age": assessment.age,
         "odi_max_missing": assessment.odi_max_missing,
+        "pain": assessment.pain,
         "odi_score": (
             _unstructure_odi_score(assessment.odi_score)
             if assessment.odi_score is not None
@@ -338,6 +340,7 @@ _ASSESSMENT_TYPES: Final[tuple[tuple[str, Any], ...]] = (
     ("preference", Preference | None),
     ("age", int | None),
     ("odi_max_missing", int),
+    ("pain", int | None),
 )
 
 
@@ -388,3 +391,53 @@ def _structure_assessment(value: object, _: type) -> Assessment:
 
 converter.register_unstructure_hook(Assessment, _unstructure_assessment)
 converter.register_structure_hook(Assessment, _structure_assessment)
+
+
+# -- check-in -----------------------------------------------------------------------------------
+
+_CHECK_IN_KEYS: Final = ("red_flags", "pain", "days", "findings", "exercises", "odi", "age")
+_CHECK_IN_REQUIRED: Final = ("red_flags", "pain", "days")
+
+
+def _unstructure_report(report: ExerciseReport) -> dict[str, object]:
+    return {
+        "done": report.done,
+        "pain_during": report.pain_during,
+        "next_morning": report.next_morning.value if report.next_morning else None,
+    }
+
+
+def _unstructure_check_in(check_in: CheckIn) -> dict[str, object]:
+    return {
+        "red_flags": dict(check_in.red_flags),
+        "pain": check_in.pain,
+        "days": check_in.days,
+        "findings": dict(check_in.findings),
+        "exercises": {key: _unstructure_report(r) for key, r in check_in.exercises.items()},
+        "odi": _unstructure_odi_input(check_in.odi),
+        "age": check_in.age,
+    }
+
+
+def _structure_check_in(value: object, _: type) -> CheckIn:
+    # CheckIn checks every value itself and names its JSON path; its error is the document's.
+    data = as_table(value, "a check-in")
+    check_keys(data, _CHECK_IN_KEYS, CheckIn)
+    for key in _CHECK_IN_REQUIRED:
+        if key not in data:
+            raise InvalidAnswerError(
+                f"$.{key}",
+                None,
+                "a value (red_flags, pain and days are required)",
+                problem="missing",
+            )
+    odi = data.get("odi")
+    kwargs = dict(data)
+    if isinstance(odi, Mapping) and ("raw" in odi or "answered" in odi):
+        kwargs["odi"] = converter.structure(odi, OdiScore)
+    return CheckIn(**kwargs)
+
+
+converter.register_unstructure_hook(ExerciseReport, _unstructure_report)
+converter.register_unstructure_hook(CheckIn, _unstructure_check_in)
+converter.register_structure_hook(CheckIn, _structure_check_in)

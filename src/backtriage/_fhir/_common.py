@@ -39,6 +39,8 @@ START_BACK_SCORE_SYSTEM: Final = "urn:backtriage:start-back-score"
 """Code system of the STarT Back scores (``"total"``, ``"psychosocial"``): no LOINC code found."""
 START_BACK_RISK_SYSTEM: Final = "urn:backtriage:start-back-risk"
 PREFERENCE_SYSTEM: Final = "urn:backtriage:preference"
+NEXT_MORNING_SYSTEM: Final = "urn:backtriage:next-morning"
+"""Codes of how the back was the morning after an exercise: better, same, worse."""
 QUESTIONNAIRE_URL: Final = "urn:backtriage:questionnaire"
 """The canonical URL prefix of the forms backtriage publishes (``.../odi`` and so on)."""
 

@@ -8,6 +8,7 @@ from typing import Final
 
 from backtriage._fhir._answers import Form, answer_value, read_form
 from backtriage._fhir._common import (
+    NEXT_MORNING_SYSTEM,
     ODI_STATEMENT_SYSTEM,
     PREFERENCE_SYSTEM,
     START_BACK_ANSWER_SYSTEM,
@@ -19,8 +20,13 @@ from backtriage._fhir._common import (
 )
 from backtriage._fhir._forms import (
     AGE,
+    CHECK_IN_URL,
+    DAYS,
+    EXERCISES_GROUP,
     ODI_GROUP,
+    PAIN,
     PREFERENCE,
+    REPORT_PARTS,
     START_BACK_GROUP,
     odi_link_id,
     odi_statement_display,
@@ -39,7 +45,7 @@ from backtriage._fhir._odi import (
 from backtriage._fhir._start_back import ALIASES as START_BACK_ALIASES
 from backtriage._fhir._start_back import check_start_back_form, read_start_back_items
 from backtriage._plan import Question, QuestionKind, questions
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.batch import ALIASES as ODI_ALIASES
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
@@ -457,3 +463,126 @@ def _start_back_answer_items(
             coding = {"system": START_BACK_ANSWER_SYSTEM, "code": code}
         items.append({"linkId": start_back_link_id(number), "answer": [{"valueCoding": coding}]})
     return items
+
+
+@at_fhir_paths
+def read_check_in(
+    response: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    protocol: Protocol | None = None,
+) -> CheckIn:
+    """Return the :class:`~backtriage.CheckIn` a response to :func:`check_in_questionnaire`
+    holds.
+
+    Red flags, findings and capabilities are boolean items named by their keys (a red flag
+    without an answer is not answered, never "no"; a finding without one has not changed);
+    ``pain`` and ``days`` are ``valueInteger``; each exercise's report is the group named by
+    its id in the group ``exercises`` (``<id>.done`` a ``valueBoolean``, ``<id>.pain_during`` a
+    ``valueInteger``, ``<id>.next_morning`` a coding of :data:`NEXT_MORNING_SYSTEM`); the ODI
+    (group ``odi``) is read as :func:`read_assessment` reads it; ``age`` a ``valueInteger``.
+
+    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the form does
+    not ask, an answer of the wrong type, or a value the check-in refuses (pain 11, days -1).
+    """
+    checked = check_response(response, in_progress=False)
+    form = read_form(questionnaire)
+    check_form_matches(checked, form)
+    url = checked.get("questionnaire")
+    if isinstance(url, str) and url.split("|")[0] not in ("", CHECK_IN_URL):
+        raise InvalidAnswerError("questionnaire", url, f"a response to {CHECK_IN_URL}")
+    asked = {question.key: question for question in questions(protocol)}
+    answers: dict[str, bool] = {}
+    kinds: dict[str, QuestionKind] = {}
+    numbers: dict[str, object] = {}
+    reports: dict[str, dict[str, object]] = {}
+    odi_items: list[tuple[str, Mapping[str, object]]] = []
+    seen: set[str] = set()
+    pending = list(items_of(checked.get("item"), "item"))
+    while pending:
+        link_id, item = pending.pop(0)
+        question = asked.get(link_id)
+        exercise_id, _, part = link_id.rpartition(".")
+        if question is not None and question.kind in _YES_NO:
+            _once(link_id, seen)
+            answer = _boolean(link_id, item)
+            kinds[link_id] = question.kind
+            if answer is not None:
+                answers[link_id] = answer
+        elif link_id in (PAIN, DAYS) or (link_id == AGE and AGE in asked):
+            _once(link_id, seen)
+            numbers[link_id] = _whole_number(link_id, item)
+        elif link_id == ODI_GROUP and ODI_GROUP in asked:
+            _once(link_id, seen)
+            odi_items.extend(items_of(_group_items(link_id, item), link_id))
+        elif exercise_id and part in REPORT_PARTS:
+            _once(link_id, seen)
+            report = reports.setdefault(exercise_id, {})
+            if part == "done":
+                report[part] = _boolean(link_id, item)
+            elif part == "pain_during":
+                report[part] = _whole_number(link_id, item)
+            else:
+                report[part] = _next_morning(link_id, item)
+        elif "answer" not in item and (link_id == EXERCISES_GROUP or item.get("item")):
+            pending[:0] = list(items_of(item.get("item"), link_id))
+        else:
+            raise InvalidAnswerError(
+                link_id,
+                link_id,
+                "an item of the check-in form: a red flag, finding or capability key, pain, "
+                "days, age, the group odi, or an exercise's done, pain_during, next_morning",
+            )
+    for exercise_id, report in reports.items():
+        if report.get("done") is None and any(report.get(p) is not None for p in REPORT_PARTS):
+            raise InvalidAnswerError(
+                f"{exercise_id}.done", None, "valueBoolean true or false", problem="missing"
+            )
+    try:
+        return CheckIn(
+            red_flags={k: v for k, v in answers.items() if kinds[k] is QuestionKind.RED_FLAG},
+            findings={k: v for k, v in answers.items() if kinds[k] is not QuestionKind.RED_FLAG},
+            pain=numbers.get(PAIN),
+            days=numbers.get(DAYS),
+            exercises={
+                exercise_id: ExerciseReport(**report)
+                for exercise_id, report in reports.items()
+                if report.get("done") is not None
+            },
+            odi=_odi(odi_items, form),
+            age=numbers.get(AGE),
+        )
+    except InvalidAnswerError as exc:
+        # The check-in names its own field; the response's item is what the sender can find.
+        raise InvalidAnswerError(
+            _link_id_of(exc.field), exc.value, exc.allowed, problem=exc.errors[0].problem
+        ) from None
+
+
+def _link_id_of(field: str) -> str:
+    return field.removeprefix("$.").replace("exercises.", "", 1)
+
+
+def _whole_number(link_id: str, item: Mapping[str, object]) -> object:
+    allowed = "valueInteger: a whole number"
+    found = _single(link_id, item, allowed)
+    if found is None:
+        return None
+    key, value = found
+    if key != "valueInteger" or type(value) is not int:
+        raise InvalidAnswerError(link_id, {key: value}, allowed)
+    return value
+
+
+def _next_morning(link_id: str, item: Mapping[str, object]) -> NextMorning | None:
+    allowed = f"valueCoding of {NEXT_MORNING_SYSTEM}: better, same or worse"
+    found = _single(link_id, item, allowed)
+    if found is None:
+        return None
+    key, value = found
+    if key == "valueCoding" and isinstance(value, Mapping):
+        code = value.get("code")
+        if value.get("system") == NEXT_MORNING_SYSTEM and isinstance(code, str):
+            with contextlib.suppress(ValueError):
+                return NextMorning(code)
+    raise InvalidAnswerError(link_id, {key: value}, allowed)

@@ -21,7 +21,7 @@ from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol._engine import RESERVED_RULE_PREFIXES, engine_of, facts_of
 from backtriage.protocol._format import format_problems
-from backtriage.protocol._hygiene import hygiene_problems
+from backtriage.protocol._hygiene import follow_up_problems, hygiene_problems
 from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.protocol._model import (
     AllOf,
@@ -89,6 +89,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
 
     yield from format_problems(protocol)
     yield from _duplicates("exercise", [e.id for e in protocol.exercises])
+    yield from follow_up_problems(protocol)
     yield from _duplicates("fact", [f.name for f in protocol.facts])
     yield from _duplicates("rule", [r.id for r in protocol.rules])
 
@@ -409,8 +410,9 @@ def _rule_problems(
         yield Problem(
             "reserved-name",
             where,
-            "rule ids starting 'engine.' or 'protocol.' name the engine's own reasons "
-            "(engine.missing_input, protocol.safety, ...); a plan could not tell them apart",
+            "rule ids starting 'engine.', 'protocol.' or 'follow_up.' name the engine's and the "
+            "follow-up's own reasons (engine.missing_input, protocol.safety, "
+            "follow_up.stopped, ...); a plan could not tell them apart",
             "give the rule another id",
         )
     if not rule.reason.strip():

@@ -6,7 +6,7 @@ import functools
 import os
 from typing import Final
 
-from backtriage.protocol._model import PROBLEMS, Protocol
+from backtriage.protocol._model import DIGEST, PROBLEMS, Protocol
 
 __all__ = ["DEFAULT_TOML", "default_protocol", "sha256_hex"]
 
@@ -40,7 +40,7 @@ def default_protocol() -> Protocol:
 def _ready_made(digest: str) -> Protocol | None:
     """Return the generated protocol if it was generated from the TOML of ``digest``."""
     try:
-        from backtriage.protocol._default_data import TOML_SHA256, protocol
+        from backtriage.protocol._default_data import PROTOCOL_SHA256, TOML_SHA256, protocol
     except ImportError:  # a copy of the package without it: the TOML is all there is
         return None
     if digest != TOML_SHA256:
@@ -48,6 +48,9 @@ def _ready_made(digest: str) -> Protocol | None:
     made = protocol()
     # Checked clean by the test suite for this very text: check() need not run again.
     made._cache[PROBLEMS] = ()
+    # Its content hash, worked out when it was generated: a first plan records it without
+    # the converter or hashlib.
+    made._cache[DIGEST] = PROTOCOL_SHA256
     return made
 
 

@@ -41,9 +41,12 @@ __all__ = [
     "ENGINE_SOURCE",
     "RESERVED_RULE_PREFIXES",
     "RULE_MISSING_INPUT",
+    "RULE_NOT_IMPROVING",
     "RULE_PREREQUISITE",
     "RULE_SAFETY",
     "RULE_SCOPE",
+    "RULE_STOPPED",
+    "RULE_TREND_WORSE",
     "RULE_URGENCY",
     "Engine",
     "Evaluation",
@@ -68,7 +71,13 @@ RULE_SCOPE = "protocol.scope"
 """The rule id of the scope: below its minimum age, no exercise and at least the band's urgency."""
 ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
 """The rule ids of the engine's invariants (every one withholds)."""
-RESERVED_RULE_PREFIXES = ("engine.", "protocol.")
+RULE_STOPPED = "follow_up.stopped"
+"""The rule id of the reason for withholding an exercise a follow-up stopped by its pain."""
+RULE_TREND_WORSE = "follow_up.trend_worse"
+"""The rule id of the routine review when the ODI or the pain is worse than at the start."""
+RULE_NOT_IMPROVING = "follow_up.not_improving"
+"""The rule id of the routine review when, six weeks on, neither has improved."""
+RESERVED_RULE_PREFIXES = ("engine.", "protocol.", "follow_up.")
 """Rule ids starting so are the engine's own: a protocol's rule may not use them."""
 
 _Test: TypeAlias = "Callable[[int], bool]"
@@ -96,10 +105,26 @@ class FiredRule:
 
 @attrs.frozen
 class Prescription:
-    """An exercise that may be done, with every caution that applies to it."""
+    """An exercise that may be done, with every caution that applies to it, at its step.
+
+    ``step`` is the dosage step (0-based, the gentlest first) the person does now; a first
+    plan starts every exercise at 0 and :func:`~backtriage.follow_up` moves it.
+    """
 
     exercise: Exercise
     cautions: tuple[Reason, ...] = ()
+    step: int = 0
+
+    @property
+    def steps(self) -> int:
+        """How many dosage steps the exercise has (1 when the protocol gives it none)."""
+        return len(self.exercise.steps) or 1
+
+    @property
+    def dosage(self) -> str:
+        """The dosage of the current step (the exercise's dosage when it has no steps)."""
+        steps = self.exercise.steps
+        return steps[self.step] if steps else self.exercise.dosage
 
 
 @attrs.frozen

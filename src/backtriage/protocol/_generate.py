@@ -52,6 +52,8 @@ from __future__ import annotations
 
 TOML_SHA256: Final = "{digest}"
 """The SHA-256 of the default.toml text this module was generated from."""
+PROTOCOL_SHA256: Final = "{content}"
+"""The protocol's content hash (``backtriage.review.protocol_hash``), which every plan records."""
 
 
 def protocol() -> Protocol:
@@ -74,7 +76,16 @@ def render(protocol: Protocol, text: str) -> str:
         standard.append(_import_line("types", sorted(names.pop("types"))))
     first_party = [_import_line(module, sorted(found)) for module, found in sorted(names.items())]
     imports = "\n".join(sorted(standard)) + "\n\n" + "\n".join(first_party)
-    return _HEADER.format(command=COMMAND, imports=imports, digest=toml_sha256(text), body=body)
+    from backtriage.protocol._digest import compute_hash
+
+    return _HEADER.format(
+        command=COMMAND,
+        imports=imports,
+        digest=toml_sha256(text),
+        # A stand-in for a protocol (the generator's own tests) has no content hash.
+        content=compute_hash(protocol) if isinstance(protocol, Protocol) else "",
+        body=body,
+    )
 
 
 def _import_line(module: str, names: Sequence[str]) -> str:

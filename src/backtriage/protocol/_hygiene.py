@@ -32,7 +32,7 @@ from backtriage.protocol._problem import Problem
 if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
 
-__all__ = ["closure", "hygiene_problems", "minimal_sets"]
+__all__ = ["closure", "follow_up_problems", "hygiene_problems", "minimal_sets"]
 
 _NOT_IN_BED = (Position.STANDING, Position.KNEELING)
 # A scheme such as https:, doi: or urn: makes a token a link, not a tag.
@@ -65,6 +65,58 @@ def hygiene_problems(protocol: Protocol, always: Sequence[str]) -> Iterator[Prob
         where = f"rule {rule.id!r}"
         yield from _duplicate_entries(rule.condition, where)
     yield from _dead_ends(protocol, always)
+
+
+MIN_STEPS = 2
+MAX_STEPS = 4
+"""An exercise's dosage steps: at least a gentler and a fuller one, at most four."""
+
+
+def follow_up_problems(protocol: Protocol) -> Iterator[Problem]:
+    """Yield the problems of the steps and of ``[follow_up]``: what a follow-up relies on.
+
+    An exercise without steps keeps its dosage as its only step (a protocol written before
+    steps); a protocol without ``[follow_up]`` makes plans that cannot be followed up
+    (:func:`~backtriage.follow_up` says so). Both are allowed; what is written must be whole.
+    """
+    for exercise in protocol.exercises:
+        count = len(exercise.steps)
+        if count and not MIN_STEPS <= count <= MAX_STEPS:
+            yield _problem(
+                "bad-steps",
+                f"exercise {exercise.id!r}",
+                f"the exercise has {count} dosage step(s); a follow-up needs "
+                f"{MIN_STEPS} to {MAX_STEPS}, gentlest first",
+                f"write steps = [...]: {MIN_STEPS} to {MAX_STEPS} dosages, from the gentlest "
+                "to the fullest (or none: the dosage is then the only step)",
+            )
+        for index, text in enumerate(exercise.steps):
+            if not text.strip():
+                yield _problem(
+                    "bad-steps",
+                    f"exercise {exercise.id!r}",
+                    f"step {index + 1} is empty",
+                    "write the dosage of every step: range, repetitions, holds",
+                )
+    rules = protocol.follow_up
+    if rules is None:
+        return
+    if not 0 <= rules.green_max < rules.amber_max <= 10:
+        yield _problem(
+            "bad-pain-limits",
+            "follow_up",
+            f"green_max = {rules.green_max} and amber_max = {rules.amber_max}: pain is rated "
+            "0 to 10, and the safe range must end below the acceptable one",
+            "set 0 <= green_max < amber_max <= 10 (the usual limits are 2 and 5)",
+        )
+    for name, text in rules.texts():
+        if not text.strip():
+            yield _problem(
+                "missing-text",
+                f"follow_up.{name}",
+                "a text a person reads is missing: the library writes none of its own",
+                f"write follow_up.{name} in the protocol, in plain words",
+            )
 
 
 def _duplicate_derivations(protocol: Protocol) -> Iterator[Problem]:

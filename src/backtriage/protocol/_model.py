@@ -35,6 +35,7 @@ __all__ = [
     "Fact",
     "FactIs",
     "FactKind",
+    "FollowUpRules",
     "Movement",
     "Polarity",
     "Policy",
@@ -355,6 +356,10 @@ class Exercise:
     instructions: str = attrs.field(validator=_TEXT)
     prerequisites: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
     """Capability facts that must all be present before the exercise is given."""
+    steps: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    """The dosage steps, gentlest first (2 to 4): a plan starts the exercise at the first and a
+    follow-up moves it along them by the pain response. Empty in a protocol written before
+    steps existed: ``dosage`` is then its only step."""
 
 
 @attrs.frozen
@@ -554,6 +559,88 @@ class UrgencyAdvice:
 
 
 @attrs.frozen
+class FollowUpRules:
+    """How a follow-up moves each exercise along its steps, and every text it shows.
+
+    The pain-monitoring model: pain during an exercise from 0 to ``green_max`` (safe) with the
+    next morning not worse moves it one step up; up to ``amber_max`` (acceptable) keeps its
+    step; above ``amber_max``, or a next morning that is worse, moves it one step down, and
+    stops it at the first step. Clinics set the limits differently, so they are protocol data.
+    Every other field is a text a person reads; ``check()`` refuses an empty one.
+    """
+
+    green_max: int = attrs.field(default=2, validator=_WHOLE)
+    """The highest pain during an exercise (0-10) that is safe: the exercise may move on."""
+    amber_max: int = attrs.field(default=5, validator=_WHOLE)
+    """The highest pain during an exercise that is acceptable: the exercise keeps its step."""
+    source: str = attrs.field(default="", validator=_TEXT)
+    start: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise starts at its first step (new in this plan)."""
+    progress: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise moves one step up (safe pain, next morning not worse)."""
+    hold: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise keeps its step (acceptable pain, next morning not worse)."""
+    hold_last_step: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise at its last step keeps it after a safe report."""
+    not_done: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise not done since the last plan keeps its step."""
+    not_reported: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise without a report (or without its pain) keeps its step."""
+    regress: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise moves one step down (too much pain, or the next morning worse)."""
+    stop: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise at its first step stops for now: the reason it is withheld."""
+    resume: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise paused while questions were unanswered goes on at its step."""
+    restart: str = attrs.field(default="", validator=_TEXT)
+    """Why every exercise starts again at its first step under a new protocol version."""
+    trend_worse: str = attrs.field(default="", validator=_TEXT)
+    """The reason of the routine review when the ODI or the pain is worse than at the start."""
+    trend_not_improving: str = attrs.field(default="", validator=_TEXT)
+    """The reason of the routine review when, six weeks on, neither has improved."""
+    trend_heading: str = attrs.field(default="", validator=_TEXT)
+    """The heading of the trend in a plan's summary."""
+    odi_label: str = attrs.field(default="", validator=_TEXT)
+    pain_label: str = attrs.field(default="", validator=_TEXT)
+    odi_down_10_points: str = attrs.field(default="", validator=_TEXT)
+    odi_down_30_percent: str = attrs.field(default="", validator=_TEXT)
+    odi_up_10_points: str = attrs.field(default="", validator=_TEXT)
+    pain_down_2_points: str = attrs.field(default="", validator=_TEXT)
+    pain_down_30_percent: str = attrs.field(default="", validator=_TEXT)
+    pain_up_2_points: str = attrs.field(default="", validator=_TEXT)
+    met: str = attrs.field(default="", validator=_TEXT)
+    """The word shown beside a trend criterion that is met ("yes")."""
+    not_met: str = attrs.field(default="", validator=_TEXT)
+    """The word shown beside a trend criterion that is not met ("no")."""
+    step_heading: str = attrs.field(default="", validator=_TEXT)
+    """The heading of the list of follow-up decisions in a plan's summary."""
+    pain_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question for the pain now, 0 to 10."""
+    days_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question for the days since the last plan."""
+    done_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question whether an exercise was done."""
+    pain_during_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question for the pain while doing an exercise, 0 to 10."""
+    next_morning_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question how the back was the next morning."""
+    better: str = attrs.field(default="", validator=_TEXT)
+    same: str = attrs.field(default="", validator=_TEXT)
+    worse: str = attrs.field(default="", validator=_TEXT)
+
+    def texts(self) -> tuple[tuple[str, str], ...]:
+        """Return ``(field, text)`` for every text a person reads."""
+        return tuple(
+            (f.name, getattr(self, f.name))
+            for f in attrs.fields(type(self))
+            if f.name not in _FOLLOW_UP_NUMBERS
+        )
+
+
+_FOLLOW_UP_NUMBERS = frozenset({"green_max", "amber_max", "source"})
+
+
+@attrs.frozen
 class AgeBand:
     """Below the scope's minimum age: people younger than ``below`` are referred ``urgency``."""
 
@@ -704,6 +791,10 @@ class Protocol:
     """The format of the document (``FORMAT`` is the one this library reads; absent: 2)."""
     scope: Scope = attrs.field(default=Scope(), validator=_instance(Scope))
     texts: Texts = attrs.field(default=Texts(), validator=_instance(Texts))
+    follow_up: FollowUpRules | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_instance(FollowUpRules))
+    )
+    """How a follow-up moves exercises along their steps; ``None``: no follow-up possible."""
     # What the layers above build from the fields (the compiled engine, the indexed inputs,
     # the static problems, the answers to queries) is a pure function of them: each layer
     # keeps its own here under its key, on first use (see ``kept``). One mapping per
@@ -747,6 +838,8 @@ _T = typing.TypeVar("_T")
 
 PROBLEMS = "problems"
 """The key of a protocol's static problems in its cache: a tuple of :class:`Problem`."""
+DIGEST = "digest"
+"""The key of a protocol's content hash in its cache: 64 hexadecimal digits of SHA-256."""
 
 
 def kept(protocol: Protocol, key: str, kind: type[_T], build: Callable[[Protocol], _T]) -> _T:

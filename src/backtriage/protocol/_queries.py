@@ -231,6 +231,19 @@ class Space:
                 if follow_up and condition and fact.kind in _ANSWERED:
                     self.implied[follow_up] |= condition
                     self.implying[condition] |= follow_up
+        # Two protocols may chain follow-ups (one's condition is the other's follow-up): close
+        # the implications, so that one step of close() reaches every condition.
+        for table in (self.implied, self.implying):
+            changed = True
+            while changed:
+                changed = False
+                for bit, reach in table.items():
+                    wider = reach
+                    for other in _bits(reach):
+                        wider |= table[other]
+                    if wider != reach:
+                        table[bit] = wider
+                        changed = True
 
     def close(self, atoms: int) -> int:
         """Return ``atoms`` with every atom they imply, and the atoms that always hold."""
@@ -263,6 +276,7 @@ class Space:
 
     def answers(self, present: int) -> Answers:
         """Return the answers that set exactly the closed atoms ``present``."""
+        present = self.close(present)  # a follow-up's yes comes with its condition's
         yes: set[str] = set()
         preference: str | None = None
         levels: dict[str, int] = {}

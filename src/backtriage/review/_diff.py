@@ -18,6 +18,7 @@ from backtriage.protocol._model import (
     Policy,
     Protocol,
     Rule,
+    Scope,
     Urgency,
 )
 from backtriage.protocol._problem import Problem
@@ -55,6 +56,10 @@ class ChangeKind(StrEnum):
     """More cautious: some answers get an exercise with a caution more."""
     QUESTION_REQUIRED = "question_required"
     """More cautious: a question is now required."""
+    SCOPE_WIDENED = "scope_widened"
+    """Less safe: younger people are within the scope, or an age below it is less urgent."""
+    SCOPE_NARROWED = "scope_narrowed"
+    """More cautious: the minimum age rises, or an age below it is more urgent."""
     TEXT = "text"
     """A text a person or a clinician reads has changed."""
     SIGN_DROPPED = "sign_dropped"
@@ -225,6 +230,7 @@ class _Differ:
         self.more: list[Change] = []
 
     def run(self) -> ProtocolDiff:
+        self._scope()
         self._exercises()
         self._urgencies()
         self._questions()
@@ -238,6 +244,31 @@ class _Differ:
             else:
                 self._add(change, bucket is _Bucket.LESS_SAFE)
         return ProtocolDiff(tuple(self.less), tuple(self.more), tuple(texts), tuple(definitions))
+
+    def _scope(self) -> None:
+        """Compare the scopes age by age; the rest of the diff is about people within both."""
+        old, new = self.old.scope, self.new.scope
+        oldest = max(old.min_age or 0, new.min_age or 0)
+        widened = [a for a in range(oldest) if _outside(new, a) < _outside(old, a)]
+        narrowed = [a for a in range(oldest) if _outside(new, a) > _outside(old, a)]
+        for ages, kind, into in ((widened, ChangeKind.SCOPE_WIDENED, self.less),
+                                 (narrowed, ChangeKind.SCOPE_NARROWED, self.more)):  # fmt: skip
+            if ages:
+                # Witnessed at the oldest age that changed, every other answer no.
+                old_witness, new_witness = (
+                    attrs.evolve(w, age=ages[-1]) for w in self._witnesses(self.space.always)
+                )
+                into.append(
+                    Change(
+                        kind,
+                        f"below the minimum age: ages {ages[0]} to {ages[-1]} are now "
+                        + ("less" if kind is ChangeKind.SCOPE_WIDENED else "more")
+                        + " urgent or outside the scope",
+                        old_witness=old_witness,
+                        new_witness=new_witness,
+                        field="scope.under_age",
+                    )
+                )
 
     # -- where a changed text is shown --------------------------------------------------------
 
@@ -491,7 +522,14 @@ class _Differ:
                 self._question(ChangeKind.QUESTION_REQUIRED, name, "is now required")
 
     def _question(self, kind: ChangeKind, name: str, what: str) -> None:
-        old_witness, new_witness = (_unanswered(w, name) for w in self._witnesses(0))
+        # A follow-up question is asked only after a yes to its condition: answer that yes.
+        atoms = 0
+        for protocol, fact_atoms in zip((self.old, self.new), self.space.fact_atoms, strict=True):
+            fact = engine_of(protocol).fact_by_name.get(name)
+            if fact is not None and fact.asked_if is not None:
+                atoms |= fact_atoms.get(fact.asked_if, 0)
+        witnesses = self._witnesses(self.space.close(atoms))
+        old_witness, new_witness = (_unanswered(w, name) for w in witnesses)
         change = Change(
             kind,
             f"question {name!r} {what}: an assessment that leaves it unanswered is "
@@ -567,6 +605,12 @@ def _findings(assessment: Assessment) -> dict[str, bool | None]:
 # -- text changes ---------------------------------------------------------------------------------
 
 
+def _outside(scope: Scope, age: int) -> int:
+    """Rank how a scope treats ``age``: 0 within it, else 1 + the rank of the band's urgency."""
+    band = scope.band(age)
+    return 0 if band is None else 1 + band.rank
+
+
 def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
     def text(
         field: str,
@@ -591,6 +635,28 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
 
     yield from text("name", old.name, new.name)
     yield from text("description", old.description, new.description)
+    for part in ("intended_use", "population", "not_covered", "source"):
+        yield from text(
+            f"scope.{part}", _shown(getattr(old.scope, part)), _shown(getattr(new.scope, part))
+        )
+    # The lists of signs are judged sign by sign, with their text change (review/_fields.py).
+    for part in ("review", "source"):
+        yield from text(
+            f"safety_net.{part}",
+            _shown(getattr(old.safety_net, part)),
+            _shown(getattr(new.safety_net, part)),
+        )
+    for field in attrs.fields(type(old.texts)):
+        before_text, after_text = getattr(old.texts, field.name), getattr(new.texts, field.name)
+        if field.name == "no_exercise_advice":
+            for level in Urgency:
+                yield from text(
+                    f"texts.no_exercise_advice.{level.value}",
+                    before_text.for_urgency(level),
+                    after_text.for_urgency(level),
+                )
+        else:
+            yield from text(f"texts.{field.name}", _shown(before_text), _shown(after_text))
     yield from text("safety", old.safety, new.safety, rule=SAFETY_RULE)
     yield from text("safety_source", old.safety_source, new.safety_source, rule=SAFETY_RULE)
     for level in Urgency:
@@ -635,6 +701,9 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
             continue
         yield from text(f"rules.{rule.id}.reason", rule.reason, newer.reason, rule=rule.id)
         yield from text(f"rules.{rule.id}.source", rule.source, newer.source, rule=rule.id)
+        yield from text(
+            f"rules.{rule.id}.advice", rule.advice or "", newer.advice or "", rule=rule.id
+        )
         before = [a.text for a in rule.actions if isinstance(a, Caution)]
         after_texts = [a.text for a in newer.actions if isinstance(a, Caution)]
         for i in range(max(len(before), len(after_texts))):
@@ -644,6 +713,13 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
                 after_texts[i] if i < len(after_texts) else "",
                 rule=rule.id,
             )
+
+
+def _shown(value: object) -> str:
+    """Return a text, or a list of lines, as one text to compare and show."""
+    if isinstance(value, tuple):
+        return "\n".join(str(line) for line in value)
+    return str(value)
 
 
 # -- every other field, by reflection -------------------------------------------------------------

@@ -20,6 +20,7 @@ import attrs
 
 from backtriage.errors import shorten
 from backtriage.protocol._model import (
+    AgeBand,
     AllOf,
     AnyOf,
     AtLeast,
@@ -29,12 +30,16 @@ from backtriage.protocol._model import (
     Exercise,
     Fact,
     FactIs,
+    FollowUpRules,
     Policy,
     Protocol,
     Refer,
     Rule,
+    SafetyNet,
+    Scope,
     Selector,
     Source,
+    Texts,
     UrgencyAdvice,
 )
 
@@ -85,8 +90,36 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Protocol, "safety"): Judge.SHOWN,
     (Protocol, "safety_source"): Judge.SHOWN,
     (Protocol, "advice"): Judge.PARTS,
-    (Protocol, "safety_net"): Judge.SIGNS,
+    (Protocol, "safety_net"): Judge.PARTS,
     (Protocol, "policies"): Judge.PARTS,
+    (Protocol, "format"): Judge.TEXT,
+    (Protocol, "scope"): Judge.PARTS,
+    (Protocol, "texts"): Judge.PARTS,
+    (Protocol, "follow_up"): Judge.PARTS,
+    # A higher pain limit lets more pain move an exercise on, or keep its step.
+    (FollowUpRules, "green_max"): Judge.HIGHER_IS_LESS_SAFE,
+    (FollowUpRules, "amber_max"): Judge.HIGHER_IS_LESS_SAFE,
+    **{
+        (FollowUpRules, field.name): Judge.TEXT
+        for field in attrs.fields(FollowUpRules)
+        if field.name not in ("green_max", "amber_max")
+    },
+    (SafetyNet, "emergency"): Judge.SIGNS,
+    (SafetyNet, "today"): Judge.SIGNS,
+    (SafetyNet, "review"): Judge.SHOWN,
+    (SafetyNet, "source"): Judge.SHOWN,
+    (Scope, "intended_use"): Judge.SHOWN,
+    (Scope, "population"): Judge.SHOWN,
+    (Scope, "not_covered"): Judge.SHOWN,
+    (Scope, "source"): Judge.SHOWN,
+    # The diff compares the scopes age by age (scope_widened, scope_narrowed).
+    (Scope, "min_age"): Judge.BEHAVIOUR,
+    (Scope, "under_age"): Judge.BEHAVIOUR,
+    (AgeBand, "below"): Judge.BEHAVIOUR,
+    (AgeBand, "urgency"): Judge.BEHAVIOUR,
+    # Every fixed text is shown to a person; the advice without exercises, one per urgency.
+    **{(Texts, field.name): Judge.SHOWN for field in attrs.fields(Texts)},
+    (Texts, "no_exercise_advice"): Judge.PARTS,
     (UrgencyAdvice, "none"): Judge.SHOWN,
     (UrgencyAdvice, "routine"): Judge.SHOWN,
     (UrgencyAdvice, "soon"): Judge.SHOWN,
@@ -107,6 +140,7 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Exercise, "dosage"): Judge.SHOWN,
     (Exercise, "instructions"): Judge.SHOWN,
     (Exercise, "prerequisites"): Judge.BEHAVIOUR,
+    (Exercise, "steps"): Judge.TEXT,
     (Fact, "name"): Judge.KEY,
     (Fact, "kind"): Judge.BEHAVIOUR,
     (Fact, "polarity"): Judge.BEHAVIOUR,
@@ -114,6 +148,7 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Fact, "required"): Judge.BEHAVIOUR,
     (Fact, "derive"): Judge.PARTS,
     (Fact, "unlocked_by"): Judge.BEHAVIOUR,
+    (Fact, "asked_if"): Judge.BEHAVIOUR,
     (Derivation, "source"): Judge.BEHAVIOUR,
     (Derivation, "at_least"): Judge.BEHAVIOUR,
     (Derivation, "equals"): Judge.BEHAVIOUR,
@@ -122,6 +157,7 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Rule, "actions"): Judge.PARTS,
     (Rule, "reason"): Judge.SHOWN,
     (Rule, "source"): Judge.SHOWN,
+    (Rule, "advice"): Judge.SHOWN,
     (Rule, "departs"): Judge.TEXT,
     (FactIs, "fact"): Judge.BEHAVIOUR,
     (AllOf, "conditions"): Judge.PARTS,
@@ -169,6 +205,7 @@ ENTRIES: Final[dict[type, Judge]] = {
     Source: Judge.SHOWN,  # the text diff lists a source added or removed
     Policy: Judge.POLICY,
     Derivation: Judge.BEHAVIOUR,
+    AgeBand: Judge.BEHAVIOUR,
     Selector: Judge.BEHAVIOUR,
     Refer: Judge.BEHAVIOUR,
     Exclude: Judge.BEHAVIOUR,

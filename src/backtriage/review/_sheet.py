@@ -133,6 +133,7 @@ def review_sheet(
         *texts_section(protocol, words),
         *plans_section(shown),
         *_rules_section(protocol, words),
+        *_follow_up_section(protocol, words),
         *_sources_section(protocol),
         *_signoff(protocol, digest, previous),
     ]
@@ -506,7 +507,18 @@ def _exercise(
         )
     else:
         yield f"<p><strong>How:</strong> {escape(exercise.instructions)}</p>"
-        yield f"<p><strong>How much:</strong> {escape(exercise.dosage)}</p>"
+        if not exercise.steps:
+            yield f"<p><strong>How much:</strong> {escape(exercise.dosage)}</p>"
+    if exercise.steps:
+        # The steps a follow-up moves the exercise along, gentlest first: a plan shows one.
+        steps = " ".join(
+            f'<span class="step">{number}. {escape(step)}</span>'
+            for number, step in enumerate(exercise.steps, 1)
+        )
+        yield (
+            "<p><strong>How much, step by step</strong> (a follow-up moves one step at a "
+            f"time): {steps}</p>"
+        )
     yield "<h4>Withheld, besides the above, when</h4>"
     yield _trigger_list(words, own) if own else "<p>No other trigger.</p>"
     # Each caution with the exact answers under which its rule fires: the minimal sets of
@@ -549,6 +561,11 @@ def _questions_section(protocol: Protocol) -> Iterator[str]:
     )
     for question in questions(protocol):
         needed = "<strong>required</strong>" if question.required else "optional"
+        if question.asked_if is not None:
+            needed += (
+                f", asked only after a yes to <code>{escape(question.asked_if)}</code> (a yes "
+                "while that is no is refused)"
+            )
         yield (
             f'<tr id="question-{escape(question.key)}"><td>{escape(question.text)}</td>'
             f"<td>{escape(KIND_WORDS[question.kind])} · {needed}</td>"
@@ -643,6 +660,52 @@ def _rules_section(protocol: Protocol, words: Words) -> Iterator[str]:
     yield '<ol class="rules">'
     yield from (_rule(rule, words, troubled) for rule in protocol.rules)
     yield "</ol>"
+    yield "</section>"
+
+
+def _follow_up_section(protocol: Protocol, words: Words) -> Iterator[str]:
+    rules = protocol.follow_up
+    yield '<section id="follow-up">'
+    yield "<h2>Follow-up: how each exercise builds up</h2>"
+    if rules is None:
+        yield "<p>This protocol has no follow-up: its plans cannot be followed up.</p>"
+        yield "</section>"
+        return
+    cited = "; ".join(words.source(rules.source)) if rules.source else ""
+    yield (
+        "<p>At each check-in, per exercise, by the pain during it (0 to 10) and the next "
+        "morning compared with before"
+        + (f' <span class="by">({escape(cited)})</span>' if cited else "")
+        + ":</p>"
+    )
+    yield "<table><tr><th>Pain during it</th><th>Next morning</th><th>Then</th></tr>"
+    rows = (
+        (f"0 to {rules.green_max}", "better or the same", "one step up (never past the last)"),
+        (f"{rules.green_max + 1} to {rules.amber_max}", "better or the same", "the same step"),
+        (
+            f"above {rules.amber_max}, or any",
+            "worse (for any pain)",
+            "one step down; at the first step, stopped for one check-in",
+        ),
+        ("not done or not reported", "", "the same step"),
+    )
+    for pain, morning, then in rows:
+        yield f"<tr><td>{escape(pain)}</td><td>{escape(morning)}</td><td>{escape(then)}</td></tr>"
+    yield "</table>"
+    yield (
+        f'<p class="meta">Pain limits: green_max = {rules.green_max}, '
+        f"amber_max = {rules.amber_max}.</p>"
+    )
+    yield (
+        '<table class="texts"><caption>What the person reads at a follow-up</caption>'
+        "<tr><th>Where</th><th>Text</th><th>Grade</th></tr>"
+    )
+    for name, text in rules.texts():
+        yield (
+            f'<tr><td><code class="id">{escape(name)}</code></td><td>{escape(text)}</td>'
+            f"{grade_cell(text)}</tr>"
+        )
+    yield "</table>"
     yield "</section>"
 
 

@@ -220,11 +220,15 @@ class _Subject:
         odi: object = None
         if ODI_INPUT not in left and (odi_band is not None or self.protocol.require_odi):
             odi = _ODI_IN_BAND[odi_band or DisabilityBand.MINIMAL]
-        # A required input is given at its lowest (low risk, age 0) unless it is left out.
+        # A required input is given at its lowest (low risk, the youngest age within the
+        # scope) unless it is left out.
         if START_BACK_INPUT not in left and risk is None and self.protocol.require_start_back:
             risk = StartBackRisk.LOW
+        youngest = self.protocol.scope.min_age or 0
         if AGE_INPUT not in left and age is None and self.protocol.require_age:
-            age = 0
+            age = youngest
+        elif age is not None:
+            age = max(age, youngest)
         return Assessment(
             odi=odi,
             red_flags=red_flags,

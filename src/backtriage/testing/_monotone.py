@@ -90,7 +90,10 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         options.append(("odi", "new"))
     if before.start_back is None or before.start_back.total < 9:
         options.append(("start_back", ""))
-    if before.age is None or before.age < 130:
+    # An older age never gives exercises back within the scope; crossing its minimum age
+    # into it may (below it no exercise is given, whatever the answers).
+    youngest = subject.protocol.scope.min_age
+    if before.age is None or (before.age < 130 and (youngest is None or before.age >= youngest)):
         options.append(("age", ""))
     if before.preference is None:
         options.append(("preference", ""))
@@ -139,6 +142,15 @@ def _more_start_back(score: StartBackScore | None) -> st.SearchStrategy[StartBac
 
 
 def _monotone(subject: _Subject, step: _Step, *, risk: bool) -> PropertyFailure | None:
+    scope = subject.protocol.scope
+    before_age, after_age = step.before.age, step.after.age
+    if (
+        before_age is not None
+        and after_age is not None
+        and scope.band(before_age) is not None
+        and scope.band(after_age) is None
+    ):
+        return None  # into the scope from below it: no longer outside the rule language
     before, after = subject.run(step.before), subject.run(step.after)
     if before.error is not None or after.error is not None or before.missing != after.missing:
         return None

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from backtriage.assessment import Assessment
 from backtriage.protocol._engine import (
+    RULE_SCOPE,
     Reason,
     engine_of,
 )
@@ -102,12 +103,23 @@ def _check_urgent(subject: _Subject, max_examples: int) -> PropertyFailure | Non
 
 
 def _unanswered_in(subject: _Subject, assessment: Assessment) -> list[str]:
+    below = subject.protocol.scope.band(assessment.age) if assessment.age is not None else None
+    if below is not None:
+        # Below the scope's minimum age only the red flags are asked.
+        return [n for n in subject.red_flags if assessment.red_flags.get(n) is None]
+    follow_ups = {f.name: f.asked_if for f in subject.declared.values() if f.asked_if}
     names = [
         n
         for n in subject.required
         if n not in INPUT_SOURCES
         and assessment.red_flags.get(n) is None  # absent or None
         and assessment.findings.get(n) is None
+        # A follow-up question is required only after a yes to the one it follows.
+        and (
+            n not in follow_ups
+            or assessment.red_flags.get(follow_ups[n], assessment.findings.get(follow_ups[n]))
+            is True
+        )
     ]
     given = {
         ODI_INPUT: assessment.odi_score,
@@ -318,6 +330,9 @@ def _reason_problem(
         return f"{label} that cites no source (set the rule's source)"
     if rule_id == _SAFETY and not withheld:
         return None
+    if rule_id == RULE_SCOPE and withheld:
+        # The scope withholds everything below its minimum age, and fires when it does.
+        return None if rule_id in outcome.fired else f"{label}, which did not fire"
     if rule_id in _ENGINE_RULES and withheld:
         true = {
             _MISSING: bool(outcome.missing),

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
 from backtriage.protocol._engine import engine_of, facts_of
@@ -59,10 +59,15 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
+if TYPE_CHECKING:
+    from backtriage._plan import Plan
+
 __all__ = [
     "OdiAnswerSet",
     "StartBackAnswerSet",
     "assessments",
+    "check_ins",
+    "exercise_reports",
     "incomplete_odi_answers",
     "incomplete_start_back_answers",
     "invalid_odi_answers",
@@ -505,7 +510,16 @@ def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> A
         start_back=draw(
             _input(_ANY_START_BACK, START_BACK_INPUT, protocol.require_start_back, unanswered)
         ),
-        age=draw(_input(_AGE, AGE_INPUT, protocol.require_age, unanswered)),
+        # Below the scope's minimum age only the red flags are asked: an incomplete assessment
+        # that leaves out anything else is of someone within the scope.
+        age=draw(
+            _input(
+                _AGE if complete is not False else _ages_within(protocol.scope.min_age or 0),
+                AGE_INPUT,
+                protocol.require_age,
+                unanswered,
+            )
+        ),
         odi_max_missing=max_missing,
     )
 
@@ -520,6 +534,11 @@ def _input(
     if name in unanswered:
         return _NONE
     return given if required else _maybe(given)
+
+
+@functools.cache
+def _ages_within(youngest: int) -> st.SearchStrategy[int]:
+    return st.integers(youngest, 130)
 
 
 @functools.cache
@@ -545,6 +564,89 @@ def assessments(
     chosen = _default(protocol)
     _unanswered(chosen, complete)  # raise InvalidArgument now, not on the first draw
     return _assessment(chosen, complete)
+
+
+# -- check-ins ------------------------------------------------------------------------------------
+
+_PAIN = st.integers(0, 10)
+_MORNING = st.sampled_from(NextMorning)
+
+
+@st.composite
+def _exercise_report(draw: st.DrawFn) -> ExerciseReport:
+    if not draw(st.integers(0, 5)):
+        return ExerciseReport(done=False)
+    return ExerciseReport(
+        done=True, pain_during=draw(_maybe(_PAIN)), next_morning=draw(_maybe(_MORNING))
+    )
+
+
+def exercise_reports() -> st.SearchStrategy[ExerciseReport]:
+    """Generate how one exercise went: mostly done, its pain and next morning at times unknown."""
+    return _exercise_report()
+
+
+@st.composite
+def _check_in(
+    draw: st.DrawFn, plan: Plan, protocol: Protocol, complete: bool | None, days: int
+) -> CheckIn:
+    unanswered = draw(_unanswered_at_check_in(protocol, complete))
+    given = [p.exercise.id for p in plan.exercises]
+    reported = draw(_subsets(tuple(given), 0, len(given))) if given else set()
+    changes = draw(_findings(protocol, unanswered))
+    # A check-in names only what changed: keep a few of the findings drawn.
+    kept = draw(_subsets(tuple(changes), 0, min(3, len(changes)))) if changes else set()
+    findings = {name: changes[name] for name in changes if name in kept}
+    # Left out of a check-in, a finding carries over: one left unanswered is "no longer known".
+    findings.update((name, None) for name in unanswered if name not in _flag_names(protocol))
+    return CheckIn(
+        red_flags=draw(_red_flags(protocol, unanswered)),
+        findings=findings,
+        pain=draw(_PAIN),
+        days=draw(st.integers(0, days)),
+        exercises={exercise_id: draw(_exercise_report()) for exercise_id in sorted(reported)},
+        odi=draw(_maybe(_given_odi(plan.course.answers.odi_max_missing if plan.course else 1))),
+    )
+
+
+def _flag_names(protocol: Protocol) -> frozenset[str]:
+    return frozenset(f.name for f in _declared(protocol) if f.kind is FactKind.RED_FLAG)
+
+
+def _unanswered_at_check_in(
+    protocol: Protocol, complete: bool | None
+) -> st.SearchStrategy[frozenset[str]]:
+    """Draw the questions a check-in leaves unanswered: red flags and required findings (the
+    ODI and the age carry over from the plan, so leaving them out leaves nothing unanswered)."""
+    if complete is True:
+        return _NOTHING_LEFT
+    required = [n for n in _required_questions(protocol) if n not in INPUT_SOURCES]
+    if not required:
+        if complete is False:
+            raise InvalidArgument(f"protocol {protocol.name!r} asks no required question again")
+        return st.just(frozenset())
+    some = st.frozensets(st.sampled_from(required), min_size=1, max_size=3)
+    return some if complete is False else st.one_of(st.just(frozenset()), some)
+
+
+def check_ins(
+    plan: Plan,
+    protocol: Protocol | None = None,
+    *,
+    complete: bool | None = True,
+    max_days: int = 60,
+) -> st.SearchStrategy[CheckIn]:
+    """Generate check-ins that ``follow_up(plan, c, protocol=protocol)`` accepts.
+
+    Every red flag is asked again (``complete=True``: each answered, few of them yes;
+    ``complete=False``: at least one required question left unanswered; ``None``: either);
+    a few findings change; the pain now is 0 to 10; the days 0 to ``max_days``; some exercises
+    of ``plan`` are reported (done or not, the pain during them and the next morning at times
+    unknown); the ODI is given again or not.
+    """
+    chosen = _default(protocol)
+    _unanswered_at_check_in(chosen, complete)  # raise InvalidArgument now, not on first draw
+    return _check_in(plan, chosen, complete, max_days)
 
 
 # -- protocols ------------------------------------------------------------------------------------

@@ -53,6 +53,18 @@ def plans(sheet: str) -> dict[str, tuple[str, str, str]]:
     }
 
 
+def follow_up_example(sheet: str) -> tuple[str, str, str]:
+    """Return the follow-up example: its assessment JSON, its check-in JSON, its text."""
+    found = re.search(
+        r'<figure class="plan" id="plan-follow-up" data-urgency="[a-z_]+" '
+        r'data-assessment="([^"]*)" data-check-in="([^"]*)">.*?<pre>(.*?)</pre>',
+        sheet,
+        re.S,
+    )
+    assert found is not None
+    return tuple(html.unescape(part) for part in found.groups())  # type: ignore[return-value]
+
+
 # -- scope --------------------------------------------------------------------------------------
 
 
@@ -232,6 +244,31 @@ def test_an_edited_protocol_gets_its_own_example_plans(default: Protocol) -> Non
     for key, (_, data, text) in shown.items():
         plan = bt.recommend(bt.from_json(data, bt.Assessment), protocol=edited)
         assert plan.summary() == text, key
+
+
+def test_the_follow_up_example_is_what_follow_up_gives_for_its_check_in(
+    default: Protocol, sheet: str
+) -> None:
+    data, check_in, text = follow_up_example(sheet)
+    plan = bt.recommend(bt.from_json(data, bt.Assessment), protocol=default)
+    followed = bt.follow_up(plan, bt.from_json(check_in, bt.CheckIn), protocol=default)
+    assert followed.summary() == text
+    kinds = {d.kind for d in followed.steps}
+    assert {bt.StepKind.PROGRESS, bt.StepKind.HOLD} <= kinds  # one went well, one hurt some
+    assert kinds & {bt.StepKind.REGRESS, bt.StepKind.STOP}  # and one hurt too much
+
+
+def test_the_follow_up_section_shows_the_pain_limits_and_each_exercises_steps(
+    default: Protocol, page: Page
+) -> None:
+    rules = default.follow_up
+    assert rules is not None
+    part = page.part("follow-up")
+    assert f"green_max = {rules.green_max}" in part
+    assert f"amber_max = {rules.amber_max}" in part
+    for exercise in default.exercises:
+        for step in exercise.steps:
+            assert step in page.part(f"exercise-{exercise.id}")
 
 
 # -- sources and departures ---------------------------------------------------------------------

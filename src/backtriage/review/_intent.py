@@ -99,9 +99,15 @@ def policies_section(protocol: Protocol, words: Words) -> Iterator[str]:
     for policy in protocol.policies:
         groups.setdefault(_group(policy), []).append(policy)
     for heading in sorted(groups, key=_group_rank):
-        items = "".join(f"<li>{_policy(policy, words, failing)}</li>" for policy in groups[heading])
-        yield f"<h3>{escape(heading)} ({len(groups[heading])})</h3>"
-        yield f'<ul class="policies">{items}</ul>'
+        # One paragraph a group, one bullet a policy: most are one short condition each.
+        items = " ".join(
+            f'<span class="policy">• {_policy(policy, words, failing)}</span>'
+            for policy in groups[heading]
+        )
+        yield (
+            f'<p class="policies"><strong>{escape(heading)} ({len(groups[heading])}):</strong> '
+            f"{items}</p>"
+        )
     yield "</section>"
 
 

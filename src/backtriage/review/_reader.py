@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 
 import attrs
 
+from backtriage._follow_up import follow_up
 from backtriage._plan import Plan, QuestionKind, make_plan, questions
-from backtriage.assessment import Assessment
+from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning
 from backtriage.protocol._model import FactKind, Protocol, Texts, Urgency, UrgencyAdvice
 from backtriage.protocol._queries import realisable, triggers_urgency
 from backtriage.review._diff import unreliable_problems
@@ -102,7 +103,15 @@ def texts_section(protocol: Protocol, words: Words) -> Iterator[str]:
     rows = list(_texts_rows(protocol.texts))
     if protocol.safety:
         rows.append(("with every exercise given", protocol.safety))
-    yield _table("The fixed texts of every plan", rows)
+    # Headings and labels (too short for a reading grade) on one line each, the rest in a table.
+    short = [(where, text) for where, text in rows if len(text.split()) < _SHORTEST]
+    yield _table(
+        "The fixed texts of every plan",
+        [(where, text) for where, text in rows if len(text.split()) >= _SHORTEST],
+    )
+    if short:
+        labels = " · ".join(f"{escape(where)}: “{escape(text)}”" for where, text in short)
+        yield f'<p class="labels"><strong>Headings and labels:</strong> {labels}</p>'
     yield "</section>"
 
 
@@ -139,13 +148,22 @@ def _table(caption: str, rows: list[tuple[str, str]], *, code: bool = False) -> 
 
 @attrs.frozen
 class Example:
-    """One example plan: what it shows, the answers in words, the assessment and the plan."""
+    """One example plan: what it shows, the answers in words, the assessment and the plan.
+
+    A follow-up example also holds its check-in, and ``text`` the follow-up's summary.
+    """
 
     key: str
     title: str
     answers: str
     assessment: Assessment
     plan: Plan
+    check_in: CheckIn | None = None
+    text: str = ""
+
+    def summary(self) -> str:
+        """Return what the person reads, word for word."""
+        return self.text or self.plan.summary()
 
 
 def examples(protocol: Protocol, words: Words) -> list[Example]:
@@ -183,7 +201,53 @@ def examples(protocol: Protocol, words: Words) -> list[Example]:
     unanswered = _unanswered_example(protocol, words)
     if unanswered is not None:
         made.append(unanswered)
+    first = next((m for m in made if m.key == Urgency.NONE.value), None)
+    # follow_up refuses a protocol with problems (a failing policy too): then there is none.
+    usable = not protocol.check() and protocol.follow_up is not None
+    if first is not None and usable and first.plan.exercises:
+        made.append(_follow_up_example(protocol, first))
     return made
+
+
+def _follow_up_example(protocol: Protocol, first: Example) -> Example:
+    """Follow the plan of urgency none up a week later: one exercise each way, if it has three.
+
+    The first exercise went well (one step up), the second hurt up to the amber limit (the same
+    step), the third hurt more and the back was worse the next morning (one step down, or a
+    stop); the others were not reported (the same step). Every red flag is asked again: no.
+    """
+    limits = protocol.follow_up
+    assert limits is not None
+    reports = (
+        ExerciseReport(done=True, pain_during=0, next_morning=NextMorning.BETTER),
+        ExerciseReport(done=True, pain_during=limits.amber_max, next_morning=NextMorning.SAME),
+        ExerciseReport(
+            done=True,
+            pain_during=min(10, limits.amber_max + 1),
+            next_morning=NextMorning.WORSE,
+        ),
+    )
+    given = [p.exercise for p in first.plan.exercises]
+    check_in = CheckIn(
+        red_flags=dict.fromkeys(first.assessment.red_flags, False),
+        pain=2,
+        days=7,
+        exercises={e.id: r for e, r in zip(given, reports, strict=False)},
+    )
+    followed = follow_up(first.plan, check_in, protocol=protocol)
+    reported = ", ".join(
+        f"{e.title} pain {r.pain_during}, next morning {r.next_morning}"
+        for e, r in zip(given, reports, strict=False)
+    )
+    return Example(
+        "follow-up",
+        "A follow-up a week later",
+        f"the plan of urgency none, then every red flag no, pain now 2, {reported}",
+        first.assessment,
+        followed.plan,
+        check_in,
+        followed.summary(),
+    )
 
 
 def _unanswered_example(protocol: Protocol, words: Words) -> Example | None:
@@ -234,18 +298,26 @@ def plans_section(shown: list[Example] | None) -> Iterator[str]:
     yield (
         "<p>Each plan is what <code>recommend</code> gives for the answers named, through "
         "<code>Plan.summary()</code>, word for word: one for each urgency (the answers are its "
-        "first trigger), and one with a required question unanswered.</p>"
+        "first trigger), one with a required question unanswered, and a follow-up of the first "
+        "a week later (<code>follow_up</code>: its check-in is in <code>data-check-in</code>)."
+        "</p>"
     )
     for item in shown:
         data = escape(to_json(item.assessment))
+        check_in = (
+            f' data-check-in="{escape(to_json(item.check_in))}"'
+            if item.check_in is not None
+            else ""
+        )
         yield (
             f'<figure class="plan" id="plan-{escape(item.key)}" '
-            f'data-urgency="{escape(item.plan.urgency.value)}" data-assessment="{data}">'
+            f'data-urgency="{escape(item.plan.urgency.value)}" data-assessment="{data}"'
+            f"{check_in}>"
         )
         yield (
             f"<figcaption><strong>{escape(item.title)}</strong> — "
             f"{escape(item.answers)}.</figcaption>"
         )
-        yield f"<pre>{escape(item.plan.summary())}</pre>"
+        yield f"<pre>{escape(item.summary())}</pre>"
         yield "</figure>"
     yield "</section>"

@@ -851,7 +851,8 @@ li.seed { background: #fff4e0; }
 .stops { font-size: .9em; }
 .confirm, .decision { border: 1px solid #333; padding: .3rem .5rem; }
 ol.triggers li { margin: .1rem 0; }
-ul.policies li { margin: .05rem 0; }
+p.policies { margin: .3rem 0; }
+span.policy { margin-right: .5rem; }
 article { border-top: 1px solid #ccc; padding-top: .1rem; }
 figure.plan { margin: .5rem 0; border: 1px solid #999; padding: .3rem .5rem; }
 figure.plan figcaption { margin-bottom: .2rem; }
@@ -868,8 +869,8 @@ a { color: #124; }
   body { max-width: none; margin: 0; padding: 0; line-height: 1.25; }
   a { color: inherit; text-decoration: none; }
   h2, h3, h4, figcaption { break-after: avoid; }
-  tr, li, .signature { break-inside: avoid; }
-  ol.triggers, ul.policies { columns: 2; column-gap: 1.5rem; }
+  tr, ol.rules li, ul.sources li, .signature { break-inside: avoid; }
+  ol.triggers { columns: 2; column-gap: 1.5rem; }
   .signoff { break-before: page; break-inside: avoid; }
   th, li.seed { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }

@@ -181,6 +181,11 @@ class _Subject:
         the assessment may hold more facts than asked: the ones those inputs imply.
         """
         wanted = set(present)
+        # A follow-up question is answered yes only after a yes to the question it follows.
+        for name in list(wanted):
+            fact = self.declared.get(name)
+            if fact is not None and fact.asked_if is not None:
+                wanted.add(fact.asked_if)
         left = set(unanswered)
         odi_band: DisabilityBand | None = None
         risk: StartBackRisk | None = None

@@ -599,8 +599,14 @@ def _check_in(
     findings = {name: changes[name] for name in changes if name in kept}
     # Left out of a check-in, a finding carries over: one left unanswered is "no longer known".
     findings.update((name, None) for name in unanswered if name not in _flag_names(protocol))
+    red_flags = draw(_red_flags(protocol, unanswered))
+    # A follow-up question answered yes needs its condition not answered no, as carried over
+    # from the plan or changed here (follow_up refuses it otherwise, as recommend does).
+    carried = dict(plan.course.answers.findings) if plan.course is not None else {}
+    kept_answers = _keep_follow_ups(protocol, red_flags, {**carried, **findings})
+    findings = {name: kept_answers[name] for name in findings}
     return CheckIn(
-        red_flags=draw(_red_flags(protocol, unanswered)),
+        red_flags=red_flags,
         findings=findings,
         pain=draw(_PAIN),
         days=draw(st.integers(0, days)),

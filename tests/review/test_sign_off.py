@@ -370,3 +370,33 @@ def test_the_record_may_be_given_as_its_json_data(default: bt.Protocol) -> None:
     with pytest.raises(bt.ProtocolError, match="not a valid sign-off record") as caught:
         load_protocol(DEFAULT_TOML, signed=data)
     assert caught.value.errors[0].path == "$.date"
+
+
+def test_sign_off_has_help(run: Any) -> None:
+    result = run("protocol", "sign-off", "--help")
+    assert result.code == 0
+    assert result.out.startswith("usage: backtriage protocol sign-off")
+
+
+def test_sign_off_of_the_default_protocol_by_flag(run: Any, tmp_path: Path) -> None:
+    out = tmp_path / "signed.json"
+    result = run(
+        "protocol",
+        "sign-off",
+        "--default",
+        "--reviewer",
+        "A. Reviewer",
+        "--role",
+        "CSO",
+        "--decision",
+        "not_approved",
+        "--hazard-log",
+        "HL-7",
+        "-o",
+        str(out),
+    )
+    assert result.code == 0
+    record = bt.from_json(out.read_text(encoding="utf-8"), SignOff)
+    assert record.protocol_hash == protocol_hash(bt.default_protocol())
+    with pytest.raises(bt.ProtocolError, match="does not approve"):
+        load_protocol(DEFAULT_TOML, signed=record)

@@ -62,6 +62,9 @@ AT_FIRST_PLAN: frozenset[str] = AT_IMPORT | {
     "backtriage.protocol._inputs",
     "backtriage.protocol._model",
     "backtriage.protocol._problem",
+    # The engine compiles conditions with the reasoner (plain functions and classes; it
+    # imports nothing the first plan does not load already).
+    "backtriage.protocol._reasoner",
 }
 """The backtriage modules ``questions()`` and the first ``recommend()`` may add: the shipped
 protocol comes ready-made and already checked, so the loader, the converter, the checks and

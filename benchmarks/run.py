@@ -673,7 +673,7 @@ def section_scaling(report: Report, settings: Settings) -> None:
     report.say(
         "## Engine scaling",
         "",
-        "Synthetic protocols built in code with `backtriage.protocol.model` (see "
+        "Synthetic protocols built in code with `backtriage.protocol` (see "
         "`synthetic_protocol` in this script for their shape), and the default protocol on "
         "the facts of typical assessments. *evaluate* is `engine_of(protocol).evaluate(facts, "
         "missing=())`; *+ explanation* adds `withheld()`, `prescriptions()` and `fired`, which "
@@ -1792,7 +1792,7 @@ def section_kit(report: Report, settings: Settings) -> None:
     """The testing kit on the default protocol: check() with its policies, and every property."""
     from importlib import resources
 
-    from backtriage.protocol.load import protocol_from_data
+    from backtriage.protocol import protocol_from_data
     from backtriage.testing import CHECKS, check_properties
 
     text = resources.files("backtriage.protocol").joinpath("default.toml").read_text("utf-8")

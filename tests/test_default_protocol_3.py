@@ -12,7 +12,7 @@ import pytest
 
 import backtriage as bt
 from backtriage import Urgency
-from backtriage.protocol.model import FactIs, Refer
+from backtriage.protocol import FactIs, Refer
 from test_default_protocol import (
     ALL,
     CAPABILITY,

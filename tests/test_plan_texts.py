@@ -176,6 +176,44 @@ def test_below_the_minimum_age_no_exercise_and_at_least_the_bands_urgency(
     assert bt.from_json(bt.to_json(plan), bt.Plan) == plan
 
 
+@pytest.mark.parametrize("age", [5, 11, 12, 15])
+def test_below_the_minimum_age_the_advice_is_the_bands_and_names_a_doctor(age: int) -> None:
+    # A child's back pain is a doctor's to check, not a physiotherapist's.
+    flags = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
+    plan = bt.recommend(bt.Assessment(red_flags=flags, age=age))
+    band = PROTOCOL.scope.age_band(age)
+    assert band is not None
+    assert band.urgency is plan.urgency
+    assert plan.advice == f"{PROTOCOL.texts.out_of_scope} {band.advice}"
+    assert "doctor" in plan.advice
+    assert "physio" not in plan.advice
+
+
+def test_below_the_minimum_age_a_rule_at_the_bands_urgency_keeps_its_own_advice() -> None:
+    # After spinal surgery the surgical team, not the age band's doctor, is the one to call.
+    flags = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
+    findings = {"recent_spine_surgery": True, "post_surgery_warning": True}
+    plan = bt.recommend(bt.Assessment(red_flags=flags, findings=findings, age=8))
+    own = next(r.advice for r in PROTOCOL.rules if r.id == "post_surgery_warning_same_day")
+    band = PROTOCOL.scope.age_band(8)
+    assert band is not None
+    assert own
+    assert plan.urgency is band.urgency
+    assert plan.advice == f"{PROTOCOL.texts.out_of_scope} {own}"
+
+
+def test_an_age_band_without_advice_gives_the_urgencys_plain_advice() -> None:
+    scope = attrs.evolve(
+        PROTOCOL.scope,
+        under_age=tuple(attrs.evolve(b, advice="") for b in PROTOCOL.scope.under_age),
+    )
+    protocol = attrs.evolve(PROTOCOL, scope=scope)
+    flags = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
+    plan = bt.recommend(bt.Assessment(red_flags=flags, age=13), protocol=protocol)
+    plain = PROTOCOL.texts.no_exercise_advice.soon
+    assert plan.advice == f"{PROTOCOL.texts.out_of_scope} {plain}"
+
+
 def test_at_the_minimum_age_the_rules_decide() -> None:
     plan = bt.recommend(answers(age=PROTOCOL.scope.min_age))
     assert plan.exercises

@@ -512,7 +512,7 @@ def test_a_value_read_from_any_document_writes_back_to_an_equal_value(data: obje
 
 
 def test_the_converter_is_the_one_the_protocol_loader_uses() -> None:
-    from backtriage.protocol import load
+    from backtriage.protocol import _load as load
 
     assert load.protocol_from_data(converter.unstructure(DEFAULT)) == DEFAULT
 

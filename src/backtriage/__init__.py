@@ -56,9 +56,9 @@ if TYPE_CHECKING:
         Protocol,
         Rule,
         Urgency,
+        load_protocol,
     )
     from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
-    from backtriage.protocol._load import load_protocol
     from backtriage.serialize import from_dict, from_json, to_dict, to_json
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, json_path
+from backtriage.protocol import DerivedFrom, Protocol, Urgency
 from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, inputs_of
-from backtriage.protocol._model import DerivedFrom, Protocol, Urgency
 
 __all__ = ["derive_facts", "under_age_of"]
 

@@ -314,7 +314,7 @@ def _plan(
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
         fired=fired,
         facts=tuple(sorted(set(present), key=engine.fact_bit.__getitem__)),
-        advice=_advice(protocol, evaluation, given=bool(ranked)),
+        advice=_advice(protocol, evaluation, given=bool(ranked), age=assessment.age),
         odi=assessment.odi_score,
         start_back=assessment.start_back,
         protocol_name=protocol.name,
@@ -330,7 +330,7 @@ def _plan(
     )
 
 
-def _advice(protocol: Protocol, evaluation: Evaluation, *, given: bool) -> str:
+def _advice(protocol: Protocol, evaluation: Evaluation, *, given: bool, age: int | None) -> str:
     """Return the advice of a plan, from the protocol's texts alone.
 
     A fired rule that sets the plan's urgency may carry its own advice (the first in protocol
@@ -354,6 +354,10 @@ def _advice(protocol: Protocol, evaluation: Evaluation, *, given: bool) -> str:
     plain = own or texts.no_exercise_advice.for_urgency(urgency)
     missing = evaluation.missing
     if evaluation.under_age is not None:
+        # The age band's own advice, while no rule refers more urgently.
+        band = None if age is None else protocol.scope.age_band(age)
+        if own is None and band is not None and band.advice and band.urgency is urgency:
+            plain = band.advice
         extra = (texts.unanswered_same_day,) if missing else ()
         return " ".join((texts.out_of_scope, plain, *extra))
     if missing and urgency < Urgency.SAME_DAY:

@@ -41,7 +41,7 @@ from backtriage.instruments.start_back import (
 from backtriage.protocol._sign_off import SignOff
 
 if typing.TYPE_CHECKING:
-    from backtriage.protocol._model import Protocol
+    from backtriage.protocol import Protocol
 
 __all__ = [
     "BASE",
@@ -513,7 +513,7 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
 
 def _restrict_to(protocol: Protocol, properties: JSON) -> None:
     """List the red-flag keys and the findings of ``protocol``, and allow no others."""
-    from backtriage.protocol._model import FactKind
+    from backtriage.protocol import FactKind
 
     answer: JSON = {"type": ["boolean", "null"]}
     flags = [f for f in protocol.facts if f.kind is FactKind.RED_FLAG]

@@ -35,7 +35,7 @@ from backtriage._cli_shared import (
 from backtriage.errors import BacktriageError
 
 if TYPE_CHECKING:
-    from backtriage.protocol._model import Protocol
+    from backtriage.protocol import Protocol
     from backtriage.protocol._sign_off import SignOff
     from backtriage.testing.properties import PropertyFailure
 
@@ -436,10 +436,10 @@ def _read_text(path: str) -> tuple[str, str]:
 
 def _protocol(path: str | None) -> Protocol:
     if path is None:
-        from backtriage._plan import default_protocol
+        from backtriage import default_protocol
 
         return default_protocol()
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
 
     protocol = load_protocol(path)
     problems = protocol.check()
@@ -452,7 +452,7 @@ def _protocol(path: str | None) -> Protocol:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from backtriage._plan import recommend
+    from backtriage import recommend
     from backtriage.assessment import Assessment
     from backtriage.serialize import from_json, to_json
 
@@ -474,8 +474,8 @@ def _questions(args: argparse.Namespace) -> int:
     import json
     import textwrap
 
+    from backtriage import QuestionKind, questions
     from backtriage._convert import converter
-    from backtriage._plan import QuestionKind, questions
     from backtriage.serialize import SCHEMA_VERSION
 
     protocol = _protocol(args.protocol)
@@ -510,7 +510,7 @@ def _questions(args: argparse.Namespace) -> int:
 
 
 def _protocol_check(args: argparse.Namespace) -> int:
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
 
     protocol = load_protocol(args.file)
     problems = protocol.check()
@@ -545,13 +545,13 @@ def _protocol_check(args: argparse.Namespace) -> int:
 
 
 def _protocol_review(args: argparse.Namespace) -> int:
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
     from backtriage.review import review_sheet
 
     if args.default and args.file is not None:
         raise CommandError(f"{args.file}: give a protocol file or --default, not both")
     if args.file is None:
-        from backtriage._plan import default_protocol
+        from backtriage import default_protocol
 
         protocol, name = default_protocol(), "the default protocol"
     else:
@@ -675,7 +675,7 @@ def _protocol_diff(args: argparse.Namespace) -> int:
 
 def _compared_protocol(path: str) -> Protocol:
     """Load a protocol to compare: one that only breaks declared policies is compared."""
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol import load_protocol
     from backtriage.review._diff import unreliable_problems
 
     protocol = load_protocol(path)

@@ -42,17 +42,9 @@ _DIGITS_PER_BIT: Final = 0.30103
 _NOT_ALLOWED: Final = "value not allowed"
 _CONTROL: Final = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 
-# Keys that belong below an input of the assessment: ODI sections and STarT Back items are
-# registered by their modules, so that ``"walking"`` becomes ``$.odi.walking``.
-_PARENT: dict[str, str] = {}
-# Fields whose own name is not their path.
-_RENAMED: Final = {"answers": "$.odi"}
+# A field named "red_flags.fever" is at $.red_flags.fever; any other field is at $.<field>
+# unless its raiser passes the path (an ODI section is at $.odi.walking).
 _NESTED: Final = frozenset({"red_flags", "findings", "odi", "start_back", "rows"})
-
-
-def _register_keys(parent: str, keys: Iterable[str]) -> None:
-    """Make each of ``keys``, used as a field, a path below ``$.<parent>``."""
-    _PARENT.update(dict.fromkeys(keys, parent))
 
 
 # -- shortening ----------------------------------------------------------------------------------
@@ -116,10 +108,6 @@ def _path_of(field: str) -> str:
         return "$"
     if field.startswith("$"):
         return _clip(field, _MAX_PATH)
-    if field in _RENAMED:
-        return _RENAMED[field]
-    if field in _PARENT:
-        return json_path(_PARENT[field], field)
     head, dot, key = field.partition(".")
     if dot and head in _NESTED:
         return json_path(head, key)

@@ -73,7 +73,7 @@ from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
 from backtriage.instruments.pain import PAIN_LOINC, PAIN_LOINC_DISPLAY, check_pain
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol._model import Urgency
+from backtriage.protocol import Urgency
 
 __all__ = [
     "EXERCISE_SYSTEM",

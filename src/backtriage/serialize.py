@@ -46,10 +46,10 @@ from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import (
     StartBackScore,
 )
-from backtriage.protocol._load import protocol_from_data
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Protocol,
     Urgency,
+    protocol_from_data,
 )
 from backtriage.protocol._sign_off import SignOff
 

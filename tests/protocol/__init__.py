@@ -9,8 +9,7 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
-from backtriage.protocol.load import protocol_from_data
-from backtriage.protocol.model import Protocol
+from backtriage.protocol import Protocol, protocol_from_data
 
 MINI_SOURCE = "mini.toml"
 

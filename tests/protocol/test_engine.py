@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 import backtriage as bt
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol.engine import ENGINE_SOURCE, Evaluation
-from backtriage.protocol.model import Protocol, Selector
+from backtriage.protocol import Protocol, Selector
+from backtriage.protocol._engine import Evaluation, engine_of
+from backtriage.protocol._reasoner import ENGINE_SOURCE
 
 from . import codes, item, load, mini
 

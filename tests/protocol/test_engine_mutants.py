@@ -1,6 +1,6 @@
 """Engine behaviour that mutation testing showed no other test pinned down.
 
-Each test kills mutants of ``backtriage.protocol.engine`` that survived the rest of the suite
+Each test kills mutants of ``backtriage.protocol._engine`` that survived the rest of the suite
 (see ``benchmarks/mutation.md``): a rule with several exclusions, the source of a caution, the
 exact reasons the engine itself gives, undeclared facts in conditions and the error for an
 undeclared fact in the input.
@@ -12,8 +12,8 @@ import pytest
 
 import backtriage as bt
 from backtriage import InvalidAnswerError, Urgency, load_protocol
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol.engine import ENGINE_SOURCE, Reason
+from backtriage.protocol._engine import Reason, engine_of
+from backtriage.protocol._reasoner import ENGINE_SOURCE
 
 from . import format3
 

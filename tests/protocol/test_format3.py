@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 import backtriage as bt
+from backtriage.protocol import protocol_from_data
 from backtriage.protocol._default import DEFAULT_TOML
 from backtriage.protocol._model import FORMAT, AgeBand, SafetyNet, Scope, Texts, Urgency
-from backtriage.protocol.load import protocol_from_data
 
 
 def default_data() -> dict[str, Any]:
@@ -27,10 +27,11 @@ def test_the_default_protocol_is_format_3_with_a_scope_a_safety_net_and_texts() 
     assert protocol.format == FORMAT == 3
     assert isinstance(protocol.scope, Scope)
     assert protocol.scope.min_age == 16
-    assert protocol.scope.under_age == (
-        AgeBand(12, Urgency.SAME_DAY),
-        AgeBand(16, Urgency.SOON),
-    )
+    assert [(band.below, band.urgency) for band in protocol.scope.under_age] == [
+        (12, Urgency.SAME_DAY),
+        (16, Urgency.SOON),
+    ]
+    assert all(isinstance(band, AgeBand) and band.advice for band in protocol.scope.under_age)
     assert isinstance(protocol.safety_net, SafetyNet)
     assert protocol.safety_net.emergency
     assert protocol.safety_net.today
@@ -82,7 +83,11 @@ def test_the_new_sections_round_trip_through_json() -> None:
     assert bt.from_json(bt.to_json(protocol), bt.Protocol) == protocol
     data = bt.to_dict(protocol)
     assert data["format"] == 3
-    assert data["scope"]["under_age"][0] == {"below": 12, "urgency": "same_day"}
+    assert data["scope"]["under_age"][0] == {
+        "below": 12,
+        "urgency": "same_day",
+        "advice": protocol.scope.under_age[0].advice,
+    }
     assert data["safety_net"]["emergency"] == list(protocol.safety_net.emergency)
     assert data["texts"]["no_exercise_advice"]["emergency"]
 

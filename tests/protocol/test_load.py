@@ -12,9 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
+from backtriage.protocol import Protocol, load_protocol, protocol_from_data
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol.load import load_protocol, protocol_from_data
-from backtriage.protocol.model import Protocol
 from backtriage.serialize import converter
 from strategies import json_values, mutated_documents, protocols
 
@@ -850,3 +849,55 @@ def test_a_long_missing_path_is_shortened_keeping_the_file_name(tmp_path: Path) 
     assert len(source) <= 80
     assert source.startswith("...")
     assert source.endswith("a-long-folder-name/nowhere.toml")
+
+
+# -- conditions without an agreed meaning ----------------------------------------------------
+
+MEANINGLESS_CONDITIONS = {
+    "an empty any": ({"any": []}, "$.rules[1].condition.any", "at least one condition"),
+    "an empty all nested": (
+        {"any": [{"fact": "numb"}, {"all": []}]},
+        "$.rules[1].condition.any[1].all",
+        "at least one condition",
+    ),
+    "an empty of": (
+        {"at_least": 1, "of": []},
+        "$.rules[1].condition.of",
+        "at least one condition",
+    ),
+    "at_least 0": (
+        {"at_least": 0, "of": [{"fact": "numb"}]},
+        "$.rules[1].condition.at_least",
+        "from 1 to 1",
+    ),
+    "at_least above the length of its list": (
+        {"at_least": 3, "of": [{"fact": "numb"}, {"fact": "stiff"}]},
+        "$.rules[1].condition.at_least",
+        "from 1 to 2",
+    ),
+    "at_least 0 nested": (
+        {"all": [{"fact": "numb"}, {"at_least": 0, "of": [{"fact": "stiff"}]}]},
+        "$.rules[1].condition.all[1].at_least",
+        "from 1 to 1",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("condition", "path", "allowed"),
+    MEANINGLESS_CONDITIONS.values(),
+    ids=MEANINGLESS_CONDITIONS.keys(),
+)
+def test_a_condition_without_an_agreed_meaning_is_refused_naming_its_path(
+    condition: dict[str, Any], path: str, allowed: str
+) -> None:
+    # The engine, the checks and the kit once each read such a condition their own way.
+    data = mini()
+    item(data, "rules", "numb_soon")["condition"] = condition
+
+    with pytest.raises(bt.ProtocolError) as caught:
+        load(data)
+
+    assert caught.value.path == path
+    assert "rule 'numb_soon'" in str(caught.value)
+    assert allowed in str(caught.value)

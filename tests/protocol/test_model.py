@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
 from backtriage import DisabilityBand, ProtocolError, Urgency, default_protocol
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -34,6 +33,7 @@ from backtriage.protocol.model import (
     Source,
     UrgencyAdvice,
 )
+from backtriage.protocol._engine import engine_of
 from backtriage.testing import strategies as kit
 from backtriage.testing.strategies import protocols
 

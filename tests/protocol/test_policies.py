@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import backtriage as bt
+from backtriage.protocol import AllOf, AnyOf, AtLeast, FactIs, Policy, Selector
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol._hygiene import closure, minimal_sets
-from backtriage.protocol.model import AllOf, AnyOf, AtLeast, FactIs, Policy, Selector
+from backtriage.protocol._reasoner import closure, minimal_sets
 from backtriage.serialize import to_json
 
 from . import item, load, mini
@@ -373,7 +373,8 @@ def test_minimal_sets_give_up_past_their_limit() -> None:
     protocol = load(mini())
     wide = AllOf(tuple(AnyOf((FactIs("numb"), FactIs("stiff"), FactIs("sore"))) for _ in range(2)))
 
-    assert minimal_sets(protocol, wide, limit=2) is None
+    with pytest.raises(bt.ProtocolError, match="more than 2 sets of facts"):
+        minimal_sets(protocol, wide, limit=2)
 
 
 def test_minimal_sets_of_a_wide_at_least_give_up_past_their_limit() -> None:
@@ -383,9 +384,11 @@ def test_minimal_sets_of_a_wide_at_least_give_up_past_their_limit() -> None:
         (AllOf((FactIs("numb"), FactIs("fever"))), AllOf((FactIs("stiff"), FactIs("sore"))))
     )
 
-    assert minimal_sets(protocol, AtLeast(2, (either, either, either)), limit=1) is None
-    assert minimal_sets(protocol, AtLeast(1, (pairs, pairs, pairs)), limit=1) is None
-    assert minimal_sets(protocol, AtLeast(2, (pairs, pairs, pairs)), limit=2) == [
+    with pytest.raises(bt.ProtocolError, match="more than 1 sets of facts"):
+        minimal_sets(protocol, AtLeast(2, (either, either, either)), limit=1)
+    with pytest.raises(bt.ProtocolError, match="more than 1 sets of facts"):
+        minimal_sets(protocol, AtLeast(1, (pairs, pairs, pairs)), limit=1)
+    assert minimal_sets(protocol, AtLeast(2, (pairs, pairs, pairs)), limit=4) == [
         frozenset({"fever", "numb"}),
         frozenset({"sore", "stiff"}),
     ]

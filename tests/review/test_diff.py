@@ -15,8 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import backtriage as bt
-from backtriage.protocol._engine import facts_of
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     Caution,
@@ -30,6 +29,7 @@ from backtriage.protocol.model import (
     Rule,
     Selector,
 )
+from backtriage.protocol._reasoner import facts_of
 from backtriage.review import Change, ChangeKind, ProtocolDiff, diff
 from backtriage.review import replay as replay_version
 from backtriage.testing import assert_not_less_safe

@@ -17,7 +17,7 @@ import attrs
 import pytest
 
 import backtriage as bt
-from backtriage.protocol.model import AllOf, AnyOf, AtLeast, Caution, Policy, Protocol, Selector
+from backtriage.protocol import AllOf, AnyOf, AtLeast, Caution, Policy, Protocol, Selector
 from backtriage.review import ChangeKind, ProtocolDiff, diff
 from backtriage.review import _fields as fields_module
 from backtriage.review._diff import _texts

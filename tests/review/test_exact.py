@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import backtriage as bt
+from backtriage.protocol import Protocol
 from backtriage.protocol._queries import realisable
-from backtriage.protocol.model import Protocol
 from backtriage.review import Trigger, example, when_cautioned, when_urgency, when_withheld
 from backtriage.testing import strategies as bts
 

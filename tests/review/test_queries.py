@@ -12,14 +12,7 @@ import attrs
 import pytest
 
 import backtriage as bt
-from backtriage.protocol._queries import (
-    closure,
-    realisable,
-    triggers_of_rule,
-    urgency_of,
-)
-from backtriage.protocol.load import protocol_from_data
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     AtLeast,
     Exclude,
     Fact,
@@ -28,6 +21,13 @@ from backtriage.protocol.model import (
     Polarity,
     Rule,
     Selector,
+    protocol_from_data,
+)
+from backtriage.protocol._queries import (
+    closure,
+    realisable,
+    triggers_of_rule,
+    urgency_of,
 )
 from backtriage.review import Trigger, example, replay, when_cautioned, when_urgency, when_withheld
 from protocol import format3

@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given, settings
 
 import backtriage as bt
-from backtriage.protocol._queries import triggers_of_rule
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     Caution,
     Derivation,
     Fact,
@@ -25,6 +24,7 @@ from backtriage.protocol.model import (
     Selector,
     Source,
 )
+from backtriage.protocol._queries import triggers_of_rule
 from backtriage.review import (
     Trigger,
     protocol_hash,

@@ -167,6 +167,9 @@ def test_every_text_of_the_protocol_a_person_may_read_is_shown(
     net = default.safety_net
     for line in (*net.emergency, *net.today, net.review):
         assert line in part
+    for band in default.scope.under_age:
+        if band.advice:
+            assert band.advice in part
 
 
 def test_every_question_has_a_reading_grade(page: Page, default: Protocol) -> None:

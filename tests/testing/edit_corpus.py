@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 import backtriage as bt
-from backtriage.protocol.load import protocol_from_data
+from backtriage.protocol import protocol_from_data
 from backtriage.review import diff
 from backtriage.testing import check_properties
 

@@ -27,7 +27,7 @@ from backtriage._plan import Plan, QuestionKind, default_protocol, questions
 from backtriage.assessment import NextMorning, Preference
 from backtriage.instruments.odi import OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 
 ODI_URL: Final = f"{QUESTIONNAIRE_URL}:odi"
 START_BACK_URL: Final = f"{QUESTIONNAIRE_URL}:start-back"

@@ -47,7 +47,7 @@ from backtriage._fhir._start_back import check_start_back_form, read_start_back_
 from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.batch import ALIASES as ODI_ALIASES
-from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.errors import IncompleteError, InvalidAnswerError, json_path
 from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
 from backtriage.instruments.start_back import (
     Bothersomeness,
@@ -55,7 +55,7 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
 _SECTIONS: Final = tuple(OdiSection)
@@ -455,7 +455,10 @@ def _start_back_answer_items(
         if key is StartBackItem.BOTHERSOMENESS:
             if not isinstance(value, str) or value not in tuple(Bothersomeness):
                 raise InvalidAnswerError(
-                    key.value, value, "one of the five answers: " + ", ".join(Bothersomeness)
+                    key.value,
+                    value,
+                    "one of the five answers: " + ", ".join(Bothersomeness),
+                    path=json_path("start_back", key.value),
                 )
             coding = {"system": START_BACK_BOTHERSOMENESS_SYSTEM, "code": str(value)}
         else:

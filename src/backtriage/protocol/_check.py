@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from backtriage.assessment import Preference
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol._engine import RESERVED_RULE_PREFIXES, engine_of, facts_of
+from backtriage.protocol._engine import engine_of
 from backtriage.protocol._format import format_problems
 from backtriage.protocol._hygiene import follow_up_problems, hygiene_problems
 from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
@@ -43,6 +43,13 @@ from backtriage.protocol._model import (
 )
 from backtriage.protocol._policies import policy_problems
 from backtriage.protocol._problem import Problem
+from backtriage.protocol._reasoner import (
+    ENGINE_RULES,
+    RESERVED_RULE_PREFIXES,
+    RULE_SAFETY,
+    always_present,
+    facts_of,
+)
 
 if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
@@ -54,6 +61,7 @@ _BAND_VALUES = tuple(band.value for band in DisabilityBand)
 _RISK_VALUES = tuple(risk.value for risk in StartBackRisk)
 _PREFERENCE_VALUES = tuple(preference.value for preference in Preference)
 # The inputs an assessment gives besides facts, by the names Plan.missing and questions() use.
+_OWN_RULES = ENGINE_RULES | {RULE_SAFETY}
 _INPUT_NAMES = frozenset({*INPUT_SOURCES, "preference"})
 
 
@@ -99,7 +107,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
     for exercise in protocol.exercises:
         used.update(exercise.prerequisites)
 
-    always = _always_present(protocol)
+    always = list(always_present(protocol))
     everyone = engine.evaluate(always).urgency  # what every complete assessment is told
     for fact in protocol.facts:
         yield from _fact_problems(protocol, fact, used)
@@ -410,9 +418,9 @@ def _rule_problems(
         yield Problem(
             "reserved-name",
             where,
-            "rule ids starting 'engine.', 'protocol.' or 'follow_up.' name the engine's and the "
-            "follow-up's own reasons (engine.missing_input, protocol.safety, "
-            "follow_up.stopped, ...); a plan could not tell them apart",
+            f"rule ids starting {' or '.join(repr(p) for p in RESERVED_RULE_PREFIXES)} name the "
+            f"engine's own reasons ({', '.join(sorted(_OWN_RULES))}); a plan could not tell "
+            "them apart",
             "give the rule another id",
         )
     if not rule.reason.strip():
@@ -618,18 +626,6 @@ def _refers_alone(protocol: Protocol, flag: str, everyone: Urgency) -> bool:
         default=Urgency.NONE,
     )
     return own > everyone
-
-
-def _always_present(protocol: Protocol) -> list[str]:
-    """Return the facts that hold for every assessment that can get exercises."""
-    # Every such assessment gives each required input, so a threshold at its lowest value
-    # (the minimal band, low risk, age 0) always holds.
-    required = {INPUT_SOURCES[name] for name in required_inputs(protocol)}
-    return [
-        f.name
-        for f in engine_of(protocol).fact_by_name.values()
-        if f.derive is not None and f.derive.source in required and threshold_of(f.derive) == 0
-    ]
 
 
 def _unreachable(protocol: Protocol, forced: list[str]) -> Iterator[Problem]:

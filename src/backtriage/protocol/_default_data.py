@@ -40,9 +40,9 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "c41ecfee6c45b978664d13eaf85e3a17977a49af69500c8cd9279ad498420e4c"
+TOML_SHA256: Final = "ff3b8398ed29b8be204368bbba33cb6f474fdf255aa01655196fca75e0829cd0"
 """The SHA-256 of the default.toml text this module was generated from."""
-PROTOCOL_SHA256: Final = "6bb76a23ea323e5ec80d648b7d26670590339508dbef68d49feaea82e5ded13c"
+PROTOCOL_SHA256: Final = "c39487b89f385ade31c8ce27a7ed88660a9cfdaad920fb01af85c4b4efdfb3ab"
 """The protocol's content hash (``backtriage.review.protocol_hash``), which every plan records."""
 
 
@@ -1918,8 +1918,16 @@ def protocol() -> Protocol:
             ),
             min_age=16,
             under_age=(
-                AgeBand(below=12, urgency=Urgency.SAME_DAY),
-                AgeBand(below=16, urgency=Urgency.SOON),
+                AgeBand(
+                    below=12,
+                    urgency=Urgency.SAME_DAY,
+                    advice="Speak to a doctor today (your GP surgery or NHS 111) about the back pain. Do not start exercises until you have been checked.",
+                ),
+                AgeBand(
+                    below=16,
+                    urgency=Urgency.SOON,
+                    advice="See a doctor (your GP) about the back pain within about two weeks. Do not start exercises until you have been checked.",
+                ),
             ),
             source="S70, S71",
         ),

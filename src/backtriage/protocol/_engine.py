@@ -12,25 +12,37 @@ it is asked for: :class:`Evaluation` keeps masks and the fired rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import attrs
 
 from backtriage.errors import InvalidAnswerError
 from backtriage.protocol._model import (
-    AllOf,
-    AnyOf,
     Caution,
-    Condition,
     Exclude,
     Exercise,
     Fact,
-    FactIs,
     Refer,
     Selector,
     Urgency,
     kept,
+)
+from backtriage.protocol._reasoner import (
+    ENGINE_RULES,
+    ENGINE_SOURCE,
+    RESERVED_RULE_PREFIXES,
+    RULE_MISSING_INPUT,
+    RULE_NOT_IMPROVING,
+    RULE_PREREQUISITE,
+    RULE_SAFETY,
+    RULE_SCOPE,
+    RULE_STOPPED,
+    RULE_TREND_WORSE,
+    RULE_URGENCY,
+    Test,
+    compile_condition,
+    facts_of,
 )
 
 if TYPE_CHECKING:
@@ -56,31 +68,6 @@ __all__ = [
     "Withheld",
     "engine_of",
 ]
-
-ENGINE_SOURCE = "backtriage engine invariant"
-"""The source of every reason the engine itself gives."""
-RULE_MISSING_INPUT = "engine.missing_input"
-"""The rule id of the reason for withholding everything while a required input is missing."""
-RULE_URGENCY = "engine.urgency"
-"""The rule id of the reason for withholding everything at same_day or emergency."""
-RULE_PREREQUISITE = "engine.prerequisite"
-"""The rule id of the reason for withholding an exercise whose prerequisite is not met."""
-RULE_SAFETY = "protocol.safety"
-"""The rule id of the protocol's safety advice, a caution on every prescription."""
-RULE_SCOPE = "protocol.scope"
-"""The rule id of the scope: below its minimum age, no exercise and at least the band's urgency."""
-ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
-"""The rule ids of the engine's invariants (every one withholds)."""
-RULE_STOPPED = "follow_up.stopped"
-"""The rule id of the reason for withholding an exercise a follow-up stopped by its pain."""
-RULE_TREND_WORSE = "follow_up.trend_worse"
-"""The rule id of the routine review when the ODI or the pain is worse than at the start."""
-RULE_NOT_IMPROVING = "follow_up.not_improving"
-"""The rule id of the routine review when, six weeks on, neither has improved."""
-RESERVED_RULE_PREFIXES = ("engine.", "protocol.", "follow_up.")
-"""Rule ids starting so are the engine's own: a protocol's rule may not use them."""
-
-_Test: TypeAlias = "Callable[[int], bool]"
 
 
 @attrs.frozen
@@ -192,7 +179,7 @@ class Engine:
             if e.prerequisites
         )
 
-        conditions: list[_Test] = []
+        conditions: list[Test] = []
         urgencies: list[Urgency | None] = []
         excludes: list[int] = []
         caution_masks: list[tuple[tuple[int, Reason], ...]] = []
@@ -200,7 +187,7 @@ class Engine:
         rule_reasons: list[Reason] = []
         triggers: dict[int, list[int]] = {}
         for index, rule in enumerate(protocol.rules):
-            conditions.append(self._compile(rule.condition))
+            conditions.append(compile_condition(rule.condition, self._bit_for))
             for name in facts_of(rule.condition):
                 triggers.setdefault(self._bit_for(name), []).append(index)
             refer = [a.urgency for a in rule.actions if isinstance(a, Refer)]
@@ -255,32 +242,6 @@ class Engine:
         for name in names:
             mask |= self._bit_for(name)
         return mask
-
-    def _compile(self, condition: Condition) -> _Test:
-        if isinstance(condition, FactIs):
-            bit = self._bit_for(condition.fact)
-            return lambda present: bool(present & bit)
-        children = condition.conditions
-        names = [c.fact for c in children if isinstance(c, FactIs)]
-        if len(names) == len(children):
-            # The common case, flattened to one mask operation.
-            mask = self._fact_mask(names)
-            if isinstance(condition, AllOf):
-                return lambda present: bool(children) and present & mask == mask
-            if isinstance(condition, AnyOf):
-                return lambda present: bool(present & mask)
-            # A fact listed twice counts twice, as it does when nested: only distinct facts
-            # may be counted as bits.
-            if len(set(names)) == len(names):
-                n = condition.n
-                return lambda present: (present & mask).bit_count() >= n
-        tests = tuple(self._compile(c) for c in children)
-        if isinstance(condition, AllOf):
-            return lambda present: bool(tests) and all(t(present) for t in tests)
-        if isinstance(condition, AnyOf):
-            return lambda present: any(t(present) for t in tests)
-        n = condition.n
-        return lambda present: sum(1 for t in tests if t(present)) >= n
 
     def select(self, selector: Selector) -> int:
         """Return the bitmask of the exercises that ``selector`` matches."""
@@ -453,15 +414,6 @@ class Evaluation:
     def withheld(self) -> tuple[Withheld, ...]:
         """The exercises withheld, in protocol order, each with every reason."""
         return self.engine._withheld(self)
-
-
-def facts_of(condition: Condition) -> Iterable[str]:
-    """Yield every fact name that ``condition`` mentions."""
-    if isinstance(condition, FactIs):
-        yield condition.fact
-    else:
-        for child in condition.conditions:
-            yield from facts_of(child)
 
 
 def engine_of(protocol: Protocol) -> Engine:

@@ -8,11 +8,11 @@ others in ``docs/protocol-format.md``.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from backtriage.errors import ProtocolError
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import threshold_of
 from backtriage.protocol._model import (
@@ -28,17 +28,16 @@ from backtriage.protocol._model import (
     Urgency,
 )
 from backtriage.protocol._problem import Problem
+from backtriage.protocol._reasoner import closure, minimal_sets
 
 if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
 
-__all__ = ["closure", "follow_up_problems", "hygiene_problems", "minimal_sets"]
+__all__ = ["follow_up_problems", "hygiene_problems"]
 
 _NOT_IN_BED = (Position.STANDING, Position.KNEELING)
 # A scheme such as https:, doi: or urn: makes a token a link, not a tag.
 _LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S")
-_MAX_SETS = 256
-"""How many minimal fact sets of one condition are worked out before a check gives up."""
 
 
 def _problem(code: str, where: str, message: str, fix: str) -> Problem:
@@ -278,8 +277,11 @@ def _dead_ends(protocol: Protocol, always: Sequence[str]) -> Iterator[Problem]:
             isinstance(a, Refer) and a.urgency > Urgency.NONE for a in rule.actions
         ):
             continue
-        sets = minimal_sets(protocol, rule.condition)
-        for facts in sets or ():
+        try:
+            sets = minimal_sets(protocol, rule.condition)
+        except ProtocolError:
+            continue  # too many ways in to try: the rule is left unchecked, not guessed at
+        for facts in sets:
             evaluation = engine.evaluate(closure(protocol, [*always, *facts]))
             if evaluation.urgency is Urgency.NONE:
                 shown = ", ".join(repr(f) for f in sorted(facts))
@@ -293,96 +295,3 @@ def _dead_ends(protocol: Protocol, always: Sequence[str]) -> Iterator[Problem]:
                     "fewer exercises",
                 )
                 break
-
-
-def closure(protocol: Protocol, facts: Iterable[str]) -> list[str]:
-    """Return ``facts`` with every derived fact they imply, in protocol order.
-
-    A threshold fact implies every declared fact of the same source with a lower or equal
-    threshold (an ODI band of at least "crippled" is also at least "severe").
-    """
-    by_name = engine_of(protocol).fact_by_name
-    present = {name for name in facts if name in by_name}
-    least: dict[DerivedFrom, int] = {}
-    for name in present:
-        derive = by_name[name].derive
-        if derive is not None and (value := threshold_of(derive)) is not None:
-            least[derive.source] = max(least.get(derive.source, -1), value)
-    for name, fact in by_name.items():
-        derive = fact.derive
-        if derive is not None and derive.source in least:
-            value = threshold_of(derive)
-            if value is not None and value <= least[derive.source]:
-                present.add(name)
-    return [name for name in by_name if name in present]
-
-
-def minimal_sets(
-    protocol: Protocol, condition: Condition, limit: int = _MAX_SETS
-) -> list[frozenset[str]] | None:
-    """Return the minimal sets of facts that make ``condition`` hold, smallest first.
-
-    Sets no assessment can have (two preferences at once, an undeclared fact) are left out.
-    Returns ``None`` when there would be more than ``limit`` sets.
-    """
-    sets = _sets(condition, limit)
-    if sets is None:
-        return None
-    facts = engine_of(protocol).fact_by_name
-    possible = []
-    for found in sets:
-        preferences = {
-            f.derive.equals
-            for name in found
-            if (f := facts.get(name)) is not None
-            and f.derive is not None
-            and f.derive.source is DerivedFrom.PREFERENCE
-        }
-        if all(name in facts for name in found) and len(preferences) <= 1:
-            possible.append(found)
-    return sorted(possible, key=lambda s: (len(s), sorted(s)))
-
-
-def _sets(condition: Condition, limit: int) -> list[frozenset[str]] | None:
-    if isinstance(condition, FactIs):
-        return [frozenset({condition.fact})]
-    children = []
-    for child in condition.conditions:
-        sets = _sets(child, limit)
-        if sets is None:
-            return None
-        children.append(sets)
-    if isinstance(condition, AnyOf):
-        return _minimise([s for sets in children for s in sets], limit)
-    if isinstance(condition, AllOf):
-        return _product(children, limit) if children else []
-    groups = itertools.combinations(children, condition.n) if condition.n >= 1 else iter(())
-    found: list[frozenset[str]] = []
-    for group in groups:
-        sets = _product(list(group), limit)
-        if sets is None:
-            return None
-        found.extend(sets)
-        if len(found) > limit * 4:
-            return None
-    return _minimise(found, limit)
-
-
-def _product(children: list[list[frozenset[str]]], limit: int) -> list[frozenset[str]] | None:
-    result = [frozenset[str]()]
-    for sets in children:
-        result = [a | b for a in result for b in sets]
-        minimised = _minimise(result, limit)
-        if minimised is None:
-            return None
-        result = minimised
-    return result
-
-
-def _minimise(sets: list[frozenset[str]], limit: int) -> list[frozenset[str]] | None:
-    unique = sorted(set(sets), key=len)
-    kept: list[frozenset[str]] = []
-    for candidate in unique:
-        if not any(k <= candidate for k in kept):
-            kept.append(candidate)
-    return kept if len(kept) <= limit else None

@@ -642,10 +642,15 @@ _FOLLOW_UP_NUMBERS = frozenset({"green_max", "amber_max", "source"})
 
 @attrs.frozen
 class AgeBand:
-    """Below the scope's minimum age: people younger than ``below`` are referred ``urgency``."""
+    """Below the scope's minimum age: people younger than ``below`` are referred ``urgency``.
+
+    ``advice`` (optional) is what such a person is told to do, in place of the protocol's
+    plain advice for the urgency (a child is sent to a doctor, not to a physiotherapist).
+    """
 
     below: int = attrs.field(validator=_WHOLE)
     urgency: Urgency = attrs.field(converter=_band_urgency)
+    advice: str = attrs.field(default="", validator=_TEXT)
 
 
 _MAYBE_WHOLE = attrs.validators.optional(_WHOLE)
@@ -674,10 +679,15 @@ class Scope:
         """Return the least urgency of a person of ``age``: ``None`` within the scope."""
         if self.min_age is None or age >= self.min_age:
             return None
-        for band in self.under_age:
-            if age < band.below:
-                return band.urgency
-        return Urgency.NONE  # check() reports bands that do not reach min_age
+        found = self.age_band(age)
+        return Urgency.NONE if found is None else found.urgency
+
+    def age_band(self, age: int) -> AgeBand | None:
+        """Return the first band of ``under_age`` that ``age`` is below, if any."""
+        if self.min_age is None or age >= self.min_age:
+            return None
+        # check() reports bands that do not reach min_age: such an age has none.
+        return next((band for band in self.under_age if age < band.below), None)
 
 
 @attrs.frozen

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from backtriage.errors import ProtocolError
 from backtriage.protocol._engine import Evaluation, engine_of
-from backtriage.protocol._hygiene import closure
 from backtriage.protocol._model import (
     DerivedFrom,
     FactKind,
@@ -25,13 +24,13 @@ from backtriage.protocol._model import (
 )
 from backtriage.protocol._problem import Problem
 from backtriage.protocol._queries import triggers_urgency
+from backtriage.protocol._reasoner import RULE_SAFETY, closure
 
 if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
 
 __all__ = ["policy_problems"]
 
-_SAFETY = "protocol.safety"
 _WHEN_CLAIMS = ("reaches", "withholds", "cautions_or_withholds", "required")
 
 
@@ -213,7 +212,7 @@ def _uncautioned(evaluation: Evaluation, ids: set[str]) -> set[str]:
     return {
         p.exercise.id
         for p in evaluation.prescriptions()
-        if p.exercise.id in ids and not any(c.rule != _SAFETY for c in p.cautions)
+        if p.exercise.id in ids and not any(c.rule != RULE_SAFETY for c in p.cautions)
     }
 
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from backtriage._plan import Plan, make_plan
 from backtriage.assessment import Assessment
+from backtriage.protocol import Protocol, Urgency
 from backtriage.protocol._load import check_signed
-from backtriage.protocol._model import Protocol, Urgency
 from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
     Trigger,

@@ -9,28 +9,31 @@ import attrs
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, ProtocolError
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import required_inputs
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Caution,
     Exercise,
     FactKind,
     Policy,
+    Problem,
     Protocol,
     Rule,
     Scope,
     Urgency,
 )
-from backtriage.protocol._problem import Problem
-from backtriage.protocol._queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
-from backtriage.review._example import assessment_for
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import required_inputs
+from backtriage.protocol._queries import Outcomes, search
+from backtriage.protocol._reasoner import (
+    DEFAULT_LIMIT,
+    RULE_SAFETY,
+    Space,
+    assessment_for,
+    minimise,
+)
 from backtriage.review._fields import FieldChange, Judge, field_changes, signs, text_of
 from backtriage.serialize import to_dict
 
 __all__ = ["Change", "ChangeKind", "ProtocolDiff", "diff"]
-
-SAFETY_RULE = "protocol.safety"
-"""The rule id of the protocol's safety advice, attached as a caution to every exercise."""
 
 
 class ChangeKind(StrEnum):
@@ -283,7 +286,7 @@ class _Differ:
         """
         field = change.field or ""
         atoms: int | None = None
-        if change.rule is not None and change.rule != SAFETY_RULE:
+        if change.rule is not None and change.rule != RULE_SAFETY:
             both = self._both_fire(change.rule)
             if ".caution[" in field:
                 # The caution shows only on an exercise it selects, given in both protocols.
@@ -439,9 +442,9 @@ class _Differ:
         new_rules = _cautioning(self.new, self.n, in_new)
         everyone = [self.space.always]
         if self.old.safety:
-            old_rules[(SAFETY_RULE, 0)] = everyone
+            old_rules[(RULE_SAFETY, 0)] = everyone
         if self.new.safety:
-            new_rules[(SAFETY_RULE, 0)] = everyone
+            new_rules[(RULE_SAFETY, 0)] = everyone
         for key in dict.fromkeys([*old_rules, *new_rules]):
             rule_id, number = key
             had, has = old_rules.get(key, []), new_rules.get(key, [])
@@ -657,8 +660,8 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
                 )
         else:
             yield from text(f"texts.{field.name}", _shown(before_text), _shown(after_text))
-    yield from text("safety", old.safety, new.safety, rule=SAFETY_RULE)
-    yield from text("safety_source", old.safety_source, new.safety_source, rule=SAFETY_RULE)
+    yield from text("safety", old.safety, new.safety, rule=RULE_SAFETY)
+    yield from text("safety_source", old.safety_source, new.safety_source, rule=RULE_SAFETY)
     for level in Urgency:
         yield from text(
             f"advice.{level.value}", old.advice.for_urgency(level), new.advice.for_urgency(level)

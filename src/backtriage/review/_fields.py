@@ -19,7 +19,7 @@ from typing import Final
 import attrs
 
 from backtriage.errors import shorten
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     AgeBand,
     AllOf,
     AnyOf,
@@ -117,6 +117,7 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Scope, "under_age"): Judge.BEHAVIOUR,
     (AgeBand, "below"): Judge.BEHAVIOUR,
     (AgeBand, "urgency"): Judge.BEHAVIOUR,
+    (AgeBand, "advice"): Judge.TEXT,
     # Every fixed text is shown to a person; the advice without exercises, one per urgency.
     **{(Texts, field.name): Judge.SHOWN for field in attrs.fields(Texts)},
     (Texts, "no_exercise_advice"): Judge.PARTS,

@@ -58,11 +58,13 @@ def _age_floor(protocol: Protocol) -> str:
     bands = []
     low = 0
     for band in scope.under_age:
-        bands.append(
+        said = (
             f"from {low} to {band.below - 1}: at least {URGENCY_WORDS[band.urgency]}"
             if low
             else f"under {band.below}: at least {URGENCY_WORDS[band.urgency]}"
         )
+        # The band's own advice, shown instead of the urgency's: listed with every text.
+        bands.append(said + (" (with its own advice)" if band.advice else ""))
         low = band.below
     referred = f"; referred {', '.join(bands)}" if bands else ""
     return escape(

@@ -96,6 +96,14 @@ def texts_section(protocol: Protocol, words: Words) -> Iterator[str]:
         ],
     )
     yield _table(
+        "Below the minimum age, each band's advice in place of the urgency's",
+        [
+            (f"younger than {band.below}", band.advice)
+            for band in protocol.scope.under_age
+            if band.advice
+        ],
+    )
+    yield _table(
         "A rule's own advice, in place of the urgency's when the rule decides it",
         [(rule.id, rule.advice) for rule in protocol.rules if rule.advice],
         code=True,

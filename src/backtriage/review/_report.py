@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 from backtriage.review._diff import ProtocolDiff
 from backtriage.review._sheet import protocol_hash
 from backtriage.serialize import SCHEMA_VERSION

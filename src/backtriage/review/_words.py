@@ -30,7 +30,8 @@ from backtriage.protocol._model import (
     SourceKind,
     Urgency,
 )
-from backtriage.protocol._queries import PREREQUISITE_INVARIANT, URGENCY_INVARIANT, Trigger
+from backtriage.protocol._queries import Trigger
+from backtriage.protocol._reasoner import RULE_PREREQUISITE, RULE_URGENCY, space_of
 
 __all__ = [
     "ENGINE_RULES",
@@ -45,8 +46,8 @@ __all__ = [
 ]
 
 ENGINE_RULES = {
-    URGENCY_INVARIANT: "engine invariant: a same-day or emergency urgency withholds every exercise",
-    PREREQUISITE_INVARIANT: "engine invariant: an exercise waits until its prerequisites are met",
+    RULE_URGENCY: "engine invariant: a same-day or emergency urgency withholds every exercise",
+    RULE_PREREQUISITE: "engine invariant: an exercise waits until its prerequisites are met",
 }
 URGENCY_WORDS = {
     Urgency.NONE: "none",
@@ -127,18 +128,23 @@ class Words:
 
     def shown(self, present: Iterable[str]) -> list[str]:
         """Return ``present`` in protocol order, without derived facts implied by another."""
-        strongest: dict[DerivedFrom, tuple[int, str]] = {}
-        plain = []
+        present = list(present)
+        space = space_of(self.protocol)
+        atoms = space.fact_atoms[0]
+        on = 0
         for name in present:
-            fact = self.facts.get(name)
-            derive = fact.derive if fact is not None else None
-            least = threshold_of(derive) if derive is not None else None
-            if derive is None or least is None:
-                plain.append(name)
-            elif derive.source not in strongest or least > strongest[derive.source][0]:
-                strongest[derive.source] = (least, name)
-        plain.extend(name for _, name in strongest.values())
-        return sorted(plain, key=lambda n: (self.order.get(n, len(self.order)), n))
+            on |= atoms.get(name, 0)
+        strongest = space.strongest(on)
+        # Only a derived fact is left out: a question answered yes is said even when a
+        # follow-up question's yes implies it.
+        shown = [
+            name
+            for name in present
+            if not atoms.get(name, 0) & ~strongest
+            or (fact := self.facts.get(name)) is None
+            or fact.derive is None
+        ]
+        return sorted(shown, key=lambda n: (self.order.get(n, len(self.order)), n))
 
     def trigger(self, trigger: Trigger) -> str:
         """Return one trigger as HTML: its conditions joined by "and", then its rules."""

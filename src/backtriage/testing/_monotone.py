@@ -11,24 +11,20 @@ from hypothesis import strategies as st
 from backtriage.assessment import Assessment, Preference
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore, score_start_back
-from backtriage.protocol._engine import (
-    Reason,
-    facts_of,
-)
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     FactKind,
     Refer,
     Rule,
     Urgency,
 )
+from backtriage.protocol._engine import Reason
+from backtriage.protocol._reasoner import RULE_URGENCY, facts_of
 from backtriage.testing import strategies as bts
 from backtriage.testing._harness import (
-    _URGENT,
     _failure,
     _Outcome,
     _plan_line,
     _quote,
-    _rule_minterms,
     _search,
     _Subject,
 )
@@ -54,7 +50,7 @@ def _seed_steps(subject: _Subject) -> Iterator[_Step]:
     empty = frozenset[str]()
     pairs.extend((empty, name) for name in subject.settable)
     for rule in subject.protocol.rules:
-        for term in _rule_minterms(rule):
+        for term in subject.rule_sets(rule):
             pairs.extend((term - {name}, name) for name in sorted(term))
     for exercise in subject.protocol.exercises:
         needs = frozenset(exercise.prerequisites)
@@ -236,7 +232,7 @@ def _blamed(
     """The rule ids behind new reasons; for the engine's urgency block, the rules that refer."""
     blamed: list[str] = []
     for reason in new:
-        if reason.rule == _URGENT:
+        if reason.rule == RULE_URGENCY:
             blamed.extend(
                 r
                 for r in after.fired

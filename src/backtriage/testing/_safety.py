@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 from backtriage.review import diff
 
 __all__ = ["assert_not_less_safe"]

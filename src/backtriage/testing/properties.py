@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Protocol,
 )
 from backtriage.testing._follow_up import _check_one_step, _check_pain_monotone, _check_rescreens

@@ -29,9 +29,7 @@ from hypothesis.errors import InvalidArgument
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
-from backtriage.protocol._engine import engine_of, facts_of
-from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     AgeBand,
     AllOf,
     AnyOf,
@@ -58,6 +56,9 @@ from backtriage.protocol._model import (
     Urgency,
     UrgencyAdvice,
 )
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
+from backtriage.protocol._reasoner import facts_of
 
 if TYPE_CHECKING:
     from backtriage._plan import Plan

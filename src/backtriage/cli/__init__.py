@@ -2,7 +2,8 @@
 
 Verbs: ``score`` (a wide CSV of ODI answers in, one result per row out), ``recommend`` (an
 assessment as JSON in, the plan out), ``questions`` (what to ask), ``protocol check``,
-``protocol review`` (the review sheet, HTML) and ``protocol diff`` (what a new version changes).
+``protocol review`` (the review sheet, HTML), ``protocol diff`` (what a new version changes) and
+``protocol sign-off`` (the reviewer's decision as a JSON record).
 ``backtriage VERB --help`` describes each.
 
 Exit status: 0 on success; 1 when some rows failed (``score``), a protocol has problems

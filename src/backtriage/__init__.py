@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from backtriage.batch import RowError, score_odi_many
     from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
     from backtriage.protocol._load import load_protocol
-    from backtriage.serialize import from_dict, from_json, to_dict, to_json
+    from backtriage.serialize import from_dict, from_json, json_schema, to_dict, to_json
 
 
 __all__ = [
@@ -97,6 +97,7 @@ __all__ = [
     "default_protocol",
     "from_dict",
     "from_json",
+    "json_schema",
     "load_protocol",
     "odi_change",
     "questions",
@@ -126,6 +127,7 @@ _LAZY = {
     "from_json": "backtriage.serialize",
     "to_dict": "backtriage.serialize",
     "from_dict": "backtriage.serialize",
+    "json_schema": "backtriage.serialize",
 }
 
 

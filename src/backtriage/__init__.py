@@ -20,6 +20,7 @@ from backtriage.errors import (
 )
 from backtriage.instruments.odi import (
     DisabilityBand,
+    OdiAnswers,
     OdiChange,
     OdiScore,
     OdiSection,
@@ -27,6 +28,7 @@ from backtriage.instruments.odi import (
     score_odi,
 )
 from backtriage.instruments.start_back import (
+    StartBackAnswers,
     StartBackItem,
     StartBackRisk,
     StartBackScore,
@@ -72,6 +74,7 @@ __all__ = [
     "IncompleteError",
     "InvalidAnswerError",
     "Movement",
+    "OdiAnswers",
     "OdiChange",
     "OdiScore",
     "OdiSection",
@@ -88,6 +91,7 @@ __all__ = [
     "Reason",
     "RowError",
     "Rule",
+    "StartBackAnswers",
     "StartBackItem",
     "StartBackRisk",
     "StartBackScore",

@@ -252,6 +252,16 @@ class _Builder:
         }
 
 
+def _version_property() -> JSON:
+    return {
+        "description": (
+            f"Version of the document format: {SCHEMA_VERSION} is written; "
+            "1 is still read; may be left out on input."
+        ),
+        "enum": [1, SCHEMA_VERSION],
+    }
+
+
 def _document(
     title: str,
     description: str,
@@ -263,16 +273,7 @@ def _document(
 ) -> JSON:
     if versioned:
         properties = typing.cast(JSON, body["properties"])
-        body["properties"] = {
-            "schema_version": {
-                "description": (
-                    f"Version of the document format: {SCHEMA_VERSION} is written; "
-                    "1 is still read; may be left out on input."
-                ),
-                "enum": [1, SCHEMA_VERSION],
-            },
-            **properties,
-        }
+        body["properties"] = {"schema_version": _version_property(), **properties}
     document: JSON = {
         "$schema": DRAFT,
         "$id": BASE + file,
@@ -340,6 +341,26 @@ def _odi_answers(builder: _Builder) -> tuple[JSON, JSON]:
     return answers, answer_list
 
 
+def _start_back_answers(builder: _Builder, *, required: bool) -> JSON:
+    """Define the STarT Back answers; every item required in an assessment."""
+    agree: JSON = {"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]}
+    if not required:
+        agree = {"anyOf": [*typing.cast(list[JSON], agree["anyOf"]), _NULL]}
+    items: JSON = {item.value: agree for item in StartBackItem}
+    items[StartBackItem.BOTHERSOMENESS.value] = {
+        "anyOf": [*typing.cast(list[JSON], agree["anyOf"]), builder.enum(Bothersomeness)]
+    }
+    body: JSON = {
+        "description": "Answers to all nine STarT Back items: true or 1 agree.",
+        "type": "object",
+        "properties": items,
+        "additionalProperties": False,
+    }
+    if required:
+        body["required"] = [item.value for item in StartBackItem]
+    return builder.define("StartBackAnswers", body)
+
+
 def assessment_schema(protocol: Protocol | None = None) -> JSON:
     """Return the JSON Schema of an ``Assessment`` document.
 
@@ -349,21 +370,7 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
     """
     builder = _Builder()
     answers, answer_list = _odi_answers(builder)
-    agree: JSON = {"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]}
-    items: JSON = {item.value: agree for item in StartBackItem}
-    items[StartBackItem.BOTHERSOMENESS.value] = {
-        "anyOf": [{"type": "boolean"}, {"enum": [0, 1]}, builder.enum(Bothersomeness)]
-    }
-    start_back_answers = builder.define(
-        "StartBackAnswers",
-        {
-            "description": "Answers to all nine STarT Back items: true or 1 agree.",
-            "type": "object",
-            "properties": items,
-            "required": [item.value for item in StartBackItem],
-            "additionalProperties": False,
-        },
-    )
+    start_back_answers = _start_back_answers(builder, required=True)
     odi_score = builder.type_schema(OdiScore)
     start_back_score = builder.type_schema(StartBackScore)
     body: JSON = {
@@ -465,15 +472,53 @@ def _restrict_to(protocol: Protocol, properties: JSON) -> None:
 
 
 def odi_answers_schema() -> JSON:
-    """Return the JSON Schema of ODI answers, as ``score_odi`` and an assessment take them."""
+    """Return the JSON Schema of ODI answers: an ``OdiAnswers`` document, as ``score_odi`` and
+    an assessment take them."""
     builder = _Builder()
-    answers, answer_list = _odi_answers(builder)
+    _, answer_list = _odi_answers(builder)
+    document: JSON = {
+        "description": (
+            "ODI answers by section key (an absent section is unanswered), as an OdiAnswers "
+            "document; schema_version may be given."
+        ),
+        "type": "object",
+        "properties": {
+            "schema_version": _version_property(),
+            **{section.value: _ref("OdiAnswer") for section in OdiSection},
+        },
+        "additionalProperties": False,
+    }
     return _document(
         "backtriage ODI answers",
         "The answers of an Oswestry Disability Index: by section key, or ten in order.",
         builder,
-        {"anyOf": [answers, answer_list]},
+        {"anyOf": [document, answer_list]},
         "odi-answers.schema.json",
+        versioned=False,
+    )
+
+
+def start_back_answers_schema() -> JSON:
+    """Return the JSON Schema of a ``StartBackAnswers`` document."""
+    builder = _Builder()
+    _start_back_answers(builder, required=False)
+    body: JSON = {
+        "type": "object",
+        "properties": {
+            "schema_version": _version_property(),
+            **typing.cast(JSON, builder.defs["StartBackAnswers"]["properties"]),
+        },
+        "additionalProperties": False,
+    }
+    builder.defs.pop("StartBackAnswers")
+    return _document(
+        "backtriage STarT Back answers",
+        "Answers to the nine STarT Back items, as a StartBackAnswers document: true or 1 "
+        "agree, false or 0 disagree, null or absent unanswered (scoring refuses unanswered "
+        "items).",
+        builder,
+        body,
+        "start-back-answers.schema.json",
         versioned=False,
     )
 
@@ -557,6 +602,7 @@ _BUILDERS: Final[dict[str, typing.Callable[[], JSON]]] = {
     "plan.schema.json": plan_schema,
     "odi-answers.schema.json": odi_answers_schema,
     "odi-score.schema.json": odi_score_schema,
+    "start-back-answers.schema.json": start_back_answers_schema,
     "start-back-score.schema.json": start_back_score_schema,
     "question.schema.json": question_schema,
     "problem.schema.json": problem_schema,

@@ -65,7 +65,7 @@ from backtriage._fhir._screening import assessment_response, read_assessment
 from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
 from backtriage._plan import DISCLAIMER, Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
-from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
+from backtriage.instruments.odi import OdiAnswerInput, OdiAnswers, OdiScore, OdiSection, score_odi
 from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol._model import Urgency
 
@@ -223,7 +223,7 @@ def _answer_list(answer: object) -> list[int]:
 
 
 def to_questionnaire_response(
-    answers: OdiAnswers,
+    answers: OdiAnswerInput,
     *,
     questionnaire: str | None = None,
     subject: Mapping[str, object] | None = None,
@@ -241,6 +241,8 @@ def to_questionnaire_response(
     # Checks every answer; a response with nothing answered is still a valid, empty response.
     with contextlib.suppress(IncompleteError):
         score_odi(answers, max_missing=len(_SECTIONS))
+    if isinstance(answers, OdiAnswers):
+        answers = answers.by_section()
     if isinstance(answers, Mapping):
         values = [answers.get(section) for section in _SECTIONS]
     else:

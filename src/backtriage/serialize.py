@@ -4,7 +4,8 @@ Public functions:
 
 - :func:`to_dict` / :func:`to_json` turn an :class:`~backtriage.Assessment`,
   :class:`~backtriage.Plan`, :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
-  :class:`~backtriage.Question` or :class:`~backtriage.Protocol` into plain data (``dict``,
+  :class:`~backtriage.Question`, :class:`~backtriage.Protocol`, or answers
+  (:class:`~backtriage.OdiAnswers`, :class:`~backtriage.StartBackAnswers`) into plain data (``dict``,
   ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or JSON text, with ``"schema_version"`` as the first key;
 - :func:`from_dict` / :func:`from_json` read them back. The round trip is lossless.
 
@@ -40,8 +41,9 @@ from backtriage.errors import (
     BacktriageError,
     InvalidAnswerError,
 )
-from backtriage.instruments.odi import OdiScore
+from backtriage.instruments.odi import OdiAnswers, OdiScore
 from backtriage.instruments.start_back import (
+    StartBackAnswers,
     StartBackScore,
 )
 from backtriage.protocol._load import protocol_from_data
@@ -65,10 +67,28 @@ __all__ = [
 
 T = TypeVar("T")
 
-Serializable: TypeAlias = Assessment | Plan | OdiScore | StartBackScore | Question | Protocol
+Serializable: TypeAlias = (
+    Assessment
+    | Plan
+    | OdiScore
+    | StartBackScore
+    | Question
+    | Protocol
+    | OdiAnswers
+    | StartBackAnswers
+)
 """The values :func:`to_dict` and :func:`to_json` write and :func:`from_dict` reads."""
 
-_TOP_LEVEL: Final = (Assessment, Plan, OdiScore, StartBackScore, Question, Protocol)
+_TOP_LEVEL: Final = (
+    Assessment,
+    Plan,
+    OdiScore,
+    StartBackScore,
+    Question,
+    Protocol,
+    OdiAnswers,
+    StartBackAnswers,
+)
 _TOP_LEVEL_NAMES: Final = ", ".join(cls.__name__ for cls in _TOP_LEVEL)
 
 
@@ -238,16 +258,19 @@ _SCHEMA_FILES: Final[dict[object, str]] = {
     Question: "question.schema.json",
     BacktriageError: "problem.schema.json",
     "odi-answers": "odi-answers.schema.json",
+    OdiAnswers: "odi-answers.schema.json",
+    StartBackAnswers: "start-back-answers.schema.json",
 }
 
 
 def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[str, object]:
     """Return a JSON Schema (draft 2020-12) shipped with backtriage.
 
-    ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore`` or ``Question`` for
-    the documents :func:`to_dict` writes, ``BacktriageError`` for the problem document of
-    :meth:`~backtriage.BacktriageError.to_problem`, or ``"odi-answers"`` for ODI answers as
-    :func:`~backtriage.score_odi` takes them. Each has an ``$id`` (``urn:backtriage:schemas:``
+    ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore``, ``Question``,
+    ``OdiAnswers`` or ``StartBackAnswers`` for the documents :func:`to_dict` writes,
+    ``BacktriageError`` for the problem document of
+    :meth:`~backtriage.BacktriageError.to_problem`, or ``"odi-answers"`` (the same as
+    ``OdiAnswers``) for ODI answers as :func:`~backtriage.score_odi` takes them. Each has an ``$id`` (``urn:backtriage:schemas:``
     and the file name) against which its relative ``$ref`` s resolve, so it may be placed as it
     is under an OpenAPI 3.1 document's ``components/schemas``.
 
@@ -262,8 +285,8 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
     if name is None or (protocol is not None and cls is not Assessment):
         raise TypeError(
             f"{cls!r} has no JSON Schema{' for a protocol' if protocol is not None else ''}; "
-            "use Assessment, Plan, OdiScore, StartBackScore, Question, BacktriageError or "
-            "'odi-answers' (a protocol's schema: Assessment)"
+            "use Assessment, Plan, OdiScore, StartBackScore, Question, OdiAnswers, "
+            "StartBackAnswers, BacktriageError or 'odi-answers' (a protocol's schema: Assessment)"
         )
     if protocol is not None:
         if not isinstance(protocol, Protocol):

@@ -6,6 +6,7 @@ by the app (see the README).
 
 from backtriage.instruments.odi import (
     DisabilityBand,
+    OdiAnswerInput,
     OdiAnswers,
     OdiChange,
     OdiScore,
@@ -16,6 +17,8 @@ from backtriage.instruments.odi import (
 )
 from backtriage.instruments.start_back import (
     Bothersomeness,
+    StartBackAnswerInput,
+    StartBackAnswers,
     StartBackItem,
     StartBackRisk,
     StartBackScore,
@@ -25,11 +28,14 @@ from backtriage.instruments.start_back import (
 __all__ = [
     "Bothersomeness",
     "DisabilityBand",
+    "OdiAnswerInput",
     "OdiAnswers",
     "OdiChange",
     "OdiScore",
     "OdiSection",
     "Percent",
+    "StartBackAnswerInput",
+    "StartBackAnswers",
     "StartBackItem",
     "StartBackRisk",
     "StartBackScore",

@@ -59,7 +59,14 @@ if TYPE_CHECKING:
     from backtriage.batch import RowError, score_odi_many
     from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
     from backtriage.protocol._load import load_protocol
-    from backtriage.serialize import from_dict, from_json, json_schema, to_dict, to_json
+    from backtriage.serialize import (
+        from_dict,
+        from_json,
+        json_schema,
+        openapi_components,
+        to_dict,
+        to_json,
+    )
 
 
 __all__ = [
@@ -104,6 +111,7 @@ __all__ = [
     "json_schema",
     "load_protocol",
     "odi_change",
+    "openapi_components",
     "questions",
     "recommend",
     "score_odi",
@@ -132,6 +140,7 @@ _LAZY = {
     "to_dict": "backtriage.serialize",
     "from_dict": "backtriage.serialize",
     "json_schema": "backtriage.serialize",
+    "openapi_components": "backtriage.serialize",
 }
 
 

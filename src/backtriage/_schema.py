@@ -609,6 +609,59 @@ _BUILDERS: Final[dict[str, typing.Callable[[], JSON]]] = {
 }
 
 
+_COMPONENT_NAMES: Final[dict[str, str]] = {
+    "assessment.schema.json": "AssessmentDocument",
+    "plan.schema.json": "PlanDocument",
+    "odi-answers.schema.json": "OdiAnswersDocument",
+    "odi-score.schema.json": "OdiScoreDocument",
+    "start-back-answers.schema.json": "StartBackAnswersDocument",
+    "start-back-score.schema.json": "StartBackScoreDocument",
+    "question.schema.json": "QuestionDocument",
+    "problem.schema.json": "ProblemDocument",
+}
+"""The name of each shipped document under ``components/schemas``; its ``$defs`` sit beside it."""
+
+_COMPONENTS: Final = "#/components/schemas/"
+
+
+def _pointing_at_components(value: object) -> object:
+    """Return ``value`` with every ``#/$defs/X`` reference turned into a component reference."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                _COMPONENTS + item.removeprefix("#/$defs/")
+                if key == "$ref" and isinstance(item, str)
+                else _pointing_at_components(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_pointing_at_components(item) for item in value]
+    return value
+
+
+def openapi_components() -> JSON:
+    """Return every shipped schema as one consistent set for an OpenAPI 3.1 ``components``.
+
+    Each document is named by ``_COMPONENT_NAMES`` (``PlanDocument``...), each shared
+    definition by its own name (``OdiScore``, ``Urgency``...), defined once: the files define a
+    name the same way wherever it appears (a test keeps them so). References point at
+    ``#/components/schemas/``; no ``$id`` or ``$schema`` is kept, so that every reference
+    resolves against the OpenAPI document itself.
+    """
+    schemas: JSON = {}
+    for file, build in _BUILDERS.items():
+        document = build()
+        definitions = typing.cast(JSON, document.pop("$defs", {}))
+        for key in ("$schema", "$id"):
+            document.pop(key, None)
+        for name, definition in definitions.items():
+            if schemas.setdefault(name, definition) != definition:
+                raise AssertionError(f"{name} is defined differently in {file}")  # pragma: no cover
+        schemas[_COMPONENT_NAMES[file]] = document
+    return {"schemas": typing.cast(JSON, _pointing_at_components(dict(sorted(schemas.items()))))}
+
+
 def render() -> dict[str, str]:
     """Return the text of every schema file, keyed by file name."""
     return {

@@ -60,6 +60,7 @@ __all__ = [
     "from_dict",
     "from_json",
     "json_schema",
+    "openapi_components",
     "structure_errors",
     "to_dict",
     "to_json",
@@ -298,3 +299,21 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
 
     text = resources.files("backtriage").joinpath("schemas").joinpath(name).read_text("utf-8")
     return typing.cast(dict[str, object], json.loads(text))
+
+
+def openapi_components() -> dict[str, object]:
+    """Return every shipped JSON Schema as one set for an OpenAPI 3.1 document's ``components``.
+
+    ``{"schemas": {...}}``: each document under a name ending in ``Document``
+    (``AssessmentDocument``, ``PlanDocument``, ``OdiAnswersDocument``, ``ProblemDocument``...)
+    and each definition they share (``OdiScore``, ``Urgency``...) once, every ``$ref`` pointing
+    at ``#/components/schemas/``. Merge it into an API's own components::
+
+        spec["components"] = {**spec.get("components", {}), **bt.openapi_components()}
+
+    and refer to ``#/components/schemas/PlanDocument`` from a response. The schemas are the
+    same as :func:`json_schema`'s, without their ``$id``.
+    """
+    from backtriage._schema import openapi_components as build
+
+    return build()

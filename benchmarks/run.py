@@ -3,6 +3,7 @@
 Usage (from anywhere; the ``src`` tree beside this file is what gets measured)::
 
     python benchmarks/run.py [--quick] [--no-write] [--profile] [--strict] [--data-dir DIR]
+                             [--only SECTION ...]
 
 Every figure is printed beside the reference it is judged against, measured in the same run:
 the measured function and its reference run in alternating rounds, so that machine drift hits
@@ -54,6 +55,7 @@ SRC = ROOT / "src"
 if (SRC / "backtriage").is_dir():
     # Measure the working tree, not whatever copy may be installed.
     sys.path.insert(0, str(SRC))
+import import_gate  # noqa: E402  (beside this script, which is on the path when run)
 
 ODI_KEYS = (
     "pain_intensity",
@@ -425,6 +427,76 @@ def section_recommend(report: Report, settings: Settings) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Section: follow_up
+# ---------------------------------------------------------------------------------------------
+
+
+def typical_check_ins(plans: Sequence[Any]) -> list[Any]:
+    """Return one typical check-in per plan: red flags no, each exercise reported, a week on."""
+    import backtriage as bt
+
+    rng = random.Random(5)
+    result = []
+    for plan in plans:
+        flags = dict.fromkeys(plan.course.answers.red_flags, False)
+        reports = {
+            p.exercise.id: bt.ExerciseReport(
+                done=True,
+                pain_during=rng.choice((0, 1, 2, 3, 4, 6)),
+                next_morning=rng.choice(("better", "same", "same", "worse")),
+            )
+            for p in plan.exercises
+        }
+        result.append(
+            bt.CheckIn(red_flags=flags, pain=rng.randrange(0, 8), days=7, exercises=reports)
+        )
+    return result
+
+
+def section_follow_up(report: Report, settings: Settings) -> None:
+    import backtriage as bt
+
+    assessments = typical_assessments(32)
+    plans = [bt.recommend(a) for a in assessments]
+    pairs = list(zip(plans, typical_check_ins(plans), strict=True))
+
+    def follow(pair: Any) -> object:
+        return bt.follow_up(*pair)
+
+    n = len(pairs)
+    cases = {
+        "follow_up": (looped(follow, pairs), n),
+        "recommend": (looped(bt.recommend, assessments), n),
+    }
+    samples = interleave(cases, settings)
+    stats = {name: Stat.of(values) for name, values in samples.items()}
+    ratio = paired_ratio(samples["follow_up"], samples["recommend"])
+    report.say(
+        "## follow_up",
+        "",
+        f"`bt.follow_up(plan, check_in)` on {n} typical first plans, each with a typical "
+        "check-in a week on (every red flag answered no again, every exercise reported with "
+        "its pain and next morning), beside `bt.recommend` on the assessments the plans came "
+        "from, in the same rounds. A follow-up is a full triage plus the course: the "
+        "check-in's answers merged with the plan's, the pain response of each exercise, the "
+        "trend, and the decisions.",
+        "",
+    )
+    report.table(
+        ["call", "median / call", "IQR", "min – max", "× recommend"],
+        [
+            ["`bt.follow_up(plan, check_in)`", *fmt_stat(stats["follow_up"]), fmt_ratio(ratio)],
+            ["`bt.recommend(assessment)`", *fmt_stat(stats["recommend"]), "1×"],
+        ],
+    )
+    passed = ratio.median <= 3.0
+    mark = report.goal("follow_up", "follow_up vs recommend", "≤ 3×", fmt_ratio(ratio), passed)
+    report.say(f"Ratio (per round): **{fmt_ratio(ratio)}**, goal ≤ 3×: **{mark}**", "")
+    if settings.profile:
+        profile_batch("follow_up", cases["follow_up"][0], 300)
+
+
+# ---------------------------------------------------------------------------------------------
 # Section: engine scaling (issue 3)
 # ---------------------------------------------------------------------------------------------
 
@@ -438,6 +510,8 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
     ``any``/``at_least``; one exercise in twenty needs a capability. A typical input answers
     every red flag no and sets four findings and sometimes a capability.
     """
+    import attrs
+
     from backtriage.protocol import _model as m
 
     rng = random.Random(n_rules * 1000 + n_exercises)
@@ -525,7 +599,20 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
         facts=tuple(facts),
         rules=tuple(rules),
         sources=(m.Source("S1", "synthetic"),),
-        safety_net="Get help at once if new symptoms appear.",
+        # The fixed texts format 3 needs: placeholders, one of each.
+        safety_net=m.SafetyNet(emergency=("Sign.",), today=("Sign today.",), review="Review."),
+        advice=m.UrgencyAdvice(**{u.value: f"Advice {u.value}." for u in m.Urgency}),
+        format=3,
+        scope=m.Scope(intended_use="Benchmarks.", population="Synthetic people."),
+        texts=m.Texts(
+            **{
+                f.name: f"Text {f.name}."
+                for f in attrs.fields(m.Texts)
+                if isinstance(f.default, str)
+            },
+            self_management=("Keep active.",),
+            no_exercise_advice=m.UrgencyAdvice(**{u.value: f"Plain {u.value}." for u in m.Urgency}),
+        ),
     )
     inputs = []
     for _ in range(32):
@@ -586,7 +673,7 @@ def section_scaling(report: Report, settings: Settings) -> None:
     report.say(
         "## Engine scaling",
         "",
-        "Synthetic protocols built in code with `backtriage.protocol.model` (see "
+        "Synthetic protocols built in code with `backtriage.protocol` (see "
         "`synthetic_protocol` in this script for their shape), and the default protocol on "
         "the facts of typical assessments. *evaluate* is `engine_of(protocol).evaluate(facts, "
         "missing=())`; *+ explanation* adds `withheld()`, `prescriptions()` and `fired`, which "
@@ -784,16 +871,8 @@ def spread(values: Sequence[float]) -> tuple[str, str, str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Section: import cost
+# Section: cold start (import, and a first plan, in fresh processes)
 # ---------------------------------------------------------------------------------------------
-
-_FORBIDDEN_AT_IMPORT = (
-    "hypothesis",
-    "backtriage.protocol.load",
-    "backtriage.cli",
-    "backtriage.testing",
-)
-_NOTED_AT_IMPORT = ("cattrs", "tomllib", "backtriage.serialize", "backtriage.protocol.check")
 
 
 def importtime_offenders(env: dict[str, str], runs: int) -> list[tuple[float, float, str]]:
@@ -815,12 +894,25 @@ def importtime_offenders(env: dict[str, str], runs: int) -> list[tuple[float, fl
     return sorted(rows, reverse=True)
 
 
-def section_import(report: Report, settings: Settings) -> None:
+def loaded_modules(code: str, env: dict[str, str]) -> set[str]:
+    """Return ``sys.modules`` of a fresh process once it has run ``code``."""
+    listing = run_python(f"{code}\nimport sys\nprint('\\n'.join(sys.modules))", env).stdout
+    return set(listing.split())
+
+
+def section_cold_start(report: Report, settings: Settings) -> None:
     env = child_env(settings)
     commands = {
-        "backtriage": "import backtriage",
         "cattrs": "import cattrs",
-        "bare interpreter": "pass",
+        "import": "import backtriage",
+        "first plan": import_gate.FIRST_PLAN,
+        "bare": "pass",
+    }
+    shown = {
+        "cattrs": '`-c "import cattrs"`',
+        "import": '`-c "import backtriage"`',
+        "first plan": "import backtriage, `questions()`, first `recommend()`",
+        "bare": '`-c "pass"`',
     }
     for code in commands.values():  # warm the bytecode cache, and the OS file cache
         run_python(code, env)
@@ -832,73 +924,94 @@ def section_import(report: Report, settings: Settings) -> None:
         for name in names[shift:] + names[:shift]:
             runs[name].append(run_python(commands[name], env))
     cold_env = child_env(settings, bytecode=False)
-    cold: dict[str, list[float]] = {"backtriage": [], "cattrs": []}
+    cold: dict[str, list[float]] = {"import": [], "cattrs": []}
     for _ in range(max(3, rounds // 4)):
         for name in cold:
             cold[name].append(run_python(commands[name], cold_env).cpu)
 
-    def median(name: str, kind: str) -> float:
+    def median(name: str, kind: str = "cpu") -> float:
         return statistics.median(getattr(child, kind) for child in runs[name])
 
-    cpu_ratio = median("backtriage", "cpu") / median("cattrs", "cpu")
-    wall_ratio = median("backtriage", "wall") / median("cattrs", "wall")
-    listing = run_python("import sys, backtriage; print('\\n'.join(sys.modules))", env).stdout
-    loaded = set(listing.split())
-    forbidden = [name for name in _FORBIDDEN_AT_IMPORT if name in loaded]
-    noted = [name for name in _NOTED_AT_IMPORT if name in loaded]
+    def ratio(name: str, kind: str = "cpu") -> float:
+        return median(name, kind) / median("cattrs", kind)
+
+    at_import = import_gate.offenders(loaded_modules("import backtriage", env))
+    at_first_plan = import_gate.offenders(
+        loaded_modules(import_gate.FIRST_PLAN, env), import_gate.AT_FIRST_PLAN
+    )
 
     report.say(
-        "## Import cost",
+        "## Cold start",
         "",
-        f'Whole processes, `{Path(sys.executable).name} -c "import backtriage"` against '
-        f'`-c "import cattrs"` (and `-c "pass"`), {rounds} rounds in rotating order. *CPU* is '
-        "the child's own user + system time (`os.wait4`), which other load on the machine "
-        "does not inflate; *wall* is spawn to exit as seen from here. The goal is judged on "
-        "CPU time; on an idle machine the two agree. Children read compiled bytecode (cached "
-        "under the data directory with `PYTHONPYCACHEPREFIX`, warmed once), as an installed "
-        "package is.",
+        "Whole fresh processes, side by side: `import cattrs` (the reference), "
+        "`import backtriage`, a first plan (import backtriage, ask `questions()` of the shipped "
+        "protocol, answer every question no, `recommend()`: the code is "
+        "`benchmarks/import_gate.py`'s `FIRST_PLAN`) and `pass`, "
+        f"{rounds} rounds in rotating order. *CPU* is the child's own user + system time "
+        "(`os.wait4`), which other load on the machine does not inflate; *wall* is spawn to "
+        "exit as seen from here. The goals are judged on the ratio of CPU medians. Children "
+        "read compiled bytecode (cached under the data directory with `PYTHONPYCACHEPREFIX`, "
+        "warmed once), as an installed package is.",
         "",
     )
-    bare_cpu = median("bare interpreter", "cpu")
+    bare_cpu = median("bare")
     report.table(
         ["process", "CPU median", "CPU IQR", "CPU min – max", "wall median", "CPU minus `pass`"],
         [
             [
-                f"`{commands[name]}`",
+                shown[name],
                 *spread([c.cpu for c in runs[name]]),
                 fmt_time(median(name, "wall")),
-                fmt_time(median(name, "cpu") - bare_cpu),
+                fmt_time(median(name) - bare_cpu),
             ]
             for name in names
         ],
     )
     mark = report.goal(
-        "import",
+        "cold start",
         "import backtriage vs import cattrs",
         "≤ 1.1×",
-        f"{cpu_ratio:.2f}× CPU ({wall_ratio:.2f}× wall)",
-        cpu_ratio <= 1.1,
+        f"{ratio('import'):.2f}× CPU ({ratio('import', 'wall'):.2f}× wall)",
+        ratio("import") <= 1.1,
+    )
+    first = report.goal(
+        "cold start",
+        "first plan in a fresh process vs import cattrs",
+        "≤ 1.5×",
+        f"{ratio('first plan'):.2f}× CPU ({ratio('first plan', 'wall'):.2f}× wall)",
+        ratio("first plan") <= 1.5,
     )
     lazy = report.goal(
-        "import",
-        "no hypothesis, loader or CLI at import",
+        "cold start",
+        "no watched module loaded at import",
         "none loaded",
-        ", ".join(forbidden) or "none loaded",
-        not forbidden,
+        ", ".join(at_import) or "none loaded",
+        not at_import,
     )
-    cold_ratio = statistics.median(cold["backtriage"]) / statistics.median(cold["cattrs"])
+    lazy_plan = report.goal(
+        "cold start",
+        "first plan without loader, converter or checks",
+        "none loaded",
+        ", ".join(at_first_plan) or "none loaded",
+        not at_first_plan,
+    )
     report.say(
-        f"Ratio of medians: **{cpu_ratio:.2f}×** CPU ({wall_ratio:.2f}× wall), goal ≤ 1.1×: "
-        f"**{mark}**.",
+        f"`import backtriage`: **{ratio('import'):.2f}×** `import cattrs` (CPU), goal ≤ 1.1×: "
+        f"**{mark}**. First plan: **{ratio('first plan'):.2f}×** `import cattrs` (CPU), goal "
+        f"≤ 1.5×: **{first}**.",
         "",
-        f"Modules loaded by `import backtriage` that must wait for first use "
-        f"({', '.join(_FORBIDDEN_AT_IMPORT)}): **{', '.join(forbidden) or 'none'}**: **{lazy}**. "
-        f"Also loaded at import: {', '.join(noted) or 'none'} (of {', '.join(_NOTED_AT_IMPORT)}).",
+        f"Watched modules (`benchmarks/import_gate.py`: every backtriage module but the "
+        f"{len(import_gate.AT_IMPORT)} allowed, and {len(import_gate.NEVER)} libraries and "
+        "standard modules such as tomllib, cattrs, json, hashlib, pyarrow, pandas, hypothesis) "
+        f"loaded by `import backtriage`: **{', '.join(at_import) or 'none'}**: **{lazy}**; by "
+        "the first plan, which may also load the model, the engine, the plan and the "
+        f"ready-made protocol: **{', '.join(at_first_plan) or 'none'}**: **{lazy_plan}**.",
         "",
         f"Without a bytecode cache (each child compiles backtriage from source, as with "
         f"`PYTHONDONTWRITEBYTECODE=1` in a source checkout; cattrs still has its compiled "
-        f"files in site-packages): backtriage {fmt_time(statistics.median(cold['backtriage']))} "
-        f"CPU, cattrs {fmt_time(statistics.median(cold['cattrs']))}, ratio {cold_ratio:.2f}× "
+        f"files in site-packages): backtriage {fmt_time(statistics.median(cold['import']))} "
+        f"CPU, cattrs {fmt_time(statistics.median(cold['cattrs']))}, ratio "
+        f"{statistics.median(cold['import']) / statistics.median(cold['cattrs']):.2f}× "
         "(not the goal: an installed package is compiled).",
         "",
         f"Top modules by own import time (`-X importtime`, median of {max(3, rounds // 8)} runs):",
@@ -941,21 +1054,19 @@ _FIRST_RECOMMEND_SPLIT = """\
 import time
 import backtriage
 c0 = time.process_time()
-import backtriage.protocol.load
+import backtriage._plan
 c1 = time.process_time()
-import backtriage.serialize
-c2 = time.process_time()
 backtriage.default_protocol()
-c3 = time.process_time()
+c2 = time.process_time()
 import sys
 flags = dict.fromkeys(sys.argv[1].split(","), False)
 found = dict.fromkeys(filter(None, sys.argv[4].split(",")), False) | {sys.argv[3]: True}
 odi = dict(zip(sys.argv[2].split(","), (1, 2, 1, 2, 1, 1, 2, 0, 1, 2), strict=True))
 assessment = backtriage.Assessment(odi=odi, red_flags=flags, findings=found, age=50)
-c4 = time.process_time()
+c3 = time.process_time()
 backtriage.recommend(assessment)
-c5 = time.process_time()
-print(c1 - c0, c2 - c1, c3 - c2, c5 - c4)
+c4 = time.process_time()
+print(c1 - c0, c2 - c1, c4 - c3)
 """
 
 _FIRST_RECOMMEND_PROFILE = """\
@@ -991,7 +1102,7 @@ def section_first_recommend(report: Report, settings: Settings) -> None:
     for code in (_FIRST_RECOMMEND, _FIRST_RECOMMEND_SPLIT, "pass"):  # warm the bytecode cache
         run_python(code, env, *args)
     phases: list[list[float]] = [[], [], [], [], []]
-    split: list[list[float]] = [[], [], [], []]
+    split: list[list[float]] = [[], [], []]
     whole: list[Child] = []
     bare: list[Child] = []
     rounds = max(settings.spawn_rounds // 2, 3)
@@ -1055,10 +1166,12 @@ def section_first_recommend(report: Report, settings: Settings) -> None:
     report.table(
         ["part of the first call", "median", "IQR", "min – max"],
         [
-            ["`import backtriage.protocol.load` (tomllib, json, re)", *spread(split[0])],
-            ["`import backtriage.serialize` (cattrs, the converter)", *spread(split[1])],
-            ["`default_protocol()`: read, parse, structure, compile, check", *spread(split[2])],
-            ["first `recommend` once the protocol is loaded", *spread(split[3])],
+            ["`import backtriage._plan` (the model, the engine, the plan)", *spread(split[0])],
+            [
+                "`default_protocol()`: read default.toml, its SHA-256, the ready-made protocol",
+                *spread(split[1]),
+            ],
+            ["first `recommend` once the protocol is loaded", *spread(split[2])],
         ],
     )
     if settings.profile:
@@ -1250,6 +1363,14 @@ def frame_table(rows: int, *, text: bool = False) -> Any:
     return pa.table(columns)
 
 
+def float_frame(table: Any) -> Any:
+    """Return ``table`` with float64 columns, nulls kept: an integer column with gaps as
+    pandas, polars and most Parquet writers of pandas hold it."""
+    import pyarrow as pa
+
+    return pa.table({name: table.column(name).cast(pa.float64()) for name in table.column_names})
+
+
 def bare_frame_reference(table: Any) -> Any:
     """The bare vectorised ODI: sum and divide over the ten columns, nulls skipped, no checks."""
     import pyarrow as pa
@@ -1315,6 +1436,8 @@ spark.stop()
 def section_frames(report: Report, settings: Settings) -> None:
     try:
         import numpy  # noqa: F401
+        import pandas as pd
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         from backtriage.batch import RowError, score_odi_many
@@ -1327,6 +1450,9 @@ def section_frames(report: Report, settings: Settings) -> None:
     rows = 20_000 if settings.quick else 1_000_000
     table = frame_table(rows)
     text = frame_table(rows, text=True)
+    floats = float_frame(table)
+    pandas_ints = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    pandas_floats = floats.to_pandas()  # float64, NaN where empty: pandas' default
     report.say(
         "## Columnar scoring",
         "",
@@ -1334,18 +1460,25 @@ def section_frames(report: Report, settings: Settings) -> None:
         "ten int64 columns (2 % nulls, 0.5 % of cells out of range: every check, messages "
         "included), against the bare vectorised reference in the same rounds: sum and divide "
         "over the same columns, nulls skipped, nothing checked (`bare_frame_reference`). The "
-        "same table with text columns is reported beside them.",
+        "same table with text columns, with float64 columns (nulls kept), and as pandas frames "
+        "(nullable `Int64`, and `float64` with NaN, what `read_csv` gives a column with gaps) "
+        "is reported beside them.",
         "",
     )
     cases: dict[str, tuple[Batch, int]] = {
         "frame": (lambda n: [score_odi_frame(table) for _ in range(n)], rows),
         "bare": (lambda n: [bare_frame_reference(table) for _ in range(n)], rows),
         "text": (lambda n: [score_odi_frame(text) for _ in range(n)], rows),
+        "float": (lambda n: [score_odi_frame(floats) for _ in range(n)], rows),
+        "pandas_int": (lambda n: [score_odi_frame(pandas_ints) for _ in range(n)], rows),
+        "pandas_float": (lambda n: [score_odi_frame(pandas_floats) for _ in range(n)], rows),
     }
     quick = Settings(**{**settings.__dict__, "rounds": min(settings.rounds, 11)})
     samples = interleave(cases, quick)
     stats = {name: Stat.of(values) for name, values in samples.items()}
     ratio = paired_ratio(samples["frame"], samples["bare"])
+    float_ratio = paired_ratio(samples["float"], samples["frame"])
+    pandas_ratio = paired_ratio(samples["pandas_float"], samples["pandas_int"])
     per_second = 1 / stats["frame"].median
     report.table(
         ["case", "per row (median)", "IQR", "min – max", "rows/s"],
@@ -1355,8 +1488,24 @@ def section_frames(report: Report, settings: Settings) -> None:
                 ("frame", "score_odi_frame, int columns"),
                 ("bare", "bare reference, int columns"),
                 ("text", "score_odi_frame, text columns"),
+                ("float", "score_odi_frame, float columns"),
+                ("pandas_int", "score_odi_frame, pandas Int64 columns"),
+                ("pandas_float", "score_odi_frame, pandas float64 columns with NaN"),
             )
         ],
+    )
+    floats_within = report.goal(
+        "frames",
+        "columnar float columns vs int columns",
+        "≤ 3×",
+        f"{fmt_ratio(float_ratio)} (pandas float64 with NaN vs Int64: {fmt_ratio(pandas_ratio)})",
+        float_ratio.median <= 3 and pandas_ratio.median <= 3,
+    )
+    report.say(
+        f"Float columns take **{fmt_ratio(float_ratio)}** the time of the same integers "
+        f"(pyarrow), pandas float64 with NaN **{fmt_ratio(pandas_ratio)}** that of pandas "
+        f"Int64 (goal ≤ 3×: **{floats_within}**).",
+        "",
     )
     speed = report.goal(
         "frames",
@@ -1416,18 +1565,26 @@ def section_frames(report: Report, settings: Settings) -> None:
     source = settings.data_dir / f"odi_{rows}_v1.parquet"
     if not source.exists():
         pq.write_table(table, source)
+    float_source = settings.data_dir / f"odi_{rows}_float_v1.parquet"
+    if not float_source.exists():
+        pq.write_table(floats, float_source)
     target = settings.data_dir / "out" / "scored.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "backtriage", "score", str(source), "-o", str(target)]
+    float_command = [*command[:4], str(float_source), *command[5:]]
     spawn(command, env)  # compile and cache the bytecode first
-    children = [spawn(command, env) for _ in range(settings.cli_rounds)]
-    failed_runs = [c for c in children if c.status not in (0, 1)]
+    children, float_children = [], []
+    for _ in range(settings.cli_rounds):  # alternated, so that both see the same machine
+        children.append(spawn(command, env))
+        float_children.append(spawn(float_command, env))
+    failed_runs = [c for c in children + float_children if c.status not in (0, 1)]
     if failed_runs:
         report.say(f"**CLI failed**: {failed_runs[0].stderr.strip()[-500:]}", "")
         report.goal(
             "frames", "CLI Parquet → Parquet throughput", "≥ 1,000,000 rows/s", "failed", False
         )
         report.goal("frames", "CLI Parquet → Parquet peak memory", "< 400 MB", "failed", False)
+        report.goal("frames", "CLI float Parquet vs int Parquet", "≤ 2×", "failed", False)
     else:
         cpu = statistics.median(c.cpu for c in children)
         wall = statistics.median(c.wall for c in children)
@@ -1448,6 +1605,21 @@ def section_frames(report: Report, settings: Settings) -> None:
             f"(process start and imports included), {settings.cli_rounds} runs: CPU "
             f"{fmt_time(cpu)}, **{rows / cpu:,.0f} rows/s** ({cli_speed}), wall {fmt_time(wall)}; "
             f"peak RSS **{peak:.1f} MB** ({cli_memory}); {written:,} rows written.",
+            "",
+        )
+        float_cpu = statistics.median(c.cpu for c in float_children)
+        cli_ratio = float_cpu / cpu
+        cli_floats = report.goal(
+            "frames",
+            "CLI float Parquet vs int Parquet",
+            "≤ 2×",
+            f"{cli_ratio:.2f}× (ratio of medians)",
+            cli_ratio <= 2,
+        )
+        report.say(
+            f"The same rows as float64 columns (`{float_source.name}`): CPU "
+            f"{fmt_time(float_cpu)}, {rows / float_cpu:,.0f} rows/s, **{cli_ratio:.2f}×** the "
+            f"integer file's CPU time (goal ≤ 2×: **{cli_floats}**).",
             "",
         )
     target.unlink(missing_ok=True)
@@ -1562,8 +1734,10 @@ _FRAME_GOALS = (
     ("columnar scorer throughput, 1M int rows", "≥ 10,000,000 rows/s"),
     ("columnar scorer vs bare vectorised reference", "≤ 3×"),
     ("columnar results identical to score_odi_many", "all rows"),
+    ("columnar float columns vs int columns", "≤ 3×"),
     ("CLI Parquet → Parquet throughput", "≥ 1,000,000 rows/s"),
     ("CLI Parquet → Parquet peak memory", "< 400 MB"),
+    ("CLI float Parquet vs int Parquet", "≤ 2×"),
     ("score_odi_many unchanged", "≤ 1.15× main's"),
 )
 
@@ -1618,7 +1792,7 @@ def section_kit(report: Report, settings: Settings) -> None:
     """The testing kit on the default protocol: check() with its policies, and every property."""
     from importlib import resources
 
-    from backtriage.protocol.load import protocol_from_data
+    from backtriage.protocol import protocol_from_data
     from backtriage.testing import CHECKS, check_properties
 
     text = resources.files("backtriage.protocol").joinpath("default.toml").read_text("utf-8")
@@ -1666,12 +1840,13 @@ def section_kit(report: Report, settings: Settings) -> None:
 
 
 def _all_queries(protocol: Any) -> int:
-    """Answer every query of ``protocol`` from a cold cache; return how many triggers."""
+    """Answer every query of ``protocol``; return how many triggers.
+
+    Answers are kept with the protocol: pass a fresh copy (``attrs.evolve``) for a cold run.
+    """
     from backtriage import Urgency
-    from backtriage.protocol import _queries as queries
     from backtriage.review import when_cautioned, when_urgency, when_withheld
 
-    queries._queries.cache_clear()
     count = 0
     for exercise in protocol.exercises:
         count += len(when_withheld(protocol, exercise.id))
@@ -1705,12 +1880,16 @@ def section_review(report: Report, settings: Settings) -> None:
     )
     sheet = _sheet_function()
     cases: dict[str, tuple[Batch, int]] = {
-        "queries": (lambda n: [_all_queries(protocol) for _ in range(n)], 1),
+        # Each round on an equal copy, whose cache starts empty: cold queries.
+        "queries": (lambda n: [_all_queries(attrs.evolve(protocol)) for _ in range(n)], 1),
         "diff": (lambda n: [diff(protocol, changed) for _ in range(n)], 1),
     }
     if sheet is not None:
         cases["sheet"] = (
-            lambda n: [(_all_queries(protocol), sheet(protocol)) for _ in range(n)],
+            lambda n: [
+                (_all_queries(copy), sheet(copy))
+                for copy in (attrs.evolve(protocol) for _ in range(n))
+            ],
             1,
         )
     times = interleave(cases, settings)
@@ -1748,10 +1927,11 @@ def section_review(report: Report, settings: Settings) -> None:
 SECTIONS: tuple[tuple[str, Callable[[Report, Settings], None]], ...] = (
     ("score_odi", section_score_odi),
     ("recommend", section_recommend),
+    ("follow_up", section_follow_up),
     ("Engine scaling", section_scaling),
     ("CLI score", section_cli),
     ("Columnar scoring", section_frames),
-    ("Import cost", section_import),
+    ("Cold start", section_cold_start),
     ("First recommend", section_first_recommend),
     ("Testing kit", section_kit),
     ("Review queries", section_review),
@@ -1775,6 +1955,13 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="print cProfile tables too")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal fails")
     parser.add_argument(
+        "--only",
+        action="append",
+        choices=[name for name, _ in SECTIONS],
+        metavar="SECTION",
+        help="run only this section (repeatable; implies --no-write), e.g. --only 'Cold start'",
+    )
+    parser.add_argument(
         "--data-dir", help="where generated data and bytecode go (default: benchmarks/_data)"
     )
     return parser.parse_args(argv)
@@ -1793,7 +1980,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.quick:
         report.say("**Quick mode: sizes are tiny and the figures mean nothing.**", "")
     report.table(["", ""], [*machine(), ("command", f"`{command}`")])
-    for _name, section in SECTIONS:
+    for name, section in SECTIONS:
+        if args.only and name not in args.only:
+            continue
         gc.collect()
         section(report, settings)
     report.say(
@@ -1818,7 +2007,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     goals = summary(report)
     for line in goals:
         print(line)
-    if not args.no_write:
+    if not args.no_write and not args.only:  # RESULTS.md holds every section or none
         body = report.lines
         # The goals first in the file: that is what a reader looks for.
         at = next(i for i, line in enumerate(body) if line.startswith("## "))

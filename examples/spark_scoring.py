@@ -1,6 +1,6 @@
 """Score ODI answers with Spark: ``mapInArrow`` with the columnar scorer, a protocol broadcast.
 
-Needs ``pip install 'backtriage[frames]' pyspark`` and Java 17. Run from the repository root:
+Needs ``pip install 'backtriage[spark]'`` (pyspark, pyarrow) and Java 17. Run from the repository root:
 ``python examples/spark_scoring.py``.
 
 The recipe:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import attrs
 from hypothesis import strategies as st
 
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     Action,
     AllOf,
     AnyOf,
@@ -48,7 +48,9 @@ from backtriage.protocol.model import (
     Urgency,
     UrgencyAdvice,
 )
+from backtriage.protocol._reasoner import holds
 from backtriage.serialize import converter
+from backtriage.testing import strategies as kit
 from backtriage.testing.strategies import (
     _close_exclusions,
     _distinct,
@@ -263,7 +265,7 @@ def protocols(
         for rule in rules
         if any(isinstance(a, Refer) and a.urgency > Urgency.NONE for a in rule.actions)
         for name in _names(rule.condition)
-        if _holds(rule.condition, name)
+        if holds(rule.condition, {name})
     }
     risks = [
         Fact(f.name, FactKind.FINDING, Polarity.RISK)
@@ -295,8 +297,12 @@ def protocols(
         sources=(Source(SOURCE_TAG, "A test source"),),
         safety=draw(_SAFETY),
         safety_source=SOURCE_TAG,
-        safety_net="Go to an emergency department now if new bladder or leg trouble appears.",
-        advice=UrgencyAdvice(emergency="Go now."),
+        # The fixed texts format 3 needs, as the public kit writes them.
+        safety_net=kit._SAFETY_NET,
+        advice=kit._ADVICE,
+        format=3,
+        scope=kit._SCOPE,
+        texts=kit._TEXTS,
     )
 
 
@@ -312,19 +318,6 @@ def _distinct_derivations(facts: list[Fact]) -> list[Fact]:
             seen.append(fact.derive)
         result.append(fact)
     return result
-
-
-def _holds(condition: Condition, only: str) -> bool:
-    """Tell whether ``condition`` holds when the fact ``only`` is the one present."""
-    if isinstance(condition, FactIs):
-        return condition.fact == only
-    held = sum(_holds(child, only) for child in condition.conditions)
-    if isinstance(condition, AllOf):
-        return held == len(condition.conditions)
-    if isinstance(condition, AnyOf):
-        return held > 0
-    assert isinstance(condition, AtLeast)
-    return held >= condition.n
 
 
 def _names(condition: Condition) -> list[str]:

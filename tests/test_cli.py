@@ -305,6 +305,44 @@ def test_a_latin_1_file_is_read_with_its_encoding(run: Any, tmp_path: Path) -> N
     assert run("score", str(source), "--encoding", "latin-1").rows()[0]["id"] == "José"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_text_file_with_nul_bytes_in_its_declared_encoding_is_read(
+    run: Any, tmp_path: Path, encoding: str
+) -> None:
+    source = tmp_path / "wide.csv"
+    source.write_bytes(f"{HEADER}\nJosé,{','.join('1' * 10)}\n".encode(encoding))
+    result = run("score", str(source), "--encoding", encoding)
+    assert result.code == 0, result.err
+    assert [(row["id"], row["odi_raw"]) for row in result.rows()] == [("José", "10")]
+
+
+def test_utf_16_read_as_utf_8_names_the_encoding_to_pass(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "wide.csv"
+    source.write_bytes(f"{HEADER}\n".encode("utf-16"))
+    assert "pass --encoding utf-16" in one_line_error(run("score", str(source)))
+
+
+def test_an_output_that_is_the_input_is_refused_and_nothing_is_written(
+    run: Any, table: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = table.read_bytes()
+    link = table.with_name("link.csv")
+    link.symlink_to(table)
+    monkeypatch.chdir(table.parent)
+    for output in (
+        str(table),
+        "odi.csv",
+        "./odi.csv",
+        f"../{table.parent.name}/odi.csv",
+        "link.csv",
+    ):
+        for extra in ([], ["--format", "jsonl"]):
+            line = one_line_error(run("score", "odi.csv", "-o", output, *extra))
+            assert "is the input" in line
+            assert table.read_bytes() == before
+    assert sorted(path.name for path in table.parent.iterdir()) == ["link.csv", "odi.csv"]
+
+
 def test_progress_lines_go_to_stderr_when_asked(run: Any, table: Path, tmp_path: Path) -> None:
     result = run("score", str(table), "-o", str(tmp_path / "o.csv"), "--progress", "always")
     assert result.err.splitlines()[0].startswith("backtriage: scored 3 rows in ")
@@ -536,14 +574,15 @@ def test_questions_lists_every_question_of_the_protocol_as_text(run: Any) -> Non
 
 def test_questions_as_json_match_the_library(run: Any, tmp_path: Path) -> None:
     data = json.loads(run("questions", "--json").out)
-    assert data["schema_version"] == 2
-    assert data["protocol"] == {"name": "backtriage-default", "version": "2.0.0"}
+    assert data["schema_version"] == 3
+    assert data["protocol"] == {"name": "backtriage-default", "version": "3.0.0"}
     assert [q["key"] for q in data["questions"]] == [q.key for q in bt.questions()]
     assert data["questions"][0] == {
         "key": "ces_bladder",
         "kind": "red_flag",
         "text": bt.questions()[0].text,
         "required": True,
+        "asked_if": None,
     }
 
 
@@ -560,7 +599,7 @@ def test_questions_list_a_required_age_under_its_own_heading(run: Any, tmp_path:
     )
     result = run("questions", "--protocol", str(path))
     assert result.code == 0
-    assert "About the person:\n  age (required)\n      Age in whole years." in result.out
+    assert "About the person:\n  age (required)\n      Your age in whole years." in result.out
 
 
 # -- protocol check -----------------------------------------------------------------------------

@@ -204,3 +204,45 @@ def test_arrow_output_on_standard_output_is_an_arrow_ipc_file(
     assert code == 1
     table = ipc.open_file(pa.BufferReader(capsysbinary.readouterr().out)).read_all()
     assert table.column("row").to_pylist() == [1, 2, 3, 4]
+
+
+def test_a_uint64_parquet_column_with_a_huge_value_and_a_null_counts_every_row(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lifting = pa.array([1, 2**62 + 5, None, 2**64 - 1], pa.uint64())
+    table = pa.table({name: lifting if name == "lifting" else [1] * 4 for name in SECTIONS})
+    source = tmp_path / "huge.parquet"
+    pq.write_table(table, source)
+    code, out, err = run(capsys, "score", str(source))
+    assert code == 1
+    assert "2 of 4 rows failed; first: row 2: lifting: 4611686018427387909 is not" in err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(row["odi_raw"], row["odi_answered"], row["error"] != "") for row in rows] == [
+        ("10", "10", False),
+        ("", "", True),
+        ("9", "9", False),
+        ("", "", True),
+    ]
+
+
+def test_a_float_parquet_with_gaps_scores_as_the_same_integers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cells = [[(i + j) % 6 if (i + j) % 7 else None for j in range(10)] for i in range(50)]
+    as_int = pa.table({n: [row[j] for row in cells] for j, n in enumerate(SECTIONS)})
+    as_float = pa.table({n: as_int.column(n).cast(pa.float64()) for n in SECTIONS})
+    pq.write_table(as_int, tmp_path / "int.parquet")
+    pq.write_table(as_float, tmp_path / "float.parquet")
+    want = run(capsys, "score", str(tmp_path / "int.parquet"))
+    assert run(capsys, "score", str(tmp_path / "float.parquet")) == want
+
+
+def test_a_parquet_output_that_is_the_input_is_refused(
+    capsys: pytest.CaptureFixture[str], sources: dict[str, Path]
+) -> None:
+    before = sources["parquet"].read_bytes()
+    code, out, err = run(capsys, "score", str(sources["parquet"]), "-o", str(sources["parquet"]))
+    assert (code, out) == (2, "")
+    assert "is the input" in err
+    assert len(err.strip().splitlines()) == 1
+    assert sources["parquet"].read_bytes() == before

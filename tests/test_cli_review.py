@@ -142,9 +142,9 @@ def test_diff_as_json_names_both_versions_by_hash_and_lists_the_changes(
 
 def test_diff_exits_0_when_a_new_rule_only_withholds_more(run: Any, tmp_path: Path) -> None:
     rule = (
-        '\n[[rules]]\nid = "poor_balance_no_kneeling"\ncondition = { fact = "poor_balance" }\n'
-        'reason = "You feel unsteady, so kneeling exercises are left out too."\n'
-        'source = "S54"\nactions = [{ exclude = { positions = ["kneeling"] } }]\n'
+        '\n[[rules]]\nid = "pregnant_no_kneeling"\ncondition = { fact = "pregnant" }\n'
+        'reason = "In pregnancy, kneeling exercises are left out too."\n'
+        'source = "S72"\nactions = [{ exclude = { positions = ["kneeling"] } }]\n'
     )
     new = changed(tmp_path, "new.toml", lambda t: t + rule)
     result = run("protocol", "diff", str(DEFAULT_TOML), str(new))

@@ -103,3 +103,53 @@ def test_integer_columns_read_by_dask_score_the_same_as_text(client: Any, regist
         by_int[result_columns].reset_index(drop=True),
         by_text[result_columns].reset_index(drop=True),
     )
+
+
+@pytest.fixture(scope="module")
+def registry_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five row groups of float answers (NaN where unanswered, a few bad) and a category."""
+    import math
+
+    path = tmp_path_factory.mktemp("dask-parquet") / "registry.parquet"
+    rows = []
+    for i in range(1500):
+        cells: list[float] = [float((i + j) % 6) for j in range(10)]
+        if i % 7 == 0:
+            cells[i % 10] = math.nan
+        if i % 101 == 0:
+            cells[3] = [7.0, 2.5, -1.0][i % 3]
+        rows.append([f"P{i:05}", "north" if i % 2 else "south", *cells])
+    frame = pd.DataFrame(rows, columns=["participant", "site", *SECTIONS])
+    frame["site"] = frame["site"].astype("category")
+    frame.to_parquet(path, row_group_size=300, index=False)
+    return path
+
+
+def test_the_parquet_recipe_reads_a_partition_per_row_group_and_writes_the_band_category(
+    client: Any, registry_parquet: Path, tmp_path: Path
+) -> None:
+    recipe = load_recipe()
+    frame = recipe.read_odi_parquet(registry_parquet)
+    assert frame.npartitions == 5  # one per row group, not one for the file
+    scored = recipe.score_partitions(frame)
+    recipe.write_scores(scored, tmp_path / "scored")
+
+    written = pd.read_parquet(tmp_path / "scored").sort_values("row").reset_index(drop=True)
+    assert written["row"].tolist() == list(range(1, 1501))
+    bands = [band.value for band in bt.DisabilityBand]
+    assert isinstance(written["odi_band"].dtype, pd.CategoricalDtype)
+    assert list(written["odi_band"].cat.categories) == bands
+    assert written["odi_band"].cat.ordered
+
+    whole = pd.read_parquet(registry_parquet)
+    expected = score_odi_frame(whole, start=1)
+    assert written["participant"].tolist() == whole["participant"].tolist()
+    assert written["site"].astype(str).tolist() == whole["site"].astype(str).tolist()
+    for column in ("odi_raw", "odi_percent", "odi_missing", "error"):
+        pd.testing.assert_series_equal(written[column], expected[column], check_dtype=False)
+
+    def texts(column: Any) -> list[object]:
+        return [None if pd.isna(value) else str(value) for value in column]
+
+    assert texts(written["odi_band"]) == texts(expected["odi_band"])
+    assert written["error"].notna().sum() == sum(1 for i in range(1500) if i % 101 == 0)

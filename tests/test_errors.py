@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
 
@@ -131,9 +132,9 @@ def test_the_short_repr_of_an_object_whose_repr_fails_names_its_type() -> None:
     [
         ("red_flags.fever", "$.red_flags.fever"),
         ("findings.osteoporosis", "$.findings.osteoporosis"),
-        ("walking", "$.odi.walking"),
-        ("answers", "$.odi"),
-        ("leg_pain", "$.start_back.leg_pain"),
+        # No field is read as belonging to an instrument: whoever raises passes the path.
+        ("walking", "$.walking"),
+        ("answers", "$.answers"),
         ("age", "$.age"),
         ("$.rules[3].actions", "$.rules[3].actions"),
         ("red_flags.two words", "$.red_flags['two words']"),
@@ -144,6 +145,28 @@ def test_a_field_named_the_old_way_gets_its_json_path(field: str, path: str) -> 
     assert error.field == field  # as before, for callers that read it
     assert error.path == path
     assert error.errors == (ErrorDetail(path, "value not allowed", "something"),)
+
+
+@pytest.mark.parametrize(
+    ("score", "answers", "path"),
+    [
+        (bt.score_odi, {"walking": 6}, "$.odi.walking"),
+        (bt.score_odi, {"walking": []}, "$.odi.walking"),
+        (bt.score_odi, [1, 2, 3], "$.odi"),
+        (bt.score_odi, "3211", "$.odi"),
+        (
+            bt.score_start_back,
+            {**dict.fromkeys(bt.StartBackItem, False), "leg_pain": 2},
+            "$.start_back.leg_pain",
+        ),
+    ],
+)
+def test_an_instrument_names_the_path_of_the_answer_it_refuses(
+    score: Callable[[Any], object], answers: object, path: str
+) -> None:
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        score(answers)
+    assert caught.value.path == path
 
 
 def test_json_paths_number_rows_and_quote_odd_keys() -> None:

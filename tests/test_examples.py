@@ -20,12 +20,24 @@ EXPECTED = {
         "urgency: emergency exercises: 0",
     ],
     "custom_protocol.py": ["clinic-walking 0.1.0: 0 problem(s)", "withheld short_walk"],
+    "follow_up_episode.py": [
+        "first plan: urgency none; knee_sways 1/3, single_knee_hug 1/3",
+        "week 1: urgency none; knee_sways 2/3, single_knee_hug 2/3",
+        "week 2, a flare-up: urgency routine; knee_sways 1/3, single_knee_hug 1/3",
+        "day 14: pain 6 -> 8; improved False, worse True",
+        "lying back arch: start",
+        "day 28: pain 6 -> 3; improved True, worse False",
+    ],
     "fhir_round_trip.py": [
         '"code": "97909-6"',
         "CarePlan: active",
         "round trip: answers and score",
     ],
-    "dask_scoring.py": ["2 partitions, rows 1 to 10", "P003 baseline"],
+    "dask_scoring.py": [
+        "2 partitions, rows 1 to 10",
+        "P003 baseline",
+        "Parquet: 3 partitions, 10 rows written, odi_band category",
+    ],
     "fastapi_service.py": [
         "plan: 200 none",
         "odi: 200 36 moderate",
@@ -36,7 +48,7 @@ EXPECTED = {
     "spark_scoring.py": [],  # run by tests/test_spark_recipe.py (a Spark session is slow)
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
     "review_a_change.py": [
-        "withheld in 29 minimal ways",
+        "withheld in 41 minimal ways",
         "less safe: True",
         "'prone_extension' is now given, where it was withheld",
         "[policy-withholds] policy 'prone_lying_painful_nothing_prone'",
@@ -75,3 +87,21 @@ def test_the_example_runs_and_prints_its_story(script: Path) -> None:
     assert result.returncode == 0, result.stderr
     for words in EXPECTED[script.name]:
         assert words in result.stdout
+
+
+def test_the_spark_example_names_an_extra_that_installs_pyspark_and_ci_does_not() -> None:
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    assert any(need.startswith("pyspark") for need in extras["spark"])
+    assert "backtriage[frames]" in extras["spark"]  # pyarrow, which the recipe uses too
+    for kept_light in ("test", "dev"):  # CI installs these: no Spark download
+        assert not any("spark" in need for need in extras[kept_light])
+    assert "pip install 'backtriage[spark]'" in (ROOT / "examples" / "spark_scoring.py").read_text(
+        encoding="utf-8"
+    )
+    assert "pip install 'backtriage[spark]'" in (ROOT / "docs" / "research.md").read_text(
+        encoding="utf-8"
+    )

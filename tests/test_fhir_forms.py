@@ -19,6 +19,7 @@ ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 RED_FLAGS = [q.key for q in bt.questions() if q.kind is bt.QuestionKind.RED_FLAG]
 NO_FLAGS = dict.fromkeys(RED_FLAGS, False)
 ITEMS = [item.value for item in bt.StartBackItem]
+SCREENING_CANONICAL = "urn:backtriage:questionnaire:screening:backtriage-default|3.0.0"
 
 
 def weights(item: dict[str, Any]) -> list[object]:
@@ -139,14 +140,15 @@ def test_the_screening_form_follows_the_questions_of_the_protocol() -> None:
         "flexion",
         "lateral",
     ]
-    # Protocol 2.0.0 requires the age (fragility fracture at 65 or over) and four findings.
+    # Protocol 3.0.0 requires the age (a sudden start at 65 or over, and more) and eight
+    # findings asked of everyone.
     assert (by_id["age"]["type"], by_id["age"]["required"]) == ("integer", True)
     assert by_id["osteoporosis"]["required"] is True
 
 
 @pytest.fixture(scope="module")
 def aged() -> bt.Protocol:
-    """A protocol that requires the age: the default one, from 2.0.0."""
+    """A protocol that requires the age: the default one, from 2.0.0 on."""
     protocol = bt.default_protocol()
     assert protocol.require_age
     return protocol
@@ -159,10 +161,14 @@ def test_a_protocol_that_uses_the_age_asks_it_as_an_integer_item(aged: bt.Protoc
     assert age["required"] is True
 
 
+def canonical(form: dict[str, Any]) -> str:
+    return f"{form['url']}|{form['version']}"
+
+
 def screening(*items: dict[str, Any]) -> dict[str, Any]:
     return {
         "resourceType": "QuestionnaireResponse",
-        "questionnaire": "urn:backtriage:questionnaire:screening",
+        "questionnaire": SCREENING_CANONICAL,
         "status": "completed",
         "item": list(items),
     }
@@ -231,6 +237,7 @@ def test_the_age_is_read_where_the_protocol_asks_it(aged: bt.Protocol) -> None:
         if q.kind == "red_flag"
     ]
     unasked = screening(*flags, {"linkId": "age", "answer": [{"valueInteger": 70}]})
+    unasked["questionnaire"] = canonical(fhir.screening_questionnaire(custom))
     with pytest.raises(bt.InvalidAnswerError) as info:
         fhir.read_assessment(unasked, protocol=custom)  # this protocol does not ask it
     assert info.value.field == "age"
@@ -329,7 +336,8 @@ def test_a_written_response_answers_the_screening_form_item_by_item() -> None:
     written = fhir.assessment_response(
         assessment, subject={"reference": "Patient/1"}, authored="2024-01-02"
     )
-    assert written["questionnaire"] == fhir.screening_questionnaire()["url"]
+    form = fhir.screening_questionnaire()
+    assert written["questionnaire"] == f"{form['url']}|{form['version']}" == SCREENING_CANONICAL
     items = {item["linkId"]: item for item in written["item"]}  # type: ignore[attr-defined]
     assert "answer" not in items["fever"]
     assert items["ces_bladder"]["answer"] == [{"valueBoolean": False}]

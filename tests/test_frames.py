@@ -368,3 +368,182 @@ def test_a_pandas_column_backed_by_several_arrow_chunks_is_read_whole() -> None:
         for cell in ["1", "2", "seven", None]
     ]
     assert results(score_odi_frame(frame)) == expected(rows)
+
+
+# -- every integer width, with nulls: a score or an error on every row --------------------------
+
+INTEGER_TYPES = {
+    "int8": (pa.int8(), "Int8", pl.Int8),
+    "int16": (pa.int16(), "Int16", pl.Int16),
+    "int32": (pa.int32(), "Int32", pl.Int32),
+    "int64": (pa.int64(), "Int64", pl.Int64),
+    "uint8": (pa.uint8(), "UInt8", pl.UInt8),
+    "uint16": (pa.uint16(), "UInt16", pl.UInt16),
+    "uint32": (pa.uint32(), "UInt32", pl.UInt32),
+    "uint64": (pa.uint64(), "UInt64", pl.UInt64),
+}
+
+
+@st.composite
+def integer_tables(draw: st.DrawFn) -> tuple[list[str], list[dict[str, object]]]:
+    """Ten integer columns of drawn widths: answers, nulls, and values up to each width's ends."""
+    kinds = [draw(st.sampled_from(sorted(INTEGER_TYPES))) for _ in SECTIONS]
+    rows: list[dict[str, object]] = []
+    for _ in range(draw(st.integers(0, 10))):
+        row: dict[str, object] = {}
+        for name, kind in zip(SECTIONS, kinds, strict=True):
+            arrow = INTEGER_TYPES[kind][0]
+            bits = arrow.bit_width
+            low, high = (
+                (0, 2**bits - 1) if kind[0] == "u" else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+            )
+            row[name] = draw(
+                st.one_of(
+                    st.none(),
+                    st.integers(0, 6),
+                    st.sampled_from([low, high, high - 1, min(high, 2**62 + 1)]),
+                    st.integers(low, high),
+                )
+            )
+        rows.append(row)
+    return kinds, rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(integer_tables(), options)
+def test_integer_columns_of_every_width_with_nulls_score_as_score_odi_many(
+    table: tuple[list[str], list[dict[str, object]]], chosen: dict[str, Any]
+) -> None:
+    kinds, rows = table
+    want = expected(rows, **chosen)
+    arrow = pa.table(
+        {
+            name: pa.array([row[name] for row in rows], INTEGER_TYPES[kind][0])
+            for name, kind in zip(SECTIONS, kinds, strict=True)
+        }
+    )
+    pandas = pd.DataFrame(
+        {
+            name: pd.Series([row[name] for row in rows], dtype=INTEGER_TYPES[kind][1])
+            for name, kind in zip(SECTIONS, kinds, strict=True)
+        }
+    )
+    polars = pl.DataFrame(
+        [
+            pl.Series(name, [row[name] for row in rows], dtype=INTEGER_TYPES[kind][2])
+            for name, kind in zip(SECTIONS, kinds, strict=True)
+        ]
+    )
+    for frame in (arrow, pandas, polars):
+        got = results(score_odi_frame(frame, **chosen))
+        assert got == want
+        # Every row has exactly one of a score and an error.
+        assert all((row[1] is None) != (row[-1] is None) for row in got)
+
+
+def test_a_uint64_column_with_a_huge_value_and_a_null_scores_the_null_row() -> None:
+    # The null row is unanswered in lifting only: scored, 9 answered.
+    column = pa.array([1, 2**62 + 5, None, 2**64 - 1], pa.uint64())
+    table = pa.table({name: column if name == "lifting" else [1] * 4 for name in SECTIONS})
+    got = results(score_odi_frame(table))
+    assert got == expected(table.to_pylist())
+    assert got[2][1:3] == (9, 9)
+    assert [row[-1] is not None for row in got] == [False, True, False, True]
+
+
+# -- pandas' NaT is no answer, as score_odi_many reads it ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(pd.to_datetime(["2020-01-01", None])),
+        pd.Series(pd.to_datetime(["2020-01-01", None]).tz_localize("UTC")),
+        pd.Series(pd.to_timedelta([1, None], unit="s")),
+        pd.Series(pd.period_range("2020", periods=2, freq="D")).where([True, False]),
+    ],
+    ids=["datetime", "datetime-tz", "timedelta", "period"],
+)
+def test_a_date_column_s_nat_is_a_row_error_as_in_score_odi_many(column: Any) -> None:
+    frame = pd.DataFrame({name: [2, 2] for name in SECTIONS})
+    frame["walking"] = column
+    rows = frame.to_dict("records")
+    assert rows[1]["walking"] is pd.NaT
+    got = results(score_odi_frame(frame))
+    assert got == expected(rows)
+    assert "walking: NaT is not an answer" in str(got[1][-1])
+
+
+# -- float columns: read in bulk, as score_odi_many reads them ----------------------------------
+
+FLOAT_CELLS = [math.nan, None, 2.5, -0.0, 0.0, math.inf, -math.inf, 7.0, -1.0, 1e300, 6.0, 0.5]
+
+
+@st.composite
+def float_tables(draw: st.DrawFn) -> list[dict[str, object]]:
+    cells = st.one_of(
+        st.integers(0, 6).map(float),
+        st.sampled_from(FLOAT_CELLS),
+        st.floats(allow_nan=True, allow_infinity=True),
+    )
+    return [{name: draw(cells) for name in SECTIONS} for _ in range(draw(st.integers(0, 10)))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(float_tables(), options)
+def test_float_columns_with_nan_score_exactly_as_score_odi_many(
+    rows: list[dict[str, object]], chosen: dict[str, Any]
+) -> None:
+    want = expected(rows, **chosen)
+    cells = {name: [row[name] for row in rows] for name in SECTIONS}
+    frames = [
+        pa.table({name: pa.array(cells[name], pa.float64()) for name in SECTIONS}),
+        pd.DataFrame({name: pd.Series(cells[name], dtype="float64") for name in SECTIONS}),
+        pl.DataFrame(
+            [pl.Series(name, cells[name], dtype=pl.Float64, nan_to_null=False) for name in SECTIONS]
+        ),
+    ]
+    for frame in frames:
+        assert results(score_odi_frame(frame, **chosen)) == want
+
+
+@pytest.mark.parametrize("scale", ["0-5", "1-6"])
+@pytest.mark.parametrize("kind", ["float64", "float32"])
+def test_a_float_column_of_answers_is_read_in_bulk(scale: str, kind: str) -> None:
+    from backtriage._frames import _scalar, read_array
+
+    assert _scalar(5.0, pa.float64()).as_py() == 5.0  # the value, not an int's bytes
+    first = int(scale[0])
+    codes = [float(code + first) for code in range(6)]
+    column = read_array(pa.array([*codes, math.nan, None, -0.0 + first], kind), first)
+    assert column.slow is None  # no cell left to the row path
+    assert column.values.to_pylist() == [*range(first, first + 6), None, None, first]
+
+
+@pytest.mark.parametrize("scale", ["0-5", "1-6"])
+def test_a_float_column_s_odd_cells_go_to_the_row_path_and_whole_numbers_stay_in_bulk(
+    scale: str,
+) -> None:
+    from backtriage._frames import read_array
+
+    first = int(scale[0])
+    cells = [2.5, math.inf, -math.inf, 1e300, 7.0, -1.0, 3.0, math.nan, None, 0.0, -0.0]
+    column = read_array(pa.array(cells, pa.float64()), first)
+    assert column.slow is not None
+    # -0.0 outside the scale shows as "-0.0", which the row path writes.
+    zero_apart = first == 1
+    assert column.slow.to_pylist() == [*[True] * 4, *[False] * 6, zero_apart]
+    assert column.shown is not None
+    shown = ["7.0", "-1.0", None, None, None, "0.0" if first else None]
+    assert column.shown.at(pa.array(range(4, 10), pa.uint64())).to_pylist() == shown
+
+
+def test_a_polars_int128_column_arrow_cannot_hold_is_read_cell_by_cell() -> None:
+    cells = [1, None, 2**100, -(2**120), 5]
+    frame = pl.DataFrame(
+        [pl.Series(name, cells, dtype=pl.Int128) for name in SECTIONS[:1]]
+        + [pl.Series(name, [2] * len(cells), dtype=pl.Int64) for name in SECTIONS[1:]]
+    )
+    got = results(score_odi_frame(frame))
+    assert got == expected(frame.to_dicts())
+    assert all((row[1] is None) != (row[-1] is None) for row in got)

@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 import backtriage as bt
-from backtriage.facts import derive_facts
+from backtriage._facts import derive_facts
 from backtriage.protocol._engine import engine_of
 
 FLAGS = {q.key: False for q in bt.questions() if q.kind == "red_flag"}

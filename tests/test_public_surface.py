@@ -37,19 +37,31 @@ def test_no_module_is_shadowed_by_a_function_of_its_name() -> None:
 @pytest.mark.parametrize(
     ("path", "names"),
     [
-        ("backtriage.protocol.model", ["Protocol", "Rule", "Urgency"]),
-        ("backtriage.protocol.engine", ["Engine", "FiredRule", "Reason"]),
-        ("backtriage.protocol.check", ["Problem", "check_protocol"]),
-        ("backtriage.protocol.load", ["load_protocol", "protocol_from_data", "default_protocol"]),
-        ("backtriage.facts", ["derive_facts", "threshold_of", "INPUT_SOURCES"]),
+        ("backtriage.protocol", ["Protocol", "Rule", "Urgency", "Problem", "check_protocol"]),
+        ("backtriage.protocol", ["load_protocol", "protocol_from_data", "default_protocol"]),
         ("backtriage.serialize", ["json_schema", "to_json", "from_json"]),
         ("backtriage.batch", ["read_cell", "TableLayout", "score_odi_many"]),
     ],
 )
-def test_documented_import_paths_keep_working_for_0_2(path: str, names: list[str]) -> None:
+def test_documented_import_paths_work(path: str, names: list[str]) -> None:
     module = importlib.import_module(path)
     for name in names:
         assert getattr(module, name) is not None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "backtriage.protocol.model",
+        "backtriage.protocol.engine",
+        "backtriage.protocol.check",
+        "backtriage.protocol.load",
+        "backtriage.facts",
+    ],
+)
+def test_the_import_paths_deprecated_in_0_2_are_gone(path: str) -> None:
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(path)
 
 
 def test_the_protocol_package_exports_its_public_names() -> None:

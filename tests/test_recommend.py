@@ -1,6 +1,6 @@
 """``recommend()`` on the default protocol: every rule, the seed's scenarios and the fail-safes.
 
-The rule table below is written by hand from docs/clinical-basis.md (sections 3, 3a and 4): for
+The rule table below is written by hand from docs/clinical-basis.md (sections 3, 3a, 3b and 4): for
 each rule of the default protocol, inputs that fire it, inputs just short of it, and what it
 must do. Only the rule ids come from the protocol; what each rule does comes from the clinical
 text, so the table is an independent specification of ``default.toml``.
@@ -17,35 +17,50 @@ import pytest
 
 import backtriage as bt
 from backtriage import InvalidAnswerError, Urgency
+from protocol import format3
 
 PROTOCOL = bt.default_protocol()
 U = Urgency
 
 RED_FLAGS = (
-    "ces_bladder", "ces_incontinence", "ces_saddle_numbness", "ces_sexual_dysfunction",
-    "bilateral_leg_symptoms", "progressive_weakness", "gait_disturbance", "major_trauma",
-    "fragility_fracture_risk", "long_term_steroids", "spinal_deformity", "cancer_history",
-    "unexplained_weight_loss", "night_pain", "thoracic_pain", "fever", "injects_drugs",
-    "immunosuppressed", "recent_infection", "sepsis_signs", "aaa_symptoms", "chest_pain",
-    "not_improving", "inflammatory_features",
+    "ces_bladder", "ces_leaking", "ces_toilet_sensation", "ces_saddle_numbness",
+    "ces_sexual_dysfunction", "bilateral_leg_symptoms", "progressive_weakness",
+    "gait_disturbance", "major_trauma", "moderate_trauma", "long_term_steroids",
+    "spinal_deformity", "cancer_history", "unexplained_weight_loss", "unrelenting_pain",
+    "night_waking_pain", "thoracic_pain", "fever", "injects_drugs", "immunosuppressed",
+    "recent_infection", "recent_spinal_procedure", "sepsis_signs", "known_aaa", "aaa_symptoms",
+    "chest_pain", "not_improving", "inflammatory_features",
 )  # fmt: skip
-INFECTION_RISKS = ("injects_drugs", "immunosuppressed", "recent_infection")
+INFECTION_RISKS = (
+    "injects_drugs", "immunosuppressed", "recent_infection", "recent_spinal_procedure",
+    "long_term_steroids",
+)  # fmt: skip
 EMERGENCY_FLAGS = (
-    "ces_bladder", "ces_incontinence", "ces_saddle_numbness", "bilateral_leg_symptoms",
-    "gait_disturbance", "major_trauma", "sepsis_signs", "aaa_symptoms", "chest_pain",
+    "ces_bladder", "ces_leaking", "ces_toilet_sensation", "ces_saddle_numbness",
+    "bilateral_leg_symptoms", "gait_disturbance", "major_trauma", "sepsis_signs", "known_aaa",
+    "aaa_symptoms", "chest_pain",
 )  # fmt: skip
 SAME_DAY_FLAGS = (
-    "ces_sexual_dysfunction", "progressive_weakness", "spinal_deformity", "cancer_history",
-    "unexplained_weight_loss", "night_pain", "thoracic_pain", "fever",
+    "ces_sexual_dysfunction", "progressive_weakness", "moderate_trauma", "spinal_deformity",
+    "cancer_history", "unexplained_weight_loss", "unrelenting_pain", "thoracic_pain", "fever",
+    "injects_drugs",
 )  # fmt: skip
 FINDINGS = (
     "prone_lying_painful", "extension_aggravates", "flexion_aggravates", "suspected_disc",
     "muscle_spasm", "leg_symptoms_spread_on_extension", "leg_symptoms_spread_on_flexion",
-    "osteoporosis", "suspected_stenosis", "recent_spine_surgery", "cannot_lie_prone",
-    "cannot_lie_supine", "cannot_kneel", "poor_balance", "confined_to_bed",
+    "leg_pain_below_knee", "osteoporosis", "sudden_onset", "anticoagulated", "pregnant",
+    "recently_gave_birth", "suspected_stenosis", "recent_spine_surgery", "post_surgery_warning",
+    "cannot_lie_prone", "cannot_lie_supine", "cannot_kneel", "poor_balance", "confined_to_bed",
 )  # fmt: skip
-# Asked of everyone from 2.0.0: an unanswered one is missing, never "no".
-REQUIRED_FINDINGS = ("osteoporosis", "recent_spine_surgery", "poor_balance", "confined_to_bed")
+# Asked of everyone from 2.0.0 (3.0.0 adds five): an unanswered one is missing, never "no".
+# post_surgery_warning is asked only once recent_spine_surgery is yes.
+REQUIRED_FINDINGS = (
+    "osteoporosis", "sudden_onset", "anticoagulated", "pregnant", "recently_gave_birth",
+    "recent_spine_surgery", "post_surgery_warning", "poor_balance", "confined_to_bed",
+)  # fmt: skip
+# The follow-up question, asked (and required) only once recent_spine_surgery is yes.
+FOLLOW_UP, ITS_CONDITION = "post_surgery_warning", "recent_spine_surgery"
+ASKED_OF_EVERYONE = tuple(name for name in REQUIRED_FINDINGS if name != FOLLOW_UP)
 TOLERATED = "single_knee_hug_tolerated"
 AGE = 40
 NO_FINDINGS: dict[str, bool | None] = dict.fromkeys(REQUIRED_FINDINGS, False)
@@ -60,6 +75,9 @@ EXTENSION = frozenset({PRONE_EXT, KNEEL_EXT})
 FLEXION = frozenset({FLEX, SINGLE, DOUBLE})
 IN_BED = frozenset({SINGLE, DOUBLE, SWAYS})
 LEVEL_2 = frozenset({PRONE_EXT, KNEEL_EXT, DOUBLE})
+SUPINE = frozenset({SINGLE, DOUBLE, SWAYS})
+# The catalogue's order (section 3b, change 9): gentlest and most supported first.
+CATALOGUE = (SWAYS, SINGLE, DOUBLE, SIDE, FLEX, KNEEL_EXT, PRONE_EXT)
 NONE_: frozenset[str] = frozenset()
 
 # STarT Back [S20]: high is total >= 4 with psychosocial (items 5-9) >= 4; medium is total >= 4
@@ -117,9 +135,11 @@ def everything_but(*names: str, preference: str | None = "lateral") -> Given:
     ):
         if name in names:
             odi_raw = min(odi_raw, below)
+    # A follow-up answered yes needs its condition yes too.
+    gone = {*names, FOLLOW_UP} if ITS_CONDITION in names else set(names)
     return Given(
-        yes=frozenset(RED_FLAGS) - set(names),
-        findings=frozenset({*FINDINGS, TOLERATED}) - set(names),
+        yes=frozenset(RED_FLAGS) - gone,
+        findings=frozenset({*FINDINGS, TOLERATED}) - gone,
         preference=preference,
         odi_raw=odi_raw,
         start_back=START_BACK_LOW
@@ -127,7 +147,13 @@ def everything_but(*names: str, preference: str | None = "lateral") -> Given:
         else START_BACK_MEDIUM
         if "start_back_high" in names
         else START_BACK_HIGH,
-        age=64 if "age_65_or_over" in names else 90,
+        age=49
+        if "age_50_or_over" in names
+        else 64
+        if "age_65_or_over" in names
+        else 74
+        if "age_75_or_over" in names
+        else 90,
     )
 
 
@@ -140,7 +166,10 @@ def assess(person: Given) -> bt.Assessment:
     return bt.Assessment(
         odi=odi_with_raw(person.odi_raw),
         red_flags={key: key in person.yes for key in RED_FLAGS},
-        findings=dict.fromkeys(REQUIRED_FINDINGS, False) | dict.fromkeys(person.findings, True),
+        # A finding may be given among the yes answers too (the combinations name both kinds).
+        findings=dict.fromkeys(REQUIRED_FINDINGS, False)
+        | dict.fromkeys(person.findings, True)
+        | dict.fromkeys((key for key in person.yes if key not in RED_FLAGS), True),
         preference=person.preference,
         start_back=person.start_back,
         age=person.age,
@@ -205,13 +234,14 @@ def odi(name: str, first: int, refer: Urgency, excludes: frozenset[str] = NONE_)
 # The bladder, bowel, saddle and both-legs flags are emergencies alone: only these partners
 # can raise a weakening leg from same day (section 3a, change 12).
 WEAKNESS_PARTNERS = ("ces_sexual_dysfunction", "cancer_history")
-FRACTURE = "fragility_fracture_risk"
+SUDDEN = "sudden_onset"
 
-# Clinical basis sections 3, 3a and 4, one entry per rule of the default protocol.
+# Clinical basis sections 3, 3a, 3b and 4, one entry per rule of the default protocol.
 RULES: dict[str, RuleCase] = {
     # Section 3: red flags. "soon" from a red flag withholds every exercise (by the rule).
     "ces_bladder_emergency": flag("ces_bladder", U.EMERGENCY),
-    "ces_incontinence_emergency": flag("ces_incontinence", U.EMERGENCY),
+    "ces_leaking_emergency": flag("ces_leaking", U.EMERGENCY),
+    "ces_toilet_sensation_emergency": flag("ces_toilet_sensation", U.EMERGENCY),
     "ces_saddle_numbness_emergency": flag("ces_saddle_numbness", U.EMERGENCY),
     "ces_sexual_dysfunction_same_day": flag("ces_sexual_dysfunction", U.SAME_DAY),
     "bilateral_leg_symptoms_emergency": flag("bilateral_leg_symptoms", U.EMERGENCY),
@@ -219,33 +249,45 @@ RULES: dict[str, RuleCase] = {
     "progressive_weakness_combined_emergency": combination(
         "progressive_weakness", WEAKNESS_PARTNERS, U.EMERGENCY
     ),
+    "anticoagulated_weakness_emergency": combination(
+        "anticoagulated", ("progressive_weakness",), U.EMERGENCY
+    ),
     "gait_disturbance_emergency": flag("gait_disturbance", U.EMERGENCY),
     "major_trauma_emergency": flag("major_trauma", U.EMERGENCY),
-    "fragility_fracture_risk_soon": flag("fragility_fracture_risk", U.SOON, ALL),
-    "fragility_fracture_with_bone_risk_same_day": RuleCase(
+    "moderate_trauma_same_day": flag("moderate_trauma", U.SAME_DAY),
+    "sudden_onset_with_bone_risk_same_day": RuleCase(
         (
-            given(FRACTURE, "long_term_steroids"),
-            given(FRACTURE, findings=["osteoporosis"]),
-            given(FRACTURE, age=65),
+            given(SUDDEN, "long_term_steroids"),
+            given(SUDDEN, findings=["osteoporosis"]),
+            given(SUDDEN, age=65),
         ),
         (
             everything_but("long_term_steroids", "osteoporosis", "age_65_or_over"),
-            everything_but(FRACTURE),
+            everything_but(SUDDEN),
         ),
         U.SAME_DAY,
     ),
+    "sudden_onset_anticoagulated_same_day": combination(SUDDEN, ("anticoagulated",), U.SAME_DAY),
     "long_term_steroids_routine": flag("long_term_steroids", U.ROUTINE),
     "spinal_deformity_same_day": flag("spinal_deformity", U.SAME_DAY),
     "cancer_history_same_day": flag("cancer_history", U.SAME_DAY),
     "unexplained_weight_loss_same_day": flag("unexplained_weight_loss", U.SAME_DAY),
-    "night_pain_same_day": flag("night_pain", U.SAME_DAY),
+    "unrelenting_pain_same_day": flag("unrelenting_pain", U.SAME_DAY),
+    "night_waking_pain_routine": flag("night_waking_pain", U.ROUTINE),
+    "night_waking_pain_from_50_same_day": RuleCase(
+        (given("night_waking_pain", age=50), given("night_waking_pain", age=90)),
+        (everything_but("age_50_or_over"), everything_but("night_waking_pain")),
+        U.SAME_DAY,
+    ),
     "thoracic_pain_same_day": flag("thoracic_pain", U.SAME_DAY),
     "fever_same_day": flag("fever", U.SAME_DAY),
-    "injects_drugs_soon": flag("injects_drugs", U.SOON, ALL),
+    "injects_drugs_same_day": flag("injects_drugs", U.SAME_DAY),
     "immunosuppressed_soon": flag("immunosuppressed", U.SOON, ALL),
     "recent_infection_soon": flag("recent_infection", U.SOON, ALL),
+    "recent_spinal_procedure_soon": flag("recent_spinal_procedure", U.SOON, ALL),
     "infection_risk_with_fever_emergency": combination("fever", INFECTION_RISKS, U.EMERGENCY),
     "sepsis_signs_emergency": flag("sepsis_signs", U.EMERGENCY),
+    "known_aaa_emergency": flag("known_aaa", U.EMERGENCY),
     "aaa_symptoms_emergency": flag("aaa_symptoms", U.EMERGENCY),
     "chest_pain_emergency": flag("chest_pain", U.EMERGENCY),
     "not_improving_routine": flag("not_improving", U.ROUTINE),
@@ -264,15 +306,39 @@ RULES: dict[str, RuleCase] = {
     "leg_symptoms_spread_on_flexion": finding(
         "leg_symptoms_spread_on_flexion", excludes=FLEXION, refer=U.ROUTINE
     ),
+    "leg_pain_below_knee_routine": finding("leg_pain_below_knee", refer=U.ROUTINE),
     "osteoporosis_no_flexion": finding("osteoporosis", excludes=FLEXION),
-    "suspected_stenosis_extension_caution": finding("suspected_stenosis", cautions=EXTENSION),
+    # Section 3b: from 65 and from 75, whatever else is known.
+    "age_65_no_deep_forward_bending": RuleCase(
+        (given(age=65), given(age=90)),
+        (everything_but("age_65_or_over"),),
+        None,
+        frozenset({FLEX, DOUBLE}),
+    ),
+    "age_75_no_kneeling_or_lying_on_the_front": RuleCase(
+        (given(age=75), given(age=90)), (everything_but("age_75_or_over"),), None, EXTENSION
+    ),
+    "suspected_stenosis_no_extension": finding(
+        "suspected_stenosis", excludes=EXTENSION, refer=U.ROUTINE
+    ),
     "recent_spine_surgery_no_exercise": finding(
         "recent_spine_surgery", excludes=ALL, refer=U.ROUTINE
     ),
+    "post_surgery_warning_same_day": RuleCase(
+        (given(findings=["recent_spine_surgery", "post_surgery_warning"]),),
+        (everything_but("post_surgery_warning"),),
+        U.SAME_DAY,
+    ),
+    "pregnant_routine_no_lying_flat": finding(
+        "pregnant", excludes=SUPINE | {PRONE_EXT}, refer=U.ROUTINE
+    ),
+    "recently_gave_birth_routine": finding("recently_gave_birth", refer=U.ROUTINE),
     "cannot_lie_prone": finding("cannot_lie_prone", excludes=frozenset({PRONE_EXT})),
     "cannot_lie_supine": finding("cannot_lie_supine", excludes=frozenset({SINGLE, DOUBLE, SWAYS})),
     "cannot_kneel": finding("cannot_kneel", excludes=frozenset({KNEEL_EXT})),
-    "poor_balance_no_standing": finding("poor_balance", excludes=frozenset({FLEX, SIDE})),
+    "poor_balance_falls_safe": finding(
+        "poor_balance", excludes=frozenset({FLEX, SIDE, KNEEL_EXT, PRONE_EXT}), refer=U.ROUTINE
+    ),
     "confined_to_bed_in_bed_only_soon": finding(
         "confined_to_bed", excludes=ALL - IN_BED, refer=U.SOON
     ),
@@ -475,7 +541,7 @@ def test_a_red_flag_answered_none_is_missing_never_no(key: str) -> None:
 
 def test_nothing_answered_lists_every_red_flag_and_required_finding_then_odi_and_age() -> None:
     plan = bt.recommend(bt.Assessment())
-    assert plan.missing == (*RED_FLAGS, *REQUIRED_FINDINGS, "odi", "age")
+    assert plan.missing == (*RED_FLAGS, *ASKED_OF_EVERYONE, "odi", "age")
     assert len(plan.missing_questions) == len(plan.missing)
     assert plan.exercises == ()
     assert plan.urgency is U.NONE
@@ -483,7 +549,7 @@ def test_nothing_answered_lists_every_red_flag_and_required_finding_then_odi_and
 
 def test_red_flags_and_findings_given_as_none_mean_nothing_answered_and_nothing_found() -> None:
     plan = bt.recommend(bt.Assessment(odi=[0] * 10, red_flags=None, findings=None))
-    assert plan.missing == (*RED_FLAGS, *REQUIRED_FINDINGS, "age")
+    assert plan.missing == (*RED_FLAGS, *ASKED_OF_EVERYONE, "age")
     assert plan.exercises == ()
 
 
@@ -800,24 +866,14 @@ def test_exercises_come_gentlest_first() -> None:
     assert levels[0] == 1
 
 
-@pytest.mark.parametrize(
-    ("value", "movement"),
-    [("flexion", bt.Movement.FLEXION), ("lateral", bt.Movement.LATERAL_FLEXION)],
-)
-def test_preference_matched_exercises_come_first_within_a_level(
-    value: str, movement: bt.Movement
-) -> None:
-    plan = plan_of(given(preference=value))
-    level_1 = [p.exercise for p in plan.exercises if p.exercise.level == 1]
-    matched = [e.movement is movement for e in level_1]
-    assert any(matched)
-    assert matched == sorted(matched, reverse=True)
-
-
-def test_preference_extension_puts_extension_first_among_the_demanding_exercises() -> None:
-    plan = plan_of(given(preference="extension"))
-    level_2 = [p.exercise for p in plan.exercises if p.exercise.level == 2]
-    assert [e.movement for e in level_2] == [bt.Movement.EXTENSION] * 2
+@pytest.mark.parametrize("value", ["extension", "flexion", "lateral", None])
+def test_a_preference_withholds_but_never_reorders(value: str | None) -> None:
+    # Section 3b, change 9: level 1 before level 2, the catalogue's order within a level, so
+    # a plan starts with the gentlest exercise it gives, whatever the preference.
+    shown = [p.exercise.id for p in plan_of(given(preference=value)).exercises]
+    expected = sorted(shown, key=lambda i: (PROTOCOL.exercise(i).level, CATALOGUE.index(i)))
+    assert shown == expected
+    assert shown[0] == SWAYS
 
 
 def test_without_preference_exercises_of_a_level_keep_catalogue_order() -> None:
@@ -990,7 +1046,6 @@ def test_answering_every_required_question_no_leaves_nothing_missing() -> None:
 SMALL_PROTOCOL = """
 name = "small"
 version = "0.1.0"
-safety_net = "Go to an emergency department now if new numbness around your genitals or back passage, new bladder or bowel trouble, or new weakness in both legs appears."
 
 [sources]
 demo = "a test protocol"
@@ -1033,6 +1088,7 @@ reason = "At 65 or older, a routine review is worth booking."
 source = "demo"
 actions = [{ refer = "routine" }]
 """
+SMALL_PROTOCOL = format3(SMALL_PROTOCOL)
 
 
 def test_questions_follow_the_protocol_given() -> None:
@@ -1065,11 +1121,13 @@ def test_an_age_threshold_holds_from_that_age_on(age: int | None, urgency: Urgen
     assert plan.urgency is urgency
 
 
-def test_summary_says_why_the_urgency_was_set_most_urgent_first() -> None:
+def test_summary_says_why_with_only_the_rules_that_set_the_urgency() -> None:
     flags = {q.key: False for q in bt.questions() if q.kind == "red_flag"}
     flags.update(ces_bladder=True, not_improving=True)
-    text = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=flags, **OTHERS)).summary()
-    why = text.index("Why:")
-    emergency = text.index("cauda equina")
-    routine = text.index("without getting better")
-    assert why < emergency < routine
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=flags, **OTHERS))
+    text = plan.summary()
+    reason = next(r.reason for r in PROTOCOL.rules if r.id == "ces_bladder_emergency")
+    assert text.index("Why:") < text.index(reason)
+    assert "without getting better" not in text  # a routine reason in an emergency plan
+    # The audit trail keeps every rule that fired.
+    assert {f.urgency for f in plan.fired} >= {bt.Urgency.EMERGENCY, bt.Urgency.ROUTINE}

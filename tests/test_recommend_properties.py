@@ -26,17 +26,19 @@ SECTIONS = [section.value for section in bt.OdiSection]
 START_BACK_ITEMS = [item.value for item in bt.StartBackItem]
 U = Urgency
 
-# docs/clinical-basis.md section 3 (protocol 2.0.0): the urgency of each red flag alone.
+# docs/clinical-basis.md section 3 (protocol 3.0.0): the urgency of each red flag alone.
 FLAG_URGENCY: dict[str, Urgency] = {
-    "ces_bladder": U.EMERGENCY, "ces_incontinence": U.EMERGENCY,
-    "ces_saddle_numbness": U.EMERGENCY, "ces_sexual_dysfunction": U.SAME_DAY,
-    "bilateral_leg_symptoms": U.EMERGENCY, "progressive_weakness": U.SAME_DAY,
-    "gait_disturbance": U.EMERGENCY, "major_trauma": U.EMERGENCY,
-    "fragility_fracture_risk": U.SOON, "long_term_steroids": U.ROUTINE,
-    "spinal_deformity": U.SAME_DAY, "cancer_history": U.SAME_DAY,
-    "unexplained_weight_loss": U.SAME_DAY, "night_pain": U.SAME_DAY,
-    "thoracic_pain": U.SAME_DAY, "fever": U.SAME_DAY, "injects_drugs": U.SOON,
-    "immunosuppressed": U.SOON, "recent_infection": U.SOON, "sepsis_signs": U.EMERGENCY,
+    "ces_bladder": U.EMERGENCY, "ces_leaking": U.EMERGENCY,
+    "ces_toilet_sensation": U.EMERGENCY, "ces_saddle_numbness": U.EMERGENCY,
+    "ces_sexual_dysfunction": U.SAME_DAY, "bilateral_leg_symptoms": U.EMERGENCY,
+    "progressive_weakness": U.SAME_DAY, "gait_disturbance": U.EMERGENCY,
+    "major_trauma": U.EMERGENCY, "moderate_trauma": U.SAME_DAY,
+    "long_term_steroids": U.ROUTINE, "spinal_deformity": U.SAME_DAY,
+    "cancer_history": U.SAME_DAY, "unexplained_weight_loss": U.SAME_DAY,
+    "unrelenting_pain": U.SAME_DAY, "night_waking_pain": U.ROUTINE,
+    "thoracic_pain": U.SAME_DAY, "fever": U.SAME_DAY, "injects_drugs": U.SAME_DAY,
+    "immunosuppressed": U.SOON, "recent_infection": U.SOON,
+    "recent_spinal_procedure": U.SOON, "sepsis_signs": U.EMERGENCY, "known_aaa": U.EMERGENCY,
     "aaa_symptoms": U.EMERGENCY, "chest_pain": U.EMERGENCY, "not_improving": U.ROUTINE,
     "inflammatory_features": U.ROUTINE,
 }  # fmt: skip
@@ -44,11 +46,17 @@ RED_FLAGS = tuple(FLAG_URGENCY)
 RISK_FINDINGS = (
     "prone_lying_painful", "extension_aggravates", "flexion_aggravates", "suspected_disc",
     "muscle_spasm", "leg_symptoms_spread_on_extension", "leg_symptoms_spread_on_flexion",
-    "osteoporosis", "suspected_stenosis", "recent_spine_surgery", "cannot_lie_prone",
+    "leg_pain_below_knee", "osteoporosis", "sudden_onset", "anticoagulated", "pregnant",
+    "recently_gave_birth", "suspected_stenosis", "recent_spine_surgery", "cannot_lie_prone",
     "cannot_lie_supine", "cannot_kneel", "poor_balance", "confined_to_bed",
 )  # fmt: skip
+# The follow-up question asked only after recent spine surgery (a yes is refused otherwise).
+FOLLOW_UP, ITS_CONDITION = "post_surgery_warning", "recent_spine_surgery"
 # Asked of everyone: answered here (yes if drawn, else no), so never missing.
-REQUIRED_FINDINGS = ("osteoporosis", "recent_spine_surgery", "poor_balance", "confined_to_bed")
+REQUIRED_FINDINGS = (
+    "osteoporosis", "sudden_onset", "anticoagulated", "pregnant", "recently_gave_birth",
+    "recent_spine_surgery", "poor_balance", "confined_to_bed", FOLLOW_UP,
+)  # fmt: skip
 TOLERATED = "single_knee_hug_tolerated"
 PREFERENCES = (None, "extension", "flexion", "lateral")
 
@@ -101,6 +109,8 @@ def people(draw: st.DrawFn, *, complete: bool | None = None) -> Person:
         else:
             red_flags[key] = key in yes
     findings = draw(st.frozensets(st.sampled_from(RISK_FINDINGS), max_size=3))
+    if ITS_CONDITION in findings and draw(st.booleans()):
+        findings |= {FOLLOW_UP}
     if draw(st.booleans()):  # drawn apart, or it would come once in sixteen draws
         findings |= {TOLERATED}
     if complete:
@@ -167,12 +177,20 @@ def test_every_prescription_carries_the_safety_advice(person: Person) -> None:
 
 
 @given(people())
-def test_the_safety_net_comes_with_every_plan_that_gives_exercises_and_no_other(
-    person: Person,
-) -> None:
+def test_the_safety_net_comes_with_every_plan_but_an_emergency(person: Person) -> None:
+    # Section 3b, change 1: waiting, referred and exercising people alike; an emergency plan
+    # already says to go now.
     plan = person.plan()
-    assert plan.safety_net == (PROTOCOL.safety_net if plan.exercises else "")
-    assert (PROTOCOL.safety_net in plan.summary()) == bool(plan.exercises)
+    emergency = plan.urgency is U.EMERGENCY
+    assert plan.safety_net == (None if emergency else PROTOCOL.safety_net)
+    summary = plan.summary()
+    for sign in (*PROTOCOL.safety_net.emergency, *PROTOCOL.safety_net.today):
+        assert (sign in summary) is not emergency
+    lines = summary.splitlines()
+    assert (PROTOCOL.safety_net.review in lines) is not emergency
+    if not emergency:
+        # Right under the advice, before anything else.
+        assert lines[2] == PROTOCOL.texts.emergency_heading
 
 
 @given(people())
@@ -218,7 +236,7 @@ def test_missing_names_every_unanswered_red_flag_an_unscorable_odi_and_no_age(
     answered_odi = 0 if person.odi is None else sum(a is not None for a in person.odi)
     if answered_odi < 9:  # the default allows one missing section [S8, S9]
         expected.add("odi")
-    if person.age is None:  # required from protocol 2.0.0 (the fracture combination)
+    if person.age is None:  # required from protocol 2.0.0 (the fracture combinations)
         expected.add("age")
     assert set(plan.missing) == expected
     assert len(plan.missing) == len(expected)
@@ -297,7 +315,8 @@ def test_each_point_worse_along_the_whole_odi_scale_never_gives_more(person: Per
 
 @given(people(), st.integers(1, 40))
 def test_an_older_age_never_gives_more(person: Person, years: int) -> None:
-    # From 2.0.0 an age of 65 or over makes a sudden pain after a small fall same day.
+    # From 2.0.0 an age of 65 or over makes a sudden start same day; from 3.0.0 ages of 50, 65
+    # and 75 raise night waking pain or withhold exercises.
     assume(person.age is not None)
     assert person.age is not None
     worse = person._replace(age=min(person.age + years, 130))

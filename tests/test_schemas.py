@@ -38,6 +38,8 @@ def test_the_schemas_write_into_a_directory(tmp_path: Path) -> None:
     written = _schema.write(tmp_path)
     assert sorted(p.name for p in written) == [
         "assessment.schema.json",
+        "check-in.schema.json",
+        "follow-up.schema.json",
         "odi-answers.schema.json",
         "odi-score.schema.json",
         "plan.schema.json",
@@ -58,8 +60,18 @@ def test_the_schemas_carry_the_schema_version_of_the_converter() -> None:
     for cls in (bt.Assessment, bt.Plan):
         properties = json_schema(cls)["properties"]
         version = properties["schema_version"]  # type: ignore[index]
-        assert version["enum"] == [*serialize.READABLE_SCHEMA_VERSIONS]
+        oldest = serialize.OLDEST_PLAN if cls is bt.Plan else 1
+        assert version["enum"] == [v for v in serialize.READABLE_SCHEMA_VERSIONS if v >= oldest]
         assert max(version["enum"]) == serialize.SCHEMA_VERSION
+    assert serialize.OLDEST_PLAN == _schema.PLAN_SCHEMA_VERSION
+
+
+def test_the_plan_schema_requires_the_safety_net_and_the_texts() -> None:
+    schema = json_schema(bt.Plan)
+    assert {"safety_net", "texts"} <= set(schema["required"])  # type: ignore[arg-type]
+    data = to_dict(bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)))
+    del data["safety_net"]
+    assert not PLAN.is_valid(data)
 
 
 def test_the_example_assessment_is_valid() -> None:
@@ -92,7 +104,7 @@ INVALID_ASSESSMENTS = {
     "incomplete start back": {"start_back": {"leg_pain": True}},
     "unknown preference": {"preference": "up"},
     "unknown key": {"answers": {}},
-    "schema version 3": {"schema_version": 3},
+    "schema version 4": {"schema_version": 4},
     "finding answered 1": {"findings": {"osteoporosis": 1}},
 }
 

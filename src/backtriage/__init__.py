@@ -10,7 +10,7 @@ This module holds the public names and nothing else; ``docs/architecture.md`` ma
 from typing import TYPE_CHECKING
 
 from backtriage._version import __version__
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.errors import (
     BacktriageError,
     ErrorDetail,
@@ -34,20 +34,10 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol import (
-    Exercise,
-    Fact,
-    FactKind,
-    Movement,
-    Polarity,
-    Position,
-    Problem,
-    Protocol,
-    Rule,
-    Urgency,
-)
 
 if TYPE_CHECKING:
+    from backtriage._course import Course, Trend
+    from backtriage._follow_up import FollowUp, StepDecision, StepKind, follow_up
     from backtriage._plan import (
         Plan,
         Question,
@@ -57,8 +47,20 @@ if TYPE_CHECKING:
         recommend,
     )
     from backtriage.batch import RowError, score_odi_many
+    from backtriage.protocol import (
+        Exercise,
+        Fact,
+        FactKind,
+        Movement,
+        Polarity,
+        Position,
+        Problem,
+        Protocol,
+        Rule,
+        Urgency,
+        load_protocol,
+    )
     from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
-    from backtriage.protocol._load import load_protocol
     from backtriage.serialize import (
         from_dict,
         from_json,
@@ -72,15 +74,20 @@ if TYPE_CHECKING:
 __all__ = [
     "Assessment",
     "BacktriageError",
+    "CheckIn",
+    "Course",
     "DisabilityBand",
     "ErrorDetail",
     "Exercise",
+    "ExerciseReport",
     "Fact",
     "FactKind",
     "FiredRule",
+    "FollowUp",
     "IncompleteError",
     "InvalidAnswerError",
     "Movement",
+    "NextMorning",
     "OdiAnswers",
     "OdiChange",
     "OdiScore",
@@ -102,10 +109,14 @@ __all__ = [
     "StartBackItem",
     "StartBackRisk",
     "StartBackScore",
+    "StepDecision",
+    "StepKind",
+    "Trend",
     "Urgency",
     "Withheld",
     "__version__",
     "default_protocol",
+    "follow_up",
     "from_dict",
     "from_json",
     "json_schema",
@@ -122,6 +133,22 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Course": "backtriage._course",
+    "Trend": "backtriage._course",
+    "FollowUp": "backtriage._follow_up",
+    "StepDecision": "backtriage._follow_up",
+    "StepKind": "backtriage._follow_up",
+    "follow_up": "backtriage._follow_up",
+    "Exercise": "backtriage.protocol",
+    "Fact": "backtriage.protocol",
+    "FactKind": "backtriage.protocol",
+    "Movement": "backtriage.protocol",
+    "Polarity": "backtriage.protocol",
+    "Position": "backtriage.protocol",
+    "Problem": "backtriage.protocol",
+    "Protocol": "backtriage.protocol",
+    "Rule": "backtriage.protocol",
+    "Urgency": "backtriage.protocol",
     "Plan": "backtriage._plan",
     "Question": "backtriage._plan",
     "QuestionKind": "backtriage._plan",
@@ -145,9 +172,10 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    # Imported on first use: the plan and the engine when a plan is first made (scoring alone
-    # never needs them), the loader and the converter (tomllib, cattrs) when a document is
-    # read, the batch scorer for tables. Each module is imported once; later lookups find it.
+    # Imported on first use: the protocol model when a protocol is first used, the plan and
+    # the engine when a plan is first made (scoring alone never needs them), the loader and
+    # the converter (tomllib, cattrs) when a document is read, the batch scorer for tables.
+    # Each module is imported once; later lookups find it.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'backtriage' has no attribute {name!r}")

@@ -42,8 +42,15 @@ def columnar_format(path: str | None) -> str | None:
     return _EXTENSIONS.get(Path(path).suffix.lower())
 
 
-def sniff_binary(path: str) -> None:
-    """Raise naming the format when a file read as CSV is a known binary format."""
+def sniff_binary(path: str, encoding: str) -> None:
+    """Raise naming the format when a file read as CSV is a known binary format.
+
+    The file's start is first decoded with the declared ``encoding``: text in that encoding
+    (UTF-16 holds NUL bytes) is never refused as binary. ``encoding`` must be a known text
+    encoding (the caller checks it first).
+    """
+    import codecs
+
     if path == "-":
         return
     try:
@@ -51,6 +58,18 @@ def sniff_binary(path: str) -> None:
             head = stream.read(4096)
     except OSError:
         return  # the CSV path reports it
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+    except UnicodeError:
+        pass  # not text in that encoding: binary, or the CSV path says where it is not
+    else:
+        if "\x00" not in text:
+            return
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CommandError(
+            f"{path}: not {encoding} text but UTF-16 (it starts with a UTF-16 byte order "
+            "mark); pass --encoding utf-16"
+        )
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise CommandError(f"{path}: not CSV text but {what}")

@@ -8,17 +8,30 @@ from __future__ import annotations
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, json_path
+from backtriage.protocol import DerivedFrom, Protocol, Urgency
 from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, inputs_of
-from backtriage.protocol._model import DerivedFrom, Protocol
 
-__all__ = ["derive_facts"]
+__all__ = ["derive_facts", "under_age_of"]
+
+
+def under_age_of(assessment: Assessment, protocol: Protocol) -> Urgency | None:
+    """Return the scope's urgency for a person below its minimum age; ``None`` within it.
+
+    An unknown age is not "within the scope": a protocol with a minimum age requires the age
+    (check() says so), and the plan waits for it.
+    """
+    age = assessment.age
+    return None if age is None else protocol.scope.band(age)
 
 
 def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str], list[str]]:
     """Return ``(facts, missing)``: the facts that hold and the required inputs not given.
 
     Raises :class:`~backtriage.InvalidAnswerError` for a red-flag key or a finding that the
-    protocol does not declare as such: a misspelt key must not pass as "no".
+    protocol does not declare as such: a misspelt key must not pass as "no", and for a yes to
+    a follow-up question while its condition is answered no. Below the scope's minimum age
+    only the red flags are required: no exercise is given there, whatever the other answers.
+    A follow-up question is required only while its condition is answered yes.
     """
     inputs = inputs_of(protocol)
     answered = assessment.red_flags
@@ -47,6 +60,18 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             problem="unknown key",
             path=json_path("findings", name),
         )
+    for name, condition in inputs.follow_ups:
+        # Missing is not no: a yes before its condition is answered adds risk and is kept; a
+        # yes after a no contradicts the answers, and which one is wrong cannot be guessed.
+        if findings.get(name) and _answer(assessment, condition) is False:
+            raise InvalidAnswerError(
+                "findings",
+                name,
+                f"no (or no answer) while {condition!r} is answered no: this question is "
+                f"asked only after a yes to {condition!r}",
+                problem="a follow-up question answered yes after a no to its condition",
+                path=json_path("findings", name),
+            )
     present = [key for key, answer in answered.items() if answer]
     present.extend(name for name, answer in findings.items() if answer)
     preference = assessment.preference
@@ -68,7 +93,15 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
                 present.append(name)
 
     missing = [name for name in inputs.required_flags if answered.get(name) is None]
-    missing.extend(name for name in inputs.required_findings if findings.get(name) is None)
+    if under_age_of(assessment, protocol) is not None:
+        return present, missing  # outside the scope: only the red flags are asked
+    conditional = dict(inputs.follow_ups)
+    missing.extend(
+        name
+        for name in inputs.required_findings
+        if findings.get(name) is None
+        and (name not in conditional or _answer(assessment, conditional[name]) is True)
+    )
     # An ODI that was given but cannot be scored is missing even where the protocol does not
     # require one: its answers may point to a band that would take exercises away.
     if assessment.odi_score is None and (protocol.require_odi or assessment.odi is not None):
@@ -80,3 +113,10 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     if protocol.require_age and assessment.age is None:
         missing.append(AGE_INPUT)
     return present, missing
+
+
+def _answer(assessment: Assessment, name: str) -> bool | None:
+    """Return the answer to the red flag or finding ``name`` (``None``: not answered)."""
+    if name in assessment.red_flags:
+        return assessment.red_flags[name]
+    return assessment.findings.get(name)

@@ -76,15 +76,40 @@ class _Column:
     ``values`` holds the answers on the table's scale (int64, null where unanswered or where
     the row path decides; a text that is plainly no answer, such as ``"7"``, holds
     :data:`_NOT_AN_ANSWER`), ``slow`` marks the cells the row path must read (``None`` when
-    there are none), ``shown`` is ``repr`` of each text cell that is plainly no answer (``None``
-    for an integer column, whose values show themselves) and ``cells`` returns the original
-    cells at some row positions.
+    there are none), ``shown`` is ``repr`` of each cell that is plainly no answer and does not
+    show itself as its integer does (a text, a float such as ``7.0``: a string array, null
+    elsewhere, or a :class:`_Shown` of the few such cells; ``None`` when there are none) and
+    ``cells`` returns the original cells at some row positions.
     """
 
     values: Any
     slow: Any
     cells: Callable[[list[int]], list[object]]
     shown: Any = None
+
+
+@attrs.frozen
+class _Shown:
+    """``repr`` of a few cells of a column: their row positions and their texts.
+
+    ``rows`` is a sorted NumPy int64 array, ``texts`` an Arrow string array of the same length.
+    """
+
+    rows: Any
+    texts: Any
+
+    def at(self, where: Any) -> Any:
+        """Return the text at each row position of ``where`` (Arrow), null where none."""
+        import numpy
+
+        pa, _ = pyarrow_modules()
+        wanted = _to_numpy(where).astype(numpy.int64, copy=False)
+        found = numpy.minimum(numpy.searchsorted(self.rows, wanted), len(self.rows) - 1)
+        hit = self.rows[found] == wanted
+        validity = pa.py_buffer(numpy.packbits(hit, bitorder="little"))
+        index = found.astype(numpy.int32)
+        taken = pa.Array.from_buffers(pa.int32(), len(index), [validity, pa.py_buffer(index)])
+        return self.texts.take(taken)
 
 
 @attrs.frozen
@@ -121,6 +146,8 @@ def score_table(
         raise InvalidAnswerError("data", type(data), kinds)
     if kind == "pandas":
         names, length, column_of = _pandas_source(data, first)
+    elif kind == "polars":
+        names, length, column_of = _polars_source(data, first)
     else:
         table = _arrow_table(data, kind)
         names, length = list(table.column_names), table.num_rows
@@ -192,28 +219,101 @@ def read_array(array: Any, first: int) -> _Column:
     if types.is_integer(kind):
         if kind == pa.uint64():
             # Beyond int64: such a cell is no answer, and the row path says so with its value.
-            huge = pc.greater(array, _scalar(1 << 62, kind))
+            # A null cell is unanswered, never "huge": the mask of the row path has no nulls.
+            huge = pc.fill_null(pc.greater(array, _scalar(1 << 62, kind)), _scalar(False))
             if pc.any(huge).as_py():
                 kept = pc.if_else(huge, _scalar(None, kind), array)
                 return _Column(kept.cast(pa.int64()), huge, cells)
         return _Column(array.cast(pa.int64()), None, cells)
     if types.is_floating(kind):
-        number = array.cast(pa.float64())
-        number = pc.if_else(pc.is_nan(number), _scalar(None, pa.float64()), number)
-        answer = pc.and_(
-            pc.and_(
-                pc.greater_equal(number, _scalar(float(first), pa.float64())),
-                pc.less_equal(number, _scalar(float(first + 5), pa.float64())),
-            ),
-            pc.equal(number, pc.floor(number)),
-        )
-        slow = pc.fill_null(pc.invert(answer), _scalar(False))
-        values = pc.if_else(answer, number, _scalar(None, pa.float64())).cast(pa.int64())
-        return _Column(values, slow if pc.any(slow).as_py() else None, cells)
+        return _read_floats(array, first, cells)
     if types.is_string(kind) or types.is_large_string(kind):
         return _read_text(array, first, cells)
     # bool (True is no answer), lists of marks, bytes, dates...: cell by cell.
     return read_cells(array.to_pylist(), first, cells)
+
+
+_WHOLE_LIMIT: Final = 1e15
+"""Below this, ``repr`` of an integral float is its integer's digits and ``.0``."""
+
+
+def _read_floats(array: Any, first: int, cells: Callable[[list[int]], list[object]]) -> _Column:
+    """Read an Arrow float column (see :func:`read_floats`)."""
+    import numpy
+
+    pa, _ = pyarrow_modules()
+    number = array.cast(pa.float64()) if array.type != pa.float64() else array
+    data = number.buffers()[1]
+    values = numpy.frombuffer(data, numpy.float64, count=len(number), offset=number.offset * 8)
+    valid = None
+    if number.null_count:
+        bits = numpy.frombuffer(number.buffers()[0], numpy.uint8)
+        unpacked = numpy.unpackbits(bits, bitorder="little")
+        valid = unpacked[number.offset : number.offset + len(number)].view(numpy.bool_)
+    return read_floats(values, valid, first, cells)
+
+
+def read_floats(
+    values: Any, valid: Any, first: int, cells: Callable[[list[int]], list[object]]
+) -> _Column:
+    """Read a float64 NumPy column (``valid``: NumPy bools, or ``None`` when all are valid).
+
+    NaN and invalid cells are unanswered; an integral value within the scale is that answer.
+    An integral value outside it (``7.0``) is read in bulk too, shown as ``repr`` shows it; the
+    rest (``2.5``, infinities, huge values, ``-0.0`` outside the scale) go to the row path.
+    NumPy does it in a few passes (Arrow's kernels take several times as long over NaN and a
+    checked cast).
+    """
+    import numpy
+
+    pa, pc = pyarrow_modules()
+    count = len(values)
+    integers = numpy.empty(count, numpy.int64)
+    answer = numpy.empty(count, numpy.bool_)
+    scratch = numpy.empty(count, numpy.bool_)  # few, reused arrays: no temporaries to fault in
+    with numpy.errstate(invalid="ignore"):  # NaN, infinities and huge values: no integer
+        numpy.copyto(integers, values, casting="unsafe")
+    # An integer equal to its float was read exactly (the cast is exact within the scale).
+    numpy.equal(integers, values, out=answer)
+    answer &= numpy.greater_equal(integers, first, out=scratch)
+    answer &= numpy.less_equal(integers, first + 5, out=scratch)
+    if valid is not None:
+        answer &= valid
+    # The rest is sparse: nulls, NaN and cells that are no answer.
+    rest = numpy.flatnonzero(numpy.logical_not(answer, out=scratch))
+    others = values[rest]
+    known = ~numpy.isnan(others)
+    if valid is not None:
+        known &= valid[rest]
+    rest, others = rest[known], others[known]
+    plain = (numpy.floor(others) == others) & (numpy.abs(others) < _WHOLE_LIMIT)
+    plain &= ~numpy.signbit(others) | (others != 0)  # -0.0 shows as "-0.0": the row path
+    wrong, odd = rest[plain], rest[~plain]
+    shown = None
+    if len(wrong):
+        answer[wrong] = True  # read in bulk: an error there, which the shown text names
+        digits = pc.binary_join_element_wise(
+            _from_numpy(integers[wrong]).cast(pa.string()), _scalar(".0"), _scalar("")
+        )
+        shown = _Shown(wrong, digits)
+    # Under a null, Arrow reads no value: the integers of the cells not read stay as cast.
+    validity = pa.py_buffer(numpy.packbits(answer, bitorder="little"))
+    column = pa.Array.from_buffers(pa.int64(), len(values), [validity, pa.py_buffer(integers)])
+    slow = None
+    if len(odd):
+        mask = numpy.zeros(len(values), numpy.bool_)
+        mask[odd] = True
+        slow = _bools(mask)
+    return _Column(column, slow, cells, shown)
+
+
+def _bools(mask: Any) -> Any:
+    """Return a NumPy bool array as an Arrow one (``pa.array`` would import pandas)."""
+    import numpy
+
+    pa, _ = pyarrow_modules()
+    bits = pa.py_buffer(numpy.packbits(mask, bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits])
 
 
 def _read_text(array: Any, first: int, cells: Callable[[list[int]], list[object]]) -> _Column:
@@ -287,6 +387,8 @@ def read_cells(
 
 
 def _pandas_source(frame: Any, first: int) -> tuple[list[object], int, Callable[[str], _Column]]:
+    import numpy
+
     pa, _ = pyarrow_modules()
 
     def column_of(name: str) -> _Column:
@@ -297,16 +399,56 @@ def _pandas_source(frame: Any, first: int) -> tuple[list[object], int, Callable[
             if found <= {str, type(None)}:
                 return read_array(pa.array(values, pa.large_string()), first)
             return read_cells(values, first)
+        if isinstance(series.dtype, numpy.dtype) and series.dtype.kind == "f":
+            # NumPy floats, NaN where empty (pandas' default for a column with gaps).
+            floats = series.to_numpy(numpy.float64)
+            return read_floats(floats, None, first, lambda rows: floats[rows].tolist())
         try:
             array = pa.array(series, from_pandas=True)
             if isinstance(array, pa.ChunkedArray):  # pyarrow-backed columns (pandas' str)
                 array = array.combine_chunks()
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            # As DataFrame.to_dict gives them: NumPy scalars as Python ones.
+            array = None
+        if array is None or not _read_in_bulk(array.type):
+            # As DataFrame.to_dict gives them: NumPy scalars as Python ones, and a date's
+            # missing value as pandas' NaT, which is no answer (Arrow would make it None).
             return read_cells(series.astype(object).tolist(), first)
         return read_array(array, first)
 
     return list(frame.columns), len(frame), column_of
+
+
+def _polars_source(frame: Any, first: int) -> tuple[list[object], int, Callable[[str], _Column]]:
+    pa, _ = pyarrow_modules()
+
+    def column_of(name: str) -> _Column:
+        series = frame.get_column(name)
+        try:
+            array = series.to_arrow()
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            # A type Arrow has not (Int128, Object): as DataFrame.to_dicts gives the cells.
+            return read_cells(series.to_list(), first)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return read_array(array, first)
+
+    return list(frame.columns), frame.height, column_of
+
+
+def _read_in_bulk(kind: Any) -> bool:
+    """Tell whether :func:`read_array` reads a column of this Arrow type in bulk."""
+    pa, _ = pyarrow_modules()
+    types = pa.types
+    if types.is_dictionary(kind):
+        return _read_in_bulk(kind.value_type)
+    return bool(
+        types.is_null(kind)
+        or types.is_integer(kind)
+        or types.is_floating(kind)
+        or types.is_string(kind)
+        or types.is_large_string(kind)
+        or types.is_string_view(kind)
+    )
 
 
 # -- scoring --------------------------------------------------------------------------------------
@@ -327,6 +469,9 @@ def score_columns(
     for column in columns:
         if column.slow is not None:
             slow = column.slow if slow is None else pc.or_(slow, column.slow)
+    if slow is not None and slow.null_count:
+        # A null in the mask would null the row's sum: no score and no error. Never unsure.
+        slow = pc.fill_null(slow, _scalar(True))
     bad: Any = None
     for column in values:
         low, high = (bound.as_py() for bound in pc.min_max(column).values())
@@ -364,7 +509,7 @@ def score_columns(
         where = pc.indices_nonzero(bad)
         messages = _bad_cell_messages(
             [pc.take(v, where) for v in values],
-            [None if c.shown is None else pc.take(c.shown, where) for c in columns],
+            [_shown_at(c.shown, where) for c in columns],
             names,
             first,
         )
@@ -393,6 +538,16 @@ def score_columns(
     if slow is not None:
         _score_slow_rows(results, columns, names, slow, first, max_missing, start)
     return results
+
+
+def _shown_at(shown: Any, where: Any) -> Any:
+    """Return a column's ``shown`` texts at the row positions ``where`` (``None``: none)."""
+    _, pc = pyarrow_modules()
+    if shown is None:
+        return None
+    if isinstance(shown, _Shown):
+        return shown.at(where)
+    return pc.take(shown, where)
 
 
 def _gather_text(table: Any, index: Any, valid: Any = None) -> tuple[Any, Any]:
@@ -442,9 +597,12 @@ def _from_numpy(values: Any) -> Any:
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
 
 
-@functools.lru_cache(maxsize=256)
-def _scalar(value: int | bool | str | None, kind: Any = None) -> Any:
+@functools.lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True are other scalars
+def _scalar(value: float | bool | str | None, kind: Any = None) -> Any:
     """Return an Arrow scalar (int64, bool or string by default) without ``pa.scalar``.
+
+    A number is stored as ``kind`` stores it (``_scalar(5.0, pa.float64())`` is 5.0): its
+    value is converted, never its bytes reinterpreted.
 
     Arrow converts a Python value by first asking whether it is a pandas object, which
     imports pandas: a second of start-up for the CLI, which never needs it.
@@ -460,10 +618,9 @@ def _scalar(value: int | bool | str | None, kind: Any = None) -> Any:
         bits = pa.py_buffer(numpy.packbits([value], bitorder="little"))
         return pa.Array.from_buffers(pa.bool_(), 1, [None, bits])[0]
     kind = kind or pa.int64()
-    number = numpy.array(
-        [value],
-        numpy.int32 if kind == pa.int32() else numpy.uint64 if kind == pa.uint64() else numpy.int64,
-    )
+    number = numpy.array([value], numpy.dtype(kind.to_pandas_dtype()))
+    if number[0] != value:
+        raise ValueError(f"{value!r} is not representable as {kind}")
     return pa.Array.from_buffers(kind, 1, [None, pa.py_buffer(number)])[0]
 
 

@@ -2,47 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 import attrs
 
-from backtriage._facts import derive_facts
-from backtriage.assessment import Assessment, Preference
+from backtriage._course import Course, Trend
+from backtriage._facts import derive_facts, under_age_of
+from backtriage.assessment import Assessment, canonical
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol._engine import FiredRule, Prescription, Withheld, engine_of
+from backtriage.protocol._digest import protocol_hash
+from backtriage.protocol._engine import (
+    RULE_MISSING_INPUT,
+    Engine,
+    Evaluation,
+    FiredRule,
+    Prescription,
+    Reason,
+    Withheld,
+    engine_of,
+)
 from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
-from backtriage.protocol._model import DerivedFrom, FactKind, Movement, Protocol, Urgency
+from backtriage.protocol._model import (
+    DerivedFrom,
+    Fact,
+    FactKind,
+    Protocol,
+    SafetyNet,
+    Texts,
+    Urgency,
+)
 
 __all__ = [
+    "History",
     "Plan",
     "Question",
     "QuestionKind",
+    "build_plan",
     "default_protocol",
     "make_plan",
     "questions",
     "recommend",
 ]
 
-DISCLAIMER = (
-    "backtriage is a screening aid, not a diagnosis and not a medical device. "
-    "If you are worried, or your symptoms change, contact a clinician."
-)
-
-_PREFERRED_MOVEMENT = {
-    Preference.EXTENSION: Movement.EXTENSION,
-    Preference.FLEXION: Movement.FLEXION,
-    Preference.LATERAL: Movement.LATERAL_FLEXION,
-}
-
 
 @attrs.frozen
 class Plan:
     """The outcome of :func:`recommend`: what to do now, and why.
 
-    Every exercise of the protocol is in exactly one of ``exercises`` (may be done, gentlest and
-    preference-matched first, each with its cautions) and ``withheld`` (each with every reason).
+    Every exercise of the protocol is in exactly one of ``exercises`` (may be done, level 1
+    before level 2 and in catalogue order within a level, each with its cautions) and
+    ``withheld`` (each with every reason).
     ``missing`` names what to ask before exercises can be given; ``fired`` is the audit trail.
     """
 
@@ -61,63 +73,89 @@ class Plan:
     start_back: StartBackScore | None
     protocol_name: str
     protocol_version: str
-    safety_net: str = ""
-    """When to get help at once, from the protocol; empty when the plan gives no exercise."""
+    safety_net: SafetyNet | None
+    """When to get help, from the protocol: in every plan but an emergency (there ``None``)."""
+    texts: Texts
+    """The protocol's fixed texts that :meth:`summary` arranges (headings, the disclaimer)."""
+    protocol_hash: str = ""
+    """The SHA-256 of the protocol that made the plan (:func:`backtriage.review.protocol_hash`)."""
+    trend: Trend | None = None
+    """How the ODI and the pain have changed since the first plan; ``None`` in a first plan."""
+    trend_lines: tuple[str, ...] = ()
+    """The trend as ``summary()`` shows it, one criterion a line, in the protocol's words."""
+    course: Course | None = None
+    """What a follow-up of this plan needs: the answers that carry over, the baseline, the days
+    so far and each exercise's step. ``None`` only in a plan stored before follow-ups."""
 
     def summary(self) -> str:
-        """Return the plan as text a person can read.
+        """Return the plan as text a person can read; every word of it comes from the protocol.
 
-        The advice comes first and the disclaimer last; the safety net (when to get help at
-        once) follows the exercises. A same-day or emergency plan names no exercise, not even as
-        withheld; a plan with unanswered questions lists the questions.
+        The advice comes first, the safety net (when to get help) right under it, in every plan
+        but an emergency; then why (the reasons of the rules that set the plan's urgency), any
+        unanswered questions, the scores, the exercises with the self-management advice, and
+        the disclaimer last. A same-day or emergency plan names no exercise, not even as
+        withheld.
         """
+        texts = self.texts
         lines = [self.advice]
-        # Why the urgency: the reasons of the rules that referred, most urgent first.
-        referring = sorted(
-            (f for f in self.fired if f.urgency is not None and f.urgency > Urgency.NONE),
-            key=lambda f: f.urgency.rank if f.urgency is not None else 0,
-            reverse=True,
-        )
-        if referring:
-            lines.append("Why:")
-            lines.extend(f"- {text}" for text in dict.fromkeys(f.reason for f in referring))
+        net = self.safety_net
+        if net is not None:
+            lines.append("")
+            for heading, signs in (
+                (texts.emergency_heading, net.emergency),
+                (texts.today_heading, net.today),
+            ):
+                lines.append(heading)
+                lines.extend(f"- {sign}" for sign in signs)
+            lines.append(net.review)
+        # Why this urgency: only the rules that set it (Plan.fired keeps every rule).
+        deciding = [f for f in self.fired if f.urgency is self.urgency]
+        if deciding and self.urgency > Urgency.NONE:
+            lines.append("")
+            lines.append(texts.why_heading)
+            lines.extend(f"- {text}" for text in dict.fromkeys(f.reason for f in deciding))
         # At same_day or emergency no exercise is named, not even as withheld. Unanswered
         # questions are still asked below emergency: a "yes" could make it one.
         act_now = self.urgency >= Urgency.SAME_DAY
         if self.missing and self.urgency < Urgency.EMERGENCY:
-            lines.append(
-                "Please also answer these; a yes may mean you need emergency care:"
-                if act_now
-                else "Before any exercise can be suggested, please answer:"
-            )
+            lines.append("")
+            lines.append(texts.answer_now_heading if act_now else texts.answer_first_heading)
             lines.extend(f"- {text}" for text in self.missing_questions)
+        scores = []
         if self.odi is not None:
-            lines.append(
-                f"Oswestry Disability Index: {self.odi.percent_rounded}% ({self.odi.band.label})."
+            scores.append(
+                f"{texts.odi_label}: {self.odi.percent_rounded}% ({self.odi.band.label})."
             )
         if self.start_back is not None:
-            lines.append(f"STarT Back risk: {self.start_back.risk.value}.")
+            scores.append(f"{texts.start_back_label}: {self.start_back.risk.value}.")
+        if scores:
+            lines.append("")
+            lines.extend(scores)
+        lines.extend(self.trend_lines)
         if self.exercises:
             lines.append("")
-            lines.append("Exercises you may try:")
+            lines.append(texts.exercises_heading)
             for prescription in self.exercises:
                 exercise = prescription.exercise
-                lines.append(f"- {exercise.title}: {exercise.instructions} {exercise.dosage}")
-                lines.extend(f"    Caution: {c.text}" for c in prescription.cautions)
-            if self.safety_net:
-                lines.append("")
-                lines.append(self.safety_net)
+                where = f" ({prescription.step + 1}/{prescription.steps})" if exercise.steps else ""
+                lines.append(
+                    f"- {exercise.title}{where}: {exercise.instructions} {prescription.dosage}"
+                )
+                lines.extend(f"    {texts.caution_label}: {c.text}" for c in prescription.cautions)
+            lines.append("")
+            lines.append(texts.self_management_heading)
+            lines.extend(f"- {line}" for line in texts.self_management)
         # While questions are unanswered every exercise is withheld for that one reason, which
         # the list of questions above already says.
         if self.withheld and not act_now and not self.missing:
             lines.append("")
-            lines.append("Not for now:")
+            lines.append(texts.not_for_now_heading)
             for withheld in self.withheld:
                 why = " ".join(dict.fromkeys(r.text for r in withheld.reasons))
                 lines.append(f"- {withheld.exercise.title}: {why}")
         lines.append("")
-        lines.append(DISCLAIMER)
-        lines.append(f"(Protocol {self.protocol_name} {self.protocol_version}.)")
+        lines.append(texts.disclaimer)
+        lines.append(f"({texts.protocol_label} {self.protocol_name} {self.protocol_version}.)")
         return "\n".join(lines)
 
 
@@ -153,57 +191,193 @@ def make_plan(assessment: Assessment, protocol: Protocol) -> Plan:
     The one path from answers to a plan: :func:`recommend` calls it once the protocol is
     clean, and the property kit calls it to show what a protocol with problems would do. Replay
     a diff's witness with it on an edit that breaks a declared policy, which ``recommend``
-    refuses.
+    refuses. The plan starts a course: every exercise it gives is at its first step.
+    """
+    return build_plan(assessment, protocol, None)
+
+
+@attrs.frozen
+class History:
+    """What a course adds to a triage: :func:`build_plan`'s input from a follow-up.
+
+    ``steps`` is the step each exercise takes if the plan gives it (absent: its first);
+    ``tolerated`` the capabilities the course has shown; ``held_back`` exercises withheld for
+    one plan, each with its reason; ``referrals`` reviews the course asks for (its trend),
+    never above routine. The other fields go into the plan's course as they are.
+    """
+
+    baseline_odi: OdiScore | None
+    baseline_pain: int | None
+    days: int
+    check_ins: int
+    steps: Mapping[str, int]
+    tolerated: tuple[str, ...] = ()
+    held_back: Mapping[str, Reason] = attrs.field(factory=dict)
+    referrals: tuple[FiredRule, ...] = ()
+    trend: Trend | None = None
+    trend_lines: tuple[str, ...] = ()
+
+
+def build_plan(assessment: Assessment, protocol: Protocol, history: History | None) -> Plan:
+    """Return the plan of ``assessment`` under ``protocol``, within a course when ``history``.
+
+    The engine decides as for a first plan; the history can only add: capabilities the course
+    has shown (and only where the answers alone give some exercise, so that history never gives
+    exercises a fresh triage withholds in full), exercises held back for one plan, and a
+    routine review. Every invariant of :func:`recommend` therefore holds.
     """
     present, missing = derive_facts(assessment, protocol)
+    under_age = under_age_of(assessment, protocol)
     engine = engine_of(protocol)
-    evaluation = engine.evaluate(present, missing=missing)
-    preference = assessment.preference
-    preferred = None if preference is None else _PREFERRED_MOVEMENT[preference]
-    # Gentlest first, then the preferred movement; the sort is stable, so protocol order
-    # decides the rest.
-    ranked = sorted(
-        evaluation.prescriptions(),
-        key=lambda p: (p.exercise.level, p.exercise.movement is not preferred),
-    )
-    urgency = evaluation.urgency
-    advice = protocol.advice.for_urgency(urgency) or _FALLBACK_ADVICE[urgency]
-    if missing and urgency < Urgency.SAME_DAY:
-        # "Nothing needs a clinician" would be a guess while safety questions are unanswered.
-        # The protocol's text may invite exercises, which this plan does not give: the plain
-        # text of the urgency is used instead.
-        advice = _UNANSWERED_ADVICE + (
-            f" {_FALLBACK_ADVICE[urgency]}" if urgency > Urgency.NONE else ""
+    evaluation = engine.evaluate(present, missing=missing, under_age=under_age)
+    if history is None:
+        return _plan(assessment, protocol, engine, evaluation, present, missing, None)
+    if history.tolerated and evaluation.given_mask:
+        present = [*present, *(n for n in history.tolerated if n not in present)]
+        evaluation = engine.evaluate(present, missing=missing, under_age=under_age)
+    return _plan(assessment, protocol, engine, evaluation, present, missing, history)
+
+
+def _plan(
+    assessment: Assessment,
+    protocol: Protocol,
+    engine: Engine,
+    evaluation: Evaluation,
+    present: list[str],
+    missing: list[str],
+    history: History | None,
+) -> Plan:
+    given = evaluation.prescriptions()
+    withheld = evaluation.withheld()
+    held_back = history.held_back if history is not None else None
+    if held_back and any(p.exercise.id in held_back for p in given):
+        order = {e.id: i for i, e in enumerate(protocol.exercises)}
+        withheld = tuple(
+            sorted(
+                (
+                    *withheld,
+                    *(
+                        Withheld(p.exercise, (held_back[p.exercise.id],))
+                        for p in given
+                        if p.exercise.id in held_back
+                    ),
+                ),
+                key=lambda w: order[w.exercise.id],
+            )
         )
-    elif missing and urgency is Urgency.SAME_DAY:
-        advice = f"{advice} {_UNANSWERED_SAME_DAY}"
-    elif not ranked and urgency < Urgency.SAME_DAY:
-        # Every exercise is withheld (recent spine surgery, say): advice that invites
-        # "the exercises below" would contradict the plan.
-        advice = f"{_FALLBACK_ADVICE[urgency]} {_NONE_SUITABLE}"
+        given = tuple(p for p in given if p.exercise.id not in held_back)
+    steps = history.steps if history is not None else None
+    if steps:
+        given = tuple(
+            attrs.evolve(p, step=min(steps[p.exercise.id], p.steps - 1))
+            if steps.get(p.exercise.id)
+            else p
+            for p in given
+        )
+    # Level 1 before level 2; the sort is stable, so within a level the catalogue's order
+    # (gentlest and most supported first) decides, and a plan starts with the gentlest it gives.
+    ranked = sorted(given, key=lambda p: p.exercise.level)
+    fired = evaluation.fired
+    urgency = evaluation.urgency
+    if history is not None and history.referrals:
+        fired = (*fired, *history.referrals)
+        raised = max(urgency, *(f.urgency or Urgency.NONE for f in history.referrals))
+        if raised is not urgency:
+            # The course asks for a review: the advice is the raised urgency's.
+            urgency = raised
+            evaluation = attrs.evolve(evaluation, urgency=urgency)
+    # The course keeps the step of every exercise given, and of every exercise withheld only
+    # while questions are unanswered; an exercise a rule withholds loses its step.
+    kept = {p.exercise.id: p.step for p in ranked}
+    if missing and steps:
+        for w in withheld:
+            if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
+                kept[w.exercise.id] = steps[w.exercise.id]
+    answers = canonical(assessment)
+    if history is None:
+        course = Course(answers, assessment.odi_score, assessment.pain, steps=kept)
+    else:
+        course = Course(
+            answers,
+            history.baseline_odi,
+            history.baseline_pain,
+            history.days,
+            history.check_ins,
+            kept,
+            history.tolerated,
+        )
     return Plan(
-        urgency=evaluation.urgency,
+        urgency=urgency,
         exercises=tuple(ranked),
-        withheld=evaluation.withheld(),
+        withheld=withheld,
         missing=tuple(missing),
         missing_questions=tuple(_question_text(protocol, name) for name in missing),
-        fired=evaluation.fired,
+        fired=fired,
         facts=tuple(sorted(set(present), key=engine.fact_bit.__getitem__)),
-        advice=advice,
+        advice=_advice(protocol, evaluation, given=bool(ranked), age=assessment.age),
         odi=assessment.odi_score,
         start_back=assessment.start_back,
         protocol_name=protocol.name,
         protocol_version=protocol.version,
-        # A plan without exercises already says what to do now, in its advice.
-        safety_net=protocol.safety_net if ranked else "",
+        # An emergency plan's advice says what to do now; every other plan says when to get
+        # help, also while it waits for answers or gives no exercise.
+        safety_net=protocol.safety_net if urgency < Urgency.EMERGENCY else None,
+        texts=protocol.texts,
+        protocol_hash=protocol_hash(protocol),
+        trend=history.trend if history is not None else None,
+        trend_lines=history.trend_lines if history is not None else (),
+        course=course,
     )
+
+
+def _advice(protocol: Protocol, evaluation: Evaluation, *, given: bool, age: int | None) -> str:
+    """Return the advice of a plan, from the protocol's texts alone.
+
+    A fired rule that sets the plan's urgency may carry its own advice (the first in protocol
+    order wins); otherwise the protocol's advice for the urgency. A plan without exercises
+    (questions unanswered, every exercise withheld, below the minimum age) uses the text for
+    the urgency that invites no exercise, after the reason there is none.
+    """
+    texts = protocol.texts
+    urgency = evaluation.urgency
+    urgencies = evaluation.engine.rule_urgencies
+    own = next(
+        (
+            protocol.rules[i].advice
+            for i in evaluation.fired_indices
+            if protocol.rules[i].advice and (urgencies[i] or Urgency.NONE) is urgency
+        ),
+        None,
+    )
+    if urgency is Urgency.EMERGENCY:
+        return own or protocol.advice.emergency
+    plain = own or texts.no_exercise_advice.for_urgency(urgency)
+    missing = evaluation.missing
+    if evaluation.under_age is not None:
+        # The age band's own advice, while no rule refers more urgently.
+        band = None if age is None else protocol.scope.age_band(age)
+        if own is None and band is not None and band.advice and band.urgency is urgency:
+            plain = band.advice
+        extra = (texts.unanswered_same_day,) if missing else ()
+        return " ".join((texts.out_of_scope, plain, *extra))
+    if missing and urgency < Urgency.SAME_DAY:
+        # "Nothing needs a clinician" would be a guess while safety questions are unanswered;
+        # the urgency's usual advice may invite exercises, which this plan does not give.
+        return texts.unanswered if urgency is Urgency.NONE else f"{texts.unanswered} {plain}"
+    if missing:
+        return f"{own or protocol.advice.same_day} {texts.unanswered_same_day}"
+    if not given and urgency < Urgency.SAME_DAY:
+        # Every exercise is withheld (recent spine surgery, say): advice that invites "the
+        # exercises below" would contradict the plan.
+        return f"{plain} {texts.none_suitable}"
+    return own or protocol.advice.for_urgency(urgency)
 
 
 def default_protocol() -> Protocol:
     """Return the protocol shipped with backtriage, loaded once on first use."""
     if not _DEFAULT:
         # Imported on first use: the loader is not needed by an app that only scores.
-        from backtriage.protocol._load import default_protocol as load_default
+        from backtriage.protocol._default import default_protocol as load_default
 
         _DEFAULT.append(load_default())
     return _DEFAULT[0]
@@ -222,31 +396,14 @@ def _protocol_or_default(protocol: object) -> Protocol:
     return protocol
 
 
-_UNANSWERED_SAME_DAY = (
-    "Some safety questions are not answered yet: answer them now, as one of them may mean "
-    "you need emergency care."
-)
-_NONE_SUITABLE = "None of the exercises is suitable for you for now; the reasons are listed."
-_UNANSWERED_ADVICE = (
-    "Some safety questions are not answered yet, so no exercise can be suggested for now, "
-    "and the advice may become more urgent once they are."
-)
-
-
 def _question_text(protocol: Protocol, name: str) -> str:
     fact = engine_of(protocol).fact_by_name.get(name)
     if fact is not None:
         return fact.question or name
-    return _INSTRUMENT_TEXT.get(name, name)
+    return protocol.texts.question(name) if name in _INSTRUMENTS else name
 
 
-_FALLBACK_ADVICE = {
-    Urgency.NONE: "No urgent concern was found in your answers.",
-    Urgency.ROUTINE: "Book a routine appointment with your GP or physiotherapist.",
-    Urgency.SOON: "See your GP or physiotherapist within about two weeks.",
-    Urgency.SAME_DAY: "Speak to a doctor today. Do not start exercises until you have been checked.",
-    Urgency.EMERGENCY: "Go to an emergency department now, or call your emergency number.",
-}
+_INSTRUMENTS = frozenset({"odi", "start_back", "age", "preference"})
 
 
 class QuestionKind(StrEnum):
@@ -268,18 +425,10 @@ class Question:
     kind: QuestionKind
     text: str
     required: bool
-
-
-_INSTRUMENT_TEXT = {
-    "odi": "Oswestry Disability Index: ten sections, each answered 0 to 5. "
-    "The licensed questionnaire wording is supplied by the app.",
-    "start_back": "Keele STarT Back Screening Tool: nine items. "
-    "The licensed wording is supplied by the app.",
-    "age": "Age in whole years.",
-    "preference": "Directional preference, set by a clinician from a movement assessment, "
-    "never asked of the person: the movement that eases the symptoms "
-    "('extension', 'flexion' or 'lateral'), if a clinician has found one.",
-}
+    """Whether it must be answered; for a follow-up question, only once ``asked_if`` is yes."""
+    asked_if: str | None = None
+    """A follow-up question: ask it only when this question is answered yes (otherwise its
+    answer is no, or none; a yes is refused)."""
 
 
 def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
@@ -287,18 +436,17 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
     directional preference (where the protocol uses them), then findings.
 
     Build the screening form from this instead of copying keys: a changed protocol then
-    changes the form. Derived facts are computed, never asked, and are not listed.
+    changes the form. Derived facts are computed, never asked, and are not listed. A follow-up
+    question (``asked_if`` set) comes right after the question it follows: ask it only after a
+    yes to that one.
     """
     protocol = _protocol_or_default(protocol)
     asked = [f for f in protocol.facts if f.kind is not FactKind.DERIVED]
     red_flags = [f for f in asked if f.kind is FactKind.RED_FLAG]
     others = [f for f in asked if f.kind is not FactKind.RED_FLAG]
-    result = [
-        Question(f.name, QuestionKind(f.kind.value), f.question or f.name, f.required)
-        for f in red_flags
-    ]
+    result = [_fact_question(f) for f in red_flags]
     result.append(
-        Question("odi", QuestionKind.INSTRUMENT, _INSTRUMENT_TEXT["odi"], protocol.require_odi)
+        Question("odi", QuestionKind.INSTRUMENT, protocol.texts.odi_question, protocol.require_odi)
     )
     derived_from = {f.derive.source for f in protocol.facts if f.derive is not None}
     for key, source, kind, required in (
@@ -314,9 +462,31 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
         ("preference", DerivedFrom.PREFERENCE, QuestionKind.DETAIL, False),
     ):
         if required or source in derived_from:
-            result.append(Question(key, kind, _INSTRUMENT_TEXT[key], required))
-    result.extend(
-        Question(f.name, QuestionKind(f.kind.value), f.question or f.name, f.required)
-        for f in others
+            result.append(Question(key, kind, protocol.texts.question(key), required))
+    result.extend(_fact_question(f) for f in others)
+    return _follow_ups_after_conditions(result)
+
+
+def _follow_ups_after_conditions(listed: list[Question]) -> tuple[Question, ...]:
+    keys = {q.key for q in listed}
+    follow_ups: dict[str, list[Question]] = {}
+    for question in listed:
+        if question.asked_if is not None and question.asked_if in keys:
+            follow_ups.setdefault(question.asked_if, []).append(question)
+    ordered: list[Question] = []
+    for question in listed:
+        if question.asked_if is not None and question.asked_if in keys:
+            continue
+        ordered.append(question)
+        ordered.extend(follow_ups.get(question.key, ()))
+    return tuple(ordered)
+
+
+def _fact_question(fact: Fact) -> Question:
+    return Question(
+        fact.name,
+        QuestionKind(fact.kind.value),
+        fact.question or fact.name,
+        fact.required,
+        fact.asked_if,
     )
-    return tuple(result)

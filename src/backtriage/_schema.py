@@ -16,6 +16,7 @@ they are derived from.
 
 from __future__ import annotations
 
+import collections.abc
 import enum
 import json
 import types
@@ -26,8 +27,9 @@ from urllib.parse import quote
 
 import attrs
 
+from backtriage._follow_up import FollowUp
 from backtriage._plan import Plan, Question
-from backtriage.assessment import Preference
+from backtriage.assessment import Assessment, NextMorning, Preference
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
     Bothersomeness,
@@ -37,11 +39,13 @@ from backtriage.instruments.start_back import (
 )
 
 if typing.TYPE_CHECKING:
-    from backtriage.protocol._model import Protocol
+    from backtriage.protocol import Protocol
 
 __all__ = [
     "BASE",
     "assessment_schema",
+    "check_in_schema",
+    "follow_up_schema",
     "odi_answers_schema",
     "odi_score_schema",
     "plan_schema",
@@ -62,7 +66,9 @@ Every ``$ref`` of a schema is relative (``#/$defs/OdiScore``) and so resolves ag
 schema's own ``$id``: a schema placed as it is under an OpenAPI 3.1 document's
 ``components/schemas`` keeps working there, as JSON Schema 2020-12 makes a subschema with an
 ``$id`` a resource of its own."""
-SCHEMA_VERSION: Final = 2  # kept equal to serialize.SCHEMA_VERSION by a test
+SCHEMA_VERSION: Final = 3  # kept equal to serialize.SCHEMA_VERSION by a test
+PLAN_SCHEMA_VERSION: Final = 3
+"""The oldest plan document read: older plans lack the texts and the structured safety net."""
 _NULL: Final[JSON] = {"type": "null"}
 
 # Descriptions of fields, keyed by (class name, field name); what a client developer needs to
@@ -72,7 +78,7 @@ _NON_EMPTY: Final = frozenset({("Withheld", "reasons")})
 
 _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "urgency"): "How soon to see a clinician; same_day and emergency give no exercises.",
-    ("Plan", "exercises"): "Exercises that may be done now, gentlest and preferred first.",
+    ("Plan", "exercises"): "Exercises that may be done now, level 1 first, in catalogue order.",
     ("Plan", "withheld"): "Exercises that must not be done now, each with every reason.",
     (
         "Plan",
@@ -86,7 +92,17 @@ _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "start_back"): "The STarT Back score used, or null.",
     ("Plan", "protocol_name"): "Name of the protocol that made the plan.",
     ("Plan", "protocol_version"): "Version of the protocol that made the plan.",
-    ("Plan", "safety_net"): "When to get help at once; empty when no exercise is given.",
+    ("Plan", "safety_net"): (
+        "When to get help: signs for an emergency department now, signs for a doctor today, "
+        "and when to book a review; in every plan but an emergency (null there)."
+    ),
+    ("Plan", "texts"): "The protocol's fixed texts the plan is shown with (headings, disclaimer).",
+    ("Plan", "protocol_hash"): "SHA-256 of the protocol that made the plan.",
+    ("Plan", "trend"): "The ODI and pain since the first plan, each criterion; null at first.",
+    ("Plan", "trend_lines"): "The trend as the summary shows it, in the protocol's words.",
+    ("Plan", "course"): "What a follow-up of this plan needs; null in a plan from before 0.3.",
+    ("Prescription", "step"): "The dosage step the person does now (0-based, gentlest first).",
+    ("Exercise", "steps"): "The dosage steps, gentlest first.",
     ("Prescription", "exercise"): "The exercise, with its instructions and dosage.",
     ("Prescription", "cautions"): "Cautions to show with the exercise.",
     ("Withheld", "exercise"): "The exercise that is withheld.",
@@ -137,12 +153,16 @@ class _Builder:
             return {"type": "boolean"}
         if t is int:
             return {"type": "integer"}
+        if t is float:
+            return {"type": "number"}
         if isinstance(t, type) and issubclass(t, enum.Enum):
             return self.enum(t)
         args = typing.get_args(t)
         origin = typing.get_origin(t)
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
             return {"type": "array", "items": self.type_schema(args[0])}
+        if origin is collections.abc.Mapping and len(args) == 2 and args[0] is str:
+            return {"type": "object", "additionalProperties": self.type_schema(args[1])}
         if origin is typing.Union or origin is types.UnionType:
             options = [self.type_schema(a) for a in args if a is not type(None)]
             if type(None) in args:
@@ -152,6 +172,15 @@ class _Builder:
             return self.define("OdiScore", self.odi_score())
         if t is StartBackScore:
             return self.define("StartBackScore", self.start_back_score())
+        if t is Assessment:
+            if "Assessment" not in self.defs:
+                self.defs["Assessment"] = {}  # reserved first, as for attrs classes
+                body = _assessment_body(self)
+                self.defs["Assessment"] = {
+                    "description": "The answers a plan was made from (an assessment document).",
+                    **body,
+                }
+            return _ref("Assessment")
         if isinstance(t, type) and attrs.has(t):
             if t.__name__ not in self.defs:
                 self.defs[t.__name__] = {}  # reserved first: classes may nest
@@ -252,13 +281,19 @@ class _Builder:
         }
 
 
-def _version_property() -> JSON:
+def _version_property(oldest: int = 1) -> JSON:
+    older = list(range(oldest, SCHEMA_VERSION))
+    still = (
+        f"{' and '.join(map(str, older))} {'is' if len(older) == 1 else 'are'} still read; "
+        if older
+        else ""
+    )
     return {
         "description": (
             f"Version of the document format: {SCHEMA_VERSION} is written; "
-            "1 is still read; may be left out on input."
+            f"{still}may be left out on input."
         ),
-        "enum": [1, SCHEMA_VERSION],
+        "enum": [*older, SCHEMA_VERSION],
     }
 
 
@@ -270,10 +305,11 @@ def _document(
     file: str,
     *,
     versioned: bool = True,
+    oldest: int = 1,
 ) -> JSON:
     if versioned:
         properties = typing.cast(JSON, body["properties"])
-        body["properties"] = {"schema_version": _version_property(), **properties}
+        body["properties"] = {"schema_version": _version_property(oldest), **properties}
     document: JSON = {
         "$schema": DRAFT,
         "$id": BASE + file,
@@ -298,6 +334,7 @@ def plan_schema() -> JSON:
         builder,
         body,
         "plan.schema.json",
+        oldest=PLAN_SCHEMA_VERSION,
     )
 
 
@@ -361,19 +398,13 @@ def _start_back_answers(builder: _Builder, *, required: bool) -> JSON:
     return builder.define("StartBackAnswers", body)
 
 
-def assessment_schema(protocol: Protocol | None = None) -> JSON:
-    """Return the JSON Schema of an ``Assessment`` document.
-
-    With a ``protocol``, the schema of that protocol's assessments: its red-flag keys and its
-    findings and capabilities are listed and no other is allowed, so that a schema validator
-    refuses a misspelt key as :func:`~backtriage.recommend` does.
-    """
-    builder = _Builder()
+def _assessment_body(builder: _Builder) -> JSON:
+    """Return the schema of an assessment's fields, its definitions added to ``builder``."""
     answers, answer_list = _odi_answers(builder)
     start_back_answers = _start_back_answers(builder, required=True)
     odi_score = builder.type_schema(OdiScore)
     start_back_score = builder.type_schema(StartBackScore)
-    body: JSON = {
+    return {
         "type": "object",
         "properties": {
             "odi": {
@@ -418,6 +449,12 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
                 "type": "integer",
                 "minimum": 0,
             },
+            "pain": {
+                "description": "Pain now on the 0-10 numeric rating scale, or null.",
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": 10,
+            },
             "odi_score": {
                 "description": "Derived from odi and written on output; may be left out.",
                 "anyOf": [odi_score, _NULL],
@@ -425,6 +462,17 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
         },
         "additionalProperties": False,
     }
+
+
+def assessment_schema(protocol: Protocol | None = None) -> JSON:
+    """Return the JSON Schema of an ``Assessment`` document.
+
+    With a ``protocol``, the schema of that protocol's assessments: its red-flag keys and its
+    findings and capabilities are listed and no other is allowed, so that a schema validator
+    refuses a misspelt key as :func:`~backtriage.recommend` does.
+    """
+    builder = _Builder()
+    body = _assessment_body(builder)
     if protocol is None:
         return _document(
             "backtriage Assessment",
@@ -449,7 +497,7 @@ def assessment_schema(protocol: Protocol | None = None) -> JSON:
 
 def _restrict_to(protocol: Protocol, properties: JSON) -> None:
     """List the red-flag keys and the findings of ``protocol``, and allow no others."""
-    from backtriage.protocol._model import FactKind
+    from backtriage.protocol import FactKind
 
     answer: JSON = {"type": ["boolean", "null"]}
     flags = [f for f in protocol.facts if f.kind is FactKind.RED_FLAG]
@@ -469,6 +517,98 @@ def _restrict_to(protocol: Protocol, properties: JSON) -> None:
             shape["additionalProperties"] = False
         else:  # a list of the names that hold (schema version 1)
             shape["items"] = {"enum": [f.name for f in findings]}
+
+
+def check_in_schema() -> JSON:
+    """Return the JSON Schema of a ``CheckIn`` document."""
+    builder = _Builder()
+    answers, answer_list = _odi_answers(builder)
+    odi_score = builder.type_schema(OdiScore)
+    pain: JSON = {"type": "integer", "minimum": 0, "maximum": 10}
+    report = builder.define(
+        "ExerciseReport",
+        {
+            "description": "How one exercise of the plan went since the plan.",
+            "type": "object",
+            "properties": {
+                "done": {"description": "Whether it was done at all.", "type": "boolean"},
+                "pain_during": {
+                    "description": "Pain while doing it, 0-10; null: not reported (or not done).",
+                    "anyOf": [pain, _NULL],
+                },
+                "next_morning": {
+                    "description": "The next morning compared with before; null: not reported.",
+                    "anyOf": [builder.enum(NextMorning), _NULL],
+                },
+            },
+            "required": ["done"],
+            "additionalProperties": False,
+        },
+    )
+    answer: JSON = {"type": ["boolean", "null"]}
+    body: JSON = {
+        "type": "object",
+        "properties": {
+            "red_flags": {
+                "description": (
+                    "Every red flag asked again, answered true or false; an absent key or null "
+                    "is not answered, never 'no'."
+                ),
+                "type": "object",
+                "additionalProperties": answer,
+            },
+            "pain": {"description": "Pain now on the 0-10 numeric rating scale.", **pain},
+            "days": {
+                "description": "Whole days since the plan this check-in follows.",
+                "type": "integer",
+                "minimum": 0,
+            },
+            "findings": {
+                "description": "The findings that changed; the plan's others carry over.",
+                "type": "object",
+                "additionalProperties": answer,
+            },
+            "exercises": {
+                "description": "A report for exercises the plan gave, by exercise id.",
+                "type": "object",
+                "additionalProperties": report,
+            },
+            "odi": {
+                "description": "The ODI again, or null: the last one measured carries over.",
+                "anyOf": [answers, answer_list, odi_score, _NULL],
+            },
+            "age": {
+                "description": "The age when it has changed, or null: it carries over.",
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": 130,
+            },
+        },
+        "required": ["red_flags", "pain", "days"],
+        "additionalProperties": False,
+    }
+    return _document(
+        "backtriage CheckIn",
+        "What a person reports at a follow-up: red flags again, changed findings, pain now, "
+        "how each exercise of the plan went, and the days since the plan.",
+        builder,
+        body,
+        "check-in.schema.json",
+    )
+
+
+def follow_up_schema() -> JSON:
+    """Return the JSON Schema of a ``FollowUp`` document."""
+    builder = _Builder()
+    body = builder.attrs_class(FollowUp)
+    body.pop("description")
+    return _document(
+        "backtriage FollowUp",
+        "The result of a follow-up: the next plan and one decision per exercise.",
+        builder,
+        body,
+        "follow-up.schema.json",
+    )
 
 
 def odi_answers_schema() -> JSON:
@@ -606,6 +746,8 @@ _BUILDERS: Final[dict[str, typing.Callable[[], JSON]]] = {
     "start-back-score.schema.json": start_back_score_schema,
     "question.schema.json": question_schema,
     "problem.schema.json": problem_schema,
+    "check-in.schema.json": check_in_schema,
+    "follow-up.schema.json": follow_up_schema,
 }
 
 

@@ -11,11 +11,20 @@ from typing import TypeAlias
 
 import attrs
 
-from backtriage.errors import IncompleteError, InvalidAnswerError
-from backtriage.instruments.odi import OdiScore, score_odi
+from backtriage.errors import IncompleteError, InvalidAnswerError, json_path
+from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
+from backtriage.instruments.pain import check_pain
 from backtriage.instruments.start_back import StartBackScore, score_start_back
 
-__all__ = ["Assessment", "Preference"]
+__all__ = [
+    "Assessment",
+    "CheckIn",
+    "ExerciseReport",
+    "NextMorning",
+    "Preference",
+    "canonical",
+    "carried_over",
+]
 
 
 class Preference(StrEnum):
@@ -141,6 +150,10 @@ def _to_age(value: object) -> int | None:
     return value
 
 
+def _to_pain(value: object) -> int | None:
+    return None if value is None else check_pain(value)
+
+
 def _score_or_none(odi: object, max_missing: int) -> OdiScore | None:
     if odi is None:
         return None
@@ -187,6 +200,8 @@ class Assessment:
     - ``start_back``: STarT Back answers (all nine items) or a score, or ``None``.
     - ``age``: whole years, or ``None``.
     - ``odi_max_missing``: how many ODI sections may be unanswered (default 1, as AO's scorer).
+    - ``pain``: pain now on the 0-10 numeric rating scale, or ``None``; the baseline a
+      follow-up measures the pain trend against.
 
     Values are checked here, without a protocol: a bad ODI answer, a red flag answered ``1``
     or ``"yes"``, an unknown preference raise :class:`~backtriage.InvalidAnswerError`. Whether
@@ -205,6 +220,7 @@ class Assessment:
     start_back: StartBackScore | None = attrs.field(default=None, converter=_to_start_back)
     age: int | None = attrs.field(default=None, converter=_to_age)
     odi_max_missing: int = attrs.field(default=1, converter=_to_max_missing)
+    pain: int | None = attrs.field(default=None, converter=_to_pain)
     odi_score: OdiScore | None = attrs.field(init=False)
     """The ODI score, or ``None`` when the ODI is absent or has too many missing sections."""
 
@@ -226,5 +242,265 @@ class Assessment:
                 self.start_back,
                 self.age,
                 self.odi_max_missing,
+                self.pain,
             ),
         )
+
+
+class NextMorning(StrEnum):
+    """How the back felt the morning after an exercise, compared with before it."""
+
+    BETTER = "better"
+    SAME = "same"
+    WORSE = "worse"
+
+
+def _to_done(value: object) -> bool:
+    if type(value) is not bool:
+        raise InvalidAnswerError("done", value, "True or False")
+    return value
+
+
+def _to_pain_during(value: object) -> int | None:
+    return None if value is None else check_pain(value, "pain_during")
+
+
+def _to_next_morning(value: object) -> NextMorning | None:
+    if value is None or isinstance(value, NextMorning):
+        return value
+    if type(value) is str:
+        try:
+            return NextMorning(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(repr(m.value) for m in NextMorning)
+    raise InvalidAnswerError("next_morning", value, f"one of {allowed}, or None (not reported)")
+
+
+@attrs.frozen
+class ExerciseReport:
+    """How one exercise of the plan went since the plan: a part of a :class:`CheckIn`.
+
+    - ``done``: whether it was done at all (``True`` or ``False``);
+    - ``pain_during``: the pain while doing it, 0 to 10, or ``None`` (not reported);
+    - ``next_morning``: ``"better"``, ``"same"`` or ``"worse"`` than before, or ``None``.
+
+    An exercise not done has no pain or next morning to report: giving one is refused. A done
+    exercise with a part missing is "not reported" for that part, never the best answer.
+    """
+
+    done: bool = attrs.field(converter=_to_done)
+    pain_during: int | None = attrs.field(default=None, converter=_to_pain_during)
+    next_morning: NextMorning | None = attrs.field(default=None, converter=_to_next_morning)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.done and (self.pain_during is not None or self.next_morning is not None):
+            raise InvalidAnswerError(
+                "pain_during" if self.pain_during is not None else "next_morning",
+                self.pain_during if self.pain_during is not None else self.next_morning,
+                "None when the exercise was not done",
+                problem="reported for an exercise not done",
+            )
+
+
+def _report(key: str, value: object) -> ExerciseReport:
+    if isinstance(value, ExerciseReport):
+        return value
+    if isinstance(value, Mapping):
+        unknown = sorted(str(k) for k in value if k not in _REPORT_KEYS)
+        if unknown:
+            raise InvalidAnswerError(
+                f"$.exercises.{key}.{unknown[0]}",
+                unknown[0],
+                "done, pain_during and next_morning",
+                problem="unknown key",
+            )
+        try:
+            return ExerciseReport(**{str(k): v for k, v in value.items()})
+        except InvalidAnswerError as exc:
+            raise _below(exc, "exercises", key) from None
+        except TypeError:  # "done" left out
+            raise InvalidAnswerError(
+                json_path("exercises", key, "done"), None, "True or False", problem="missing"
+            ) from None
+    raise InvalidAnswerError(
+        json_path("exercises", key),
+        value,
+        "an ExerciseReport, or a mapping of done, pain_during and next_morning",
+    )
+
+
+_REPORT_KEYS = frozenset({"done", "pain_during", "next_morning"})
+
+
+def _below(exc: InvalidAnswerError, *parts: str) -> InvalidAnswerError:
+    """Return ``exc`` with its field placed below ``parts`` (a report inside a check-in)."""
+    return InvalidAnswerError(
+        json_path(*parts, exc.field.removeprefix("$.")),
+        exc.value,
+        exc.allowed,
+        problem=exc.errors[0].problem,
+    )
+
+
+def _to_reports(value: object) -> Mapping[str, ExerciseReport]:
+    if not isinstance(value, Mapping):
+        raise InvalidAnswerError(
+            "exercises", value, "a mapping of exercise ids (of the plan) to ExerciseReport"
+        )
+    reports: dict[str, ExerciseReport] = {}
+    for key, report in sorted(value.items(), key=lambda item: str(item[0])):
+        if not isinstance(key, str):
+            raise InvalidAnswerError("exercises", key, "exercise ids as strings")
+        if key in reports:
+            raise InvalidAnswerError(
+                json_path("exercises", key), key, "each exercise once", problem="reported twice"
+            )
+        reports[str(key)] = _report(key, report)
+    return MappingProxyType(reports)
+
+
+def _to_check_in_pain(value: object) -> int:
+    if value is None:
+        raise InvalidAnswerError("pain", value, "a whole number from 0 to 10", problem="missing")
+    return check_pain(value)
+
+
+def _to_days(value: object) -> int:
+    if type(value) is not int or value < 0:
+        raise InvalidAnswerError("days", value, "a whole number of days, 0 or more")
+    return value
+
+
+def _to_check_in_odi(value: object) -> object:
+    frozen = _freeze_odi(value)
+    if frozen is not None and not isinstance(frozen, OdiScore):
+        # Every answer is checked now, so that a bad one is refused before any follow-up.
+        _score_or_none(frozen, 10)
+    return frozen
+
+
+@attrs.frozen
+class CheckIn:
+    """What a person reports at a follow-up: a full triage again, and how each exercise went.
+
+    - ``red_flags``: every red flag asked again, each ``True`` or ``False``; an absent key or
+      ``None`` is *not answered*, never "no", and withholds every exercise.
+    - ``findings``: the findings that changed (``True``, ``False``, or ``None``: no longer
+      known); the plan's other answers carry over.
+    - ``pain``: pain now on the 0-10 numeric rating scale (required).
+    - ``exercises``: for exercises of the plan followed up, an :class:`ExerciseReport` (or a
+      mapping with its fields); an exercise without a report keeps its step.
+    - ``odi``: the ODI again, as :class:`Assessment` takes it, or ``None`` (the last carries).
+    - ``days``: whole days since the plan it follows, 0 or more.
+    - ``age``: the age when it has changed, or ``None`` (it carries over).
+
+    Values are checked here; whether each key belongs to the plan and the protocol is checked by
+    :func:`~backtriage.follow_up`. Bad input raises :class:`~backtriage.InvalidAnswerError`
+    with the path of the bad value (``$.exercises.knee_sways.pain_during``).
+    """
+
+    red_flags: Mapping[str, bool | None] = attrs.field(converter=_freeze_red_flags, hash=False)
+    pain: int = attrs.field(converter=_to_check_in_pain)
+    days: int = attrs.field(converter=_to_days)
+    findings: Mapping[str, bool | None] = attrs.field(
+        default=_NO_ANSWERS, converter=_freeze_findings, hash=False
+    )
+    exercises: Mapping[str, ExerciseReport] = attrs.field(
+        default=MappingProxyType({}), converter=_to_reports, hash=False
+    )
+    odi: object = attrs.field(default=None, converter=_to_check_in_odi, hash=False)
+    age: int | None = attrs.field(default=None, converter=_to_age)
+
+    def __reduce__(self) -> tuple[type[CheckIn], tuple[object, ...]]:
+        # Made again from its answers, as an Assessment is: read-only mappings do not pickle.
+        odi = dict(self.odi) if isinstance(self.odi, Mapping) else self.odi
+        return (
+            type(self),
+            (
+                dict(self.red_flags),
+                self.pain,
+                self.days,
+                dict(self.findings),
+                dict(self.exercises),
+                odi,
+                self.age,
+            ),
+        )
+
+
+def carried_over(previous: Assessment, check_in: CheckIn) -> Assessment:
+    """Return the answers of ``check_in``, ``previous``'s answers carried over where unchanged.
+
+    The red flags and the pain are the check-in's (red flags are never carried over); the
+    findings are ``previous``'s changed by the check-in's; the ODI is the check-in's when
+    given, else the last one measured (already scored); the age is the check-in's when given;
+    the preference, STarT Back and ``odi_max_missing`` carry over. Both were checked when they
+    were made, so the answers are not checked again: only the new ODI is scored.
+    """
+    findings = previous.findings
+    if check_in.findings:
+        merged = {**findings, **check_in.findings}
+        findings = MappingProxyType(dict(sorted(merged.items(), key=itemgetter(0))))
+    if check_in.odi is not None:
+        odi: object = check_in.odi
+        score = _score_or_none(odi, previous.odi_max_missing)
+    elif previous.odi_score is not None:
+        odi = score = previous.odi_score  # the last measured ODI, already scored
+    else:
+        odi, score = previous.odi, None
+    answers = object.__new__(Assessment)
+    for name, value in (
+        ("odi", odi),
+        ("red_flags", check_in.red_flags),
+        ("findings", findings),
+        ("preference", previous.preference),
+        ("start_back", previous.start_back),
+        ("age", check_in.age if check_in.age is not None else previous.age),
+        ("odi_max_missing", previous.odi_max_missing),
+        ("pain", check_in.pain),
+        ("odi_score", score),
+    ):
+        object.__setattr__(answers, name, value)
+    return answers
+
+
+def canonical(assessment: Assessment) -> Assessment:
+    """Return ``assessment`` with its answers in one form.
+
+    The ODI as its score (also when too many sections are unanswered for this assessment's
+    limit, which still refuses it; ``None`` when none is answered); red flags and findings without the ones not answered (``None``
+    and absent mean the same). Two assessments with the same answers in other forms give the
+    same plan; a plan keeps its answers in this form, so that they compare equal too. Nothing
+    is checked again.
+    """
+    odi = assessment.odi
+    if assessment.odi_score is not None:
+        odi = assessment.odi_score
+    elif odi is not None and not isinstance(odi, OdiScore):
+        # Too many sections unanswered: kept as the score of what was answered, which this
+        # assessment's limit still refuses; nothing answered at all is not asked.
+        try:
+            odi = score_odi(odi, max_missing=len(OdiSection))  # type: ignore[arg-type]
+        except IncompleteError:
+            odi = None
+    red_flags = _answered(assessment.red_flags)
+    findings = _answered(assessment.findings)
+    if odi is assessment.odi and red_flags is None and findings is None:
+        return assessment
+    copy = object.__new__(Assessment)
+    for field in attrs.fields(Assessment):
+        object.__setattr__(copy, field.name, getattr(assessment, field.name))
+    object.__setattr__(copy, "odi", odi)
+    if red_flags is not None:
+        object.__setattr__(copy, "red_flags", red_flags)
+    if findings is not None:
+        object.__setattr__(copy, "findings", findings)
+    return copy
+
+
+def _answered(answers: Mapping[str, bool | None]) -> Mapping[str, bool | None] | None:
+    """Return ``answers`` without the unanswered ones, or ``None`` when all are answered."""
+    if None not in answers.values():
+        return None
+    return MappingProxyType({k: v for k, v in answers.items() if v is not None})

@@ -34,7 +34,7 @@ from backtriage._cli_shared import (
 from backtriage.errors import BacktriageError
 
 if TYPE_CHECKING:
-    from backtriage.protocol._model import Protocol
+    from backtriage.protocol import Protocol
     from backtriage.testing.properties import PropertyFailure
 
 __all__ = ["main"]
@@ -374,10 +374,10 @@ def _read_text(path: str) -> tuple[str, str]:
 
 def _protocol(path: str | None) -> Protocol:
     if path is None:
-        from backtriage._plan import default_protocol
+        from backtriage import default_protocol
 
         return default_protocol()
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
 
     protocol = load_protocol(path)
     problems = protocol.check()
@@ -390,7 +390,7 @@ def _protocol(path: str | None) -> Protocol:
 
 
 def _recommend(args: argparse.Namespace) -> int:
-    from backtriage._plan import recommend
+    from backtriage import recommend
     from backtriage.assessment import Assessment
     from backtriage.serialize import from_json, to_json
 
@@ -412,8 +412,8 @@ def _questions(args: argparse.Namespace) -> int:
     import json
     import textwrap
 
+    from backtriage import QuestionKind, questions
     from backtriage._convert import converter
-    from backtriage._plan import QuestionKind, questions
     from backtriage.serialize import SCHEMA_VERSION
 
     protocol = _protocol(args.protocol)
@@ -448,7 +448,7 @@ def _questions(args: argparse.Namespace) -> int:
 
 
 def _protocol_check(args: argparse.Namespace) -> int:
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
 
     protocol = load_protocol(args.file)
     problems = protocol.check()
@@ -483,13 +483,13 @@ def _protocol_check(args: argparse.Namespace) -> int:
 
 
 def _protocol_review(args: argparse.Namespace) -> int:
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
     from backtriage.review import review_sheet
 
     if args.default and args.file is not None:
         raise CommandError(f"{args.file}: give a protocol file or --default, not both")
     if args.file is None:
-        from backtriage._plan import default_protocol
+        from backtriage import default_protocol
 
         protocol, name = default_protocol(), "the default protocol"
     else:
@@ -538,7 +538,7 @@ def _protocol_diff(args: argparse.Namespace) -> int:
 
 def _compared_protocol(path: str) -> Protocol:
     """Load a protocol to compare: one that only breaks declared policies is compared."""
-    from backtriage.protocol.load import load_protocol
+    from backtriage.protocol import load_protocol
     from backtriage.review._diff import unreliable_problems
 
     protocol = load_protocol(path)
@@ -608,12 +608,9 @@ def _delimiter(text: str) -> str:
     return text
 
 
-@contextmanager
-def _source(path: str, encoding: str) -> Iterator[tuple[str, IO[str], int]]:
-    """Yield ``(name, text stream, size in bytes or 0)`` of the input."""
+def _check_encoding(encoding: str) -> None:
+    """Raise unless ``encoding`` names a text encoding."""
     import io
-    import os
-    import stat
 
     try:
         # A text stream refuses both an unknown name and a codec that is not for text (rot13,
@@ -621,6 +618,33 @@ def _source(path: str, encoding: str) -> Iterator[tuple[str, IO[str], int]]:
         io.TextIOWrapper(io.BytesIO(), encoding=encoding)
     except LookupError:
         raise CommandError(f"--encoding {encoding!r}: not a known text encoding") from None
+
+
+def _refuse_output_that_is_input(source: str, output: str | None) -> None:
+    """Raise when the output names the input file (also through a link or another path)."""
+    import os
+
+    if source == "-" or output is None or output == "-":
+        return
+    try:
+        same = os.path.samefile(source, output)
+    except OSError:  # one of them does not exist (yet): not the same file
+        return
+    if same:
+        raise CommandError(
+            f"-o {output}: is the input {source}; write the results to another file "
+            "(nothing was written)"
+        )
+
+
+@contextmanager
+def _source(path: str, encoding: str) -> Iterator[tuple[str, IO[str], int]]:
+    """Yield ``(name, text stream, size in bytes or 0)`` of the input."""
+    import io
+    import os
+    import stat
+
+    _check_encoding(encoding)
     if path == "-":
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding=encoding, newline="")
         try:
@@ -690,9 +714,11 @@ def _score(args: argparse.Namespace) -> int:
         or columnar_format(args.output)
         or ("jsonl" if args.output and args.output.endswith((".jsonl", ".ndjson")) else "csv")
     )
+    _refuse_output_that_is_input(args.file, args.output)
     if columnar_format(args.file) or output_format in ("parquet", "arrow"):
         return score_columnar(args, columns, scale, output_format)
-    sniff_binary(args.file)
+    _check_encoding(args.encoding)
+    sniff_binary(args.file, args.encoding)
     with _source(args.file, args.encoding) as (name, stream, size), no_field_limit():
         reader = csv.reader(stream, delimiter=delimiter)
         try:

@@ -37,22 +37,14 @@ _MAX_KEY: Final = 40  # characters of one key shown in a path
 _MAX_PATH: Final = 200
 _MAX_TEXT: Final = 400  # characters of a problem or allowed text
 _MAX_LISTED: Final = 20  # problems listed in a problem document
-_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTIFIER: Final = r"[A-Za-z_][A-Za-z0-9_]*"
 _DIGITS_PER_BIT: Final = 0.30103
 _NOT_ALLOWED: Final = "value not allowed"
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL: Final = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 
-# Keys that belong below an input of the assessment: ODI sections and STarT Back items are
-# registered by their modules, so that ``"walking"`` becomes ``$.odi.walking``.
-_PARENT: dict[str, str] = {}
-# Fields whose own name is not their path.
-_RENAMED: Final = {"answers": "$.odi"}
+# A field named "red_flags.fever" is at $.red_flags.fever; any other field is at $.<field>
+# unless its raiser passes the path (an ODI section is at $.odi.walking).
 _NESTED: Final = frozenset({"red_flags", "findings", "odi", "start_back", "rows"})
-
-
-def _register_keys(parent: str, keys: Iterable[str]) -> None:
-    """Make each of ``keys``, used as a field, a path below ``$.<parent>``."""
-    _PARENT.update(dict.fromkeys(keys, parent))
 
 
 # -- shortening ----------------------------------------------------------------------------------
@@ -94,11 +86,11 @@ def _clip(text: str, limit: int = _MAX_TEXT) -> str:
 
 def _key(part: str) -> str:
     part = _clip(part, _MAX_KEY)
-    if _IDENTIFIER.fullmatch(part):
+    if re.fullmatch(_IDENTIFIER, part):
         return f".{part}"
     escaped = part.replace("\\", "\\\\").replace("'", "\\'")
     # A path is one line, whatever the key holds.
-    escaped = _CONTROL.sub(lambda m: repr(m.group())[1:-1], escaped)
+    escaped = re.sub(_CONTROL, lambda m: repr(m.group())[1:-1], escaped)
     return f"['{escaped}']"
 
 
@@ -116,17 +108,13 @@ def _path_of(field: str) -> str:
         return "$"
     if field.startswith("$"):
         return _clip(field, _MAX_PATH)
-    if field in _RENAMED:
-        return _RENAMED[field]
-    if field in _PARENT:
-        return json_path(_PARENT[field], field)
     head, dot, key = field.partition(".")
     if dot and head in _NESTED:
         return json_path(head, key)
     return json_path(field)
 
 
-_ENTRY: Final = re.compile(r"([A-Za-z_]+)\[(\d+)\]")
+_ENTRY: Final = r"([A-Za-z_]+)\[(\d+)\]"
 
 
 def protocol_path(where: str | None, field: str | None) -> str:
@@ -135,7 +123,7 @@ def protocol_path(where: str | None, field: str | None) -> str:
     if field and field.startswith("$"):
         return _clip(field, _MAX_PATH)
     path = "$"
-    entry = _ENTRY.match(where or "")
+    entry = re.match(_ENTRY, where or "")
     if entry is not None:
         path += f".{entry[1]}[{entry[2]}]"
     if field and not field.startswith("("):  # not "(whole entry)" or "(top level)"
@@ -143,32 +131,33 @@ def protocol_path(where: str | None, field: str | None) -> str:
     return _clip(path, _MAX_PATH)
 
 
-# JSON words for the Python words of the ``allowed`` texts, for clients in any language.
+# JSON words for the Python words of the ``allowed`` texts, for clients in any language. The
+# patterns here are compiled on first use (re caches them), not at ``import backtriage``.
 _JSON_WORDS: Final = (
-    (re.compile(r"\bTrue\b"), "true"),
-    (re.compile(r"\bFalse\b"), "false"),
-    (re.compile(r"\bNone\b"), "null"),
-    (re.compile(r"\ba (?:list or tuple|list, tuple or set|list or a tuple)\b"), "an array"),
-    (re.compile(r"\b(?:list, tuple or set|list or tuple)\b"), "array"),
-    (re.compile(r"\ba (?:list|tuple|sequence)\b"), "an array"),
-    (re.compile(r"\b(?:lists|tuples|sequences)\b"), "arrays"),
-    (re.compile(r"\ba table(?: \(of key = value pairs\))?"), "an object"),
-    (re.compile(r"\ba (?:mapping|dict)\b"), "an object"),
-    (re.compile(r"\b(?:mapping|dict)\b"), "object"),
-    (re.compile(r"\ban int, float or Fraction\b"), "a number"),
-    (re.compile(r"\ban int\b"), "an integer"),
-    (re.compile(r"\bints\b"), "integers"),
-    (re.compile(r"\bint\b"), "integer"),
-    (re.compile(r"\ba str\b"), "a string"),
-    (re.compile(r"\bstrs?\b"), "string"),
-    (re.compile(r"\bbool\b"), "boolean"),
-    (re.compile(r"\bfloat\b"), "number"),
+    (r"\bTrue\b", "true"),
+    (r"\bFalse\b", "false"),
+    (r"\bNone\b", "null"),
+    (r"\ba (?:list or tuple|list, tuple or set|list or a tuple)\b", "an array"),
+    (r"\b(?:list, tuple or set|list or tuple)\b", "array"),
+    (r"\ba (?:list|tuple|sequence)\b", "an array"),
+    (r"\b(?:lists|tuples|sequences)\b", "arrays"),
+    (r"\ba table(?: \(of key = value pairs\))?", "an object"),
+    (r"\ba (?:mapping|dict)\b", "an object"),
+    (r"\b(?:mapping|dict)\b", "object"),
+    (r"\ban int, float or Fraction\b", "a number"),
+    (r"\ban int\b", "an integer"),
+    (r"\bints\b", "integers"),
+    (r"\bint\b", "integer"),
+    (r"\ba str\b", "a string"),
+    (r"\bstrs?\b", "string"),
+    (r"\bbool\b", "boolean"),
+    (r"\bfloat\b", "number"),
 )
 
 
 def _json_words(text: str) -> str:
     for pattern, word in _JSON_WORDS:
-        text = pattern.sub(word, text)
+        text = re.sub(pattern, word, text)
     return text
 
 

@@ -17,8 +17,11 @@
 - :func:`to_observation` writes an :class:`~backtriage.OdiScore` (LOINC 97909-6, the percent as
   ``valueQuantity``, the band as ``interpretation``) or a
   :class:`~backtriage.StartBackScore` as an ``Observation``.
-- :func:`to_care_plan` writes a :class:`~backtriage.Plan` as a ``CarePlan``; why a CarePlan and
-  not a RiskAssessment is explained in ``docs/interop.md``.
+- :func:`to_pain_observation` writes a pain rating (0-10) as an ``Observation`` (LOINC 72514-3).
+- :func:`check_in_questionnaire` publishes the form of a check-in that follows a plan up, and
+  :func:`read_check_in` reads a :class:`~backtriage.CheckIn` from a response to it.
+- :func:`to_care_plan` writes a :class:`~backtriage.Plan` as a ``CarePlan`` (each exercise at
+  its step); why a CarePlan and not a RiskAssessment is explained in ``docs/interop.md``.
 
 Resources are ``dict`` values ready for ``json.dumps``; inputs are any mappings, as
 ``json.loads`` gives them. The codes backtriage defines itself (bands, urgencies, exercises,
@@ -36,6 +39,7 @@ from typing import Final
 from backtriage._fhir._common import (
     EXERCISE_SYSTEM,
     LOINC_SYSTEM,
+    NEXT_MORNING_SYSTEM,
     ODI_BAND_SYSTEM,
     ODI_QUESTIONNAIRE_CODE,
     ODI_SCORE_CODE,
@@ -56,22 +60,25 @@ from backtriage._fhir._common import (
 )
 from backtriage._fhir._common import reference as _reference
 from backtriage._fhir._forms import (
+    check_in_questionnaire,
     odi_questionnaire,
     screening_questionnaire,
     start_back_questionnaire,
 )
 from backtriage._fhir._odi import check_stated, read_odi_response
-from backtriage._fhir._screening import assessment_response, read_assessment
+from backtriage._fhir._screening import assessment_response, read_assessment, read_check_in
 from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
-from backtriage._plan import DISCLAIMER, Plan
+from backtriage._plan import Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments.odi import OdiAnswerInput, OdiAnswers, OdiScore, OdiSection, score_odi
+from backtriage.instruments.pain import PAIN_LOINC, PAIN_LOINC_DISPLAY, check_pain
 from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol._model import Urgency
+from backtriage.protocol import Urgency
 
 __all__ = [
     "EXERCISE_SYSTEM",
     "LOINC_SYSTEM",
+    "NEXT_MORNING_SYSTEM",
     "ODI_BAND_SYSTEM",
     "ODI_QUESTIONNAIRE_CODE",
     "ODI_SCORE_CODE",
@@ -82,13 +89,17 @@ __all__ = [
     "START_BACK_BOTHERSOMENESS_SYSTEM",
     "START_BACK_RISK_SYSTEM",
     "START_BACK_SCORE_SYSTEM",
+    "STEPS_EXTENSION",
+    "STEP_EXTENSION",
     "URGENCY_SYSTEM",
     "OtherItems",
     "Resource",
     "Scale",
     "assessment_response",
+    "check_in_questionnaire",
     "odi_questionnaire",
     "read_assessment",
+    "read_check_in",
     "read_questionnaire_response",
     "read_start_back_response",
     "score_questionnaire_response",
@@ -97,10 +108,15 @@ __all__ = [
     "start_back_questionnaire",
     "to_care_plan",
     "to_observation",
+    "to_pain_observation",
     "to_questionnaire_response",
 ]
 
 _UCUM: Final = "http://unitsofmeasure.org"
+STEP_EXTENSION: Final = "urn:backtriage:fhir:exercise-step"
+"""Extension on a CarePlan exercise activity: its dosage step now (``valueInteger``, from 1)."""
+STEPS_EXTENSION: Final = "urn:backtriage:fhir:exercise-steps"
+"""Extension on a CarePlan exercise activity: how many dosage steps it has (``valueInteger``)."""
 _CATEGORY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
 _XHTML: Final = "http://www.w3.org/1999/xhtml"
 _SECTIONS: Final = tuple(OdiSection)
@@ -130,8 +146,9 @@ def read_questionnaire_response(
     """Return the ODI answers of a FHIR R4 ``QuestionnaireResponse``, keyed by section key.
 
     Items are found by linkId (``odi-1`` ... ``odi-10``, a section key, ``traveling``, or a
-    linkId that ``link_ids`` maps to a section key, e.g. ``{"/odi/q3": "lifting"}``), also
-    inside groups. Each answer is read by what its sender declares, never guessed:
+    linkId that ``link_ids`` maps to a section key, e.g. ``{"/odi/q3": "lifting"}``), wherever
+    R4 lets them nest: inside groups, under other items and under their answers (also under an
+    item that ``other_items="ignore"`` skips). Each answer is read by what its sender declares, never guessed:
 
     - ``valueInteger``, or a ``valueDecimal`` with a whole value (``2.0``): the statement,
       ``0`` first (``1`` first with ``scale="1-6"``);
@@ -154,9 +171,11 @@ def read_questionnaire_response(
     Raises :class:`~backtriage.InvalidAnswerError` whose ``field`` is the linkId for an unknown
     item, a second item for the same section, or an answer whose meaning is not declared (a
     code without a system or of an unknown system that no Questionnaire or weight resolves, a
-    string no option has, a decimal with a fraction); for a Questionnaire whose ODI options are
-    not weighted 0 to 5 (a 1-6 form needs ``scale="1-6"``; it is never shifted silently), or
-    that is not the one the response names; and for a resource that is not a
+    string no option has, a decimal with a fraction, an integer that is none of the
+    Questionnaire's integer options); for a Questionnaire whose ODI items declare another scale
+    than ``scale`` by their options' weights, their integer options or their ``minValue`` and
+    ``maxValue`` (a 1-6 form needs ``scale="1-6"``; it is never shifted silently), or that is
+    not the one the response names (another url, another version, or no url); and for a resource that is not a
     ``QuestionnaireResponse``, has no R4 ``status`` or is ``entered-in-error``. A response
     still ``in-progress`` is refused too, as its answers may change, unless
     ``in_progress=True`` (to show a form half filled in, never to score it).
@@ -351,6 +370,39 @@ def to_observation(
     return observation
 
 
+@at_fhir_paths
+def to_pain_observation(
+    pain: int,
+    *,
+    subject: Mapping[str, object] | None = None,
+    effective: str | None = None,
+) -> Resource:
+    """Return a pain rating on the 0-10 numeric rating scale as a FHIR R4 ``Observation``.
+
+    The code is LOINC 72514-3 ("Pain severity - 0-10 verbal numeric rating [Score] -
+    Reported"); ``valueInteger`` holds the rating. Raises
+    :class:`~backtriage.InvalidAnswerError` for anything but a whole number from 0 to 10.
+    """
+    rating = check_pain(pain)
+    observation: Resource = {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [
+            {"coding": [{"system": _CATEGORY_SYSTEM, "code": "survey", "display": "Survey"}]}
+        ],
+        "code": {
+            "coding": [{"system": LOINC_SYSTEM, "code": PAIN_LOINC, "display": PAIN_LOINC_DISPLAY}],
+            "text": PAIN_LOINC_DISPLAY,
+        },
+    }
+    if subject is not None:
+        observation["subject"] = _reference("subject", subject)
+    if effective is not None:
+        observation["effectiveDateTime"] = effective
+    observation["valueInteger"] = rating
+    return observation
+
+
 def _odi_values(score: OdiScore) -> Resource:
     band = score.band
     values: Resource = {
@@ -425,8 +477,10 @@ def to_care_plan(
     each withheld exercise with ``doNotPerform`` true and every reason in ``reasonCode`` (code
     the rule id in :data:`RULE_SYSTEM`). A same-day or emergency plan lists no exercise
     activity at all, as its summary names none. The status is ``draft`` while ``plan.missing``
-    names questions to ask (listed in a ``note``), else ``active``. A plan that gives exercises
-    carries its safety net (when to get help at once) as the first ``note``.
+    names questions to ask (listed in a ``note``), else ``active``. Every plan but an
+    emergency carries its safety net as the first three ``note`` entries (the signs for an
+    emergency department now under their heading, those for a doctor today, the review
+    point); every text comes from the protocol (``plan.texts``).
     ``supporting_info`` holds References, for example to the ``QuestionnaireResponse`` and
     ``Observation``.
     """
@@ -467,13 +521,21 @@ def to_care_plan(
         text = " ".join(
             [
                 exercise.instructions,
-                exercise.dosage,
-                *(f"Caution: {caution.text}" for caution in prescription.cautions),
+                prescription.dosage,
+                *(
+                    f"{plan.texts.caution_label}: {caution.text}"
+                    for caution in prescription.cautions
+                ),
             ]
         )
         activities.append(
             {
                 "detail": {
+                    # The step from 1, as a person counts, and how many there are.
+                    "extension": [
+                        {"url": STEP_EXTENSION, "valueInteger": prescription.step + 1},
+                        {"url": STEPS_EXTENSION, "valueInteger": prescription.steps},
+                    ],
                     "code": _codeable(EXERCISE_SYSTEM, exercise.id, exercise.title),
                     "status": "not-started",
                     "doNotPerform": False,
@@ -496,25 +558,31 @@ def to_care_plan(
                 }
             }
         )
+    texts = plan.texts
     notes = []
-    if plan.safety_net:
-        notes.append(plan.safety_net)
+    net = plan.safety_net
+    if net is not None:
+        # Each list whole in one note, under its heading: the net is never cut to fit.
+        notes.append(" ".join([texts.emergency_heading, *net.emergency]))
+        notes.append(" ".join([texts.today_heading, *net.today]))
+        notes.append(net.review)
     if plan.missing:
-        notes.append(
-            "Before any exercise can be suggested, ask: " + " ".join(plan.missing_questions)
-        )
+        notes.append(" ".join([texts.answer_first_heading, *plan.missing_questions]))
+    if texts.self_management and plan.exercises and not act_now:
+        notes.append(" ".join([texts.self_management_heading, *texts.self_management]))
+    # The audit trail, for the record: the protocol and the ids of the rules that fired.
+    fired = ", ".join(rule.rule for rule in plan.fired)
     notes.append(
-        f"Made by protocol {plan.protocol_name} {plan.protocol_version}; rules fired: "
-        + (", ".join(rule.rule for rule in plan.fired) or "none")
-        + "."
+        f"{texts.protocol_label} {plan.protocol_name} {plan.protocol_version}"
+        + (f": {fired}" if fired else "")
     )
-    notes.append(DISCLAIMER)
+    notes.append(texts.disclaimer)
     care_plan: Resource = {
         "resourceType": "CarePlan",
         "text": _narrative(plan),
         "status": "draft" if plan.missing else "active",
         "intent": "proposal",
-        "title": "Lower back pain: exercises and when to see a clinician",
+        "title": texts.care_plan_title,
         "description": plan.advice,
         "subject": _reference("subject", subject),
     }

@@ -35,8 +35,9 @@ from backtriage._convert import (
     structure_errors,
     without_schema_version,
 )
+from backtriage._follow_up import FollowUp
 from backtriage._plan import Plan, Question
-from backtriage.assessment import Assessment
+from backtriage.assessment import Assessment, CheckIn
 from backtriage.errors import (
     BacktriageError,
     InvalidAnswerError,
@@ -46,10 +47,10 @@ from backtriage.instruments.start_back import (
     StartBackAnswers,
     StartBackScore,
 )
-from backtriage.protocol._load import protocol_from_data
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Protocol,
     Urgency,
+    protocol_from_data,
 )
 
 __all__ = [
@@ -75,6 +76,8 @@ Serializable: TypeAlias = (
     | StartBackScore
     | Question
     | Protocol
+    | CheckIn
+    | FollowUp
     | OdiAnswers
     | StartBackAnswers
 )
@@ -87,6 +90,8 @@ _TOP_LEVEL: Final = (
     StartBackScore,
     Question,
     Protocol,
+    CheckIn,
+    FollowUp,
     OdiAnswers,
     StartBackAnswers,
 )
@@ -140,15 +145,38 @@ def from_dict(data: object, cls: type[T]) -> T:
     _check_class(cls)
     if cls is Protocol:
         return typing.cast(T, protocol_from_data(data, source="<data>"))
+    if cls is Plan and isinstance(data, Mapping):
+        _check_plan_version(data)
     try:
         if isinstance(data, Mapping):
             data = without_schema_version(data)
         value = converter.structure(data, cls)
+    except BacktriageError:
+        raise  # a check-in names the path of its bad value itself
     except Exception as exc:  # every structuring failure becomes one readable error
         raise invalid(exc, data) from None
     if isinstance(value, Plan):
         _check_plan(value)
+    elif isinstance(value, FollowUp):
+        _check_plan(value.plan)
     return value
+
+
+OLDEST_PLAN: Final = 3
+"""The oldest schema version of a plan document that :func:`from_dict` reads."""
+
+
+def _check_plan_version(data: Mapping[str, object]) -> None:
+    version = data.get("schema_version")
+    if type(version) is int and version in READABLE_SCHEMA_VERSIONS and version < OLDEST_PLAN:
+        raise InvalidAnswerError(
+            "$.schema_version",
+            version,
+            f"{OLDEST_PLAN} for a plan: a plan of schema version {version} has its safety net "
+            "as one text and not the protocol's texts it is shown with; make the plan again "
+            "with recommend() from its assessment (assessments of that version are still read)",
+            problem="plan from an older schema version",
+        )
 
 
 def _check_plan(plan: Plan) -> None:
@@ -163,13 +191,30 @@ def _check_plan(plan: Plan) -> None:
             [p.exercise.id for p in plan.exercises],
             "no exercises while anything is missing or the urgency is same_day or emergency",
         )
+    # The safety net is in every plan but an emergency: a plan that drops it is not shown.
+    if plan.safety_net is None and plan.urgency is not Urgency.EMERGENCY:
+        raise InvalidAnswerError(
+            "$.safety_net",
+            None,
+            "the protocol's safety net in every plan below emergency (null only at emergency)",
+        )
     # The urgency is the highest any fired rule sets: a lowered one would hide a referral.
     highest = max((f.urgency for f in plan.fired if f.urgency is not None), default=Urgency.NONE)
     if plan.urgency is not highest:
+        # Both urgencies derive from the person's answers: shown by str(), never in the
+        # problem document.
         raise InvalidAnswerError(
             "$.urgency",
-            plan.urgency.value,
-            f"the highest urgency of the fired rules: {highest.value!r}",
+            {"urgency": plan.urgency.value, "highest fired": highest.value},
+            "the highest urgency of the fired rules",
+        )
+    if plan.exercises and not _gives_help_at_once(plan.safety_net):
+        # recommend() sends the protocol's safety net with every plan that gives exercises:
+        # without it the person is never told which new symptoms mean "get help at once".
+        raise InvalidAnswerError(
+            "$.safety_net",
+            plan.safety_net,
+            "the safety net (when to get help at once) with every plan that gives exercises",
         )
     for index, withheld in enumerate(plan.withheld):
         if not withheld.reasons:
@@ -178,11 +223,18 @@ def _check_plan(plan: Plan) -> None:
                 [],
                 "at least one reason for every withheld exercise",
             )
+        for number, reason in enumerate(withheld.reasons):
+            if not reason.text.strip():
+                raise InvalidAnswerError(
+                    f"$.withheld[{index}].reasons[{number}].text",
+                    reason.text,
+                    "the text of the reason the exercise is withheld",
+                )
     if len(plan.missing_questions) != len(plan.missing):
         raise InvalidAnswerError(
             "$.missing_questions",
             list(plan.missing_questions),
-            f"one question for each of the {len(plan.missing)} missing inputs",
+            "one question for each missing input, in the same order",
         )
     listed = Counter(
         [*(p.exercise.id for p in plan.exercises), *(w.exercise.id for w in plan.withheld)]
@@ -192,6 +244,17 @@ def _check_plan(plan: Plan) -> None:
         raise InvalidAnswerError(
             "$.exercises", twice, "each exercise either given or withheld, once"
         )
+
+
+def _gives_help_at_once(safety_net: object) -> bool:
+    """Tell whether a plan's safety net names at least one sign to get help at once.
+
+    A text safety net must not be blank; a structured one must name an emergency sign.
+    """
+    if isinstance(safety_net, str):
+        return bool(safety_net.strip())
+    signs = getattr(safety_net, "emergency", None)
+    return isinstance(signs, tuple) and any(isinstance(s, str) and s.strip() for s in signs)
 
 
 class _DuplicateKeyError(ValueError):
@@ -259,6 +322,8 @@ _SCHEMA_FILES: Final[dict[object, str]] = {
     Question: "question.schema.json",
     BacktriageError: "problem.schema.json",
     "odi-answers": "odi-answers.schema.json",
+    CheckIn: "check-in.schema.json",
+    FollowUp: "follow-up.schema.json",
     OdiAnswers: "odi-answers.schema.json",
     StartBackAnswers: "start-back-answers.schema.json",
 }

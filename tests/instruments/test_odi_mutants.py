@@ -7,6 +7,7 @@ boundaries of the change criteria, and the shared score instances the docstring 
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from types import MappingProxyType
 
@@ -62,7 +63,8 @@ def test_wrong_length_names_the_answers_and_their_count() -> None:
     error = invalid(score, answers)
     assert error.field == "answers"
     assert error.value is answers
-    assert "(got 9 answers)" in error.allowed
+    assert error.errors[0].problem == "not ten answers"
+    assert "9" not in json.dumps(error.to_problem())  # how many were given is not passed on
 
 
 def test_unknown_keys_are_reported_sorted_by_repr_whatever_their_type() -> None:
@@ -91,9 +93,9 @@ def test_a_bad_mark_is_named_in_the_message() -> None:
         (
             {"raw": 11, "answered": 2, "missing": tuple(OdiSection)[2:]},
             "raw",
-            "an int from 0 to 10 (5 * answered)",
+            "an int from 0 to 5 * answered",
         ),
-        ({"raw": 1, "answered": 9}, "missing", "exactly 1 sections (10 - answered)"),
+        ({"raw": 1, "answered": 9}, "missing", "exactly 10 - answered sections"),
         (
             {"raw": 1, "answered": 10, "missing": [OdiSection.WALKING]},
             "missing",

@@ -9,24 +9,91 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
-from backtriage.protocol.load import protocol_from_data
-from backtriage.protocol.model import Protocol
+from backtriage.protocol import Protocol, protocol_from_data
 
 MINI_SOURCE = "mini.toml"
 
-MINI_TOML = """\
+FORMAT3_TABLES = """
+[scope]
+intended_use = "Testing the library."
+population = "People in tests."
+
+[safety_net]
+emergency = ["New numbness between your legs.", "New trouble peeing."]
+today = ["A fever."]
+review = "Book a review if it is not better in 6 weeks."
+
+[texts]
+disclaimer = "A screening aid, not a diagnosis."
+why_heading = "Why:"
+answer_first_heading = "Please answer first:"
+answer_now_heading = "Please answer now:"
+emergency_heading = "Go to an emergency department now if:"
+today_heading = "See a doctor today if:"
+exercises_heading = "Exercises:"
+caution_label = "Caution"
+self_management_heading = "Looking after your back:"
+self_management = ["Keep active."]
+not_for_now_heading = "Not for now:"
+odi_label = "ODI"
+start_back_label = "STarT Back"
+protocol_label = "Protocol"
+unanswered = "Some questions are not answered yet."
+unanswered_same_day = "Answer the questions now."
+none_suitable = "No exercise suits you for now."
+out_of_scope = "This is for adults."
+under_age_reason = "Too young."
+withheld_unanswered = "Answer the questions first."
+withheld_urgent = "See a clinician first."
+not_yet = "Not yet, first:"
+care_plan_title = "Back pain plan"
+odi_question = "The ODI questionnaire."
+start_back_question = "The STarT Back questionnaire."
+age_question = "Your age."
+preference_question = "The movement that eases it."
+
+[texts.no_exercise_advice]
+none = "No urgent concern."
+routine = "Book a routine appointment."
+soon = "See someone within two weeks."
+same_day = "See a doctor today."
+emergency = "Go to an emergency department now."
+"""
+"""The tables format 3 needs besides ``format = 3`` and [advice]: append to a test document."""
+
+FULL_ADVICE = """
+[advice]
+none = "All fine."
+routine = "Book a routine visit."
+soon = "See someone soon."
+same_day = "See a doctor today."
+emergency = "Go now."
+"""
+
+
+def format3(text: str) -> str:
+    """Return the test document ``text`` as format 3: the version, [advice] and the tables."""
+    advice = "" if "[advice]" in text else FULL_ADVICE
+    return f"format = 3\n{text}\n{advice}{FORMAT3_TABLES}"
+
+
+MINI_TOML = (
+    """\
+format = 3
 name = "mini"
 version = "1.0"
 require_odi = true
 safety = "Stop if it hurts."
 safety_source = "S1"
-safety_net = "Go to an emergency department now if new numbness around your genitals or back passage, new bladder or bowel trouble, or new weakness in both legs appears."
 
 [sources]
 S1 = "A test source"
 
 [advice]
 none = "All fine."
+routine = "Book a routine visit."
+soon = "See someone soon."
+same_day = "See a doctor today."
 emergency = "Go now."
 
 [[exercises]]
@@ -144,6 +211,8 @@ actions = [{ caution = { ids = ["double_hug"] }, text = "Both knees: slowly." }]
 reason = "New exercise."
 source = "S1"
 """
+    + FORMAT3_TABLES
+)
 
 
 def mini() -> dict[str, Any]:

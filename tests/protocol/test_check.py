@@ -13,11 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
-from backtriage.protocol import _check as check_module
-from backtriage.protocol import _hygiene as hygiene_module
-from backtriage.protocol import _policies as policies_module
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol.model import (
+from backtriage.protocol import (
+    AllOf,
+    AnyOf,
+    AtLeast,
     Condition,
     Exclude,
     Exercise,
@@ -28,6 +27,11 @@ from backtriage.protocol.model import (
     Protocol,
     Refer,
 )
+from backtriage.protocol import _check as check_module
+from backtriage.protocol import _format as format_module
+from backtriage.protocol import _hygiene as hygiene_module
+from backtriage.protocol import _policies as policies_module
+from backtriage.protocol._engine import engine_of
 from strategies import protocols
 
 from . import codes, item, load, mini
@@ -115,15 +119,118 @@ def _preference(name: str, direction: str) -> dict[str, Any]:
 
 # (code, mutation of the mini protocol, where the problem must be reported)
 FAULTS: dict[str, tuple[str, Mutation, str]] = {
-    "exercises without a safety net": (
+    "an exercise with one dosage step": (
+        "bad-steps",
+        lambda data: data["exercises"][0].update(steps=["Only one step."]),
+        "exercise 'bend'",
+    ),
+    "pain limits out of order": (
+        "bad-pain-limits",
+        lambda data: data.update(follow_up={"green_max": 5, "amber_max": 5}),
+        "follow_up",
+    ),
+    "a safety net without its emergency signs": (
         "missing-safety-net",
-        lambda data: data.pop("safety_net"),
+        lambda data: data["safety_net"].pop("emergency"),
+        "safety_net.emergency",
+    ),
+    "a safety net line of blanks": (
+        "missing-safety-net",
+        lambda data: data["safety_net"].update(today=[" "]),
+        "safety_net.today[0]",
+    ),
+    "a safety net without a review point": (
+        "missing-safety-net",
+        lambda data: data["safety_net"].update(review=" "),
+        "safety_net.review",
+    ),
+    "a document without a format version": (
+        "old-format",
+        lambda data: data.pop("format"),
         "protocol 'mini'",
     ),
-    "a safety net of blanks": (
-        "missing-safety-net",
-        lambda data: data.update(safety_net=" "),
+    "a document of a newer format": (
+        "newer-format",
+        lambda data: data.update(format=4),
         "protocol 'mini'",
+    ),
+    "a scope without its intended use": (
+        "missing-scope",
+        lambda data: data["scope"].pop("intended_use"),
+        "scope.intended_use",
+    ),
+    "a scope without its population": (
+        "missing-scope",
+        lambda data: data["scope"].update(population=""),
+        "scope.population",
+    ),
+    "a minimum age the protocol does not ask for": (
+        "bad-scope",
+        lambda data: data["scope"].update(min_age=16, under_age=[{"below": 16, "urgency": "soon"}]),
+        "scope.min_age",
+    ),
+    "age bands that stop short of the minimum age": (
+        "bad-scope",
+        _all(
+            lambda data: data.update(require_age=True),
+            lambda data: data["scope"].update(
+                min_age=16, under_age=[{"below": 12, "urgency": "soon"}]
+            ),
+        ),
+        "scope.under_age",
+    ),
+    "no disclaimer": (
+        "missing-text",
+        lambda data: data["texts"].pop("disclaimer"),
+        "texts.disclaimer",
+    ),
+    "no self-management advice in a protocol that gives exercises": (
+        "missing-text",
+        lambda data: data["texts"].update(self_management=[]),
+        "texts.self_management",
+    ),
+    "no plain advice for an urgency": (
+        "missing-text",
+        lambda data: data["texts"]["no_exercise_advice"].pop("same_day"),
+        "texts.no_exercise_advice.same_day",
+    ),
+    "no advice for an urgency": (
+        "missing-text",
+        lambda data: data["advice"].pop("soon"),
+        "advice.soon",
+    ),
+    "a rule with empty advice": (
+        "missing-text",
+        _set("rules", "numb_soon", "advice", " "),
+        "rule 'numb_soon'",
+    ),
+    "a red flag made conditional": (
+        "bad-condition",
+        _set("facts", "fever", "asked_if", "numb"),
+        "fact 'fever'",
+    ),
+    "a follow-up of an unknown fact": (
+        "bad-condition",
+        _set("facts", "sore", "asked_if", "nope"),
+        "fact 'sore'",
+    ),
+    "a follow-up of a capability (optional)": (
+        "bad-condition",
+        _set("facts", "sore", "asked_if", "hug_ok"),
+        "fact 'sore'",
+    ),
+    "a follow-up of a derived fact": (
+        "bad-condition",
+        _set("facts", "sore", "asked_if", "odi_severe"),
+        "fact 'sore'",
+    ),
+    "a follow-up of a follow-up": (
+        "bad-condition",
+        _all(
+            _set("facts", "stiff", "asked_if", "fever"),
+            _set("facts", "sore", "asked_if", "stiff"),
+        ),
+        "fact 'sore'",
     ),
     "two exercises with one id": (
         "duplicate-exercise",
@@ -423,36 +530,6 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _set("exercises", "double_hug", "prerequisites", ["stiff"]),
         "exercise 'double_hug'",
     ),
-    "an empty any": (
-        "empty-condition",
-        _set("rules", "fever_same_day", "condition", {"any": []}),
-        "rule 'fever_same_day'",
-    ),
-    "an empty all nested": (
-        "empty-condition",
-        _set("rules", "numb_soon", "condition", {"any": [{"fact": "numb"}, {"all": []}]}),
-        "rule 'numb_soon'",
-    ),
-    "an empty of": (
-        "empty-condition",
-        _set("rules", "numb_soon", "condition", {"at_least": 1, "of": []}),
-        "rule 'numb_soon'",
-    ),
-    "at_least 0": (
-        "bad-at-least",
-        _set("rules", "numb_soon", "condition", {"at_least": 0, "of": [{"fact": "numb"}]}),
-        "rule 'numb_soon'",
-    ),
-    "at_least more than its list": (
-        "bad-at-least",
-        _set(
-            "rules",
-            "numb_soon",
-            "condition",
-            {"at_least": 3, "of": [{"fact": "numb"}, {"fact": "stiff"}]},
-        ),
-        "rule 'numb_soon'",
-    ),
     "a family no exercise belongs to": (
         "unknown-family",
         _action("numb_soon", 1, "exclude", {"families": ["archin", "hugs"]}),
@@ -493,13 +570,13 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _set("rules", "numb_soon", "actions", []),
         "rule 'numb_soon'",
     ),
-    "a rule needing more than its facts": (
+    "a rule needing a fact that is not declared": (
         "never-fires",
         _set(
             "rules",
             "numb_soon",
             "condition",
-            {"at_least": 3, "of": [{"fact": "numb"}, {"fact": "stiff"}]},
+            {"all": [{"fact": "numb"}, {"fact": "numbness"}]},
         ),
         "rule 'numb_soon'",
     ),
@@ -711,6 +788,52 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         _append("policies", {"id": "flags_stop", "red_flags_withhold_all_from": "soon"}),
         "policy 'flags_stop'",
     ),
+    "a policy whose selector names an exercise that does not exist": (
+        "policy-unknown-selector",
+        _append("policies", {"id": "p", "when": ["stiff"], "withholds": {"ids": ["arhc"]}}),
+        "policy 'p'",
+    ),
+    "a policy whose selector names a family no exercise belongs to": (
+        "policy-unknown-selector",
+        _append(
+            "policies",
+            {"id": "p", "when": ["stiff"], "cautions_or_withholds": {"families": ["arcing"]}},
+        ),
+        "policy 'p'",
+    ),
+    "a policy whose selector names a level no exercise has": (
+        "policy-unknown-selector",
+        _append(
+            "policies",
+            {"id": "p", "when": ["stiff"], "withholds": {"ids": ["arch"], "levels": [9]}},
+        ),
+        "policy 'p'",
+    ),
+    "a policy whose selector matches no exercise": (
+        "policy-vacuous",
+        _append("policies", {"id": "p", "when": ["stiff"], "withholds": {"min_level": 5}}),
+        "policy 'p'",
+    ),
+    "a policy whose selector is empty": (
+        "policy-vacuous",
+        _append("policies", {"id": "p", "when": ["stiff"], "withholds": {}}),
+        "policy 'p'",
+    ),
+    "a policy that reaches no urgency": (
+        "policy-vacuous",
+        _append("policies", {"id": "p", "when": ["stiff"], "reaches": "none"}),
+        "policy 'p'",
+    ),
+    "a red-flag policy from an urgency no red flag refers": (
+        "policy-vacuous",
+        _append("policies", {"id": "p", "red_flags_withhold_all_from": "emergency"}),
+        "policy 'p'",
+    ),
+    "a policy about a fact the protocol does not declare": (
+        "bad-policy",
+        _append("policies", {"id": "p", "when": ["stif"], "withholds": {"all": True}}),
+        "policy 'p'",
+    ),
     "a policy that makes no claim": (
         "bad-policy",
         _append("policies", {"id": "empty", "when": ["numb"]}),
@@ -771,10 +894,38 @@ def test_a_fault_is_reported_with_its_code_where_it_is_and_a_fix(
     assert str(problem) == f"{where}: {problem.message} [{code}] Fix: {problem.fix}"
 
 
+# The loader refuses these conditions (tests/protocol/test_load.py); a protocol built in Python
+# can still hold one, and check() reports it.
+BUILT_IN_PYTHON: dict[str, tuple[str, Condition]] = {
+    "an empty any": ("empty-condition", AnyOf(())),
+    "an empty all nested": ("empty-condition", AnyOf((FactIs("numb"), AllOf(())))),
+    "an empty of": ("empty-condition", AtLeast(1, ())),
+    "at_least 0": ("bad-at-least", AtLeast(0, (FactIs("numb"),))),
+    "at_least more than its list": ("bad-at-least", AtLeast(3, (FactIs("numb"), FactIs("stiff")))),
+}
+
+
+@pytest.mark.parametrize(
+    ("code", "condition"), BUILT_IN_PYTHON.values(), ids=BUILT_IN_PYTHON.keys()
+)
+def test_a_condition_the_loader_refuses_is_reported_when_built_in_python(
+    code: str, condition: Condition
+) -> None:
+    protocol = load(mini())
+    rules = tuple(
+        attrs.evolve(r, condition=condition) if r.id == "numb_soon" else r for r in protocol.rules
+    )
+
+    problems = [p for p in attrs.evolve(protocol, rules=rules).check() if p.code == code]
+
+    assert [p.where for p in problems] == ["rule 'numb_soon'"]
+    assert problems[0].fix.strip()
+
+
 def _codes_in_check_source() -> set[str]:
     source = "".join(
         Path(module.__file__).read_text(encoding="utf-8")
-        for module in (check_module, hygiene_module, policies_module)
+        for module in (check_module, format_module, hygiene_module, policies_module)
     )
     found = set(re.findall(r'(?:Problem|_problem)\(\s*f?"([a-z{}-]+)"', source))
     expanded = {
@@ -786,6 +937,7 @@ def _codes_in_check_source() -> set[str]:
 def test_every_check_code_has_a_fault_test_and_a_line_in_the_format_doc() -> None:
     in_source = _codes_in_check_source()
     tested = {code for code, _, _ in FAULTS.values()} | {"prerequisite-cycle"}
+    tested |= {code for code, _ in BUILT_IN_PYTHON.values()}
     doc = DOC.read_text(encoding="utf-8")
 
     assert in_source, "the codes could not be read from check.py"
@@ -836,11 +988,11 @@ def test_a_dead_end_is_reported_for_the_way_in_that_nothing_refers_on() -> None:
 
 
 def test_two_equal_texts_are_only_compared_when_written() -> None:
-    # Empty advice and questions fall back to nothing or to a built-in text: not copies.
+    # Empty advice is missing, not a copy of another empty advice.
     data = mini()
     data["advice"] = {"none": "", "routine": "", "soon": "", "emergency": "Go now."}
 
-    assert codes(load(data)) == []
+    assert set(codes(load(data))) == {"missing-text"}
 
 
 def test_a_prerequisite_cycle_in_a_protocol_built_in_python_is_reported() -> None:
@@ -1065,7 +1217,7 @@ def test_a_required_age_or_start_back_is_missing_until_given() -> None:
         bt.Assessment(odi=[0] * 10, red_flags=flags, findings=answered), protocol=protocol
     )
     assert (plan.missing, plan.exercises) == (("start_back", "age"), ())
-    assert plan.missing_questions[1] == "Age in whole years."
+    assert plan.missing_questions[1] == protocol.texts.age_question
     start_back = bt.StartBackScore(0, 0)
     old = bt.Assessment(
         odi=[0] * 10, red_flags=flags, findings=answered, start_back=start_back, age=70
@@ -1171,11 +1323,20 @@ def test_an_exercise_a_capability_takes_away_is_still_reachable_without_it() -> 
     assert "unreachable-exercise" not in found
 
 
-def test_a_protocol_without_exercises_needs_no_safety_net() -> None:
-    # Nothing is ever given, so every plan's advice already says what to do.
+def test_a_protocol_without_exercises_still_needs_a_safety_net() -> None:
+    # A person who is told to wait (soon, same day) needs to know when to get help meanwhile.
     data = mini()
     data.pop("safety_net")
     protocol = load(data)
     bare = attrs.evolve(protocol, exercises=(), rules=(), facts=())
-    assert "missing-safety-net" not in codes(bare)
+    assert "missing-safety-net" in codes(bare)
     assert "missing-safety-net" in codes(protocol)
+
+
+def test_a_protocol_without_exercises_needs_no_self_management_texts() -> None:
+    data = mini()
+    data["texts"].pop("self_management")
+    protocol = load(data)
+    bare = attrs.evolve(protocol, exercises=(), rules=(), facts=())
+    assert "missing-text" not in codes(bare)
+    assert "missing-text" in codes(protocol)

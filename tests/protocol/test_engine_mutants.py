@@ -1,6 +1,6 @@
 """Engine behaviour that mutation testing showed no other test pinned down.
 
-Each test kills mutants of ``backtriage.protocol.engine`` that survived the rest of the suite
+Each test kills mutants of ``backtriage.protocol._engine`` that survived the rest of the suite
 (see ``benchmarks/mutation.md``): a rule with several exclusions, the source of a caution, the
 exact reasons the engine itself gives, undeclared facts in conditions and the error for an
 undeclared fact in the input.
@@ -12,13 +12,14 @@ import pytest
 
 import backtriage as bt
 from backtriage import InvalidAnswerError, Urgency, load_protocol
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol.engine import ENGINE_SOURCE, Reason
+from backtriage.protocol._engine import Reason, engine_of
+from backtriage.protocol._reasoner import ENGINE_SOURCE
+
+from . import format3
 
 TEXT = """
 name = "engine-demo"
 version = "1"
-safety_net = "Go to an emergency department now if new numbness around your genitals or back passage, new bladder or bowel trouble, or new weakness in both legs appears."
 
 [[exercises]]
 id = "sway"
@@ -117,6 +118,7 @@ reason = "r"
 source = "s"
 """
 
+TEXT = format3(TEXT)
 PROTOCOL = load_protocol(text=TEXT)
 ENGINE = engine_of(PROTOCOL)
 
@@ -167,14 +169,10 @@ def test_an_undeclared_input_fact_is_refused_with_field_value_and_protocol() -> 
     assert error.allowed == "a fact declared by protocol 'engine-demo'"
 
 
-def test_the_missing_input_reason_lists_the_questions() -> None:
+def test_the_missing_input_reason_is_the_protocols_text() -> None:
     reasons = withheld_reasons([], missing=("fever", "odi"))["sway"]
     assert reasons == (
-        Reason(
-            "engine.missing_input",
-            "No exercise can be suggested until these questions are answered: fever, odi.",
-            ENGINE_SOURCE,
-        ),
+        Reason("engine.missing_input", PROTOCOL.texts.withheld_unanswered, ENGINE_SOURCE),
     )
 
 
@@ -185,11 +183,7 @@ def test_the_urgency_reason_says_to_see_a_clinician_first() -> None:
     evaluation = engine_of(urgent).evaluate(["b"])
     reasons = {w.exercise.id: w.reasons for w in evaluation.withheld()}
     assert reasons["sway"] == (
-        Reason(
-            "engine.urgency",
-            "Your answers need a clinician's attention first; do not start exercises.",
-            ENGINE_SOURCE,
-        ),
+        Reason("engine.urgency", urgent.texts.withheld_urgent, ENGINE_SOURCE),
     )
 
 
@@ -198,7 +192,7 @@ def test_the_prerequisite_reason_names_each_unmet_need() -> None:
     assert reasons == (
         Reason(
             "engine.prerequisite",
-            "Not yet: this comes once 'Knee sway' is done comfortably and bend_ok.",
+            f"{PROTOCOL.texts.not_yet} Knee sway; bend_ok.",
             ENGINE_SOURCE,
         ),
     )
@@ -226,7 +220,7 @@ def test_an_unmet_prerequisite_says_which_exercise_comes_first() -> None:
     assert withheld.reasons == (
         Reason(
             "engine.prerequisite",
-            "Not yet: this comes once 'Single knee hug' is done comfortably.",
+            f"{protocol.texts.not_yet} Single knee hug.",
             ENGINE_SOURCE,
         ),
     )

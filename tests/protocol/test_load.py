@@ -12,9 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
+from backtriage.protocol import Protocol, load_protocol, protocol_from_data
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol.load import load_protocol, protocol_from_data
-from backtriage.protocol.model import Protocol
 from backtriage.serialize import converter
 from strategies import json_values, mutated_documents, protocols
 
@@ -55,10 +54,21 @@ def test_the_complete_example_in_the_format_doc_gives_a_plan() -> None:
     protocol = load_protocol(text=doc_example())
     red_flags = {q.key: False for q in bt.questions(protocol) if q.kind == "red_flag"}
 
-    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=red_flags), protocol=protocol)
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=red_flags, age=40), protocol=protocol)
 
     assert plan.urgency is bt.Urgency.NONE
     assert plan.exercises, "a person with no risk at all must get exercises from the example"
+    assert plan.safety_net == protocol.safety_net
+
+
+def test_the_complete_example_refers_a_young_person_and_gives_no_exercise() -> None:
+    protocol = load_protocol(text=doc_example())
+    red_flags = {q.key: False for q in bt.questions(protocol) if q.kind == "red_flag"}
+
+    plan = bt.recommend(bt.Assessment(red_flags=red_flags, age=15), protocol=protocol)
+
+    assert (plan.urgency, plan.exercises, plan.missing) == (bt.Urgency.SOON, (), ())
+    assert plan.advice.startswith(protocol.texts.out_of_scope)
 
 
 def test_a_toml_file_loads_from_a_str_path_and_a_path_object(tmp_path: Path) -> None:
@@ -159,7 +169,7 @@ def test_invalid_toml_is_refused_with_its_line_and_column(tmp_path: Path) -> Non
     path = tmp_path / "bad.toml"
     path.write_text(MINI_TOML.replace('version = "1.0"', "version = "), encoding="utf-8")
 
-    with pytest.raises(bt.ProtocolError, match=r"not valid TOML: .*line 2") as info:
+    with pytest.raises(bt.ProtocolError, match=r"not valid TOML: .*line 3") as info:
         load_protocol(path)
 
     assert info.value.source == str(path)
@@ -828,35 +838,66 @@ def test_a_document_with_random_faults_gives_a_protocol_or_a_protocol_error(
         assert engine_of(result).evaluate(names).urgency in bt.Urgency
 
 
-def test_the_shipped_twin_is_the_toml_document_loaded() -> None:
-    # default.pickle spares the first recommend() the TOML parse and the converter; it must be
-    # the very document, loaded, keyed by the TOML text and this version (regenerate it with
-    # `python -m backtriage.protocol._load` after editing default.toml or the model).
-    from backtriage.protocol import _load
+def test_a_long_missing_path_is_shortened_keeping_the_file_name(tmp_path: Path) -> None:
+    path = tmp_path.joinpath(*["a-long-folder-name"] * 6, "nowhere.toml")
 
-    with open(_load.DEFAULT_TOML, encoding="utf-8") as file:
-        text = file.read()
-    shipped = _load._read_twin(_load._twin_key(text))
-    assert shipped is not None, "default.pickle is stale: run python -m backtriage.protocol._load"
-    assert shipped == load_protocol(_load.DEFAULT_TOML)
-    assert shipped.check() == ()
+    with pytest.raises(bt.ProtocolError) as info:
+        load_protocol(path)
+
+    source = info.value.source
+    assert source is not None
+    assert len(source) <= 80
+    assert source.startswith("...")
+    assert source.endswith("a-long-folder-name/nowhere.toml")
 
 
-@pytest.mark.parametrize("content", [b"", b"not a pickle", None], ids=["empty", "garbage", "stale"])
-def test_a_stale_or_broken_twin_is_ignored_and_the_toml_is_loaded(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, content: bytes | None
+# -- conditions without an agreed meaning ----------------------------------------------------
+
+MEANINGLESS_CONDITIONS = {
+    "an empty any": ({"any": []}, "$.rules[1].condition.any", "at least one condition"),
+    "an empty all nested": (
+        {"any": [{"fact": "numb"}, {"all": []}]},
+        "$.rules[1].condition.any[1].all",
+        "at least one condition",
+    ),
+    "an empty of": (
+        {"at_least": 1, "of": []},
+        "$.rules[1].condition.of",
+        "at least one condition",
+    ),
+    "at_least 0": (
+        {"at_least": 0, "of": [{"fact": "numb"}]},
+        "$.rules[1].condition.at_least",
+        "from 1 to 1",
+    ),
+    "at_least above the length of its list": (
+        {"at_least": 3, "of": [{"fact": "numb"}, {"fact": "stiff"}]},
+        "$.rules[1].condition.at_least",
+        "from 1 to 2",
+    ),
+    "at_least 0 nested": (
+        {"all": [{"fact": "numb"}, {"at_least": 0, "of": [{"fact": "stiff"}]}]},
+        "$.rules[1].condition.all[1].at_least",
+        "from 1 to 1",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("condition", "path", "allowed"),
+    MEANINGLESS_CONDITIONS.values(),
+    ids=MEANINGLESS_CONDITIONS.keys(),
+)
+def test_a_condition_without_an_agreed_meaning_is_refused_naming_its_path(
+    condition: dict[str, Any], path: str, allowed: str
 ) -> None:
-    import pickle
+    # The engine, the checks and the kit once each read such a condition their own way.
+    data = mini()
+    item(data, "rules", "numb_soon")["condition"] = condition
 
-    from backtriage.protocol import _load
+    with pytest.raises(bt.ProtocolError) as caught:
+        load(data)
 
-    twin = tmp_path / "default.pickle"
-    if content is None:  # a twin of another document: its key does not match
-        content = pickle.dumps(("0.0.0:0:00000000", load(mini())))
-    twin.write_bytes(content)
-    monkeypatch.setattr(_load, "DEFAULT_TWIN", str(twin))
-    _load.default_protocol.cache_clear()
-    try:
-        assert _load.default_protocol() == load_protocol(_load.DEFAULT_TOML)
-    finally:
-        _load.default_protocol.cache_clear()
+    assert caught.value.path == path
+    assert "rule 'numb_soon'" in str(caught.value)
+    assert allowed in str(caught.value)

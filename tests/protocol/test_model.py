@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 import backtriage as bt
 from backtriage import DisabilityBand, ProtocolError, Urgency, default_protocol
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -29,10 +28,13 @@ from backtriage.protocol.model import (
     Protocol,
     Refer,
     Rule,
+    SafetyNet,
     Selector,
     Source,
     UrgencyAdvice,
 )
+from backtriage.protocol._engine import engine_of
+from backtriage.testing import strategies as kit
 from backtriage.testing.strategies import protocols
 
 
@@ -54,7 +56,11 @@ def test_a_protocol_built_from_strings_evaluates_like_one_built_from_enums() -> 
         facts=(Fact("fever", "red_flag", "risk", question="Fever?", required=True),),
         rules=(Rule("fever_today", FactIs("fever"), (Refer("same_day"),), "Fever.", "S31"),),
         sources=(Source("S31", "NHS Gloucestershire, red flags"),),
-        safety_net="Get help at once if new symptoms appear.",
+        safety_net=SafetyNet(emergency=("New numbness.",), today=("A fever.",), review="6 weeks."),
+        advice=kit._ADVICE,
+        format=3,
+        scope=kit._SCOPE,
+        texts=kit._TEXTS,
     )
     assert protocol.check() == ()
     evaluation = engine_of(protocol).evaluate(["fever"])
@@ -161,12 +167,38 @@ def test_min_level_selects_every_level_at_or_above_it() -> None:
 def test_a_protocol_is_plain_data_until_it_is_used() -> None:
     made = attrs.evolve(default_protocol(), version="9")
     # Nothing is built when a protocol is made ...
-    assert (made._engine, made._inputs, made._problems) == (None, None, None)
+    assert made._cache == {}
     assert made.check() == ()
-    # ... and what is built is built once, on first use, and kept.
-    assert made._problems == ()
-    assert made._engine is not None
+    # ... and what is built is built once, on first use, and kept in its one cache.
+    assert made.check() is made.check()
+    assert engine_of(made) is engine_of(made)
     assert made == attrs.evolve(default_protocol(), version="9")  # the cache is not compared
+    assert hash(made) == hash(attrs.evolve(default_protocol(), version="9"))
+    assert "_cache" not in repr(made)
+
+
+def test_each_protocol_has_one_cache_of_its_own() -> None:
+    # The only slot a protocol has beyond its fields is the one cache; a copy starts empty.
+    extra = [f.name for f in attrs.fields(Protocol) if not f.init]
+    assert extra == ["_cache"]
+    first = attrs.evolve(default_protocol())
+    engine_of(first)
+    second = attrs.evolve(first)
+    assert second._cache == {}
+    assert engine_of(second) is not engine_of(first)
+
+
+def test_queries_are_kept_with_the_protocol_not_looked_up_by_its_value() -> None:
+    from backtriage.protocol import triggers_withheld
+
+    protocol = attrs.evolve(default_protocol())
+    exercise = protocol.exercises[0].id
+    assert triggers_withheld(protocol, exercise) is triggers_withheld(protocol, exercise)
+    assert set(protocol._cache) >= {"queries"}
+    # An equal protocol has equal answers, worked out for it (no lookup hashes the protocol).
+    again = attrs.evolve(protocol)
+    assert triggers_withheld(again, exercise) == triggers_withheld(protocol, exercise)
+    assert triggers_withheld(again, exercise) is not triggers_withheld(protocol, exercise)
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import backtriage as bt
+from backtriage.protocol import AllOf, AnyOf, AtLeast, FactIs, Policy, Selector
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol._hygiene import closure, minimal_sets
-from backtriage.protocol.model import AllOf, AnyOf, AtLeast, FactIs, Policy, Selector
+from backtriage.protocol._reasoner import closure, minimal_sets
 from backtriage.serialize import to_json
 
 from . import item, load, mini
@@ -85,6 +85,7 @@ def _new_exercise(**changes: object) -> dict[str, Any]:
         "level": 1,
         "in_bed": False,
         "dosage": "5 slow bends.",
+        "steps": ["3 slow bends.", "5 slow bends."],
         "instructions": "Sit on a firm chair and bend forward a little.",
     }
     exercise.update(changes)
@@ -129,7 +130,7 @@ HARMFUL: dict[str, tuple[Edit, str, str]] = {
         "fever_with_injects_drugs_emergency",
     ),
     "a soon red flag that no longer withholds exercise": (
-        _drop_exclusion("injects_drugs_soon"),
+        _drop_exclusion("recent_spinal_procedure_soon"),
         "policy-red-flags-stop-exercise",
         "red_flags_from_soon_stop_exercise",
     ),
@@ -266,8 +267,9 @@ def test_a_malformed_policy_is_reported_not_proved(policy: dict[str, Any]) -> No
     assert [p.code for p in load(data).check()] == ["bad-policy"]
 
 
-def test_a_policy_whose_exercises_were_all_removed_still_holds() -> None:
-    # Removing exercises is more cautious: "nothing prone" holds with no prone exercise left.
+def test_a_policy_whose_exercises_were_all_removed_proves_nothing_until_it_is_removed() -> None:
+    # "Nothing prone" with no prone exercise left holds of nothing: check() says so, and the
+    # clinician removes the policy (or keeps an exercise it is about) knowingly.
     data = _default()
     data["exercises"] = [e for e in data["exercises"] if e["position"] != "prone"]
     data["rules"] = [
@@ -275,6 +277,15 @@ def test_a_policy_whose_exercises_were_all_removed_still_holds() -> None:
     ]
     data["rules"] = [r for r in data["rules"] if r["id"] != "cannot_lie_prone"]
 
+    problems = load(data).check()
+    assert {p.code for p in problems} == {"policy-vacuous"}
+    assert {p.where for p in problems} == {
+        "policy 'prone_lying_painful_nothing_prone'",
+        "policy 'cannot_lie_prone_nothing_prone'",
+    }
+    data["policies"] = [
+        p for p in data["policies"] if p.get("withholds") != {"positions": ["prone"]}
+    ]
     assert load(data).check() == ()
 
 
@@ -362,7 +373,8 @@ def test_minimal_sets_give_up_past_their_limit() -> None:
     protocol = load(mini())
     wide = AllOf(tuple(AnyOf((FactIs("numb"), FactIs("stiff"), FactIs("sore"))) for _ in range(2)))
 
-    assert minimal_sets(protocol, wide, limit=2) is None
+    with pytest.raises(bt.ProtocolError, match="more than 2 sets of facts"):
+        minimal_sets(protocol, wide, limit=2)
 
 
 def test_minimal_sets_of_a_wide_at_least_give_up_past_their_limit() -> None:
@@ -372,9 +384,11 @@ def test_minimal_sets_of_a_wide_at_least_give_up_past_their_limit() -> None:
         (AllOf((FactIs("numb"), FactIs("fever"))), AllOf((FactIs("stiff"), FactIs("sore"))))
     )
 
-    assert minimal_sets(protocol, AtLeast(2, (either, either, either)), limit=1) is None
-    assert minimal_sets(protocol, AtLeast(1, (pairs, pairs, pairs)), limit=1) is None
-    assert minimal_sets(protocol, AtLeast(2, (pairs, pairs, pairs)), limit=2) == [
+    with pytest.raises(bt.ProtocolError, match="more than 1 sets of facts"):
+        minimal_sets(protocol, AtLeast(2, (either, either, either)), limit=1)
+    with pytest.raises(bt.ProtocolError, match="more than 1 sets of facts"):
+        minimal_sets(protocol, AtLeast(1, (pairs, pairs, pairs)), limit=1)
+    assert minimal_sets(protocol, AtLeast(2, (pairs, pairs, pairs)), limit=4) == [
         frozenset({"fever", "numb"}),
         frozenset({"sore", "stiff"}),
     ]
@@ -417,3 +431,28 @@ def test_a_red_flag_policy_on_too_many_ways_to_refer_is_reported_not_searched_fo
 
     assert problem.where == "policy 'stop'"
     assert "too many to prove it on" in problem.message
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        {"ids": ["prone_extenson"]},
+        {"families": ["prone_extensions"]},
+        {"levels": [9]},
+        {"ids": ["prone_extenson"], "movements": ["lateral_flexion"]},
+    ],
+)
+def test_a_policy_that_selects_nothing_it_meant_is_a_problem_not_a_proof(
+    selector: dict[str, Any],
+) -> None:
+    # The misspelt policy and the deleted rule together: the lying back arch would reach a
+    # person for whom lying on the front hurts, while check() called the policy proven.
+    data = _default()
+    data["rules"].remove(_rule(data, "prone_lying_painful_no_prone_extension"))
+    for policy in data["policies"]:
+        if "prone_lying_painful" in policy.get("when", []):
+            policy["withholds"] = selector
+    codes = {p.code for p in load(data).check()}
+    assert "policy-unknown-selector" in codes
+    with pytest.raises(bt.ProtocolError):
+        bt.recommend(bt.Assessment(odi=[1] * 10), protocol=load(data))

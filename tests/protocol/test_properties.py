@@ -11,9 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import backtriage as bt
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol.engine import Evaluation
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     Caution,
@@ -24,6 +22,7 @@ from backtriage.protocol.model import (
     Protocol,
     Refer,
 )
+from backtriage.protocol._engine import Evaluation, engine_of
 from strategies import fact_sets, protocols
 
 SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import backtriage as bt
-from backtriage.protocol.model import Caution, Exercise, FactKind, Protocol
+from backtriage.protocol import Caution, Exercise, FactKind, Protocol
 
 WITHHELD = "withheld"
 CAUTIONED = "cautioned"

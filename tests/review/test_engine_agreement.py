@@ -12,9 +12,7 @@ import attrs
 import pytest
 
 import backtriage as bt
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._queries import closure, realisable, search
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -32,6 +30,8 @@ from backtriage.protocol.model import (
     Rule,
     Selector,
 )
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._queries import closure, realisable, search
 from backtriage.review import Trigger, example, when_cautioned, when_urgency, when_withheld
 
 NAMES = ("a", "b", "c", "ok")
@@ -135,7 +135,7 @@ def test_a_union_too_large_for_the_limit_is_refused() -> None:
 
 
 def test_a_witness_search_over_too_many_capabilities_is_refused() -> None:
-    from backtriage.protocol._queries import Space
+    from backtriage.protocol._reasoner import Space
 
     capabilities = tuple(
         Fact(f"can_{i}", FactKind.CAPABILITY, Polarity.CAPABILITY) for i in range(4)

@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given, settings
 
 import backtriage as bt
-from backtriage.protocol._queries import triggers_of_rule
-from backtriage.protocol.model import (
+from backtriage.protocol import (
     Caution,
     Derivation,
     Fact,
@@ -25,6 +24,7 @@ from backtriage.protocol.model import (
     Selector,
     Source,
 )
+from backtriage.protocol._queries import triggers_of_rule
 from backtriage.review import (
     Trigger,
     protocol_hash,
@@ -186,8 +186,16 @@ def test_the_sheet_shows_every_question_with_whether_it_is_required(page: Page) 
     for question in bt.questions():
         marked = "required" if question.required else "optional"
         assert f"{question.text} " in rows
+        # A follow-up question says after which answer it is asked.
+        follow_up = r"( ?, asked only after a yes to \w+ \([^)]*\))?"
         assert re.search(
-            re.escape(question.text) + r" [a-z ]+ " + marked + " " + re.escape(question.key), rows
+            re.escape(question.text)
+            + r" [a-z ]+ "
+            + marked
+            + follow_up
+            + " "
+            + re.escape(question.key),
+            rows,
         ), question.key
 
 
@@ -198,7 +206,8 @@ def test_the_catalogue_shows_every_exercise_with_its_instructions(
         part = page.part(f"exercise-{exercise.id}")
         assert exercise.title in part
         assert exercise.instructions in part
-        assert exercise.dosage in part
+        for step in exercise.steps:  # the dosage of each step a follow-up moves along
+            assert step in part
 
 
 def test_every_trigger_that_withholds_an_exercise_is_listed_in_words(
@@ -331,12 +340,40 @@ def test_the_advice_for_each_urgency_and_the_safety_text_are_shown(
     assert default.safety in part
 
 
-@pytest.mark.skipif(
-    "safety_net" not in attrs.fields_dict(Protocol), reason="protocols have no safety net yet"
-)
-def test_the_safety_net_is_shown_when_the_protocol_has_one(default: Protocol) -> None:
-    netted = attrs.evolve(default, safety_net="Go to an emergency department if ...")  # type: ignore[misc, unused-ignore]
-    assert "Go to an emergency department if ..." in Page(review_sheet(netted)).part("advice")
+def test_the_sheet_shows_the_scope_the_safety_net_and_every_fixed_text(default: Protocol) -> None:
+    part = Page(review_sheet(default)).part("advice")
+    for text in (
+        default.scope.intended_use,
+        default.scope.population,
+        *default.scope.not_covered,
+        *default.safety_net.emergency,
+        *default.safety_net.today,
+        default.safety_net.review,
+        default.texts.disclaimer,
+        default.texts.unanswered,
+        *default.texts.self_management,
+        *(default.texts.no_exercise_advice.for_urgency(level) for level in bt.Urgency),
+    ):
+        assert html.escape(text, quote=False) in part or text in part, text
+
+
+def test_the_sheet_shows_a_rules_own_advice_and_a_follow_up_question(default: Protocol) -> None:
+    rules = (attrs.evolve(default.rules[0], advice="Tell them it is your back."),)
+    facts = (
+        *default.facts,
+        bt.Fact(
+            "wound_warning",
+            "finding",
+            "risk",
+            question="Is the wound red?",
+            required=True,
+            asked_if="recent_spine_surgery",
+        ),
+    )
+    changed = attrs.evolve(default, rules=rules + default.rules[1:], facts=facts)
+    page = Page(review_sheet(changed))
+    assert "Tell them it is your back." in page.part("advice")
+    assert "asked only after a yes to recent_spine_surgery" in page.part("questions")
 
 
 def test_a_protocol_from_python_with_its_own_exercises_gets_a_sheet() -> None:

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 import backtriage as bt
-from backtriage.protocol.load import protocol_from_data
+from backtriage.protocol import protocol_from_data
 from backtriage.review import diff
 from backtriage.testing import check_properties
 
@@ -138,6 +138,7 @@ def new_exercise(exercise_id: str, **fields: object) -> Edit:
             "level": 1,
             "in_bed": False,
             "dosage": "5 slow repetitions, twice a day.",
+            "steps": ["3 slow repetitions, once a day.", "5 slow repetitions, twice a day."],
             "instructions": "Move slowly and only as far as is comfortable.",
         }
         entry.update(fields)
@@ -212,9 +213,9 @@ def leg_flexion_by_ids(data: Data) -> None:
     }
 
 
-def stenosis_caution_by_ids(data: Data) -> None:
+def stenosis_exclusion_by_ids(data: Data) -> None:
     extension = [e["id"] for e in data["exercises"] if e["movement"] == "extension"]
-    rule(data, "suspected_stenosis_extension_caution")["actions"][0]["caution"] = {"ids": extension}
+    rule(data, "suspected_stenosis_no_extension")["actions"][0]["exclude"] = {"ids": extension}
 
 
 # A new flexion exercise that the rules naming flexion exercises by id or family also name,
@@ -243,8 +244,8 @@ HARMFUL: dict[str, Edit] = {
         "aaa_symptoms_emergency", {"refer": "soon"}, {"exclude": {"all": True}}
     ),
     "fever lowered from same day to routine": refer("fever_same_day", {"refer": "routine"}),
-    "night pain lowered from same day to routine": refer(
-        "night_pain_same_day", {"refer": "routine"}
+    "constant pain lowered from same day to routine": refer(
+        "unrelenting_pain_same_day", {"refer": "routine"}
     ),
     "chest pain rule deleted": remove_rule("chest_pain_emergency"),
     "saddle numbness rule pointing at a misspelt fact": set_key(
@@ -257,13 +258,15 @@ HARMFUL: dict[str, Edit] = {
     "weakening leg with cancer made to need every partner": any_to_all(
         "progressive_weakness_combined_emergency"
     ),
-    "fracture with a bone risk made to need every bone risk": any_to_all(
-        "fragility_fracture_with_bone_risk_same_day"
+    "sudden start with a bone risk made to need every bone risk": any_to_all(
+        "sudden_onset_with_bone_risk_same_day"
     ),
     # A soon red flag that no longer withholds exercise.
-    "drug injection, soon, no longer withholds exercise": drop_exclusion("injects_drugs_soon"),
-    "fragility fracture, soon, no longer withholds exercise": drop_exclusion(
-        "fragility_fracture_risk_soon"
+    "weak defences against germs, soon, no longer withholds exercise": drop_exclusion(
+        "immunosuppressed_soon"
+    ),
+    "a needle in the back, soon, no longer withholds exercise": drop_exclusion(
+        "recent_spinal_procedure_soon"
     ),
     "recent infection, soon, withholds only the harder exercises": refer(
         "recent_infection_soon", {"refer": "soon"}, {"exclude": {"min_level": 2}}
@@ -278,8 +281,8 @@ HARMFUL: dict[str, Edit] = {
     "leg symptoms on flexion listing ids, then a new flexion exercise": both(
         leg_flexion_by_ids, _SEATED_COVERED
     ),
-    "stenosis caution listing ids, then a new extension exercise": both(
-        stenosis_caution_by_ids,
+    "stenosis exclusion listing ids, then a new extension exercise": both(
+        stenosis_exclusion_by_ids,
         new_exercise("standing_back_bend", movement="extension", position="standing", level=2),
         add_ids("prone_lying_painful_no_prone_extension", 0, "exclude"),
     ),
@@ -314,9 +317,7 @@ HARMFUL: dict[str, Edit] = {
     "cannot-lie-prone asked with the painful-prone question": same_question(
         "cannot_lie_prone", "prone_lying_painful"
     ),
-    "incontinence asked with the bladder question": same_question(
-        "ces_incontinence", "ces_bladder"
-    ),
+    "leaking asked with the bladder question": same_question("ces_leaking", "ces_bladder"),
     # A capability that no prerequisite names.
     "double knee hug no longer needs the single one": set_key(
         "exercises", "double_knee_hug", "prerequisites", []
@@ -334,12 +335,16 @@ HARMFUL: dict[str, Edit] = {
     ),
     "a new finding that withholds everything without a referral": both(
         new_fact(
-            name="pregnant",
+            name="recent_hip_surgery",
             kind="finding",
             polarity="risk",
-            question="Are you pregnant?",
+            question="Have you had a hip operation in the last 3 months?",
         ),
-        new_rule("pregnant_no_exercise", {"fact": "pregnant"}, [{"exclude": {"all": True}}]),
+        new_rule(
+            "recent_hip_surgery_no_exercise",
+            {"fact": "recent_hip_surgery"},
+            [{"exclude": {"all": True}}],
+        ),
     ),
     # A condition that lists the same entry twice.
     "two soft signs counted from one": new_rule(
@@ -356,11 +361,11 @@ HARMFUL: dict[str, Edit] = {
     ),
     "fracture partner listed twice": set_key(
         "rules",
-        "fragility_fracture_with_bone_risk_same_day",
+        "sudden_onset_with_bone_risk_same_day",
         "condition",
         {
             "all": [
-                {"fact": "fragility_fracture_risk"},
+                {"fact": "sudden_onset"},
                 {"any": [{"fact": "osteoporosis"}, {"fact": "osteoporosis"}]},
             ]
         },
@@ -405,10 +410,13 @@ def _no_prone_exercise(data: Data) -> None:
     data["exercises"] = [e for e in data["exercises"] if e["position"] != "prone"]
     gone = {"prone_lying_painful_no_prone_extension", "cannot_lie_prone"}
     data["rules"] = [r for r in data["rules"] if r["id"] not in gone]
+    # A policy about prone exercises would hold of nothing: check() asks for it to go too.
+    prone = {"positions": ["prone"]}
+    data["policies"] = [p for p in data["policies"] if p.get("withholds") != prone]
 
 
 CORRECT: dict[str, Edit] = {
-    "the only prone exercise removed, with the rules about it": _no_prone_exercise,
+    "the only prone exercise removed, with the rules and policies about it": _no_prone_exercise,
     "texts translated": _translate,
     "rules and exercises reordered": _reorder,
     "a rule renamed": _rename_rule,

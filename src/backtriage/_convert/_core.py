@@ -38,10 +38,11 @@ from backtriage.errors import (
 
 T = TypeVar("T")
 
-SCHEMA_VERSION: Final = 2
-"""The schema version :func:`to_dict` writes (2: ``Assessment.findings`` is an object)."""
-READABLE_SCHEMA_VERSIONS: Final = (1, 2)
-"""The schema versions :func:`from_dict` reads (1: findings as a list of the names that hold)."""
+SCHEMA_VERSION: Final = 3
+"""The schema version :func:`to_dict` writes (3: a plan's structured safety net and texts)."""
+READABLE_SCHEMA_VERSIONS: Final = (1, 2, 3)
+"""The schema versions :func:`from_dict` reads (1: findings as a list of the names that hold;
+a plan only from 3, as older plans lack the texts and the structured safety net)."""
 """The version of the JSON documents written here; see ``docs/interop.md`` for the policy."""
 
 

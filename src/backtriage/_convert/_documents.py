@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import math
 import typing
 from collections.abc import Callable, Mapping
@@ -19,7 +18,7 @@ from backtriage._convert._core import (
     raise_if,
     structure_field,
 )
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, CheckIn, ExerciseReport, Preference
 from backtriage.errors import (
     IncompleteError,
     InvalidAnswerError,
@@ -27,6 +26,7 @@ from backtriage.errors import (
 )
 from backtriage.instruments.odi import DisabilityBand, OdiAnswers, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
+    Bothersomeness,
     StartBackAnswers,
     StartBackItem,
     StartBackRisk,
@@ -100,10 +100,10 @@ def _structure_odi_score(value: object, _: type) -> OdiScore:
             continue
         same = _same_percent(given, score.percent) if key == "percent" else given == expected
         if not same:
-            shown = expected.value if isinstance(expected, enum.Enum) else expected
+            # The derived value is the person's score: it is named, never given.
             errors.append(
                 StructureValueError(
-                    data[key], f"{shown!r}, derived from raw and answered", where=(key,)
+                    data[key], f"the {key} derived from raw and answered", where=(key,)
                 )
             )
     raise_if(errors, OdiScore)
@@ -136,7 +136,7 @@ def _structure_start_back_score(value: object, _: type) -> StartBackScore:
         if risk is not score.risk:
             raise StructureValueError(
                 data["risk"],
-                f"{score.risk.value!r}, derived from total and psychosocial",
+                "the risk derived from total and psychosocial",
                 where=("risk",),
             )
     return score
@@ -166,7 +166,7 @@ def _structure_odi_answers(value: object, _: type) -> OdiAnswers:
 
 def _unstructure_start_back_answers(answers: StartBackAnswers) -> dict[str, object]:
     return {
-        item.value: value.value if isinstance(value, enum.Enum) else value
+        item.value: value.value if isinstance(value, Bothersomeness) else value
         for item, value in answers.by_item().items()
     }
 
@@ -214,6 +214,7 @@ _ASSESSMENT_KEYS: Final = (
     "start_back",
     "age",
     "odi_max_missing",
+    "pain",
     "odi_score",
 )
 _SECTION_INDEX: Final = {section.value: i for i, section in enumerate(OdiSection)}
@@ -252,6 +253,7 @@ def _unstructure_assessment(assessment: Assessment) -> dict[str, object]:
         ),
         "age": assessment.age,
         "odi_max_missing": assessment.odi_max_missing,
+        "pain": assessment.pain,
         "odi_score": (
             _unstructure_odi_score(assessment.odi_score)
             if assessment.odi_score is not None
@@ -398,6 +400,7 @@ _ASSESSMENT_TYPES: Final[tuple[tuple[str, Any], ...]] = (
     ("preference", Preference | None),
     ("age", int | None),
     ("odi_max_missing", int),
+    ("pain", int | None),
 )
 
 
@@ -448,3 +451,53 @@ def _structure_assessment(value: object, _: type) -> Assessment:
 
 converter.register_unstructure_hook(Assessment, _unstructure_assessment)
 converter.register_structure_hook(Assessment, _structure_assessment)
+
+
+# -- check-in -----------------------------------------------------------------------------------
+
+_CHECK_IN_KEYS: Final = ("red_flags", "pain", "days", "findings", "exercises", "odi", "age")
+_CHECK_IN_REQUIRED: Final = ("red_flags", "pain", "days")
+
+
+def _unstructure_report(report: ExerciseReport) -> dict[str, object]:
+    return {
+        "done": report.done,
+        "pain_during": report.pain_during,
+        "next_morning": report.next_morning.value if report.next_morning else None,
+    }
+
+
+def _unstructure_check_in(check_in: CheckIn) -> dict[str, object]:
+    return {
+        "red_flags": dict(check_in.red_flags),
+        "pain": check_in.pain,
+        "days": check_in.days,
+        "findings": dict(check_in.findings),
+        "exercises": {key: _unstructure_report(r) for key, r in check_in.exercises.items()},
+        "odi": _unstructure_odi_input(check_in.odi),
+        "age": check_in.age,
+    }
+
+
+def _structure_check_in(value: object, _: type) -> CheckIn:
+    # CheckIn checks every value itself and names its JSON path; its error is the document's.
+    data = as_table(value, "a check-in")
+    check_keys(data, _CHECK_IN_KEYS, CheckIn)
+    for key in _CHECK_IN_REQUIRED:
+        if key not in data:
+            raise InvalidAnswerError(
+                f"$.{key}",
+                None,
+                "a value (red_flags, pain and days are required)",
+                problem="missing",
+            )
+    odi = data.get("odi")
+    kwargs = dict(data)
+    if isinstance(odi, Mapping) and ("raw" in odi or "answered" in odi):
+        kwargs["odi"] = converter.structure(odi, OdiScore)
+    return CheckIn(**kwargs)
+
+
+converter.register_unstructure_hook(ExerciseReport, _unstructure_report)
+converter.register_unstructure_hook(CheckIn, _unstructure_check_in)
+converter.register_structure_hook(CheckIn, _structure_check_in)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 
 from cattrs.gen import make_dict_structure_fn
 
@@ -73,15 +74,30 @@ def _structure_condition(value: object, _: type) -> Condition:
     if keys == {"fact"}:
         return FactIs(structure_field(data, "fact", str, FactIs))
     if keys == {"all"}:
-        return AllOf(structure_field(data, "all", tuple[Condition, ...], AllOf))
+        return AllOf(_listed(data, "all", AllOf))
     if keys == {"any"}:
-        return AnyOf(structure_field(data, "any", tuple[Condition, ...], AnyOf))
+        return AnyOf(_listed(data, "any", AnyOf))
     if keys == {"at_least", "of"}:
-        return AtLeast(
-            structure_field(data, "at_least", int, AtLeast),
-            structure_field(data, "of", tuple[Condition, ...], AtLeast),
-        )
+        n = structure_field(data, "at_least", int, AtLeast)
+        conditions = _listed(data, "of", AtLeast)
+        if not 1 <= n <= len(conditions):
+            # at_least 0 would hold on no facts at all, and above the length of its list never:
+            # neither is what a clinician means, so neither is given a meaning.
+            raise StructureValueError(
+                n,
+                f"a whole number from 1 to {len(conditions)} (the length of its of list)",
+                where=("at_least",),
+            )
+        return AtLeast(n, conditions)
     raise _shape_error(value, keys, _CONDITION_KEYS, _CONDITION_SHAPES, "a condition")
+
+
+def _listed(data: Mapping[str, object], key: str, owner: type) -> tuple[Condition, ...]:
+    """Structure the conditions listed at ``key``: at least one (an empty list means nothing)."""
+    conditions: tuple[Condition, ...] = structure_field(data, key, tuple[Condition, ...], owner)
+    if not conditions:
+        raise StructureValueError([], "a list of at least one condition", where=(key,))
+    return conditions
 
 
 def _unstructure_condition(condition: Condition) -> dict[str, object]:
@@ -202,6 +218,11 @@ def _structure_protocol(value: object, t: type) -> Protocol:
     # A protocol is always a whole document, so it may carry the schema version that
     # to_json writes: an exported protocol loads again with load_protocol.
     data = without_schema_version(as_table(value, "a protocol"))
+    if isinstance(data.get("safety_net"), str) and data.get("format", 2) == 2:
+        # Format 2 wrote the safety net as one text. It loads, without it, so that check()
+        # can name everything format 3 needs at once (recommend refuses it until then); the
+        # signs must be sorted into their lists by a clinician, not split by a guess here.
+        data = {key: item for key, item in data.items() if key != "safety_net"}
     return _structure_protocol_fields(data, t)
 
 

@@ -8,6 +8,7 @@ where none is, the answer is refused.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Final
 
@@ -24,6 +25,15 @@ from backtriage._fhir._common import (
 from backtriage.errors import InvalidAnswerError
 
 _VALUE_KINDS: Final = "valueInteger, valueDecimal, valueCoding or valueString"
+_SDC: Final = "http://hl7.org/fhir/StructureDefinition/"
+BOUND_URLS: Final = {
+    f"{_SDC}minValue": "min",
+    f"{_SDC}maxValue": "max",
+    # The names of the same extensions before R4.
+    f"{_SDC}questionnaire-minValue": "min",
+    f"{_SDC}questionnaire-maxValue": "max",
+}
+"""The extensions by which a Questionnaire item bounds its answer, and which bound each sets."""
 
 
 @attrs.frozen
@@ -36,6 +46,8 @@ class Option:
     text: str | None
     """The option's ``valueString``."""
     weight: float | None
+    number: int | None = None
+    """The option's ``valueInteger``."""
 
 
 @attrs.frozen
@@ -46,11 +58,18 @@ class FormItem:
     options: tuple[Option, ...]
     score: bool
     """Whether the item is coded LOINC 97909-6: the form's own ODI score."""
+    bounds: tuple[float | None, float | None] = (None, None)
+    """The lowest and highest answer its ``minValue`` and ``maxValue`` extensions allow."""
 
     @property
     def coded(self) -> bool:
         """Tell whether the options carry codes (else they are matched by their text)."""
         return any(option.code is not None for option in self.options)
+
+    @property
+    def numbers(self) -> tuple[int, ...]:
+        """Return the values of its integer options (``answerOption.valueInteger``)."""
+        return tuple(o.number for o in self.options if o.number is not None)
 
 
 @attrs.frozen
@@ -58,7 +77,15 @@ class Form:
     """A Questionnaire, indexed by linkId."""
 
     url: str | None
+    version: str | None
     items: Mapping[str, FormItem]
+
+    @property
+    def canonical(self) -> str | None:
+        """Return ``url|version``, the ``url`` alone without a version, ``None`` without a url."""
+        if self.url is None:
+            return None
+        return self.url if self.version is None else f"{self.url}|{self.version}"
 
 
 def read_form(questionnaire: object) -> Form | None:
@@ -67,17 +94,93 @@ def read_form(questionnaire: object) -> Form | None:
         return None
     resource = check_resource(questionnaire, "Questionnaire")
     url = resource.get("url")
-    if url is not None and not isinstance(url, str):
-        raise InvalidAnswerError("questionnaire.url", url, "a canonical URL (a string)")
+    if url is not None and (not isinstance(url, str) or not url or "|" in url):
+        raise InvalidAnswerError("questionnaire.url", url, "a canonical URL (a string, no '|')")
+    version = resource.get("version")
+    if version is not None and (not isinstance(version, str) or not version):
+        raise InvalidAnswerError("questionnaire.version", version, "a version (a string)")
     items: dict[str, FormItem] = {}
+    value_sets = _contained_value_sets(resource)
     for item in _walk(resource.get("item"), "questionnaire.item"):
         link_id = str(item["linkId"])
         if link_id in items:
             raise InvalidAnswerError(
                 "questionnaire", link_id, "a Questionnaire whose linkIds are unique"
             )
-        items[link_id] = FormItem(link_id, _options(item, link_id), _is_score_item(item))
-    return Form(url, items)
+        options = _options(item, link_id)
+        value_set = item.get("answerValueSet")
+        if not options and isinstance(value_set, str) and value_set in value_sets:
+            options = value_sets[value_set]
+        items[link_id] = FormItem(link_id, options, _is_score_item(item), _bounds(item, link_id))
+    return Form(url, version, items)
+
+
+def _contained_value_sets(resource: Mapping[str, object]) -> dict[str, tuple[Option, ...]]:
+    """Return the options of each ValueSet the form contains, by its reference (``#id``).
+
+    An item's ``answerValueSet`` may name one instead of listing ``answerOption``s; its
+    concepts, with their weight extensions, are then the item's options (the expansion's, where
+    the ValueSet has one, else those its ``compose`` lists).
+    """
+    contained = resource.get("contained")
+    sets: dict[str, tuple[Option, ...]] = {}
+    for entry in contained if isinstance(contained, list) else ():
+        if not isinstance(entry, Mapping) or entry.get("resourceType") != "ValueSet":
+            continue
+        if not isinstance(entry.get("id"), str):
+            continue
+        where = f"questionnaire #{entry['id']}"
+        concepts: list[tuple[object, Mapping[str, object]]] = []
+        expansion = entry.get("expansion")
+        compose = entry.get("compose")
+        if isinstance(expansion, Mapping) and isinstance(expansion.get("contains"), list):
+            concepts = [
+                (c.get("system"), c) for c in expansion["contains"] if isinstance(c, Mapping)
+            ]
+        elif isinstance(compose, Mapping) and isinstance(compose.get("include"), list):
+            for include in compose["include"]:
+                if isinstance(include, Mapping) and isinstance(include.get("concept"), list):
+                    system = include.get("system")
+                    concepts += [(system, c) for c in include["concept"] if isinstance(c, Mapping)]
+        sets[f"#{entry['id']}"] = tuple(
+            Option(
+                _text_or_none(system, where),
+                _text_or_none(concept.get("code"), where),
+                _text_or_none(concept.get("display"), where),
+                None,
+                weight_of(concept, where),
+            )
+            for system, concept in concepts
+        )
+    return sets
+
+
+def _bounds(item: Mapping[str, object], link_id: str) -> tuple[float | None, float | None]:
+    """Return the bounds an item's ``minValue`` and ``maxValue`` extensions declare."""
+    extensions = item.get("extension", [])
+    where = f"questionnaire {link_id}"
+    if not isinstance(extensions, list):
+        raise InvalidAnswerError(where, extensions, "a list of extensions")
+    found: dict[str, list[float]] = {"min": [], "max": []}
+    for extension in extensions:
+        if not isinstance(extension, Mapping):
+            raise InvalidAnswerError(where, extension, "an extension (a JSON object)")
+        side = BOUND_URLS.get(str(extension.get("url")))
+        if side is None:
+            continue
+        values = [key for key in extension if isinstance(key, str) and key.startswith("value")]
+        value = extension[values[0]] if len(values) == 1 else None
+        if values not in (["valueInteger"], ["valueDecimal"]) or not is_number(value):
+            # A date or a time bounds no number; it is refused where a number is read.
+            found[side].append(math.nan)
+            continue
+        found[side].append(float(value))  # type: ignore[arg-type]
+    bounds: list[float | None] = []
+    for side in ("min", "max"):
+        if len(found[side]) > 1:
+            raise InvalidAnswerError(where, found[side], f"one {side}Value extension")
+        bounds.append(found[side][0] if found[side] else None)
+    return bounds[0], bounds[1]
 
 
 def _walk(items: object, where: str) -> Iterator[Mapping[str, object]]:
@@ -110,7 +213,7 @@ def _options(item: Mapping[str, object], link_id: str) -> tuple[Option, ...]:
     where = f"questionnaire {link_id}"
     if not isinstance(given, list):
         raise InvalidAnswerError(where, given, "a list of answerOption")
-    options = []
+    options: list[Option] = []
     for option in given:
         if not isinstance(option, Mapping):
             raise InvalidAnswerError(where, option, "an answerOption (a JSON object)")
@@ -136,8 +239,15 @@ def _options(item: Mapping[str, object], link_id: str) -> tuple[Option, ...]:
             )
         elif isinstance(text, str):
             options.append(Option(None, None, None, text, weight))
+        elif "valueInteger" in option:
+            number = option["valueInteger"]
+            if isinstance(number, bool) or not isinstance(number, int):
+                raise InvalidAnswerError(where, option, "a valueInteger option with an integer")
+            if any(o.number == number for o in options):
+                raise InvalidAnswerError(where, number, "integer options of different values")
+            options.append(Option(None, None, None, None, weight, number))
         else:
-            # An integer or date option is answered by its value, not matched here.
+            # A date, time or reference option answers no instrument item; it is never matched.
             options.append(Option(None, None, None, None, weight))
     return tuple(options)
 
@@ -180,6 +290,10 @@ class Scoring:
     """Turn a declared number or weight into the item score, or raise naming the linkId."""
     allowed: str
     """In words, what a number may be (for error messages)."""
+    numbers_are_scores: Callable[[FormItem | None], bool] = lambda _: True
+    """Whether a number answering the item (through its Questionnaire item, if any) is read as
+    :attr:`from_weight` reads it. Where not, only an integer option's own weight gives its
+    meaning: a STarT Back item 9 of five options answered ``1`` ("slightly") is no item score."""
 
 
 def answer_value(link_id: str, answer: object) -> tuple[str, object]:
@@ -206,7 +320,7 @@ def item_score(
             raise InvalidAnswerError(link_id, value, f"{key}: {scoring.allowed}")
         if not float(value).is_integer():  # type: ignore[arg-type]
             raise InvalidAnswerError(link_id, value, f"a whole number: {scoring.allowed}")
-        return scoring.from_weight(link_id, float(value))  # type: ignore[arg-type]
+        return _number_score(link_id, float(value), form_item, scoring)  # type: ignore[arg-type]
     if key == "valueCoding":
         if not isinstance(value, Mapping):
             raise InvalidAnswerError(link_id, value, "a Coding (a JSON object)")
@@ -233,6 +347,47 @@ def item_score(
             )
         return score
     raise InvalidAnswerError(link_id, {key: value}, f"one value: {_VALUE_KINDS}")
+
+
+def _number_score(link_id: str, number: float, form_item: FormItem | None, scoring: Scoring) -> int:
+    """Return the item score of a whole number, read as the Questionnaire declares numbers."""
+    shown = int(number)
+    weight = None
+    if form_item is not None:
+        if form_item.numbers:
+            options = [o for o in form_item.options if o.number == number]
+            if not options:
+                raise InvalidAnswerError(
+                    link_id,
+                    shown,
+                    "one of the integer answer options of the Questionnaire: "
+                    + ", ".join(str(n) for n in form_item.numbers),
+                )
+            weight = options[0].weight
+        low, high = form_item.bounds
+        if (low is not None and not number >= low) or (high is not None and not number <= high):
+            raise InvalidAnswerError(
+                link_id,
+                shown,
+                "a number within the minValue and maxValue of the Questionnaire item",
+            )
+    by_weight = None if weight is None else scoring.from_weight(link_id, weight)
+    if scoring.numbers_are_scores(form_item):
+        score = scoring.from_weight(link_id, number)
+        if by_weight is not None and by_weight != score:
+            raise InvalidAnswerError(
+                link_id, shown, "an integer option whose weight is its own value on the scale"
+            )
+        return score
+    if by_weight is None:
+        raise InvalidAnswerError(
+            link_id,
+            shown,
+            "a coding of one of the Questionnaire's options: this item's options are not its "
+            "item scores, so a number is read only as an integer option with a weight (an "
+            "ordinalValue extension)",
+        )
+    return by_weight
 
 
 def _option_score(link_id: str, option: Option, scoring: Scoring) -> int | None:
@@ -295,6 +450,11 @@ def _coding_score(
         raise InvalidAnswerError(link_id, coding, f"a coding whose weight is declared; {why}")
     scores = {score for _, score in found}
     if len(scores) > 1:
-        said = "; ".join(f"{source} gives {score}" for source, score in found)
-        raise InvalidAnswerError(link_id, coding, f"a coding whose weights agree; {said}")
+        # The weights derive from the answer: shown by str(error) (the value), never in its
+        # problem document.
+        raise InvalidAnswerError(
+            link_id,
+            dict(found),
+            "a coding whose weights agree; these disagree: " + ", ".join(s for s, _ in found),
+        )
     return found[0][1]

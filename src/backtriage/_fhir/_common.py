@@ -39,6 +39,8 @@ START_BACK_SCORE_SYSTEM: Final = "urn:backtriage:start-back-score"
 """Code system of the STarT Back scores (``"total"``, ``"psychosocial"``): no LOINC code found."""
 START_BACK_RISK_SYSTEM: Final = "urn:backtriage:start-back-risk"
 PREFERENCE_SYSTEM: Final = "urn:backtriage:preference"
+NEXT_MORNING_SYSTEM: Final = "urn:backtriage:next-morning"
+"""Codes of how the back was the morning after an exercise: better, same, worse."""
 QUESTIONNAIRE_URL: Final = "urn:backtriage:questionnaire"
 """The canonical URL prefix of the forms backtriage publishes (``.../odi`` and so on)."""
 
@@ -173,7 +175,14 @@ def check_texts(texts: object, known: Mapping[str, object]) -> Mapping[str, str]
 
 # Elements of a resource; the arguments of the readers keep their own names as paths.
 _ELEMENTS: Final = frozenset({"resourceType", "status", "item", "modifierExtension"})
-_ARGUMENTS: Final = ("scale", "link_ids", "other_items", "questionnaire", "score_link_id")
+_ARGUMENTS: Final = (
+    "scale",
+    "link_ids",
+    "other_items",
+    "questionnaire",
+    "score_link_id",
+    "read_as",
+)
 
 _R = TypeVar("_R")
 _P = ParamSpec("_P")

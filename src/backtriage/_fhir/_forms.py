@@ -6,11 +6,13 @@ unless the app passes its licensed ``texts``.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Mapping
 from typing import Final
 
 from backtriage._fhir._common import (
     LOINC_SYSTEM,
+    NEXT_MORNING_SYSTEM,
     ODI_QUESTIONNAIRE_CODE,
     ODI_STATEMENT_SYSTEM,
     ORDINAL_VALUE,
@@ -21,11 +23,11 @@ from backtriage._fhir._common import (
     Resource,
     check_texts,
 )
-from backtriage._plan import QuestionKind, default_protocol, questions
-from backtriage.assessment import Preference
+from backtriage._plan import Plan, QuestionKind, default_protocol, questions
+from backtriage.assessment import NextMorning, Preference
 from backtriage.instruments.odi import OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 
 ODI_URL: Final = f"{QUESTIONNAIRE_URL}:odi"
 START_BACK_URL: Final = f"{QUESTIONNAIRE_URL}:start-back"
@@ -34,6 +36,12 @@ ODI_GROUP: Final = "odi"
 START_BACK_GROUP: Final = "start_back"
 AGE: Final = "age"
 PREFERENCE: Final = "preference"
+CHECK_IN_URL: Final = f"{QUESTIONNAIRE_URL}:check-in"
+PAIN: Final = "pain"
+DAYS: Final = "days"
+EXERCISES_GROUP: Final = "exercises"
+REPORT_PARTS: Final = ("done", "pain_during", "next_morning")
+"""The items of one exercise's report: linkId ``<exercise id>.<part>``."""
 
 _SECTIONS: Final = tuple(OdiSection)
 _ITEMS: Final = tuple(StartBackItem)
@@ -211,6 +219,10 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
     :data:`~backtriage.fhir.PREFERENCE_SYSTEM`) where the protocol uses them; then each finding
     and capability (a boolean item, linkId its key). :func:`read_assessment` reads a response
     to it.
+
+    Its ``url`` names the protocol (``urn:backtriage:questionnaire:screening:backtriage-default``)
+    and its ``version`` is the protocol's version: a response names the form it answers by the
+    canonical ``url|version``, as the meaning of a question may change between versions.
     """
     items: list[Resource] = []
     for question in questions(protocol):
@@ -251,12 +263,17 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
             item = {"linkId": question.key, "text": question.text, "type": "boolean"}
         # Every red flag must be answered: an unanswered one is never read as no.
         item["required"] = question.required or question.kind is QuestionKind.RED_FLAG
+        if question.asked_if is not None:
+            # A follow-up question: shown, and required, only after a yes to its condition.
+            item["enableWhen"] = [
+                {"question": question.asked_if, "operator": "=", "answerBoolean": True}
+            ]
         items.append(item)
-    protocol_name, protocol_version = _protocol_id(protocol)
+    url, version = screening_form_id(protocol)
     return {
         "resourceType": "Questionnaire",
-        "url": SCREENING_URL,
-        "version": f"{protocol_name} {protocol_version}",
+        "url": url,
+        "version": version,
         "name": "BacktriageScreening",
         "title": "Lower back pain: safety questions and questionnaires",
         "status": "active",
@@ -265,10 +282,121 @@ def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
     }
 
 
-def _protocol_id(protocol: Protocol | None) -> tuple[str, str]:
+def screening_form_id(protocol: Protocol | None) -> tuple[str, str]:
+    """Return the ``url`` and ``version`` of the screening form of ``protocol``.
+
+    The url names the protocol and the version is the protocol's, so that a response names the
+    very form (and the meaning of its questions) it answers: its canonical is ``url|version``.
+    """
     chosen = default_protocol() if protocol is None else protocol
-    return chosen.name, chosen.version
+    # A canonical is a URI: characters other than these are percent-encoded.
+    name = urllib.parse.quote(chosen.name, safe="-._~")
+    return f"{SCREENING_URL}:{name}", urllib.parse.quote(chosen.version, safe="-._~+")
+
+
+def screening_canonical(protocol: Protocol | None) -> str:
+    """Return the canonical (``url|version``) of the screening form of ``protocol``."""
+    url, version = screening_form_id(protocol)
+    return f"{url}|{version}"
 
 
 def _group(link_id: str, text: str, items: list[Resource]) -> Resource:
     return {"linkId": link_id, "text": text, "type": "group", "item": items}
+
+
+def check_in_questionnaire(plan: Plan, protocol: Protocol | None = None) -> Resource:
+    """Return the R4 ``Questionnaire`` of a check-in that follows ``plan`` up.
+
+    Items: every red flag (a required boolean, linkId its key); ``pain`` (integer 0 to 10,
+    required) and ``days`` (integer, 0 or more, required); a group ``exercises`` holding, for
+    each exercise the plan gives, a group (linkId the exercise id) of ``<id>.done`` (boolean),
+    ``<id>.pain_during`` (integer 0 to 10) and ``<id>.next_morning`` (a choice in
+    :data:`~backtriage.fhir.NEXT_MORNING_SYSTEM`), the last two enabled when it was done; the
+    ODI again (group ``odi``, optional); ``age`` where the protocol uses it (optional: it carries
+    over); then each finding and capability (optional: what changed). Every text is the
+    protocol's. :func:`~backtriage.fhir.read_check_in` reads a response to it.
+    """
+    chosen = default_protocol() if protocol is None else protocol
+    rules = chosen.follow_up
+    if rules is None:
+        from backtriage.errors import ProtocolError
+
+        raise ProtocolError(
+            "has no [follow_up] section: a check-in needs its questions",
+            where=f"protocol {chosen.name!r}",
+        )
+    asked = questions(chosen)
+    items: list[Resource] = [
+        {"linkId": q.key, "text": q.text, "type": "boolean", "required": True}
+        for q in asked
+        if q.kind is QuestionKind.RED_FLAG
+    ]
+    items.append(_whole(PAIN, rules.pain_question, 0, 10, required=True))
+    items.append(_whole(DAYS, rules.days_question, 0, None, required=True))
+    reports = []
+    for prescription in plan.exercises:
+        exercise = prescription.exercise
+        done = f"{exercise.id}.done"
+        when_done = [{"question": done, "operator": "=", "answerBoolean": True}]
+        morning: Resource = {
+            "linkId": f"{exercise.id}.next_morning",
+            "text": rules.next_morning_question,
+            "type": "choice",
+            "enableWhen": when_done,
+            "answerOption": [
+                {
+                    "valueCoding": {
+                        "system": NEXT_MORNING_SYSTEM,
+                        "code": choice.value,
+                        "display": getattr(rules, choice.value),
+                    }
+                }
+                for choice in NextMorning
+            ],
+        }
+        pain_during = _whole(f"{exercise.id}.pain_during", rules.pain_during_question, 0, 10)
+        pain_during["enableWhen"] = when_done
+        reports.append(
+            _group(
+                exercise.id,
+                exercise.title,
+                [
+                    {"linkId": done, "text": rules.done_question, "type": "boolean"},
+                    pain_during,
+                    morning,
+                ],
+            )
+        )
+    if reports:
+        items.append(_group(EXERCISES_GROUP, rules.step_heading, reports))
+    for question in asked:
+        if question.kind is QuestionKind.RED_FLAG:
+            continue
+        if question.key == ODI_GROUP and question.kind is QuestionKind.INSTRUMENT:
+            items.append(_group(ODI_GROUP, question.text, _odi_items({})))
+        elif question.key == AGE and question.kind is QuestionKind.DETAIL:
+            items.append(_whole(AGE, question.text, 0, 130))
+        elif question.kind in (QuestionKind.FINDING, QuestionKind.CAPABILITY):
+            items.append({"linkId": question.key, "text": question.text, "type": "boolean"})
+    return {
+        "resourceType": "Questionnaire",
+        "url": CHECK_IN_URL,
+        "version": f"{chosen.name} {chosen.version}",
+        "name": "BacktriageCheckIn",
+        "title": rules.trend_heading,
+        "status": "active",
+        "subjectType": ["Patient"],
+        "item": items,
+    }
+
+
+def _whole(
+    link_id: str, text: str, least: int, most: int | None, *, required: bool = False
+) -> Resource:
+    limits = [{"url": _MIN_VALUE, "valueInteger": least}]
+    if most is not None:
+        limits.append({"url": _MAX_VALUE, "valueInteger": most})
+    item: Resource = {"extension": limits, "linkId": link_id, "text": text, "type": "integer"}
+    if required:
+        item["required"] = True
+    return item

@@ -7,7 +7,15 @@ from typing import Final
 
 import attrs
 
-from backtriage._fhir._answers import Form, FormItem, Scoring, answer_value, item_score, read_form
+from backtriage._fhir._answers import (
+    Form,
+    FormItem,
+    Option,
+    Scoring,
+    answer_value,
+    item_score,
+    read_form,
+)
 from backtriage._fhir._common import (
     LOINC_SYSTEM,
     ODI_SCORE_CODE,
@@ -51,12 +59,13 @@ def odi_scoring(first: int) -> Scoring:
     """Return how an ODI answer becomes a statement position, for a form numbered from ``first``."""
     last = first + 5
     allowed = f"a whole number {first} to {last} (the statement, {first} first)"
+    # Said whatever the answer was: a hint given only for some answers would tell them apart.
+    hint = (
+        "; a form that numbers its statements 1 to 6 is read with scale='1-6'" if first == 0 else ""
+    )
 
     def from_weight(link_id: str, weight: float) -> int:
         if not weight.is_integer() or not first <= weight <= last:
-            hint = ""
-            if first == 0 and weight == 6:
-                hint = "; a form that numbers its statements 1 to 6 is read with scale='1-6'"
             raise InvalidAnswerError(link_id, _plain(weight), allowed + hint)
         return int(weight) - first
 
@@ -72,29 +81,77 @@ def _section_map(link_ids: object) -> Mapping[str, OdiSection]:
 
 
 def check_form_scale(form: Form, sections: Mapping[str, OdiSection], first: int) -> None:
-    """Refuse a Questionnaire whose ODI options are not weighted ``first`` ... ``first + 5``.
+    """Refuse a Questionnaire whose ODI items declare a scale other than ``first`` ...
+    ``first + 5``, in any of the ways a form declares one: its options' weights (one each of
+    the six), its integer options (any of them outside the scale while others are inside), or
+    its ``minValue`` and ``maxValue`` (each, where given, the scale's own bound).
 
     Options without a weight (a "not applicable", say) may stand beside the six; choosing one
-    is refused when it is read, as its meaning is not declared.
+    is refused when it is read, as its meaning is not declared. Integer options all outside the
+    scale are left alone here: an integer answer must be one of them and on the scale.
     """
-    wanted = [float(weight) for weight in range(first, first + 6)]
+    scale = [float(number) for number in range(first, first + 6)]
     for link_id, form_item in form.items.items():
         if link_id not in sections:
             continue
-        weights = sorted(o.weight for o in form_item.options if o.weight is not None)
-        if weights and weights != wanted:
-            shown = [_plain(w) for w in weights]
-            hint = (
-                "; a form that numbers its statements 1 to 6 is read with scale='1-6', never "
-                "shifted silently"
-                if first == 0 and shown == list(range(1, 7))
-                else ""
-            )
-            raise InvalidAnswerError(
+        # An option coded in backtriage's own system declares its position (0 to 5) too.
+        weights = sorted(w for w in map(_declared_weight, form_item.options) if w is not None)
+        if weights and weights != scale:
+            _refuse_scale(link_id, f"options weighted {_span(weights)}", weights, first)
+        numbers = sorted(float(n) for n in form_item.numbers)
+        if set(numbers) & set(scale) and not set(numbers) <= set(scale):
+            _refuse_scale(link_id, f"integer options {_span(numbers)}", numbers, first)
+        low, high = form_item.bounds
+        if (low is not None and low != first) or (high is not None and high != first + 5):
+            # The scale the bounds declare, when they declare one of the two.
+            told = {
+                bound for bound in (low, None if high is None else high - 5) if bound is not None
+            }
+            start = int(told.pop()) if len(told) == 1 and told <= {0.0, 1.0} else None
+            _refuse_scale(
                 link_id,
-                shown,
-                f"Questionnaire options weighted {first} to {first + 5}, one each{hint}",
+                f"minValue {_bound(low)} and maxValue {_bound(high)}",
+                [] if start is None else [float(n) for n in range(start, start + 6)],
+                first,
             )
+
+
+def _declared_weight(option: Option) -> float | None:
+    if option.weight is not None:
+        return option.weight
+    position = _CODES[ODI_STATEMENT_SYSTEM].get(option.code or "")
+    if option.system == ODI_STATEMENT_SYSTEM and position is not None:
+        return float(position)
+    return None
+
+
+def _bound(bound: float | None) -> str:
+    if bound is None:
+        return "none"
+    return str(_plain(bound)) if bound == bound else "not a number"  # NaN: a date, say
+
+
+def _span(values: list[float]) -> str:
+    return ", ".join(str(_plain(v)) for v in values)
+
+
+def _refuse_scale(link_id: str, declared: str, numbers: list[float], first: int) -> None:
+    """Refuse a form whose ODI item declares ``numbers``; name the other scale if they fit it."""
+    hint = ""
+    given = {float(n) for n in range(first, first + 6)}
+    other = 1 - first
+    if set(numbers) - given and set(numbers) <= {float(n) for n in range(other, other + 6)}:
+        hint = (
+            f"; a form that numbers its statements {other} to {other + 5} is read with "
+            f"scale='{other}-{other + 5}'"
+        )
+    raise InvalidAnswerError(
+        link_id,
+        declared,
+        f"Questionnaire options weighted {first} to {first + 5}, one each (or integer options "
+        f"and minValue/maxValue on that scale), as scale='{first}-{first + 5}' says; a form's "
+        f"scale is never shifted silently{hint}",
+    )
 
 
 @attrs.frozen
@@ -156,6 +213,24 @@ def items_of(items: object, where: str) -> Iterator[tuple[str, Mapping[str, obje
         yield link_id, item
 
 
+def nested_items(
+    link_id: str, item: Mapping[str, object]
+) -> list[tuple[str, Mapping[str, object]]]:
+    """Return the items nested in ``item``, wherever R4 lets them nest: in ``item.item`` and
+    in ``item.answer[].item``, in that order."""
+    found = list(items_of(item.get("item"), link_id))
+    answers = item.get("answer")
+    if answers is not None and not isinstance(answers, list):
+        raise InvalidAnswerError(link_id, answers, "a list of answers")
+    for answer in answers or ():
+        # Even an item skipped must show what it holds: an item hidden in a malformed answer
+        # would be an instrument item read as unanswered.
+        if not isinstance(answer, Mapping):
+            raise InvalidAnswerError(link_id, answer, "an answer (a JSON object)")
+        found.extend(items_of(answer.get("item"), link_id))
+    return found
+
+
 def form_item_of(form: Form | None, link_id: str) -> FormItem | None:
     """Return the Questionnaire item of a response item; refuse one the form does not have."""
     if form is None:
@@ -168,16 +243,36 @@ def form_item_of(form: Form | None, link_id: str) -> FormItem | None:
     return form_item
 
 
-def check_form_matches(response: Mapping[str, object], form: Form | None) -> None:
-    """Refuse a Questionnaire that is not the one the response says it answers."""
+def declared_form(response: Mapping[str, object]) -> str | None:
+    """Return the canonical of the form a response says it answers, or ``None``."""
     declared = response.get("questionnaire")
-    if form is None or form.url is None or not isinstance(declared, str):
+    if declared is not None and (not isinstance(declared, str) or not declared):
+        raise InvalidAnswerError(
+            "questionnaire", declared, "the canonical URL of the form answered (a string)"
+        )
+    return declared
+
+
+def check_form_matches(response: Mapping[str, object], form: Form | None) -> None:
+    """Refuse a Questionnaire that is not the one the response says it answers: another url,
+    another version (where both name one), or no url at all to tell."""
+    declared = declared_form(response)
+    if form is None or declared is None:
         return
-    if declared.split("|")[0] != form.url:
+    url, bar, version = declared.partition("|")
+    if form.url is None:
         raise InvalidAnswerError(
             "questionnaire",
-            form.url,
-            f"the Questionnaire the response answers ({declared})",
+            declared,
+            "a Questionnaire with the url of the form the response answers; this one has none, "
+            "so nothing shows it is that form",
+        )
+    if url != form.url or (bar and form.version is not None and version != form.version):
+        raise InvalidAnswerError(
+            "questionnaire",
+            form.canonical,
+            f"the Questionnaire the response answers ({declared}), of the same version where "
+            "both name one",
         )
 
 
@@ -216,6 +311,7 @@ def read_odi_items(
                     link_id, link_id, f"one score item; {stated[0].link_id!r} is one already"
                 )
             stated.extend([score] if score is not None else [])
+            pending[:0] = list(items_of(item.get("item"), link_id))
         elif section is not None:
             if section in link_of:
                 raise InvalidAnswerError(
@@ -226,14 +322,17 @@ def read_odi_items(
                 )
             link_of[section] = link_id
             answers[section] = _read_section(link_id, item, form_item, scoring)
-        elif "answer" not in item and item.get("item"):
-            pending[:0] = list(items_of(item["item"], link_id))  # a group, read in order
-        elif other_items == "error":
-            raise InvalidAnswerError(
-                link_id,
-                link_id,
-                f"an ODI item: {_LINK_IDS} (other_items='ignore' skips the items of a larger form)",
-            )
+        else:
+            if other_items == "error" and (item.get("answer") or not item.get("item")):
+                raise InvalidAnswerError(
+                    link_id,
+                    link_id,
+                    f"an ODI item: {_LINK_IDS} (other_items='ignore' skips the items of a larger "
+                    "form)",
+                )
+            # A group, or an item skipped: what is nested in it is read, in order, wherever
+            # it nests (under the item or under one of its answers).
+            pending[:0] = nested_items(link_id, item)
     return OdiReading(
         {section.value: answers.get(section) for section in _SECTIONS},
         stated[0] if stated else None,
@@ -273,12 +372,14 @@ def check_stated(reading: OdiReading, score: OdiScore | None) -> None:
                 "a form's own ODI score together with at least one answered section",
             ) from None
     if abs(score.percent - stated.percent) > _TOLERANCE:
+        # Both percents derive from the answers: str(error) shows them (its value), the
+        # problem document never does.
         raise InvalidAnswerError(
             stated.link_id,
-            _plain(stated.percent),
-            f"a form score within {_TOLERANCE} percentage points of backtriage's: the form says "
-            f"{_plain(stated.percent)} %, its answers score {round(score.percent, 2)} % (read on "
-            "another scale than the form's, e.g. 1-6, or scored another way)",
+            (f"form: {_plain(stated.percent)} %", f"answers: {round(score.percent, 2)} %"),
+            f"a form score within {_TOLERANCE} percentage points of the percent its answers "
+            "score (they differ: read on another scale than the form's, e.g. 1-6, or scored "
+            "another way)",
         )
 
 

@@ -8,6 +8,7 @@ from typing import Final
 
 from backtriage._fhir._answers import Form, answer_value, read_form
 from backtriage._fhir._common import (
+    NEXT_MORNING_SYSTEM,
     ODI_STATEMENT_SYSTEM,
     PREFERENCE_SYSTEM,
     START_BACK_ANSWER_SYSTEM,
@@ -19,28 +20,34 @@ from backtriage._fhir._common import (
 )
 from backtriage._fhir._forms import (
     AGE,
+    CHECK_IN_URL,
+    DAYS,
+    EXERCISES_GROUP,
     ODI_GROUP,
+    PAIN,
     PREFERENCE,
-    SCREENING_URL,
+    REPORT_PARTS,
     START_BACK_GROUP,
     odi_link_id,
     odi_statement_display,
+    screening_canonical,
     start_back_link_id,
 )
 from backtriage._fhir._odi import (
     check_form_matches,
     check_form_scale,
     check_stated,
+    declared_form,
     form_item_of,
     items_of,
     read_odi_items,
 )
 from backtriage._fhir._start_back import ALIASES as START_BACK_ALIASES
-from backtriage._fhir._start_back import read_start_back_items
+from backtriage._fhir._start_back import check_start_back_form, read_start_back_items
 from backtriage._plan import Question, QuestionKind, questions
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.batch import ALIASES as ODI_ALIASES
-from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.errors import IncompleteError, InvalidAnswerError, json_path
 from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
 from backtriage.instruments.start_back import (
     Bothersomeness,
@@ -48,7 +55,7 @@ from backtriage.instruments.start_back import (
     StartBackScore,
     score_start_back,
 )
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
 _SECTIONS: Final = tuple(OdiSection)
@@ -62,6 +69,7 @@ def read_assessment(
     questionnaire: Mapping[str, object] | None = None,
     protocol: Protocol | None = None,
     odi_max_missing: int = 1,
+    read_as: Mapping[str | None, str] | None = None,
 ) -> Assessment:
     """Return the :class:`~backtriage.Assessment` a response to
     :func:`screening_questionnaire` holds.
@@ -75,6 +83,14 @@ def read_assessment(
     :data:`PREFERENCE_SYSTEM`. ``odi_max_missing`` is the app's own setting, passed to the
     assessment.
 
+    The response must name the screening form of ``protocol`` in ``questionnaire``, by its
+    canonical ``url|version`` (as :func:`assessment_response` writes it), and ``questionnaire``,
+    when given, must be that form: a form of another protocol or version may ask a question
+    with another meaning. ``read_as`` maps another form's canonical (or ``None``, for a
+    response naming no form) to this form's canonical, where the caller has checked that its
+    questions mean the same; each mapping must name this protocol's form, so that one made for
+    an older protocol does not carry over to a newer one.
+
     Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the protocol
     does not ask, an answer of the wrong type, or anything the instrument readers refuse;
     :class:`~backtriage.IncompleteError` for a STarT Back answered in part (the tool has no
@@ -83,10 +99,11 @@ def read_assessment(
     """
     checked = check_response(response, in_progress=False)
     form = read_form(questionnaire)
-    check_form_matches(checked, form)
+    _check_screening_form(checked, form, protocol, read_as)
     asked = {question.key: question for question in questions(protocol)}
     if form is not None:
         check_form_scale(form, ODI_ALIASES, 0)
+        check_start_back_form(form, START_BACK_ALIASES)
     answers: dict[str, bool] = {}
     kinds: dict[str, QuestionKind] = {}
     odi_items: list[tuple[str, Mapping[str, object]]] = []
@@ -146,6 +163,52 @@ def read_assessment(
         age=age,
         odi_max_missing=odi_max_missing,
     )
+
+
+def _check_screening_form(
+    response: Mapping[str, object],
+    form: Form | None,
+    protocol: Protocol | None,
+    read_as: object,
+) -> None:
+    """Refuse a response, or a Questionnaire, that is not the screening form of ``protocol``
+    (by canonical, version included) unless ``read_as`` maps it to that form."""
+    expected = screening_canonical(protocol)
+    if read_as is None:
+        read_as = {}
+    if not isinstance(read_as, Mapping):
+        raise InvalidAnswerError(
+            "read_as", read_as, f"a mapping of a form's canonical (or None) to {expected}"
+        )
+    for other, target in read_as.items():
+        if (other is not None and not isinstance(other, str)) or target != expected:
+            raise InvalidAnswerError(
+                "read_as",
+                {other: target},
+                f"a mapping of a form's canonical (or None) to the canonical of this "
+                f"protocol's screening form, {expected}: a mapping made for another protocol "
+                "or version does not carry over",
+            )
+    why = (
+        "; another protocol's or version's form may ask a question with another meaning: "
+        "pass read_as={canonical: this form's canonical} once its questions are checked to "
+        "mean the same"
+    )
+    declared = declared_form(response)
+    if declared != expected and declared not in read_as:
+        raise InvalidAnswerError(
+            "questionnaire",
+            declared,
+            f"a response to the screening form of this protocol, {expected}" + why,
+        )
+    if form is not None:
+        if form.canonical != expected and form.canonical not in read_as:
+            raise InvalidAnswerError(
+                "questionnaire",
+                form.canonical,
+                f"the screening form of this protocol, url and version {expected}" + why,
+            )
+        check_form_matches(response, form)
 
 
 def _once(link_id: str, seen: set[str]) -> None:
@@ -251,7 +314,9 @@ def assessment_response(
 ) -> Resource:
     """Return an assessment as a ``QuestionnaireResponse`` to :func:`screening_questionnaire`.
 
-    Every question of the protocol gets its item, in the form's order: red flags, findings and
+    The response names the form it answers by its canonical, ``url|version`` of
+    :func:`screening_questionnaire` for ``protocol``. Every question of the protocol gets its
+    item, in the form's order: red flags, findings and
     capabilities as ``valueBoolean`` (no answer when not answered, and for a finding not known
     to be answered); the ODI answers as codings of :data:`ODI_STATEMENT_SYSTEM` in the group
     ``odi``; ``age`` and ``preference``. An assessment holds the STarT Back only as a score, so
@@ -307,7 +372,7 @@ def assessment_response(
             items.append(_item(question, None if coding is None else {"valueCoding": coding}))
     resource: Resource = {
         "resourceType": "QuestionnaireResponse",
-        "questionnaire": SCREENING_URL,
+        "questionnaire": screening_canonical(protocol),
         "status": "completed",
     }
     if subject is not None:
@@ -390,7 +455,10 @@ def _start_back_answer_items(
         if key is StartBackItem.BOTHERSOMENESS:
             if not isinstance(value, str) or value not in tuple(Bothersomeness):
                 raise InvalidAnswerError(
-                    key.value, value, "one of the five answers: " + ", ".join(Bothersomeness)
+                    key.value,
+                    value,
+                    "one of the five answers: " + ", ".join(Bothersomeness),
+                    path=json_path("start_back", key.value),
                 )
             coding = {"system": START_BACK_BOTHERSOMENESS_SYSTEM, "code": str(value)}
         else:
@@ -398,3 +466,126 @@ def _start_back_answer_items(
             coding = {"system": START_BACK_ANSWER_SYSTEM, "code": code}
         items.append({"linkId": start_back_link_id(number), "answer": [{"valueCoding": coding}]})
     return items
+
+
+@at_fhir_paths
+def read_check_in(
+    response: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    protocol: Protocol | None = None,
+) -> CheckIn:
+    """Return the :class:`~backtriage.CheckIn` a response to :func:`check_in_questionnaire`
+    holds.
+
+    Red flags, findings and capabilities are boolean items named by their keys (a red flag
+    without an answer is not answered, never "no"; a finding without one has not changed);
+    ``pain`` and ``days`` are ``valueInteger``; each exercise's report is the group named by
+    its id in the group ``exercises`` (``<id>.done`` a ``valueBoolean``, ``<id>.pain_during`` a
+    ``valueInteger``, ``<id>.next_morning`` a coding of :data:`NEXT_MORNING_SYSTEM`); the ODI
+    (group ``odi``) is read as :func:`read_assessment` reads it; ``age`` a ``valueInteger``.
+
+    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the form does
+    not ask, an answer of the wrong type, or a value the check-in refuses (pain 11, days -1).
+    """
+    checked = check_response(response, in_progress=False)
+    form = read_form(questionnaire)
+    check_form_matches(checked, form)
+    url = checked.get("questionnaire")
+    if isinstance(url, str) and url.split("|")[0] not in ("", CHECK_IN_URL):
+        raise InvalidAnswerError("questionnaire", url, f"a response to {CHECK_IN_URL}")
+    asked = {question.key: question for question in questions(protocol)}
+    answers: dict[str, bool] = {}
+    kinds: dict[str, QuestionKind] = {}
+    numbers: dict[str, object] = {}
+    reports: dict[str, dict[str, object]] = {}
+    odi_items: list[tuple[str, Mapping[str, object]]] = []
+    seen: set[str] = set()
+    pending = list(items_of(checked.get("item"), "item"))
+    while pending:
+        link_id, item = pending.pop(0)
+        question = asked.get(link_id)
+        exercise_id, _, part = link_id.rpartition(".")
+        if question is not None and question.kind in _YES_NO:
+            _once(link_id, seen)
+            answer = _boolean(link_id, item)
+            kinds[link_id] = question.kind
+            if answer is not None:
+                answers[link_id] = answer
+        elif link_id in (PAIN, DAYS) or (link_id == AGE and AGE in asked):
+            _once(link_id, seen)
+            numbers[link_id] = _whole_number(link_id, item)
+        elif link_id == ODI_GROUP and ODI_GROUP in asked:
+            _once(link_id, seen)
+            odi_items.extend(items_of(_group_items(link_id, item), link_id))
+        elif exercise_id and part in REPORT_PARTS:
+            _once(link_id, seen)
+            report = reports.setdefault(exercise_id, {})
+            if part == "done":
+                report[part] = _boolean(link_id, item)
+            elif part == "pain_during":
+                report[part] = _whole_number(link_id, item)
+            else:
+                report[part] = _next_morning(link_id, item)
+        elif "answer" not in item and (link_id == EXERCISES_GROUP or item.get("item")):
+            pending[:0] = list(items_of(item.get("item"), link_id))
+        else:
+            raise InvalidAnswerError(
+                link_id,
+                link_id,
+                "an item of the check-in form: a red flag, finding or capability key, pain, "
+                "days, age, the group odi, or an exercise's done, pain_during, next_morning",
+            )
+    for exercise_id, report in reports.items():
+        if report.get("done") is None and any(report.get(p) is not None for p in REPORT_PARTS):
+            raise InvalidAnswerError(
+                f"{exercise_id}.done", None, "valueBoolean true or false", problem="missing"
+            )
+    try:
+        return CheckIn(
+            red_flags={k: v for k, v in answers.items() if kinds[k] is QuestionKind.RED_FLAG},
+            findings={k: v for k, v in answers.items() if kinds[k] is not QuestionKind.RED_FLAG},
+            pain=numbers.get(PAIN),
+            days=numbers.get(DAYS),
+            exercises={
+                exercise_id: ExerciseReport(**report)
+                for exercise_id, report in reports.items()
+                if report.get("done") is not None
+            },
+            odi=_odi(odi_items, form),
+            age=numbers.get(AGE),
+        )
+    except InvalidAnswerError as exc:
+        # The check-in names its own field; the response's item is what the sender can find.
+        raise InvalidAnswerError(
+            _link_id_of(exc.field), exc.value, exc.allowed, problem=exc.errors[0].problem
+        ) from None
+
+
+def _link_id_of(field: str) -> str:
+    return field.removeprefix("$.").replace("exercises.", "", 1)
+
+
+def _whole_number(link_id: str, item: Mapping[str, object]) -> object:
+    allowed = "valueInteger: a whole number"
+    found = _single(link_id, item, allowed)
+    if found is None:
+        return None
+    key, value = found
+    if key != "valueInteger" or type(value) is not int:
+        raise InvalidAnswerError(link_id, {key: value}, allowed)
+    return value
+
+
+def _next_morning(link_id: str, item: Mapping[str, object]) -> NextMorning | None:
+    allowed = f"valueCoding of {NEXT_MORNING_SYSTEM}: better, same or worse"
+    found = _single(link_id, item, allowed)
+    if found is None:
+        return None
+    key, value = found
+    if key == "valueCoding" and isinstance(value, Mapping):
+        code = value.get("code")
+        if value.get("system") == NEXT_MORNING_SYSTEM and isinstance(code, str):
+            with contextlib.suppress(ValueError):
+                return NextMorning(code)
+    raise InvalidAnswerError(link_id, {key: value}, allowed)

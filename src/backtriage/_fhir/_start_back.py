@@ -15,7 +15,13 @@ from backtriage._fhir._common import (
     check_response,
     link_map,
 )
-from backtriage._fhir._odi import check_form_matches, check_options, form_item_of, items_of
+from backtriage._fhir._odi import (
+    check_form_matches,
+    check_options,
+    form_item_of,
+    items_of,
+    nested_items,
+)
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments.start_back import (
     Bothersomeness,
@@ -50,10 +56,45 @@ def _from_weight(link_id: str, weight: float) -> int:
     return int(weight)
 
 
+def _numbers_are_scores(form_item: FormItem | None) -> bool:
+    """Tell whether a number answering an item through ``form_item`` is its item score: only
+    where the form does not number the answers otherwise (integer options or bounds other than
+    0 and 1, or other than two options, as item 9's five)."""
+    if form_item is None:
+        return True
+    if form_item.numbers:
+        return set(form_item.numbers) <= {0, 1}
+    low, high = form_item.bounds
+    if (low is not None and low != 0) or (high is not None and high != 1):
+        return False
+    return len(form_item.options) in (0, 2)
+
+
+def check_start_back_form(form: Form | None, keys: Mapping[str, StartBackItem]) -> None:
+    """Refuse a Questionnaire whose STarT Back options are weighted other than 0 and 1.
+
+    A weight is read as the item score; a form that weights item 9's five answers 0 to 4 (or 1
+    to 5) gives their order instead, and "slightly" (1) would be read as a scored answer.
+    """
+    if form is None:
+        return
+    for link_id, form_item in form.items.items():
+        if link_id not in keys:
+            continue
+        weights = sorted({o.weight for o in form_item.options if o.weight is not None})
+        if not set(weights) <= {0.0, 1.0}:
+            raise InvalidAnswerError(
+                link_id,
+                [int(w) if w.is_integer() else w for w in weights],
+                "Questionnaire options weighted by the item score, 0 or 1 (an answer's order, "
+                "such as 0 to 4 for item 9's five answers, is not its score)",
+            )
+
+
 def scoring_for(item: StartBackItem) -> Scoring:
     """Return how an answer to ``item`` becomes its item score (0 or 1)."""
     codes = _BOTHER_CODES if item is StartBackItem.BOTHERSOMENESS else _AGREE_CODES
-    return Scoring(codes, _from_weight, "the item score: 0 or 1")
+    return Scoring(codes, _from_weight, "the item score: 0 or 1", _numbers_are_scores)
 
 
 def _item_map(link_ids: object) -> Mapping[str, StartBackItem]:
@@ -85,15 +126,16 @@ def read_start_back_items(
                 )
             link_of[key] = link_id
             scores[key] = _read_item(link_id, item, key, form_item)
-        elif "answer" not in item and item.get("item"):
-            pending[:0] = list(items_of(item["item"], link_id))
-        elif other_items == "error":
-            raise InvalidAnswerError(
-                link_id,
-                link_id,
-                f"a STarT Back item: {_LINK_IDS} (other_items='ignore' skips the items of a "
-                "larger form)",
-            )
+        else:
+            if other_items == "error" and (item.get("answer") or not item.get("item")):
+                raise InvalidAnswerError(
+                    link_id,
+                    link_id,
+                    f"a STarT Back item: {_LINK_IDS} (other_items='ignore' skips the items of a "
+                    "larger form)",
+                )
+            # A group, or an item skipped: its nested items are read, wherever they nest.
+            pending[:0] = nested_items(link_id, item)
     return {key.value: scores.get(key) for key in _ITEMS}
 
 
@@ -151,6 +193,7 @@ def read_start_back_response(
     keys = _item_map(link_ids)
     form = read_form(questionnaire)
     check_form_matches(response, form)
+    check_start_back_form(form, keys)
     return read_start_back_items(
         list(items_of(response.get("item"), "item")), form=form, keys=keys, other_items=other
     )

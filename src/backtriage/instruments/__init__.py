@@ -1,4 +1,4 @@
-"""Score the questionnaires backtriage uses: the ODI and the Keele STarT Back tool.
+"""Score the questionnaires backtriage uses: the ODI, the Keele STarT Back tool, the pain NRS.
 
 Only keys, short titles and numeric codes live here; the licensed question wording is supplied
 by the app (see the README).
@@ -15,6 +15,7 @@ from backtriage.instruments.odi import (
     odi_change,
     score_odi,
 )
+from backtriage.instruments.pain import PAIN_LOINC, PAIN_MAX, check_pain
 from backtriage.instruments.start_back import (
     Bothersomeness,
     StartBackAnswerInput,
@@ -26,6 +27,8 @@ from backtriage.instruments.start_back import (
 )
 
 __all__ = [
+    "PAIN_LOINC",
+    "PAIN_MAX",
     "Bothersomeness",
     "DisabilityBand",
     "OdiAnswerInput",
@@ -39,6 +42,7 @@ __all__ = [
     "StartBackItem",
     "StartBackRisk",
     "StartBackScore",
+    "check_pain",
     "odi_change",
     "score_odi",
     "score_start_back",

@@ -24,7 +24,6 @@ from backtriage._ordered import OrderedStrEnum
 from backtriage.errors import (
     IncompleteError,
     InvalidAnswerError,
-    _register_keys,
     json_path,
     shorten,
 )
@@ -86,7 +85,6 @@ _TITLES: dict[str, str] = {
 
 _SECTIONS: tuple[OdiSection, ...] = tuple(OdiSection)
 _KEYS: tuple[str, ...] = tuple(section.value for section in _SECTIONS)
-_register_keys("odi", _KEYS)  # an answer named "walking" is at $.odi.walking
 # Keyed by the plain str value; an ``OdiSection`` member hashes and compares equal to its value,
 # so lookups work for either form of key.
 _INDEX: dict[str, int] = {key: i for i, key in enumerate(_KEYS)}
@@ -236,12 +234,11 @@ class OdiScore:
             raise InvalidAnswerError("answered", answered, "an int from 1 to 10")
         raw = self.raw
         if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 5 * answered:
-            raise InvalidAnswerError("raw", raw, f"an int from 0 to {5 * answered} (5 * answered)")
+            # The limit derives from the answers: it is named, never given, in the problem document.
+            raise InvalidAnswerError("raw", raw, "an int from 0 to 5 * answered")
         _check_sections("missing", self.missing)
         if len(self.missing) != 10 - answered:
-            raise InvalidAnswerError(
-                "missing", self.missing, f"exactly {10 - answered} sections (10 - answered)"
-            )
+            raise InvalidAnswerError("missing", self.missing, "exactly 10 - answered sections")
         _check_sections("multiple_marks", self.multiple_marks)
         if not set(self.multiple_marks).isdisjoint(self.missing):
             raise InvalidAnswerError(
@@ -324,16 +321,21 @@ def _read_answer(key: str, value: object) -> tuple[int | None, bool]:
     if isinstance(value, _MARK_TYPES):
         if not value:
             raise InvalidAnswerError(
-                key, value, "at least one marked statement; use None when unanswered"
+                key,
+                value,
+                "at least one marked statement; use None when unanswered",
+                path=json_path("odi", key),
             )
         codes: set[int] = set()
         for mark in value:
             code = _code_of(mark)
             if code is None:
-                raise InvalidAnswerError(key, value, "every marked statement an int 0..5")
+                raise InvalidAnswerError(
+                    key, value, "every marked statement an int 0..5", path=json_path("odi", key)
+                )
             codes.add(code)
         return max(codes), len(codes) > 1
-    raise InvalidAnswerError(key, value, _ANSWER_ALLOWED)
+    raise InvalidAnswerError(key, value, _ANSWER_ALLOWED, path=json_path("odi", key))
 
 
 def _ordered_values(answers: object) -> list[object]:
@@ -356,18 +358,24 @@ def _ordered_values(answers: object) -> list[object]:
         seen: set[str] = set()
         for key, value in answers.items():
             if key in seen:  # "walking" and OdiSection.WALKING, from a mapping that is not a dict
-                raise InvalidAnswerError(key, value, _ONCE, problem="section answered twice")
+                raise InvalidAnswerError(
+                    key, value, _ONCE, problem="section answered twice", path=json_path("odi", key)
+                )
             seen.add(key)
             values[_INDEX[key]] = value
         return values
     if isinstance(answers, list | tuple):
         if len(answers) != 10:
             raise InvalidAnswerError(
-                "answers", answers, f"{_SEQUENCE_ALLOWED} (got {len(answers)} answers)"
+                "answers",
+                answers,
+                _SEQUENCE_ALLOWED,
+                problem="not ten answers",
+                path="$.odi",
             )
         return list(answers)
     # A str is a Sequence too, but "3211..." is never ten answers.
-    raise InvalidAnswerError("answers", answers, _SEQUENCE_ALLOWED)
+    raise InvalidAnswerError("answers", answers, _SEQUENCE_ALLOWED, path="$.odi")
 
 
 def score_odi(answers: OdiAnswerInput, *, max_missing: int = 1) -> OdiScore:

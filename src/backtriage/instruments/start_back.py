@@ -19,7 +19,6 @@ from backtriage._ordered import OrderedStrEnum
 from backtriage.errors import (
     IncompleteError,
     InvalidAnswerError,
-    _register_keys,
     json_path,
     shorten,
 )
@@ -75,7 +74,6 @@ StartBackAnswerInput: TypeAlias = (
 
 _ITEMS: tuple[StartBackItem, ...] = tuple(StartBackItem)
 _KEY_SET = frozenset(item.value for item in _ITEMS)
-_register_keys("start_back", _KEY_SET)  # an item answer is at $.start_back.<item>
 _PSYCHOSOCIAL = frozenset(_ITEMS[4:])
 _KEY_LIST = ", ".join(_ITEMS)
 _BOTHER_VALUES = frozenset(answer.value for answer in Bothersomeness)
@@ -116,7 +114,8 @@ class StartBackScore:
             raise InvalidAnswerError(
                 "total",
                 total,
-                f"an int from {psychosocial} to {psychosocial + 4} (psychosocial plus items 1-4)",
+                # The subscale is the person's: the limits are named, never given.
+                "an int from psychosocial to psychosocial + 4 (psychosocial plus items 1-4)",
             )
 
     @property
@@ -137,8 +136,12 @@ def _item_score(item: StartBackItem, value: object) -> int:
     if item is StartBackItem.BOTHERSOMENESS:
         if isinstance(value, str) and value in _BOTHER_VALUES:
             return int(Bothersomeness(value) in _BOTHERSOME)
-        raise InvalidAnswerError(item.value, value, _BOTHER_ALLOWED)
-    raise InvalidAnswerError(item.value, value, _AGREE_ALLOWED)
+        raise InvalidAnswerError(item.value, value, _BOTHER_ALLOWED, path=_path(item))
+    raise InvalidAnswerError(item.value, value, _AGREE_ALLOWED, path=_path(item))
+
+
+def _path(key: str) -> str:
+    return json_path("start_back", key)
 
 
 def _as_agreement(value: object) -> object:
@@ -233,6 +236,7 @@ def score_start_back(answers: StartBackAnswerInput) -> StartBackScore:
                 answer,
                 "each item key once (as a str or a StartBackItem member)",
                 problem="item answered twice",
+                path=_path(key),
             )
         seen.add(key)
     total = psychosocial = 0

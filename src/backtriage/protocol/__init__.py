@@ -4,8 +4,8 @@ The public names of the protocol layer. The implementation lives in private modu
 order they import each other: ``_model`` (plain frozen data), ``_inputs`` (what a protocol
 asks of an assessment), ``_engine`` (compile and evaluate), ``_queries`` (minimal fact sets
 for an outcome), ``_problem``/``_hygiene``/``_policies``/``_check`` (static checks and
-declared policies), ``_compiled`` (the compiled form, cached per protocol) and ``_load``
-(TOML, JSON or data in). The shipped protocol is ``default.toml``.
+declared policies), ``_load`` (TOML, JSON or data in) and ``_default`` (the shipped protocol,
+``default.toml``, ready-made in ``_default_data``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from backtriage.protocol import _model
 from backtriage.protocol._model import (
+    FORMAT,
     Action,
+    AgeBand,
     AllOf,
     AnyOf,
     AtLeast,
@@ -27,6 +29,7 @@ from backtriage.protocol._model import (
     Fact,
     FactIs,
     FactKind,
+    FollowUpRules,
     Movement,
     Polarity,
     Policy,
@@ -34,8 +37,11 @@ from backtriage.protocol._model import (
     Protocol,
     Refer,
     Rule,
+    SafetyNet,
+    Scope,
     Selector,
     Source,
+    Texts,
     Urgency,
     UrgencyAdvice,
 )
@@ -43,7 +49,8 @@ from backtriage.protocol._problem import Problem
 
 if TYPE_CHECKING:
     from backtriage.protocol._check import check_protocol
-    from backtriage.protocol._load import default_protocol, load_protocol, protocol_from_data
+    from backtriage.protocol._default import default_protocol
+    from backtriage.protocol._load import load_protocol, protocol_from_data
     from backtriage.protocol._queries import (
         Trigger,
         triggers_cautioned,
@@ -52,7 +59,9 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "FORMAT",
     "Action",
+    "AgeBand",
     "AllOf",
     "AnyOf",
     "AtLeast",
@@ -65,6 +74,7 @@ __all__ = [
     "Fact",
     "FactIs",
     "FactKind",
+    "FollowUpRules",
     "Movement",
     "Polarity",
     "Policy",
@@ -73,8 +83,11 @@ __all__ = [
     "Protocol",
     "Refer",
     "Rule",
+    "SafetyNet",
+    "Scope",
     "Selector",
     "Source",
+    "Texts",
     "Trigger",
     "Urgency",
     "UrgencyAdvice",
@@ -91,7 +104,7 @@ __all__ = [
 # checks and the queries are needed once a protocol is checked. Each name -> its module.
 _LAZY = {
     "check_protocol": "_check",
-    "default_protocol": "_load",
+    "default_protocol": "_default",
     "load_protocol": "_load",
     "protocol_from_data": "_load",
     "Trigger": "_queries",
@@ -111,15 +124,14 @@ def __getattr__(name: str) -> object:
 
 
 def _check_on_first_use(protocol: Protocol) -> tuple[Problem, ...]:
-    # Protocol.check() before anything imported the checks: import them now (the package
-    # importing its own module); _compiled then registers itself in this one's place.
-    from backtriage.protocol._compiled import problems_of
+    # Protocol.check() of a protocol not checked yet (the model keeps the answer). The model
+    # cannot import the checks, a layer above it; this package, above both, lends it this.
+    from backtriage.protocol._check import check_protocol
 
-    return problems_of(protocol)
+    return check_protocol(protocol)
 
 
-if not _model._CHECKERS:
-    _model._CHECKERS.append(_check_on_first_use)
+_model._CHECK[:] = [_check_on_first_use]
 
 
 def __dir__() -> list[str]:

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from backtriage.assessment import Preference
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol._engine import RESERVED_RULE_PREFIXES, engine_of, facts_of
-from backtriage.protocol._hygiene import hygiene_problems
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._format import format_problems
+from backtriage.protocol._hygiene import follow_up_problems, hygiene_problems
 from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
 from backtriage.protocol._model import (
     AllOf,
@@ -42,6 +43,13 @@ from backtriage.protocol._model import (
 )
 from backtriage.protocol._policies import policy_problems
 from backtriage.protocol._problem import Problem
+from backtriage.protocol._reasoner import (
+    ENGINE_RULES,
+    RESERVED_RULE_PREFIXES,
+    RULE_SAFETY,
+    always_present,
+    facts_of,
+)
 
 if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
@@ -53,6 +61,7 @@ _BAND_VALUES = tuple(band.value for band in DisabilityBand)
 _RISK_VALUES = tuple(risk.value for risk in StartBackRisk)
 _PREFERENCE_VALUES = tuple(preference.value for preference in Preference)
 # The inputs an assessment gives besides facts, by the names Plan.missing and questions() use.
+_OWN_RULES = ENGINE_RULES | {RULE_SAFETY}
 _INPUT_NAMES = frozenset({*INPUT_SOURCES, "preference"})
 
 
@@ -86,16 +95,9 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
         links=_unlock_links(protocol),
     )
 
-    if protocol.exercises and not protocol.safety_net.strip():
-        yield Problem(
-            "missing-safety-net",
-            f"protocol {protocol.name!r}",
-            "the protocol gives exercises but has no safety net: a person told to exercise "
-            "would not be told which new symptoms mean getting help at once",
-            "write safety_net: the new symptoms that mean an emergency department now, and "
-            "those that mean speaking to a doctor today",
-        )
+    yield from format_problems(protocol)
     yield from _duplicates("exercise", [e.id for e in protocol.exercises])
+    yield from follow_up_problems(protocol)
     yield from _duplicates("fact", [f.name for f in protocol.facts])
     yield from _duplicates("rule", [r.id for r in protocol.rules])
 
@@ -105,7 +107,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
     for exercise in protocol.exercises:
         used.update(exercise.prerequisites)
 
-    always = _always_present(protocol)
+    always = list(always_present(protocol))
     everyone = engine.evaluate(always).urgency  # what every complete assessment is told
     for fact in protocol.facts:
         yield from _fact_problems(protocol, fact, used)
@@ -248,7 +250,56 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
                 f"unlocked_by names {fact.unlocked_by!r}, which is not an exercise",
                 "name an exercise id of this protocol",
             )
+    if fact.asked_if is not None:
+        yield from _follow_up_problems(protocol, fact, where)
     yield from _derivation_problems(fact.kind, fact.derive, where)
+
+
+def _follow_up_problems(protocol: Protocol, fact: Fact, where: str) -> Iterator[Problem]:
+    """A follow-up question is a finding or capability asked after a yes to a question that
+    everyone is asked (a red flag or a required finding), which is no follow-up itself."""
+    name = fact.asked_if
+    if fact.kind is FactKind.RED_FLAG:
+        yield Problem(
+            "bad-condition",
+            where,
+            "a red flag is made conditional: every red flag is asked of everyone, and one "
+            "left unasked would be read as no",
+            "remove asked_if, or make the question a finding",
+        )
+        return
+    if fact.kind is FactKind.DERIVED:
+        yield Problem(
+            "bad-condition",
+            where,
+            "a derived fact is computed, never asked, so it cannot be a follow-up question",
+            "remove asked_if",
+        )
+        return
+    condition = engine_of(protocol).fact_by_name.get(name or "")
+    why = None
+    if condition is None:
+        why = f"asked_if names {name!r}, which is not a fact of this protocol"
+    elif condition is fact:
+        why = "a question cannot follow itself"
+    elif condition.kind is FactKind.DERIVED:
+        why = f"asked_if names {name!r}, a derived fact: no one answers it yes"
+    elif condition.kind is not FactKind.RED_FLAG and not (
+        condition.kind is FactKind.FINDING and condition.required
+    ):
+        why = (
+            f"asked_if names {name!r}, which is not required: unanswered, this question "
+            "would never be asked"
+        )
+    elif condition.asked_if is not None:
+        why = f"asked_if names {name!r}, itself a follow-up question"
+    if why is not None:
+        yield Problem(
+            "bad-condition",
+            where,
+            why,
+            "name a red flag or a required finding that everyone is asked",
+        )
 
 
 def _derivation_problems(kind: FactKind, derive: object, where: str) -> Iterator[Problem]:
@@ -367,8 +418,9 @@ def _rule_problems(
         yield Problem(
             "reserved-name",
             where,
-            "rule ids starting 'engine.' or 'protocol.' name the engine's own reasons "
-            "(engine.missing_input, protocol.safety, ...); a plan could not tell them apart",
+            f"rule ids starting {' or '.join(repr(p) for p in RESERVED_RULE_PREFIXES)} name the "
+            f"engine's own reasons ({', '.join(sorted(_OWN_RULES))}); a plan could not tell "
+            "them apart",
             "give the rule another id",
         )
     if not rule.reason.strip():
@@ -377,6 +429,13 @@ def _rule_problems(
         )
     if not rule.source.strip():
         yield Problem("missing-source", where, "the rule has no source", "cite a source tag or URL")
+    if rule.advice is not None and not rule.advice.strip():
+        yield Problem(
+            "missing-text",
+            where,
+            "the rule's advice is empty: a plan it decides would tell the person nothing",
+            "write the advice, or remove it to use the advice for the urgency",
+        )
     if not rule.actions:
         yield Problem("no-actions", where, "the rule does nothing", "add refer, exclude or caution")
     yield from _condition_problems(protocol, rule.condition, where)
@@ -567,18 +626,6 @@ def _refers_alone(protocol: Protocol, flag: str, everyone: Urgency) -> bool:
         default=Urgency.NONE,
     )
     return own > everyone
-
-
-def _always_present(protocol: Protocol) -> list[str]:
-    """Return the facts that hold for every assessment that can get exercises."""
-    # Every such assessment gives each required input, so a threshold at its lowest value
-    # (the minimal band, low risk, age 0) always holds.
-    required = {INPUT_SOURCES[name] for name in required_inputs(protocol)}
-    return [
-        f.name
-        for f in engine_of(protocol).fact_by_name.values()
-        if f.derive is not None and f.derive.source in required and threshold_of(f.derive) == 0
-    ]
 
 
 def _unreachable(protocol: Protocol, forced: list[str]) -> Iterator[Problem]:

@@ -12,25 +12,37 @@ it is asked for: :class:`Evaluation` keeps masks and the fired rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import attrs
 
 from backtriage.errors import InvalidAnswerError
 from backtriage.protocol._model import (
-    AllOf,
-    AnyOf,
     Caution,
-    Condition,
     Exclude,
     Exercise,
     Fact,
-    FactIs,
     Refer,
     Selector,
     Urgency,
     kept,
+)
+from backtriage.protocol._reasoner import (
+    ENGINE_RULES,
+    ENGINE_SOURCE,
+    RESERVED_RULE_PREFIXES,
+    RULE_MISSING_INPUT,
+    RULE_NOT_IMPROVING,
+    RULE_PREREQUISITE,
+    RULE_SAFETY,
+    RULE_SCOPE,
+    RULE_STOPPED,
+    RULE_TREND_WORSE,
+    RULE_URGENCY,
+    Test,
+    compile_condition,
+    facts_of,
 )
 
 if TYPE_CHECKING:
@@ -41,8 +53,12 @@ __all__ = [
     "ENGINE_SOURCE",
     "RESERVED_RULE_PREFIXES",
     "RULE_MISSING_INPUT",
+    "RULE_NOT_IMPROVING",
     "RULE_PREREQUISITE",
     "RULE_SAFETY",
+    "RULE_SCOPE",
+    "RULE_STOPPED",
+    "RULE_TREND_WORSE",
     "RULE_URGENCY",
     "Engine",
     "Evaluation",
@@ -52,23 +68,6 @@ __all__ = [
     "Withheld",
     "engine_of",
 ]
-
-ENGINE_SOURCE = "backtriage engine invariant"
-"""The source of every reason the engine itself gives."""
-RULE_MISSING_INPUT = "engine.missing_input"
-"""The rule id of the reason for withholding everything while a required input is missing."""
-RULE_URGENCY = "engine.urgency"
-"""The rule id of the reason for withholding everything at same_day or emergency."""
-RULE_PREREQUISITE = "engine.prerequisite"
-"""The rule id of the reason for withholding an exercise whose prerequisite is not met."""
-RULE_SAFETY = "protocol.safety"
-"""The rule id of the protocol's safety advice, a caution on every prescription."""
-ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
-"""The rule ids of the engine's invariants (every one withholds)."""
-RESERVED_RULE_PREFIXES = ("engine.", "protocol.")
-"""Rule ids starting so are the engine's own: a protocol's rule may not use them."""
-
-_Test: TypeAlias = "Callable[[int], bool]"
 
 
 @attrs.frozen
@@ -93,10 +92,26 @@ class FiredRule:
 
 @attrs.frozen
 class Prescription:
-    """An exercise that may be done, with every caution that applies to it."""
+    """An exercise that may be done, with every caution that applies to it, at its step.
+
+    ``step`` is the dosage step (0-based, the gentlest first) the person does now; a first
+    plan starts every exercise at 0 and :func:`~backtriage.follow_up` moves it.
+    """
 
     exercise: Exercise
     cautions: tuple[Reason, ...] = ()
+    step: int = 0
+
+    @property
+    def steps(self) -> int:
+        """How many dosage steps the exercise has (1 when the protocol gives it none)."""
+        return len(self.exercise.steps) or 1
+
+    @property
+    def dosage(self) -> str:
+        """The dosage of the current step (the exercise's dosage when it has no steps)."""
+        steps = self.exercise.steps
+        return steps[self.step] if steps else self.exercise.dosage
 
 
 @attrs.frozen
@@ -164,7 +179,7 @@ class Engine:
             if e.prerequisites
         )
 
-        conditions: list[_Test] = []
+        conditions: list[Test] = []
         urgencies: list[Urgency | None] = []
         excludes: list[int] = []
         caution_masks: list[tuple[tuple[int, Reason], ...]] = []
@@ -172,7 +187,7 @@ class Engine:
         rule_reasons: list[Reason] = []
         triggers: dict[int, list[int]] = {}
         for index, rule in enumerate(protocol.rules):
-            conditions.append(self._compile(rule.condition))
+            conditions.append(compile_condition(rule.condition, self._bit_for))
             for name in facts_of(rule.condition):
                 triggers.setdefault(self._bit_for(name), []).append(index)
             refer = [a.urgency for a in rule.actions if isinstance(a, Refer)]
@@ -207,6 +222,11 @@ class Engine:
             else ()
         )
 
+    @property
+    def rule_urgencies(self) -> tuple[Urgency | None, ...]:
+        """The urgency each rule refers to, in protocol order (``None``: it does not refer)."""
+        return self._urgencies
+
     # -- compilation -------------------------------------------------------------------
 
     def _bit_for(self, name: str) -> int:
@@ -223,32 +243,6 @@ class Engine:
             mask |= self._bit_for(name)
         return mask
 
-    def _compile(self, condition: Condition) -> _Test:
-        if isinstance(condition, FactIs):
-            bit = self._bit_for(condition.fact)
-            return lambda present: bool(present & bit)
-        children = condition.conditions
-        names = [c.fact for c in children if isinstance(c, FactIs)]
-        if len(names) == len(children):
-            # The common case, flattened to one mask operation.
-            mask = self._fact_mask(names)
-            if isinstance(condition, AllOf):
-                return lambda present: bool(children) and present & mask == mask
-            if isinstance(condition, AnyOf):
-                return lambda present: bool(present & mask)
-            # A fact listed twice counts twice, as it does when nested: only distinct facts
-            # may be counted as bits.
-            if len(set(names)) == len(names):
-                n = condition.n
-                return lambda present: (present & mask).bit_count() >= n
-        tests = tuple(self._compile(c) for c in children)
-        if isinstance(condition, AllOf):
-            return lambda present: bool(tests) and all(t(present) for t in tests)
-        if isinstance(condition, AnyOf):
-            return lambda present: any(t(present) for t in tests)
-        n = condition.n
-        return lambda present: sum(1 for t in tests if t(present)) >= n
-
     def select(self, selector: Selector) -> int:
         """Return the bitmask of the exercises that ``selector`` matches."""
         if selector.all:
@@ -261,8 +255,18 @@ class Engine:
 
     # -- evaluation --------------------------------------------------------------------
 
-    def evaluate(self, facts: Iterable[str], *, missing: Iterable[str] = ()) -> Evaluation:
+    def evaluate(
+        self,
+        facts: Iterable[str],
+        *,
+        missing: Iterable[str] = (),
+        under_age: Urgency | None = None,
+    ) -> Evaluation:
         """Evaluate the present ``facts``; ``missing`` names required inputs not yet given.
+
+        ``under_age`` is the urgency of the scope's band for a person below its minimum age
+        (``Scope.band``): every exercise is withheld and the urgency is at least that, outside
+        the rules (the ``protocol.scope`` rule of the audit trail).
 
         Raises :class:`~backtriage.InvalidAnswerError` for a fact the protocol does not
         declare: a misspelt risk fact silently ignored would be a wrong "go ahead".
@@ -296,8 +300,10 @@ class Engine:
         for i, needed in self._prerequisites:
             if present & needed != needed:
                 unmet |= 1 << i
+        if under_age is not None and under_age > urgency:
+            urgency = under_age
         missing = tuple(missing)
-        blocked = bool(missing) or urgency >= Urgency.SAME_DAY
+        blocked = bool(missing) or urgency >= Urgency.SAME_DAY or under_age is not None
         given = 0 if blocked else self.all_mask & ~(excluded | unmet)
         return Evaluation(
             urgency=urgency,
@@ -307,13 +313,26 @@ class Engine:
             unmet_mask=unmet,
             missing=missing,
             engine=self,
+            under_age=under_age,
         )
 
     # -- explanation -------------------------------------------------------------------
 
-    def _fired_rules(self, indices: tuple[int, ...]) -> tuple[FiredRule, ...]:
+    def _fired_rules(self, evaluation: Evaluation) -> tuple[FiredRule, ...]:
         fired = self._fired
-        return tuple(fired[r] for r in indices)
+        rules = tuple(fired[r] for r in evaluation.fired_indices)
+        if evaluation.under_age is None:
+            return rules
+        return (self._scope_rule(evaluation.under_age), *rules)
+
+    def _scope_rule(self, urgency: Urgency) -> FiredRule:
+        protocol = self._protocol
+        return FiredRule(
+            RULE_SCOPE,
+            protocol.texts.under_age_reason,
+            protocol.scope.source or protocol.name,
+            urgency,
+        )
 
     def _prescriptions(self, evaluation: Evaluation) -> tuple[Prescription, ...]:
         exercises = self._protocol.exercises
@@ -331,25 +350,15 @@ class Engine:
     def _withheld(self, evaluation: Evaluation) -> tuple[Withheld, ...]:
         exercises = self._protocol.exercises
         withheld_mask = self.all_mask & ~evaluation.given_mask
+        texts = self._protocol.texts
         general: list[Reason] = []
+        if evaluation.under_age is not None:
+            scope = self._scope_rule(evaluation.under_age)
+            general.append(Reason(scope.rule, scope.reason, scope.source))
         if evaluation.missing:
-            general.append(
-                Reason(
-                    RULE_MISSING_INPUT,
-                    "No exercise can be suggested until these questions are answered: "
-                    + ", ".join(evaluation.missing)
-                    + ".",
-                    ENGINE_SOURCE,
-                )
-            )
+            general.append(Reason(RULE_MISSING_INPUT, texts.withheld_unanswered, ENGINE_SOURCE))
         if evaluation.urgency >= Urgency.SAME_DAY:
-            general.append(
-                Reason(
-                    RULE_URGENCY,
-                    "Your answers need a clinician's attention first; do not start exercises.",
-                    ENGINE_SOURCE,
-                )
-            )
+            general.append(Reason(RULE_URGENCY, texts.withheld_urgent, ENGINE_SOURCE))
         # Walk each fired rule's own mask: the work follows what the rules exclude, not
         # withheld exercises x fired rules.
         reasons: dict[int, list[Reason]] = {i: list(general) for i in _bits(withheld_mask)}
@@ -368,10 +377,10 @@ class Engine:
             unlocked_by = (
                 self.exercise_by_id.get(fact.unlocked_by) if fact and fact.unlocked_by else None
             )
-            needs.append(f"'{unlocked_by.title}' is done comfortably" if unlocked_by else name)
+            needs.append(unlocked_by.title if unlocked_by else name)
         return Reason(
             RULE_PREREQUISITE,
-            "Not yet: this comes once " + " and ".join(needs) + ".",
+            f"{self._protocol.texts.not_yet} {'; '.join(needs)}.",
             ENGINE_SOURCE,
         )
 
@@ -390,11 +399,13 @@ class Evaluation:
     unmet_mask: int
     missing: tuple[str, ...]
     engine: Engine = attrs.field(repr=False, eq=False)
+    under_age: Urgency | None = None
+    """The scope's urgency for a person below its minimum age; ``None`` within the scope."""
 
     @property
     def fired(self) -> tuple[FiredRule, ...]:
-        """The rules that fired, in protocol order."""
-        return self.engine._fired_rules(self.fired_indices)
+        """The rules that fired, in protocol order (the scope first, when it applies)."""
+        return self.engine._fired_rules(self)
 
     def prescriptions(self) -> tuple[Prescription, ...]:
         """The exercises that may be done, in protocol order, each with its cautions."""
@@ -405,18 +416,9 @@ class Evaluation:
         return self.engine._withheld(self)
 
 
-def facts_of(condition: Condition) -> Iterable[str]:
-    """Yield every fact name that ``condition`` mentions."""
-    if isinstance(condition, FactIs):
-        yield condition.fact
-    else:
-        for child in condition.conditions:
-            yield from facts_of(child)
-
-
 def engine_of(protocol: Protocol) -> Engine:
     """Return the compiled engine of ``protocol``, built on first use and kept with it."""
-    found = protocol._engine
+    found = protocol._cache.get("engine")
     if type(found) is Engine:  # the hot path of every plan: no call
         return found
-    return kept(protocol, "_engine", Engine, Engine)
+    return kept(protocol, "engine", Engine, Engine)

@@ -8,11 +8,11 @@ others in ``docs/protocol-format.md``.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from backtriage.errors import ProtocolError
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import threshold_of
 from backtriage.protocol._model import (
@@ -28,17 +28,16 @@ from backtriage.protocol._model import (
     Urgency,
 )
 from backtriage.protocol._problem import Problem
+from backtriage.protocol._reasoner import closure, minimal_sets
 
 if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
 
-__all__ = ["closure", "hygiene_problems", "minimal_sets"]
+__all__ = ["follow_up_problems", "hygiene_problems"]
 
 _NOT_IN_BED = (Position.STANDING, Position.KNEELING)
 # A scheme such as https:, doi: or urn: makes a token a link, not a tag.
 _LINK = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S")
-_MAX_SETS = 256
-"""How many minimal fact sets of one condition are worked out before a check gives up."""
 
 
 def _problem(code: str, where: str, message: str, fix: str) -> Problem:
@@ -65,6 +64,58 @@ def hygiene_problems(protocol: Protocol, always: Sequence[str]) -> Iterator[Prob
         where = f"rule {rule.id!r}"
         yield from _duplicate_entries(rule.condition, where)
     yield from _dead_ends(protocol, always)
+
+
+MIN_STEPS = 2
+MAX_STEPS = 4
+"""An exercise's dosage steps: at least a gentler and a fuller one, at most four."""
+
+
+def follow_up_problems(protocol: Protocol) -> Iterator[Problem]:
+    """Yield the problems of the steps and of ``[follow_up]``: what a follow-up relies on.
+
+    An exercise without steps keeps its dosage as its only step (a protocol written before
+    steps); a protocol without ``[follow_up]`` makes plans that cannot be followed up
+    (:func:`~backtriage.follow_up` says so). Both are allowed; what is written must be whole.
+    """
+    for exercise in protocol.exercises:
+        count = len(exercise.steps)
+        if count and not MIN_STEPS <= count <= MAX_STEPS:
+            yield _problem(
+                "bad-steps",
+                f"exercise {exercise.id!r}",
+                f"the exercise has {count} dosage step(s); a follow-up needs "
+                f"{MIN_STEPS} to {MAX_STEPS}, gentlest first",
+                f"write steps = [...]: {MIN_STEPS} to {MAX_STEPS} dosages, from the gentlest "
+                "to the fullest (or none: the dosage is then the only step)",
+            )
+        for index, text in enumerate(exercise.steps):
+            if not text.strip():
+                yield _problem(
+                    "bad-steps",
+                    f"exercise {exercise.id!r}",
+                    f"step {index + 1} is empty",
+                    "write the dosage of every step: range, repetitions, holds",
+                )
+    rules = protocol.follow_up
+    if rules is None:
+        return
+    if not 0 <= rules.green_max < rules.amber_max <= 10:
+        yield _problem(
+            "bad-pain-limits",
+            "follow_up",
+            f"green_max = {rules.green_max} and amber_max = {rules.amber_max}: pain is rated "
+            "0 to 10, and the safe range must end below the acceptable one",
+            "set 0 <= green_max < amber_max <= 10 (the usual limits are 2 and 5)",
+        )
+    for name, text in rules.texts():
+        if not text.strip():
+            yield _problem(
+                "missing-text",
+                f"follow_up.{name}",
+                "a text a person reads is missing: the library writes none of its own",
+                f"write follow_up.{name} in the protocol, in plain words",
+            )
 
 
 def _duplicate_derivations(protocol: Protocol) -> Iterator[Problem]:
@@ -146,7 +197,7 @@ def _duplicate_advice(protocol: Protocol) -> Iterator[Problem]:
                 f"advice {urgency.value!r}",
                 f"the advice for {urgency.value!r} is the same text as for {first.value!r}: "
                 "one of them tells the person to do what the other urgency needs",
-                f"write the advice for {urgency.value!r} (or leave it empty for the built-in text)",
+                f"write the advice for {urgency.value!r}",
             )
 
 
@@ -154,6 +205,8 @@ def _source_tags(protocol: Protocol) -> Iterator[Problem]:
     tags = {source.tag for source in protocol.sources}
     cited = [(f"rule {rule.id!r}", rule.source) for rule in protocol.rules]
     cited.append(("safety_source", protocol.safety_source))
+    cited.append(("scope.source", protocol.scope.source))
+    cited.append(("safety_net.source", protocol.safety_net.source))
     for where, text in cited:
         unknown = [token for token in _tags_of(text) if token not in tags]
         if unknown:
@@ -224,8 +277,11 @@ def _dead_ends(protocol: Protocol, always: Sequence[str]) -> Iterator[Problem]:
             isinstance(a, Refer) and a.urgency > Urgency.NONE for a in rule.actions
         ):
             continue
-        sets = minimal_sets(protocol, rule.condition)
-        for facts in sets or ():
+        try:
+            sets = minimal_sets(protocol, rule.condition)
+        except ProtocolError:
+            continue  # too many ways in to try: the rule is left unchecked, not guessed at
+        for facts in sets:
             evaluation = engine.evaluate(closure(protocol, [*always, *facts]))
             if evaluation.urgency is Urgency.NONE:
                 shown = ", ".join(repr(f) for f in sorted(facts))
@@ -239,96 +295,3 @@ def _dead_ends(protocol: Protocol, always: Sequence[str]) -> Iterator[Problem]:
                     "fewer exercises",
                 )
                 break
-
-
-def closure(protocol: Protocol, facts: Iterable[str]) -> list[str]:
-    """Return ``facts`` with every derived fact they imply, in protocol order.
-
-    A threshold fact implies every declared fact of the same source with a lower or equal
-    threshold (an ODI band of at least "crippled" is also at least "severe").
-    """
-    by_name = engine_of(protocol).fact_by_name
-    present = {name for name in facts if name in by_name}
-    least: dict[DerivedFrom, int] = {}
-    for name in present:
-        derive = by_name[name].derive
-        if derive is not None and (value := threshold_of(derive)) is not None:
-            least[derive.source] = max(least.get(derive.source, -1), value)
-    for name, fact in by_name.items():
-        derive = fact.derive
-        if derive is not None and derive.source in least:
-            value = threshold_of(derive)
-            if value is not None and value <= least[derive.source]:
-                present.add(name)
-    return [name for name in by_name if name in present]
-
-
-def minimal_sets(
-    protocol: Protocol, condition: Condition, limit: int = _MAX_SETS
-) -> list[frozenset[str]] | None:
-    """Return the minimal sets of facts that make ``condition`` hold, smallest first.
-
-    Sets no assessment can have (two preferences at once, an undeclared fact) are left out.
-    Returns ``None`` when there would be more than ``limit`` sets.
-    """
-    sets = _sets(condition, limit)
-    if sets is None:
-        return None
-    facts = engine_of(protocol).fact_by_name
-    possible = []
-    for found in sets:
-        preferences = {
-            f.derive.equals
-            for name in found
-            if (f := facts.get(name)) is not None
-            and f.derive is not None
-            and f.derive.source is DerivedFrom.PREFERENCE
-        }
-        if all(name in facts for name in found) and len(preferences) <= 1:
-            possible.append(found)
-    return sorted(possible, key=lambda s: (len(s), sorted(s)))
-
-
-def _sets(condition: Condition, limit: int) -> list[frozenset[str]] | None:
-    if isinstance(condition, FactIs):
-        return [frozenset({condition.fact})]
-    children = []
-    for child in condition.conditions:
-        sets = _sets(child, limit)
-        if sets is None:
-            return None
-        children.append(sets)
-    if isinstance(condition, AnyOf):
-        return _minimise([s for sets in children for s in sets], limit)
-    if isinstance(condition, AllOf):
-        return _product(children, limit) if children else []
-    groups = itertools.combinations(children, condition.n) if condition.n >= 1 else iter(())
-    found: list[frozenset[str]] = []
-    for group in groups:
-        sets = _product(list(group), limit)
-        if sets is None:
-            return None
-        found.extend(sets)
-        if len(found) > limit * 4:
-            return None
-    return _minimise(found, limit)
-
-
-def _product(children: list[list[frozenset[str]]], limit: int) -> list[frozenset[str]] | None:
-    result = [frozenset[str]()]
-    for sets in children:
-        result = [a | b for a in result for b in sets]
-        minimised = _minimise(result, limit)
-        if minimised is None:
-            return None
-        result = minimised
-    return result
-
-
-def _minimise(sets: list[frozenset[str]], limit: int) -> list[frozenset[str]] | None:
-    unique = sorted(set(sets), key=len)
-    kept: list[frozenset[str]] = []
-    for candidate in unique:
-        if not any(k <= candidate for k in kept):
-            kept.append(candidate)
-    return kept if len(kept) <= limit else None

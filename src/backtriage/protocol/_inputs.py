@@ -57,6 +57,8 @@ class FactInputs:
     """``(fact, preference value)`` for facts derived from the directional preference."""
     thresholds: tuple[tuple[str, DerivedFrom, int], ...]
     """``(fact, source, least rank or age)`` for facts derived from scores and age."""
+    follow_ups: tuple[tuple[str, str], ...] = ()
+    """``(fact, condition)`` for follow-up questions: asked only after a yes to the condition."""
 
 
 def compile_inputs(protocol: Protocol) -> FactInputs:
@@ -94,6 +96,7 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
         ),
         preferences=tuple(preferences),
         thresholds=tuple(thresholds),
+        follow_ups=tuple((f.name, f.asked_if) for f in facts if f.asked_if is not None),
     )
 
 
@@ -127,7 +130,7 @@ def threshold_of(derive: Derivation) -> int | None:
 
 def inputs_of(protocol: Protocol) -> FactInputs:
     """Return what :func:`compile_inputs` finds, worked out on first use and kept."""
-    found = protocol._inputs
+    found = protocol._cache.get("inputs")
     if type(found) is FactInputs:  # the hot path of every plan: no call
         return found
-    return kept(protocol, "_inputs", FactInputs, compile_inputs)
+    return kept(protocol, "inputs", FactInputs, compile_inputs)

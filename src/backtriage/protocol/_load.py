@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import re
 import sys
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
-from typing import Final
 
 from backtriage.errors import ErrorDetail, ProtocolError, protocol_path
 from backtriage.protocol._model import Protocol
 
-__all__ = ["default_protocol", "load_protocol", "protocol_from_data"]
+__all__ = ["load_protocol", "protocol_from_data"]
 
 _INDEX = re.compile(r"^\$\.(exercises|facts|rules|policies)\[(\d+)\](.*)$")
 _ID_KEY = {"exercises": "id", "facts": "name", "rules": "id", "policies": "id"}
@@ -81,72 +78,9 @@ def _text_hint(source: object) -> str:
 
 
 def _short(name: str) -> str:
-    # A document passed where a path belongs must not come back whole in the message.
-    return name if len(name) <= 80 else name[:77] + "..."
-
-
-_HERE = os.path.dirname(__file__)
-DEFAULT_TOML: Final = os.path.join(_HERE, "default.toml")
-"""The shipped protocol: the reviewed document."""
-DEFAULT_TWIN: Final = os.path.join(_HERE, "default.pickle")
-"""The shipped protocol already loaded, keyed by the checksum of the TOML it was loaded from."""
-
-
-@functools.cache
-def default_protocol() -> Protocol:
-    """Return the protocol shipped with backtriage, loaded once on first use.
-
-    The TOML document is the one that is reviewed. Parsing and structuring it (and importing
-    the converter to do so) was most of the first ``recommend()``, so the package also ships
-    it loaded (``default.pickle``, written from the TOML by a maintainer's command and held to
-    it by a test), used only while the key it records matches the TOML text read now and this
-    version of backtriage. An edited or unmatched TOML file is loaded as it is. Either way the
-    protocol is checked in full before any plan is made.
-    """
-    # Plain file reads: importlib.resources would pull in tempfile and zipfile. The package
-    # is installed as files, never zipped.
-    with open(DEFAULT_TOML, encoding="utf-8") as file:
-        text = file.read()
-    shipped = _read_twin(_twin_key(text))
-    if shipped is not None:
-        return shipped
-    return protocol_from_data(_parse(text, DEFAULT_TOML), source=DEFAULT_TOML)
-
-
-def _twin_key(text: str) -> str:
-    # Not a defence against tampering (whoever can edit the twin can edit the code): it only
-    # tells a stale twin from a current one. zlib is built in, where hashlib loads OpenSSL.
-    import zlib
-
-    from backtriage._version import __version__
-
-    data = text.encode("utf-8")
-    return f"{__version__}:{len(data)}:{zlib.crc32(data):08x}"
-
-
-def _read_twin(key: str) -> Protocol | None:
-    import pickle
-
-    try:
-        with open(DEFAULT_TWIN, "rb") as file:
-            found_key, protocol = pickle.load(file)
-    except Exception:  # missing, unreadable or from another layout: load the TOML instead
-        return None
-    if found_key != key or not isinstance(protocol, Protocol):
-        return None
-    return protocol
-
-
-def write_default_twin() -> str:
-    """Write ``default.pickle`` from ``default.toml``; return its path (for maintainers)."""
-    import pickle
-
-    with open(DEFAULT_TOML, encoding="utf-8") as file:
-        text = file.read()
-    protocol = protocol_from_data(_parse(text, DEFAULT_TOML), source=DEFAULT_TOML)
-    with open(DEFAULT_TWIN, "wb") as file:
-        pickle.dump((_twin_key(text), protocol), file, protocol=5)
-    return DEFAULT_TWIN
+    # A document passed where a path belongs must not come back whole in the message. A long
+    # path keeps its end: the file's name is what the reader needs.
+    return name if len(name) <= 80 else "..." + name[-77:]
 
 
 def _parse(text: str, name: str) -> object:
@@ -163,7 +97,7 @@ def _parse(text: str, name: str) -> object:
             raise ProtocolError(_TOO_DEEP, source=name) from None
         except ValueError as exc:
             raise ProtocolError(_unreadable("JSON", exc), source=name) from None
-    import tomllib  # only for a TOML document: the shipped protocol is usually loaded already
+    import tomllib  # only for a TOML document: the shipped protocol usually comes ready-made
 
     try:
         return tomllib.loads(text)
@@ -278,7 +212,3 @@ def _locate(data: Mapping[str, object], path: str, message: str) -> tuple[str | 
         else f"{_NOUN[section]} #{index + 1}"
     )
     return f"{section}[{index}] ({label})", rest.removeprefix(".") or "(whole entry)", message
-
-
-if __name__ == "__main__":  # pragma: no cover - a maintainer's command
-    print(write_default_twin())

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
+    "FORMAT",
     "Action",
+    "AgeBand",
     "AllOf",
     "AnyOf",
     "AtLeast",
@@ -33,6 +35,7 @@ __all__ = [
     "Fact",
     "FactIs",
     "FactKind",
+    "FollowUpRules",
     "Movement",
     "Polarity",
     "Policy",
@@ -40,11 +43,17 @@ __all__ = [
     "Protocol",
     "Refer",
     "Rule",
+    "SafetyNet",
+    "Scope",
     "Selector",
     "Source",
+    "Texts",
     "Urgency",
     "UrgencyAdvice",
 ]
+
+FORMAT = 3
+"""The protocol format this library reads: ``format = 3`` in a protocol document."""
 
 
 class Urgency(OrderedStrEnum):
@@ -156,6 +165,10 @@ def _polarity(value: object) -> Polarity:
 
 def _urgency(value: object) -> Urgency:
     return _to_enum(Urgency, value, "Refer.urgency")
+
+
+def _band_urgency(value: object) -> Urgency:
+    return _to_enum(Urgency, value, "AgeBand.urgency")
 
 
 def _movements(value: object) -> tuple[Movement, ...]:
@@ -286,6 +299,10 @@ class Exercise:
     instructions: str = attrs.field(validator=_TEXT)
     prerequisites: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
     """Capability facts that must all be present before the exercise is given."""
+    steps: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    """The dosage steps, gentlest first (2 to 4): a plan starts the exercise at the first and a
+    follow-up moves it along them by the pain response. Empty in a protocol written before
+    steps existed: ``dosage`` is then its only step."""
 
 
 @attrs.frozen
@@ -305,6 +322,12 @@ class Fact:
     """For ``derived`` facts: how the fact is computed."""
     unlocked_by: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
     """For capabilities: the exercise whose tolerance this fact records."""
+    asked_if: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+    """A follow-up question: asked, and required, only when this other fact is answered yes.
+
+    The condition is a required red flag or finding that is asked of everyone; while it is
+    answered no, a yes to this fact is refused and a no changes nothing.
+    """
 
 
 @attrs.frozen
@@ -405,6 +428,13 @@ class Rule:
     actions: tuple[Action, ...] = attrs.field(validator=_tuple_of(Refer, Exclude, Caution))
     reason: str = attrs.field(validator=_TEXT)
     source: str = attrs.field(validator=_TEXT)
+    advice: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+    """What to tell the person to do when this rule decides the plan's urgency.
+
+    Of the fired rules that refer at the plan's urgency, the first in protocol order that has
+    advice gives the plan's advice; without one, the protocol's advice for the urgency is used.
+    It is shown whether or not the plan gives exercises, so it never invites them.
+    """
 
 
 def _maybe_urgency(value: object) -> Urgency | None:
@@ -470,6 +500,214 @@ class UrgencyAdvice:
 
 
 @attrs.frozen
+class FollowUpRules:
+    """How a follow-up moves each exercise along its steps, and every text it shows.
+
+    The pain-monitoring model: pain during an exercise from 0 to ``green_max`` (safe) with the
+    next morning not worse moves it one step up; up to ``amber_max`` (acceptable) keeps its
+    step; above ``amber_max``, or a next morning that is worse, moves it one step down, and
+    stops it at the first step. Clinics set the limits differently, so they are protocol data.
+    Every other field is a text a person reads; ``check()`` refuses an empty one.
+    """
+
+    green_max: int = attrs.field(default=2, validator=_WHOLE)
+    """The highest pain during an exercise (0-10) that is safe: the exercise may move on."""
+    amber_max: int = attrs.field(default=5, validator=_WHOLE)
+    """The highest pain during an exercise that is acceptable: the exercise keeps its step."""
+    source: str = attrs.field(default="", validator=_TEXT)
+    start: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise starts at its first step (new in this plan)."""
+    progress: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise moves one step up (safe pain, next morning not worse)."""
+    hold: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise keeps its step (acceptable pain, next morning not worse)."""
+    hold_last_step: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise at its last step keeps it after a safe report."""
+    not_done: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise not done since the last plan keeps its step."""
+    not_reported: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise without a report (or without its pain) keeps its step."""
+    regress: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise moves one step down (too much pain, or the next morning worse)."""
+    stop: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise at its first step stops for now: the reason it is withheld."""
+    resume: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise paused while questions were unanswered goes on at its step."""
+    restart: str = attrs.field(default="", validator=_TEXT)
+    """Why every exercise starts again at its first step under a new protocol version."""
+    trend_worse: str = attrs.field(default="", validator=_TEXT)
+    """The reason of the routine review when the ODI or the pain is worse than at the start."""
+    trend_not_improving: str = attrs.field(default="", validator=_TEXT)
+    """The reason of the routine review when, six weeks on, neither has improved."""
+    trend_heading: str = attrs.field(default="", validator=_TEXT)
+    """The heading of the trend in a plan's summary."""
+    odi_label: str = attrs.field(default="", validator=_TEXT)
+    pain_label: str = attrs.field(default="", validator=_TEXT)
+    odi_down_10_points: str = attrs.field(default="", validator=_TEXT)
+    odi_down_30_percent: str = attrs.field(default="", validator=_TEXT)
+    odi_up_10_points: str = attrs.field(default="", validator=_TEXT)
+    pain_down_2_points: str = attrs.field(default="", validator=_TEXT)
+    pain_down_30_percent: str = attrs.field(default="", validator=_TEXT)
+    pain_up_2_points: str = attrs.field(default="", validator=_TEXT)
+    met: str = attrs.field(default="", validator=_TEXT)
+    """The word shown beside a trend criterion that is met ("yes")."""
+    not_met: str = attrs.field(default="", validator=_TEXT)
+    """The word shown beside a trend criterion that is not met ("no")."""
+    step_heading: str = attrs.field(default="", validator=_TEXT)
+    """The heading of the list of follow-up decisions in a plan's summary."""
+    pain_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question for the pain now, 0 to 10."""
+    days_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question for the days since the last plan."""
+    done_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question whether an exercise was done."""
+    pain_during_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question for the pain while doing an exercise, 0 to 10."""
+    next_morning_question: str = attrs.field(default="", validator=_TEXT)
+    """The check-in's question how the back was the next morning."""
+    better: str = attrs.field(default="", validator=_TEXT)
+    same: str = attrs.field(default="", validator=_TEXT)
+    worse: str = attrs.field(default="", validator=_TEXT)
+
+    def texts(self) -> tuple[tuple[str, str], ...]:
+        """Return ``(field, text)`` for every text a person reads."""
+        return tuple(
+            (f.name, getattr(self, f.name))
+            for f in attrs.fields(type(self))
+            if f.name not in _FOLLOW_UP_NUMBERS
+        )
+
+
+_FOLLOW_UP_NUMBERS = frozenset({"green_max", "amber_max", "source"})
+
+
+@attrs.frozen
+class AgeBand:
+    """Below the scope's minimum age: people younger than ``below`` are referred ``urgency``.
+
+    ``advice`` (optional) is what such a person is told to do, in place of the protocol's
+    plain advice for the urgency (a child is sent to a doctor, not to a physiotherapist).
+    """
+
+    below: int = attrs.field(validator=_WHOLE)
+    urgency: Urgency = attrs.field(converter=_band_urgency)
+    advice: str = attrs.field(default="", validator=_TEXT)
+
+
+_MAYBE_WHOLE = attrs.validators.optional(_WHOLE)
+
+
+@attrs.frozen
+class Scope:
+    """Who the protocol is for, and what it does not cover.
+
+    Below ``min_age`` a person is outside the scope: the engine gives no exercise, asks only
+    the red flags, refers at least the urgency of the first band of ``under_age`` the age is
+    below, and the advice says so (``Texts.out_of_scope``). This is outside the rule language,
+    whose age facts stay "at least" thresholds.
+    """
+
+    intended_use: str = attrs.field(default="", validator=_TEXT)
+    population: str = attrs.field(default="", validator=_TEXT)
+    not_covered: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    """What the protocol does not cover, one line each."""
+    min_age: int | None = attrs.field(default=None, validator=_MAYBE_WHOLE)
+    under_age: tuple[AgeBand, ...] = attrs.field(default=(), validator=_tuple_of(AgeBand))
+    """Urgency bands below ``min_age``, by ascending ``below``; the last is ``min_age``."""
+    source: str = attrs.field(default="", validator=_TEXT)
+
+    def band(self, age: int) -> Urgency | None:
+        """Return the least urgency of a person of ``age``: ``None`` within the scope."""
+        if self.min_age is None or age >= self.min_age:
+            return None
+        found = self.age_band(age)
+        return Urgency.NONE if found is None else found.urgency
+
+    def age_band(self, age: int) -> AgeBand | None:
+        """Return the first band of ``under_age`` that ``age`` is below, if any."""
+        if self.min_age is None or age >= self.min_age:
+            return None
+        # check() reports bands that do not reach min_age: such an age has none.
+        return next((band for band in self.under_age if age < band.below), None)
+
+
+@attrs.frozen
+class SafetyNet:
+    """When to get help, shown with every plan but an emergency.
+
+    ``emergency``: the signs that mean an emergency department now; ``today``: the signs that
+    mean a doctor today; one sign each. ``review``: when to book a routine review.
+    """
+
+    emergency: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    today: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    review: str = attrs.field(default="", validator=_TEXT)
+    source: str = attrs.field(default="", validator=_TEXT)
+
+
+@attrs.frozen
+class Texts:
+    """Every fixed text a person reads that is not a question, a rule's or an exercise's.
+
+    Python arranges these texts and writes none of its own: what a person reads is signed off
+    with the protocol. :meth:`Protocol.check` reports each one missing (``missing-text``).
+    """
+
+    disclaimer: str = attrs.field(default="", validator=_TEXT)
+    why_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the reasons for the plan's urgency."""
+    answer_first_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the unanswered questions, when exercises wait for them."""
+    answer_now_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the unanswered questions of a same-day plan: a yes may make it an emergency."""
+    emergency_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the safety net's signs that mean an emergency department now."""
+    today_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the safety net's signs that mean a doctor today."""
+    exercises_heading: str = attrs.field(default="", validator=_TEXT)
+    caution_label: str = attrs.field(default="", validator=_TEXT)
+    self_management_heading: str = attrs.field(default="", validator=_TEXT)
+    self_management: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
+    """Looking after yourself, one line each: shown with every plan that gives exercises."""
+    not_for_now_heading: str = attrs.field(default="", validator=_TEXT)
+    """Above the withheld exercises and why."""
+    odi_label: str = attrs.field(default="", validator=_TEXT)
+    start_back_label: str = attrs.field(default="", validator=_TEXT)
+    protocol_label: str = attrs.field(default="", validator=_TEXT)
+    unanswered: str = attrs.field(default="", validator=_TEXT)
+    """The advice while questions are unanswered, below same day (before the urgency's)."""
+    unanswered_same_day: str = attrs.field(default="", validator=_TEXT)
+    """Added to a same-day advice while questions are unanswered."""
+    none_suitable: str = attrs.field(default="", validator=_TEXT)
+    """Added to the advice when every exercise is withheld."""
+    out_of_scope: str = attrs.field(default="", validator=_TEXT)
+    """The advice below the scope's minimum age (before the urgency's)."""
+    under_age_reason: str = attrs.field(default="", validator=_TEXT)
+    """Why a person below the minimum age gets no exercise (the reason of ``protocol.scope``)."""
+    withheld_unanswered: str = attrs.field(default="", validator=_TEXT)
+    """Why every exercise is withheld while questions are unanswered."""
+    withheld_urgent: str = attrs.field(default="", validator=_TEXT)
+    """Why every exercise is withheld at same day or emergency."""
+    not_yet: str = attrs.field(default="", validator=_TEXT)
+    """Why an exercise waits for another: followed by the title(s) of what unlocks it."""
+    care_plan_title: str = attrs.field(default="", validator=_TEXT)
+    """The title of the FHIR CarePlan of a plan."""
+    no_exercise_advice: UrgencyAdvice = attrs.field(
+        default=UrgencyAdvice(), validator=_instance(UrgencyAdvice)
+    )
+    """What to do at each urgency in a plan that gives no exercise: it never invites any."""
+    odi_question: str = attrs.field(default="", validator=_TEXT)
+    start_back_question: str = attrs.field(default="", validator=_TEXT)
+    age_question: str = attrs.field(default="", validator=_TEXT)
+    preference_question: str = attrs.field(default="", validator=_TEXT)
+
+    def question(self, key: str) -> str:
+        """Return the question text of an instrument or detail input (``odi``, ``age``, ...)."""
+        text: str = getattr(self, f"{key}_question")
+        return text
+
+
+@attrs.frozen
 class Protocol:
     """A versioned, reviewable set of exercises, facts and rules.
 
@@ -496,22 +734,24 @@ class Protocol:
     """Advice attached to every prescription (for example: stop if pain spreads)."""
     safety_source: str = attrs.field(default="", validator=_TEXT)
     advice: UrgencyAdvice = attrs.field(default=UrgencyAdvice(), validator=_instance(UrgencyAdvice))
-    safety_net: str = attrs.field(default="", validator=_TEXT)
-    """What new symptoms mean "get help at once", shown with every plan that gives exercises."""
+    safety_net: SafetyNet = attrs.field(default=SafetyNet(), validator=_instance(SafetyNet))
+    """When to get help, shown with every plan but an emergency."""
     policies: tuple[Policy, ...] = attrs.field(default=(), validator=_tuple_of(Policy))
     """The clinical intents the rules must meet; :meth:`check` proves each one."""
+    format: int = attrs.field(default=2, validator=_WHOLE)
+    """The format of the document (``FORMAT`` is the one this library reads; absent: 2)."""
+    scope: Scope = attrs.field(default=Scope(), validator=_instance(Scope))
+    texts: Texts = attrs.field(default=Texts(), validator=_instance(Texts))
+    follow_up: FollowUpRules | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_instance(FollowUpRules))
+    )
+    """How a follow-up moves exercises along their steps; ``None``: no follow-up possible."""
     # What the layers above build from the fields (the compiled engine, the indexed inputs,
-    # the static problems) is a pure function of them: each layer keeps its own in one of
-    # these slots on first use. Declared here, never filled here, and never compared,
-    # hashed, shown or pickled. Typed as object: cattrs resolves every annotation.
-    _engine: object = attrs.field(
-        init=False, default=None, repr=False, eq=False, hash=False, alias="_engine"
-    )
-    _inputs: object = attrs.field(
-        init=False, default=None, repr=False, eq=False, hash=False, alias="_inputs"
-    )
-    _problems: object = attrs.field(
-        init=False, default=None, repr=False, eq=False, hash=False, alias="_problems"
+    # the static problems, the answers to queries) is a pure function of them: each layer
+    # keeps its own here under its key, on first use (see ``kept``). One mapping per
+    # protocol, filled only by the layers above, never compared, hashed, shown or pickled.
+    _cache: dict[str, object] = attrs.field(
+        init=False, factory=dict, repr=False, eq=False, hash=False, alias="_cache"
     )
 
     def __reduce__(self) -> tuple[type[Protocol], tuple[object, ...]]:
@@ -523,7 +763,12 @@ class Protocol:
 
     def check(self) -> tuple[Problem, ...]:
         """Return every static problem of this protocol (empty when it is consistent)."""
-        return _CHECKERS[0](self)
+        found = self._cache.get(PROBLEMS)
+        if type(found) is tuple:  # the hot path of every plan: worked out once per protocol
+            return found
+        problems = _CHECK[0](self)
+        self._cache[PROBLEMS] = problems
+        return problems
 
     def exercise(self, exercise_id: str) -> Exercise:
         """Return the exercise with ``exercise_id`` (``KeyError`` when there is none)."""
@@ -542,24 +787,31 @@ class Protocol:
 
 _T = typing.TypeVar("_T")
 
+PROBLEMS = "problems"
+"""The key of a protocol's static problems in its cache: a tuple of :class:`Problem`."""
+DIGEST = "digest"
+"""The key of a protocol's content hash in its cache: 64 hexadecimal digits of SHA-256."""
 
-def kept(protocol: Protocol, slot: str, kind: type[_T], build: Callable[[Protocol], _T]) -> _T:
-    """Return what ``build`` makes of ``protocol``, made on first use and kept in ``slot``.
+
+def kept(protocol: Protocol, key: str, kind: type[_T], build: Callable[[Protocol], _T]) -> _T:
+    """Return what ``build`` makes of ``protocol``, made on first use and kept under ``key``.
 
     For the layers above the model: each keeps what it builds from a protocol (a pure function
-    of its fields) in a slot the model declares. Two threads racing here store equal values.
+    of its fields) in the protocol's one cache, under a key of its own. Two threads racing here
+    store equal values.
     """
-    found = getattr(protocol, slot)
+    found = protocol._cache.get(key)
     if isinstance(found, kind):
         return found
     made = build(protocol)
-    object.__setattr__(protocol, slot, made)
+    protocol._cache[key] = made
     return made
 
 
-_CHECKERS: list[Callable[[Protocol], tuple[Problem, ...]]] = []
-"""Filled by :mod:`backtriage.protocol._compiled` when the protocol package is imported.
+_CHECK: list[Callable[[Protocol], tuple[Problem, ...]]] = []
+"""How :meth:`Protocol.check` works out the problems of a protocol not checked yet.
 
-The checks are a layer above the model (they evaluate the protocol with its engine); they
-register here, so that :meth:`Protocol.check` works while the model imports nothing above it.
+The checks are a layer above the model (they evaluate the protocol with its engine), so the
+model cannot import them: :mod:`backtriage.protocol`, the package above both, puts the one
+function here when it is imported, before any protocol exists.
 """

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from backtriage.errors import ProtocolError
 from backtriage.protocol._engine import Evaluation, engine_of
-from backtriage.protocol._hygiene import closure
 from backtriage.protocol._model import (
     DerivedFrom,
     FactKind,
@@ -25,13 +24,13 @@ from backtriage.protocol._model import (
 )
 from backtriage.protocol._problem import Problem
 from backtriage.protocol._queries import triggers_urgency
+from backtriage.protocol._reasoner import RULE_SAFETY, closure
 
 if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
 
 __all__ = ["policy_problems"]
 
-_SAFETY = "protocol.safety"
 _WHEN_CLAIMS = ("reaches", "withholds", "cautions_or_withholds", "required")
 
 
@@ -60,6 +59,9 @@ def policy_problems(protocol: Protocol, always: Sequence[str]) -> Iterator[Probl
                 "preference) for every claim but red_flags_withhold_all_from",
             )
             continue
+        vacuous = _vacuous(protocol, policy)
+        if vacuous is not None:
+            yield vacuous
         if policy.reaches is not None:
             yield from _reaches(protocol, policy, policy.reaches)
         elif policy.withholds is not None:
@@ -94,9 +96,53 @@ def _malformed(protocol: Protocol, policy: Policy) -> str | None:
     }
     if len(preferences) > 1:
         return "`when` names two preferences, which no assessment has at once"
-    # A selector that matches no exercise holds: removing the last kneeling exercise keeps
-    # "nothing kneeling for whoever cannot kneel" true.
     return None
+
+
+def _vacuous(protocol: Protocol, policy: Policy) -> Problem | None:
+    """Return the problem of a well-formed policy whose claim proves nothing, if it has one.
+
+    A claim that holds of nothing is not a proof: a misspelt exercise id keeps "nothing prone
+    for whoever cannot lie prone" true while the exercise it meant is given.
+    """
+    selector = policy.withholds or policy.cautions_or_withholds
+    if selector is not None:
+        unknown = _unknown_names(protocol, selector)
+        if unknown:
+            return _problem(
+                "policy-unknown-selector",
+                policy,
+                f"the selector names {'; '.join(unknown)}, which no exercise of the "
+                "protocol has, so the policy proves nothing about the exercise it meant",
+                "name exercise ids, families and levels of this protocol (or select by "
+                "movement or position, so new exercises are covered)",
+            )
+        if not any(selector.matches(e) for e in protocol.exercises):
+            return _problem(
+                "policy-vacuous",
+                policy,
+                "the selector matches no exercise, so the policy proves nothing",
+                "select the exercises the policy is about, or remove the policy",
+            )
+    if policy.reaches is Urgency.NONE:
+        return _problem(
+            "policy-vacuous",
+            policy,
+            "reaches = 'none' holds whatever the rules do, so the policy proves nothing",
+            "state the urgency the facts of `when` must reach (routine or above)",
+        )
+    return None
+
+
+def _unknown_names(protocol: Protocol, selector: Selector) -> list[str]:
+    """Return, in words, what ``selector`` names that no exercise of ``protocol`` has."""
+    exercises = protocol.exercises
+    found: list[tuple[str, list[str] | list[int]]] = [
+        ("exercise", [i for i in selector.ids if all(e.id != i for e in exercises)]),
+        ("family", [f for f in selector.families if all(e.family != f for e in exercises)]),
+        ("level", [n for n in selector.levels if all(e.level != n for e in exercises)]),
+    ]
+    return [f"{what} {', '.join(repr(n) for n in names)}" for what, names in found if names]
 
 
 def _reaches(protocol: Protocol, policy: Policy, least: Urgency) -> Iterator[Problem]:
@@ -166,7 +212,7 @@ def _uncautioned(evaluation: Evaluation, ids: set[str]) -> set[str]:
     return {
         p.exercise.id
         for p in evaluation.prescriptions()
-        if p.exercise.id in ids and not any(c.rule != _SAFETY for c in p.cautions)
+        if p.exercise.id in ids and not any(c.rule != RULE_SAFETY for c in p.cautions)
     }
 
 
@@ -199,14 +245,23 @@ def _red_flags_stop(protocol: Protocol, policy: Policy, least: Urgency) -> Itera
         )
         return
     failing = []
+    flagged = False
     for trigger in triggers:
         flags = sorted(n for n in trigger.present if facts[n].kind is FactKind.RED_FLAG)
         if not flags:
             continue
+        flagged = True
         # Most favourable to the person: every capability, nothing else.
         evaluation = engine.evaluate([*trigger.present, *capabilities])
         if evaluation.given_mask:
             failing.append((trigger, evaluation))
+    if not flagged:
+        yield _problem(
+            "policy-vacuous",
+            policy,
+            f"no red flag refers {least.value!r} or more urgently, so the policy proves nothing",
+            "name an urgency that a rule on a red flag refers, or remove the policy",
+        )
     if failing:
         trigger, evaluation = failing[0]
         given = ", ".join(repr(p.exercise.id) for p in evaluation.prescriptions())

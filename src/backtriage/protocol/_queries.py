@@ -6,13 +6,9 @@ has no negation, so every outcome is a monotone function of the facts (more risk
 capabilities, never gives an exercise back); its minimal true sets are exact and finite, and
 they are found by expanding each rule's condition into its minimal sets of facts.
 
-The search runs over *atoms*, the answers an assessment can give: one per yes/no question, one
-per directional preference, one per threshold of the ODI band, the STarT Back risk or the age.
-Facts are read onto atoms, so that two facts with one meaning share an atom, a higher threshold
-implies every lower one, and only one preference holds at a time. A set of atoms is kept as
-an ``int`` bitmask; a term joins the atoms that must hold (low bits) and the capabilities that
-must be absent (the same bits shifted up by the number of atoms), so that "this term is
-implied by that one" is one mask test.
+The search runs over the atoms of :mod:`backtriage.protocol._reasoner`, which owns the
+expansion of a condition into its minimal sets; this module joins the rules' sets into the
+sets of an outcome.
 
 Queries range over answered assessments (every required input given): a missing input
 withholds every exercise by the engine's own invariant and is not a trigger.
@@ -22,41 +18,32 @@ Everything here is worked out once per protocol (and ``limit``) and cached.
 
 from __future__ import annotations
 
-import functools
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 import attrs
 
-from backtriage.assessment import Preference
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
-from backtriage.protocol._model import (
-    AllOf,
-    AnyOf,
-    Caution,
-    Condition,
-    DerivedFrom,
-    Exclude,
-    FactIs,
-    FactKind,
-    Protocol,
-    Refer,
-    Urgency,
+from backtriage.protocol._model import Caution, Exclude, Protocol, Refer, Urgency, kept
+from backtriage.protocol._reasoner import (
+    DEFAULT_LIMIT,
+    RULE_PREREQUISITE,
+    RULE_URGENCY,
+    Answers,
+    Space,
+    each_bit,
+    minimise,
+    rule_terms,
 )
+from backtriage.protocol._reasoner import closure as closure_of
 
 __all__ = [
     "DEFAULT_LIMIT",
-    "PREREQUISITE_INVARIANT",
-    "URGENCY_INVARIANT",
-    "Answers",
     "Outcomes",
-    "Space",
     "Trigger",
     "answers_for",
     "closure",
-    "minimise",
     "realisable",
     "search",
     "triggers_cautioned",
@@ -65,17 +52,6 @@ __all__ = [
     "triggers_withheld",
     "urgency_of",
 ]
-
-DEFAULT_LIMIT = 10_000
-"""How many sets of facts a query may consider for one rule or one outcome before it stops."""
-
-URGENCY_INVARIANT = "engine.urgency"
-"""The rule id of the engine's invariant that a same-day or emergency urgency withholds all."""
-PREREQUISITE_INVARIANT = "engine.prerequisite"
-"""The rule id of the engine's invariant that an unmet prerequisite withholds its exercise."""
-
-_PREFERENCES = frozenset(p.value for p in Preference)
-_ANSWERED = (FactKind.RED_FLAG, FactKind.FINDING, FactKind.CAPABILITY)
 
 
 def _names(value: Iterable[str]) -> frozenset[str]:
@@ -105,277 +81,6 @@ class Trigger:
     rules: tuple[str, ...] = attrs.field(default=(), converter=_ids)
 
 
-@attrs.frozen
-class Answers:
-    """One assessment's answers in the terms of a search: what :func:`example` builds from.
-
-    ``yes``: the yes/no questions (red flags, findings, capabilities) answered yes, by name;
-    ``preference``: the directional preference or ``None``; ``odi_band``,
-    ``start_back_risk``: the rank of the band or risk to produce, or ``None`` for not given;
-    ``age``: whole years or ``None``.
-    """
-
-    yes: frozenset[str]
-    preference: str | None = None
-    odi_band: int | None = None
-    start_back_risk: int | None = None
-    age: int | None = None
-
-
-# -- the atoms of one or more protocols ---------------------------------------------------------
-
-_Key = tuple[str, str | int]
-
-
-def _bits(mask: int) -> Iterator[int]:
-    """Yield each set bit of ``mask`` as a mask of its own, lowest first."""
-    while mask:
-        low = mask & -mask
-        yield low
-        mask ^= low
-
-
-class Space:
-    """The atoms that the answers to one or more protocols set, and how they imply each other.
-
-    With several protocols (a diff), an assessment answers every question of each, and one
-    ODI, STarT Back and age serve all of them.
-    """
-
-    __slots__ = (
-        "always",
-        "answer_atoms",
-        "capabilities",
-        "fact_atoms",
-        "implied",
-        "implying",
-        "keys",
-        "preference_mask",
-        "protocols",
-        "required",
-        "width",
-    )
-
-    def __init__(self, protocols: Sequence[Protocol]) -> None:
-        self.protocols = tuple(protocols)
-        self.keys: list[_Key] = []
-        index: dict[_Key, int] = {}
-        self.fact_atoms: list[dict[str, int]] = []
-        self.required: set[DerivedFrom] = set()
-        self.capabilities = 0
-        self.answer_atoms = 0
-        self.preference_mask = 0
-
-        def atom(key: _Key) -> int:
-            if key not in index:
-                index[key] = len(self.keys)
-                self.keys.append(key)
-            return 1 << index[key]
-
-        for protocol in self.protocols:
-            self.required.update(INPUT_SOURCES[name] for name in required_inputs(protocol))
-            atoms: dict[str, int] = {}
-            # The first declaration of a name counts, as in the engine.
-            for fact in engine_of(protocol).fact_by_name.values():
-                bit = 0
-                if fact.kind in _ANSWERED:
-                    bit = atom(("answer", fact.name))
-                    self.answer_atoms |= bit
-                    if fact.kind is FactKind.CAPABILITY:
-                        self.capabilities |= bit
-                elif fact.derive is not None:
-                    derive = fact.derive
-                    if derive.source is DerivedFrom.PREFERENCE:
-                        if derive.equals in _PREFERENCES and derive.at_least is None:
-                            bit = atom(("preference", derive.equals))
-                            self.preference_mask |= bit
-                    else:
-                        least = threshold_of(derive)
-                        if least is not None and derive.equals is None:
-                            bit = atom((derive.source.value, least))
-                atoms[fact.name] = bit  # 0: a fact no assessment can set
-            self.fact_atoms.append(atoms)
-        self.width = len(self.keys)
-        self.implied: dict[int, int] = {}
-        self.implying: dict[int, int] = {}
-        self.always = 0
-        required = {source.value for source in self.required}
-        for i, (kind, value) in enumerate(self.keys):
-            bit = 1 << i
-            implied = implying = bit
-            if kind not in ("answer", "preference"):
-                assert isinstance(value, int)
-                for j, (other_kind, other) in enumerate(self.keys):
-                    if other_kind == kind:
-                        assert isinstance(other, int)
-                        if other <= value:
-                            implied |= 1 << j
-                        if other >= value:
-                            implying |= 1 << j
-                # Every answered assessment gives a required input: its lowest threshold holds.
-                if kind in required and value == 0:
-                    self.always |= bit
-            self.implied[bit] = implied
-            self.implying[bit] = implying
-
-    def close(self, atoms: int) -> int:
-        """Return ``atoms`` with every atom they imply, and the atoms that always hold."""
-        closed = atoms | self.always
-        for bit in _bits(atoms):
-            closed |= self.implied[bit]
-        return closed
-
-    def close_absent(self, atoms: int) -> int:
-        """Return ``atoms`` (that must not hold) with every atom that implies one of them."""
-        closed = atoms
-        for bit in _bits(atoms):
-            closed |= self.implying[bit]
-        return closed
-
-    def feasible(self, present: int, absent: int = 0) -> bool:
-        """Tell whether some assessment sets every atom of ``present`` and none of ``absent``.
-
-        Both must be closed (:meth:`close`, :meth:`close_absent`).
-        """
-        return not present & absent and (present & self.preference_mask).bit_count() <= 1
-
-    def term(self, present: int, absent: int = 0) -> int:
-        """Return the term that joins ``present`` and ``absent`` (both closed)."""
-        return present | absent << self.width
-
-    def split(self, term: int) -> tuple[int, int]:
-        """Return ``(present, absent)`` of ``term``."""
-        return term & ((1 << self.width) - 1), term >> self.width
-
-    def answers(self, present: int) -> Answers:
-        """Return the answers that set exactly the closed atoms ``present``."""
-        yes: set[str] = set()
-        preference: str | None = None
-        levels: dict[str, int] = {}
-        for bit in _bits(present):
-            kind, value = self.keys[bit.bit_length() - 1]
-            if kind == "answer":
-                assert isinstance(value, str)
-                yes.add(value)
-            elif kind == "preference":
-                assert isinstance(value, str)
-                preference = value
-            else:
-                assert isinstance(value, int)
-                levels[kind] = max(levels.get(kind, 0), value)
-
-        def level(source: DerivedFrom) -> int | None:
-            if source.value in levels:
-                return levels[source.value]
-            return 0 if source in self.required else None
-
-        return Answers(
-            yes=frozenset(yes),
-            preference=preference,
-            odi_band=level(DerivedFrom.ODI_BAND),
-            start_back_risk=level(DerivedFrom.START_BACK_RISK),
-            age=level(DerivedFrom.AGE),
-        )
-
-
-# -- minimal sets: expansion of conditions ------------------------------------------------------
-
-
-def minimise(terms: Iterable[int]) -> list[int]:
-    """Return the terms of which no other is a subset, smallest first (then by value)."""
-    ordered = sorted(set(terms), key=lambda t: (t.bit_count(), t))
-    kept: list[int] = []
-    seen: set[int] = set()
-    for term in ordered:
-        size = term.bit_count()
-        if size and 1 << size <= 4 * len(kept):
-            # Few atoms: look up each proper subset instead of scanning every kept term.
-            sub = (term - 1) & term
-            covered = False
-            while True:
-                if sub in seen:
-                    covered = True
-                    break
-                if not sub:
-                    break
-                sub = (sub - 1) & term
-        else:
-            covered = any(k & term == k for k in kept)
-        if not covered:
-            kept.append(term)
-            seen.add(term)
-    return kept
-
-
-class _Expander:
-    """Expand conditions into their minimal sets of atoms, stopping at ``limit``."""
-
-    def __init__(self, space: Space, atoms: dict[str, int], limit: int, where: str) -> None:
-        self.space = space
-        self.atoms = atoms
-        self.limit = limit
-        self.where = where
-
-    def too_many(self, count: int) -> ProtocolError:
-        return ProtocolError(
-            f"its condition has more than {self.limit} sets of facts to consider ({count}); "
-            f"an exact answer needs limit={count} or more: pass limit= to raise the bound",
-            where=self.where,
-        )
-
-    def check(self, count: int) -> None:
-        if count > self.limit:
-            raise self.too_many(count)
-
-    def product(self, left: list[int], right: list[int]) -> list[int]:
-        self.check(len(left) * len(right))
-        feasible = self.space.feasible
-        # The union of two closed sets is closed: no need to close again.
-        return minimise(a | b for a in left for b in right if feasible(a | b))
-
-    def expand(self, condition: Condition) -> list[int]:
-        """Return the minimal closed atom sets under which ``condition`` holds."""
-        if isinstance(condition, FactIs):
-            bit = self.atoms.get(condition.fact, 0)
-            return [self.space.close(bit)] if bit else []
-        children = condition.conditions
-        if isinstance(condition, AnyOf):
-            terms = [t for c in children for t in self.expand(c)]
-            self.check(len(terms))
-            return minimise(terms)
-        if isinstance(condition, AllOf):
-            if not children:
-                return []  # the engine reads an empty "all" as false
-            result = [self.space.always]
-            for child in children:
-                result = self.product(result, self.expand(child))
-                if not result:
-                    break
-            return result
-        n = condition.n
-        if n <= 0:
-            return [self.space.always]
-        k = len(children)
-        if n > k:
-            return []
-        parts = [self.expand(c) for c in children]
-        # ways[m]: the minimal sets that satisfy m of the children seen so far; only the counts
-        # that the remaining children can still bring up to n are kept.
-        ways: dict[int, list[int]] = {0: [self.space.always]}
-        for j, part in enumerate(parts, start=1):
-            low = max(0, n - (k - j))
-            following: dict[int, list[int]] = {}
-            for m in range(low, min(j, n) + 1):
-                terms = list(ways.get(m, ()))
-                if m >= 1 and m - 1 in ways:
-                    terms.extend(self.product(ways[m - 1], part))
-                self.check(len(terms))
-                if terms:
-                    following[m] = minimise(terms)
-            ways = following
-        return ways.get(n, [])
-
-
 # -- one protocol's outcomes in a space ---------------------------------------------------------
 
 
@@ -385,6 +90,7 @@ class Outcomes:
     def __init__(self, space: Space, position: int, limit: int) -> None:
         self.space = space
         self.protocol = space.protocols[position]
+        self.position = position
         self.atoms = space.fact_atoms[position]
         self.limit = limit
         self._rules: dict[int, list[int]] = {}
@@ -415,17 +121,9 @@ class Outcomes:
         terms = self._rules.get(index)
         if terms is None:
             rule = self.protocol.rules[index]
-            expander = _Expander(self.space, self.atoms, self.limit, f"rule {rule.id!r}")
-            terms = expander.expand(rule.condition)
-            mentioned = [self.atoms.get(name, 0) for name in _facts_of(rule.condition)]
-            mask = 0
-            for bit in mentioned:
-                mask |= bit
-            if any(not t & mask for t in terms):
-                # The engine looks at a rule only once one of its facts holds: a condition
-                # true on no facts (at_least 0) needs one of them.
-                singles = [self.space.close(bit) for bit in mentioned if bit]
-                terms = expander.product(terms, singles)
+            terms = rule_terms(
+                self.space, self.position, rule.condition, self.limit, f"rule {rule.id!r}"
+            )
             self._rules[index] = terms
         return terms
 
@@ -520,14 +218,6 @@ def _blocks(urgency: Urgency | None) -> bool:
     return urgency is not None and urgency >= Urgency.SAME_DAY
 
 
-def _facts_of(condition: Condition) -> Iterator[str]:
-    if isinstance(condition, FactIs):
-        yield condition.fact
-    else:
-        for child in condition.conditions:
-            yield from _facts_of(child)
-
-
 # -- the queries --------------------------------------------------------------------------------
 
 
@@ -563,10 +253,10 @@ class _Queries:
             for term in outcomes.withheld(position):
                 present, absent = outcomes.split(term)
                 urgent = any(outcomes.fires(i, present) for i in blocking)
-                invariants = [URGENCY_INVARIANT] if urgent else []
+                invariants = [RULE_URGENCY] if urgent else []
                 needs = (outcomes.atoms.get(n, 0) for n in exercise.prerequisites)
                 if any(not atom or atom & absent for atom in needs):
-                    invariants.append(PREREQUISITE_INVARIANT)
+                    invariants.append(RULE_PREREQUISITE)
                 rules = sorted({*excluding, *(blocking if urgent else ())})
                 triggers.append(outcomes.trigger(term, rules, invariants))
             self._answers[key] = self._sorted(triggers)
@@ -615,11 +305,18 @@ class _Queries:
         return self._answers[key]
 
 
-@functools.lru_cache(maxsize=32)
 def _queries(protocol: Protocol, limit: int) -> _Queries:
-    # Keyed by the protocol's value (attrs equality), never by its identity: an equal protocol
-    # has the same answers, and a new protocol at a recycled address is not mistaken for one.
-    return _Queries(protocol, limit)
+    # Kept with the protocol (its cache, one entry per limit): a lookup, where hashing the
+    # whole protocol on every query cost more than answering most of them.
+    by_limit: dict[int, _Queries] = kept(protocol, "queries", dict, _no_queries)
+    found = by_limit.get(limit)
+    if found is None:
+        found = by_limit.setdefault(limit, _Queries(protocol, limit))
+    return found
+
+
+def _no_queries(protocol: Protocol) -> dict[int, _Queries]:
+    return {}
 
 
 def _for(protocol: object, limit: object) -> _Queries:
@@ -758,11 +455,11 @@ def closure(protocol: Protocol, present: Iterable[str]) -> frozenset[str]:
     A lower threshold of the same score, the facts of the same preference, and the lowest
     threshold of a required input are added.
     """
+    present = _names(present)
     read = _atoms_of(protocol, present, ())
     if isinstance(read, str):
-        raise InvalidAnswerError("present", sorted(_names(present)), read)
-    outcomes, on, _, _, _ = read
-    return outcomes.facts(outcomes.space.close(on)) | _names(present)
+        raise InvalidAnswerError("present", sorted(present), read)
+    return frozenset(closure_of(protocol, present, answered=True))
 
 
 def urgency_of(protocol: Protocol, present: Iterable[str]) -> Urgency:
@@ -798,7 +495,7 @@ def search(
         releasing |= space.split(term)[1]
     for term in sorted(wanted, key=lambda t: (t.bit_count(), t)):
         present, absent = space.split(term)
-        free = list(_bits(releasing & ~present & ~absent))
+        free = list(each_bit(releasing & ~present & ~absent))
         if 1 << len(free) > limit:
             raise ProtocolError(
                 f"{len(free)} capabilities would have to be tried together; pass a larger "

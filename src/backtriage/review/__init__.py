@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from backtriage._plan import Plan, make_plan
 from backtriage.assessment import Assessment
-from backtriage.protocol._model import Protocol, Urgency
+from backtriage.protocol import Protocol, Urgency
 from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
     Trigger,

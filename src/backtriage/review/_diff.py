@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 import attrs
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, ProtocolError
+from backtriage.protocol import (
+    Caution,
+    Exercise,
+    FactKind,
+    Policy,
+    Problem,
+    Protocol,
+    Rule,
+    Scope,
+    Urgency,
+)
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import required_inputs
-from backtriage.protocol._model import Caution, FactKind, Protocol, Rule, Urgency
-from backtriage.protocol._problem import Problem
-from backtriage.protocol._queries import DEFAULT_LIMIT, Outcomes, Space, minimise, search
-from backtriage.review._example import assessment_for
+from backtriage.protocol._queries import Outcomes, search
+from backtriage.protocol._reasoner import (
+    DEFAULT_LIMIT,
+    RULE_SAFETY,
+    Space,
+    assessment_for,
+    minimise,
+)
+from backtriage.review._fields import FieldChange, Judge, field_changes, signs, text_of
 from backtriage.serialize import to_dict
 
 __all__ = ["Change", "ChangeKind", "ProtocolDiff", "diff"]
-
-SAFETY_RULE = "protocol.safety"
-"""The rule id of the protocol's safety advice, attached as a caution to every exercise."""
 
 
 class ChangeKind(StrEnum):
@@ -46,8 +59,33 @@ class ChangeKind(StrEnum):
     """More cautious: some answers get an exercise with a caution more."""
     QUESTION_REQUIRED = "question_required"
     """More cautious: a question is now required."""
+    SCOPE_WIDENED = "scope_widened"
+    """Less safe: younger people are within the scope, or an age below it is less urgent."""
+    SCOPE_NARROWED = "scope_narrowed"
+    """More cautious: the minimum age rises, or an age below it is more urgent."""
     TEXT = "text"
     """A text a person or a clinician reads has changed."""
+    SIGN_DROPPED = "sign_dropped"
+    """Less safe: a sign to act on (in the safety net: when to get help at once) is gone."""
+    SIGN_ADDED = "sign_added"
+    """More cautious: a sign to act on is new."""
+    POLICY_DROPPED = "policy_dropped"
+    """Less safe: a declared policy is gone, so nothing proves its intent any more."""
+    POLICY_WEAKENED = "policy_weakened"
+    """Less safe: a declared policy claims less (more facts, fewer exercises, a lower urgency)."""
+    POLICY_ADDED = "policy_added"
+    """More cautious: a declared policy is new."""
+    POLICY_STRENGTHENED = "policy_strengthened"
+    """More cautious: a declared policy claims more."""
+    LOOSENED = "loosened"
+    """Less safe: a limit moved the less safe way (a lower urgency or age, a higher pain limit)."""
+    TIGHTENED = "tightened"
+    """More cautious: a limit moved the more cautious way."""
+    UNJUDGED = "unjudged"
+    """Less safe until reviewed: a field changed that the diff has no judgement for."""
+    DEFINITION = "definition"
+    """A field that decides plans changed (a selector, a condition, a level); what it does to
+    people is listed as the other changes, found by comparing the plans of both versions."""
 
 
 @attrs.frozen
@@ -81,6 +119,9 @@ class ProtocolDiff:
     less_safe: tuple[Change, ...]
     more_cautious: tuple[Change, ...]
     text_changes: tuple[Change, ...]
+    definition_changes: tuple[Change, ...] = ()
+    """Every changed field that decides plans, each once: its effect on people, if any, is in
+    ``less_safe`` and ``more_cautious``."""
 
     @property
     def is_less_safe(self) -> bool:
@@ -94,6 +135,7 @@ class ProtocolDiff:
             "less_safe": [_change_dict(c) for c in self.less_safe],
             "more_cautious": [_change_dict(c) for c in self.more_cautious],
             "text_changes": [_change_dict(c) for c in self.text_changes],
+            "definition_changes": [_change_dict(c) for c in self.definition_changes],
         }
 
     def summary(self) -> str:
@@ -103,6 +145,7 @@ class ProtocolDiff:
             ("Less safe", self.less_safe),
             ("More cautious", self.more_cautious),
             ("Text changes", self.text_changes),
+            ("Definition changes", self.definition_changes),
         ):
             if changes:
                 lines.append(f"{title} ({len(changes)}):")
@@ -135,7 +178,11 @@ def diff(old: Protocol, new: Protocol, *, limit: int = DEFAULT_LIMIT) -> Protoco
     both). Less safe: some assessment gets an exercise that ``old`` withheld, a lower urgency,
     or an exercise it is given with a caution fewer; a required question becomes optional; an
     exercise only ``new`` has is less safe wherever it is given. Each change carries the
-    smallest witness found. Either protocol may break its declared policies (an edit that does
+    smallest witness found. Every other field of both protocols is compared too, by
+    reflection, and judged as :data:`backtriage.review._fields.JUDGED` says: a lost
+    safety-net sign and a dropped or weakened policy are less safe, a text is a text change,
+    and a changed field that decides plans is listed as a definition change (a field with no
+    judgement is less safe until reviewed). Either protocol may break its declared policies (an edit that does
     is what the diff is for; ``recommend`` refuses it, and
     :func:`~backtriage.review.replay` replays its witnesses). Raises
     :class:`~backtriage.ProtocolError` when either protocol has any other static problem, or
@@ -186,11 +233,45 @@ class _Differ:
         self.more: list[Change] = []
 
     def run(self) -> ProtocolDiff:
+        self._scope()
         self._exercises()
         self._urgencies()
         self._questions()
-        texts = tuple(self._shown(c) for c in _texts(self.old, self.new))
-        return ProtocolDiff(tuple(self.less), tuple(self.more), texts)
+        texts = [self._shown(c) for c in _texts(self.old, self.new)]
+        definitions: list[Change] = []
+        for change, bucket in _judged(self.old, self.new):
+            if bucket is _Bucket.TEXT:
+                texts.append(self._shown(change))
+            elif bucket is _Bucket.DEFINITION:
+                definitions.append(change)
+            else:
+                self._add(change, bucket is _Bucket.LESS_SAFE)
+        return ProtocolDiff(tuple(self.less), tuple(self.more), tuple(texts), tuple(definitions))
+
+    def _scope(self) -> None:
+        """Compare the scopes age by age; the rest of the diff is about people within both."""
+        old, new = self.old.scope, self.new.scope
+        oldest = max(old.min_age or 0, new.min_age or 0)
+        widened = [a for a in range(oldest) if _outside(new, a) < _outside(old, a)]
+        narrowed = [a for a in range(oldest) if _outside(new, a) > _outside(old, a)]
+        for ages, kind, into in ((widened, ChangeKind.SCOPE_WIDENED, self.less),
+                                 (narrowed, ChangeKind.SCOPE_NARROWED, self.more)):  # fmt: skip
+            if ages:
+                # Witnessed at the oldest age that changed, every other answer no.
+                old_witness, new_witness = (
+                    attrs.evolve(w, age=ages[-1]) for w in self._witnesses(self.space.always)
+                )
+                into.append(
+                    Change(
+                        kind,
+                        f"below the minimum age: ages {ages[0]} to {ages[-1]} are now "
+                        + ("less" if kind is ChangeKind.SCOPE_WIDENED else "more")
+                        + " urgent or outside the scope",
+                        old_witness=old_witness,
+                        new_witness=new_witness,
+                        field="scope.under_age",
+                    )
+                )
 
     # -- where a changed text is shown --------------------------------------------------------
 
@@ -205,7 +286,7 @@ class _Differ:
         """
         field = change.field or ""
         atoms: int | None = None
-        if change.rule is not None and change.rule != SAFETY_RULE:
+        if change.rule is not None and change.rule != RULE_SAFETY:
             both = self._both_fire(change.rule)
             if ".caution[" in field:
                 # The caution shows only on an exercise it selects, given in both protocols.
@@ -232,7 +313,7 @@ class _Differ:
                         atoms = self._find(wanted, [*avoided, *withheld])
                         if atoms is not None:
                             break
-        elif field in ("safety", "safety_source", "name"):
+        elif field in ("safety", "safety_source", "name") or field.startswith("safety_net"):
             for exercise_id, position in self.o.positions.items():
                 if exercise_id in self.n.positions:
                     atoms = self._find([self.space.always], self._withheld_in_both(position))
@@ -361,22 +442,28 @@ class _Differ:
         new_rules = _cautioning(self.new, self.n, in_new)
         everyone = [self.space.always]
         if self.old.safety:
-            old_rules[SAFETY_RULE] = everyone
+            old_rules[(RULE_SAFETY, 0)] = everyone
         if self.new.safety:
-            new_rules[SAFETY_RULE] = everyone
-        for rule_id in dict.fromkeys([*old_rules, *new_rules]):
-            had, has = old_rules.get(rule_id, []), new_rules.get(rule_id, [])
+            new_rules[(RULE_SAFETY, 0)] = everyone
+        for key in dict.fromkeys([*old_rules, *new_rules]):
+            rule_id, number = key
+            had, has = old_rules.get(key, []), new_rules.get(key, [])
+            which = (
+                f"the caution of {rule_id!r}"
+                if number == 0
+                else (f"caution {number + 1} of {rule_id!r}")
+            )
             self._behaviour(
                 ChangeKind.CAUTION_DROPPED,
                 self._find(had, withheld + has),
-                f"exercise {exercise_id!r} is given without the caution of {rule_id!r} for {{}}",
+                f"exercise {exercise_id!r} is given without {which} for {{}}",
                 exercise=exercise_id,
                 rule=rule_id,
             )
             self._behaviour(
                 ChangeKind.CAUTION_ADDED,
                 self._find(has, withheld + had),
-                f"exercise {exercise_id!r} is given with the caution of {rule_id!r} for {{}}",
+                f"exercise {exercise_id!r} is given with {which} for {{}}",
                 exercise=exercise_id,
                 rule=rule_id,
             )
@@ -438,7 +525,14 @@ class _Differ:
                 self._question(ChangeKind.QUESTION_REQUIRED, name, "is now required")
 
     def _question(self, kind: ChangeKind, name: str, what: str) -> None:
-        old_witness, new_witness = (_unanswered(w, name) for w in self._witnesses(0))
+        # A follow-up question is asked only after a yes to its condition: answer that yes.
+        atoms = 0
+        for protocol, fact_atoms in zip((self.old, self.new), self.space.fact_atoms, strict=True):
+            fact = engine_of(protocol).fact_by_name.get(name)
+            if fact is not None and fact.asked_if is not None:
+                atoms |= fact_atoms.get(fact.asked_if, 0)
+        witnesses = self._witnesses(self.space.close(atoms))
+        old_witness, new_witness = (_unanswered(w, name) for w in witnesses)
         change = Change(
             kind,
             f"question {name!r} {what}: an assessment that leaves it unanswered is "
@@ -461,14 +555,25 @@ _LESS_SAFE = frozenset(
 )
 
 
-def _cautioning(protocol: Protocol, outcomes: Outcomes, position: int) -> dict[str, list[int]]:
-    """Return, by rule id, the terms under which each caution rule cautions the exercise."""
+def _cautioning(
+    protocol: Protocol, outcomes: Outcomes, position: int
+) -> dict[tuple[str, int], list[int]]:
+    """Return the terms under which each caution of a rule cautions the exercise, keyed by the
+    rule's id and the caution's number among those of the rule that select the exercise: a
+    rule that drops one of its two cautions of an exercise gives it a caution fewer."""
     bit = 1 << position
-    return {
-        protocol.rules[i].id: outcomes.rule(i)
-        for i, mask in enumerate(outcomes.cautions)
-        if mask & bit
-    }
+    exercise = protocol.exercises[position]
+    found: dict[tuple[str, int], list[int]] = {}
+    for i, mask in enumerate(outcomes.cautions):
+        if mask & bit:
+            rule = protocol.rules[i]
+            count = sum(
+                1 for a in rule.actions if isinstance(a, Caution) and a.select.matches(exercise)
+            )
+            terms = outcomes.rule(i)
+            for number in range(max(count, 1)):
+                found[(rule.id, number)] = terms
+    return found
 
 
 def _required(protocol: Protocol) -> list[str]:
@@ -503,6 +608,12 @@ def _findings(assessment: Assessment) -> dict[str, bool | None]:
 # -- text changes ---------------------------------------------------------------------------------
 
 
+def _outside(scope: Scope, age: int) -> int:
+    """Rank how a scope treats ``age``: 0 within it, else 1 + the rank of the band's urgency."""
+    band = scope.band(age)
+    return 0 if band is None else 1 + band.rank
+
+
 def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
     def text(
         field: str,
@@ -527,8 +638,30 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
 
     yield from text("name", old.name, new.name)
     yield from text("description", old.description, new.description)
-    yield from text("safety", old.safety, new.safety, rule=SAFETY_RULE)
-    yield from text("safety_source", old.safety_source, new.safety_source, rule=SAFETY_RULE)
+    for part in ("intended_use", "population", "not_covered", "source"):
+        yield from text(
+            f"scope.{part}", _shown(getattr(old.scope, part)), _shown(getattr(new.scope, part))
+        )
+    # The lists of signs are judged sign by sign, with their text change (review/_fields.py).
+    for part in ("review", "source"):
+        yield from text(
+            f"safety_net.{part}",
+            _shown(getattr(old.safety_net, part)),
+            _shown(getattr(new.safety_net, part)),
+        )
+    for field in attrs.fields(type(old.texts)):
+        before_text, after_text = getattr(old.texts, field.name), getattr(new.texts, field.name)
+        if field.name == "no_exercise_advice":
+            for level in Urgency:
+                yield from text(
+                    f"texts.no_exercise_advice.{level.value}",
+                    before_text.for_urgency(level),
+                    after_text.for_urgency(level),
+                )
+        else:
+            yield from text(f"texts.{field.name}", _shown(before_text), _shown(after_text))
+    yield from text("safety", old.safety, new.safety, rule=RULE_SAFETY)
+    yield from text("safety_source", old.safety_source, new.safety_source, rule=RULE_SAFETY)
     for level in Urgency:
         yield from text(
             f"advice.{level.value}", old.advice.for_urgency(level), new.advice.for_urgency(level)
@@ -571,6 +704,9 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
             continue
         yield from text(f"rules.{rule.id}.reason", rule.reason, newer.reason, rule=rule.id)
         yield from text(f"rules.{rule.id}.source", rule.source, newer.source, rule=rule.id)
+        yield from text(
+            f"rules.{rule.id}.advice", rule.advice or "", newer.advice or "", rule=rule.id
+        )
         before = [a.text for a in rule.actions if isinstance(a, Caution)]
         after_texts = [a.text for a in newer.actions if isinstance(a, Caution)]
         for i in range(max(len(before), len(after_texts))):
@@ -580,3 +716,174 @@ def _texts(old: Protocol, new: Protocol) -> Iterator[Change]:
                 after_texts[i] if i < len(after_texts) else "",
                 rule=rule.id,
             )
+
+
+def _shown(value: object) -> str:
+    """Return a text, or a list of lines, as one text to compare and show."""
+    if isinstance(value, tuple):
+        return "\n".join(str(line) for line in value)
+    return str(value)
+
+
+# -- every other field, by reflection -------------------------------------------------------------
+
+
+class _Bucket(Enum):
+    LESS_SAFE = "less_safe"
+    MORE_CAUTIOUS = "more_cautious"
+    TEXT = "text"
+    DEFINITION = "definition"
+
+
+def _judged(old: Protocol, new: Protocol) -> Iterator[tuple[Change, _Bucket]]:
+    """Yield a change for every changed field that the plans and the text diff do not cover,
+    judged as :data:`~backtriage.review._fields.JUDGED` says."""
+    policies: dict[str, FieldChange] = {}
+    for found in field_changes(old, new):
+        judge = found.judge
+        if judge is Judge.SHOWN:
+            continue  # the text diff compares it, with witnesses
+        if judge is Judge.POLICY:
+            # One judgement for a whole policy, however many of its claims changed.
+            whole = found.owner_old is None or found.owner_new is None  # added or removed
+            owner = found.path if whole else found.path.rsplit(".", 1)[0]
+            policies.setdefault(owner, attrs.evolve(found, path=owner))
+            continue
+        yield from _judge_field(found)
+    for found in policies.values():
+        yield _judge_policy(found, old, new)
+
+
+def _field_change(kind: ChangeKind, found: FieldChange, description: str) -> Change:
+    return Change(
+        kind,
+        description,
+        field=found.path,
+        old_text=text_of(found.old),
+        new_text=text_of(found.new),
+    )
+
+
+def _judge_field(found: FieldChange) -> Iterator[tuple[Change, _Bucket]]:
+    path, judge = found.path, found.judge
+    before, after = text_of(found.old), text_of(found.new)
+    if found.new is None and attrs.has(type(found.old)):
+        changed = f"{path} is removed"
+    elif found.old is None and attrs.has(type(found.new)):
+        changed = f"{path} is new"
+    else:
+        changed = f"{path} changed: {before!r} -> {after!r}"
+    if judge is Judge.TEXT:
+        yield _field_change(ChangeKind.TEXT, found, changed), _Bucket.TEXT
+    elif judge is Judge.BEHAVIOUR:
+        yield _field_change(ChangeKind.DEFINITION, found, changed), _Bucket.DEFINITION
+    elif judge is Judge.SIGNS:
+        yield _field_change(ChangeKind.TEXT, found, changed), _Bucket.TEXT
+        had, has = signs(found.old), signs(found.new)
+        for sign in had:
+            if sign not in has:
+                change = Change(
+                    ChangeKind.SIGN_DROPPED,
+                    f"{path}: sign {sign!r} is gone",
+                    field=path,
+                    old_text=sign,
+                )
+                yield change, _Bucket.LESS_SAFE
+        for sign in has:
+            if sign not in had:
+                change = Change(
+                    ChangeKind.SIGN_ADDED,
+                    f"{path}: sign {sign!r} is new",
+                    field=path,
+                    new_text=sign,
+                )
+                yield change, _Bucket.MORE_CAUTIOUS
+    elif judge in (Judge.LOWER_IS_LESS_SAFE, Judge.HIGHER_IS_LESS_SAFE):
+        lower = _lower(found.new, found.old)
+        if lower is None:
+            yield _unjudged(found)
+            return
+        less_safe = lower if judge is Judge.LOWER_IS_LESS_SAFE else not lower
+        kind = ChangeKind.LOOSENED if less_safe else ChangeKind.TIGHTENED
+        bucket = _Bucket.LESS_SAFE if less_safe else _Bucket.MORE_CAUTIOUS
+        yield _field_change(kind, found, changed), bucket
+    else:
+        yield _unjudged(found)
+
+
+def _unjudged(found: FieldChange) -> tuple[Change, _Bucket]:
+    description = (
+        f"{found.path} changed ({text_of(found.old)!r} -> {text_of(found.new)!r}), and the diff "
+        "cannot judge what that does: a clinician must review it"
+    )
+    return _field_change(ChangeKind.UNJUDGED, found, description), _Bucket.LESS_SAFE
+
+
+def _lower(new: object, old: object) -> bool | None:
+    """Tell whether ``new`` is lower than ``old`` (None when they cannot be ordered)."""
+    if isinstance(new, Urgency) and isinstance(old, Urgency):
+        return new.rank < old.rank
+    if isinstance(new, int | float) and isinstance(old, int | float):
+        return new < old
+    return None
+
+
+def _judge_policy(found: FieldChange, old: Protocol, new: Protocol) -> tuple[Change, _Bucket]:
+    before, after = found.owner_old, found.owner_new
+    if not isinstance(after, Policy):
+        assert isinstance(before, Policy)
+        change = Change(
+            ChangeKind.POLICY_DROPPED,
+            f"policy {before.id!r} is gone: nothing proves its intent any more",
+            field=found.path,
+        )
+        return change, _Bucket.LESS_SAFE
+    if not isinstance(before, Policy):
+        change = Change(ChangeKind.POLICY_ADDED, f"policy {after.id!r} is new", field=found.path)
+        return change, _Bucket.MORE_CAUTIOUS
+    exercises = (*old.exercises, *new.exercises)
+    if _claims_at_least(after, before, exercises):
+        change = Change(
+            ChangeKind.POLICY_STRENGTHENED,
+            f"policy {after.id!r} claims more than it did",
+            field=found.path,
+        )
+        return change, _Bucket.MORE_CAUTIOUS
+    change = Change(
+        ChangeKind.POLICY_WEAKENED,
+        f"policy {after.id!r} no longer claims all it did: {_claim(before)} -> {_claim(after)}",
+        field=found.path,
+    )
+    return change, _Bucket.LESS_SAFE
+
+
+def _claim(policy: Policy) -> str:
+    parts = [f"when {list(policy.when)}"] if policy.when else []
+    for name in policy.claims():
+        value = getattr(policy, name)
+        shown = value.value if isinstance(value, Urgency) else value
+        parts.append(f"{name} {shown!r}" if not isinstance(value, bool) else name)
+    return ", ".join(parts) or "no claim"
+
+
+def _claims_at_least(new: Policy, old: Policy, exercises: tuple[Exercise, ...]) -> bool:
+    """Tell whether ``new`` claims everything ``old`` does (the same, or more)."""
+    fewer_facts = set(new.when) <= set(old.when)
+    if old.reaches is not None:
+        return new.reaches is not None and fewer_facts and new.reaches >= old.reaches
+    if old.required:
+        return new.required and set(new.when) >= set(old.when)
+    if old.red_flags_withhold_all_from is not None:
+        least = new.red_flags_withhold_all_from
+        return least is not None and least <= old.red_flags_withhold_all_from
+    if old.withholds is not None:
+        selectors = [(new.withholds, old.withholds)]
+    elif old.cautions_or_withholds is not None:
+        # Withholding is more than cautioning or withholding.
+        selectors = [(new.cautions_or_withholds or new.withholds, old.cautions_or_withholds)]
+    else:
+        return False
+    ((wider, narrower),) = selectors
+    if wider is None or narrower is None or not fewer_facts:
+        return False
+    return all(wider.matches(e) for e in exercises if narrower.matches(e))

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 
 from backtriage.assessment import Assessment
-from backtriage.instruments.odi import DisabilityBand, OdiSection, score_odi
-from backtriage.instruments.start_back import StartBackItem, StartBackRisk, score_start_back
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._model import FactKind, Protocol
-from backtriage.protocol._queries import Answers, answers_for
+from backtriage.protocol import Protocol
+from backtriage.protocol._queries import answers_for
+from backtriage.protocol._reasoner import assessment_for
 
-__all__ = ["assessment_for", "example"]
+__all__ = ["example"]
 
 
 def example(protocol: Protocol, present: Iterable[str], absent: Iterable[str] = ()) -> Assessment:
@@ -29,51 +26,3 @@ def example(protocol: Protocol, present: Iterable[str], absent: Iterable[str] = 
     ``odi_crippled_or_worse`` without ``odi_severe_or_worse``, or two preferences).
     """
     return assessment_for(protocol, answers_for(protocol, present, absent))
-
-
-def assessment_for(protocol: Protocol, answers: Answers) -> Assessment:
-    """Return the assessment that gives ``answers`` to ``protocol``'s questions."""
-    facts = engine_of(protocol).fact_by_name.values()
-    red_flags = {f.name: f.name in answers.yes for f in facts if f.kind is FactKind.RED_FLAG}
-    findings = {
-        f.name: f.name in answers.yes
-        for f in facts
-        if f.kind in (FactKind.FINDING, FactKind.CAPABILITY)
-    }
-    return Assessment(
-        odi=None if answers.odi_band is None else dict(_odi_answers(answers.odi_band)),
-        red_flags=red_flags,
-        findings=findings,
-        preference=answers.preference,
-        start_back=(
-            None
-            if answers.start_back_risk is None
-            else dict(_start_back_answers(answers.start_back_risk))
-        ),
-        age=answers.age,
-    )
-
-
-@functools.cache
-def _odi_answers(rank: int) -> dict[str, int]:
-    """Return the ODI answers of least total whose band has ``rank``."""
-    band = list(DisabilityBand)[rank]
-    sections = list(OdiSection)
-    for total in range(5 * len(sections) + 1):
-        codes = [min(5, max(0, total - 5 * i)) for i in range(len(sections))]
-        answers = {s.value: c for s, c in zip(sections, codes, strict=True)}
-        if score_odi(answers).band is band:
-            return answers
-    raise AssertionError(f"no ODI answers give band {band.value}")  # pragma: no cover
-
-
-@functools.cache
-def _start_back_answers(rank: int) -> dict[str, bool]:
-    """Return the STarT Back answers with fewest items agreed whose risk has ``rank``."""
-    risk = list(StartBackRisk)[rank]
-    items = list(StartBackItem)
-    for agreed in range(len(items) + 1):
-        answers = {item.value: i < agreed for i, item in enumerate(items)}
-        if score_start_back(answers).risk is risk:
-            return answers
-    raise AssertionError(f"no STarT Back answers give risk {risk.value}")  # pragma: no cover

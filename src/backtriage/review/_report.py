@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 from backtriage.review._diff import ProtocolDiff
 from backtriage.review._sheet import protocol_hash
 from backtriage.serialize import SCHEMA_VERSION
@@ -24,7 +24,8 @@ def diff_text(changes: ProtocolDiff, old: Protocol, new: Protocol) -> str:
     if changes.is_less_safe:
         lines.append(
             f"LESS SAFE: {len(changes.less_safe)} change(s) give exercises, lower an urgency, "
-            "drop a caution or make a question optional; a clinician must sign them off."
+            "drop a caution, a safety-net sign or a policy, or make a question optional; "
+            "a clinician must sign them off."
         )
     else:
         lines.append("Nothing is less safe.")

@@ -9,9 +9,7 @@ no font, no image from elsewhere) and prints to PDF with the browser's print dia
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
@@ -22,6 +20,7 @@ from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
+from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
 from backtriage.protocol._model import (
@@ -44,21 +43,19 @@ from backtriage.protocol._model import (
 )
 from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
-    PREREQUISITE_INVARIANT,
-    URGENCY_INVARIANT,
     Trigger,
     triggers_of_rule,
     triggers_urgency,
     triggers_withheld,
 )
+from backtriage.protocol._reasoner import RULE_PREREQUISITE, RULE_URGENCY, space_of
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
-from backtriage.serialize import to_dict
 
 __all__ = ["protocol_hash", "review_sheet"]
 
 _ENGINE_RULES = {
-    URGENCY_INVARIANT: "engine invariant: a same-day or emergency urgency withholds every exercise",
-    PREREQUISITE_INVARIANT: "engine invariant: an exercise waits until its prerequisites are met",
+    RULE_URGENCY: "engine invariant: a same-day or emergency urgency withholds every exercise",
+    RULE_PREREQUISITE: "engine invariant: an exercise waits until its prerequisites are met",
 }
 _URGENCY_WORDS = {
     Urgency.NONE: "none",
@@ -79,25 +76,6 @@ _KIND_WORDS = {
     QuestionKind.FINDING: "finding",
     QuestionKind.CAPABILITY: "capability",
 }
-
-
-def protocol_hash(protocol: Protocol) -> str:
-    """Return the SHA-256 of ``protocol``'s canonical JSON, as 64 hexadecimal digits.
-
-    The canonical JSON is what :func:`~backtriage.to_json` writes, with the keys sorted and no
-    spaces: two protocols have the same hash exactly when they decide and explain the same.
-    A signed review sheet names it, so that the protocol in use can be matched to the sheet.
-    """
-    if not isinstance(protocol, Protocol):
-        raise InvalidAnswerError("protocol", protocol, "a Protocol")
-    text = json.dumps(
-        to_dict(protocol),
-        sort_keys=True,
-        ensure_ascii=False,
-        allow_nan=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def review_sheet(
@@ -137,6 +115,7 @@ def review_sheet(
         *_instruments_section(protocol, words),
         *_rules_section(protocol, words),
         *_advice_section(protocol, words),
+        *_follow_up_section(protocol, words),
         *_sources_section(protocol),
         *_signoff(protocol, digest, previous),
     ]
@@ -208,18 +187,23 @@ class _Words:
 
     def shown(self, present: Iterable[str]) -> list[str]:
         """Return ``present`` in protocol order, without derived facts implied by another."""
-        strongest: dict[DerivedFrom, tuple[int, str]] = {}
-        plain = []
+        present = list(present)
+        space = space_of(self.protocol)
+        atoms = space.fact_atoms[0]
+        on = 0
         for name in present:
-            fact = self.facts.get(name)
-            derive = fact.derive if fact is not None else None
-            least = threshold_of(derive) if derive is not None else None
-            if derive is None or least is None:
-                plain.append(name)
-            elif derive.source not in strongest or least > strongest[derive.source][0]:
-                strongest[derive.source] = (least, name)
-        plain.extend(name for _, name in strongest.values())
-        return sorted(plain, key=lambda n: (self.order.get(n, len(self.order)), n))
+            on |= atoms.get(name, 0)
+        strongest = space.strongest(on)
+        # Only a derived fact is left out: a question answered yes is said even when a
+        # follow-up question's yes implies it.
+        shown = [
+            name
+            for name in present
+            if not atoms.get(name, 0) & ~strongest
+            or (fact := self.facts.get(name)) is None
+            or fact.derive is None
+        ]
+        return sorted(shown, key=lambda n: (self.order.get(n, len(self.order)), n))
 
     def trigger(self, trigger: Trigger) -> str:
         """Return one trigger as HTML: its conditions joined by "and", then its rules."""
@@ -361,6 +345,7 @@ _CHANGE_GROUPS = (
     ("less_safe", "Less safe: each needs a clinician's explicit approval"),
     ("more_cautious", "More cautious"),
     ("text_changes", "Text changes"),
+    ("definition_changes", "Definition changes (what they do to people is listed above)"),
 )
 
 
@@ -407,7 +392,7 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
         yield f"<h3>{_e(heading)} ({len(found)})</h3>"
         if not found:
             yield "<p>None.</p>"
-        elif group == "text_changes":
+        elif group in ("text_changes", "definition_changes"):
             yield "<table><tr><th>What</th><th>Was</th><th>Is now</th></tr>"
             for change in found:
                 yield (
@@ -580,7 +565,13 @@ def _exercise(
         f"{'can' if exercise.in_bed else 'cannot'} be done in bed.</p>"
     )
     yield f"<p><strong>How:</strong> {_e(exercise.instructions)}</p>"
-    yield f"<p><strong>How much:</strong> {_e(exercise.dosage)}</p>"
+    if exercise.steps:
+        # The steps a follow-up moves the exercise along, gentlest first.
+        yield "<p><strong>How much, step by step</strong> (a follow-up moves one step at a time):</p>"
+        for number, step in enumerate(exercise.steps, 1):
+            yield f'<p class="step">Step {number}: {_e(step)}</p>'
+    else:
+        yield f"<p><strong>How much:</strong> {_e(exercise.dosage)}</p>"
     own = [t for t in withheld if t not in everyone]
     extra = " (besides the triggers that withhold every exercise, above)" if everyone else ""
     yield f"<h4>Withheld when{_e(extra)}</h4>"
@@ -623,10 +614,15 @@ def _questions_section(protocol: Protocol) -> Iterator[str]:
     )
     yield ("<table><tr><th>Question</th><th>Kind</th><th>Required</th><th>Key</th></tr>")
     for question in questions(protocol):
+        required = "<strong>required</strong>" if question.required else "optional"
+        if question.asked_if is not None:
+            required += (
+                f", asked only after a yes to <code>{_e(question.asked_if)}</code> (a yes "
+                "while that is no is refused)"
+            )
         yield (
             f"<tr><td>{_e(question.text)}</td><td>{_e(_KIND_WORDS[question.kind])}</td>"
-            f"<td>{'<strong>required</strong>' if question.required else 'optional'}</td>"
-            f"<td><code>{_e(question.key)}</code></td></tr>"
+            f"<td>{required}</td><td><code>{_e(question.key)}</code></td></tr>"
         )
     yield "</table>"
     yield "</section>"
@@ -719,20 +715,130 @@ def _rule(rule: Rule, words: _Words) -> str:
 def _advice_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     yield '<section id="advice">'
     yield "<h2>What the person is told</h2>"
-    yield "<table><tr><th>Urgency</th><th>Advice</th></tr>"
+    yield from _scope(protocol, words)
+    yield "<table><tr><th>Urgency</th><th>Advice</th><th>Without exercises</th></tr>"
     for level in Urgency:
-        text = protocol.advice.for_urgency(level) or "(the built-in sentence: none written)"
-        yield f"<tr><td>{_e(_URGENCY_WORDS[level])}</td><td>{_e(text)}</td></tr>"
+        text = protocol.advice.for_urgency(level) or "(none written)"
+        plain = protocol.texts.no_exercise_advice.for_urgency(level) or "(none written)"
+        yield (
+            f"<tr><td>{_e(_URGENCY_WORDS[level])}</td><td>{_e(text)}</td><td>{_e(plain)}</td></tr>"
+        )
     yield "</table>"
+    own = [rule for rule in protocol.rules if rule.advice is not None]
+    if own:
+        yield (
+            "<p><strong>A rule's own advice</strong>, instead of the above when the rule sets "
+            "the plan's urgency (the first in this order wins):</p><ul>"
+        )
+        yield from (
+            f'<li><a href="#rule-{_e(r.id)}"><code>{_e(r.id)}</code></a>: “{_e(r.advice or "")}”'
+            "</li>"
+            for r in own
+        )
+        yield "</ul>"
     if protocol.safety:
         cited = "; ".join(words.source(protocol.safety_source or protocol.name))
         yield (
             f"<p><strong>With every exercise given:</strong> “{_e(protocol.safety)}” "
             f'<span class="by">({_e(cited)})</span></p>'
         )
-    safety_net = getattr(protocol, "safety_net", "")
-    if isinstance(safety_net, str) and safety_net:
-        yield f"<p><strong>Safety net, with every plan that gives exercises:</strong> “{_e(safety_net)}”</p>"
+    yield from _safety_net(protocol, words)
+    yield from _fixed_texts(protocol)
+    yield "</section>"
+
+
+def _scope(protocol: Protocol, words: _Words) -> Iterator[str]:
+    scope = protocol.scope
+    yield '<div id="scope"><h3>Scope</h3>'
+    yield f"<p><strong>For:</strong> {_e(scope.intended_use)}</p>"
+    yield f"<p><strong>Who:</strong> {_e(scope.population)}</p>"
+    if scope.not_covered:
+        listed = "".join(f"<li>{_e(line)}</li>" for line in scope.not_covered)
+        yield f"<p><strong>Not covered:</strong></p><ul>{listed}</ul>"
+    if scope.min_age is not None:
+        bands = "".join(
+            f"<li>younger than {band.below}: {_e(_URGENCY_WORDS[band.urgency])}"
+            + (f" — “{_e(band.advice)}”" if band.advice else "")
+            + "</li>"
+            for band in scope.under_age
+        )
+        yield (
+            f"<p><strong>Below age {scope.min_age}</strong> no exercise is given, only the red "
+            f"flags are asked, and the person is referred at least:</p><ul>{bands}</ul>"
+        )
+    if scope.source:
+        yield f'<p class="by">({_e("; ".join(words.source(scope.source)))})</p>'
+    yield "</div>"
+
+
+def _safety_net(protocol: Protocol, words: _Words) -> Iterator[str]:
+    net = protocol.safety_net
+    texts = protocol.texts
+    yield '<div id="safety-net"><h3>Safety net, with every plan but an emergency</h3>'
+    for heading, signs in (
+        (texts.emergency_heading, net.emergency),
+        (texts.today_heading, net.today),
+    ):
+        listed = "".join(f"<li>{_e(sign)}</li>" for sign in signs)
+        yield f"<p>{_e(heading)}</p><ul>{listed}</ul>"
+    yield f"<p>{_e(net.review)}</p>"
+    if net.source:
+        yield f'<p class="by">({_e("; ".join(words.source(net.source)))})</p>'
+    yield "</div>"
+
+
+def _fixed_texts(protocol: Protocol) -> Iterator[str]:
+    yield '<div id="texts"><h3>Every other text the person reads</h3>'
+    yield "<table><tr><th>Text</th><th>Wording</th></tr>"
+    for field in attrs.fields(type(protocol.texts)):
+        value = getattr(protocol.texts, field.name)
+        if isinstance(value, str):
+            shown = _e(value)
+        elif isinstance(value, tuple):
+            shown = "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in value) + "</ul>"
+        else:
+            continue  # the advice without exercises, in the table above
+        yield f"<tr><td><code>{_e(field.name)}</code></td><td>{shown}</td></tr>"
+    yield "</table></div>"
+
+
+def _follow_up_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+    rules = protocol.follow_up
+    yield '<section id="follow-up">'
+    yield "<h2>Follow-up: how each exercise builds up</h2>"
+    if rules is None:
+        yield "<p>This protocol has no follow-up: its plans cannot be followed up.</p>"
+        yield "</section>"
+        return
+    cited = "; ".join(words.source(rules.source)) if rules.source else ""
+    yield (
+        "<p>At each check-in, per exercise, by the pain during it (0 to 10) and the next "
+        "morning compared with before"
+        + (f' <span class="by">({_e(cited)})</span>' if cited else "")
+        + ":</p>"
+    )
+    yield "<table><tr><th>Pain during it</th><th>Next morning</th><th>Then</th></tr>"
+    rows = (
+        (f"0 to {rules.green_max}", "better or the same", "one step up (never past the last)"),
+        (f"{rules.green_max + 1} to {rules.amber_max}", "better or the same", "the same step"),
+        (
+            f"above {rules.amber_max}, or any",
+            "worse (for any pain)",
+            "one step down; at the first step, stopped for one check-in",
+        ),
+        ("not done or not reported", "", "the same step"),
+    )
+    for pain, morning, then in rows:
+        yield f"<tr><td>{_e(pain)}</td><td>{_e(morning)}</td><td>{_e(then)}</td></tr>"
+    yield "</table>"
+    yield (
+        f'<p class="meta">Pain limits: green_max = {rules.green_max}, '
+        f"amber_max = {rules.amber_max}.</p>"
+    )
+    yield "<table><tr><th>Text</th><th>What the person reads</th></tr>"
+    for name, text in rules.texts():
+        yield f"<tr><td><code>{_e(name)}</code></td><td>{_e(text)}</td></tr>"
+    yield "</table>"
     yield "</section>"
 
 

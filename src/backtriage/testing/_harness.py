@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Mapping
 from random import Random
 from typing import TypeVar
@@ -13,53 +12,28 @@ from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
 from backtriage._plan import make_plan, recommend
-from backtriage.assessment import Assessment, Preference
-from backtriage.instruments.odi import DisabilityBand
-from backtriage.instruments.start_back import StartBackRisk, StartBackScore
-from backtriage.protocol._engine import (
-    ENGINE_RULES,
-    RULE_MISSING_INPUT,
-    RULE_PREREQUISITE,
-    RULE_SAFETY,
-    RULE_URGENCY,
-    Reason,
-    engine_of,
-    facts_of,
-)
-from backtriage.protocol._inputs import (
-    AGE_INPUT,
-    ODI_INPUT,
-    START_BACK_INPUT,
-    required_inputs,
-    threshold_of,
-)
-from backtriage.protocol._model import (
-    AllOf,
-    AnyOf,
-    Condition,
-    DerivedFrom,
+from backtriage.assessment import Assessment
+from backtriage.errors import ProtocolError
+from backtriage.protocol import (
     Fact,
-    FactIs,
     FactKind,
     Polarity,
     Protocol,
     Rule,
     Urgency,
 )
+from backtriage.protocol._engine import Reason, engine_of
+from backtriage.protocol._inputs import required_inputs
+from backtriage.protocol._reasoner import assessment_for, rule_terms, space_of
 from backtriage.testing._report import PropertyFailure
 
 T = TypeVar("T")
 
-# The reasons the engine itself gives.
-_MISSING = RULE_MISSING_INPUT
-_URGENT = RULE_URGENCY
-_PREREQUISITE = RULE_PREREQUISITE
-_SAFETY = RULE_SAFETY
-_ENGINE_RULES = ENGINE_RULES
-
 # Per rule, at most this many smallest fact sets are tried: enough for every rule written by
-# hand, and bounded for an "at_least 5 of 20".
-_MINTERM_LIMIT = 12
+# hand. A rule with more ways in than the search may consider (an "at_least 5 of 20") gives no
+# seeds; the random search still tries it.
+_SEEDS_PER_RULE = 12
+_SEARCH_LIMIT = 1_000
 
 
 # -- evaluating an assessment ---------------------------------------------------------------------
@@ -109,7 +83,11 @@ class _Subject:
         self.rules: dict[str, Rule] = {}
         for rule in protocol.rules:
             self.rules.setdefault(rule.id, rule)
-        self.settable = tuple(name for name in self.declared if self._settable(name))
+        self.space = space_of(protocol)
+        atoms = self.space.fact_atoms[0]
+        self.settable = tuple(name for name in self.declared if atoms[name])
+        """The facts some assessment can set (a yes/no answer, a preference, a threshold)."""
+        self._rule_sets: dict[Rule, list[frozenset[str]]] = {}
         self.capabilities = frozenset(n for n in self.settable if self.is_capability(n))
         self.red_flags = tuple(
             f.name for f in self.declared.values() if f.kind is FactKind.RED_FLAG
@@ -133,9 +111,6 @@ class _Subject:
         return fact is not None and (
             fact.polarity is Polarity.CAPABILITY or fact.kind is FactKind.CAPABILITY
         )
-
-    def _settable(self, name: str) -> bool:
-        return _value_of(self.declared[name]) is not None
 
     def describe_fact(self, name: str) -> str:
         fact = self.declared[name]
@@ -176,137 +151,37 @@ class _Subject:
     ) -> Assessment | None:
         """Return the plainest assessment that holds ``present``, or ``None`` if none can.
 
-        Required questions in ``unanswered`` are left without an answer. Derived facts are set
-        through their inputs (an ODI in the band, a STarT Back risk, an age, a preference), so
-        the assessment may hold more facts than asked: the ones those inputs imply.
+        Required questions and inputs in ``unanswered`` are left without an answer. Derived
+        facts are set through their inputs (an ODI in the band, a STarT Back risk, an age, a
+        preference), so the assessment may hold more facts than asked: the ones those inputs
+        imply.
         """
-        wanted = set(present)
-        left = set(unanswered)
-        odi_band: DisabilityBand | None = None
-        risk: StartBackRisk | None = None
-        age: int | None = None
-        preferences: set[Preference] = set()
-        for name in wanted:
-            fact = self.declared.get(name)
-            if fact is None:
-                return None
-            value = _value_of(fact)
-            if value is None:
-                return None
-            if isinstance(value, bool):
-                continue  # answered directly, in red_flags or findings
-            if isinstance(value, DisabilityBand):
-                odi_band = value if odi_band is None else max(odi_band, value)
-            elif isinstance(value, StartBackRisk):
-                risk = value if risk is None else max(risk, value)
-            elif isinstance(value, Preference):
-                preferences.add(value)
-            elif isinstance(value, int):
-                age = value if age is None else max(age, value)
-        if len(preferences) > 1:
+        space = self.space
+        atoms = space.atoms_of(present)
+        if atoms is None:
+            return None
+        closed = space.close(atoms)
+        if not space.feasible(closed):
             return None  # one person has one directional preference
-        red_flags: dict[str, bool | None] = {
-            name: None if name in left else name in wanted for name in self.red_flags
-        }
-        findings: dict[str, bool | None] = {
-            n: True
-            for n in wanted
-            if self.declared[n].kind in (FactKind.FINDING, FactKind.CAPABILITY)
-        }
-        for name in self.required:
-            fact = self.declared.get(name)
-            if fact is not None and fact.kind in (FactKind.FINDING, FactKind.CAPABILITY):
-                findings[name] = None if name in left else name in wanted
-        odi: object = None
-        if ODI_INPUT not in left and (odi_band is not None or self.protocol.require_odi):
-            odi = _ODI_IN_BAND[odi_band or DisabilityBand.MINIMAL]
-        # A required input is given at its lowest (low risk, age 0) unless it is left out.
-        if START_BACK_INPUT not in left and risk is None and self.protocol.require_start_back:
-            risk = StartBackRisk.LOW
-        if AGE_INPUT not in left and age is None and self.protocol.require_age:
-            age = 0
-        return Assessment(
-            odi=odi,
-            red_flags=red_flags,
-            findings=findings,
-            preference=next(iter(preferences), None),
-            start_back=None if risk is None else _START_BACK_AT[risk],
-            age=age,
+        return assessment_for(
+            self.protocol,
+            space.answers(closed),
+            unanswered=frozenset(unanswered),
+            plainest=True,
         )
 
-
-# The lowest ODI of each band (11/50 = 22 % moderate, ...): a band reached by the fewest points.
-_ODI_IN_BAND: dict[DisabilityBand, tuple[int, ...]] = {
-    band: tuple(min(5, max(0, raw - 5 * i)) for i in range(10))
-    for band, raw in zip(DisabilityBand, (0, 11, 21, 31, 41), strict=True)
-}
-_START_BACK_AT: dict[StartBackRisk, StartBackScore] = {
-    StartBackRisk.LOW: StartBackScore(0, 0),
-    StartBackRisk.MEDIUM: StartBackScore(4, 0),
-    StartBackRisk.HIGH: StartBackScore(4, 4),
-}
-
-
-def _value_of(fact: Fact) -> object:
-    """Return how an assessment sets ``fact`` (``True`` for an answer), or ``None`` if it can't."""
-    if fact.kind in (FactKind.RED_FLAG, FactKind.FINDING, FactKind.CAPABILITY):
-        return True
-    derive = fact.derive
-    if derive is None:
-        return None
-    if derive.source is DerivedFrom.PREFERENCE:
-        if derive.equals is None or derive.at_least is not None:
-            return None
-        try:
-            return Preference(derive.equals)
-        except ValueError:
-            return None
-    # The one parser of thresholds, the one the fact derivation uses.
-    least = threshold_of(derive) if derive.equals is None else None
-    if least is None:
-        return None
-    if derive.source is DerivedFrom.ODI_BAND:
-        return list(DisabilityBand)[least]
-    if derive.source is DerivedFrom.START_BACK_RISK:
-        return list(StartBackRisk)[least]
-    return least
-
-
-def _minterms(condition: Condition) -> list[frozenset[str]]:
-    """Return small fact sets that make ``condition`` true (at most ``_MINTERM_LIMIT``)."""
-    if isinstance(condition, FactIs):
-        return [frozenset({condition.fact})]
-    children = [_minterms(c) for c in condition.conditions]
-    if isinstance(condition, AnyOf):
-        return list(dict.fromkeys(itertools.chain.from_iterable(children)))[:_MINTERM_LIMIT]
-    if isinstance(condition, AllOf):
-        return _products(children) if children else []
-    n = condition.n
-    if n <= 0:
-        return [frozenset()]
-    result: list[frozenset[str]] = []
-    for chosen in itertools.combinations(children, n):
-        result.extend(_products(list(chosen)))
-        if len(result) >= _MINTERM_LIMIT:
-            break
-    return list(dict.fromkeys(result))[:_MINTERM_LIMIT]
-
-
-def _products(children: list[list[frozenset[str]]]) -> list[frozenset[str]]:
-    combined = [frozenset[str]()]
-    for options in children:
-        combined = list(dict.fromkeys(a | b for a in combined for b in options))
-        combined = sorted(combined, key=len)[:_MINTERM_LIMIT]
-    return combined
-
-
-def _rule_minterms(rule: Rule) -> list[frozenset[str]]:
-    """Fact sets that make ``rule`` fire; a rule is only looked at when a fact it names holds."""
-    names = list(dict.fromkeys(facts_of(rule.condition)))
-    result: list[frozenset[str]] = []
-    for term in _minterms(rule.condition):
-        result.extend([frozenset({n}) for n in names] if not term else [term])
-    return list(dict.fromkeys(result))
+    def rule_sets(self, rule: Rule) -> list[frozenset[str]]:
+        """Return the smallest sets of facts that make ``rule`` fire (a few at most)."""
+        found = self._rule_sets.get(rule)
+        if found is None:
+            space = self.space
+            try:
+                terms = rule_terms(space, 0, rule.condition, _SEARCH_LIMIT, f"rule {rule.id!r}")
+            except ProtocolError:
+                terms = []
+            found = [space.facts(space.generators(t)) for t in terms[:_SEEDS_PER_RULE]]
+            self._rule_sets[rule] = found
+        return found
 
 
 def _settings(max_examples: int) -> settings:

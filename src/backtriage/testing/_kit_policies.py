@@ -5,20 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from backtriage.assessment import Assessment
-from backtriage.protocol._engine import (
-    facts_of,
-)
-from backtriage.protocol._model import (
-    AllOf,
-    AnyOf,
-    AtLeast,
-    Condition,
-    FactIs,
-    Policy,
-)
+from backtriage.protocol import Policy
+from backtriage.protocol._reasoner import RULE_SAFETY, facts_of, fires
 from backtriage.testing import strategies as bts
 from backtriage.testing._harness import (
-    _SAFETY,
     _failure,
     _Outcome,
     _plan_line,
@@ -31,18 +21,6 @@ from backtriage.testing._report import PropertyFailure
 from backtriage.testing._single import _seed_assessments
 
 # -- declared policies ----------------------------------------------------------------------------
-
-
-def _holds(condition: Condition, present: frozenset[str]) -> bool:
-    if isinstance(condition, FactIs):
-        return condition.fact in present
-    held = sum(_holds(child, present) for child in condition.conditions)
-    if isinstance(condition, AllOf):
-        return bool(condition.conditions) and held == len(condition.conditions)
-    if isinstance(condition, AnyOf):
-        return held > 0
-    assert isinstance(condition, AtLeast)
-    return held >= condition.n
 
 
 def _policy_broken(subject: _Subject, policy: Policy, outcome: _Outcome) -> str | None:
@@ -60,7 +38,7 @@ def _policy_broken(subject: _Subject, policy: Policy, outcome: _Outcome) -> str 
         cautioned = {
             exercise_id
             for exercise_id, reasons in outcome.cautions
-            if any(r.rule != _SAFETY for r in reasons)
+            if any(r.rule != RULE_SAFETY for r in reasons)
         }
         wrong = [
             exercise_id
@@ -81,7 +59,7 @@ def _policy_broken(subject: _Subject, policy: Policy, outcome: _Outcome) -> str 
                 rule is not None
                 and _refers(rule) >= least
                 and flags
-                and not _holds(rule.condition, facts - flags)
+                and not fires(rule.condition, facts - flags)
             ):
                 return (
                     f"rule {rule_id!r} refers {_refers(rule).value} on red flag(s) "

@@ -11,24 +11,20 @@ from hypothesis import strategies as st
 from backtriage.assessment import Assessment, Preference
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore, score_start_back
-from backtriage.protocol._engine import (
-    Reason,
-    facts_of,
-)
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     FactKind,
     Refer,
     Rule,
     Urgency,
 )
+from backtriage.protocol._engine import Reason
+from backtriage.protocol._reasoner import RULE_URGENCY, facts_of
 from backtriage.testing import strategies as bts
 from backtriage.testing._harness import (
-    _URGENT,
     _failure,
     _Outcome,
     _plan_line,
     _quote,
-    _rule_minterms,
     _search,
     _Subject,
 )
@@ -54,7 +50,7 @@ def _seed_steps(subject: _Subject) -> Iterator[_Step]:
     empty = frozenset[str]()
     pairs.extend((empty, name) for name in subject.settable)
     for rule in subject.protocol.rules:
-        for term in _rule_minterms(rule):
+        for term in subject.rule_sets(rule):
             pairs.extend((term - {name}, name) for name in sorted(term))
     for exercise in subject.protocol.exercises:
         needs = frozenset(exercise.prerequisites)
@@ -90,7 +86,10 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         options.append(("odi", "new"))
     if before.start_back is None or before.start_back.total < 9:
         options.append(("start_back", ""))
-    if before.age is None or before.age < 130:
+    # An older age never gives exercises back within the scope; crossing its minimum age
+    # into it may (below it no exercise is given, whatever the answers).
+    youngest = subject.protocol.scope.min_age
+    if before.age is None or (before.age < 130 and (youngest is None or before.age >= youngest)):
         options.append(("age", ""))
     if before.preference is None:
         options.append(("preference", ""))
@@ -139,6 +138,15 @@ def _more_start_back(score: StartBackScore | None) -> st.SearchStrategy[StartBac
 
 
 def _monotone(subject: _Subject, step: _Step, *, risk: bool) -> PropertyFailure | None:
+    scope = subject.protocol.scope
+    before_age, after_age = step.before.age, step.after.age
+    if (
+        before_age is not None
+        and after_age is not None
+        and scope.band(before_age) is not None
+        and scope.band(after_age) is None
+    ):
+        return None  # into the scope from below it: no longer outside the rule language
     before, after = subject.run(step.before), subject.run(step.after)
     if before.error is not None or after.error is not None or before.missing != after.missing:
         return None
@@ -224,7 +232,7 @@ def _blamed(
     """The rule ids behind new reasons; for the engine's urgency block, the rules that refer."""
     blamed: list[str] = []
     for reason in new:
-        if reason.rule == _URGENT:
+        if reason.rule == RULE_URGENCY:
             blamed.extend(
                 r
                 for r in after.fired

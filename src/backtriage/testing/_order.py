@@ -10,12 +10,10 @@ import attrs
 from hypothesis import strategies as st
 
 from backtriage.assessment import Assessment
-from backtriage.protocol._engine import (
-    facts_of,
-)
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Protocol,
 )
+from backtriage.protocol._reasoner import facts_of
 from backtriage.testing import strategies as bts
 from backtriage.testing._harness import _failure, _plan_line, _quote, _search, _Subject
 from backtriage.testing._report import PropertyFailure

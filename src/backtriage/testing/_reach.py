@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import functools
 
-from backtriage.assessment import Assessment, Preference
-from backtriage.protocol._engine import (
-    facts_of,
-)
-from backtriage.protocol._model import (
+from backtriage.assessment import Assessment
+from backtriage.errors import ProtocolError
+from backtriage.protocol import (
     AllOf,
     AnyOf,
     AtLeast,
@@ -17,16 +15,13 @@ from backtriage.protocol._model import (
     Rule,
     Urgency,
 )
+from backtriage.protocol._reasoner import ENGINE_RULES, RULE_URGENCY, facts_of, minimal_sets
 from backtriage.testing import strategies as bts
 from backtriage.testing._harness import (
-    _ENGINE_RULES,
-    _URGENT,
     _failure,
     _quote,
-    _rule_minterms,
     _search,
     _Subject,
-    _value_of,
 )
 from backtriage.testing._monotone import _refers
 from backtriage.testing._report import PropertyFailure
@@ -47,17 +42,18 @@ def _why_never(subject: _Subject, rule: Rule) -> list[str]:
                 "(check its derivation)"
             )
     why.extend(_impossible(rule.condition))
-    if not why:
-        terms = _rule_minterms(rule)
-        preferences = [
-            t for t in terms if len({_value_of(subject.declared[n]) for n in t} & _PREFS) > 1
-        ]
-        if terms and len(preferences) == len(terms):
-            why.append("it needs two different directional preferences at once")
+    if not why and _no_way_in(subject, rule):
+        # Every fact can be set and the lists can be met: only the one directional preference
+        # an assessment has stands in the way (the reasoner leaves out sets that need two).
+        why.append("it needs two different directional preferences at once")
     return why or ["no assessment tried made its condition true"]
 
 
-_PREFS = frozenset(Preference)
+def _no_way_in(subject: _Subject, rule: Rule) -> bool:
+    try:
+        return not minimal_sets(subject.protocol, rule.condition)
+    except ProtocolError:
+        return False  # too many ways in to list: none of them is known to be impossible
 
 
 def _impossible(condition: Condition) -> list[str]:
@@ -116,7 +112,7 @@ def _check_reachable(subject: _Subject, max_examples: int) -> PropertyFailure | 
         exercises.append(exercise.id)
         reasons = best_outcome.reasons(exercise.id) if best_outcome is not None else ()
         rules.extend(r.rule for r in reasons)
-        if best_outcome is not None and any(r.rule == _URGENT for r in reasons):
+        if best_outcome is not None and any(r.rule == RULE_URGENCY for r in reasons):
             # The engine's urgency block stands for the rules that referred that high.
             rules.extend(
                 rule.id
@@ -126,7 +122,7 @@ def _check_reachable(subject: _Subject, max_examples: int) -> PropertyFailure | 
         lines.append(
             f"what went wrong: exercise {exercise.id!r} is never given; with no risk at all and "
             f"every capability it is withheld by {_quote(r.rule for r in reasons)}"
-            + "".join(f" ({r.text})" for r in reasons if r.rule in _ENGINE_RULES)
+            + "".join(f" ({r.text})" for r in reasons if r.rule in ENGINE_RULES)
         )
     if not lines:
         return None

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import attrs
 
 from backtriage.assessment import Assessment
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Protocol,
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 from backtriage.review import diff
 
 __all__ = ["assert_not_less_safe"]
@@ -12,8 +12,9 @@ def assert_not_less_safe(old: Protocol, new: Protocol) -> None:
     """Fail when ``new`` is less safe than ``old`` for some answered assessment.
 
     Raises ``AssertionError`` listing every less-safe change (an exercise given where it was
-    withheld, a lower urgency, a caution fewer, a question no longer required, a new exercise)
-    with the answers that show it; the change's ``old_witness`` and ``new_witness`` are on the
+    withheld, a lower urgency, a caution fewer, a question no longer required, a new exercise,
+    a safety-net sign lost, a declared policy dropped or weakened, a field the diff cannot
+    judge), with the answers that show it where a plan shows it; the change's ``old_witness`` and ``new_witness`` are on the
     exception's ``changes``. More cautious changes and text changes pass. A version that only
     breaks its declared policies is compared all the same (``recommend`` refuses it, and
     ``backtriage.make_plan`` replays its witnesses); any other static problem raises

@@ -10,6 +10,12 @@ import attrs
 from hypothesis import strategies as st
 
 from backtriage.assessment import Assessment
+from backtriage.protocol import (
+    Caution,
+    Exclude,
+    Exercise,
+    Urgency,
+)
 from backtriage.protocol._engine import (
     Reason,
     engine_of,
@@ -21,24 +27,20 @@ from backtriage.protocol._inputs import (
     START_BACK_INPUT,
     required_inputs,
 )
-from backtriage.protocol._model import (
-    Caution,
-    Exclude,
-    Exercise,
-    Urgency,
+from backtriage.protocol._reasoner import (
+    ENGINE_RULES,
+    RULE_MISSING_INPUT,
+    RULE_PREREQUISITE,
+    RULE_SAFETY,
+    RULE_SCOPE,
+    RULE_URGENCY,
 )
 from backtriage.testing import strategies as bts
 from backtriage.testing._harness import (
-    _ENGINE_RULES,
-    _MISSING,
-    _PREREQUISITE,
-    _SAFETY,
-    _URGENT,
     _failure,
     _Outcome,
     _plan_line,
     _quote,
-    _rule_minterms,
     _search,
     _Subject,
 )
@@ -52,7 +54,7 @@ def _seed_assessments(subject: _Subject) -> Iterator[Assessment]:
     """The plainest assessment, then each rule's trigger, then the best case, all answered."""
     terms: list[frozenset[str]] = [frozenset()]
     for rule in subject.protocol.rules:
-        terms.extend(_rule_minterms(rule))
+        terms.extend(subject.rule_sets(rule))
     terms.append(subject.capabilities)
     # Each exercise's prerequisites, so that an exercise needing a derived fact is tried too.
     terms.extend(frozenset(e.prerequisites) for e in subject.protocol.exercises)
@@ -102,12 +104,23 @@ def _check_urgent(subject: _Subject, max_examples: int) -> PropertyFailure | Non
 
 
 def _unanswered_in(subject: _Subject, assessment: Assessment) -> list[str]:
+    below = subject.protocol.scope.band(assessment.age) if assessment.age is not None else None
+    if below is not None:
+        # Below the scope's minimum age only the red flags are asked.
+        return [n for n in subject.red_flags if assessment.red_flags.get(n) is None]
+    follow_ups = {f.name: f.asked_if for f in subject.declared.values() if f.asked_if}
     names = [
         n
         for n in subject.required
         if n not in INPUT_SOURCES
         and assessment.red_flags.get(n) is None  # absent or None
         and assessment.findings.get(n) is None
+        # A follow-up question is required only after a yes to the one it follows.
+        and (
+            n not in follow_ups
+            or assessment.red_flags.get(follow_ups[n], assessment.findings.get(follow_ups[n]))
+            is True
+        )
     ]
     given = {
         ODI_INPUT: assessment.odi_score,
@@ -148,7 +161,7 @@ def _unanswered(subject: _Subject, assessment: Assessment) -> PropertyFailure | 
         assessment=assessment,
         outcome=outcome,
         lines=lines,
-        rules=[_MISSING],
+        rules=[RULE_MISSING_INPUT],
         exercises=outcome.given,
         facts=unanswered,
     )
@@ -195,7 +208,7 @@ def _seed_optional(subject: _Subject) -> Iterator[_Step]:
     for flag in _optional_flags(subject):
         bases: list[frozenset[str]] = [frozenset(), subject.capabilities]
         for rule in subject.protocol.rules:
-            bases.extend(t - {flag} for t in _rule_minterms(rule) if flag in t)
+            bases.extend(t - {flag} for t in subject.rule_sets(rule) if flag in t)
         for base in dict.fromkeys(bases):
             before = subject.realize(base, unanswered={flag})
             after = subject.realize(base | {flag})
@@ -316,13 +329,16 @@ def _reason_problem(
         return f"{label} that has no text (write the rule's {'reason' if withheld else 'caution text'})"
     if not reason.source.strip():
         return f"{label} that cites no source (set the rule's source)"
-    if rule_id == _SAFETY and not withheld:
+    if rule_id == RULE_SAFETY and not withheld:
         return None
-    if rule_id in _ENGINE_RULES and withheld:
+    if rule_id == RULE_SCOPE and withheld:
+        # The scope withholds everything below its minimum age, and fires when it does.
+        return None if rule_id in outcome.fired else f"{label}, which did not fire"
+    if rule_id in ENGINE_RULES and withheld:
         true = {
-            _MISSING: bool(outcome.missing),
-            _URGENT: outcome.urgency >= Urgency.SAME_DAY,
-            _PREREQUISITE: exercise is not None and not set(exercise.prerequisites) <= facts,
+            RULE_MISSING_INPUT: bool(outcome.missing),
+            RULE_URGENCY: outcome.urgency >= Urgency.SAME_DAY,
+            RULE_PREREQUISITE: exercise is not None and not set(exercise.prerequisites) <= facts,
         }[rule_id]
         return None if true else f"{label} that does not hold for this assessment"
     if rule_id not in outcome.fired:

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Protocol,
 )
+from backtriage.testing._follow_up import _check_one_step, _check_pain_monotone, _check_rescreens
 from backtriage.testing._harness import _Subject
 from backtriage.testing._kit_policies import _check_policies
 from backtriage.testing._monotone import _check_capability_monotone, _check_risk_monotone
@@ -41,6 +42,10 @@ __all__ = [
     "assert_capability_monotone",
     "assert_consistent",
     "assert_deterministic",
+    "assert_follow_up_consistent",
+    "assert_follow_up_one_step",
+    "assert_follow_up_pain_monotone",
+    "assert_follow_up_rescreens",
     "assert_policies_hold",
     "assert_risk_monotone",
     "assert_rules_reachable",
@@ -59,6 +64,9 @@ CHECKS: tuple[str, ...] = (
     "withheld_explained",
     "rules_reachable",
     "policies_hold",
+    "follow_up_pain_monotone",
+    "follow_up_one_step",
+    "follow_up_rescreens",
 )
 """The names of the property checks, in the order :func:`check_properties` runs them."""
 
@@ -72,6 +80,9 @@ _CHECKERS: dict[str, Callable[[_Subject, int], PropertyFailure | None]] = {
     "withheld_explained": _check_explained,
     "rules_reachable": _check_reachable,
     "policies_hold": _check_policies,
+    "follow_up_pain_monotone": _check_pain_monotone,
+    "follow_up_one_step": _check_one_step,
+    "follow_up_rescreens": _check_rescreens,
 }
 
 
@@ -175,3 +186,39 @@ def assert_policies_hold(protocol: Protocol, *, max_examples: int = 100) -> None
     """
     __tracebackhide__ = True
     _assert(protocol, ["policies_hold"], max_examples)
+
+
+def assert_follow_up_consistent(protocol: Protocol, *, max_examples: int = 100) -> None:
+    """Assert that follow-ups under ``protocol`` keep their promises.
+
+    More pain during an exercise never gives it a higher step; one check-in moves an exercise
+    by one step at most; a red flag answered yes at a check-in gives at least the urgency
+    ``recommend`` gives for it, and no exercise where ``recommend`` gives none. Checked on a
+    course from the best-placed person, every step reached; vacuous for a protocol without
+    ``[follow_up]``.
+    """
+    __tracebackhide__ = True
+    _assert(
+        protocol,
+        ["follow_up_pain_monotone", "follow_up_one_step", "follow_up_rescreens"],
+        max_examples,
+    )
+
+
+def assert_follow_up_pain_monotone(protocol: Protocol, *, max_examples: int = 100) -> None:
+    """Assert that more pain during an exercise never gives it a higher step at a follow-up."""
+    __tracebackhide__ = True
+    _assert(protocol, ["follow_up_pain_monotone"], max_examples)
+
+
+def assert_follow_up_one_step(protocol: Protocol, *, max_examples: int = 100) -> None:
+    """Assert that one check-in moves an exercise by one step at most."""
+    __tracebackhide__ = True
+    _assert(protocol, ["follow_up_one_step"], max_examples)
+
+
+def assert_follow_up_rescreens(protocol: Protocol, *, max_examples: int = 100) -> None:
+    """Assert that red flags at a check-in are screened as ``recommend`` screens them: at least
+    its urgency, and no exercise where it gives none."""
+    __tracebackhide__ = True
+    _assert(protocol, ["follow_up_rescreens"], max_examples)

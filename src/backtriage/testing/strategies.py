@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from backtriage.assessment import Assessment, Preference
+from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
-from backtriage.protocol._engine import engine_of, facts_of
-from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
-from backtriage.protocol._model import (
+from backtriage.protocol import (
+    AgeBand,
     AllOf,
     AnyOf,
     AtLeast,
@@ -50,14 +49,26 @@ from backtriage.protocol._model import (
     Protocol,
     Refer,
     Rule,
+    SafetyNet,
+    Scope,
     Selector,
+    Texts,
     Urgency,
+    UrgencyAdvice,
 )
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
+from backtriage.protocol._reasoner import facts_of
+
+if TYPE_CHECKING:
+    from backtriage._plan import Plan
 
 __all__ = [
     "OdiAnswerSet",
     "StartBackAnswerSet",
     "assessments",
+    "check_ins",
+    "exercise_reports",
     "incomplete_odi_answers",
     "incomplete_start_back_answers",
     "invalid_odi_answers",
@@ -391,10 +402,14 @@ _IN_FINDINGS = (FactKind.FINDING, FactKind.CAPABILITY)
 
 
 def _required_questions(protocol: Protocol) -> list[str]:
+    # A follow-up question is required only after a yes to the one it follows: leaving it
+    # unanswered does not make every assessment incomplete.
     names = [
         f.name
         for f in _declared(protocol)
-        if f.required and (f.kind is FactKind.RED_FLAG or f.kind in _IN_FINDINGS)
+        if f.required
+        and f.asked_if is None
+        and (f.kind is FactKind.RED_FLAG or f.kind in _IN_FINDINGS)
     ]
     names.extend(required_inputs(protocol))
     return names
@@ -459,11 +474,28 @@ def red_flag_answers(
     return unanswered.flatmap(lambda left: _red_flags(chosen, left))
 
 
+def _follow_ups(protocol: Protocol) -> dict[str, str]:
+    """Return each follow-up question of ``protocol`` with the question it follows."""
+    return {f.name: f.asked_if for f in _declared(protocol) if f.asked_if is not None}
+
+
+def _keep_follow_ups(
+    protocol: Protocol, red_flags: Mapping[str, bool | None], findings: dict[str, bool | None]
+) -> dict[str, bool | None]:
+    """Return ``findings`` where no follow-up question is answered yes after a no to the
+    question it follows (``recommend`` refuses that)."""
+    for name, condition in _follow_ups(protocol).items():
+        answer = red_flags.get(condition, findings.get(condition))
+        if answer is False and findings.get(name):
+            findings[name] = False
+    return findings
+
+
 @st.composite
 def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> Assessment:
     unanswered = draw(_unanswered(protocol, complete))
     red_flags = draw(_red_flags(protocol, unanswered - INPUT_SOURCES.keys()))
-    findings = draw(_findings(protocol, unanswered))
+    findings = _keep_follow_ups(protocol, red_flags, draw(_findings(protocol, unanswered)))
     max_missing = draw(_MAX_MISSING)
     odi: object
     if "odi" in unanswered:
@@ -479,7 +511,16 @@ def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> A
         start_back=draw(
             _input(_ANY_START_BACK, START_BACK_INPUT, protocol.require_start_back, unanswered)
         ),
-        age=draw(_input(_AGE, AGE_INPUT, protocol.require_age, unanswered)),
+        # Below the scope's minimum age only the red flags are asked: an incomplete assessment
+        # that leaves out anything else is of someone within the scope.
+        age=draw(
+            _input(
+                _AGE if complete is not False else _ages_within(protocol.scope.min_age or 0),
+                AGE_INPUT,
+                protocol.require_age,
+                unanswered,
+            )
+        ),
         odi_max_missing=max_missing,
     )
 
@@ -494,6 +535,11 @@ def _input(
     if name in unanswered:
         return _NONE
     return given if required else _maybe(given)
+
+
+@functools.cache
+def _ages_within(youngest: int) -> st.SearchStrategy[int]:
+    return st.integers(youngest, 130)
 
 
 @functools.cache
@@ -519,6 +565,95 @@ def assessments(
     chosen = _default(protocol)
     _unanswered(chosen, complete)  # raise InvalidArgument now, not on the first draw
     return _assessment(chosen, complete)
+
+
+# -- check-ins ------------------------------------------------------------------------------------
+
+_PAIN = st.integers(0, 10)
+_MORNING = st.sampled_from(NextMorning)
+
+
+@st.composite
+def _exercise_report(draw: st.DrawFn) -> ExerciseReport:
+    if not draw(st.integers(0, 5)):
+        return ExerciseReport(done=False)
+    return ExerciseReport(
+        done=True, pain_during=draw(_maybe(_PAIN)), next_morning=draw(_maybe(_MORNING))
+    )
+
+
+def exercise_reports() -> st.SearchStrategy[ExerciseReport]:
+    """Generate how one exercise went: mostly done, its pain and next morning at times unknown."""
+    return _exercise_report()
+
+
+@st.composite
+def _check_in(
+    draw: st.DrawFn, plan: Plan, protocol: Protocol, complete: bool | None, days: int
+) -> CheckIn:
+    unanswered = draw(_unanswered_at_check_in(protocol, complete))
+    given = [p.exercise.id for p in plan.exercises]
+    reported = draw(_subsets(tuple(given), 0, len(given))) if given else set()
+    changes = draw(_findings(protocol, unanswered))
+    # A check-in names only what changed: keep a few of the findings drawn.
+    kept = draw(_subsets(tuple(changes), 0, min(3, len(changes)))) if changes else set()
+    findings = {name: changes[name] for name in changes if name in kept}
+    # Left out of a check-in, a finding carries over: one left unanswered is "no longer known".
+    findings.update((name, None) for name in unanswered if name not in _flag_names(protocol))
+    red_flags = draw(_red_flags(protocol, unanswered))
+    # A follow-up question answered yes needs its condition not answered no, as carried over
+    # from the plan or changed here (follow_up refuses it otherwise, as recommend does).
+    carried = dict(plan.course.answers.findings) if plan.course is not None else {}
+    kept_answers = _keep_follow_ups(protocol, red_flags, {**carried, **findings})
+    findings = {name: kept_answers[name] for name in findings}
+    return CheckIn(
+        red_flags=red_flags,
+        findings=findings,
+        pain=draw(_PAIN),
+        days=draw(st.integers(0, days)),
+        exercises={exercise_id: draw(_exercise_report()) for exercise_id in sorted(reported)},
+        odi=draw(_maybe(_given_odi(plan.course.answers.odi_max_missing if plan.course else 1))),
+    )
+
+
+def _flag_names(protocol: Protocol) -> frozenset[str]:
+    return frozenset(f.name for f in _declared(protocol) if f.kind is FactKind.RED_FLAG)
+
+
+def _unanswered_at_check_in(
+    protocol: Protocol, complete: bool | None
+) -> st.SearchStrategy[frozenset[str]]:
+    """Draw the questions a check-in leaves unanswered: red flags and required findings (the
+    ODI and the age carry over from the plan, so leaving them out leaves nothing unanswered)."""
+    if complete is True:
+        return _NOTHING_LEFT
+    required = [n for n in _required_questions(protocol) if n not in INPUT_SOURCES]
+    if not required:
+        if complete is False:
+            raise InvalidArgument(f"protocol {protocol.name!r} asks no required question again")
+        return st.just(frozenset())
+    some = st.frozensets(st.sampled_from(required), min_size=1, max_size=3)
+    return some if complete is False else st.one_of(st.just(frozenset()), some)
+
+
+def check_ins(
+    plan: Plan,
+    protocol: Protocol | None = None,
+    *,
+    complete: bool | None = True,
+    max_days: int = 60,
+) -> st.SearchStrategy[CheckIn]:
+    """Generate check-ins that ``follow_up(plan, c, protocol=protocol)`` accepts.
+
+    Every red flag is asked again (``complete=True``: each answered, few of them yes;
+    ``complete=False``: at least one required question left unanswered; ``None``: either);
+    a few findings change; the pain now is 0 to 10; the days 0 to ``max_days``; some exercises
+    of ``plan`` are reported (done or not, the pain during them and the next morning at times
+    unknown); the ODI is given again or not.
+    """
+    chosen = _default(protocol)
+    _unanswered_at_check_in(chosen, complete)  # raise InvalidArgument now, not on first draw
+    return _check_in(plan, chosen, complete, max_days)
 
 
 # -- protocols ------------------------------------------------------------------------------------
@@ -711,6 +846,26 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         else fact
         for fact in facts
     ]
+    # Now and then a finding becomes a follow-up question of a red flag (or of a required
+    # finding) asked of everyone.
+    asked = [
+        f.name
+        for f in facts
+        if f.kind is FactKind.RED_FLAG or (f.kind is FactKind.FINDING and f.required)
+    ]
+    facts = [
+        attrs.evolve(fact, asked_if=draw(st.sampled_from([a for a in asked if a != fact.name])))
+        if fact.kind is FactKind.FINDING
+        and [a for a in asked if a != fact.name]
+        and draw(st.integers(0, 3)) == 0
+        else fact
+        for fact in facts
+    ]
+    # A follow-up question may not be the condition of another.
+    conditional = {f.name for f in facts if f.asked_if is not None}
+    facts = [attrs.evolve(f, asked_if=None) if f.asked_if in conditional else f for f in facts]
+    min_age = draw(st.one_of(st.none(), st.integers(2, 30)))
+    scope = _SCOPE if min_age is None else _scope_from(min_age)
     return Protocol(
         name="generated",
         version="0",
@@ -719,9 +874,38 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
         rules=tuple(rules),
         require_odi=DerivedFrom.ODI_BAND in needed or draw(st.booleans()),
         require_start_back=DerivedFrom.START_BACK_RISK in needed or draw(st.booleans()),
-        require_age=DerivedFrom.AGE in needed or draw(st.booleans()),
-        safety_net="Get help at once if new numbness, bladder trouble or weakness appears.",
+        require_age=DerivedFrom.AGE in needed or min_age is not None or draw(st.booleans()),
+        advice=_ADVICE,
+        safety_net=_SAFETY_NET,
+        format=3,
+        scope=scope,
+        texts=_TEXTS,
     )
+
+
+# The fixed texts of a generated protocol: placeholders, each its own, never read by a person.
+_ADVICE = UrgencyAdvice(**{u.value: f"Advice at {u.value}." for u in Urgency})
+_SAFETY_NET = SafetyNet(
+    emergency=("Emergency sign one.", "Emergency sign two."),
+    today=("Same-day sign.",),
+    review="Review point.",
+)
+_SCOPE = Scope(intended_use="Testing.", population="Generated people.")
+_TEXT_VALUES: dict[str, Any] = {
+    f.name: f"Text {f.name}." for f in attrs.fields(Texts) if isinstance(f.default, str)
+}
+_TEXTS = Texts(
+    **_TEXT_VALUES,
+    self_management=("Self-care line.",),
+    no_exercise_advice=UrgencyAdvice(**{u.value: f"Plain advice at {u.value}." for u in Urgency}),
+)
+
+
+def _scope_from(min_age: int) -> Scope:
+    bands = [AgeBand(min_age, Urgency.SOON)]
+    if min_age > 2:
+        bands.insert(0, AgeBand(min_age // 2, Urgency.SAME_DAY))
+    return attrs.evolve(_SCOPE, min_age=min_age, under_age=tuple(bands))
 
 
 def _urgent_facts(rules: Sequence[Rule]) -> set[str]:

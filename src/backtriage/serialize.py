@@ -4,8 +4,9 @@ Public functions:
 
 - :func:`to_dict` / :func:`to_json` turn an :class:`~backtriage.Assessment`,
   :class:`~backtriage.Plan`, :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
-  :class:`~backtriage.Question`, :class:`~backtriage.Protocol`, or answers
-  (:class:`~backtriage.OdiAnswers`, :class:`~backtriage.StartBackAnswers`) into plain data (``dict``,
+  :class:`~backtriage.Question`, :class:`~backtriage.Protocol`, a
+  :class:`~backtriage.protocol.SignOff` record, or answers (:class:`~backtriage.OdiAnswers`,
+  :class:`~backtriage.StartBackAnswers`) into plain data (``dict``,
   ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or JSON text, with ``"schema_version"`` as the first key;
 - :func:`from_dict` / :func:`from_json` read them back. The round trip is lossless.
 
@@ -52,6 +53,7 @@ from backtriage.protocol import (
     Urgency,
     protocol_from_data,
 )
+from backtriage.protocol._sign_off import SignOff
 
 __all__ = [
     "READABLE_SCHEMA_VERSIONS",
@@ -78,6 +80,7 @@ Serializable: TypeAlias = (
     | Protocol
     | CheckIn
     | FollowUp
+    | SignOff
     | OdiAnswers
     | StartBackAnswers
 )
@@ -92,6 +95,7 @@ _TOP_LEVEL: Final = (
     Protocol,
     CheckIn,
     FollowUp,
+    SignOff,
     OdiAnswers,
     StartBackAnswers,
 )
@@ -111,7 +115,8 @@ def to_dict(value: Serializable) -> dict[str, object]:
 
     ``value`` is an :class:`~backtriage.Assessment`, :class:`~backtriage.Plan`,
     :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
-    :class:`~backtriage.Question` or :class:`~backtriage.Protocol`; anything else raises
+    :class:`~backtriage.Question`, :class:`~backtriage.Protocol` or
+    :class:`~backtriage.protocol.SignOff`; anything else raises
     ``TypeError``. Enums become their
     string values, tuples and sets lists; an ``OdiScore`` also carries its derived ``max_raw``,
     ``percent``, ``percent_rounded`` and ``band``, a ``StartBackScore`` its ``risk``.
@@ -320,6 +325,7 @@ _SCHEMA_FILES: Final[dict[object, str]] = {
     OdiScore: "odi-score.schema.json",
     StartBackScore: "start-back-score.schema.json",
     Question: "question.schema.json",
+    SignOff: "sign-off.schema.json",
     BacktriageError: "problem.schema.json",
     "odi-answers": "odi-answers.schema.json",
     CheckIn: "check-in.schema.json",
@@ -333,8 +339,8 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
     """Return a JSON Schema (draft 2020-12) shipped with backtriage.
 
     ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore``, ``Question``,
-    ``OdiAnswers`` or ``StartBackAnswers`` for the documents :func:`to_dict` writes,
-    ``BacktriageError`` for the problem document of
+    ``SignOff``, ``OdiAnswers`` or ``StartBackAnswers`` for the documents :func:`to_dict`
+    writes, ``BacktriageError`` for the problem document of
     :meth:`~backtriage.BacktriageError.to_problem`, or ``"odi-answers"`` (the same as
     ``OdiAnswers``) for ODI answers as :func:`~backtriage.score_odi` takes them. Each has an ``$id`` (``urn:backtriage:schemas:``
     and the file name) against which its relative ``$ref`` s resolve, so it may be placed as it
@@ -351,6 +357,8 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
     if name is None or (protocol is not None and cls is not Assessment):
         raise TypeError(
             f"{cls!r} has no JSON Schema{' for a protocol' if protocol is not None else ''}; "
+            "use Assessment, Plan, OdiScore, StartBackScore, Question, SignOff, BacktriageError or "
+            "'odi-answers' (a protocol's schema: Assessment)"
             "use Assessment, Plan, OdiScore, StartBackScore, Question, OdiAnswers, "
             "StartBackAnswers, BacktriageError or 'odi-answers' (a protocol's schema: Assessment)"
         )

@@ -1,7 +1,8 @@
 """Every Python block of the README and of docs/ runs, so that what a reader copies works.
 
 The blocks of one page run in order in one namespace, in a scratch folder (a block may write
-files), with the repository's ``examples/`` beside it as ``examples/``. A block that is only a
+files), with the repository's ``examples/`` beside it as ``examples/``; a block written as a
+test module of the reader's own suite finds ``__file__`` in that folder's ``tests/``. A block that is only a
 part of something on purpose says so on the line above it::
 
     <!-- fragment: why it cannot run alone -->
@@ -74,7 +75,10 @@ def test_every_python_block_of_the_page_runs(
         pytest.skip(f"{page.name} has no Python block to run")
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {"__name__": "__docs__"}
+    namespace: dict[str, object] = {
+        "__name__": "__docs__",
+        "__file__": str(tmp_path / "tests" / "test_from_the_docs.py"),
+    }
     for block in runnable:
         missing = [name for name in block.needs if importlib.util.find_spec(name) is None]
         if missing:

@@ -183,3 +183,24 @@ def test_every_source_file_the_document_names_exists() -> None:
         if not any((base / name).exists() for base in (PACKAGE, ROOT, PACKAGE / "protocol"))
     )
     assert missing == []
+
+
+UNCLEAR_NAMES = re.compile(r"self\.[a-z]\b|\b_e\(|\btwins?\b|\bkept\(")
+"""A one-letter attribute (``self.o``), an alias of ``html.escape`` (``_e``), and "twin" or
+"kept" for what is cached: names a reader cannot guess."""
+
+
+def test_the_code_uses_names_a_reader_can_guess() -> None:
+    sources = [*PACKAGE.rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py")]
+    unclear = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sources
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if UNCLEAR_NAMES.search(line)
+    ]
+    assert unclear == []
+
+
+@pytest.mark.parametrize("line", ["x = self.o.positions", "return _e(text)", "kept(protocol)"])
+def test_the_name_check_sees_each_unclear_name(line: str) -> None:
+    assert UNCLEAR_NAMES.search(line)

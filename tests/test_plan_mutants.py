@@ -100,3 +100,37 @@ def test_recommend_names_what_it_was_given_instead_of_a_protocol() -> None:
         bt.recommend(answers(), protocol="default.toml")  # type: ignore[arg-type]
     assert (caught.value.field, caught.value.value) == ("protocol", "default.toml")
     assert caught.value.allowed == "a Protocol (load a file with load_protocol), or None"
+
+
+def test_unanswered_questions_without_urgency_advise_only_to_answer_them() -> None:
+    plan = bt.recommend(without_one_flag(answers(), ""))
+    assert plan.urgency is U.NONE
+    assert plan.advice == TEXTS.unanswered
+
+
+def test_unanswered_questions_at_same_day_keep_the_same_day_advice() -> None:
+    flag = flag_alone(U.SAME_DAY)
+    base = answers()
+    assessment = attrs.evolve(base, red_flags={**base.red_flags, flag: True})
+    plan = bt.recommend(without_one_flag(assessment, flag))
+    own = {rule.advice for rule in PROTOCOL.rules if rule.advice}
+    allowed = {
+        f"{advice} {TEXTS.unanswered_same_day}" for advice in {*own, PROTOCOL.advice.same_day}
+    }
+    assert plan.advice in allowed
+
+
+def test_a_person_below_the_minimum_age_with_unanswered_questions_is_told_to_answer() -> None:
+    young = attrs.evolve(answers(), age=PROTOCOL.scope.min_age - 1)
+    assert not bt.recommend(young).advice.endswith(TEXTS.unanswered_same_day)
+    assert bt.recommend(without_one_flag(young, "")).advice.endswith(TEXTS.unanswered_same_day)
+
+
+def test_a_plans_facts_are_in_the_protocols_order() -> None:
+    base = answers()
+    findings = dict.fromkeys(base.findings, True)
+    plan = bt.recommend(attrs.evolve(base, findings={**base.findings, **findings}))
+    declared = [fact.name for fact in PROTOCOL.facts]
+    assert len(plan.facts) > 1
+    assert list(plan.facts) == sorted(plan.facts, key=declared.index)
+    assert list(plan.facts) != sorted(plan.facts), "the protocol's order is not the alphabet's"

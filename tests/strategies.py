@@ -93,6 +93,7 @@ _BOOLEANS = st.booleans()
 _FAMILY = st.sampled_from(FAMILIES)
 _MOVEMENT = st.sampled_from(Movement)
 _POSITION = st.sampled_from(Position)
+_STEPS = ("2 times", "3 times", "4 times", "5 times")
 _URGENCY = st.sampled_from(Urgency)
 _RISK_KIND = st.sampled_from([FactKind.RED_FLAG, FactKind.FINDING, FactKind.DERIVED])
 # Thresholds only: preference facts exclude each other, which would make a rule over two of
@@ -229,6 +230,7 @@ def protocols(
                 in_bed=position not in (Position.STANDING, Position.KNEELING) and draw(_BOOLEANS),
                 dosage="5 times",
                 instructions="Slowly.",
+                steps=_STEPS[: draw(_ints(2, 4))],
                 prerequisites=tuple(prerequisites),
             )
         )

@@ -563,21 +563,18 @@ def test_an_empty_follow_up_text_is_refused() -> None:
     assert [p.where for p in problems if p.code == "missing-text"] == ["follow_up.stop"]
 
 
-def test_an_exercise_without_steps_keeps_its_dosage_as_its_only_step() -> None:
-    exercises = tuple(attrs.evolve(e, steps=()) for e in PROTOCOL.exercises)
-    bare = attrs.evolve(PROTOCOL, exercises=exercises)
-    assert "bad-steps" not in _codes(bare)
+def test_an_exercise_without_steps_is_refused_and_no_follow_up_is_made() -> None:
     plan = bt.recommend(
         bt.Assessment(odi=[2] * 10, red_flags=NO_FLAGS, findings=REQUIRED, age=40, pain=6),
-        protocol=bare,
+        protocol=PROTOCOL,
     )
-    for prescription in plan.exercises:
-        assert (prescription.steps, prescription.dosage) == (1, prescription.exercise.dosage)
-    follow = bt.follow_up(plan, check_in(plan), protocol=bare)
-    held = [d for d in follow.steps if d.previous is not None]
-    assert {(d.kind, d.reason, d.step) for d in held} == {
-        (bt.StepKind.HOLD, LIMITS.hold_last_step, 0)
-    }
+    exercises = (attrs.evolve(PROTOCOL.exercises[0], steps=()), *PROTOCOL.exercises[1:])
+    bare = attrs.evolve(PROTOCOL, exercises=exercises)
+    assert [p.where for p in bare.check() if p.code == "bad-steps"] == [
+        f"exercise {PROTOCOL.exercises[0].id!r}"
+    ]
+    with pytest.raises(bt.ProtocolError, match="bad-steps"):
+        bt.follow_up(plan, check_in(plan), protocol=bare)
 
 
 def test_a_protocol_without_follow_up_cannot_be_followed_up() -> None:

@@ -25,12 +25,10 @@ def test_an_exercise_in_steps_shows_which_step_of_how_many() -> None:
         assert f"- {prescription.exercise.title} {shown}: " in plan.summary()
 
 
-def test_an_exercise_without_steps_shows_no_step() -> None:
-    exercises = tuple(attrs.evolve(e, steps=()) for e in PROTOCOL.exercises)
-    plan = bt.recommend(answers(), protocol=attrs.evolve(PROTOCOL, exercises=exercises))
-    assert plan.exercises
-    for prescription in plan.exercises:
-        assert f"- {prescription.exercise.title}: " in plan.summary()
+def test_a_protocol_with_an_exercise_without_steps_makes_no_plan() -> None:
+    exercises = (attrs.evolve(PROTOCOL.exercises[0], steps=()), *PROTOCOL.exercises[1:])
+    with pytest.raises(bt.ProtocolError, match="bad-steps"):
+        bt.recommend(answers(), protocol=attrs.evolve(PROTOCOL, exercises=exercises))
 
 
 def without_one_flag(assessment: bt.Assessment, keep: str) -> bt.Assessment:

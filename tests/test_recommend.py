@@ -1059,6 +1059,7 @@ position = "standing"
 level = 1
 in_bed = false
 dosage = "10 minutes"
+steps = ["Gently: 10 minutes", "10 minutes"]
 instructions = "Walk gently on level ground."
 
 [[facts]]

@@ -48,6 +48,7 @@ def synthetic_protocol(n_rules: int, n_exercises: int) -> tuple[Any, list[tuple[
             in_bed=i % 3 == 0,
             dosage="10 times",
             instructions="Slowly.",
+            steps=("5 times", "10 times"),
             prerequisites=(capabilities[(i // 20) % len(capabilities)],) if i % 20 == 19 else (),
         )
         for i in range(n_exercises)

@@ -137,7 +137,7 @@ class Plan:
             lines.append(texts.exercises_heading)
             for prescription in self.exercises:
                 exercise = prescription.exercise
-                where = f" ({prescription.step + 1}/{prescription.steps})" if exercise.steps else ""
+                where = f" ({prescription.step + 1}/{prescription.steps})"
                 lines.append(
                     f"- {exercise.title}{where}: {exercise.instructions} {prescription.dosage}"
                 )

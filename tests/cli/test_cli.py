@@ -616,6 +616,7 @@ position = "standing"
 level = 1
 in_bed = false
 dosage = "d"
+steps = ["Gently: d", "d"]
 instructions = "i"
 [[facts]]
 name = "fever"

@@ -105,6 +105,7 @@ position = "standing"
 level = 1
 in_bed = false
 dosage = "5 times"
+steps = ["Gently: 5 times", "5 times"]
 instructions = "Bend a little."
 
 [[exercises]]
@@ -116,6 +117,7 @@ position = "supine"
 level = 1
 in_bed = true
 dosage = "5 times"
+steps = ["Gently: 5 times", "5 times"]
 instructions = "Hug one knee."
 
 [[exercises]]
@@ -128,6 +130,7 @@ level = 2
 in_bed = true
 prerequisites = ["hug_ok"]
 dosage = "5 times"
+steps = ["Gently: 5 times", "5 times"]
 instructions = "Hug both knees."
 
 [[exercises]]
@@ -139,6 +142,7 @@ position = "prone"
 level = 2
 in_bed = false
 dosage = "5 times"
+steps = ["Gently: 5 times", "5 times"]
 instructions = "Arch gently."
 
 [[facts]]

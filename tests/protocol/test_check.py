@@ -124,6 +124,21 @@ FAULTS: dict[str, tuple[str, Mutation, str]] = {
         lambda data: data["exercises"][0].update(steps=["Only one step."]),
         "exercise 'bend'",
     ),
+    "an exercise without dosage steps": (
+        "bad-steps",
+        lambda data: data["exercises"][1].pop("steps"),
+        "exercise 'hug'",
+    ),
+    "an exercise with an empty list of steps": (
+        "bad-steps",
+        lambda data: data["exercises"][2].update(steps=[]),
+        "exercise 'double_hug'",
+    ),
+    "an exercise with five dosage steps": (
+        "bad-steps",
+        lambda data: data["exercises"][3].update(steps=["1", "2", "3", "4", "5"]),
+        "exercise 'arch'",
+    ),
     "pain limits out of order": (
         "bad-pain-limits",
         lambda data: data.update(follow_up={"green_max": 5, "amber_max": 5}),
@@ -1303,7 +1318,16 @@ def _names(condition: Condition) -> set[str]:
 def test_an_exercise_built_with_a_level_below_one_is_reported_whatever_its_other_fields() -> None:
     protocol = load(mini())
     low = Exercise(
-        "low", "Low", "hugs", bt.Movement.FLEXION, bt.Position.SUPINE, -1, True, "d", "i"
+        "low",
+        "Low",
+        "hugs",
+        bt.Movement.FLEXION,
+        bt.Position.SUPINE,
+        -1,
+        True,
+        "d",
+        "i",
+        steps=("Gently.", "Fully."),
     )
 
     problems = attrs.evolve(protocol, exercises=(*protocol.exercises, low)).check()

@@ -30,6 +30,7 @@ position = "supine"
 level = 1
 in_bed = true
 dosage = "d"
+steps = ["Gently: d", "d"]
 instructions = "i"
 
 [[exercises]]
@@ -41,6 +42,7 @@ position = "kneeling"
 level = 2
 in_bed = false
 dosage = "d"
+steps = ["Gently: d", "d"]
 instructions = "i"
 
 [[exercises]]
@@ -52,6 +54,7 @@ position = "standing"
 level = 1
 in_bed = false
 dosage = "d"
+steps = ["Gently: d", "d"]
 instructions = "i"
 
 [[exercises]]
@@ -64,6 +67,7 @@ level = 2
 in_bed = true
 prerequisites = ["sway_ok", "bend_ok"]
 dosage = "d"
+steps = ["Gently: d", "d"]
 instructions = "i"
 
 [[facts]]

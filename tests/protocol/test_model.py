@@ -37,12 +37,15 @@ from backtriage.protocol._engine import engine_of
 from backtriage.testing import strategies as kit
 from backtriage.testing.strategies import protocols
 
+STEPS = ("Gently.", "Fully.")
+"""Two dosage steps: every exercise of a checked protocol needs 2 to 4."""
+
 
 def test_string_values_become_enum_members() -> None:
     fact = Fact("fever", "red_flag", "risk", question="Fever?", required=True)
     assert fact.kind is FactKind.RED_FLAG
     assert fact.polarity is Polarity.RISK
-    exercise = Exercise("e", "E", "fam", "flexion", "supine", 1, True, "d", "i")
+    exercise = Exercise("e", "E", "fam", "flexion", "supine", 1, True, "d", "i", steps=STEPS)
     assert exercise.movement is Movement.FLEXION
     assert exercise.position is Position.SUPINE
     assert Refer("same_day").urgency is Urgency.SAME_DAY
@@ -52,7 +55,7 @@ def test_a_protocol_built_from_strings_evaluates_like_one_built_from_enums() -> 
     protocol = Protocol(
         name="py",
         version="1",
-        exercises=(Exercise("e", "E", "fam", "flexion", "supine", 1, True, "d", "i"),),
+        exercises=(Exercise("e", "E", "fam", "flexion", "supine", 1, True, "d", "i", steps=STEPS),),
         facts=(Fact("fever", "red_flag", "risk", question="Fever?", required=True),),
         rules=(Rule("fever_today", FactIs("fever"), (Refer("same_day"),), "Fever.", "S31"),),
         sources=(Source("S31", "NHS Gloucestershire, red flags"),),

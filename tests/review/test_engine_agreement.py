@@ -39,7 +39,17 @@ NAMES = ("a", "b", "c", "ok")
 
 def _exercise(i: int, prerequisites: tuple[str, ...] = ()) -> Exercise:
     return Exercise(
-        f"e{i}", f"E{i}", "f", "flexion", "supine", 1, True, "5", "Do it.", prerequisites
+        f"e{i}",
+        f"E{i}",
+        "f",
+        "flexion",
+        "supine",
+        1,
+        True,
+        "5",
+        "Do it.",
+        prerequisites,
+        steps=("3", "5"),
     )
 
 

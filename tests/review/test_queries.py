@@ -55,6 +55,7 @@ position = "supine"
 level = 1
 in_bed = true
 dosage = "5"
+steps = ["Gently: 5", "5"]
 instructions = "Do one."
 
 [[exercises]]
@@ -67,6 +68,7 @@ level = 2
 in_bed = false
 prerequisites = ["one_ok"]
 dosage = "5"
+steps = ["Gently: 5", "5"]
 instructions = "Do two."
 
 [[exercises]]
@@ -78,6 +80,7 @@ position = "standing"
 level = 1
 in_bed = false
 dosage = "5"
+steps = ["Gently: 5", "5"]
 instructions = "Do three."
 
 [[facts]]

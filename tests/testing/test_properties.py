@@ -54,6 +54,7 @@ position = "supine"
 level = 1
 in_bed = true
 dosage = "10 sways"
+steps = ["Gently: 10 sways", "10 sways"]
 instructions = "Let both knees sway to one side, then the other."
 
 [[exercises]]
@@ -65,6 +66,7 @@ position = "kneeling"
 level = 2
 in_bed = false
 dosage = "5 leans"
+steps = ["Gently: 5 leans", "5 leans"]
 instructions = "Kneel upright and lean back a little."
 
 [[exercises]]
@@ -77,6 +79,7 @@ level = 2
 in_bed = true
 prerequisites = ["single_hug_ok"]
 dosage = "3 holds"
+steps = ["Gently: 3 holds", "3 holds"]
 instructions = "Bring both knees to your chest."
 
 [[facts]]

@@ -104,12 +104,12 @@ class Prescription:
 
     @property
     def steps(self) -> int:
-        """How many dosage steps the exercise has (1 when the protocol gives it none)."""
+        """How many dosage steps the exercise has (1 if it has none: ``check()`` reports that)."""
         return len(self.exercise.steps) or 1
 
     @property
     def dosage(self) -> str:
-        """The dosage of the current step (the exercise's dosage when it has no steps)."""
+        """The dosage of the current step (the exercise's dosage if it has no steps)."""
         steps = self.exercise.steps
         return steps[self.step] if steps else self.exercise.dosage
 

@@ -74,20 +74,21 @@ MAX_STEPS = 4
 def follow_up_problems(protocol: Protocol) -> Iterator[Problem]:
     """Yield the problems of the steps and of ``[follow_up]``: what a follow-up relies on.
 
-    An exercise without steps keeps its dosage as its only step (a protocol written before
-    steps); a protocol without ``[follow_up]`` makes plans that cannot be followed up
-    (:func:`~backtriage.follow_up` says so). Both are allowed; what is written must be whole.
+    Every exercise needs 2 to 4 steps, whatever the document's format: an older document
+    (``old-format``) is told here which exercises to give steps, as the other checks name each
+    field format 3 needs. A protocol without ``[follow_up]`` makes plans that cannot be followed
+    up (:func:`~backtriage.follow_up` says so); that is allowed, but what is written must be whole.
     """
     for exercise in protocol.exercises:
         count = len(exercise.steps)
-        if count and not MIN_STEPS <= count <= MAX_STEPS:
+        if not MIN_STEPS <= count <= MAX_STEPS:
             yield _problem(
                 "bad-steps",
                 f"exercise {exercise.id!r}",
-                f"the exercise has {count} dosage step(s); a follow-up needs "
+                f"the exercise has {count} dosage step(s); a plan and its follow-up need "
                 f"{MIN_STEPS} to {MAX_STEPS}, gentlest first",
-                f"write steps = [...]: {MIN_STEPS} to {MAX_STEPS} dosages, from the gentlest "
-                "to the fullest (or none: the dosage is then the only step)",
+                f"write {MIN_STEPS} to {MAX_STEPS} dosage steps, gentlest first "
+                "(steps = [...]: range, repetitions, holds)",
             )
         for index, text in enumerate(exercise.steps):
             if not text.strip():

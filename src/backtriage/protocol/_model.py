@@ -358,8 +358,8 @@ class Exercise:
     """Capability facts that must all be present before the exercise is given."""
     steps: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
     """The dosage steps, gentlest first (2 to 4): a plan starts the exercise at the first and a
-    follow-up moves it along them by the pain response. Empty in a protocol written before
-    steps existed: ``dosage`` is then its only step."""
+    follow-up moves it along them by the pain response. Required: ``check()`` reports an
+    exercise without them (``bad-steps``), as in a document written before steps existed."""
 
 
 @attrs.frozen

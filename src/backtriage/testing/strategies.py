@@ -57,6 +57,7 @@ from backtriage.protocol import (
     UrgencyAdvice,
 )
 from backtriage.protocol._engine import engine_of
+from backtriage.protocol._hygiene import MAX_STEPS, MIN_STEPS
 from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
 from backtriage.protocol._reasoner import facts_of
 
@@ -661,6 +662,12 @@ def check_ins(
 _TEXT = st.sampled_from(["Take it gently.", "Stop if it hurts.", "Ask a clinician.", "See notes."])
 _BANDS = tuple(band.value for band in DisabilityBand)
 _RISKS = tuple(risk.value for risk in StartBackRisk)
+_STEPS = (
+    "2 slow repetitions.",
+    "3 slow repetitions.",
+    "4 slow repetitions.",
+    "5 slow repetitions.",
+)
 
 
 @st.composite
@@ -681,6 +688,7 @@ def _exercises(draw: st.DrawFn, max_exercises: int) -> list[Exercise]:
                 in_bed=position not in _NOT_IN_BED and draw(st.booleans()),
                 dosage="5 slow repetitions.",
                 instructions=draw(_TEXT),
+                steps=_STEPS[: draw(st.integers(MIN_STEPS, MAX_STEPS))],
             )
         )
     return exercises

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Final
 
 from backtriage.errors import InvalidAnswerError
+from backtriage.instruments._instrument import Instrument
 
-__all__ = ["PAIN_LOINC", "PAIN_LOINC_DISPLAY", "PAIN_MAX", "check_pain"]
+__all__ = ["PAIN_LOINC", "PAIN_LOINC_DISPLAY", "PAIN_MAX", "PAIN_NRS", "check_pain"]
 
 PAIN_MAX: Final = 10
 """The highest rating: the worst pain imaginable."""
@@ -30,3 +31,17 @@ def check_pain(value: object, field: str = "pain") -> int:
     if type(value) is not int or not 0 <= value <= PAIN_MAX:
         raise InvalidAnswerError(field, value, f"a whole number from 0 to {PAIN_MAX}")
     return value
+
+
+PAIN_NRS: Final = Instrument(
+    key="pain",
+    least=0,
+    most=PAIN_MAX,
+    check=check_pain,
+    description=f"Pain now on the 0-{PAIN_MAX} numeric rating scale",
+    code=PAIN_LOINC,
+    display=PAIN_LOINC_DISPLAY,
+    in_check_in=True,
+    question="pain_question",
+)
+"""The pain NRS as the documents, FHIR and the testing kit read it."""

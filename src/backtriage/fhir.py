@@ -72,7 +72,7 @@ from backtriage._plan import Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments._instrument import Instrument
 from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
-from backtriage.instruments.pain import PAIN_NRS
+from backtriage.instruments.pain import describe_pain
 from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol import Urgency
 
@@ -382,7 +382,7 @@ def to_pain_observation(
     Reported"); ``valueInteger`` holds the rating. Raises
     :class:`~backtriage.InvalidAnswerError` for anything but a whole number from 0 to 10.
     """
-    return _rating_observation(PAIN_NRS, pain, subject=subject, effective=effective)
+    return _rating_observation(describe_pain(), pain, subject=subject, effective=effective)
 
 
 def _rating_observation(

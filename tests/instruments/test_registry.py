@@ -1,7 +1,7 @@
 """The instrument seam: an instrument is one module, and docs/architecture.md says which files.
 
 The recipe under "A new instrument" in docs/architecture.md lists the files a registered
-instrument may be named in; no other module of the package names its key, its module or one of
+instrument may be named in (before "Nothing else names it"); no other module of the package names its key, its module or one of
 its public names. A second test plants a name to show the check can fail.
 """
 
@@ -26,8 +26,8 @@ ARCHITECTURE = PACKAGE.parents[1] / "docs" / "architecture.md"
 def _recipe() -> str:
     text = ARCHITECTURE.read_text(encoding="utf-8")
     start = text.index("- **A new instrument**")
-    # The first paragraph is the recipe; the next one lists what is not behind the seam yet.
-    end = text.index("\n\n", start)
+    # The files an instrument touches come first; what reads it without naming it follows.
+    end = text.index("Nothing else names it", start)
     return text[start:end]
 
 
@@ -52,7 +52,7 @@ def _pattern(instrument: Instrument) -> re.Pattern[str]:
         rf"\binstruments import [^\n]*\b{re.escape(short)}\b",
     ]
     if names:
-        parts.append(rf"(?<![\w.]){'|'.join(names)}\b")
+        parts.append(rf"(?<![\w.])(?:{'|'.join(names)})\b")
     return re.compile("|".join(parts))
 
 
@@ -102,10 +102,12 @@ def test_the_check_sees_a_module_that_names_an_instrument(instrument: Instrument
         "by_key.py": f"document[{instrument.key!r}] = 3\n",
         "by_module.py": f"from {module} import something\n",
     }
-    names = getattr(sys.modules[module], "__all__", ())
-    if names:
-        sources["by_name.py"] = f"value = {names[0]}\n"
-    assert _naming(instrument, sources) == set(sources) - {"plain.py"}
+    for name in getattr(sys.modules[module], "__all__", ()):
+        sources[f"by_{name}.py"] = f"value = {name}(1)\n"
+        sources[f"not_by_{name}.py"] = f"value = _{name}_other(1)\n"
+    assert _naming(instrument, sources) == {
+        path for path in sources if path != "plain.py" and not path.startswith("not_")
+    }
 
 
 @pytest.mark.parametrize("instrument", INSTRUMENTS, ids=lambda i: i.key)

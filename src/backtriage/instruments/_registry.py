@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Final
 
 from backtriage.instruments._instrument import Instrument
-from backtriage.instruments.pain import PAIN_NRS
+from backtriage.instruments.pain import describe_pain
 
 __all__ = ["INSTRUMENTS", "check_in_instruments"]
 
-INSTRUMENTS: Final[tuple[Instrument, ...]] = (PAIN_NRS,)
+INSTRUMENTS: Final[tuple[Instrument, ...]] = (describe_pain(),)
 """Every registered instrument, in the order their fields appear in documents."""
 
 

@@ -45,6 +45,7 @@ def test_the_schemas_write_into_a_directory(tmp_path: Path) -> None:
         "plan.schema.json",
         "problem.schema.json",
         "question.schema.json",
+        "sign-off.schema.json",
         "start-back-score.schema.json",
     ]
     assert json.loads(written[0].read_text(encoding="utf-8")) == _schema.assessment_schema()

@@ -17,6 +17,7 @@ they are derived from.
 from __future__ import annotations
 
 import collections.abc
+import datetime
 import enum
 import json
 import types
@@ -38,6 +39,7 @@ from backtriage.instruments.start_back import (
     StartBackRisk,
     StartBackScore,
 )
+from backtriage.protocol._sign_off import SignOff
 
 if typing.TYPE_CHECKING:
     from backtriage.protocol import Protocol
@@ -53,6 +55,7 @@ __all__ = [
     "problem_schema",
     "question_schema",
     "render",
+    "sign_off_schema",
     "start_back_score_schema",
     "write",
 ]
@@ -121,7 +124,22 @@ _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Exercise", "level"): "1 gentle, 2 more demanding.",
     ("Exercise", "in_bed"): "Whether it can be done in bed.",
     ("Exercise", "prerequisites"): "Capabilities that must hold before it is given.",
+    ("SignOff", "protocol_name"): "Name of the protocol signed off.",
+    ("SignOff", "protocol_version"): "Version of the protocol signed off.",
+    ("SignOff", "protocol_hash"): "SHA-256 of the protocol's canonical JSON: what is signed.",
+    ("SignOff", "library_version"): "The backtriage version the protocol was reviewed with.",
+    ("SignOff", "date"): "The day of the decision.",
+    ("SignOff", "reviewer"): "Who decided, by name.",
+    ("SignOff", "role"): "The reviewer's role and registration.",
+    ("SignOff", "decision"): (
+        "approved_with_conditions needs at least one condition; approved takes none; a loader "
+        "refuses the protocol under not_approved."
+    ),
+    ("SignOff", "conditions"): "What must hold for the approval to stand, one per item.",
+    ("SignOff", "residual_risks"): "The risks accepted as they are, one per item.",
+    ("SignOff", "hazard_log"): "Where the protocol's hazards are logged (document and entries).",
 }
+_PATTERNS: Final[dict[tuple[str, str], str]] = {("SignOff", "protocol_hash"): "^[0-9a-f]{64}$"}
 
 
 def _enum_schema(cls: type[enum.Enum]) -> JSON:
@@ -156,6 +174,8 @@ class _Builder:
             return {"type": "integer"}
         if t is float:
             return {"type": "number"}
+        if t is datetime.date:
+            return {"type": "string", "format": "date"}
         if isinstance(t, type) and issubclass(t, enum.Enum):
             return self.enum(t)
         args = typing.get_args(t)
@@ -199,6 +219,9 @@ class _Builder:
             schema = dict(self.type_schema(hints[field.name]))
             if (cls.__name__, field.name) in _NON_EMPTY:
                 schema["minItems"] = 1
+            pattern = _PATTERNS.get((cls.__name__, field.name))
+            if pattern:
+                schema["pattern"] = pattern
             description = _DESCRIPTIONS.get((cls.__name__, field.name))
             if description:
                 schema = {"description": description, **schema}
@@ -657,6 +680,25 @@ def question_schema() -> JSON:
     )
 
 
+def sign_off_schema() -> JSON:
+    """Return the JSON Schema of a ``SignOff`` record (``backtriage protocol sign-off``)."""
+    schema = _value_document(
+        "backtriage SignOff", "sign-off.schema.json", lambda b: b.attrs_class(SignOff)
+    )
+    # What the schema can say of the record's own rule: a conditional approval lists a condition.
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"decision": {"const": "approved_with_conditions"}}},
+            "then": {"properties": {"conditions": {"minItems": 1}}, "required": ["conditions"]},
+        },
+        {
+            "if": {"properties": {"decision": {"const": "approved"}}},
+            "then": {"properties": {"conditions": {"maxItems": 0}}},
+        },
+    ]
+    return schema
+
+
 def problem_schema() -> JSON:
     """Return the JSON Schema of the problem document of ``BacktriageError.to_problem()``."""
     text: JSON = {"type": "string"}
@@ -713,6 +755,7 @@ _BUILDERS: Final[dict[str, typing.Callable[[], JSON]]] = {
     "start-back-score.schema.json": start_back_score_schema,
     "question.schema.json": question_schema,
     "problem.schema.json": problem_schema,
+    "sign-off.schema.json": sign_off_schema,
     "check-in.schema.json": check_in_schema,
     "follow-up.schema.json": follow_up_schema,
 }

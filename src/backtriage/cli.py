@@ -2,7 +2,8 @@
 
 Verbs: ``score`` (a wide CSV of ODI answers in, one result per row out), ``recommend`` (an
 assessment as JSON in, the plan out), ``questions`` (what to ask), ``protocol check``,
-``protocol review`` (the review sheet, HTML) and ``protocol diff`` (what a new version changes).
+``protocol review`` (the review sheet, HTML), ``protocol diff`` (what a new version changes) and
+``protocol sign-off`` (the reviewer's decision as a JSON record).
 ``backtriage VERB --help`` describes each.
 
 Exit status: 0 on success; 1 when some rows failed (``score``), a protocol has problems
@@ -35,6 +36,7 @@ from backtriage.errors import BacktriageError
 
 if TYPE_CHECKING:
     from backtriage.protocol import Protocol
+    from backtriage.protocol._sign_off import SignOff
     from backtriage.testing.properties import PropertyFailure
 
 __all__ = ["main"]
@@ -318,8 +320,14 @@ def _review_verbs(protocol_verbs: argparse._SubParsersAction[argparse.ArgumentPa
     )
     review.add_argument(
         "--since",
-        metavar="OLD",
-        help="the version in use: the sheet also lists what FILE changes, less safe first",
+        metavar="RECORD_OR_FILE",
+        action="append",
+        default=[],
+        help=(
+            "the signed version: its sign-off record (JSON) or its protocol file; the sheet "
+            "also lists what FILE changes since, less safe first (give both, once each, to "
+            "list the changes and check the record against the file)"
+        ),
     )
     _limit_option(review)
     review.set_defaults(run=_protocol_review)
@@ -341,6 +349,60 @@ def _review_verbs(protocol_verbs: argparse._SubParsersAction[argparse.ArgumentPa
     diff.add_argument("--json", action="store_true", help="print the changes as JSON")
     _limit_option(diff)
     diff.set_defaults(run=_protocol_diff)
+
+    sign = protocol_verbs.add_parser(
+        "sign-off",
+        help="record a reviewer's decision about a protocol (JSON)",
+        description=(
+            "Write a sign-off record: the protocol's name, version and content hash, this "
+            "backtriage's version, the date, the reviewer and role, the decision (approved, "
+            "approved_with_conditions with at least one --condition, or not_approved), the "
+            "conditions, the residual risks and the hazard-log reference. An app loads the "
+            "protocol with load_protocol(path, signed=record) to refuse any other version."
+        ),
+    )
+    sign.add_argument(
+        "file", metavar="FILE", nargs="?", help="the protocol file (default: the default protocol)"
+    )
+    sign.add_argument(
+        "--default", action="store_true", help="sign off the default protocol of backtriage"
+    )
+    sign.add_argument("--reviewer", required=True, help="the reviewer's name")
+    sign.add_argument("--role", required=True, help="the reviewer's role and registration")
+    sign.add_argument(
+        "--decision",
+        required=True,
+        choices=("approved", "approved_with_conditions", "not_approved"),
+    )
+    sign.add_argument(
+        "--condition",
+        dest="conditions",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a condition of the approval (repeat for each)",
+    )
+    sign.add_argument(
+        "--residual-risk",
+        dest="residual_risks",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a risk accepted as it is (repeat for each)",
+    )
+    sign.add_argument(
+        "--hazard-log",
+        required=True,
+        metavar="REF",
+        help="where the protocol's hazards are logged (document, version, entries)",
+    )
+    sign.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="the day of the decision (default: today)"
+    )
+    sign.add_argument(
+        "-o", "--output", metavar="FILE", help="write the record to FILE (default: standard output)"
+    )
+    sign.set_defaults(run=_protocol_sign_off)
 
 
 def _limit_option(verb: argparse.ArgumentParser) -> None:
@@ -494,9 +556,9 @@ def _protocol_review(args: argparse.Namespace) -> int:
         protocol, name = default_protocol(), "the default protocol"
     else:
         protocol, name = load_protocol(args.file), args.file
-    previous = None if args.since is None else load_protocol(args.since)
+    previous, signed = _since(args.since)
     with _limit_hint():  # made in full before anything is written
-        sheet = review_sheet(protocol, previous=previous, limit=args.limit)
+        sheet = review_sheet(protocol, previous=previous, signed=signed, limit=args.limit)
     with _destination(args.output) as (out, _):
         out.write(sheet)
     problems = protocol.check()
@@ -507,6 +569,81 @@ def _protocol_review(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def _since(paths: Sequence[str]) -> tuple[Protocol | None, SignOff | None]:
+    """Read ``--since``: a sign-off record, a protocol file, or one of each."""
+    from backtriage.protocol._load import check_signed, load_protocol
+
+    previous: Protocol | None = None
+    signed: SignOff | None = None
+    for path in paths:
+        record = _record(path)
+        if record is not None:
+            if signed is not None:
+                raise CommandError(f"--since {path}: give at most one sign-off record")
+            signed = record
+        elif previous is not None:
+            raise CommandError(f"--since {path}: give at most one protocol file")
+        else:
+            previous = load_protocol(path)
+    if previous is not None and signed is not None:
+        check_signed(previous, signed, source=paths[-1])
+    return previous, signed
+
+
+def _record(path: str) -> SignOff | None:
+    """Return the sign-off record in ``path``, or ``None`` when it holds something else."""
+    import json
+    from pathlib import Path
+
+    from backtriage.protocol._sign_off import SignOff
+    from backtriage.serialize import from_json
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return None  # the protocol loader says what is wrong with it
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or "decision" not in data or "protocol_hash" not in data:
+        return None
+    try:
+        return from_json(text, SignOff)
+    except BacktriageError as exc:
+        raise CommandError(f"{path}: not a valid sign-off record: {_one_line(exc)}") from None
+
+
+def _protocol_sign_off(args: argparse.Namespace) -> int:
+    import json
+
+    from backtriage.protocol._load import load_protocol
+    from backtriage.review import sign_off
+    from backtriage.serialize import to_dict
+
+    if args.default and args.file is not None:
+        raise CommandError(f"{args.file}: give a protocol file or --default, not both")
+    if args.file is None:
+        from backtriage._plan import default_protocol
+
+        protocol = default_protocol()
+    else:
+        protocol = load_protocol(args.file)
+    record = sign_off(
+        protocol,
+        reviewer=args.reviewer,
+        role=args.role,
+        decision=args.decision,
+        conditions=args.conditions,
+        residual_risks=args.residual_risks,
+        hazard_log=args.hazard_log,
+        date=args.date,
+    )
+    with _destination(args.output) as (out, _):
+        out.write(json.dumps(to_dict(record), indent=2, ensure_ascii=False) + "\n")
     return 0
 
 

@@ -4,7 +4,8 @@ Public functions:
 
 - :func:`to_dict` / :func:`to_json` turn an :class:`~backtriage.Assessment`,
   :class:`~backtriage.Plan`, :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
-  :class:`~backtriage.Question` or :class:`~backtriage.Protocol` into plain data (``dict``,
+  :class:`~backtriage.Question`, :class:`~backtriage.Protocol` or a
+  :class:`~backtriage.protocol.SignOff` record into plain data (``dict``,
   ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or JSON text, with ``"schema_version"`` as the first key;
 - :func:`from_dict` / :func:`from_json` read them back. The round trip is lossless.
 
@@ -50,6 +51,7 @@ from backtriage.protocol import (
     Urgency,
     protocol_from_data,
 )
+from backtriage.protocol._sign_off import SignOff
 
 __all__ = [
     "READABLE_SCHEMA_VERSIONS",
@@ -67,7 +69,15 @@ __all__ = [
 T = TypeVar("T")
 
 Serializable: TypeAlias = (
-    Assessment | Plan | OdiScore | StartBackScore | Question | Protocol | CheckIn | FollowUp
+    Assessment
+    | Plan
+    | OdiScore
+    | StartBackScore
+    | Question
+    | Protocol
+    | CheckIn
+    | FollowUp
+    | SignOff
 )
 """The values :func:`to_dict` and :func:`to_json` write and :func:`from_dict` reads."""
 
@@ -80,6 +90,7 @@ _TOP_LEVEL: Final = (
     Protocol,
     CheckIn,
     FollowUp,
+    SignOff,
 )
 _TOP_LEVEL_NAMES: Final = ", ".join(cls.__name__ for cls in _TOP_LEVEL)
 
@@ -97,7 +108,8 @@ def to_dict(value: Serializable) -> dict[str, object]:
 
     ``value`` is an :class:`~backtriage.Assessment`, :class:`~backtriage.Plan`,
     :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
-    :class:`~backtriage.Question` or :class:`~backtriage.Protocol`; anything else raises
+    :class:`~backtriage.Question`, :class:`~backtriage.Protocol` or
+    :class:`~backtriage.protocol.SignOff`; anything else raises
     ``TypeError``. Enums become their
     string values, tuples and sets lists; an ``OdiScore`` also carries its derived ``max_raw``,
     ``percent``, ``percent_rounded`` and ``band``, a ``StartBackScore`` its ``risk``.
@@ -306,6 +318,7 @@ _SCHEMA_FILES: Final[dict[object, str]] = {
     OdiScore: "odi-score.schema.json",
     StartBackScore: "start-back-score.schema.json",
     Question: "question.schema.json",
+    SignOff: "sign-off.schema.json",
     BacktriageError: "problem.schema.json",
     "odi-answers": "odi-answers.schema.json",
     CheckIn: "check-in.schema.json",
@@ -316,8 +329,8 @@ _SCHEMA_FILES: Final[dict[object, str]] = {
 def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[str, object]:
     """Return a JSON Schema (draft 2020-12) shipped with backtriage.
 
-    ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore`` or ``Question`` for
-    the documents :func:`to_dict` writes, ``BacktriageError`` for the problem document of
+    ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore``, ``Question`` or
+    ``SignOff`` for the documents :func:`to_dict` writes, ``BacktriageError`` for the problem document of
     :meth:`~backtriage.BacktriageError.to_problem`, or ``"odi-answers"`` for ODI answers as
     :func:`~backtriage.score_odi` takes them. Each has an ``$id`` (``urn:backtriage:schemas:``
     and the file name) against which its relative ``$ref`` s resolve, so it may be placed as it
@@ -334,7 +347,7 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
     if name is None or (protocol is not None and cls is not Assessment):
         raise TypeError(
             f"{cls!r} has no JSON Schema{' for a protocol' if protocol is not None else ''}; "
-            "use Assessment, Plan, OdiScore, StartBackScore, Question, BacktriageError or "
+            "use Assessment, Plan, OdiScore, StartBackScore, Question, SignOff, BacktriageError or "
             "'odi-answers' (a protocol's schema: Assessment)"
         )
     if protocol is not None:

@@ -515,7 +515,7 @@ WRONG_VALUES: dict[str, tuple[Mutation, str | None, str, str]] = {
         _set_top("sources", {"S1": 3}),
         None,
         "sources.S1",
-        "3 is not a string",
+        "3 is not a citation, or a table",
     ),
     "advice as a string": (_set_top("advice", "call"), None, "advice", "'call' is not a table"),
     "advice text as a number": (

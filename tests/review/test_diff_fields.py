@@ -138,7 +138,8 @@ def _changed(cls: type, name: str, value: object) -> object:
     if isinstance(value, int):
         return value + 1
     if isinstance(value, str):
-        return value + " Changed."
+        # A link stays a link (no space in it).
+        return value + "-changed" if value.startswith("https://") else value + " Changed."
     if isinstance(value, tuple):
         if value:
             return value[:-1]

@@ -80,8 +80,18 @@ def fragments(protocol: Protocol, trigger: Trigger) -> list[str]:
     return said
 
 
+URGENCIES = tuple(f"urgency-{u.value}" for u in bt.Urgency if u is not bt.Urgency.NONE)
+
+
 def listed(page: Page, protocol: Protocol, trigger: Trigger, *where: str) -> bool:
     wanted = fragments(protocol, trigger)
+    if any(w.startswith("urgency-") for w in where):
+        # Under an urgency, a trigger names the rules that refer, not the invariant that then
+        # withholds every exercise.
+        plain = attrs.evolve(
+            trigger, rules=tuple(r for r in trigger.rules if r not in ENGINE_WORDS)
+        )
+        wanted = [w for w in wanted if w in fragments(protocol, plain)]
     return any(all(w in item for w in wanted) for item in page.items_in(*where))
 
 
@@ -138,17 +148,18 @@ def test_the_sheet_loads_nothing_and_runs_nothing(page: Page, sheet: str) -> Non
     for tag, attributes in page.tags:
         assert "src" not in attributes, tag
         assert not any(name.startswith("on") for name in attributes), tag
+        # A link to a source leaves the page only when the reader follows it; nothing loads.
         href = attributes.get("href")
-        assert href is None or href.startswith("#"), href
+        assert href is None or href.startswith(("#", "https://")), href
     assert "url(" not in sheet
     assert "@import" not in sheet
 
 
 def test_every_link_of_the_sheet_leads_to_a_part_of_it(page: Page) -> None:
     targets = {a["href"] for tag, a in page.tags if tag == "a" and a.get("href")}
-    assert targets
-    for target in targets:
-        assert target is not None
+    inside = {t for t in targets if t is not None and t.startswith("#")}
+    assert inside
+    for target in inside:
         assert target[1:] in page.by_id, target
 
 
@@ -190,7 +201,7 @@ def test_the_sheet_shows_every_question_with_whether_it_is_required(page: Page) 
         follow_up = r"( ?, asked only after a yes to \w+ \([^)]*\))?"
         assert re.search(
             re.escape(question.text)
-            + r" [a-z ]+ "
+            + r" [a-z ]+ · "
             + marked
             + follow_up
             + " "
@@ -199,15 +210,29 @@ def test_the_sheet_shows_every_question_with_whether_it_is_required(page: Page) 
         ), question.key
 
 
-def test_the_catalogue_shows_every_exercise_with_its_instructions(
-    default: Protocol, page: Page
-) -> None:
+def test_every_exercise_is_shown_with_its_instructions_once(default: Protocol, page: Page) -> None:
+    # In the example plan of urgency none (every capability yes), as the person reads them,
+    # and not again under the exercise.
+    plan = page.part("plan-none")
     for exercise in default.exercises:
         part = page.part(f"exercise-{exercise.id}")
         assert exercise.title in part
-        assert exercise.instructions in part
+        assert exercise.instructions in plan
+        assert exercise.instructions not in part
         for step in exercise.steps:  # the dosage of each step a follow-up moves along
             assert step in part
+        assert (exercise.steps[0] if exercise.steps else exercise.dosage) in plan
+
+
+def test_an_exercise_no_example_plan_gives_shows_its_instructions_under_it(
+    default: Protocol,
+) -> None:
+    # A prerequisite no answer meets: the exercise is never given, so never in a plan.
+    exercise = default.exercises[0]
+    locked = attrs.evolve(exercise, prerequisites=("recent_spine_surgery",))
+    protocol = attrs.evolve(default, exercises=(locked, *default.exercises[1:]))
+    part = Page(review_sheet(protocol)).part(f"exercise-{exercise.id}")
+    assert exercise.instructions in part
 
 
 def test_every_trigger_that_withholds_an_exercise_is_listed_in_words(
@@ -216,17 +241,56 @@ def test_every_trigger_that_withholds_an_exercise_is_listed_in_words(
     for exercise in default.exercises:
         for trigger in when_withheld(default, exercise.id):
             assert listed(
-                page, default, trigger, f"exercise-{exercise.id}", "withheld-for-everyone"
+                page,
+                default,
+                trigger,
+                f"exercise-{exercise.id}",
+                "withheld-for-everyone",
+                *URGENCIES,
             ), (exercise.id, trigger)
 
 
 def test_triggers_shared_by_every_exercise_are_listed_once(default: Protocol, page: Page) -> None:
     shared = set.intersection(*(set(when_withheld(default, e.id)) for e in default.exercises))
     assert shared  # every red flag that refers same day or more is one of them
+    reaching = {
+        (t.present, t.absent)
+        for level in bt.Urgency
+        if level is not bt.Urgency.NONE
+        for t in when_urgency(default, level)
+    }
     for trigger in shared:
-        assert listed(page, default, trigger, "withheld-for-everyone")
+        # A trigger that reaches an urgency is listed there (below same day, marked as stopping
+        # every exercise); the others once, for every exercise.
+        if (trigger.present, trigger.absent) in reaching:
+            assert not listed(page, default, trigger, "withheld-for-everyone")
+            wanted = fragments(default, attrs.evolve(trigger, rules=()))
+            items = page.items_in(*URGENCIES)
+            assert any(all(w in i for w in wanted) for i in items), trigger
+        else:
+            assert listed(page, default, trigger, "withheld-for-everyone")
         for exercise in default.exercises:
             assert not listed(page, default, trigger, f"exercise-{exercise.id}")
+
+
+def test_a_lower_urgency_trigger_that_stops_every_exercise_is_marked_so(
+    default: Protocol, page: Page
+) -> None:
+    shared = set.intersection(*(set(when_withheld(default, e.id)) for e in default.exercises))
+    soon = {(t.present, t.absent) for t in when_urgency(default, bt.Urgency.SOON)}
+    same_day = {(t.present, t.absent) for t in when_urgency(default, bt.Urgency.SAME_DAY)}
+    stopping = [t for t in shared if (t.present, t.absent) in soon - same_day]
+    assert stopping  # in the default protocol, red flags from soon stop exercise
+    for trigger in stopping:
+        wanted = [*fragments(default, attrs.evolve(trigger, rules=())), "stops every exercise"]
+        items = page.items_in(*URGENCIES)
+        assert any(all(w in i for w in wanted) for i in items), trigger
+
+
+def test_no_exercise_repeats_a_trigger_that_reaches_same_day(default: Protocol, page: Page) -> None:
+    for trigger in when_urgency(default, bt.Urgency.SAME_DAY):
+        for exercise in default.exercises:
+            assert not listed(page, default, trigger, f"exercise-{exercise.id}"), trigger
 
 
 def test_every_caution_is_listed_with_each_set_of_answers_that_brings_it(
@@ -284,15 +348,18 @@ def test_a_capability_that_must_be_absent_is_said_as_not_yes(page: Page) -> None
     assert f"not yes to “{capability}”" in part
 
 
-def test_every_rule_is_shown_with_its_reason_and_every_source_in_full(
+def test_every_rule_is_shown_with_its_reason_and_every_source_linked_to_its_citation(
     default: Protocol, page: Page
 ) -> None:
     citations = {s.tag: s.citation for s in default.sources}
+    links = {a.get("href") for tag, a in page.tags if tag == "a"}
     for rule in default.rules:
         part = page.part(f"rule-{rule.id}")
         assert rule.reason in part
         for tag in (t.strip() for t in rule.source.split(",")):
-            assert f"[{tag}] {citations[tag]}" in part, (rule.id, tag)
+            assert tag in part, (rule.id, tag)
+            assert f"#source-{tag}" in links
+            assert citations[tag] in page.part(f"source-{tag}")
 
 
 def test_a_source_without_a_tag_is_shown_as_written(default: Protocol) -> None:
@@ -334,14 +401,22 @@ def test_the_sign_off_block_has_lines_for_name_role_date_and_signature(page: Pag
 def test_the_advice_for_each_urgency_and_the_safety_text_are_shown(
     default: Protocol, page: Page
 ) -> None:
-    part = page.part("advice")
+    part = page.part("texts")
     for level in bt.Urgency:
         assert default.advice.for_urgency(level) in part
     assert default.safety in part
 
 
+def test_every_line_of_the_safety_net_is_shown(default: Protocol, page: Page) -> None:
+    net = default.safety_net
+    part = page.part("texts")
+    for line in (*net.emergency, *net.today, net.review):
+        assert line in part
+
+
 def test_the_sheet_shows_the_scope_the_safety_net_and_every_fixed_text(default: Protocol) -> None:
-    part = Page(review_sheet(default)).part("advice")
+    page = Page(review_sheet(default))
+    part = page.part("scope") + page.part("texts")
     for text in (
         default.scope.intended_use,
         default.scope.population,
@@ -372,7 +447,7 @@ def test_the_sheet_shows_a_rules_own_advice_and_a_follow_up_question(default: Pr
     )
     changed = attrs.evolve(default, rules=rules + default.rules[1:], facts=facts)
     page = Page(review_sheet(changed))
-    assert "Tell them it is your back." in page.part("advice")
+    assert "Tell them it is your back." in page.part("texts")
     assert "asked only after a yes to recent_spine_surgery" in page.part("questions")
 
 

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import attrs
 import pytest
 
 import backtriage as bt
@@ -21,6 +22,10 @@ from .sheet_text import Page
 from .test_sheet import fragments
 
 pytestmark = pytest.mark.slow  # about ten seconds: left out of the quick local run
+
+MAX_PAGES = 20
+"""The most pages the shipped protocol's sheet may print on, so that a reviewer reads it all."""
+URGENCIES = tuple(f"urgency-{u.value}" for u in bt.Urgency if u is not bt.Urgency.NONE)
 
 _FLAGS = (
     "--headless",
@@ -76,11 +81,14 @@ def test_the_browser_shows_every_exercise_red_flag_and_trigger_a_reviewer_needs(
     for question in bt.questions(protocol):
         if question.kind is bt.QuestionKind.RED_FLAG:
             assert question.text in page.part("questions"), question.key
-    seen = page.items_in("exercise-prone_extension", "withheld-for-everyone")
+    # Under the exercise, once for every exercise, or (stopping every exercise) under the
+    # urgency it reaches, where the rules that refer are named.
+    seen = page.items_in("exercise-prone_extension", "withheld-for-everyone", *URGENCIES)
     triggers = when_withheld(protocol, "prone_extension")
     assert triggers
     for trigger in triggers:
-        wanted = fragments(protocol, trigger)
+        plain = attrs.evolve(trigger, rules=tuple(r for r in trigger.rules if "." not in r))
+        wanted = fragments(protocol, plain)
         assert any(all(w in item for w in wanted) for item in seen), trigger
 
 
@@ -99,5 +107,17 @@ def test_the_browser_saves_a_screenshot_and_prints_a_pdf(
     assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-")
-    # The whole sheet on A4 pages, not one cut-off screen.
-    assert len(re.findall(rb"/Type\s*/Page(?!s)", data)) >= 4
+    # The whole sheet on A4 pages, not one cut-off screen, and short enough to be read.
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
+    assert 4 <= pages <= MAX_PAGES
+    assert re.search(rb"/MediaBox\s*\[\s*0 0 59[45]\.\d* 841\.\d*", data)  # A4 in points
+
+
+def test_the_shipped_protocols_sheet_prints_in_at_most_twenty_pages_by_default(
+    chromium: str, sheet_file: Path, tmp_path: Path
+) -> None:
+    # The browser's default print to PDF: its own header and footer, nothing set but A4.
+    pdf = tmp_path / "default.pdf"
+    browse(chromium, tmp_path / "profile", f"--print-to-pdf={pdf}", page=sheet_file)
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+    assert pages <= MAX_PAGES, pages

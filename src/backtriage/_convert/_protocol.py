@@ -5,15 +5,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
+from cattrs.errors import AttributeValidationNote, ClassValidationError
 from cattrs.gen import make_dict_structure_fn
 
 from backtriage._convert._core import (
     StructureValueError,
     as_table,
+    check_keys,
     converter,
     structure_field,
     without_schema_version,
 )
+from backtriage.errors import ProtocolError
 from backtriage.protocol._model import (
     Action,
     AllOf,
@@ -28,6 +31,7 @@ from backtriage.protocol._model import (
     Refer,
     Selector,
     Source,
+    SourceKind,
     Urgency,
 )
 
@@ -191,16 +195,68 @@ def _unstructure_policy(policy: Policy) -> dict[str, object]:
 converter.register_unstructure_hook(Policy, _unstructure_policy)
 
 
+_SOURCE_KEYS = ("citation", "kind", "year", "url")
+_SOURCE_SHAPES = (
+    'a citation, or a table { citation = "...", kind = "...", year = YYYY, url = "https://..." }'
+)
+
+
+def _structure_source(tag: str, value: object) -> Source:
+    # A plain string is a citation whose kind, year and link are not known.
+    if isinstance(value, str):
+        return Source(tag, value)
+    if not isinstance(value, Mapping):
+        raise StructureValueError(value, _SOURCE_SHAPES)
+    check_keys(value, _SOURCE_KEYS, Source)
+    if "citation" not in value:
+        raise StructureValueError(
+            None, "a citation (the key citation is missing)", where=("citation",)
+        )
+    citation = structure_field(value, "citation", str, Source)
+    kind = structure_field(value, "kind", SourceKind, Source) if "kind" in value else None
+    year = structure_field(value, "year", int, Source) if "year" in value else None
+    url = structure_field(value, "url", str, Source) if "url" in value else None
+    try:
+        return Source(tag, citation, kind=kind, year=year, url=url)
+    except ProtocolError as exc:  # a year or a link the model refuses, at its key
+        key = (exc.field or "").removeprefix("Source.")
+        _, _, allowed = exc.problem.partition(" is not ")
+        raise StructureValueError(value.get(key), allowed or exc.problem, where=(key,)) from None
+
+
 def _structure_sources(value: object, _: type) -> tuple[Source, ...]:
     data = as_table(value, "tag = citation")
-    for tag in data:
+    sources = []
+    for tag, entry in data.items():
         if not isinstance(tag, str):
             raise StructureValueError(tag, "a string (a source tag)")
-    return tuple(Source(tag, structure_field(data, tag, str, Source)) for tag in data)
+        try:
+            sources.append(_structure_source(tag, entry))
+        except Exception as exc:
+            exc.__notes__ = [
+                *getattr(exc, "__notes__", []),
+                AttributeValidationNote(f"Structuring key {tag}", tag, Source),
+            ]
+            raise ClassValidationError("While structuring sources", [exc], Source) from None
+    return tuple(sources)
 
 
-def _unstructure_sources(sources: tuple[Source, ...]) -> dict[str, str]:
-    return {s.tag: s.citation for s in sources}
+def _unstructure_source(source: Source) -> str | dict[str, object]:
+    # Only what is known: a source without kind, year or link stays one string, as written.
+    if source.kind is None and source.year is None and source.url is None:
+        return source.citation
+    data: dict[str, object] = {"citation": source.citation}
+    if source.kind is not None:
+        data["kind"] = source.kind.value
+    if source.year is not None:
+        data["year"] = source.year
+    if source.url is not None:
+        data["url"] = source.url
+    return data
+
+
+def _unstructure_sources(sources: tuple[Source, ...]) -> dict[str, object]:
+    return {s.tag: _unstructure_source(s) for s in sources}
 
 
 def _is_sources(t: object) -> bool:

@@ -41,6 +41,7 @@ from backtriage.protocol._model import (
     Scope,
     Selector,
     Source,
+    SourceKind,
     Texts,
     Urgency,
     UrgencyAdvice,
@@ -50,13 +51,14 @@ from backtriage.protocol._problem import Problem
 if TYPE_CHECKING:
     from backtriage.protocol._check import check_protocol
     from backtriage.protocol._default import default_protocol
-    from backtriage.protocol._load import load_protocol, protocol_from_data
+    from backtriage.protocol._load import check_signed, load_protocol, protocol_from_data
     from backtriage.protocol._queries import (
         Trigger,
         triggers_cautioned,
         triggers_urgency,
         triggers_withheld,
     )
+    from backtriage.protocol._sign_off import Decision, SignOff
 
 __all__ = [
     "FORMAT",
@@ -67,6 +69,7 @@ __all__ = [
     "AtLeast",
     "Caution",
     "Condition",
+    "Decision",
     "Derivation",
     "DerivedFrom",
     "Exclude",
@@ -86,12 +89,15 @@ __all__ = [
     "SafetyNet",
     "Scope",
     "Selector",
+    "SignOff",
     "Source",
+    "SourceKind",
     "Texts",
     "Trigger",
     "Urgency",
     "UrgencyAdvice",
     "check_protocol",
+    "check_signed",
     "default_protocol",
     "load_protocol",
     "protocol_from_data",
@@ -104,6 +110,9 @@ __all__ = [
 # checks and the queries are needed once a protocol is checked. Each name -> its module.
 _LAZY = {
     "check_protocol": "_check",
+    "check_signed": "_load",
+    "Decision": "_sign_off",
+    "SignOff": "_sign_off",
     "default_protocol": "_default",
     "load_protocol": "_load",
     "protocol_from_data": "_load",

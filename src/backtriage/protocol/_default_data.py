@@ -34,14 +34,15 @@ from backtriage.protocol._model import (
     Scope,
     Selector,
     Source,
+    SourceKind,
     Texts,
     Urgency,
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "abd46c4fe0a23a872ec04634f6da0b52897f0f68c98a87eaf69b6ccd97b3fbe0"
+TOML_SHA256: Final = "ff3b8398ed29b8be204368bbba33cb6f474fdf255aa01655196fca75e0829cd0"
 """The SHA-256 of the default.toml text this module was generated from."""
-PROTOCOL_SHA256: Final = "f567cd97d1333b2915f0eba2afe420c4614541c8ce52f7a01c3d1a1399b0a337"
+PROTOCOL_SHA256: Final = "c39487b89f385ade31c8ce27a7ed88660a9cfdaad920fb01af85c4b4efdfb3ab"
 """The protocol's content hash (``backtriage.review.protocol_hash``), which every plan records."""
 
 
@@ -611,6 +612,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="New problems with erections, ejaculation or feeling during sex, together with back pain, should be checked by a doctor today.",
                 source="S29, S43",
+                departs="Alone, GIRFT calls it unlikely to be cauda equina syndrome [S29] while the patient pages say call 999 [S43]: the protocol refers the same day, between the two. With another cauda equina sign or symptoms in both legs it is an emergency, as each of those is alone.",
             ),
             Rule(
                 id="bilateral_leg_symptoms_emergency",
@@ -626,6 +628,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="A leg that is getting weaker means a nerve may be under pressure; a doctor should check you today.",
                 source="S32, S41, S28",
+                departs="The sources range from the same day to two weeks [S32, S41, S28]: the protocol takes the most urgent, the same day.",
             ),
             Rule(
                 id="progressive_weakness_combined_emergency",
@@ -665,6 +668,7 @@ def protocol() -> Protocol:
                 reason="Legs that newly feel weak, heavy or clumsy, or give way, can mean pressure on the spinal cord, which needs emergency care.",
                 source="S33, S43",
                 advice='Go to an emergency department now, or call 999. Tell them: "back pain with legs that feel weak, heavy or clumsy". Do not drive yourself. Do not exercise.',
+                departs="The patient pages say see a GP soon [S43]: the protocol refers to the emergency department, as new weakness or clumsiness of the legs can be spinal cord compression [S33].",
             ),
             Rule(
                 id="major_trauma_emergency",
@@ -738,6 +742,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="Losing weight without trying, together with back pain, should be checked by a doctor today.",
                 source="S28, S38",
+                departs="Two weeks in [S28]: the protocol refers the same day, the more cautious choice.",
             ),
             Rule(
                 id="unrelenting_pain_same_day",
@@ -752,6 +757,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.ROUTINE),),
                 reason="Pain that wakes you at night and keeps going when you move should be reviewed by your GP.",
                 source="S27, S38",
+                departs="The patient pages ask for an urgent GP appointment for pain at night [S43]: alone, pain that wakes you says little [S38], so the protocol refers it routinely, and the same day from 50 [S27] or with a cancer or weight loss.",
             ),
             Rule(
                 id="night_waking_pain_from_50_same_day",
@@ -778,6 +784,7 @@ def protocol() -> Protocol:
                 actions=(Refer(urgency=Urgency.SAME_DAY),),
                 reason="A fever or feeling very unwell with back pain can be a sign of infection; a doctor should check you today.",
                 source="S31, S41, S44",
+                departs="The emergency department in [S41]: the protocol refers the same day for a fever alone, and to the emergency department with a risk of spinal infection or signs of sepsis.",
             ),
             Rule(
                 id="injects_drugs_same_day",
@@ -1056,6 +1063,7 @@ def protocol() -> Protocol:
                 ),
                 reason="You feel unsteady, so exercises done standing, kneeling or lying on your front are left out to avoid a fall; your GP or physiotherapist can help with strength and balance.",
                 source="S46, S54, S59, S76",
+                departs="The sources advise strength and balance work [S46, S76]: the protocol also leaves out kneeling and lying on the front, its own falls-safe choice, as getting down to the floor and up again can cause a fall.",
             ),
             Rule(
                 id="confined_to_bed_in_bed_only_soon",
@@ -1136,104 +1144,204 @@ def protocol() -> Protocol:
             Source(
                 tag="seed",
                 citation="Osteopathic Fitness Centre, '5 gentle lower back exercises for restoring mobility and relieving pain' (the seed page)",
+                kind=SourceKind.SEED_PAGE,
             ),
             Source(
                 tag="S2",
                 citation="J. Fairbank, 'The Oswestry Disability Index', Mapi Research Trust news article",
+                kind=SourceKind.INSTRUMENT,
             ),
-            Source(tag="S5", citation="ODI scoring instruction sheet"),
+            Source(tag="S5", citation="ODI scoring instruction sheet", kind=SourceKind.INSTRUMENT),
             Source(
                 tag="S10",
                 citation="Interpretation table, Ann Surg Innov Res 2013;7:12, Table 1",
+                kind=SourceKind.CASE_SERIES,
+                year=2013,
+                url="https://doi.org/10.1186/1750-1164-7-12",
             ),
             Source(
                 tag="S12",
                 citation="Ostelo RW et al., Spine 2008;33(1):90-94 (minimal important change of the ODI)",
+                year=2008,
             ),
-            Source(tag="S15", citation="Mannion AF et al., Eur Spine J 2006;15:55-65"),
+            Source(tag="S15", citation="Mannion AF et al., Eur Spine J 2006;15:55-65", year=2006),
             Source(
                 tag="S20",
                 citation="Keele University, 'Using and scoring the STarT Back Screening Tool'",
+                kind=SourceKind.INSTRUMENT,
             ),
-            Source(tag="S25", citation="Hill JC et al., Lancet 2011;378:1560-71"),
+            Source(
+                tag="S25",
+                citation="Hill JC et al., Lancet 2011;378:1560-71",
+                kind=SourceKind.RANDOMISED_TRIAL,
+                year=2011,
+                url="https://doi.org/10.1016/S0140-6736(11)60937-9",
+            ),
             Source(
                 tag="S27",
                 citation="Finucane LM et al., International framework for red flags, JOSPT 2020;50(7):350-372",
+                kind=SourceKind.CONSENSUS,
+                year=2020,
+                url="https://doi.org/10.2519/jospt.2020.9971",
             ),
-            Source(tag="S28", citation="UK community red flags pathway for low back pain, 2023"),
+            Source(
+                tag="S28",
+                citation="UK community red flags pathway for low back pain, 2023",
+                kind=SourceKind.GUIDELINE,
+                year=2023,
+            ),
             Source(
                 tag="S29",
                 citation="GIRFT national suspected cauda equina syndrome pathway, NHS England 2023",
+                kind=SourceKind.GUIDELINE,
+                year=2023,
             ),
             Source(
                 tag="S30",
                 citation="British Association of Spine Surgeons 2018, via NHS Cornwall referral guideline",
+                kind=SourceKind.GUIDELINE,
+                year=2018,
             ),
-            Source(tag="S31", citation="NHS Gloucestershire, red flags for spinal conditions"),
+            Source(
+                tag="S31",
+                citation="NHS Gloucestershire, red flags for spinal conditions",
+                kind=SourceKind.GUIDELINE,
+            ),
             Source(
                 tag="S32",
                 citation="NHS regional acute back pain pathway, red flags and responses",
+                kind=SourceKind.GUIDELINE,
             ),
-            Source(tag="S33", citation="NICE CG75 (metastatic spinal cord compression), now NG234"),
-            Source(tag="S34", citation="NICE NG65, spondyloarthritis"),
+            Source(
+                tag="S33",
+                citation="NICE CG75 (metastatic spinal cord compression), now NG234",
+                kind=SourceKind.GUIDELINE,
+                year=2023,
+                url="https://www.nice.org.uk/guidance/ng234",
+            ),
+            Source(
+                tag="S34",
+                citation="NICE NG65, spondyloarthritis",
+                kind=SourceKind.GUIDELINE,
+                year=2017,
+                url="https://www.nice.org.uk/guidance/ng65",
+            ),
             Source(
                 tag="S36",
                 citation="Chou R et al., ACP/APS guideline, Ann Intern Med 2007;147:478-491",
+                kind=SourceKind.GUIDELINE,
+                year=2007,
+                url="https://doi.org/10.7326/0003-4819-147-7-200710020-00006",
             ),
-            Source(tag="S38", citation="Downie A et al., BMJ 2013;347:f7095"),
+            Source(
+                tag="S38",
+                citation="Downie A et al., BMJ 2013;347:f7095",
+                kind=SourceKind.SYSTEMATIC_REVIEW,
+                year=2013,
+                url="https://doi.org/10.1136/bmj.f7095",
+            ),
             Source(
                 tag="S41",
                 citation="NSW Health outpatient referral criteria, back pain (adult)",
+                kind=SourceKind.GUIDELINE,
             ),
             Source(
                 tag="S42",
                 citation="Tintinalli's Emergency Medicine, abdominal aortic aneurysm",
+                kind=SourceKind.TEXTBOOK,
             ),
             Source(
                 tag="S43",
                 citation="NHS patient pages (Sheffield, GGC, Northern Trust, Norfolk & Waveney): when back pain needs urgent help",
+                kind=SourceKind.PATIENT_INFORMATION,
             ),
             Source(
                 tag="S44",
                 citation="Yusuf M, Finucane L, Selfe J., BMC Musculoskelet Disord 2019 (spinal infection)",
+                kind=SourceKind.SYSTEMATIC_REVIEW,
+                year=2019,
+                url="https://doi.org/10.1186/s12891-019-2949-6",
             ),
             Source(
                 tag="S45",
                 citation="Spinal epidural abscess cohort, Am J Emerg Med (fever in about one in five; a risk factor in about four in five)",
+                kind=SourceKind.COHORT,
             ),
             Source(
                 tag="S46",
                 citation="Royal Osteoporosis Society, 'Strong, Steady and Straight' and 'Bending forward with osteoporosis'",
+                kind=SourceKind.PATIENT_INFORMATION,
             ),
             Source(
                 tag="S50",
                 citation="Long A, Donelson R, Fung T., Spine 2004;29:2593-2602 (directional preference trial)",
+                kind=SourceKind.RANDOMISED_TRIAL,
+                year=2004,
+                url="https://doi.org/10.1097/01.brs.0000146464.23007.2a",
             ),
             Source(
                 tag="S51",
                 citation="Delitto A et al., APTA low back pain guideline 2012 (centralisation)",
+                kind=SourceKind.GUIDELINE,
+                year=2012,
+                url="https://doi.org/10.2519/jospt.2012.42.4.A1",
             ),
-            Source(tag="S52", citation="MSD Manual Professional, lumbar spinal stenosis"),
+            Source(
+                tag="S52",
+                citation="MSD Manual Professional, lumbar spinal stenosis",
+                kind=SourceKind.TEXTBOOK,
+            ),
             Source(
                 tag="S53",
                 citation="Sinaki M, Mikkelsen BA., Arch Phys Med Rehabil 1984;65:593-6",
+                kind=SourceKind.COHORT,
+                year=1984,
+                url="https://pubmed.ncbi.nlm.nih.gov/6487063/",
             ),
-            Source(tag="S54", citation="Brooke-Wavell K et al., Br J Sports Med 2022;56:837-846"),
-            Source(tag="S55", citation="Mayo Clinic, knee-to-chest stretch"),
-            Source(tag="S56", citation="NHS, lower back pain exercises"),
-            Source(tag="S59", citation="Chartered Society of Physiotherapy, back pain exercises"),
-            Source(tag="S61", citation="Knee-to-chest variants (physiotherapy exercise pages)"),
+            Source(
+                tag="S54",
+                citation="Brooke-Wavell K et al., Br J Sports Med 2022;56:837-846",
+                kind=SourceKind.CONSENSUS,
+                year=2022,
+                url="https://doi.org/10.1136/bjsports-2021-104634",
+            ),
+            Source(
+                tag="S55",
+                citation="Mayo Clinic, knee-to-chest stretch",
+                kind=SourceKind.PATIENT_INFORMATION,
+            ),
+            Source(
+                tag="S56",
+                citation="NHS, lower back pain exercises",
+                kind=SourceKind.PATIENT_INFORMATION,
+            ),
+            Source(
+                tag="S59",
+                citation="Chartered Society of Physiotherapy, back pain exercises",
+                kind=SourceKind.PATIENT_INFORMATION,
+            ),
+            Source(
+                tag="S61",
+                citation="Knee-to-chest variants (physiotherapy exercise pages)",
+                kind=SourceKind.PATIENT_INFORMATION,
+            ),
             Source(
                 tag="S62",
                 citation="McKenzie R., Treat Your Own Back (prone extension progression)",
+                kind=SourceKind.EXPERT_OPINION,
             ),
             Source(
                 tag="S63",
                 citation="McKenzie & May 2003 on flexion loading (secondary summary)",
+                kind=SourceKind.EXPERT_OPINION,
+                year=2003,
             ),
             Source(
                 tag="S70",
                 citation="NICE NG59, low back pain and sciatica in over 16s (scope: from 16)",
+                kind=SourceKind.GUIDELINE,
+                year=2016,
+                url="https://www.nice.org.uk/guidance/ng59",
             ),
             Source(
                 tag="S71",
@@ -1242,23 +1350,32 @@ def protocol() -> Protocol:
             Source(
                 tag="S72",
                 citation="NHS, exercise in pregnancy (avoid lying flat on the back for long from about 16 weeks); back pain in pregnancy",
+                kind=SourceKind.PATIENT_INFORMATION,
             ),
             Source(
                 tag="S73",
                 citation="NHS, abdominal aortic aneurysm: symptoms (persistent back or tummy pain, a pulsing feeling); NICE NG156",
+                kind=SourceKind.PATIENT_INFORMATION,
             ),
             Source(
                 tag="S74",
                 citation="Spinal epidural haematoma in people taking anticoagulants (case series; sudden severe pain precedes the deficit)",
+                kind=SourceKind.CASE_SERIES,
             ),
             Source(
                 tag="S75",
                 citation="Royal Osteoporosis Society, spinal fractures (many happen without a fall: a cough, a sneeze, lifting)",
+                kind=SourceKind.PATIENT_INFORMATION,
             ),
-            Source(tag="S76", citation="NICE falls guidance (strength and balance programmes)"),
+            Source(
+                tag="S76",
+                citation="NICE falls guidance (strength and balance programmes)",
+                kind=SourceKind.GUIDELINE,
+            ),
             Source(
                 tag="S77",
                 citation="NHS, back pain: self-help (keep active, pain relief from a pharmacist, when to see a GP)",
+                kind=SourceKind.PATIENT_INFORMATION,
             ),
             Source(
                 tag="S78",
@@ -1267,16 +1384,22 @@ def protocol() -> Protocol:
             Source(
                 tag="S79",
                 citation="NHS physiotherapy pain traffic-light leaflets (amber limits between 4 and 7)",
+                kind=SourceKind.PATIENT_INFORMATION,
             ),
             Source(
                 tag="S80",
                 citation="Numeric rating scale for pain (0-10), free to use; Hawker GA et al., Arthritis Care Res 2011",
+                kind=SourceKind.INSTRUMENT,
             ),
             Source(
                 tag="S81",
                 citation="Farrar JT et al., Pain 2001 (2 points or 30 % on the pain NRS is a meaningful change); Ostelo 2008 [S12]",
             ),
-            Source(tag="design", citation="backtriage design decision (conservative default)"),
+            Source(
+                tag="design",
+                citation="backtriage design decision (conservative default)",
+                kind=SourceKind.DESIGN_DECISION,
+            ),
         ),
         description="Gentle lower-back exercises with red-flag screening. A screening aid, not a diagnosis and not a medical device.",
         require_odi=True,

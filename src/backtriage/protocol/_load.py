@@ -11,8 +11,9 @@ from pathlib import Path
 
 from backtriage.errors import ErrorDetail, ProtocolError, protocol_path
 from backtriage.protocol._model import Protocol
+from backtriage.protocol._sign_off import SignOff
 
-__all__ = ["load_protocol", "protocol_from_data"]
+__all__ = ["check_signed", "load_protocol", "protocol_from_data"]
 
 _INDEX = re.compile(r"^\$\.(exercises|facts|rules|policies)\[(\d+)\](.*)$")
 _ID_KEY = {"exercises": "id", "facts": "name", "rules": "id", "policies": "id"}
@@ -20,7 +21,10 @@ _NOUN = {"exercises": "exercise", "facts": "fact", "rules": "rule", "policies": 
 
 
 def load_protocol(
-    source: str | PathLike[str] | Mapping[str, object] | None = None, *, text: str | None = None
+    source: str | PathLike[str] | Mapping[str, object] | None = None,
+    *,
+    text: str | None = None,
+    signed: SignOff | Mapping[str, object] | None = None,
 ) -> Protocol:
     """Load a protocol from a TOML or JSON file, from TOML/JSON text, or from parsed data.
 
@@ -35,7 +39,77 @@ def load_protocol(
     field for every malformed input, including a cycle in exercise prerequisites. Static
     problems that do not stop loading (an unknown fact in a rule, say) are kept for
     :meth:`Protocol.check`; :func:`~backtriage.recommend` refuses such a protocol.
+
+    With ``signed`` (a :class:`~backtriage.protocol.SignOff`, or its JSON data as
+    :func:`~backtriage.to_dict` writes it), the protocol is also checked
+    against the record (:func:`check_signed`): a protocol changed since it was signed, or one
+    the record does not approve, raises :class:`~backtriage.ProtocolError`, so that an app can
+    refuse to run anything but what a clinician signed off.
     """
+    if isinstance(signed, Mapping):
+        signed = _record(signed)
+    if signed is not None and not isinstance(signed, SignOff):
+        raise ProtocolError(
+            f"signed must be a SignOff record (or its JSON data), not {type(signed).__name__}",
+            field="signed",
+        )
+    protocol, name = _load(source, text)
+    if signed is not None:
+        check_signed(protocol, signed, source=name)
+    return protocol
+
+
+def _record(data: Mapping[str, object]) -> SignOff:
+    """Read a sign-off record from its JSON data; a bad one is a ProtocolError at ``signed``."""
+    from backtriage._convert import converter, invalid, without_schema_version
+
+    try:
+        record: SignOff = converter.structure(without_schema_version(data), SignOff)
+    except Exception as exc:
+        error = invalid(exc, data)
+        raise ProtocolError(
+            f"not a valid sign-off record: {error}", field="signed", errors=error.errors
+        ) from None
+    return record
+
+
+def check_signed(protocol: Protocol, record: SignOff, *, source: str | None = None) -> None:
+    """Raise :class:`~backtriage.ProtocolError` unless ``record`` approves ``protocol`` as it is.
+
+    The protocol's content hash must be the one the record names (any change since the
+    sign-off, down to one word, changes it), and the decision must approve its use
+    (``approved`` or ``approved_with_conditions``; the conditions are the deployer's to keep).
+    """
+    if not isinstance(record, SignOff):
+        raise ProtocolError(
+            f"expected a SignOff record, not {type(record).__name__}", field="signed"
+        )
+    # The hash needs the converter, which loading the shipped protocol does not import.
+    from backtriage.protocol._digest import protocol_hash
+
+    digest = protocol_hash(protocol)
+    if digest != record.protocol_hash:
+        raise ProtocolError(
+            f"{protocol.name} {protocol.version} (sha256 {digest}) is not the protocol the "
+            f"sign-off record names ({record.protocol_name} {record.protocol_version}, sha256 "
+            f"{record.protocol_hash}): it changed since it was signed, or the record is for "
+            "another protocol; review and sign off this version before using it",
+            source=source,
+            field="signed",
+        )
+    if not record.approves:
+        raise ProtocolError(
+            f"the sign-off record of {record.protocol_name} {record.protocol_version} "
+            f"(by {record.reviewer}, {record.date.isoformat()}) does not approve its use "
+            f"(decision {record.decision.value})",
+            source=source,
+            field="signed",
+        )
+
+
+def _load(
+    source: str | PathLike[str] | Mapping[str, object] | None, text: str | None
+) -> tuple[Protocol, str]:
     if text is not None:
         if source is not None:
             raise ProtocolError("give a path or a mapping, or text=, not both", field="source")
@@ -44,9 +118,9 @@ def load_protocol(
                 f"text must be a str (a TOML or JSON document), not {type(text).__name__}",
                 field="text",
             )
-        return protocol_from_data(_parse(text, "<text>"), source="<text>")
+        return protocol_from_data(_parse(text, "<text>"), source="<text>"), "<text>"
     if isinstance(source, Mapping):
-        return protocol_from_data(source, source="<data>")
+        return protocol_from_data(source, source="<data>"), "<data>"
     if not isinstance(source, str | PathLike):
         raise ProtocolError(
             f"expected a path (str or path-like), a mapping, or text=..., not "
@@ -67,7 +141,7 @@ def load_protocol(
         ) from None
     except ValueError as exc:  # a path with a NUL byte in it
         raise ProtocolError(f"cannot read it ({exc})", source=_short(name)) from None
-    return protocol_from_data(_parse(document, name), source=name)
+    return protocol_from_data(_parse(document, name), source=name), name
 
 
 def _text_hint(source: object) -> str:

@@ -47,6 +47,7 @@ __all__ = [
     "Scope",
     "Selector",
     "Source",
+    "SourceKind",
     "Texts",
     "Urgency",
     "UrgencyAdvice",
@@ -276,12 +277,68 @@ class Derivation:
     equals: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
 
 
+class SourceKind(StrEnum):
+    """What kind of evidence a source is, so that a reviewer can weigh it."""
+
+    GUIDELINE = "guideline"
+    """A clinical guideline or care pathway of a national or professional body."""
+    SYSTEMATIC_REVIEW = "systematic_review"
+    RANDOMISED_TRIAL = "randomised_trial"
+    COHORT = "cohort"
+    """An observational study that follows groups of people (comparative or not)."""
+    CASE_SERIES = "case_series"
+    CONSENSUS = "consensus"
+    """A consensus statement or framework of a panel of experts."""
+    EXPERT_OPINION = "expert_opinion"
+    """One author's or one book's clinical view, or a summary of it."""
+    TEXTBOOK = "textbook"
+    """A textbook or clinical reference work."""
+    INSTRUMENT = "instrument"
+    """The documentation of a questionnaire: its items, scoring and interpretation."""
+    PATIENT_INFORMATION = "patient_information"
+    """A page or leaflet written for patients (the NHS, a charity, a clinic)."""
+    DESIGN_DECISION = "design_decision"
+    """A choice the protocol's authors made where no source decides it."""
+    SEED_PAGE = "seed_page"
+    """The commercial page the exercises were first taken from: no evidence of its own."""
+
+
+def _maybe_source_kind(value: object) -> SourceKind | None:
+    return None if value is None else _to_enum(SourceKind, value, "Source.kind")
+
+
+def _year(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+    if value is not None and (type(value) is not int or not 1000 <= value <= 9999):
+        raise ProtocolError(
+            f"{shorten(value)} is not a year of four digits", field=_where(instance, attribute)
+        )
+
+
+def _url(instance: object, attribute: attrs.Attribute[typing.Any], value: object) -> None:
+    if value is not None and (
+        type(value) is not str
+        or not value.startswith(("https://", "http://"))
+        or any(c.isspace() for c in value)
+    ):
+        raise ProtocolError(
+            f"{shorten(value)} is not a web address (https://...)",
+            field=_where(instance, attribute),
+        )
+
+
 @attrs.frozen
 class Source:
-    """A reference that rules cite by its tag."""
+    """A reference that rules cite by its tag, with what a reviewer needs to weigh it.
+
+    ``kind``, ``year`` and ``url`` are ``None`` where they are not known: never guessed.
+    """
 
     tag: str = attrs.field(validator=_TEXT)
     citation: str = attrs.field(validator=_TEXT)
+    kind: SourceKind | None = attrs.field(default=None, converter=_maybe_source_kind)
+    year: int | None = attrs.field(default=None, validator=_year)
+    """The year of the version cited."""
+    url: str | None = attrs.field(default=None, validator=_url)
 
 
 @attrs.frozen
@@ -435,6 +492,8 @@ class Rule:
     advice gives the plan's advice; without one, the protocol's advice for the urgency is used.
     It is shown whether or not the plan gives exercises, so it never invites them.
     """
+    departs: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
+    """Where the rule departs from what its source says, and the protocol's reason for it."""
 
 
 def _maybe_urgency(value: object) -> Urgency | None:

@@ -11,7 +11,9 @@ Because the rule language has no negation, backtriage answers exactly:
 - :func:`diff`: what a new version of a protocol makes less safe or more cautious, and which
   texts it changes, each change with a witness assessment that reproduces it;
 - :func:`review_sheet`: the HTML page a clinician reads and signs, naming the protocol by
-  :func:`protocol_hash`; :func:`diff_text` and :func:`diff_document` give a diff to read or keep.
+  :func:`protocol_hash`; :func:`diff_text` and :func:`diff_document` give a diff to read or keep;
+- :func:`sign_off`: the reviewer's decision as data (a :class:`SignOff` record), which
+  ``load_protocol(path, signed=record)`` checks before an app uses the protocol.
 
 >>> from backtriage import default_protocol
 >>> from backtriage.review import when_withheld
@@ -24,6 +26,7 @@ from __future__ import annotations
 from backtriage._plan import Plan, make_plan
 from backtriage.assessment import Assessment
 from backtriage.protocol import Protocol, Urgency
+from backtriage.protocol._load import check_signed
 from backtriage.protocol._queries import (
     DEFAULT_LIMIT,
     Trigger,
@@ -31,17 +34,22 @@ from backtriage.protocol._queries import (
     triggers_urgency,
     triggers_withheld,
 )
+from backtriage.protocol._sign_off import Decision, SignOff
 from backtriage.review._diff import Change, ChangeKind, ProtocolDiff, diff
 from backtriage.review._example import example
 from backtriage.review._report import diff_document, diff_text
 from backtriage.review._sheet import protocol_hash, review_sheet
+from backtriage.review._sign_off import sign_off
 
 __all__ = [
     "DEFAULT_LIMIT",
     "Change",
     "ChangeKind",
+    "Decision",
     "ProtocolDiff",
+    "SignOff",
     "Trigger",
+    "check_signed",
     "diff",
     "diff_document",
     "diff_text",
@@ -49,6 +57,7 @@ __all__ = [
     "protocol_hash",
     "replay",
     "review_sheet",
+    "sign_off",
     "when_cautioned",
     "when_urgency",
     "when_withheld",

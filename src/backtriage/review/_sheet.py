@@ -1,44 +1,37 @@
 """The review sheet: one self-contained HTML page a clinician reads and signs.
 
 The page holds everything a reviewer needs to sign a protocol off without reading TOML: its
-identity (name, version and a content hash), the result of ``check()``, every question, the
-instrument policies, the catalogue, and for each exercise and each urgency level the exact,
-minimal sets of answers that produce it, in words. It loads nothing (no script, no style sheet,
-no font, no image from elsewhere) and prints to PDF with the browser's print dialog.
+identity (name, version and a content hash), its scope first, the result of ``check()``, the
+declared policies in words, for each urgency level and each exercise the exact, minimal sets of
+answers that produce it (each listed once), every question with its reading grade, the
+instrument policies, every text a person may read, example plans made by ``recommend``, every
+rule, every source with its kind, year and link, and a sign-off block. It loads nothing (no
+script, no style sheet, no font, no image from elsewhere) and prints on A4 with the browser's
+print dialog.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
 from backtriage._facts import derive_facts
-from backtriage._plan import QuestionKind, questions
+from backtriage._plan import questions
 from backtriage.assessment import Assessment
-from backtriage.errors import InvalidAnswerError
+from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import DisabilityBand
-from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
+from backtriage.protocol._inputs import threshold_of
 from backtriage.protocol._model import (
-    Action,
-    AllOf,
-    AnyOf,
     Caution,
-    Condition,
-    Derivation,
     DerivedFrom,
-    Exclude,
     Exercise,
-    FactIs,
     FactKind,
     Protocol,
-    Refer,
     Rule,
-    Selector,
+    SourceKind,
     Urgency,
 )
 from backtriage.protocol._queries import (
@@ -48,73 +41,98 @@ from backtriage.protocol._queries import (
     triggers_urgency,
     triggers_withheld,
 )
-from backtriage.protocol._reasoner import RULE_PREREQUISITE, RULE_URGENCY, space_of
+from backtriage.protocol._sign_off import SignOff
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
+from backtriage.review._intent import policies_section, scope_section
+from backtriage.review._reader import (
+    grade_cell,
+    plans_section,
+    sheet_examples,
+    shown_exercises,
+    texts_section,
+)
+from backtriage.review._words import KIND_WORDS, SOURCE_KIND_WORDS, URGENCY_WORDS, Words, escape
 
 __all__ = ["protocol_hash", "review_sheet"]
 
-_ENGINE_RULES = {
-    RULE_URGENCY: "engine invariant: a same-day or emergency urgency withholds every exercise",
-    RULE_PREREQUISITE: "engine invariant: an exercise waits until its prerequisites are met",
-}
-_URGENCY_WORDS = {
-    Urgency.NONE: "none",
-    Urgency.ROUTINE: "routine",
-    Urgency.SOON: "soon (within about two weeks)",
-    Urgency.SAME_DAY: "same day",
-    Urgency.EMERGENCY: "emergency",
-}
-_INPUT_WORDS = {
-    ODI_INPUT: "the ODI",
-    START_BACK_INPUT: "the STarT Back answers",
-    AGE_INPUT: "the age",
-}
-_KIND_WORDS = {
-    QuestionKind.RED_FLAG: "red flag",
-    QuestionKind.INSTRUMENT: "questionnaire",
-    QuestionKind.DETAIL: "about the person",
-    QuestionKind.FINDING: "finding",
-    QuestionKind.CAPABILITY: "capability",
-}
-
 
 def review_sheet(
-    protocol: Protocol, *, previous: Protocol | None = None, limit: int = DEFAULT_LIMIT
+    protocol: Protocol,
+    *,
+    previous: Protocol | SignOff | None = None,
+    signed: SignOff | None = None,
+    limit: int = DEFAULT_LIMIT,
 ) -> str:
     """Return the review sheet of ``protocol``: one self-contained HTML page.
 
-    The page names the protocol, its version and :func:`protocol_hash`; shows the result of
-    ``protocol.check()``, every question (required or not), the instrument policies, the
-    exercise catalogue, the minimal answer sets that withhold or caution each exercise and that
-    reach each urgency (in the questions' own words), every rule with its reason and its
-    sources, and a sign-off block. Every text from the protocol is escaped.
+    The page names the protocol, its version and :func:`protocol_hash`; shows its scope (for
+    the reviewer to confirm first), the result of ``protocol.check()``, the declared policies
+    in words, the minimal answer sets that reach each urgency and that withhold or caution each
+    exercise (in the questions' own words, each once), every question (required or not, with
+    its reading grade), the instrument policies, every text a person may read, one example
+    plan per urgency and one with a question unanswered (``Plan.summary()`` of what
+    ``recommend`` gives; each ``figure`` carries its assessment as JSON in
+    ``data-assessment``), every rule with its reason, sources and departures, every source
+    with its kind, year and link ("not known" where the protocol does not say), and a sign-off
+    block. Every text from the protocol is escaped.
 
     With ``previous`` (the version in use), the sheet also lists what ``protocol`` changes
     (:func:`backtriage.review.diff`), less safe first, each change with the answers that show
     it, and the sign-off covers the change. A version that breaks a declared policy is
     compared all the same, and the sheet says so; one with any other problem is not.
+    ``previous`` may be the version's :class:`SignOff` record instead, or ``signed`` the record
+    of ``previous``: the sheet then shows who signed which hash, and whether ``protocol`` is
+    still that version.
 
-    Raises :class:`~backtriage.InvalidAnswerError` when ``protocol`` or ``previous`` is not a
-    :class:`~backtriage.Protocol`, and :class:`~backtriage.ProtocolError` when the queries
-    need more than ``limit`` sets of facts (pass a larger ``limit`` to compute them anyway).
+    Raises :class:`~backtriage.InvalidAnswerError` when ``protocol``, ``previous`` or
+    ``signed`` is not of its type, and :class:`~backtriage.ProtocolError` when ``signed`` is
+    not the record of ``previous`` or the queries need more than ``limit`` sets of facts (pass
+    a larger ``limit`` to compute them anyway).
 
     >>> Path("review.html").write_text(review_sheet(default_protocol()))  # doctest: +SKIP
     """
     digest = protocol_hash(protocol)
+    if isinstance(previous, SignOff):
+        if signed is not None:
+            raise InvalidAnswerError(
+                "signed", signed, "None when previous is the sign-off record already"
+            )
+        previous, signed = None, previous
     if previous is not None and not isinstance(previous, Protocol):
-        raise InvalidAnswerError("previous", previous, "a Protocol (the version in use), or None")
-    words = _Words(protocol, limit)
+        raise InvalidAnswerError(
+            "previous",
+            previous,
+            "a Protocol (the version in use), its SignOff record, or None",
+        )
+    if signed is not None and not isinstance(signed, SignOff):
+        raise InvalidAnswerError("signed", signed, "a SignOff record, or None")
+    if previous is not None and signed is not None:
+        named = protocol_hash(previous)
+        if named != signed.protocol_hash:
+            raise ProtocolError(
+                f"the previous version ({previous.name} {previous.version}, sha256 {named}) is "
+                f"not the one the sign-off record names ({signed.protocol_name} "
+                f"{signed.protocol_version}, sha256 {signed.protocol_hash})",
+                field="signed",
+            )
+    words = Words(protocol, limit)
+    shown = sheet_examples(protocol, words)
+    withheld = _withheld(protocol, words)
     body = [
         *_header(protocol, digest),
+        *scope_section(protocol, words),
         *_check_section(protocol),
+        *(_signed_section(signed, protocol, previous) if signed is not None else ()),
         *(_changes_section(previous, protocol, words) if previous is not None else ()),
         *_how_to_read(),
-        *_urgency_section(protocol, words),
-        *_exercise_section(protocol, words),
+        *policies_section(protocol, words),
+        *_urgency_section(protocol, words, withheld),
+        *_exercise_section(protocol, words, withheld, shown_exercises(shown)),
         *_questions_section(protocol),
         *_instruments_section(protocol, words),
+        *texts_section(protocol, words),
+        *plans_section(shown),
         *_rules_section(protocol, words),
-        *_advice_section(protocol, words),
         *_follow_up_section(protocol, words),
         *_sources_section(protocol),
         *_signoff(protocol, digest, previous),
@@ -130,7 +148,7 @@ def review_sheet(
             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             "style-src 'unsafe-inline'\">",
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_e(title)}</title>",
+            f"<title>{escape(title)}</title>",
             f"<style>{_CSS}</style>",
             "</head>",
             "<body>",
@@ -142,179 +160,6 @@ def review_sheet(
     )
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-# -- words --------------------------------------------------------------------------------------
-
-
-class _Words:
-    """Say facts, triggers, conditions, selectors and sources of one protocol in words."""
-
-    def __init__(self, protocol: Protocol, limit: int) -> None:
-        self.protocol = protocol
-        self.limit = limit
-        self.facts = engine_of(protocol).fact_by_name
-        self.order = {fact.name: i for i, fact in enumerate(protocol.facts)}
-        self.sources = {source.tag: source.citation for source in protocol.sources}
-        self.rule_ids = {rule.id for rule in protocol.rules}
-
-    def fact(self, name: str) -> str:
-        """Say that the fact ``name`` holds."""
-        fact = self.facts.get(name)
-        if fact is None:
-            return f"{name} (not declared by this protocol)"
-        if fact.kind is FactKind.DERIVED and fact.derive is not None:
-            return _derived_words(fact.derive)
-        if fact.question:
-            return f"yes to “{fact.question}”"
-        return f"{name.replace('_', ' ')} (no question text)"
-
-    def unanswered(self, name: str) -> str:
-        """Name the input ``name`` of ``Plan.missing`` (a question or an instrument)."""
-        fact = self.facts.get(name)
-        if fact is not None and fact.question:
-            return f"“{fact.question}”"
-        return _INPUT_WORDS.get(name, name)
-
-    def not_fact(self, name: str) -> str:
-        """Say that the capability ``name`` is not given."""
-        fact = self.facts.get(name)
-        if fact is not None and fact.question:
-            return f"not yes to “{fact.question}”"
-        return f"not: {name.replace('_', ' ')}"
-
-    def shown(self, present: Iterable[str]) -> list[str]:
-        """Return ``present`` in protocol order, without derived facts implied by another."""
-        present = list(present)
-        space = space_of(self.protocol)
-        atoms = space.fact_atoms[0]
-        on = 0
-        for name in present:
-            on |= atoms.get(name, 0)
-        strongest = space.strongest(on)
-        # Only a derived fact is left out: a question answered yes is said even when a
-        # follow-up question's yes implies it.
-        shown = [
-            name
-            for name in present
-            if not atoms.get(name, 0) & ~strongest
-            or (fact := self.facts.get(name)) is None
-            or fact.derive is None
-        ]
-        return sorted(shown, key=lambda n: (self.order.get(n, len(self.order)), n))
-
-    def trigger(self, trigger: Trigger) -> str:
-        """Return one trigger as HTML: its conditions joined by "and", then its rules."""
-        parts = [
-            f'<span class="fact">{_e(self.fact(n))}</span>' for n in self.shown(trigger.present)
-        ]
-        parts.extend(
-            f'<span class="fact absent">{_e(self.not_fact(n))}</span>'
-            for n in sorted(trigger.absent, key=lambda n: (self.order.get(n, 0), n))
-        )
-        when = ' <span class="and">and</span> '.join(parts) or "always"
-        return f'{when} <span class="by">({self.rules(trigger.rules)})</span>'
-
-    def rules(self, rules: Sequence[str]) -> str:
-        """Return links to ``rules``, engine invariants in words."""
-        links = []
-        for rule in rules:
-            if rule in _ENGINE_RULES:
-                links.append(_e(_ENGINE_RULES[rule]))
-            elif rule in self.rule_ids:
-                links.append(f'rule <a href="#rule-{_e(rule)}"><code>{_e(rule)}</code></a>')
-            else:
-                links.append(f"<code>{_e(rule)}</code>")
-        return "; ".join(links)
-
-    def condition(self, condition: Condition) -> str:
-        """Return ``condition`` as HTML, nested lists for nested conditions."""
-        if isinstance(condition, FactIs):
-            return f'<span class="fact">{_e(self.fact(condition.fact))}</span>'
-        if isinstance(condition, AllOf):
-            head = "all of these"
-        elif isinstance(condition, AnyOf):
-            head = "any of these"
-        else:
-            head = f"at least {condition.n} of these"
-        items = "".join(f"<li>{self.condition(c)}</li>" for c in condition.conditions)
-        return f"{head}:<ul>{items}</ul>"
-
-    def selection(self, selector: Selector) -> str:
-        """Return the exercises ``selector`` selects, by title, and how it selects them."""
-        chosen = [e for e in self.protocol.exercises if selector.matches(e)]
-        titles = ", ".join(e.title for e in chosen) or "no exercise"
-        how = _selector_words(selector)
-        return f'{_e(titles)} <span class="by">({_e(how)})</span>'
-
-    def action(self, action: Action) -> str:
-        """Return one action in words."""
-        if isinstance(action, Refer):
-            return f"Refer: at least <strong>{_e(_URGENCY_WORDS[action.urgency])}</strong>"
-        if isinstance(action, Exclude):
-            return f"Withhold: {self.selection(action.select)}"
-        return f"Caution on {self.selection(action.select)}: “{_e(action.text)}”"
-
-    def source(self, source: str) -> list[str]:
-        """Return ``source`` with each tag resolved to its citation."""
-        cited = []
-        for part in source.split(","):
-            tag = part.strip()
-            if not tag:
-                continue
-            if tag in self.sources:
-                cited.append(f"[{tag}] {self.sources[tag]}")
-            else:
-                cited.append(f"{tag} (cited as written: no source has this tag)")
-        return cited or [source]
-
-
-def _derived_words(derive: Derivation) -> str:
-    """Say what a derived fact means, e.g. "ODI severe or worse (score above 40 %)"."""
-    source = derive.source
-    if source is DerivedFrom.PREFERENCE:
-        return f"directional preference {derive.equals}"
-    least = threshold_of(derive)
-    if least is None:
-        return f"{source.value} at least {derive.at_least} (not a valid threshold)"
-    if source is DerivedFrom.AGE:
-        return f"age {least} years or over"
-    if source is DerivedFrom.ODI_BAND:
-        band = list(DisabilityBand)[least]
-        if least == 0:
-            return "ODI scored (any band)"
-        name = band.label.removesuffix(" disability").lower()
-        tail = "" if band is list(DisabilityBand)[-1] else " or worse"
-        return f"ODI {name}{tail} (score above {20 * least} %)"
-    risk = list(StartBackRisk)[least]
-    if least == 0:
-        return "STarT Back answered (any risk)"
-    tail = "" if risk is list(StartBackRisk)[-1] else " or higher"
-    return f"STarT Back risk {risk.value}{tail}"
-
-
-def _selector_words(selector: Selector) -> str:
-    parts = []
-    if selector.all:
-        parts.append("every exercise")
-    if selector.all_except_in_bed:
-        parts.append("every exercise that cannot be done in bed")
-    for label, values in (
-        ("exercises", selector.ids),
-        ("families", selector.families),
-        ("movements", selector.movements),
-        ("positions", selector.positions),
-        ("levels", tuple(str(level) for level in selector.levels)),
-    ):
-        if values:
-            parts.append(f"{label}: {', '.join(values)}")
-    if selector.min_level is not None:
-        parts.append(f"level {selector.min_level} or above")
-    return "; ".join(parts) or "nothing"
-
-
 # -- sections -----------------------------------------------------------------------------------
 
 
@@ -322,16 +167,16 @@ def _header(protocol: Protocol, digest: str) -> Iterator[str]:
     from backtriage._version import __version__
 
     yield "<header>"
-    yield f"<h1>Review sheet: {_e(protocol.name)}</h1>"
+    yield f"<h1>Review sheet: {escape(protocol.name)}</h1>"
     yield '<table class="identity">'
-    yield f"<tr><th>Protocol</th><td>{_e(protocol.name)}</td></tr>"
-    yield f"<tr><th>Version</th><td>{_e(protocol.version)}</td></tr>"
+    yield f"<tr><th>Protocol</th><td>{escape(protocol.name)}</td></tr>"
+    yield f"<tr><th>Version</th><td>{escape(protocol.version)}</td></tr>"
     yield (
-        f'<tr><th>Content hash (SHA-256)</th><td><code class="hash">{_e(digest)}</code></td></tr>'
+        f'<tr><th>Content hash (SHA-256)</th><td><code class="hash">{escape(digest)}</code></td></tr>'
     )
     if protocol.description:
-        yield f"<tr><th>Description</th><td>{_e(protocol.description)}</td></tr>"
-    yield f"<tr><th>Made with</th><td>backtriage {_e(__version__)}</td></tr>"
+        yield f"<tr><th>Description</th><td>{escape(protocol.description)}</td></tr>"
+    yield f"<tr><th>Made with</th><td>backtriage {escape(__version__)}</td></tr>"
     yield "</table>"
     yield (
         '<p class="note">The hash is the SHA-256 of the protocol\'s canonical JSON (<code>to_json'
@@ -339,6 +184,42 @@ def _header(protocol: Protocol, digest: str) -> Iterator[str]:
         "a signature below covers this hash only.</p>"
     )
     yield "</header>"
+
+
+def _signed_section(
+    signed: SignOff, protocol: Protocol, previous: Protocol | None
+) -> Iterator[str]:
+    yield '<section id="signed">'
+    yield "<h2>The signed version</h2>"
+    rows = [
+        ("Protocol", f"{signed.protocol_name} {signed.protocol_version}"),
+        ("Content hash (SHA-256)", signed.protocol_hash),
+        ("Reviewed with", f"backtriage {signed.library_version}"),
+        ("Date", signed.date.isoformat()),
+        ("Reviewer", f"{signed.reviewer}, {signed.role}"),
+        ("Decision", signed.decision.value.replace("_", " ")),
+        ("Conditions", "; ".join(signed.conditions) or "none"),
+        ("Residual risks", "; ".join(signed.residual_risks) or "none"),
+        ("Hazard log", signed.hazard_log or "not given"),
+    ]
+    yield '<table class="identity">'
+    yield from (f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    yield "</table>"
+    if protocol_hash(protocol) == signed.protocol_hash:
+        yield '<p class="ok">This is the signed version: its content hash is the same.</p>'
+    elif previous is None:
+        yield (
+            '<p class="bad">This version is not the signed one: its content hash differs. '
+            "The record names the signed version but does not hold it, so the changes cannot "
+            "be listed from the record alone: review with the signed protocol file as well "
+            "(<code>--since RECORD --since FILE</code>).</p>"
+        )
+    else:
+        yield (
+            '<p class="bad">This version is not the signed one: its content hash differs. '
+            "What changed since is listed below.</p>"
+        )
+    yield "</section>"
 
 
 _CHANGE_GROUPS = (
@@ -349,15 +230,15 @@ _CHANGE_GROUPS = (
 )
 
 
-def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> Iterator[str]:
+def _changes_section(previous: Protocol, protocol: Protocol, words: Words) -> Iterator[str]:
     yield '<section id="changes">'
-    yield (f"<h2>Changes from version {_e(previous.version)} of {_e(previous.name)}</h2>")
+    yield (f"<h2>Changes from version {escape(previous.version)} of {escape(previous.name)}</h2>")
     broken = [p for p in (previous, protocol) if unreliable_problems(p)]
     if broken:
         yield (
             '<p class="bad">The changes cannot be worked out while a version has problems '
             "other than a declared policy that does not hold "
-            f"({_e(', '.join(p.version for p in broken))}): fix them first.</p>"
+            f"({escape(', '.join(p.version for p in broken))}): fix them first.</p>"
         )
         yield "</section>"
         return
@@ -367,8 +248,8 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
             # Compared all the same: what such an edit does is what the reviewer must see.
             names = ", ".join(f.where for f in failures)
             yield (
-                f'<p class="bad">The {label} version {_e(version.version)} breaks '
-                f"{len(failures)} declared policy(ies) ({_e(names)}): backtriage refuses to "
+                f'<p class="bad">The {label} version {escape(version.version)} breaks '
+                f"{len(failures)} declared policy(ies) ({escape(names)}): backtriage refuses to "
                 "use it. The changes below show what its rules do all the same.</p>"
             )
     changes = diff(previous, protocol, limit=words.limit)
@@ -381,29 +262,29 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
     yield verdict
     yield (
         f'<p class="note">Previous version: content hash <code class="hash">'
-        f"{_e(protocol_hash(previous))}</code>. Each change holds for the answers shown "
+        f"{escape(protocol_hash(previous))}</code>. Each change holds for the answers shown "
         "(every other answer no); <code>backtriage protocol diff --json</code> gives them as "
         "assessments to run.</p>"
     )
-    old_words = _Words(previous, words.limit)
+    old_words = Words(previous, words.limit)
     for group, heading in _CHANGE_GROUPS:
         found: tuple[Change, ...] = getattr(changes, group)
         yield f'<div class="changes" id="changes-{group.replace("_", "-")}">'
-        yield f"<h3>{_e(heading)} ({len(found)})</h3>"
+        yield f"<h3>{escape(heading)} ({len(found)})</h3>"
         if not found:
             yield "<p>None.</p>"
         elif group in ("text_changes", "definition_changes"):
             yield "<table><tr><th>What</th><th>Was</th><th>Is now</th></tr>"
             for change in found:
                 yield (
-                    f"<tr><td>{_e(change.field or change.description)}</td>"
-                    f"<td>{_e(change.old_text or '—')}"
-                    f"</td><td>{_e(change.new_text or '—')}</td></tr>"
+                    f"<tr><td>{escape(change.field or change.description)}</td>"
+                    f"<td>{escape(change.old_text or '—')}"
+                    f"</td><td>{escape(change.new_text or '—')}</td></tr>"
                 )
             yield "</table>"
         else:
             items = "".join(
-                f"<li>{_e(change.description)}{_witness(change, words, old_words)}</li>"
+                f"<li>{escape(change.description)}{_witness(change, words, old_words)}</li>"
                 for change in found
             )
             yield f"<ol>{items}</ol>"
@@ -411,7 +292,7 @@ def _changes_section(previous: Protocol, protocol: Protocol, words: _Words) -> I
     yield "</section>"
 
 
-def _witness(change: Change, words: _Words, old_words: _Words) -> str:
+def _witness(change: Change, words: Words, old_words: Words) -> str:
     """Say the answers that show ``change``, in the questions' words of either version."""
     said: dict[str, str] = {}
     unanswered: dict[str, str] = {}
@@ -428,7 +309,7 @@ def _witness(change: Change, words: _Words, old_words: _Words) -> str:
     parts = list(said.values())
     if unanswered:
         parts.append("left unanswered: " + ", ".join(unanswered.values()))
-    return f'<div class="witness">Shown by: {_e("; ".join(parts))}.</div>'
+    return f'<div class="witness">Shown by: {escape("; ".join(parts))}.</div>'
 
 
 def _how_to_read() -> Iterator[str]:
@@ -473,26 +354,61 @@ def _check_section(protocol: Protocol) -> Iterator[str]:
         yield "<table><tr><th>Code</th><th>Where</th><th>Problem</th><th>Fix</th></tr>"
         for problem in problems:
             yield (
-                f"<tr><td><code>{_e(problem.code)}</code></td><td>{_e(problem.where)}</td>"
-                f"<td>{_e(problem.message)}</td><td>{_e(problem.fix)}</td></tr>"
+                f"<tr><td><code>{escape(problem.code)}</code></td><td>{escape(problem.where)}</td>"
+                f"<td>{escape(problem.message)}</td><td>{escape(problem.fix)}</td></tr>"
             )
         yield "</table>"
     yield "</section>"
 
 
-def _trigger_list(words: _Words, triggers: Iterable[Trigger], css: str = "triggers") -> str:
-    items = "".join(f"<li>{words.trigger(t)}</li>" for t in triggers)
+def _trigger_list(
+    words: Words,
+    triggers: Iterable[Trigger],
+    css: str = "triggers",
+    *,
+    marked: set[tuple[frozenset[str], frozenset[str]]] | None = None,
+) -> str:
+    stop = ' <strong class="stops">stops every exercise</strong>'
+    items = "".join(
+        f"<li>{words.trigger(t)}{stop if marked and (t.present, t.absent) in marked else ''}</li>"
+        for t in triggers
+    )
     return f'<ol class="{css}">{items}</ol>'
 
 
-def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+@attrs.frozen
+class _Withheld:
+    """The triggers that withhold each exercise, and those that withhold every one."""
+
+    by_exercise: dict[str, tuple[Trigger, ...]]
+    everyone: frozenset[Trigger]
+
+    def stops_all(self) -> set[tuple[frozenset[str], frozenset[str]]]:
+        """Return the answers (present, absent) of the triggers that withhold every exercise."""
+        return {(t.present, t.absent) for t in self.everyone}
+
+
+def _withheld(protocol: Protocol, words: Words) -> _Withheld:
+    exercises = engine_of(protocol).exercise_by_id
+    by_exercise = {eid: triggers_withheld(protocol, eid, limit=words.limit) for eid in exercises}
+    everyone: frozenset[Trigger] = frozenset()
+    if len(by_exercise) > 1:
+        everyone = frozenset.intersection(*(frozenset(t) for t in by_exercise.values()))
+    return _Withheld(by_exercise, everyone)
+
+
+def _urgency_section(protocol: Protocol, words: Words, withheld: _Withheld) -> Iterator[str]:
     yield '<section id="urgency">'
     yield "<h2>When each urgency is reached</h2>"
     yield (
         "<p>Most urgent first. Each level lists the triggers that reach it and no higher "
         "level; every trigger of a more urgent level reaches it too. With none of the triggers "
-        "below, the urgency is <strong>none</strong>.</p>"
+        "below, the urgency is <strong>none</strong>. The advice shown at each level is under "
+        '<a href="#texts">Everything a person may read</a>. A trigger marked '
+        "<strong>stops every exercise</strong> also withholds every exercise at its level, as "
+        "every trigger of same day and emergency does.</p>"
     )
+    stops_all = withheld.stops_all()
     higher: set[Trigger] = set()
     for level in sorted(Urgency, key=lambda u: u.rank, reverse=True):
         if level is Urgency.NONE:
@@ -500,99 +416,126 @@ def _urgency_section(protocol: Protocol, words: _Words) -> Iterator[str]:
         triggers = triggers_urgency(protocol, level, limit=words.limit)
         own = [t for t in triggers if t not in higher]
         higher.update(triggers)
-        yield f'<div class="level" id="urgency-{_e(level.value)}">'
-        yield f"<h3>{_e(_URGENCY_WORDS[level].capitalize())}</h3>"
-        advice = protocol.advice.for_urgency(level)
-        if advice:
-            yield f'<p class="advice">Advice shown: “{_e(advice)}”</p>'
+        yield f'<div class="level" id="urgency-{escape(level.value)}">'
+        yield f"<h3>{escape(URGENCY_WORDS[level].capitalize())}</h3>"
         if own:
             yield f"<p>Reached when any of these holds ({len(own)}):</p>"
-            yield _trigger_list(words, own)
+            marked = stops_all if level < Urgency.SAME_DAY else set()
+            yield _trigger_list(words, own, marked=marked)
         else:
             yield "<p>No answers reach this level and no higher one.</p>"
         yield "</div>"
     yield "</section>"
 
 
-def _exercise_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+def _exercise_section(
+    protocol: Protocol, words: Words, found: _Withheld, in_plan: frozenset[str]
+) -> Iterator[str]:
     exercises = engine_of(protocol).exercise_by_id
-    withheld = {eid: triggers_withheld(protocol, eid, limit=words.limit) for eid in exercises}
-    everyone: set[Trigger] = set()
-    if len(withheld) > 1:
-        everyone = set.intersection(*(set(t) for t in withheld.values()))
+    withheld = found.by_exercise
+    everyone = found.everyone
     yield '<section id="exercises">'
     yield "<h2>Exercises: the catalogue, and when each is withheld or cautioned</h2>"
     yield (
-        '<table class="catalogue"><tr><th>Exercise</th><th>Movement</th><th>Position</th>'
-        "<th>Level</th><th>In bed</th><th>Needs first</th></tr>"
+        '<table class="catalogue"><tr><th>Exercise</th><th>Family</th><th>Movement</th>'
+        "<th>Position</th><th>Level</th><th>In bed</th><th>Needs first</th></tr>"
     )
     for exercise in exercises.values():
         needs = ", ".join(words.fact(p).removeprefix("yes to ") for p in exercise.prerequisites)
         yield (
-            f'<tr><td><a href="#exercise-{_e(exercise.id)}">{_e(exercise.title)}</a>'
-            f" <code>{_e(exercise.id)}</code></td><td>{_e(exercise.movement.value)}</td>"
-            f"<td>{_e(exercise.position.value)}</td><td>{exercise.level}</td>"
-            f"<td>{'yes' if exercise.in_bed else 'no'}</td><td>{_e(needs) or '—'}</td></tr>"
+            f'<tr><td><a href="#exercise-{escape(exercise.id)}">{escape(exercise.title)}</a>'
+            f" <code>{escape(exercise.id)}</code></td><td>{escape(exercise.family)}</td>"
+            f"<td>{escape(exercise.movement.value)}</td>"
+            f"<td>{escape(exercise.position.value)}</td><td>{exercise.level}</td>"
+            f"<td>{'yes' if exercise.in_bed else 'no'}</td><td>{escape(needs) or '—'}</td></tr>"
         )
     yield "</table>"
-    if everyone:
-        shared = [t for t in withheld[next(iter(exercises))] if t in everyone]
-        yield '<div class="shared" id="withheld-for-everyone">'
-        yield "<h3>Every exercise is withheld when</h3>"
-        yield (
-            f"<p>any of these {len(shared)} triggers holds (they are not repeated under each "
-            "exercise below):</p>"
+    # A same-day or emergency urgency withholds everything (the engine's invariant): those
+    # triggers are listed once, under the urgency, and not again under any exercise.
+    urgent = {
+        (t.present, t.absent)
+        for t in triggers_urgency(protocol, Urgency.SAME_DAY, limit=words.limit)
+    }
+    # So are the triggers of a lower urgency that stop every exercise: marked there.
+    listed = {
+        (t.present, t.absent)
+        for level in Urgency
+        if level is not Urgency.NONE
+        for t in triggers_urgency(protocol, level, limit=words.limit)
+    }
+    first = withheld[next(iter(exercises))] if exercises else ()
+    shared = [t for t in first if t in everyone and (t.present, t.absent) not in listed]
+    yield '<div class="shared" id="withheld-for-everyone">'
+    yield "<h3>Every exercise is withheld</h3>"
+    yield (
+        '<p>at a <a href="#urgency-same_day">same-day</a> or <a href="#urgency-emergency">'
+        "emergency</a> urgency (by every trigger of those levels, above), by every trigger "
+        "marked <strong>stops every exercise</strong> under a lower urgency, while a required "
+        "question is unanswered"
+        + (
+            f", and by each of these {len(shared)}:</p>" + _trigger_list(words, shared)
+            if shared
+            else ".</p>"
         )
-        yield _trigger_list(words, shared)
-        yield "</div>"
+    )
+    yield "<p>None of these is repeated under the exercises below.</p>"
+    yield "</div>"
     for exercise in exercises.values():
-        yield from _exercise(protocol, words, exercise, withheld[exercise.id], everyone)
+        own = [
+            t
+            for t in withheld[exercise.id]
+            if t not in everyone and (t.present, t.absent) not in urgent
+        ]
+        yield from _exercise(protocol, words, exercise, own, exercise.id in in_plan)
     yield "</section>"
 
 
 def _exercise(
     protocol: Protocol,
-    words: _Words,
+    words: Words,
     exercise: Exercise,
-    withheld: Sequence[Trigger],
-    everyone: set[Trigger],
+    own: Sequence[Trigger],
+    in_plan: bool,
 ) -> Iterator[str]:
-    yield f'<article class="exercise" id="exercise-{_e(exercise.id)}">'
-    yield f"<h3>{_e(exercise.title)} <code>{_e(exercise.id)}</code></h3>"
-    yield (
-        f'<p class="meta">Family {_e(exercise.family)}; {_e(exercise.movement.value)}, '
-        f"{_e(exercise.position.value)}, level {exercise.level}; "
-        f"{'can' if exercise.in_bed else 'cannot'} be done in bed.</p>"
-    )
-    yield f"<p><strong>How:</strong> {_e(exercise.instructions)}</p>"
-    if exercise.steps:
-        # The steps a follow-up moves the exercise along, gentlest first.
-        yield "<p><strong>How much, step by step</strong> (a follow-up moves one step at a time):</p>"
-        for number, step in enumerate(exercise.steps, 1):
-            yield f'<p class="step">Step {number}: {_e(step)}</p>'
+    yield f'<article class="exercise" id="exercise-{escape(exercise.id)}">'
+    yield f"<h3>{escape(exercise.title)} <code>{escape(exercise.id)}</code></h3>"
+    if in_plan:
+        # Said once, where the person reads it: the example plan of urgency none gives it.
+        yield (
+            '<p class="note">How it is done and how much: as the person reads it in the '
+            'example plan <a href="#plan-none">“None”</a> below.</p>'
+        )
     else:
-        yield f"<p><strong>How much:</strong> {_e(exercise.dosage)}</p>"
-    own = [t for t in withheld if t not in everyone]
-    extra = " (besides the triggers that withhold every exercise, above)" if everyone else ""
-    yield f"<h4>Withheld when{_e(extra)}</h4>"
+        yield f"<p><strong>How:</strong> {escape(exercise.instructions)}</p>"
+        if not exercise.steps:
+            yield f"<p><strong>How much:</strong> {escape(exercise.dosage)}</p>"
+    if exercise.steps:
+        # The steps a follow-up moves the exercise along, gentlest first: a plan shows one.
+        steps = " ".join(
+            f'<span class="step">{number}. {escape(step)}</span>'
+            for number, step in enumerate(exercise.steps, 1)
+        )
+        yield (
+            "<p><strong>How much, step by step</strong> (a follow-up moves one step at a "
+            f"time): {steps}</p>"
+        )
+    yield "<h4>Withheld, besides the above, when</h4>"
     yield _trigger_list(words, own) if own else "<p>No other trigger.</p>"
     # Each caution with the exact answers under which its rule fires: the minimal sets of
     # "some caution applies" would hide a second caution whose answers imply the first's.
     cautions = _caution_texts(protocol, exercise)
     yield "<h4>Given with a caution when</h4>"
-    if protocol.safety:
-        yield f"<p>Always: “{_e(protocol.safety)}”</p>"
     items = [
         f"<li>{words.trigger(trigger)}"
-        + "".join(f'<div class="caution">“{_e(text)}”</div>' for text in texts)
+        + "".join(f'<div class="caution">“{escape(text)}”</div>' for text in texts)
         + "</li>"
         for rule_id, texts in cautions.items()
         for trigger in triggers_of_rule(protocol, rule_id, limit=words.limit)
     ]
     if items:
         yield f'<ol class="triggers">{"".join(items)}</ol>'
-    elif not protocol.safety:
-        yield "<p>Never.</p>"
+    else:
+        yield "<p>Never (besides the advice shown with every exercise).</p>"
     yield "</article>"
 
 
@@ -610,25 +553,30 @@ def _questions_section(protocol: Protocol) -> Iterator[str]:
     yield "<h2>Questions</h2>"
     yield (
         "<p>What an app asks, in this order. A required question must be answered before any "
-        "exercise is given; an optional one left unanswered counts as “no”.</p>"
+        "exercise is given; an optional one left unanswered counts as “no”. Grade: the "
+        "Flesch-Kincaid grade level of the question (add 5 for a reading age).</p>"
     )
-    yield ("<table><tr><th>Question</th><th>Kind</th><th>Required</th><th>Key</th></tr>")
+    yield (
+        '<table class="questions"><tr><th>Question</th><th>Kind</th><th>Key</th><th>Grade</th></tr>'
+    )
     for question in questions(protocol):
-        required = "<strong>required</strong>" if question.required else "optional"
+        needed = "<strong>required</strong>" if question.required else "optional"
         if question.asked_if is not None:
-            required += (
-                f", asked only after a yes to <code>{_e(question.asked_if)}</code> (a yes "
+            needed += (
+                f", asked only after a yes to <code>{escape(question.asked_if)}</code> (a yes "
                 "while that is no is refused)"
             )
         yield (
-            f"<tr><td>{_e(question.text)}</td><td>{_e(_KIND_WORDS[question.kind])}</td>"
-            f"<td>{required}</td><td><code>{_e(question.key)}</code></td></tr>"
+            f'<tr id="question-{escape(question.key)}"><td>{escape(question.text)}</td>'
+            f"<td>{escape(KIND_WORDS[question.kind])} · {needed}</td>"
+            f'<td><code class="id">{escape(question.key)}</code></td>'
+            f"{grade_cell(question.text)}</tr>"
         )
     yield "</table>"
     yield "</section>"
 
 
-def _instruments_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+def _instruments_section(protocol: Protocol, words: Words) -> Iterator[str]:
     allowed = attrs.fields(Assessment).odi_max_missing.default
     derived = [f for f in protocol.facts if f.kind is FactKind.DERIVED and f.derive is not None]
     yield '<section id="instruments">'
@@ -664,8 +612,8 @@ def _instruments_section(protocol: Protocol, words: _Words) -> Iterator[str]:
         score = f"0 to {band.upper_bound} %" if low == 0 else f"above {low} to {band.upper_bound} %"
         holds = [words.fact(name) for name, least in odi_facts if least <= band.rank]
         yield (
-            f"<tr><td>{_e(band.label)} <code>{_e(band.value)}</code></td><td>{_e(score)}</td>"
-            f"<td>{_e(band.description)}</td><td>{_e('; '.join(holds)) or '—'}</td></tr>"
+            f"<tr><td>{escape(band.label)} <code>{escape(band.value)}</code></td><td>{escape(score)}</td>"
+            f"<td>{escape(band.description)}</td><td>{escape('; '.join(holds)) or '—'}</td></tr>"
         )
     yield "</table>"
     for label, required, source in (
@@ -676,133 +624,46 @@ def _instruments_section(protocol: Protocol, words: _Words) -> Iterator[str]:
         used = [f for f in derived if f.derive is not None and f.derive.source is source]
         if not used and not required:
             continue
-        yield f"<h3>{_e(label)}</h3><ul>"
+        yield f"<h3>{escape(label)}</h3><ul>"
         yield (
             "<li><strong>Required</strong>: every exercise is withheld until it is given.</li>"
             if required
             else "<li>Optional: while it is not given, no fact below holds.</li>"
         )
         yield from (
-            f"<li>Fact <code>{_e(f.name)}</code>: {_e(words.fact(f.name))}</li>" for f in used
+            f"<li>Fact <code>{escape(f.name)}</code>: {escape(words.fact(f.name))}</li>"
+            for f in used
         )
         yield "</ul>"
     yield "</section>"
 
 
-def _rules_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+def _rules_section(protocol: Protocol, words: Words) -> Iterator[str]:
+    departing = [rule for rule in protocol.rules if rule.departs]
     yield '<section id="rules">'
     yield f"<h2>Rules ({len(protocol.rules)})</h2>"
-    yield "<p>In the order they are written; the audit trail of a plan lists them in this order.</p>"
     yield (
-        '<table class="rules"><tr><th>Rule</th><th>When</th><th>Then</th>'
-        "<th>Reason and sources</th></tr>"
+        "<p>In the order they are written (a plan's audit trail lists them in this order), with "
+        "what each does, its reason as the person reads it and its sources. When each one "
+        "fires is listed above, exactly, under the urgency or the exercise it decides."
+        + (
+            f' <strong class="departs">{len(departing)} rule(s) depart from their source</strong>'
+            ", marked ⚑ with the protocol's reason."
+            if departing
+            else " No rule states that it departs from its source."
+        )
+        + "</p>"
     )
-    yield from (_rule(rule, words) for rule in protocol.rules)
-    yield "</table>"
+    # In a protocol with problems a rule may fire under no answers at all, so appear in no
+    # trigger above: each rule's condition is then said in words too.
+    troubled = bool(protocol.check())
+    yield '<ol class="rules">'
+    yield from (_rule(rule, words, troubled) for rule in protocol.rules)
+    yield "</ol>"
     yield "</section>"
 
 
-def _rule(rule: Rule, words: _Words) -> str:
-    actions = "".join(f"<li>{words.action(a)}</li>" for a in rule.actions)
-    cited = "".join(f"<li>{_e(c)}</li>" for c in words.source(rule.source))
-    return (
-        f'<tr id="rule-{_e(rule.id)}"><td><code class="id">{_e(rule.id)}</code></td>'
-        f"<td>{words.condition(rule.condition)}</td><td><ul>{actions}</ul></td>"
-        f'<td>{_e(rule.reason)}<ul class="sources">{cited}</ul></td></tr>'
-    )
-
-
-def _advice_section(protocol: Protocol, words: _Words) -> Iterator[str]:
-    yield '<section id="advice">'
-    yield "<h2>What the person is told</h2>"
-    yield from _scope(protocol, words)
-    yield "<table><tr><th>Urgency</th><th>Advice</th><th>Without exercises</th></tr>"
-    for level in Urgency:
-        text = protocol.advice.for_urgency(level) or "(none written)"
-        plain = protocol.texts.no_exercise_advice.for_urgency(level) or "(none written)"
-        yield (
-            f"<tr><td>{_e(_URGENCY_WORDS[level])}</td><td>{_e(text)}</td><td>{_e(plain)}</td></tr>"
-        )
-    yield "</table>"
-    own = [rule for rule in protocol.rules if rule.advice is not None]
-    if own:
-        yield (
-            "<p><strong>A rule's own advice</strong>, instead of the above when the rule sets "
-            "the plan's urgency (the first in this order wins):</p><ul>"
-        )
-        yield from (
-            f'<li><a href="#rule-{_e(r.id)}"><code>{_e(r.id)}</code></a>: “{_e(r.advice or "")}”'
-            "</li>"
-            for r in own
-        )
-        yield "</ul>"
-    if protocol.safety:
-        cited = "; ".join(words.source(protocol.safety_source or protocol.name))
-        yield (
-            f"<p><strong>With every exercise given:</strong> “{_e(protocol.safety)}” "
-            f'<span class="by">({_e(cited)})</span></p>'
-        )
-    yield from _safety_net(protocol, words)
-    yield from _fixed_texts(protocol)
-    yield "</section>"
-
-
-def _scope(protocol: Protocol, words: _Words) -> Iterator[str]:
-    scope = protocol.scope
-    yield '<div id="scope"><h3>Scope</h3>'
-    yield f"<p><strong>For:</strong> {_e(scope.intended_use)}</p>"
-    yield f"<p><strong>Who:</strong> {_e(scope.population)}</p>"
-    if scope.not_covered:
-        listed = "".join(f"<li>{_e(line)}</li>" for line in scope.not_covered)
-        yield f"<p><strong>Not covered:</strong></p><ul>{listed}</ul>"
-    if scope.min_age is not None:
-        bands = "".join(
-            f"<li>younger than {band.below}: {_e(_URGENCY_WORDS[band.urgency])}"
-            + (f" — “{_e(band.advice)}”" if band.advice else "")
-            + "</li>"
-            for band in scope.under_age
-        )
-        yield (
-            f"<p><strong>Below age {scope.min_age}</strong> no exercise is given, only the red "
-            f"flags are asked, and the person is referred at least:</p><ul>{bands}</ul>"
-        )
-    if scope.source:
-        yield f'<p class="by">({_e("; ".join(words.source(scope.source)))})</p>'
-    yield "</div>"
-
-
-def _safety_net(protocol: Protocol, words: _Words) -> Iterator[str]:
-    net = protocol.safety_net
-    texts = protocol.texts
-    yield '<div id="safety-net"><h3>Safety net, with every plan but an emergency</h3>'
-    for heading, signs in (
-        (texts.emergency_heading, net.emergency),
-        (texts.today_heading, net.today),
-    ):
-        listed = "".join(f"<li>{_e(sign)}</li>" for sign in signs)
-        yield f"<p>{_e(heading)}</p><ul>{listed}</ul>"
-    yield f"<p>{_e(net.review)}</p>"
-    if net.source:
-        yield f'<p class="by">({_e("; ".join(words.source(net.source)))})</p>'
-    yield "</div>"
-
-
-def _fixed_texts(protocol: Protocol) -> Iterator[str]:
-    yield '<div id="texts"><h3>Every other text the person reads</h3>'
-    yield "<table><tr><th>Text</th><th>Wording</th></tr>"
-    for field in attrs.fields(type(protocol.texts)):
-        value = getattr(protocol.texts, field.name)
-        if isinstance(value, str):
-            shown = _e(value)
-        elif isinstance(value, tuple):
-            shown = "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in value) + "</ul>"
-        else:
-            continue  # the advice without exercises, in the table above
-        yield f"<tr><td><code>{_e(field.name)}</code></td><td>{shown}</td></tr>"
-    yield "</table></div>"
-
-
-def _follow_up_section(protocol: Protocol, words: _Words) -> Iterator[str]:
+def _follow_up_section(protocol: Protocol, words: Words) -> Iterator[str]:
     rules = protocol.follow_up
     yield '<section id="follow-up">'
     yield "<h2>Follow-up: how each exercise builds up</h2>"
@@ -814,7 +675,7 @@ def _follow_up_section(protocol: Protocol, words: _Words) -> Iterator[str]:
     yield (
         "<p>At each check-in, per exercise, by the pain during it (0 to 10) and the next "
         "morning compared with before"
-        + (f' <span class="by">({_e(cited)})</span>' if cited else "")
+        + (f' <span class="by">({escape(cited)})</span>' if cited else "")
         + ":</p>"
     )
     yield "<table><tr><th>Pain during it</th><th>Next morning</th><th>Then</th></tr>"
@@ -829,30 +690,79 @@ def _follow_up_section(protocol: Protocol, words: _Words) -> Iterator[str]:
         ("not done or not reported", "", "the same step"),
     )
     for pain, morning, then in rows:
-        yield f"<tr><td>{_e(pain)}</td><td>{_e(morning)}</td><td>{_e(then)}</td></tr>"
+        yield f"<tr><td>{escape(pain)}</td><td>{escape(morning)}</td><td>{escape(then)}</td></tr>"
     yield "</table>"
     yield (
         f'<p class="meta">Pain limits: green_max = {rules.green_max}, '
         f"amber_max = {rules.amber_max}.</p>"
     )
-    yield "<table><tr><th>Text</th><th>What the person reads</th></tr>"
+    yield (
+        '<table class="texts"><caption>What the person reads at a follow-up</caption>'
+        "<tr><th>Where</th><th>Text</th><th>Grade</th></tr>"
+    )
     for name, text in rules.texts():
-        yield f"<tr><td><code>{_e(name)}</code></td><td>{_e(text)}</td></tr>"
+        yield (
+            f'<tr><td><code class="id">{escape(name)}</code></td><td>{escape(text)}</td>'
+            f"{grade_cell(text)}</tr>"
+        )
     yield "</table>"
     yield "</section>"
+
+
+def _rule(rule: Rule, words: Words, troubled: bool) -> str:
+    actions = "; ".join(words.action_short(a) for a in rule.actions)
+    if troubled:
+        actions += f" when {words.condition(rule.condition)}"
+    departs = (
+        f' <span class="departs">⚑ Departs from its source: {escape(rule.departs)}</span>'
+        if rule.departs
+        else ""
+    )
+    return (
+        f'<li id="rule-{escape(rule.id)}"><code class="id">{escape(rule.id)}</code> — {actions}. '
+        f"{escape(rule.reason)}{departs} "
+        f'<span class="cited">[{words.source_links(rule.source)}]</span></li>'
+    )
 
 
 def _sources_section(protocol: Protocol) -> Iterator[str]:
     yield '<section id="sources">'
     yield "<h2>Sources</h2>"
-    if protocol.sources:
-        yield "<table><tr><th>Tag</th><th>Citation</th></tr>"
-        for source in protocol.sources:
-            yield f"<tr><td><code>{_e(source.tag)}</code></td><td>{_e(source.citation)}</td></tr>"
-        yield "</table>"
-    else:
+    if not protocol.sources:
         yield "<p>The protocol lists no sources: each rule's source is shown as written.</p>"
+        yield "</section>"
+        return
+    yield (
+        "<p>Each source with what kind of evidence it is, the year of the version cited and a "
+        "link, as the protocol states them: “not known” where it does not.</p>"
+    )
+    yield '<ul class="sources">'
+    for source in protocol.sources:
+        kind = SOURCE_KIND_WORDS[source.kind] if source.kind is not None else "kind not known"
+        year = str(source.year) if source.year is not None else "year not known"
+        link = (
+            f'<a class="link" href="{escape(source.url)}">{escape(source.url)}</a>'
+            if source.url is not None
+            else "link not known"
+        )
+        seed = ' class="seed"' if source.kind is SourceKind.SEED_PAGE else ""
+        yield (
+            f'<li id="source-{escape(source.tag)}"{seed}><code>{escape(source.tag)}</code> '
+            f"{escape(source.citation)} — <em>{escape(kind)}</em>; {escape(year)}; {link}</li>"
+        )
+    yield "</ul>"
     yield "</section>"
+
+
+_SIGNED_SECTIONS = (
+    "Scope",
+    "Declared policies",
+    "Urgencies",
+    "Exercises",
+    "Questions",
+    "Texts and example plans",
+    "Rules and sources",
+)
 
 
 def _signoff(protocol: Protocol, digest: str, previous: Protocol | None) -> Iterator[str]:
@@ -861,66 +771,107 @@ def _signoff(protocol: Protocol, digest: str, previous: Protocol | None) -> Iter
     change = (
         ""
         if previous is None
-        else f", and every change from version <strong>{_e(previous.version)}</strong> (content "
-        f'hash <code class="hash">{_e(protocol_hash(previous))}</code>) listed under “Changes”'
+        else f", and every change from version <strong>{escape(previous.version)}</strong> "
+        f'(content hash <code class="hash">{escape(protocol_hash(previous))}</code>) listed '
+        "under “Changes”"
     )
     yield (
-        f"<p>I have reviewed protocol <strong>{_e(protocol.name)}</strong> version "
-        f'<strong>{_e(protocol.version)}</strong>, content hash <code class="hash">'
-        f"{_e(digest)}</code>, as shown on this sheet{change}, and approve its use.</p>"
+        f"<p>I have reviewed protocol <strong>{escape(protocol.name)}</strong> version "
+        f'<strong>{escape(protocol.version)}</strong>, content hash <code class="hash">'
+        f"{escape(digest)}</code>, as shown on this sheet{change}.</p>"
     )
+    yield '<table class="sections"><tr><th>Section</th><th>Agreed</th><th>Comment</th></tr>'
+    for name in _SIGNED_SECTIONS:
+        yield f'<tr><td>{escape(name)}</td><td>&#9744;</td><td class="line"></td></tr>'
+    yield "</table>"
+    yield (
+        '<p class="decision"><strong>Decision:</strong> &#9744; approved &nbsp; &#9744; approved '
+        "with conditions (list at least one) &nbsp; &#9744; not approved</p>"
+    )
+    yield '<table class="signature">'
+    for line in ("Conditions", "Residual risks", "Hazard log reference"):
+        yield f'<tr><th>{line}</th><td class="line"></td></tr>'
+    yield "</table>"
     for role in ("Clinical reviewer", "Clinical safety officer"):
-        yield f'<table class="signature"><caption>{_e(role)}</caption>'
+        yield f'<table class="signature"><caption>{escape(role)}</caption>'
         for line in ("Name", "Role and registration", "Date", "Signature"):
             yield f'<tr><th>{line}</th><td class="line"></td></tr>'
         yield "</table>"
+    yield (
+        '<p class="note">Record the decision as data, for the app to check at start-up: '
+        "<code>backtriage protocol sign-off FILE --reviewer NAME --role ROLE --decision "
+        "DECISION [--condition TEXT]... [--residual-risk TEXT]... --hazard-log REF -o "
+        "signed.json</code>; the app loads the protocol with "
+        "<code>load_protocol(FILE, signed=record)</code>.</p>"
+    )
     yield "</section>"
 
 
 _CSS = """
 :root { color-scheme: light; }
-body { font: 11pt/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+html { font-size: 11pt; }
+body { font: 1rem/1.4 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   color: #111; max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; }
-h1 { font-size: 1.6rem; margin: 0 0 .5rem; }
-h2 { font-size: 1.25rem; border-bottom: 2px solid #333; padding-bottom: .15rem;
-  margin-top: 2rem; }
-h3 { font-size: 1.05rem; margin: 1.2rem 0 .3rem; }
-h4 { font-size: .95rem; margin: .8rem 0 .2rem; }
-table { border-collapse: collapse; width: 100%; margin: .4rem 0 .8rem; }
-th, td { border: 1px solid #999; padding: .25rem .4rem; text-align: left;
+h1 { font-size: 1.5rem; margin: 0 0 .4rem; }
+h2 { font-size: 1.2rem; border-bottom: 2px solid #333; padding-bottom: .1rem;
+  margin: 1.4rem 0 .4rem; }
+h3 { font-size: 1.02rem; margin: .9rem 0 .25rem; }
+h4 { font-size: .95rem; margin: .5rem 0 .15rem; }
+p { margin: .3rem 0; }
+ul, ol { margin: .2rem 0; padding-left: 1.4rem; }
+table { border-collapse: collapse; width: 100%; margin: .3rem 0 .6rem; }
+th, td { border: 1px solid #999; padding: .15rem .35rem; text-align: left;
   vertical-align: top; }
 th { background: #eee; }
 code { font: .9em ui-monospace, "DejaVu Sans Mono", monospace; }
 .hash { word-break: break-all; }
-.id { overflow-wrap: anywhere; }
-table.rules { table-layout: fixed; }
-table.rules th:nth-child(1) { width: 17%; }
-table.rules th:nth-child(2) { width: 31%; }
-table.rules th:nth-child(3) { width: 20%; }
-table.rules ul { margin: 0; padding-left: 1.1rem; }
-ul.sources { color: #444; font-size: .9em; margin-top: .3rem; }
+.id, td.link { overflow-wrap: anywhere; }
+table.texts, table.questions { table-layout: fixed; }
+ol.rules { columns: 2; column-gap: 1.5rem; padding-left: 1.6rem; }
+ol.rules li, ul.sources li { margin: .1rem 0; break-inside: avoid; }
+.cited { color: #444; font-size: .9em; }
+a.link { overflow-wrap: anywhere; }
+table.texts th:nth-child(1) { width: 19%; }
+table.texts td:first-child { overflow-wrap: anywhere; }
+table.texts caption { text-align: left; font-weight: 600; padding: .2rem 0; }
+table.texts th:nth-child(3), table.questions th:nth-child(4) { width: 6%; }
+table.questions th:nth-child(2) { width: 14%; }
+table.questions th:nth-child(3) { width: 19%; }
+td.grade { text-align: right; }
+li.seed { background: #fff4e0; }
 .note, .meta, .by { color: #444; font-size: .9em; }
 .fact { font-weight: 500; }
 .absent { font-style: italic; }
 .and { font-variant: small-caps; color: #444; }
-.caution, .witness { margin: .15rem 0 0 1rem; }
+.caution, .witness { margin: .1rem 0 0 1rem; }
 .witness { color: #333; font-size: .92em; }
 .ok { border-left: 4px solid #2a7; padding-left: .5rem; }
 .bad { border-left: 4px solid #c22; padding-left: .5rem; font-weight: 600; }
-ol.triggers li { margin: .15rem 0; }
-article { border-top: 1px solid #ccc; padding-top: .2rem; }
-.signature { width: 100%; margin-top: 1rem; }
-.signature caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+.departs { color: #8a4b00; font-weight: 600; }
+.stops { font-size: .9em; }
+.confirm, .decision { border: 1px solid #333; padding: .3rem .5rem; }
+ol.triggers li { margin: .1rem 0; }
+p.policies { margin: .3rem 0; }
+span.policy { margin-right: .5rem; }
+article { border-top: 1px solid #ccc; padding-top: .1rem; }
+figure.plan { margin: .5rem 0; border: 1px solid #999; padding: .3rem .5rem; }
+figure.plan figcaption { margin-bottom: .2rem; }
+figure.plan pre { font: .82em/1.25 system-ui, "DejaVu Sans", sans-serif; white-space: pre-wrap;
+  margin: 0; columns: 2; column-gap: 1.2rem; }
+.signature { width: 100%; margin-top: .6rem; }
+.signature caption { text-align: left; font-weight: 600; padding: .2rem 0; }
 .signature th { width: 14rem; }
-.signature td.line { height: 2.2rem; }
+td.line { height: 1.9rem; }
 a { color: #124; }
-@page { size: A4; margin: 15mm 13mm; }
+@page { size: A4; margin: 12mm 11mm; }
 @media print {
-  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  html { font-size: 8pt; }
+  body { max-width: none; margin: 0; padding: 0; line-height: 1.25; }
   a { color: inherit; text-decoration: none; }
-  h2, h3, h4 { break-after: avoid; }
-  tr, li, .signature { break-inside: avoid; }
+  h2, h3, h4, figcaption { break-after: avoid; }
+  tr, ol.rules li, ul.sources li, .signature { break-inside: avoid; }
+  ol.triggers { columns: 2; column-gap: 1.5rem; }
   .signoff { break-before: page; break-inside: avoid; }
-  th { background: #eee; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  th, li.seed { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """

@@ -21,9 +21,23 @@ from backtriage.review import diff, replay, when_withheld
 protocol = bt.default_protocol()
 
 
+def word(name: str) -> str:
+    """Name a fact by its question, or a derived fact by what it is derived from."""
+    fact = protocol.fact(name)
+    if fact.question:
+        return fact.question
+    derive = fact.derive
+    if derive is None:
+        return name
+    source = derive.source.value.replace("_", " ").replace("odi", "ODI")
+    if derive.at_least is not None:
+        return f"{source} {derive.at_least.replace('_', ' ')} or more"
+    return f"{source} {derive.equals}"
+
+
 def words(names: frozenset[str]) -> str:
-    """Name each fact by its question where it has one."""
-    return "; ".join(sorted(protocol.fact(n).question or n for n in names)) or "(always)"
+    """Name each fact in words, the way the review sheet does."""
+    return "; ".join(sorted(word(n) for n in names)) or "(always)"
 
 
 triggers = when_withheld(protocol, "prone_extension")

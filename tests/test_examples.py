@@ -38,6 +38,12 @@ EXPECTED = {
         "P003 baseline",
         "Parquet: 3 partitions, 10 rows written, odi_band category",
     ],
+    "fastapi_service.py": [
+        "plan: 200 none",
+        "odi: 200 36 moderate",
+        "odi sent twice: 422 application/problem+json",
+        "care plan: 200 active {'reference': 'Patient/1'}",
+    ],
     "pandas_scoring.py": ["P003 baseline", "crippled", "rows with an error: 0"],
     "spark_scoring.py": [],  # run by tests/test_spark_recipe.py (a Spark session is slow)
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
@@ -50,7 +56,12 @@ EXPECTED = {
         "witness, new protocol gives: ['knee_sways', 'kneeling_extension', 'prone_extension'",
     ],
 }
-NEEDS = {"pandas_scoring.py": "pandas", "dask_scoring.py": "dask", "spark_scoring.py": "pyspark"}
+NEEDS = {
+    "fastapi_service.py": "fastapi",
+    "pandas_scoring.py": "pandas",
+    "dask_scoring.py": "dask",
+    "spark_scoring.py": "pyspark",
+}
 RUN_ELSEWHERE = {"spark_scoring.py": "tests/test_spark_recipe.py"}
 
 

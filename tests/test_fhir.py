@@ -467,6 +467,54 @@ def test_supporting_information_is_referenced() -> None:
     assert "created" not in care_plan
 
 
+def test_a_care_plan_takes_the_subject_of_the_response_it_came_from_and_refers_to_it() -> None:
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED))
+    source = {"resourceType": "QuestionnaireResponse", "id": "qr7", "status": "completed"}
+
+    care_plan = fhir.to_care_plan(plan, response=source | {"subject": {"reference": "Patient/7"}})
+
+    assert care_plan["subject"] == {"reference": "Patient/7"}
+    assert care_plan["supportingInfo"] == [{"reference": "QuestionnaireResponse/qr7"}]
+
+
+def test_a_given_subject_wins_over_the_response_and_the_link_is_not_repeated() -> None:
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED))
+    source = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr7",
+        "status": "completed",
+        "subject": {"reference": "Patient/7"},
+    }
+    link = {"reference": "QuestionnaireResponse/qr7"}
+
+    care_plan = fhir.to_care_plan(plan, subject=PATIENT, response=source, supporting_info=[link])
+
+    assert care_plan["subject"] == PATIENT
+    assert care_plan["supportingInfo"] == [link]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [None, {"resourceType": "QuestionnaireResponse", "status": "completed"}],
+    ids=["no response", "a response without subject"],
+)
+def test_a_care_plan_without_any_known_subject_is_refused(source: dict[str, Any] | None) -> None:
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED))
+
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        fhir.to_care_plan(plan, response=source)
+
+    assert caught.value.field == "subject"
+    assert "FHIR requires it" in str(caught.value)
+
+
+def test_a_care_plan_is_not_made_from_a_resource_that_is_not_a_response() -> None:
+    plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED))
+
+    with pytest.raises(bt.InvalidAnswerError):
+        fhir.to_care_plan(plan, response={"resourceType": "Patient", "id": "p1"})
+
+
 def test_a_response_in_progress_is_refused_unless_asked_for_to_show_it() -> None:
     in_progress = ALL_TWOS | {"status": "in-progress"}
     for read in (fhir.read_questionnaire_response, fhir.score_questionnaire_response):
@@ -530,9 +578,7 @@ def test_a_modifier_extension_is_refused_at_any_level(level: str) -> None:
         assert caught.value.field == "odi-3"
 
 
-@pytest.mark.parametrize(
-    "subject", [None, "Patient/1", ["Patient/1"], {}, {"reference": 3}], ids=repr
-)
+@pytest.mark.parametrize("subject", ["Patient/1", ["Patient/1"], {}, {"reference": 3}], ids=repr)
 def test_a_subject_that_is_not_a_reference_is_refused_naming_it(subject: object) -> None:
     plan = bt.recommend(bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS, **REQUIRED))
     calls = [

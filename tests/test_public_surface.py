@@ -8,6 +8,7 @@ import pytest
 
 import backtriage as bt
 import backtriage.protocol
+import backtriage.serialize
 
 # The public names of backtriage 0.1.0: every one of them stays.
 NAMES_0_1 = {
@@ -71,3 +72,8 @@ def test_the_protocol_package_exports_its_public_names() -> None:
     assert backtriage.protocol.check_protocol(bt.default_protocol()) == ()
     with pytest.raises(AttributeError):
         _ = backtriage.protocol.no_such_name  # type: ignore[attr-defined]
+
+
+def test_the_json_schemas_are_reached_from_the_root() -> None:
+    assert bt.json_schema is backtriage.serialize.json_schema
+    assert bt.json_schema(bt.Plan)["$id"] == "urn:backtriage:schemas:plan.schema.json"

@@ -46,6 +46,7 @@ def test_the_schemas_write_into_a_directory(tmp_path: Path) -> None:
         "problem.schema.json",
         "question.schema.json",
         "sign-off.schema.json",
+        "start-back-answers.schema.json",
         "start-back-score.schema.json",
     ]
     assert json.loads(written[0].read_text(encoding="utf-8")) == _schema.assessment_schema()
@@ -133,6 +134,7 @@ SHIPPED: dict[str, Any] = {
     "question": bt.Question,
     "problem document": bt.BacktriageError,
     "odi answers": "odi-answers",
+    "start back answers": bt.StartBackAnswers,
 }
 
 

@@ -20,6 +20,7 @@ from backtriage.errors import (
 )
 from backtriage.instruments.odi import (
     DisabilityBand,
+    OdiAnswers,
     OdiChange,
     OdiScore,
     OdiSection,
@@ -27,6 +28,7 @@ from backtriage.instruments.odi import (
     score_odi,
 )
 from backtriage.instruments.start_back import (
+    StartBackAnswers,
     StartBackItem,
     StartBackRisk,
     StartBackScore,
@@ -59,7 +61,14 @@ if TYPE_CHECKING:
         load_protocol,
     )
     from backtriage.protocol._engine import FiredRule, Prescription, Reason, Withheld
-    from backtriage.serialize import from_dict, from_json, to_dict, to_json
+    from backtriage.serialize import (
+        from_dict,
+        from_json,
+        json_schema,
+        openapi_components,
+        to_dict,
+        to_json,
+    )
 
 
 __all__ = [
@@ -79,6 +88,7 @@ __all__ = [
     "InvalidAnswerError",
     "Movement",
     "NextMorning",
+    "OdiAnswers",
     "OdiChange",
     "OdiScore",
     "OdiSection",
@@ -95,6 +105,7 @@ __all__ = [
     "Reason",
     "RowError",
     "Rule",
+    "StartBackAnswers",
     "StartBackItem",
     "StartBackRisk",
     "StartBackScore",
@@ -108,8 +119,10 @@ __all__ = [
     "follow_up",
     "from_dict",
     "from_json",
+    "json_schema",
     "load_protocol",
     "odi_change",
+    "openapi_components",
     "questions",
     "recommend",
     "score_odi",
@@ -153,6 +166,8 @@ _LAZY = {
     "from_json": "backtriage.serialize",
     "to_dict": "backtriage.serialize",
     "from_dict": "backtriage.serialize",
+    "json_schema": "backtriage.serialize",
+    "openapi_components": "backtriage.serialize",
 }
 
 

@@ -305,6 +305,22 @@ class _Builder:
         }
 
 
+def _version_property(oldest: int = 1) -> JSON:
+    older = list(range(oldest, SCHEMA_VERSION))
+    still = (
+        f"{' and '.join(map(str, older))} {'is' if len(older) == 1 else 'are'} still read; "
+        if older
+        else ""
+    )
+    return {
+        "description": (
+            f"Version of the document format: {SCHEMA_VERSION} is written; "
+            f"{still}may be left out on input."
+        ),
+        "enum": [*older, SCHEMA_VERSION],
+    }
+
+
 def _document(
     title: str,
     description: str,
@@ -317,22 +333,7 @@ def _document(
 ) -> JSON:
     if versioned:
         properties = typing.cast(JSON, body["properties"])
-        older = list(range(oldest, SCHEMA_VERSION))
-        still = (
-            f"{' and '.join(map(str, older))} {'is' if len(older) == 1 else 'are'} still read; "
-            if older
-            else ""
-        )
-        body["properties"] = {
-            "schema_version": {
-                "description": (
-                    f"Version of the document format: {SCHEMA_VERSION} is written; "
-                    f"{still}may be left out on input."
-                ),
-                "enum": [*older, SCHEMA_VERSION],
-            },
-            **properties,
-        }
+        body["properties"] = {"schema_version": _version_property(oldest), **properties}
     document: JSON = {
         "$schema": DRAFT,
         "$id": BASE + file,
@@ -401,24 +402,30 @@ def _odi_answers(builder: _Builder) -> tuple[JSON, JSON]:
     return answers, answer_list
 
 
+def _start_back_answers(builder: _Builder, *, required: bool) -> JSON:
+    """Define the STarT Back answers; every item required in an assessment."""
+    agree: JSON = {"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]}
+    if not required:
+        agree = {"anyOf": [*typing.cast(list[JSON], agree["anyOf"]), _NULL]}
+    items: JSON = {item.value: agree for item in StartBackItem}
+    items[StartBackItem.BOTHERSOMENESS.value] = {
+        "anyOf": [*typing.cast(list[JSON], agree["anyOf"]), builder.enum(Bothersomeness)]
+    }
+    body: JSON = {
+        "description": "Answers to all nine STarT Back items: true or 1 agree.",
+        "type": "object",
+        "properties": items,
+        "additionalProperties": False,
+    }
+    if required:
+        body["required"] = [item.value for item in StartBackItem]
+    return builder.define("StartBackAnswers", body)
+
+
 def _assessment_body(builder: _Builder) -> JSON:
     """Return the schema of an assessment's fields, its definitions added to ``builder``."""
     answers, answer_list = _odi_answers(builder)
-    agree: JSON = {"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]}
-    items: JSON = {item.value: agree for item in StartBackItem}
-    items[StartBackItem.BOTHERSOMENESS.value] = {
-        "anyOf": [{"type": "boolean"}, {"enum": [0, 1]}, builder.enum(Bothersomeness)]
-    }
-    start_back_answers = builder.define(
-        "StartBackAnswers",
-        {
-            "description": "Answers to all nine STarT Back items: true or 1 agree.",
-            "type": "object",
-            "properties": items,
-            "required": [item.value for item in StartBackItem],
-            "additionalProperties": False,
-        },
-    )
+    start_back_answers = _start_back_answers(builder, required=True)
     odi_score = builder.type_schema(OdiScore)
     start_back_score = builder.type_schema(StartBackScore)
     return {
@@ -641,15 +648,53 @@ def follow_up_schema() -> JSON:
 
 
 def odi_answers_schema() -> JSON:
-    """Return the JSON Schema of ODI answers, as ``score_odi`` and an assessment take them."""
+    """Return the JSON Schema of ODI answers: an ``OdiAnswers`` document, as ``score_odi`` and
+    an assessment take them."""
     builder = _Builder()
-    answers, answer_list = _odi_answers(builder)
+    _, answer_list = _odi_answers(builder)
+    document: JSON = {
+        "description": (
+            "ODI answers by section key (an absent section is unanswered), as an OdiAnswers "
+            "document; schema_version may be given."
+        ),
+        "type": "object",
+        "properties": {
+            "schema_version": _version_property(),
+            **{section.value: _ref("OdiAnswer") for section in OdiSection},
+        },
+        "additionalProperties": False,
+    }
     return _document(
         "backtriage ODI answers",
         "The answers of an Oswestry Disability Index: by section key, or ten in order.",
         builder,
-        {"anyOf": [answers, answer_list]},
+        {"anyOf": [document, answer_list]},
         "odi-answers.schema.json",
+        versioned=False,
+    )
+
+
+def start_back_answers_schema() -> JSON:
+    """Return the JSON Schema of a ``StartBackAnswers`` document."""
+    builder = _Builder()
+    _start_back_answers(builder, required=False)
+    body: JSON = {
+        "type": "object",
+        "properties": {
+            "schema_version": _version_property(),
+            **typing.cast(JSON, builder.defs["StartBackAnswers"]["properties"]),
+        },
+        "additionalProperties": False,
+    }
+    builder.defs.pop("StartBackAnswers")
+    return _document(
+        "backtriage STarT Back answers",
+        "Answers to the nine STarT Back items, as a StartBackAnswers document: true or 1 "
+        "agree, false or 0 disagree, null or absent unanswered (scoring refuses unanswered "
+        "items).",
+        builder,
+        body,
+        "start-back-answers.schema.json",
         versioned=False,
     )
 
@@ -752,6 +797,7 @@ _BUILDERS: Final[dict[str, typing.Callable[[], JSON]]] = {
     "plan.schema.json": plan_schema,
     "odi-answers.schema.json": odi_answers_schema,
     "odi-score.schema.json": odi_score_schema,
+    "start-back-answers.schema.json": start_back_answers_schema,
     "start-back-score.schema.json": start_back_score_schema,
     "question.schema.json": question_schema,
     "problem.schema.json": problem_schema,
@@ -759,6 +805,54 @@ _BUILDERS: Final[dict[str, typing.Callable[[], JSON]]] = {
     "check-in.schema.json": check_in_schema,
     "follow-up.schema.json": follow_up_schema,
 }
+
+
+def _component_name(file: str) -> str:
+    """Return a shipped document's name under ``components/schemas``: ``plan.schema.json`` is
+    ``PlanDocument``, ``odi-answers.schema.json`` ``OdiAnswersDocument``."""
+    words = file.removesuffix(".schema.json").split("-")
+    return "".join(word.capitalize() for word in words) + "Document"
+
+
+_COMPONENTS: Final = "#/components/schemas/"
+
+
+def _pointing_at_components(value: object) -> object:
+    """Return ``value`` with every ``#/$defs/X`` reference turned into a component reference."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                _COMPONENTS + item.removeprefix("#/$defs/")
+                if key == "$ref" and isinstance(item, str)
+                else _pointing_at_components(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_pointing_at_components(item) for item in value]
+    return value
+
+
+def openapi_components() -> JSON:
+    """Return every shipped schema as one consistent set for an OpenAPI 3.1 ``components``.
+
+    Each document is named after its file (``PlanDocument``, ``OdiAnswersDocument``...), each shared
+    definition by its own name (``OdiScore``, ``Urgency``...), defined once: the files define a
+    name the same way wherever it appears (a test keeps them so). References point at
+    ``#/components/schemas/``; no ``$id`` or ``$schema`` is kept, so that every reference
+    resolves against the OpenAPI document itself.
+    """
+    schemas: JSON = {}
+    for file, build in _BUILDERS.items():
+        document = build()
+        definitions = typing.cast(JSON, document.pop("$defs", {}))
+        for key in ("$schema", "$id"):
+            document.pop(key, None)
+        for name, definition in definitions.items():
+            if schemas.setdefault(name, definition) != definition:
+                raise AssertionError(f"{name} is defined differently in {file}")  # pragma: no cover
+        schemas[_component_name(file)] = document
+    return {"schemas": typing.cast(JSON, _pointing_at_components(dict(sorted(schemas.items()))))}
 
 
 def render() -> dict[str, str]:

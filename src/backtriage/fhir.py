@@ -71,7 +71,7 @@ from backtriage._fhir._start_back import read_start_back_response, score_start_b
 from backtriage._plan import Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments._instrument import Instrument
-from backtriage.instruments.odi import OdiAnswers, OdiScore, OdiSection, score_odi
+from backtriage.instruments.odi import OdiAnswerInput, OdiAnswers, OdiScore, OdiSection, score_odi
 from backtriage.instruments.pain import describe_pain
 from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol import Urgency
@@ -243,7 +243,7 @@ def _answer_list(answer: object) -> list[int]:
 
 
 def to_questionnaire_response(
-    answers: OdiAnswers,
+    answers: OdiAnswerInput,
     *,
     questionnaire: str | None = None,
     subject: Mapping[str, object] | None = None,
@@ -261,6 +261,8 @@ def to_questionnaire_response(
     # Checks every answer; a response with nothing answered is still a valid, empty response.
     with contextlib.suppress(IncompleteError):
         score_odi(answers, max_missing=len(_SECTIONS))
+    if isinstance(answers, OdiAnswers):
+        answers = answers.by_section()
     if isinstance(answers, Mapping):
         values = [answers.get(section) for section in _SECTIONS]
     else:
@@ -467,13 +469,18 @@ def _narrative(plan: Plan) -> Resource:
 def to_care_plan(
     plan: Plan,
     *,
-    subject: Mapping[str, object],
+    subject: Mapping[str, object] | None = None,
+    response: Mapping[str, object] | None = None,
     created: str | None = None,
     supporting_info: Sequence[Mapping[str, object]] = (),
 ) -> Resource:
     """Return a plan as a FHIR R4 ``CarePlan`` with intent ``proposal``.
 
-    ``subject`` (a Reference to the patient) is required by FHIR. The activities are, in
+    FHIR requires a ``subject`` (a Reference to the patient): give it, or give the
+    ``QuestionnaireResponse`` the plan was read from (:func:`read_assessment`), whose
+    ``subject`` is then used and which ``supportingInfo`` refers to (by id, else identifier).
+    Raises :class:`~backtriage.InvalidAnswerError` (field ``subject``) when neither names one.
+    The activities are, in
     order: a referral (``kind`` ``ServiceRequest``, code the urgency in
     :data:`URGENCY_SYSTEM`) when the urgency is above ``none``; each exercise that may be done
     (code in :data:`EXERCISE_SYSTEM`, instructions, dosage and cautions in ``description``); and
@@ -487,6 +494,21 @@ def to_care_plan(
     ``supporting_info`` holds References, for example to the ``QuestionnaireResponse`` and
     ``Observation``.
     """
+    supporting = [dict(reference) for reference in supporting_info]
+    if response is not None:
+        check_resource(response, "QuestionnaireResponse")
+        if subject is None and isinstance(response.get("subject"), Mapping):
+            subject = response["subject"]  # type: ignore[assignment]
+        link = _reference_to(response)
+        if link is not None and link not in supporting:
+            supporting.append(link)
+    if subject is None:
+        raise InvalidAnswerError(
+            "subject",
+            None,
+            "a Reference to the patient (FHIR requires it): pass subject=, or response= "
+            "with a subject",
+        )
     activities: list[Resource] = []
     if plan.urgency > Urgency.NONE:
         activities.append(
@@ -576,8 +598,8 @@ def to_care_plan(
     }
     if created is not None:
         care_plan["created"] = created
-    if supporting_info:
-        care_plan["supportingInfo"] = [dict(reference) for reference in supporting_info]
+    if supporting:
+        care_plan["supportingInfo"] = supporting
     care_plan["activity"] = activities
     care_plan["note"] = [{"text": text} for text in notes]
     return care_plan

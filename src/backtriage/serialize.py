@@ -4,8 +4,9 @@ Public functions:
 
 - :func:`to_dict` / :func:`to_json` turn an :class:`~backtriage.Assessment`,
   :class:`~backtriage.Plan`, :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
-  :class:`~backtriage.Question`, :class:`~backtriage.Protocol` or a
-  :class:`~backtriage.protocol.SignOff` record into plain data (``dict``,
+  :class:`~backtriage.Question`, :class:`~backtriage.Protocol`, a
+  :class:`~backtriage.protocol.SignOff` record, or answers (:class:`~backtriage.OdiAnswers`,
+  :class:`~backtriage.StartBackAnswers`) into plain data (``dict``,
   ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or JSON text, with ``"schema_version"`` as the first key;
 - :func:`from_dict` / :func:`from_json` read them back. The round trip is lossless.
 
@@ -42,8 +43,9 @@ from backtriage.errors import (
     BacktriageError,
     InvalidAnswerError,
 )
-from backtriage.instruments.odi import OdiScore
+from backtriage.instruments.odi import OdiAnswers, OdiScore
 from backtriage.instruments.start_back import (
+    StartBackAnswers,
     StartBackScore,
 )
 from backtriage.protocol import (
@@ -61,6 +63,7 @@ __all__ = [
     "from_dict",
     "from_json",
     "json_schema",
+    "openapi_components",
     "structure_errors",
     "to_dict",
     "to_json",
@@ -78,6 +81,8 @@ Serializable: TypeAlias = (
     | CheckIn
     | FollowUp
     | SignOff
+    | OdiAnswers
+    | StartBackAnswers
 )
 """The values :func:`to_dict` and :func:`to_json` write and :func:`from_dict` reads."""
 
@@ -91,6 +96,8 @@ _TOP_LEVEL: Final = (
     CheckIn,
     FollowUp,
     SignOff,
+    OdiAnswers,
+    StartBackAnswers,
 )
 _TOP_LEVEL_NAMES: Final = ", ".join(cls.__name__ for cls in _TOP_LEVEL)
 
@@ -323,16 +330,19 @@ _SCHEMA_FILES: Final[dict[object, str]] = {
     "odi-answers": "odi-answers.schema.json",
     CheckIn: "check-in.schema.json",
     FollowUp: "follow-up.schema.json",
+    OdiAnswers: "odi-answers.schema.json",
+    StartBackAnswers: "start-back-answers.schema.json",
 }
 
 
 def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[str, object]:
     """Return a JSON Schema (draft 2020-12) shipped with backtriage.
 
-    ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore``, ``Question`` or
-    ``SignOff`` for the documents :func:`to_dict` writes, ``BacktriageError`` for the problem document of
-    :meth:`~backtriage.BacktriageError.to_problem`, or ``"odi-answers"`` for ODI answers as
-    :func:`~backtriage.score_odi` takes them. Each has an ``$id`` (``urn:backtriage:schemas:``
+    ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore``, ``Question``,
+    ``SignOff``, ``OdiAnswers`` or ``StartBackAnswers`` for the documents :func:`to_dict`
+    writes, ``BacktriageError`` for the problem document of
+    :meth:`~backtriage.BacktriageError.to_problem`, or ``"odi-answers"`` (the same as
+    ``OdiAnswers``) for ODI answers as :func:`~backtriage.score_odi` takes them. Each has an ``$id`` (``urn:backtriage:schemas:``
     and the file name) against which its relative ``$ref`` s resolve, so it may be placed as it
     is under an OpenAPI 3.1 document's ``components/schemas``.
 
@@ -349,6 +359,8 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
             f"{cls!r} has no JSON Schema{' for a protocol' if protocol is not None else ''}; "
             "use Assessment, Plan, OdiScore, StartBackScore, Question, SignOff, BacktriageError or "
             "'odi-answers' (a protocol's schema: Assessment)"
+            "use Assessment, Plan, OdiScore, StartBackScore, Question, OdiAnswers, "
+            "StartBackAnswers, BacktriageError or 'odi-answers' (a protocol's schema: Assessment)"
         )
     if protocol is not None:
         if not isinstance(protocol, Protocol):
@@ -360,3 +372,21 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
 
     text = resources.files("backtriage").joinpath("schemas").joinpath(name).read_text("utf-8")
     return typing.cast(dict[str, object], json.loads(text))
+
+
+def openapi_components() -> dict[str, object]:
+    """Return every shipped JSON Schema as one set for an OpenAPI 3.1 document's ``components``.
+
+    ``{"schemas": {...}}``: each document under a name ending in ``Document``
+    (``AssessmentDocument``, ``PlanDocument``, ``OdiAnswersDocument``, ``ProblemDocument``...)
+    and each definition they share (``OdiScore``, ``Urgency``...) once, every ``$ref`` pointing
+    at ``#/components/schemas/``. Merge it into an API's own components::
+
+        spec["components"] = {**spec.get("components", {}), **bt.openapi_components()}
+
+    and refer to ``#/components/schemas/PlanDocument`` from a response. The schemas are the
+    same as :func:`json_schema`'s, without their ``$id``.
+    """
+    from backtriage._schema import openapi_components as build
+
+    return build()

@@ -25,8 +25,10 @@ from backtriage.errors import (
     shorten,
 )
 from backtriage.instruments._registry import INSTRUMENTS, check_in_instruments
-from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
+from backtriage.instruments.odi import DisabilityBand, OdiAnswers, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
+    Bothersomeness,
+    StartBackAnswers,
     StartBackItem,
     StartBackRisk,
     StartBackScore,
@@ -143,6 +145,64 @@ def _structure_start_back_score(value: object, _: type) -> StartBackScore:
 
 converter.register_unstructure_hook(StartBackScore, _unstructure_start_back_score)
 converter.register_structure_hook(StartBackScore, _structure_start_back_score)
+
+
+# -- answers documents --------------------------------------------------------------------------
+
+
+def _unstructure_odi_answers(answers: OdiAnswers) -> dict[str, object]:
+    return {
+        section.value: list(value) if isinstance(value, tuple) else value
+        for section, value in answers.by_section().items()
+    }
+
+
+def _structure_odi_answers(value: object, _: type) -> OdiAnswers:
+    if isinstance(value, list):  # ten answers in canonical order, as score_odi takes them
+        if len(value) != len(OdiSection):
+            raise StructureValueError(value, f"{len(OdiSection)} answers in canonical order")
+        value = {section.value: answer for section, answer in zip(OdiSection, value, strict=True)}
+    return _answers_document(value, OdiAnswers, tuple(s.value for s in OdiSection), "ODI answers")
+
+
+def _unstructure_start_back_answers(answers: StartBackAnswers) -> dict[str, object]:
+    return {
+        item.value: value.value if isinstance(value, Bothersomeness) else value
+        for item, value in answers.by_item().items()
+    }
+
+
+def _structure_start_back_answers(value: object, _: type) -> StartBackAnswers:
+    keys = tuple(item.value for item in StartBackItem)
+    return _answers_document(value, StartBackAnswers, keys, "STarT Back answers")
+
+
+_Answers = typing.TypeVar("_Answers", OdiAnswers, StartBackAnswers)
+
+
+def _answers_document(
+    value: object, cls: type[_Answers], keys: tuple[str, ...], what: str
+) -> _Answers:
+    """Read an answers document: known keys only, each answer checked as the scorer checks it."""
+    data = as_table(value, what)
+    check_keys(data, keys, cls)
+    errors: list[Exception] = []
+    fields: dict[str, Any] = dict(data)
+    for key, answer in fields.items():
+        # Checked one by one, so that every bad answer is reported with its own path; the
+        # instrument's own reader decides what is an answer (bool is not an ODI code, ...).
+        try:
+            cls(**{key: answer})
+        except InvalidAnswerError as exc:
+            errors.append(StructureValueError(answer, exc.allowed, where=(key,)))
+    raise_if(errors, cls)
+    return cls(**fields)
+
+
+converter.register_unstructure_hook(OdiAnswers, _unstructure_odi_answers)
+converter.register_structure_hook(OdiAnswers, _structure_odi_answers)
+converter.register_unstructure_hook(StartBackAnswers, _unstructure_start_back_answers)
+converter.register_structure_hook(StartBackAnswers, _structure_start_back_answers)
 
 
 # -- assessment ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ by the app (see the README).
 
 from backtriage.instruments.odi import (
     DisabilityBand,
+    OdiAnswerInput,
     OdiAnswers,
     OdiChange,
     OdiScore,
@@ -17,6 +18,8 @@ from backtriage.instruments.odi import (
 from backtriage.instruments.pain import PAIN_LOINC, PAIN_MAX, check_pain
 from backtriage.instruments.start_back import (
     Bothersomeness,
+    StartBackAnswerInput,
+    StartBackAnswers,
     StartBackItem,
     StartBackRisk,
     StartBackScore,
@@ -28,11 +31,14 @@ __all__ = [
     "PAIN_MAX",
     "Bothersomeness",
     "DisabilityBand",
+    "OdiAnswerInput",
     "OdiAnswers",
     "OdiChange",
     "OdiScore",
     "OdiSection",
     "Percent",
+    "StartBackAnswerInput",
+    "StartBackAnswers",
     "StartBackItem",
     "StartBackRisk",
     "StartBackScore",

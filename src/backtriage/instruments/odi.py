@@ -16,7 +16,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DisabilityBand",
+    "OdiAnswerInput",
     "OdiAnswers",
     "OdiChange",
     "OdiScore",
@@ -93,8 +94,11 @@ _SECTION_TYPE = frozenset({OdiSection})
 Percent: TypeAlias = "int | float | Fraction"
 """A percent score 0..100: an ``int``, a finite ``float`` or a ``Fraction`` (never a ``bool``)."""
 
-OdiAnswers: TypeAlias = "Mapping[str, object] | Mapping[OdiSection, object] | Sequence[object]"
-"""What ``score_odi`` accepts: section key to answer, or ten answers in canonical order."""
+OdiAnswerInput: TypeAlias = (
+    "OdiAnswers | Mapping[str, object] | Mapping[OdiSection, object] | Sequence[object]"
+)
+"""What ``score_odi`` accepts: an :class:`OdiAnswers` document, section key to answer, or ten
+answers in canonical order."""
 
 
 def _checked_percent(value: object, field: str) -> Fraction:
@@ -336,6 +340,8 @@ def _read_answer(key: str, value: object) -> tuple[int | None, bool]:
 
 def _ordered_values(answers: object) -> list[object]:
     """Return the ten raw answers in canonical order, ``None`` where a section is absent."""
+    if type(answers) is OdiAnswers:
+        return list(_GET_ALL_FIELDS(answers))  # checked when the document was made
     if type(answers) is dict or isinstance(answers, Mapping):
         unknown = [key for key in answers if not isinstance(key, str) or key not in _INDEX]
         if unknown:
@@ -372,11 +378,12 @@ def _ordered_values(answers: object) -> list[object]:
     raise InvalidAnswerError("answers", answers, _SEQUENCE_ALLOWED, path="$.odi")
 
 
-def score_odi(answers: OdiAnswers, *, max_missing: int = 1) -> OdiScore:
+def score_odi(answers: OdiAnswerInput, *, max_missing: int = 1) -> OdiScore:
     """Score an ODI questionnaire [S5].
 
-    ``answers`` is a mapping from section key (``str`` or ``OdiSection``) to answer, or a list
-    or tuple of exactly ten answers in ``OdiSection`` order. An answer is the statement code, an
+    ``answers`` is a mapping from section key (``str`` or ``OdiSection``) to answer, a list
+    or tuple of exactly ten answers in ``OdiSection`` order, or an :class:`OdiAnswers`
+    document (as ``from_json(text, OdiAnswers)`` reads one). An answer is the statement code, an
     ``int`` 0 (first statement) to 5 (last); ``None``, ``"not_applicable"`` or a key absent from
     the mapping means the section is missing. When several statements are marked, pass them as
     a non-empty list, tuple or set of codes: the highest counts and the section is recorded in
@@ -423,6 +430,56 @@ def score_odi(answers: OdiAnswers, *, max_missing: int = 1) -> OdiScore:
             return _FULL[a + b + c + d + e + f + g + h + i + j]
         # fmt: on
     return _score_slowly(answers, max_missing)
+
+
+def _as_answer(value: object) -> object:
+    # A document is frozen: several marks become a sorted tuple, "not_applicable" None. Other
+    # values are kept as given, for the validator to refuse with the section's name.
+    if type(value) is str and value == _MISSING:
+        return None
+    if isinstance(value, _MARK_TYPES) and all(_code_of(mark) is not None for mark in value):
+        return tuple(sorted({int.__index__(mark) for mark in value}))
+    return value
+
+
+def _check_answer(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+    if value is not None:
+        _read_answer(attribute.name, value)
+
+
+def _answer_field() -> Any:
+    return attrs.field(default=None, converter=_as_answer, validator=_check_answer)
+
+
+@attrs.frozen
+class OdiAnswers:
+    """ODI answers as a document, each section checked when it is made, not yet scored.
+
+    Each field is a section (``OdiSection`` values are the field names): the statement code, an
+    ``int`` 0 (first) to 5 (last); a tuple of codes when several statements are marked (a list
+    or set is accepted and stored sorted); ``None`` (or ``"not_applicable"``, stored as ``None``)
+    when unanswered. Read one strictly from JSON with ``from_json(text, OdiAnswers)`` (a
+    repeated or unknown key is refused) and score it with :func:`score_odi`, which applies
+    ``max_missing``. Raises ``InvalidAnswerError`` naming the section for a bad answer.
+    """
+
+    pain_intensity: int | tuple[int, ...] | None = _answer_field()
+    personal_care: int | tuple[int, ...] | None = _answer_field()
+    lifting: int | tuple[int, ...] | None = _answer_field()
+    walking: int | tuple[int, ...] | None = _answer_field()
+    sitting: int | tuple[int, ...] | None = _answer_field()
+    standing: int | tuple[int, ...] | None = _answer_field()
+    sleeping: int | tuple[int, ...] | None = _answer_field()
+    sex_life: int | tuple[int, ...] | None = _answer_field()
+    social_life: int | tuple[int, ...] | None = _answer_field()
+    travelling: int | tuple[int, ...] | None = _answer_field()
+
+    def by_section(self) -> dict[OdiSection, int | tuple[int, ...] | None]:
+        """Return the answers keyed by section, in canonical order."""
+        return dict(zip(_SECTIONS, _GET_ALL_FIELDS(self), strict=True))  # type: ignore[arg-type]
+
+
+_GET_ALL_FIELDS: Callable[[OdiAnswers], tuple[object, ...]] = operator.attrgetter(*_KEYS)
 
 
 def _score_slowly(answers: object, max_missing: int) -> OdiScore:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -25,6 +25,7 @@ from backtriage.errors import (
 
 __all__ = [
     "Bothersomeness",
+    "StartBackAnswerInput",
     "StartBackAnswers",
     "StartBackItem",
     "StartBackRisk",
@@ -65,8 +66,11 @@ class Bothersomeness(StrEnum):
     EXTREMELY = "extremely"
 
 
-StartBackAnswers: TypeAlias = "Mapping[str, object] | Mapping[StartBackItem, object]"
-"""What ``score_start_back`` accepts: item key (``str`` or ``StartBackItem``) to answer."""
+StartBackAnswerInput: TypeAlias = (
+    "StartBackAnswers | Mapping[str, object] | Mapping[StartBackItem, object]"
+)
+"""What ``score_start_back`` accepts: a :class:`StartBackAnswers` document, or item key
+(``str`` or ``StartBackItem``) to answer."""
 
 _ITEMS: tuple[StartBackItem, ...] = tuple(StartBackItem)
 _KEY_SET = frozenset(item.value for item in _ITEMS)
@@ -140,10 +144,57 @@ def _path(key: str) -> str:
     return json_path("start_back", key)
 
 
-def score_start_back(answers: StartBackAnswers) -> StartBackScore:
+def _as_agreement(value: object) -> object:
+    # A document is frozen as booleans and Bothersomeness members; anything else is kept as
+    # given, for the validator to refuse with the item's name.
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    if type(value) is str and value in _BOTHER_VALUES:
+        return Bothersomeness(value)
+    return value
+
+
+def _check_item(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+    if value is not None:
+        _item_score(StartBackItem(attribute.name), value)
+
+
+def _item_field() -> Any:
+    return attrs.field(default=None, converter=_as_agreement, validator=_check_item)
+
+
+@attrs.frozen
+class StartBackAnswers:
+    """STarT Back answers as a document, each item checked when it is made, not yet scored.
+
+    Each field is an item (``StartBackItem`` values are the field names): ``True`` (or ``1``)
+    agree, ``False`` (or ``0``) disagree, ``None`` unanswered; ``bothersomeness`` also takes a
+    ``Bothersomeness`` member or its value. Read one strictly from JSON with
+    ``from_json(text, StartBackAnswers)`` (a repeated or unknown key is refused) and score it
+    with :func:`score_start_back`, which refuses unanswered items. Raises
+    ``InvalidAnswerError`` naming the item for a bad answer.
+    """
+
+    leg_pain: bool | None = _item_field()
+    shoulder_neck_pain: bool | None = _item_field()
+    walked_short_distances: bool | None = _item_field()
+    dressed_slowly: bool | None = _item_field()
+    fear_not_safe_active: bool | None = _item_field()
+    worrying_thoughts: bool | None = _item_field()
+    catastrophising: bool | None = _item_field()
+    low_mood: bool | None = _item_field()
+    bothersomeness: bool | Bothersomeness | None = _item_field()  # noqa: RUF009 (attrs, not a dataclass)
+
+    def by_item(self) -> dict[StartBackItem, bool | Bothersomeness | None]:
+        """Return the answers keyed by item, in the tool's order."""
+        return {item: getattr(self, item.value) for item in _ITEMS}
+
+
+def score_start_back(answers: StartBackAnswerInput) -> StartBackScore:
     """Score the nine-item STarT Back Screening Tool [S20].
 
-    ``answers`` maps every item key (``str`` or ``StartBackItem``) to its answer. Items 1 to 8
+    ``answers`` maps every item key (``str`` or ``StartBackItem``) to its answer, or is a
+    :class:`StartBackAnswers` document. Items 1 to 8
     take ``True``/``1`` (agree) or ``False``/``0`` (disagree). ``bothersomeness`` takes a
     ``Bothersomeness`` member or its string value, or its item score as ``True``/``1``
     (very much or extremely) or ``False``/``0``.
@@ -156,6 +207,8 @@ def score_start_back(answers: StartBackAnswers) -> StartBackScore:
     >>> score_start_back(answers).risk
     <StartBackRisk.LOW: 'low'>
     """
+    if isinstance(answers, StartBackAnswers):
+        answers = answers.by_item()
     if not isinstance(answers, Mapping):
         raise InvalidAnswerError(
             "answers",

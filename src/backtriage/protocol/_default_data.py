@@ -40,9 +40,9 @@ from backtriage.protocol._model import (
     UrgencyAdvice,
 )
 
-TOML_SHA256: Final = "ff3b8398ed29b8be204368bbba33cb6f474fdf255aa01655196fca75e0829cd0"
+TOML_SHA256: Final = "6d04bc37ccd52ee6b0e871909f552cd5ce693e31d4e6c8e14683919604ca83e1"
 """The SHA-256 of the default.toml text this module was generated from."""
-PROTOCOL_SHA256: Final = "c39487b89f385ade31c8ce27a7ed88660a9cfdaad920fb01af85c4b4efdfb3ab"
+PROTOCOL_SHA256: Final = "c9355f56293258b4cd7894bdf9d89a47a825e440487bfed386b0ceae9a366576"
 """The protocol's content hash (``backtriage.review.protocol_hash``), which every plan records."""
 
 
@@ -1410,7 +1410,7 @@ def protocol() -> Protocol:
             none="Nothing in your answers needs a clinician urgently. You can try the exercises below gently.",
             routine="Book a routine appointment with your GP or physiotherapist to review your back. You can try the exercises below gently in the meantime.",
             soon="Arrange to see your GP or physiotherapist within about two weeks.",
-            same_day="Speak to a doctor today: call your GP surgery or NHS 111 (or your local urgent care line). Do not start these exercises until you have been checked.",
+            same_day="Speak to a doctor today: call your GP surgery or NHS 111 (or your local urgent care line). Do not start any exercises until you have been checked.",
             emergency="Go to an emergency department now, or call 999 (or your local emergency number). Do not exercise.",
         ),
         safety_net=SafetyNet(

@@ -45,7 +45,7 @@ EXPECTED = {
         "care plan: 200 active {'reference': 'Patient/1'}",
     ],
     "pandas_scoring.py": ["P003 baseline", "crippled", "rows with an error: 0"],
-    "spark_scoring.py": [],  # run by tests/test_spark_recipe.py (a Spark session is slow)
+    "spark_scoring.py": [],  # run by tests/tables/test_spark_recipe.py (a Spark session is slow)
     "research_csv.py": ["10 of 10 rows scored", "P001: 52% -> 14%", "scores with mapped headers"],
     "review_a_change.py": [
         "withheld in 41 minimal ways",
@@ -62,7 +62,7 @@ NEEDS = {
     "dask_scoring.py": "dask",
     "spark_scoring.py": "pyspark",
 }
-RUN_ELSEWHERE = {"spark_scoring.py": "tests/test_spark_recipe.py"}
+RUN_ELSEWHERE = {"spark_scoring.py": "tests/tables/test_spark_recipe.py"}
 
 
 def test_every_example_has_expectations() -> None:

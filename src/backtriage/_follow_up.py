@@ -367,8 +367,8 @@ def _decisions(
         if restart:
             name, kind = "restart", StepKind.START
         elif previous is None:
-            kept = course.steps.get(exercise_id) if course is not None else None
-            name, kind = ("resume", StepKind.HOLD) if kept else ("start", StepKind.START)
+            held_step = course.steps.get(exercise_id) if course is not None else None
+            name, kind = ("resume", StepKind.HOLD) if held_step else ("start", StepKind.START)
         else:
             name = moves[exercise_id][0]
             kind = _KIND_OF_MOVE[name]

@@ -288,14 +288,14 @@ def _plan(
             evaluation = attrs.evolve(evaluation, urgency=urgency)
     # The course keeps the step of every exercise given, and of every exercise withheld only
     # while questions are unanswered; an exercise a rule withholds loses its step.
-    kept = {p.exercise.id: p.step for p in ranked}
+    course_steps = {p.exercise.id: p.step for p in ranked}
     if missing and steps:
         for w in withheld:
             if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
-                kept[w.exercise.id] = steps[w.exercise.id]
+                course_steps[w.exercise.id] = steps[w.exercise.id]
     answers = canonical(assessment)
     if history is None:
-        course = Course(answers, assessment.odi_score, assessment.pain, steps=kept)
+        course = Course(answers, assessment.odi_score, assessment.pain, steps=course_steps)
     else:
         course = Course(
             answers,
@@ -303,7 +303,7 @@ def _plan(
             history.baseline_pain,
             history.days,
             history.check_ins,
-            kept,
+            course_steps,
             history.tolerated,
         )
     return Plan(

@@ -8,6 +8,7 @@ boundaries of the change criteria, and the shared score instances the docstring 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from types import MappingProxyType
 
@@ -172,3 +173,72 @@ def test_first_and_last_statements_score_zero_and_five_on_the_careful_path() -> 
     answers = MappingProxyType({**dict.fromkeys(ALL, 0), "sex_life": 5})
     result = score(answers)
     assert (result.raw, result.answered, result.multiple_marks) == (5, 10, ())
+
+
+# -- every error carries the JSON path of the answer it refuses ------------------------------
+
+
+def first_path(error: InvalidAnswerError) -> str:
+    return error.errors[0].path
+
+
+@pytest.mark.parametrize(
+    ("answer", "allowed"),
+    [
+        (7, "an int 0..5"),
+        ([], "at least one marked statement; use None when unanswered"),
+        ([1, 9], "every marked statement an int 0..5"),
+    ],
+)
+def test_a_bad_answer_is_refused_at_its_path_under_odi(answer: object, allowed: str) -> None:
+    answers: dict[str, object] = dict.fromkeys(ALL, 1) | {"walking": answer}
+    error = invalid(score, answers)
+    assert (error.field, error.value) == ("walking", answer)
+    assert allowed in error.allowed
+    assert first_path(error) == "$.odi.walking"
+
+
+def test_an_unknown_key_is_refused_at_its_path_with_its_problem() -> None:
+    error = invalid(score, dict.fromkeys(ALL, 1) | {"traveling": 1})
+    assert (error.field, error.value) == ("answers", "traveling")
+    assert "'traveling' or 'odi-3' are only accepted through an explicit adapter" in error.allowed
+    assert (first_path(error), error.errors[0].problem) == ("$.odi.traveling", "unknown key")
+
+
+def test_a_key_that_is_not_a_str_is_refused_at_the_odi_itself() -> None:
+    error = invalid(score, {3: 1})
+    assert (error.value, first_path(error), error.errors[0].problem) == (3, "$.odi", "unknown key")
+
+
+class _Repeating(Mapping[object, object]):
+    """A mapping that is not a dict and yields its keys as given, a repeated one included."""
+
+    def __init__(self, *pairs: tuple[object, object]) -> None:
+        self._pairs = pairs
+
+    def __getitem__(self, key: object) -> object:
+        return [value for name, value in self._pairs if name == key][-1]
+
+    def __iter__(self) -> Iterator[object]:
+        return iter([name for name, _ in self._pairs])
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+
+def test_a_section_answered_twice_by_a_mapping_is_refused_at_its_path() -> None:
+    # "walking" and OdiSection.WALKING are one key of a dict, but another mapping can hold both.
+    answers = _Repeating(*((name, 1) for name in ALL), (OdiSection.WALKING, 2))
+    error = invalid(score, answers)
+    assert (error.field, error.value) == (OdiSection.WALKING, 2)
+    assert error.allowed == "each section key once (as a str or an OdiSection member)"
+    assert (first_path(error), error.errors[0].problem) == (
+        "$.odi.walking",
+        "section answered twice",
+    )
+
+
+@pytest.mark.parametrize("answers", [[1] * 9, "3211111111"])
+def test_answers_that_are_not_ten_in_order_are_refused_at_the_odi(answers: object) -> None:
+    error = invalid(score, answers)
+    assert (error.field, first_path(error)) == ("answers", "$.odi")

@@ -224,3 +224,25 @@ def test_an_unmet_prerequisite_says_which_exercise_comes_first() -> None:
             ENGINE_SOURCE,
         ),
     )
+
+
+def two_prerequisites() -> bt.Protocol:
+    """The mini protocol with ``double_hug`` after both ``hug`` and ``arch``."""
+    from . import load, mini
+
+    data = mini()
+    data["facts"].append(
+        {"name": "arch_ok", "kind": "capability", "polarity": "capability", "unlocked_by": "arch"}
+    )
+    (double_hug,) = [e for e in data["exercises"] if e["id"] == "double_hug"]
+    double_hug["prerequisites"] = ["hug_ok", "arch_ok"]
+    return load(data)
+
+
+@pytest.mark.parametrize("shown", [["hug_ok"], ["arch_ok"]])
+def test_an_exercise_waits_for_every_one_of_its_prerequisites(shown: list[str]) -> None:
+    engine = engine_of(two_prerequisites())
+    evaluation = engine.evaluate(shown, missing=())
+    assert "double_hug" in {w.exercise.id for w in evaluation.withheld()}
+    both = engine.evaluate(["hug_ok", "arch_ok"], missing=())
+    assert "double_hug" in {p.exercise.id for p in both.prescriptions()}

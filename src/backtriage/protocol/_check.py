@@ -639,16 +639,16 @@ def _unreachable(protocol: Protocol, forced: list[str]) -> Iterator[Problem]:
     while True:
         evaluation = engine.evaluate([f.name for f in attainable] + forced)
         given = {p.exercise.id for p in evaluation.prescriptions()}
-        kept = [
+        still_attainable = [
             f
             for f in attainable
             if f.unlocked_by is None
             or f.unlocked_by in given
             or f.unlocked_by not in engine.exercise_by_id
         ]
-        if len(kept) == len(attainable):
+        if len(still_attainable) == len(attainable):
             break
-        attainable = kept
+        attainable = still_attainable
     # In a protocol where a capability takes exercises away (itself a problem), having fewer
     # capabilities can give more: an exercise counts as reachable if the harmless ones alone
     # reach it, so that this check names only exercises nobody can get.

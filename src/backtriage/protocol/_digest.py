@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backtriage.errors import InvalidAnswerError
-from backtriage.protocol._model import DIGEST, Protocol, kept
+from backtriage.protocol._model import DIGEST, Protocol, cached
 
 __all__ = ["compute_hash", "protocol_hash"]
 
@@ -37,4 +37,4 @@ def protocol_hash(protocol: Protocol) -> str:
     found = protocol._cache.get(DIGEST)
     if type(found) is str:  # every plan records it: worked out once per protocol
         return found
-    return kept(protocol, DIGEST, str, compute_hash)
+    return cached(protocol, DIGEST, str, compute_hash)

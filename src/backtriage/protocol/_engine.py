@@ -26,7 +26,7 @@ from backtriage.protocol._model import (
     Refer,
     Selector,
     Urgency,
-    kept,
+    cached,
 )
 from backtriage.protocol._reasoner import (
     ENGINE_RULES,
@@ -421,4 +421,4 @@ def engine_of(protocol: Protocol) -> Engine:
     found = protocol._cache.get("engine")
     if type(found) is Engine:  # the hot path of every plan: no call
         return found
-    return kept(protocol, "engine", Engine, Engine)
+    return cached(protocol, "engine", Engine, Engine)

@@ -12,7 +12,7 @@ import attrs
 
 from backtriage.instruments.odi import DisabilityBand
 from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol._model import Derivation, DerivedFrom, Fact, FactKind, Protocol, kept
+from backtriage.protocol._model import Derivation, DerivedFrom, Fact, FactKind, Protocol, cached
 
 __all__ = [
     "AGE_INPUT",
@@ -133,4 +133,4 @@ def inputs_of(protocol: Protocol) -> FactInputs:
     found = protocol._cache.get("inputs")
     if type(found) is FactInputs:  # the hot path of every plan: no call
         return found
-    return kept(protocol, "inputs", FactInputs, compile_inputs)
+    return cached(protocol, "inputs", FactInputs, compile_inputs)

@@ -807,7 +807,7 @@ class Protocol:
     """How a follow-up moves exercises along their steps; ``None``: no follow-up possible."""
     # What the layers above build from the fields (the compiled engine, the indexed inputs,
     # the static problems, the answers to queries) is a pure function of them: each layer
-    # keeps its own here under its key, on first use (see ``kept``). One mapping per
+    # keeps its own here under its key, on first use (see ``cached``). One mapping per
     # protocol, filled only by the layers above, never compared, hashed, shown or pickled.
     _cache: dict[str, object] = attrs.field(
         init=False, factory=dict, repr=False, eq=False, hash=False, alias="_cache"
@@ -852,7 +852,7 @@ DIGEST = "digest"
 """The key of a protocol's content hash in its cache: 64 hexadecimal digits of SHA-256."""
 
 
-def kept(protocol: Protocol, key: str, kind: type[_T], build: Callable[[Protocol], _T]) -> _T:
+def cached(protocol: Protocol, key: str, kind: type[_T], build: Callable[[Protocol], _T]) -> _T:
     """Return what ``build`` makes of ``protocol``, made on first use and kept under ``key``.
 
     For the layers above the model: each keeps what it builds from a protocol (a pure function

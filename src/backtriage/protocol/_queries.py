@@ -25,7 +25,7 @@ import attrs
 
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol._model import Caution, Exclude, Protocol, Refer, Urgency, kept
+from backtriage.protocol._model import Caution, Exclude, Protocol, Refer, Urgency, cached
 from backtriage.protocol._reasoner import (
     DEFAULT_LIMIT,
     RULE_PREREQUISITE,
@@ -308,7 +308,7 @@ class _Queries:
 def _queries(protocol: Protocol, limit: int) -> _Queries:
     # Kept with the protocol (its cache, one entry per limit): a lookup, where hashing the
     # whole protocol on every query cost more than answering most of them.
-    by_limit: dict[int, _Queries] = kept(protocol, "queries", dict, _no_queries)
+    by_limit: dict[int, _Queries] = cached(protocol, "queries", dict, _no_queries)
     found = by_limit.get(limit)
     if found is None:
         found = by_limit.setdefault(limit, _Queries(protocol, limit))

@@ -54,7 +54,7 @@ from backtriage.protocol._model import (
     FactIs,
     FactKind,
     Protocol,
-    kept,
+    cached,
 )
 
 __all__ = [
@@ -428,7 +428,7 @@ class Space:
 
 def space_of(protocol: Protocol) -> Space:
     """Return the atoms of ``protocol`` alone, worked out on first use and kept with it."""
-    return kept(protocol, "space", Space, _space_alone)
+    return cached(protocol, "space", Space, _space_alone)
 
 
 def _space_alone(protocol: Protocol) -> Space:

@@ -227,8 +227,8 @@ class _Differ:
         self.new = new
         self.limit = limit
         self.space = Space((old, new))
-        self.o = Outcomes(self.space, 0, limit)
-        self.n = Outcomes(self.space, 1, limit)
+        self.old_outcomes = Outcomes(self.space, 0, limit)
+        self.new_outcomes = Outcomes(self.space, 1, limit)
         self.less: list[Change] = []
         self.more: list[Change] = []
 
@@ -298,7 +298,7 @@ class _Differ:
             else:
                 atoms = self._find(both, [])
         elif change.exercise is not None:
-            position = self.o.positions[change.exercise]
+            position = self.old_outcomes.positions[change.exercise]
             atoms = self._find([self.space.always], self._withheld_in_both(position))
         elif field.startswith("advice."):
             level = Urgency(field.removeprefix("advice."))
@@ -307,15 +307,15 @@ class _Differ:
                 atoms = self._find(wanted, avoided)
             else:
                 # Below same day, a plan that gives no exercise shows a plain text instead.
-                for exercise_id, position in self.o.positions.items():
-                    if exercise_id in self.n.positions:
+                for exercise_id, position in self.old_outcomes.positions.items():
+                    if exercise_id in self.new_outcomes.positions:
                         withheld = self._withheld_in_both(position)
                         atoms = self._find(wanted, [*avoided, *withheld])
                         if atoms is not None:
                             break
         elif field in ("safety", "safety_source", "name") or field.startswith("safety_net"):
-            for exercise_id, position in self.o.positions.items():
-                if exercise_id in self.n.positions:
+            for exercise_id, position in self.old_outcomes.positions.items():
+                if exercise_id in self.new_outcomes.positions:
                     atoms = self._find([self.space.always], self._withheld_in_both(position))
                     if atoms is not None:
                         break
@@ -334,7 +334,7 @@ class _Differ:
     def _both_fire(self, rule_id: str) -> list[int]:
         old_index = next(i for i, r in enumerate(self.old.rules) if r.id == rule_id)
         new_index = next(i for i, r in enumerate(self.new.rules) if r.id == rule_id)
-        return self._both(self.o.rule(old_index), self.n.rule(new_index))
+        return self._both(self.old_outcomes.rule(old_index), self.new_outcomes.rule(new_index))
 
     def _both(self, left: list[int], right: list[int]) -> list[int]:
         feasible = self.space.feasible
@@ -349,29 +349,29 @@ class _Differ:
                 rule = next(r for r in protocol.rules if r.id == rule_id)
                 cautions = [a for a in rule.actions if isinstance(a, Caution)]
                 selectors.append((protocol, cautions[index].select))
-        shared = [e for e in self.old.exercises if e.id in self.n.positions]
+        shared = [e for e in self.old.exercises if e.id in self.new_outcomes.positions]
         return [
-            self.o.positions[e.id]
+            self.old_outcomes.positions[e.id]
             for e in shared
             if all(s.matches(p.exercise(e.id)) for p, s in selectors)
         ]
 
     def _withheld_in_both(self, old_position: int) -> list[int]:
         exercise_id = self.old.exercises[old_position].id
-        new_position = self.n.positions.get(exercise_id)
-        withheld = list(self.o.withheld(old_position))
+        new_position = self.new_outcomes.positions.get(exercise_id)
+        withheld = list(self.old_outcomes.withheld(old_position))
         if new_position is not None:
-            withheld.extend(self.n.withheld(new_position))
+            withheld.extend(self.new_outcomes.withheld(new_position))
         return withheld
 
     def _at_exactly(self, level: Urgency) -> list[int]:
-        return self._both(self.o.urgency(level), self.n.urgency(level))
+        return self._both(self.old_outcomes.urgency(level), self.new_outcomes.urgency(level))
 
     def _above(self, level: Urgency) -> list[int]:
         if level is Urgency.EMERGENCY:
             return []
         higher = list(Urgency)[level.rank + 1]
-        return [*self.o.urgency(higher), *self.n.urgency(higher)]
+        return [*self.old_outcomes.urgency(higher), *self.new_outcomes.urgency(higher)]
 
     # -- witnesses ------------------------------------------------------------------------
 
@@ -383,13 +383,15 @@ class _Differ:
         return assessment_for(self.old, answers), assessment_for(self.new, answers)
 
     def _words(self, atoms: int) -> str:
-        facts = sorted((self.o.facts(atoms) | self.n.facts(atoms)) - self._always())
+        facts = sorted(
+            (self.old_outcomes.facts(atoms) | self.new_outcomes.facts(atoms)) - self._always()
+        )
         listed = ", ".join(facts) if facts else "nothing"
         return f"answers with {listed} (everything else no)"
 
     def _always(self) -> frozenset[str]:
         always = self.space.always
-        return self.o.facts(always) | self.n.facts(always)
+        return self.old_outcomes.facts(always) | self.new_outcomes.facts(always)
 
     def _add(self, change: Change, less_safe: bool) -> None:
         (self.less if less_safe else self.more).append(change)
@@ -397,14 +399,14 @@ class _Differ:
     # -- exercises ------------------------------------------------------------------------
 
     def _exercises(self) -> None:
-        o, n = self.o, self.n
+        before, after = self.old_outcomes, self.new_outcomes
         everyone = [self.space.always]
-        for exercise_id in dict.fromkeys([*o.positions, *n.positions]):
-            in_old = o.positions.get(exercise_id)
-            in_new = n.positions.get(exercise_id)
+        for exercise_id in dict.fromkeys([*before.positions, *after.positions]):
+            in_old = before.positions.get(exercise_id)
+            in_new = after.positions.get(exercise_id)
             if in_old is None:
                 assert in_new is not None
-                found = self._find(everyone, n.withheld(in_new))
+                found = self._find(everyone, after.withheld(in_new))
                 if found is not None:
                     self._behaviour(
                         ChangeKind.EXERCISE_ADDED,
@@ -414,7 +416,7 @@ class _Differ:
                     )
                 continue
             if in_new is None:
-                found = self._find(everyone, o.withheld(in_old))
+                found = self._find(everyone, before.withheld(in_old))
                 self._behaviour(
                     ChangeKind.EXERCISE_REMOVED,
                     found,
@@ -422,7 +424,7 @@ class _Differ:
                     exercise=exercise_id,
                 )
                 continue
-            withheld_old, withheld_new = o.withheld(in_old), n.withheld(in_new)
+            withheld_old, withheld_new = before.withheld(in_old), after.withheld(in_new)
             self._behaviour(
                 ChangeKind.EXERCISE_GIVEN,
                 self._find(withheld_old, withheld_new),
@@ -438,8 +440,8 @@ class _Differ:
             self._cautions(exercise_id, in_old, in_new, withheld_old + withheld_new)
 
     def _cautions(self, exercise_id: str, in_old: int, in_new: int, withheld: list[int]) -> None:
-        old_rules = _cautioning(self.old, self.o, in_old)
-        new_rules = _cautioning(self.new, self.n, in_new)
+        old_rules = _cautioning(self.old, self.old_outcomes, in_old)
+        new_rules = _cautioning(self.new, self.new_outcomes, in_new)
         everyone = [self.space.always]
         if self.old.safety:
             old_rules[(RULE_SAFETY, 0)] = everyone
@@ -498,7 +500,10 @@ class _Differ:
 
     def _urgencies(self) -> None:
         for level in list(Urgency)[1:]:
-            reached_old, reached_new = self.o.urgency(level), self.n.urgency(level)
+            reached_old, reached_new = (
+                self.old_outcomes.urgency(level),
+                self.new_outcomes.urgency(level),
+            )
             self._behaviour(
                 ChangeKind.URGENCY_LOWERED,
                 self._find(reached_old, reached_new),

@@ -4,7 +4,7 @@ Every expected value below is written by hand from the clinical basis (sections 
 4), not read from ``default.toml``, so that this file is an independent specification of it.
 The changes of the 2.0.0 review (section 3a) are pinned one scenario at a time further down;
 those of the 3.0.0 review (section 3b), one presentation at a time, in
-``tests/test_default_protocol_3.py``.
+``tests/protocol/test_default_protocol_3.py``.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ START_BACK_MEDIUM = START_BACK_HIGH | {"low_mood": 0, "leg_pain": 1}
 START_BACK_LOW = START_BACK_HIGH | {"low_mood": 0}
 
 # The text of the public page the exercises were written from, kept as test data.
-SEED = Path(__file__).resolve().parent / "fixtures" / "seed" / "lower-back-exercises.txt"
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "lower-back-exercises.txt"
 
 
 def odi_with_raw(raw: int) -> list[int]:

@@ -24,21 +24,21 @@ from typing import Any, Final, TypeVar, cast
 
 import attrs
 
-from backtriage._batch_stream import RESULT_COLUMNS as SCORE_COLUMNS
-from backtriage.batch import (
+from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.instruments.odi import DisabilityBand, OdiScore, score_odi
+from backtriage.tables._rows import (
     _CELLS_ALLOWED,
     _SECTIONS,
     RowError,
     _BadCellError,
     _check_columns,
     _check_max_missing,
-    _check_scale,
     _read_cell,
     _resolve,
     _score_values,
+    check_scale,
 )
-from backtriage.errors import IncompleteError, InvalidAnswerError
-from backtriage.instruments.odi import DisabilityBand, OdiScore, score_odi
+from backtriage.tables._stream import RESULT_COLUMNS as SCORE_COLUMNS
 
 RESULT_COLUMNS: Final = ("row", *SCORE_COLUMNS)
 """The columns a scored table gains, in order (the CLI writes the same)."""
@@ -103,7 +103,7 @@ class _Shown:
         import numpy
 
         pa, _ = pyarrow_modules()
-        wanted = _to_numpy(where).astype(numpy.int64, copy=False)
+        wanted = as_numpy(where).astype(numpy.int64, copy=False)
         found = numpy.minimum(numpy.searchsorted(self.rows, wanted), len(self.rows) - 1)
         hit = self.rows[found] == wanted
         validity = pa.py_buffer(numpy.packbits(hit, bitorder="little"))
@@ -135,7 +135,7 @@ def score_table(
     kinds: str,
 ) -> Frame:
     """Score ``data`` (see :func:`backtriage.frames.score_odi_frame`); return the same kind."""
-    first = _check_scale(scale).first
+    first = check_scale(scale).first
     mapped = _check_columns(cast("Mapping[str, str] | None", columns), scale)
     limit = _check_max_missing(max_missing)
     if type(start) is not int:
@@ -222,8 +222,8 @@ def read_array(array: Any, first: int) -> _Column:
             # A null cell is unanswered, never "huge": the mask of the row path has no nulls.
             huge = pc.fill_null(pc.greater(array, _scalar(1 << 62, kind)), _scalar(False))
             if pc.any(huge).as_py():
-                kept = pc.if_else(huge, _scalar(None, kind), array)
-                return _Column(kept.cast(pa.int64()), huge, cells)
+                in_range = pc.if_else(huge, _scalar(None, kind), array)
+                return _Column(in_range.cast(pa.int64()), huge, cells)
         return _Column(array.cast(pa.int64()), None, cells)
     if types.is_floating(kind):
         return _read_floats(array, first, cells)
@@ -502,7 +502,7 @@ def score_columns(
     tables = _tables(first, max_missing)
     import numpy
 
-    unanswered = _to_numpy(pc.shift_right(total, _scalar(6)))
+    unanswered = as_numpy(pc.shift_right(total, _scalar(6)))
     texts, index = tables.incomplete, unanswered
     if bad is not None:
         # The bad rows' messages are appended to the table of messages and indexed from it.
@@ -515,7 +515,7 @@ def score_columns(
         )
         texts = pa.concat_arrays([tables.incomplete, messages])
         index = unanswered.copy()
-        index[_to_numpy(where)] = numpy.arange(len(tables.incomplete), len(texts))
+        index[as_numpy(where)] = numpy.arange(len(tables.incomplete), len(texts))
     error, erred = _gather_text(texts, index)
     # A row's score is null exactly where it has an error (the rows apart are replaced below).
     scored = ~erred
@@ -561,7 +561,7 @@ def _gather_text(table: Any, index: Any, valid: Any = None) -> tuple[Any, Any]:
     import numpy
 
     pa, pc = pyarrow_modules()
-    sizes = _to_numpy(pc.fill_null(pc.binary_length(table), _scalar(0, pa.int32())))[index]
+    sizes = as_numpy(pc.fill_null(pc.binary_length(table), _scalar(0, pa.int32())))[index]
     if valid is not None:
         sizes[~valid] = 0
     filled = sizes > 0
@@ -574,7 +574,7 @@ def _gather_text(table: Any, index: Any, valid: Any = None) -> tuple[Any, Any]:
     return array, filled
 
 
-def _to_numpy(array: Any) -> Any:
+def as_numpy(array: Any) -> Any:
     """Return an Arrow integer array without nulls as a NumPy view (``to_numpy`` imports pandas)."""
     import numpy
 
@@ -677,7 +677,7 @@ def _bad_cell_messages(
                 _scalar(f"{label}: "), shown_cells, _scalar(f" is not {allowed}"), _scalar("")
             )
         )
-        rows.append(_to_numpy(pc.indices_nonzero(outside)))
+        rows.append(as_numpy(pc.indices_nonzero(outside)))
         pending = pc.and_(pending, pc.invert(outside))
     order = numpy.argsort(numpy.concatenate(rows), kind="stable")
     return pc.take(pa.concat_arrays(texts), _from_numpy(order))

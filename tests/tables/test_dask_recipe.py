@@ -22,7 +22,7 @@ cloudpickle = pytest.importorskip("cloudpickle")
 
 from backtriage.frames import RESULT_COLUMNS, score_odi_frame  # noqa: E402
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow  # a cluster or a Spark session takes seconds to start
 SECTIONS = [section.value for section in bt.OdiSection]
 

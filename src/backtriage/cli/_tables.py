@@ -1,7 +1,7 @@
-"""What the command line's two table paths share: one-line errors, progress, the header.
+"""What the ``score`` verb's two table paths share: progress, the header, the failures line.
 
-The CSV path (in :mod:`backtriage.cli`) and the Parquet/Arrow path
-(:mod:`backtriage._cli_columnar`) both import these; neither imports the other.
+The CSV path (:mod:`backtriage.cli._score`) and the Parquet/Arrow path
+(:mod:`backtriage.cli._score_columnar`) both import these; neither imports the other.
 """
 
 from __future__ import annotations
@@ -11,19 +11,15 @@ import sys
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Final
 
-from backtriage._batch_stream import RESULT_COLUMNS
+from backtriage.cli._output import PROG, CommandError
+from backtriage.tables._stream import RESULT_COLUMNS
 
 if TYPE_CHECKING:
-    from backtriage.batch import TableLayout
+    from backtriage.tables._rows import TableLayout
 
-__all__ = ["LARGE_INPUT", "PROG", "CommandError", "Progress", "layout_of", "report_failures"]
+__all__ = ["LARGE_INPUT", "Progress", "layout_of", "report_failures"]
 
-PROG: Final = "backtriage"
 LARGE_INPUT: Final = 16 * 1024 * 1024  # bytes; above this a progress line is worth showing
-
-
-class CommandError(Exception):
-    """A problem to report as one line, without a traceback."""
 
 
 class Progress:
@@ -72,8 +68,8 @@ def layout_of(
     name: str, header: Sequence[str], columns: dict[str, str], keep: str | None
 ) -> tuple[TableLayout, tuple[int, ...]]:
     """Return where the sections are and the positions of the columns to copy out."""
-    from backtriage.batch import TableLayout
     from backtriage.errors import InvalidAnswerError
+    from backtriage.tables._rows import TableLayout
 
     try:
         layout = TableLayout.from_header(header, columns)
@@ -90,10 +86,10 @@ def layout_of(
                 f"--keep: no column {unknown[0]!r} in {name}; columns: {', '.join(header)}"
             )
         positions = tuple(header.index(column) for column in wanted)
-    kept = [header[i] for i in positions]
-    repeated = sorted({column for column in kept if kept.count(column) > 1})
+    copied = [header[i] for i in positions]
+    repeated = sorted({column for column in copied if copied.count(column) > 1})
     if repeated:
-        # Each kept column is a key of a JSON Lines record and a CSV header: names must differ.
+        # Each copied column is a key of a JSON Lines record and a CSV header: names must differ.
         raise CommandError(
             f"{name}: bad header: column {repeated[0]!r} appears more than once among the "
             "columns to copy; rename one, or choose the columns with --keep"

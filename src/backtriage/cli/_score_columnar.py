@@ -2,7 +2,7 @@
 
 A Parquet input is read one row group batch at a time and each batch is scored and written
 before the next is read, so memory stays flat whatever the size of the file. The output has the
-columns the CSV output has: ``row`` (counted from 1), the kept columns, then the result columns.
+columns the CSV output has: ``row`` (counted from 1), the copied columns, then the result columns.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from backtriage._cli_shared import LARGE_INPUT, CommandError, Progress, layout_of, report_failures
+from backtriage.cli._output import CommandError
+from backtriage.cli._tables import LARGE_INPUT, Progress, layout_of, report_failures
 
 _EXTENSIONS: Final = {
     ".parquet": "parquet",
@@ -144,8 +145,8 @@ def score_columnar(
     args: argparse.Namespace, columns: dict[str, str], scale: str, output_format: str
 ) -> int:
     """Score a Parquet or Arrow IPC input; write Parquet, Arrow IPC or CSV."""
-    from backtriage._frames import RESULT_COLUMNS, _to_numpy, read_array, score_columns
-    from backtriage.batch import _check_scale
+    from backtriage.tables._columns import RESULT_COLUMNS, as_numpy, read_array, score_columns
+    from backtriage.tables._rows import check_scale
 
     if output_format == "jsonl":
         raise CommandError(
@@ -153,12 +154,12 @@ def score_columnar(
             "write *.parquet, *.arrow or *.csv"
         )
     pa, pc, pq, ipc = _modules()
-    first = _check_scale(scale).first
+    first = check_scale(scale).first
     name = args.file
     with _batches(name, columnar_format(name)) as (schema, total, size, batches):
         header = list(schema.names)
         layout, keep = layout_of(name, header, columns, args.keep)
-        kept = [header[i] for i in keep]
+        copied = [header[i] for i in keep]
         fields = [schema.field(i) for i in keep]
         wanted = args.progress == "always" or (
             args.progress == "auto" and args.output not in (None, "-") and size > LARGE_INPUT
@@ -176,7 +177,7 @@ def score_columnar(
                 arrays = [results["row"], *(batch.column(i) for i in keep)]
                 arrays += [results[column] for column in RESULT_COLUMNS[1:]]
                 scored = pa.RecordBatch.from_arrays(
-                    arrays, names=["row", *kept, *RESULT_COLUMNS[1:]]
+                    arrays, names=["row", *copied, *RESULT_COLUMNS[1:]]
                 )
                 if writer is None:
                     writer = _writer(output_format, out, scored.schema, pq, ipc)
@@ -184,7 +185,7 @@ def score_columnar(
                 errors = results["error"]
                 bad = len(errors) - errors.null_count
                 if bad and first_error is None:
-                    at = int(_to_numpy(pc.indices_nonzero(pc.is_valid(errors)))[0])
+                    at = int(as_numpy(pc.indices_nonzero(pc.is_valid(errors)))[0])
                     first_error = (rows + 1 + at, errors[at].as_py())
                 failed += bad
                 rows += batch.num_rows

@@ -510,7 +510,7 @@ def test_float_columns_with_nan_score_exactly_as_score_odi_many(
 @pytest.mark.parametrize("scale", ["0-5", "1-6"])
 @pytest.mark.parametrize("kind", ["float64", "float32"])
 def test_a_float_column_of_answers_is_read_in_bulk(scale: str, kind: str) -> None:
-    from backtriage._frames import _scalar, read_array
+    from backtriage.tables._columns import _scalar, read_array
 
     assert _scalar(5.0, pa.float64()).as_py() == 5.0  # the value, not an int's bytes
     first = int(scale[0])
@@ -524,7 +524,7 @@ def test_a_float_column_of_answers_is_read_in_bulk(scale: str, kind: str) -> Non
 def test_a_float_column_s_odd_cells_go_to_the_row_path_and_whole_numbers_stay_in_bulk(
     scale: str,
 ) -> None:
-    from backtriage._frames import read_array
+    from backtriage.tables._columns import read_array
 
     first = int(scale[0])
     cells = [2.5, math.inf, -math.inf, 1e300, 7.0, -1.0, 3.0, math.nan, None, 0.0, -0.0]

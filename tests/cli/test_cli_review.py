@@ -14,7 +14,7 @@ from backtriage.review import protocol_hash
 from cli_support import one_line_error
 
 DEFAULT_TOML = Path(bt.__file__).parent / "protocol" / "default.toml"
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def changed(tmp_path: Path, name: str, edit: Any) -> Path:

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from _csv import Reader as _CsvReader
     from _csv import Writer as _CsvWriter
 
-    from backtriage.batch import RowError, TableLayout
     from backtriage.instruments.odi import OdiScore
+    from backtriage.tables._rows import RowError, TableLayout
 
 __all__ = ["RESULT_COLUMNS", "no_field_limit", "span_error", "stream_scores"]
 
@@ -56,7 +56,7 @@ def no_field_limit() -> Iterator[None]:
 
 
 def span_error(number: int, first: int, last: int) -> RowError:
-    from backtriage.batch import RowError
+    from backtriage.tables._rows import RowError
 
     return RowError(
         number,
@@ -71,7 +71,7 @@ def stream_scores(
     reader: _CsvReader,
     layout: TableLayout,
     keep: tuple[int, ...],
-    kept: list[str],
+    copied: list[str],
     out: IO[str],
     output_format: str,
     max_missing: int,
@@ -80,7 +80,7 @@ def stream_scores(
 ) -> tuple[int, tuple[int, RowError] | None]:
     """Score every row, writing results in batches; return ``(rows, (failed, first) | None)``.
 
-    Each result becomes a record ``(row number, *kept cells, *result cells)``; the format
+    Each result becomes a record ``(row number, *copied cells, *result cells)``; the format
     decides the result cells and how a batch of records is written.
     """
     import operator
@@ -89,10 +89,10 @@ def stream_scores(
 
     if output_format == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["row", *kept, *RESULT_COLUMNS])
+        writer.writerow(["row", *copied, *RESULT_COLUMNS])
         score_cells, error_cells, flush = _csv_format(writer)
     else:
-        score_cells, error_cells, flush = _jsonl_format(out, kept)
+        score_cells, error_cells, flush = _jsonl_format(out, copied)
 
     get_answers = operator.itemgetter(*layout.indices)
     first_code = 1 if scale == "1-6" else 0
@@ -183,12 +183,12 @@ def _csv_format(writer: _CsvWriter) -> _Format:
     return score_cells, error_cells, writer.writerows
 
 
-def _jsonl_format(out: IO[str], kept: Sequence[str]) -> _Format:
+def _jsonl_format(out: IO[str], copied: Sequence[str]) -> _Format:
     import json
 
     from backtriage._convert import converter
 
-    keys = [json.dumps(name, ensure_ascii=False) + ": " for name in kept]
+    keys = [json.dumps(name, ensure_ascii=False) + ": " for name in copied]
 
     def score_cells(score: OdiScore) -> tuple[str, ...]:
         return (f'"odi": {json.dumps(converter.unstructure(score))}, "error": null',)
@@ -200,7 +200,7 @@ def _jsonl_format(out: IO[str], kept: Sequence[str]) -> _Format:
         return (f'"odi": null, "error": {json.dumps(detail, ensure_ascii=False)}',)
 
     def line(record: tuple[object, ...]) -> str:
-        # record: (row number, *kept cells, result cells)
+        # record: (row number, *copied cells, result cells)
         columns = "".join(
             key + json.dumps(value, ensure_ascii=False) + ", "
             for key, value in zip(keys, record[1:-1], strict=True)

@@ -18,7 +18,7 @@ from cli_support import one_line_error
 
 SECTIONS = [section.value for section in bt.OdiSection]
 HEADER = ",".join(["id", *SECTIONS])
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 NO_FLAGS = {q.key: False for q in bt.questions() if q.kind is bt.QuestionKind.RED_FLAG}
 
 
@@ -798,11 +798,11 @@ def test_progress_shows_the_share_of_the_input_read(
 ) -> None:
     import itertools
 
-    import backtriage._batch_stream
+    import backtriage.tables._stream
 
     ticks = itertools.count(0, 5)  # every reading of the clock is five seconds later
     monkeypatch.setattr("time.monotonic", lambda: next(ticks))
-    monkeypatch.setattr(backtriage._batch_stream, "_BATCH", 2)
+    monkeypatch.setattr(backtriage.tables._stream, "_BATCH", 2)
     lines = [HEADER] + [f"p{n},{','.join('1' * 10)}" for n in range(6)]
     source = write(tmp_path / "six.csv", "\n".join(lines) + "\n")
     result = run("score", str(source), "-o", str(tmp_path / "o.csv"), "--progress", "always")

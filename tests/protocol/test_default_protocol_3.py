@@ -13,7 +13,8 @@ import pytest
 import backtriage as bt
 from backtriage import Urgency
 from backtriage.protocol import FactIs, Refer
-from test_default_protocol import (
+
+from .test_default_protocol import (
     ALL,
     CAPABILITY,
     CES_FLAGS,

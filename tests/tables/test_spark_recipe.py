@@ -23,7 +23,7 @@ if shutil.which("java") is None:
 from backtriage.frames import RESULT_COLUMNS, score_odi_frame  # noqa: E402
 from backtriage.serialize import to_json  # noqa: E402
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow  # a cluster or a Spark session takes seconds to start
 
 

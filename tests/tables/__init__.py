@@ -1,0 +1,1 @@
+"""Tests of table scoring (backtriage.tables): rows, the CSV stream, columns, the recipes."""

@@ -31,6 +31,7 @@ import attrs
 from backtriage._follow_up import FollowUp
 from backtriage._plan import Plan, Question
 from backtriage.assessment import Assessment, NextMorning, Preference
+from backtriage.instruments._registry import INSTRUMENTS, check_in_instruments
 from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
     Bothersomeness,
@@ -472,11 +473,14 @@ def _assessment_body(builder: _Builder) -> JSON:
                 "type": "integer",
                 "minimum": 0,
             },
-            "pain": {
-                "description": "Pain now on the 0-10 numeric rating scale, or null.",
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "maximum": 10,
+            **{
+                instrument.key: {
+                    "description": f"{instrument.description}, or null.",
+                    "type": ["integer", "null"],
+                    "minimum": instrument.least,
+                    "maximum": instrument.most,
+                }
+                for instrument in INSTRUMENTS
             },
             "odi_score": {
                 "description": "Derived from odi and written on output; may be left out.",
@@ -547,7 +551,8 @@ def check_in_schema() -> JSON:
     builder = _Builder()
     answers, answer_list = _odi_answers(builder)
     odi_score = builder.type_schema(OdiScore)
-    pain: JSON = {"type": "integer", "minimum": 0, "maximum": 10}
+    # The pain-monitoring model rates the pain during an exercise from 0 to 10, as the NRS.
+    rating: JSON = {"type": "integer", "minimum": 0, "maximum": 10}
     report = builder.define(
         "ExerciseReport",
         {
@@ -557,7 +562,7 @@ def check_in_schema() -> JSON:
                 "done": {"description": "Whether it was done at all.", "type": "boolean"},
                 "pain_during": {
                     "description": "Pain while doing it, 0-10; null: not reported (or not done).",
-                    "anyOf": [pain, _NULL],
+                    "anyOf": [rating, _NULL],
                 },
                 "next_morning": {
                     "description": "The next morning compared with before; null: not reported.",
@@ -580,7 +585,15 @@ def check_in_schema() -> JSON:
                 "type": "object",
                 "additionalProperties": answer,
             },
-            "pain": {"description": "Pain now on the 0-10 numeric rating scale.", **pain},
+            **{
+                instrument.key: {
+                    "description": f"{instrument.description}.",
+                    "type": "integer",
+                    "minimum": instrument.least,
+                    "maximum": instrument.most,
+                }
+                for instrument in check_in_instruments()
+            },
             "days": {
                 "description": "Whole days since the plan this check-in follows.",
                 "type": "integer",
@@ -607,7 +620,7 @@ def check_in_schema() -> JSON:
                 "maximum": 130,
             },
         },
-        "required": ["red_flags", "pain", "days"],
+        "required": ["red_flags", *(i.key for i in check_in_instruments()), "days"],
         "additionalProperties": False,
     }
     return _document(

@@ -70,8 +70,9 @@ from backtriage._fhir._screening import assessment_response, read_assessment, re
 from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
 from backtriage._plan import Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.instruments._instrument import Instrument
 from backtriage.instruments.odi import OdiAnswerInput, OdiAnswers, OdiScore, OdiSection, score_odi
-from backtriage.instruments.pain import PAIN_LOINC, PAIN_LOINC_DISPLAY, check_pain
+from backtriage.instruments.pain import describe_pain
 from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol import Urgency
 
@@ -383,17 +384,26 @@ def to_pain_observation(
     Reported"); ``valueInteger`` holds the rating. Raises
     :class:`~backtriage.InvalidAnswerError` for anything but a whole number from 0 to 10.
     """
-    rating = check_pain(pain)
+    return _rating_observation(describe_pain(), pain, subject=subject, effective=effective)
+
+
+def _rating_observation(
+    instrument: Instrument,
+    value: object,
+    *,
+    subject: Mapping[str, object] | None,
+    effective: str | None,
+) -> Resource:
+    """Return a registered instrument's rating as an ``Observation`` coded by its LOINC code."""
+    rating = instrument.check(value, instrument.key)
+    coding = {"system": LOINC_SYSTEM, "code": instrument.code, "display": instrument.display}
     observation: Resource = {
         "resourceType": "Observation",
         "status": "final",
         "category": [
             {"coding": [{"system": _CATEGORY_SYSTEM, "code": "survey", "display": "Survey"}]}
         ],
-        "code": {
-            "coding": [{"system": LOINC_SYSTEM, "code": PAIN_LOINC, "display": PAIN_LOINC_DISPLAY}],
-            "text": PAIN_LOINC_DISPLAY,
-        },
+        "code": {"coding": [coding], "text": instrument.display},
     }
     if subject is not None:
         observation["subject"] = _reference("subject", subject)

@@ -24,6 +24,7 @@ from backtriage.errors import (
     InvalidAnswerError,
     shorten,
 )
+from backtriage.instruments._registry import INSTRUMENTS, check_in_instruments
 from backtriage.instruments.odi import DisabilityBand, OdiAnswers, OdiScore, OdiSection
 from backtriage.instruments.start_back import (
     Bothersomeness,
@@ -214,7 +215,7 @@ _ASSESSMENT_KEYS: Final = (
     "start_back",
     "age",
     "odi_max_missing",
-    "pain",
+    *(instrument.key for instrument in INSTRUMENTS),
     "odi_score",
 )
 _SECTION_INDEX: Final = {section.value: i for i, section in enumerate(OdiSection)}
@@ -253,7 +254,7 @@ def _unstructure_assessment(assessment: Assessment) -> dict[str, object]:
         ),
         "age": assessment.age,
         "odi_max_missing": assessment.odi_max_missing,
-        "pain": assessment.pain,
+        **{instrument.key: getattr(assessment, instrument.key) for instrument in INSTRUMENTS},
         "odi_score": (
             _unstructure_odi_score(assessment.odi_score)
             if assessment.odi_score is not None
@@ -400,7 +401,7 @@ _ASSESSMENT_TYPES: Final[tuple[tuple[str, Any], ...]] = (
     ("preference", Preference | None),
     ("age", int | None),
     ("odi_max_missing", int),
-    ("pain", int | None),
+    *((instrument.key, int | None) for instrument in INSTRUMENTS),
 )
 
 
@@ -455,8 +456,9 @@ converter.register_structure_hook(Assessment, _structure_assessment)
 
 # -- check-in -----------------------------------------------------------------------------------
 
-_CHECK_IN_KEYS: Final = ("red_flags", "pain", "days", "findings", "exercises", "odi", "age")
-_CHECK_IN_REQUIRED: Final = ("red_flags", "pain", "days")
+_CHECK_IN_RATINGS: Final = tuple(instrument.key for instrument in check_in_instruments())
+_CHECK_IN_REQUIRED: Final = ("red_flags", *_CHECK_IN_RATINGS, "days")
+_CHECK_IN_KEYS: Final = (*_CHECK_IN_REQUIRED, "findings", "exercises", "odi", "age")
 
 
 def _unstructure_report(report: ExerciseReport) -> dict[str, object]:
@@ -470,7 +472,7 @@ def _unstructure_report(report: ExerciseReport) -> dict[str, object]:
 def _unstructure_check_in(check_in: CheckIn) -> dict[str, object]:
     return {
         "red_flags": dict(check_in.red_flags),
-        "pain": check_in.pain,
+        **{key: getattr(check_in, key) for key in _CHECK_IN_RATINGS},
         "days": check_in.days,
         "findings": dict(check_in.findings),
         "exercises": {key: _unstructure_report(r) for key, r in check_in.exercises.items()},
@@ -488,7 +490,7 @@ def _structure_check_in(value: object, _: type) -> CheckIn:
             raise InvalidAnswerError(
                 f"$.{key}",
                 None,
-                "a value (red_flags, pain and days are required)",
+                f"a value ({', '.join(_CHECK_IN_REQUIRED[:-1])} and days are required)",
                 problem="missing",
             )
     odi = data.get("odi")

@@ -25,6 +25,7 @@ from backtriage._fhir._common import (
 )
 from backtriage._plan import Plan, QuestionKind, default_protocol, questions
 from backtriage.assessment import NextMorning, Preference
+from backtriage.instruments._registry import check_in_instruments
 from backtriage.instruments.odi import OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem
 from backtriage.protocol import Protocol
@@ -37,7 +38,6 @@ START_BACK_GROUP: Final = "start_back"
 AGE: Final = "age"
 PREFERENCE: Final = "preference"
 CHECK_IN_URL: Final = f"{QUESTIONNAIRE_URL}:check-in"
-PAIN: Final = "pain"
 DAYS: Final = "days"
 EXERCISES_GROUP: Final = "exercises"
 REPORT_PARTS: Final = ("done", "pain_during", "next_morning")
@@ -331,7 +331,9 @@ def check_in_questionnaire(plan: Plan, protocol: Protocol | None = None) -> Reso
         for q in asked
         if q.kind is QuestionKind.RED_FLAG
     ]
-    items.append(_whole(PAIN, rules.pain_question, 0, 10, required=True))
+    for instrument in check_in_instruments():
+        text = getattr(rules, instrument.question)
+        items.append(_whole(instrument.key, text, instrument.least, instrument.most, required=True))
     items.append(_whole(DAYS, rules.days_question, 0, None, required=True))
     reports = []
     for prescription in plan.exercises:

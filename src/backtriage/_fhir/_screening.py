@@ -24,7 +24,6 @@ from backtriage._fhir._forms import (
     DAYS,
     EXERCISES_GROUP,
     ODI_GROUP,
-    PAIN,
     PREFERENCE,
     REPORT_PARTS,
     START_BACK_GROUP,
@@ -48,6 +47,7 @@ from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.batch import ALIASES as ODI_ALIASES
 from backtriage.errors import IncompleteError, InvalidAnswerError, json_path
+from backtriage.instruments._registry import check_in_instruments
 from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
 from backtriage.instruments.start_back import (
     Bothersomeness,
@@ -60,6 +60,9 @@ from backtriage.protocol import Protocol
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
 _SECTIONS: Final = tuple(OdiSection)
 _ITEMS: Final = tuple(StartBackItem)
+_RATINGS: Final = tuple(instrument.key for instrument in check_in_instruments())
+_NUMBERS: Final = (*_RATINGS, DAYS)
+"""The check-in form's whole-number items besides the age: its ratings, then the days."""
 
 
 @at_fhir_paths
@@ -512,7 +515,7 @@ def read_check_in(
             kinds[link_id] = question.kind
             if answer is not None:
                 answers[link_id] = answer
-        elif link_id in (PAIN, DAYS) or (link_id == AGE and AGE in asked):
+        elif link_id in _NUMBERS or (link_id == AGE and AGE in asked):
             _once(link_id, seen)
             numbers[link_id] = _whole_number(link_id, item)
         elif link_id == ODI_GROUP and ODI_GROUP in asked:
@@ -533,8 +536,9 @@ def read_check_in(
             raise InvalidAnswerError(
                 link_id,
                 link_id,
-                "an item of the check-in form: a red flag, finding or capability key, pain, "
-                "days, age, the group odi, or an exercise's done, pain_during, next_morning",
+                "an item of the check-in form: a red flag, finding or capability key, "
+                f"{', '.join(_NUMBERS)}, age, the group odi, or an exercise's done, "
+                "pain_during, next_morning",
             )
     for exercise_id, report in reports.items():
         if report.get("done") is None and any(report.get(p) is not None for p in REPORT_PARTS):
@@ -545,7 +549,6 @@ def read_check_in(
         return CheckIn(
             red_flags={k: v for k, v in answers.items() if kinds[k] is QuestionKind.RED_FLAG},
             findings={k: v for k, v in answers.items() if kinds[k] is not QuestionKind.RED_FLAG},
-            pain=numbers.get(PAIN),
             days=numbers.get(DAYS),
             exercises={
                 exercise_id: ExerciseReport(**report)
@@ -554,6 +557,7 @@ def read_check_in(
             },
             odi=_odi(odi_items, form),
             age=numbers.get(AGE),
+            **{key: numbers.get(key) for key in _RATINGS},
         )
     except InvalidAnswerError as exc:
         # The check-in names its own field; the response's item is what the sender can find.

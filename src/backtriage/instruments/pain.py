@@ -7,11 +7,14 @@ severity - 0-10 verbal numeric rating [Score] - Reported".
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from backtriage.errors import InvalidAnswerError
 
-__all__ = ["PAIN_LOINC", "PAIN_LOINC_DISPLAY", "PAIN_MAX", "check_pain"]
+if TYPE_CHECKING:
+    from backtriage.instruments._instrument import Instrument
+
+__all__ = ["PAIN_LOINC", "PAIN_LOINC_DISPLAY", "PAIN_MAX", "check_pain", "describe_pain"]
 
 PAIN_MAX: Final = 10
 """The highest rating: the worst pain imaginable."""
@@ -30,3 +33,21 @@ def check_pain(value: object, field: str = "pain") -> int:
     if type(value) is not int or not 0 <= value <= PAIN_MAX:
         raise InvalidAnswerError(field, value, f"a whole number from 0 to {PAIN_MAX}")
     return value
+
+
+def describe_pain() -> Instrument:
+    """Return the pain NRS as the documents, FHIR and the testing kit read it."""
+    # Made on first use: only the layers above read it, and none loads at import backtriage.
+    from backtriage.instruments._instrument import Instrument
+
+    return Instrument(
+        key="pain",
+        least=0,
+        most=PAIN_MAX,
+        check=check_pain,
+        description=f"Pain now on the 0-{PAIN_MAX} numeric rating scale",
+        code=PAIN_LOINC,
+        display=PAIN_LOINC_DISPLAY,
+        in_check_in=True,
+        question="pain_question",
+    )

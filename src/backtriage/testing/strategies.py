@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
+from backtriage.instruments._registry import check_in_instruments
 from backtriage.instruments.odi import DisabilityBand, OdiSection
 from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
 from backtriage.protocol import (
@@ -570,7 +571,8 @@ def assessments(
 
 # -- check-ins ------------------------------------------------------------------------------------
 
-_PAIN = st.integers(0, 10)
+# The pain-monitoring model rates the pain during an exercise from 0 to 10.
+_PAIN_DURING = st.integers(0, 10)
 _MORNING = st.sampled_from(NextMorning)
 
 
@@ -579,7 +581,7 @@ def _exercise_report(draw: st.DrawFn) -> ExerciseReport:
     if not draw(st.integers(0, 5)):
         return ExerciseReport(done=False)
     return ExerciseReport(
-        done=True, pain_during=draw(_maybe(_PAIN)), next_morning=draw(_maybe(_MORNING))
+        done=True, pain_during=draw(_maybe(_PAIN_DURING)), next_morning=draw(_maybe(_MORNING))
     )
 
 
@@ -607,13 +609,14 @@ def _check_in(
     carried = dict(plan.course.answers.findings) if plan.course is not None else {}
     kept_answers = _keep_follow_ups(protocol, red_flags, {**carried, **findings})
     findings = {name: kept_answers[name] for name in findings}
+    ratings = {i.key: draw(st.integers(i.least, i.most)) for i in check_in_instruments()}
     return CheckIn(
         red_flags=red_flags,
         findings=findings,
-        pain=draw(_PAIN),
         days=draw(st.integers(0, days)),
         exercises={exercise_id: draw(_exercise_report()) for exercise_id in sorted(reported)},
         odi=draw(_maybe(_given_odi(plan.course.answers.odi_max_missing if plan.course else 1))),
+        **ratings,
     )
 
 

@@ -6,26 +6,15 @@ Each check runs a fresh interpreter: in this one, other tests have imported ever
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from script_support import load_script
 
 
 def _load_gate() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "import_gate", ROOT / "benchmarks" / "import_gate.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses and pickling look modules up by name
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/import_gate.py")
 
 
 gate = _load_gate()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +15,7 @@ from openapi_spec_validator import validate
 import backtriage as bt
 from backtriage import _schema, fhir
 from backtriage.serialize import json_schema, to_dict
+from script_support import load_script
 from test_serialize import plans
 
 ROOT = Path(__file__).parent.parent
@@ -105,14 +105,7 @@ def test_the_example_assessment_and_answers_are_valid_against_the_components() -
 @pytest.fixture(scope="module")
 def service() -> ModuleType:
     pytest.importorskip("fastapi")
-    spec = importlib.util.spec_from_file_location(
-        "fastapi_service", ROOT / "examples" / "fastapi_service.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("examples/fastapi_service.py")
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -21,21 +19,14 @@ distributed = pytest.importorskip("dask.distributed")
 cloudpickle = pytest.importorskip("cloudpickle")
 
 from backtriage.frames import RESULT_COLUMNS, score_odi_frame  # noqa: E402
+from script_support import load_script  # noqa: E402
 
-ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow  # a cluster or a Spark session takes seconds to start
 SECTIONS = [section.value for section in bt.OdiSection]
 
 
 def load_recipe() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "dask_scoring", ROOT / "examples" / "dask_scoring.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_script("examples/dask_scoring.py")
     # The workers cannot import the examples folder: send the recipe's functions by value.
     cloudpickle.register_pickle_by_value(module)
     return module

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import sys
@@ -22,20 +21,14 @@ if shutil.which("java") is None:
 
 from backtriage.frames import RESULT_COLUMNS, score_odi_frame  # noqa: E402
 from backtriage.serialize import to_json  # noqa: E402
+from script_support import load_script  # noqa: E402
 
 ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow  # a cluster or a Spark session takes seconds to start
 
 
 def load_recipe() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "spark_scoring", ROOT / "examples" / "spark_scoring.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_script("examples/spark_scoring.py")
     from pyspark import cloudpickle  # Spark's own copy pickles the tasks
 
     cloudpickle.register_pickle_by_value(module)

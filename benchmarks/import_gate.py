@@ -41,6 +41,7 @@ AT_IMPORT: frozenset[str] = frozenset(
     {
         "backtriage",
         "backtriage._ordered",
+        "backtriage._values",  # the repr, equality and hash every value class shares
         "backtriage._version",
         "backtriage.assessment",
         "backtriage.errors",

@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 import attrs
 
+from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.assessment import Assessment
 from backtriage.instruments.odi import OdiScore
 
@@ -65,6 +66,10 @@ class Course:
             ),
         )
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class Trend:
@@ -92,3 +97,7 @@ class Trend:
     pain_up_2_points: bool | None
     improved: bool
     worse: bool
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash

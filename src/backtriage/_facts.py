@@ -35,10 +35,9 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     """
     inputs = inputs_of(protocol)
     answered = assessment.red_flags
-    unknown_flags = answered.keys() - inputs.red_flags
-    if unknown_flags:
+    if not inputs.red_flags.issuperset(answered):
         # The first in sorted order, so that the same input always reports the same key.
-        key = min(unknown_flags)
+        key = min(answered.keys() - inputs.red_flags)
         raise InvalidAnswerError(
             f"red_flags.{key}",
             key,
@@ -49,9 +48,8 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     findings = assessment.findings
     # Every name the app answered, also those answered False or None: a misspelt key must
     # fail on the first assessment, not only for the person who has the finding.
-    unknown_findings = findings.keys() - inputs.answerable
-    if unknown_findings:
-        name = min(unknown_findings)
+    if not inputs.answerable.issuperset(findings):
+        name = min(findings.keys() - inputs.answerable)
         raise InvalidAnswerError(
             "findings",
             name,
@@ -72,7 +70,10 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
                 problem="a follow-up question answered yes after a no to its condition",
                 path=json_path("findings", name),
             )
-    present = [key for key, answer in answered.items() if answer]
+    # Most people answer every red flag no: then none needs a look of its own.
+    present = (
+        [key for key, answer in answered.items() if answer] if True in answered.values() else []
+    )
     present.extend(name for name, answer in findings.items() if answer)
     preference = assessment.preference
     if preference is not None:
@@ -92,7 +93,10 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             if value is not None and value >= least:
                 present.append(name)
 
-    missing = [name for name in inputs.required_flags if answered.get(name) is None]
+    if len(answered) == len(inputs.required_flags) and None not in answered.values():
+        missing = []  # every red flag answered: only the protocol's keys are, checked above
+    else:
+        missing = [name for name in inputs.required_flags if answered.get(name) is None]
     if under_age_of(assessment, protocol) is not None:
         return present, missing  # outside the scope: only the red flags are asked
     conditional = dict(inputs.follow_ups)

@@ -29,6 +29,7 @@ import attrs
 
 from backtriage._course import Trend
 from backtriage._plan import History, Plan, _protocol_or_default, build_plan
+from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.assessment import (
     Assessment,
     CheckIn,
@@ -95,6 +96,10 @@ class StepDecision:
     title: str = ""
     """The exercise's title, as the protocol gives it."""
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class FollowUp:
@@ -123,6 +128,10 @@ class FollowUp:
         lines = [self.heading]
         lines.extend(f"- {d.title or d.exercise_id}: {d.reason}" for d in self.steps)
         return "\n".join([*lines, "", self.plan.summary()])
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 # Rule ids of the pain-response decisions: stable names an app can switch on.

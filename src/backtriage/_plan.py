@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from enum import StrEnum
 
@@ -9,6 +10,7 @@ import attrs
 
 from backtriage._course import Course, Trend
 from backtriage._facts import derive_facts, under_age_of
+from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.assessment import Assessment, canonical
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
@@ -158,6 +160,76 @@ class Plan:
         lines.append(f"({texts.protocol_label} {self.protocol_name} {self.protocol_version}.)")
         return "\n".join(lines)
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
+
+class _CourseToCome:
+    """What a plan's course is made of, until the course is first read.
+
+    The answers as they were given (``canonical`` makes them the course's), and for a plan of
+    a follow-up its history and the steps the course keeps; a first plan's steps are those of
+    its exercises, all at their first step.
+    """
+
+    __slots__ = ("answers", "history", "steps")
+
+    def __init__(
+        self, answers: Assessment, history: History | None, steps: dict[str, int] | None
+    ) -> None:
+        self.answers = answers
+        self.history = history
+        self.steps = steps
+
+    def course(self, plan: Plan) -> Course:
+        answers = self.answers
+        history = self.history
+        if history is None or self.steps is None:  # a first plan
+            steps = {p.exercise.id: p.step for p in plan.exercises}
+            return Course(canonical(answers), answers.odi_score, answers.pain, steps=steps)
+        return Course(
+            canonical(answers),
+            history.baseline_odi,
+            history.baseline_pain,
+            history.days,
+            history.check_ins,
+            self.steps,
+            history.tolerated,
+        )
+
+
+class _CourseSlot:
+    """``Plan.course``: the course is made the first time it is read, then kept in its slot.
+
+    Every read goes through here (the attribute, ``==``, ``hash``, ``repr``, pickle,
+    ``attrs.evolve``, the converter), so no one sees a course that is not made yet. Two threads
+    reading it first at once each make an equal course, and one of them is kept.
+    """
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: typing.Any) -> None:
+        self.slot = slot  # the member descriptor of the slot attrs made
+
+    def __get__(self, plan: Plan | None, owner: type | None = None) -> typing.Any:
+        if plan is None:
+            return self
+        value = self.slot.__get__(plan, owner)
+        if type(value) is _CourseToCome:
+            value = value.course(plan)
+            self.slot.__set__(plan, value)
+        return value
+
+    def __set__(self, plan: Plan, value: object) -> None:
+        self.slot.__set__(plan, value)
+
+    def __delete__(self, plan: Plan) -> None:
+        self.slot.__delete__(plan)
+
+
+Plan.course = _CourseSlot(Plan.__dict__["course"])  # type: ignore[assignment]
+
 
 def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Plan:
     """Decide which exercises a person may do now, and how urgently to see a clinician.
@@ -216,6 +288,10 @@ class History:
     referrals: tuple[FiredRule, ...] = ()
     trend: Trend | None = None
     trend_lines: tuple[str, ...] = ()
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 def build_plan(assessment: Assessment, protocol: Protocol, history: History | None) -> Plan:
@@ -286,32 +362,27 @@ def _plan(
             # The course asks for a review: the advice is the raised urgency's.
             urgency = raised
             evaluation = attrs.evolve(evaluation, urgency=urgency)
-    # The course keeps the step of every exercise given, and of every exercise withheld only
-    # while questions are unanswered; an exercise a rule withholds loses its step.
-    course_steps = {p.exercise.id: p.step for p in ranked}
-    if missing and steps:
-        for w in withheld:
-            if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
-                course_steps[w.exercise.id] = steps[w.exercise.id]
-    answers = canonical(assessment)
     if history is None:
-        course = Course(answers, assessment.odi_score, assessment.pain, steps=course_steps)
+        # A first plan's course is made when it is first read (a follow-up, to_json, ==):
+        # most plans are shown and never followed up. What it is made of is kept as it is.
+        to_come = _CourseToCome(assessment, None, None)
     else:
-        course = Course(
-            answers,
-            history.baseline_odi,
-            history.baseline_pain,
-            history.days,
-            history.check_ins,
-            course_steps,
-            history.tolerated,
-        )
+        # The course keeps the step of every exercise given, and of every exercise withheld
+        # only while questions are unanswered; an exercise a rule withholds loses its step.
+        course_steps = {p.exercise.id: p.step for p in ranked}
+        if missing and steps:
+            for w in withheld:
+                if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
+                    course_steps[w.exercise.id] = steps[w.exercise.id]
+        to_come = _CourseToCome(assessment, history, course_steps)
     return Plan(
         urgency=urgency,
         exercises=tuple(ranked),
         withheld=withheld,
         missing=tuple(missing),
-        missing_questions=tuple(_question_text(protocol, name) for name in missing),
+        missing_questions=tuple([_question_text(protocol, name) for name in missing])
+        if missing
+        else (),
         fired=fired,
         facts=tuple(sorted(set(present), key=engine.fact_bit.__getitem__)),
         advice=_advice(protocol, evaluation, given=bool(ranked), age=assessment.age),
@@ -326,7 +397,7 @@ def _plan(
         protocol_hash=protocol_hash(protocol),
         trend=history.trend if history is not None else None,
         trend_lines=history.trend_lines if history is not None else (),
-        course=course,
+        course=typing.cast("Course", to_come),  # made on first read: see _CourseSlot
     )
 
 
@@ -429,6 +500,10 @@ class Question:
     asked_if: str | None = None
     """A follow-up question: ask it only when this question is answered yes (otherwise its
     answer is no, or none; a yes is refused)."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:

@@ -11,6 +11,7 @@ from typing import TypeAlias
 
 import attrs
 
+from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.errors import IncompleteError, InvalidAnswerError, json_path
 from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
 from backtriage.instruments.pain import check_pain
@@ -246,6 +247,10 @@ class Assessment:
             ),
         )
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 class NextMorning(StrEnum):
     """How the back felt the morning after an exercise, compared with before it."""
@@ -301,6 +306,10 @@ class ExerciseReport:
                 "None when the exercise was not done",
                 problem="reported for an exercise not done",
             )
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 def _report(key: str, value: object) -> ExerciseReport:
@@ -427,6 +436,10 @@ class CheckIn:
                 self.age,
             ),
         )
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 def carried_over(previous: Assessment, check_in: CheckIn) -> Assessment:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.errors import InvalidAnswerError
 from backtriage.protocol._model import (
     Caution,
@@ -78,6 +79,10 @@ class Reason:
     text: str
     source: str
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class FiredRule:
@@ -88,6 +93,10 @@ class FiredRule:
     source: str
     urgency: Urgency | None = None
     """The urgency the rule refers to, when it refers."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 @attrs.frozen
@@ -113,6 +122,10 @@ class Prescription:
         steps = self.exercise.steps
         return steps[self.step] if steps else self.exercise.dosage
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class Withheld:
@@ -120,6 +133,10 @@ class Withheld:
 
     exercise: Exercise
     reasons: tuple[Reason, ...]
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 def _bits(mask: int) -> Iterable[int]:
@@ -144,6 +161,7 @@ class Engine:
         "_declared",
         "_excludes",
         "_fired",
+        "_plain",
         "_prerequisite_reasons",
         "_prerequisites",
         "_protocol",
@@ -221,6 +239,9 @@ class Engine:
             if protocol.safety
             else ()
         )
+        # Each exercise as most plans give it: with the safety advice and no rule's caution.
+        # A value, so every such plan can share it.
+        self._plain = tuple(Prescription(e, self._safety) for e in exercises)
 
     @property
     def rule_urgencies(self) -> tuple[Urgency | None, ...]:
@@ -336,15 +357,25 @@ class Engine:
 
     def _prescriptions(self, evaluation: Evaluation) -> tuple[Prescription, ...]:
         exercises = self._protocol.exercises
+        # Only the fired rules that caution something can change an exercise's cautions.
+        cautioning = [self._caution_masks[r] for r in evaluation.fired_indices]
+        cautioning = [masks for masks in cautioning if masks]
+        if not cautioning:
+            plain = self._plain
+            return tuple(plain[i] for i in _bits(evaluation.given_mask))
         result = []
         for i in _bits(evaluation.given_mask):
             bit = 1 << i
             cautions = list(self._safety)
-            for r in evaluation.fired_indices:
-                for mask, reason in self._caution_masks[r]:
+            for masks in cautioning:
+                for mask, reason in masks:
                     if mask & bit:
                         cautions.append(reason)
-            result.append(Prescription(exercises[i], tuple(cautions)))
+            result.append(
+                Prescription(exercises[i], tuple(cautions))
+                if len(cautions) > len(self._safety)
+                else self._plain[i]
+            )
         return tuple(result)
 
     def _withheld(self, evaluation: Evaluation) -> tuple[Withheld, ...]:
@@ -414,6 +445,10 @@ class Evaluation:
     def withheld(self) -> tuple[Withheld, ...]:
         """The exercises withheld, in protocol order, each with every reason."""
         return self.engine._withheld(self)
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 def engine_of(protocol: Protocol) -> Engine:

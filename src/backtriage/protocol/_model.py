@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from backtriage._ordered import OrderedStrEnum
+from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.errors import ProtocolError, shorten
 from backtriage.protocol._problem import Problem
 
@@ -276,6 +277,10 @@ class Derivation:
     at_least: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
     equals: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 class SourceKind(StrEnum):
     """What kind of evidence a source is, so that a reviewer can weigh it."""
@@ -340,6 +345,10 @@ class Source:
     """The year of the version cited."""
     url: str | None = attrs.field(default=None, validator=_url)
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class Exercise:
@@ -360,6 +369,10 @@ class Exercise:
     """The dosage steps, gentlest first (2 to 4): a plan starts the exercise at the first and a
     follow-up moves it along them by the pain response. Required: ``check()`` reports an
     exercise without them (``bad-steps``), as in a document written before steps existed."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 @attrs.frozen
@@ -386,12 +399,20 @@ class Fact:
     answered no, a yes to this fact is refused and a no changes nothing.
     """
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class FactIs:
     """True when the fact is present."""
 
     fact: str = attrs.field(validator=_TEXT)
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 @attrs.frozen
@@ -400,12 +421,20 @@ class AllOf:
 
     conditions: tuple[Condition, ...] = attrs.field(validator=_conditions)
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class AnyOf:
     """True when at least one condition is true."""
 
     conditions: tuple[Condition, ...] = attrs.field(validator=_conditions)
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 @attrs.frozen
@@ -414,6 +443,10 @@ class AtLeast:
 
     n: int = attrs.field(validator=_WHOLE)
     conditions: tuple[Condition, ...] = attrs.field(validator=_conditions)
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 Condition: TypeAlias = FactIs | AllOf | AnyOf | AtLeast
@@ -450,12 +483,20 @@ class Selector:
             or (self.min_level is not None and exercise.level >= self.min_level)
         )
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class Refer:
     """Raise the plan's urgency to at least ``urgency``."""
 
     urgency: Urgency = attrs.field(converter=_urgency)
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 @attrs.frozen
@@ -464,6 +505,10 @@ class Exclude:
 
     select: Selector = attrs.field(validator=_instance(Selector))
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class Caution:
@@ -471,6 +516,10 @@ class Caution:
 
     select: Selector = attrs.field(validator=_instance(Selector))
     text: str = attrs.field(validator=_TEXT)
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 Action: TypeAlias = Refer | Exclude | Caution
@@ -494,6 +543,10 @@ class Rule:
     """
     departs: str | None = attrs.field(default=None, validator=_MAYBE_TEXT)
     """Where the rule departs from what its source says, and the protocol's reason for it."""
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 def _maybe_urgency(value: object) -> Urgency | None:
@@ -541,6 +594,10 @@ class Policy:
         }
         return tuple(name for name, is_made in made.items() if is_made)
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class UrgencyAdvice:
@@ -556,6 +613,10 @@ class UrgencyAdvice:
         """Return the advice text for ``urgency``."""
         text: str = getattr(self, urgency.value)
         return text
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 @attrs.frozen
@@ -636,6 +697,10 @@ class FollowUpRules:
             if f.name not in _FOLLOW_UP_NUMBERS
         )
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 _FOLLOW_UP_NUMBERS = frozenset({"green_max", "amber_max", "source"})
 
@@ -651,6 +716,10 @@ class AgeBand:
     below: int = attrs.field(validator=_WHOLE)
     urgency: Urgency = attrs.field(converter=_band_urgency)
     advice: str = attrs.field(default="", validator=_TEXT)
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 _MAYBE_WHOLE = attrs.validators.optional(_WHOLE)
@@ -689,6 +758,10 @@ class Scope:
         # check() reports bands that do not reach min_age: such an age has none.
         return next((band for band in self.under_age if age < band.below), None)
 
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
+
 
 @attrs.frozen
 class SafetyNet:
@@ -702,6 +775,10 @@ class SafetyNet:
     today: tuple[str, ...] = attrs.field(default=(), validator=_STRINGS)
     review: str = attrs.field(default="", validator=_TEXT)
     source: str = attrs.field(default="", validator=_TEXT)
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 @attrs.frozen
@@ -764,6 +841,10 @@ class Texts:
         """Return the question text of an instrument or detail input (``odi``, ``age``, ...)."""
         text: str = getattr(self, f"{key}_question")
         return text
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 @attrs.frozen
@@ -842,6 +923,10 @@ class Protocol:
             if fact.name == name:
                 return fact
         raise KeyError(name)
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 _T = typing.TypeVar("_T")

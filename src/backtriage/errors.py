@@ -22,6 +22,8 @@ from typing import ClassVar, Final
 
 import attrs
 
+from backtriage._values import value_eq, value_hash, value_repr
+
 __all__ = [
     "BacktriageError",
     "ErrorDetail",
@@ -187,6 +189,10 @@ class ErrorDetail:
             "problem": _json_words(_clip(self.problem)),
             "allowed": _json_words(_clip(self.allowed)),
         }
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash
 
 
 def _rebuild(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from backtriage._values import value_eq, value_hash, value_repr
+
 __all__ = ["Problem"]
 
 
@@ -22,3 +24,7 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message} [{self.code}] Fix: {self.fix}"
+
+    __repr__ = value_repr
+    __eq__ = value_eq
+    __hash__ = value_hash

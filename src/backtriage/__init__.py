@@ -175,16 +175,13 @@ def __getattr__(name: str) -> object:
     # Imported on first use: the protocol model when a protocol is first used, the plan and
     # the engine when a plan is first made (scoring alone never needs them), the loader and
     # the converter (tomllib, cattrs) when a document is read, the batch scorer for tables.
-    # Each name is looked up here once, then kept in this module: later lookups find it
-    # without a call (``bt.recommend`` is on the hot path of an app).
+    # Each module is imported once; later lookups find it.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'backtriage' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return getattr(importlib.import_module(module), name)
 
 
 def __dir__() -> list[str]:

@@ -345,10 +345,12 @@ def _plan(
     steps = history.steps if history is not None else None
     if steps:
         given = tuple(
-            attrs.evolve(p, step=min(steps[p.exercise.id], p.steps - 1))
-            if steps.get(p.exercise.id)
-            else p
-            for p in given
+            [
+                Prescription(p.exercise, p.cautions, min(steps[p.exercise.id], p.steps - 1))
+                if steps.get(p.exercise.id)
+                else p
+                for p in given
+            ]
         )
     # Level 1 before level 2; the sort is stable, so within a level the catalogue's order
     # (gentlest and most supported first) decides, and a plan starts with the gentlest it gives.
@@ -392,7 +394,7 @@ def _plan(
         protocol_version=protocol.version,
         # An emergency plan's advice says what to do now; every other plan says when to get
         # help, also while it waits for answers or gives no exercise.
-        safety_net=protocol.safety_net if urgency < Urgency.EMERGENCY else None,
+        safety_net=protocol.safety_net if urgency is not Urgency.EMERGENCY else None,
         texts=protocol.texts,
         protocol_hash=protocol_hash(protocol),
         trend=history.trend if history is not None else None,

@@ -139,6 +139,15 @@ class Withheld:
     __hash__ = value_hash
 
 
+_BY_RANK = tuple(Urgency)
+"""Each urgency at the index of its rank."""
+_ACT_NOW = (Urgency.SAME_DAY, Urgency.EMERGENCY)
+"""The urgencies at which no exercise is given: ``urgency in _ACT_NOW`` is
+``urgency >= Urgency.SAME_DAY`` without a call."""
+_POSITIONS_KEPT = 4096
+"""How many masks an engine keeps the bit positions of: those of the plans it has made."""
+
+
 def _bits(mask: int) -> Iterable[int]:
     """Yield the positions of the set bits of ``mask``, lowest first."""
     while mask:
@@ -162,9 +171,11 @@ class Engine:
         "_excludes",
         "_fired",
         "_plain",
+        "_positions",
         "_prerequisite_reasons",
         "_prerequisites",
         "_protocol",
+        "_ranks",
         "_rule_reasons",
         "_safety",
         "_triggers",
@@ -225,6 +236,7 @@ class Engine:
             rule_reasons.append(Reason(rule.id, rule.reason, rule.source))
         self._conditions = tuple(conditions)
         self._urgencies = tuple(urgencies)
+        self._ranks = tuple(0 if u is None else u.rank for u in urgencies)
         self._excludes = tuple(excludes)
         self._caution_masks = tuple(caution_masks)
         self._fired = tuple(fired)
@@ -242,6 +254,7 @@ class Engine:
         # Each exercise as most plans give it: with the safety advice and no rule's caution.
         # A value, so every such plan can share it.
         self._plain = tuple(Prescription(e, self._safety) for e in exercises)
+        self._positions: dict[int, tuple[int, ...]] = {}
 
     @property
     def rule_urgencies(self) -> tuple[Urgency | None, ...]:
@@ -293,11 +306,12 @@ class Engine:
         declare: a misspelt risk fact silently ignored would be a wrong "go ahead".
         """
         fact_bit = self.fact_bit
+        declared = self._declared
         present = 0
         candidates: set[int] = set()
         triggers = self._triggers
         for name in facts:
-            if name not in self._declared:
+            if name not in declared:
                 raise InvalidAnswerError(
                     "facts", name, f"a fact declared by protocol {self._protocol.name!r}"
                 )
@@ -308,15 +322,16 @@ class Engine:
                 candidates.update(rules)
         conditions = self._conditions
         fired = [r for r in sorted(candidates) if conditions[r](present)]
-        urgency = Urgency.NONE
+        # The most urgent referral by rank (an int compares faster than an ordered enum).
+        rank = 0  # Urgency.NONE
         excluded = 0
-        urgencies = self._urgencies
+        ranks = self._ranks
         excludes = self._excludes
         for r in fired:
-            u = urgencies[r]
-            if u is not None and u > urgency:
-                urgency = u
+            if ranks[r] > rank:
+                rank = ranks[r]
             excluded |= excludes[r]
+        urgency = _BY_RANK[rank]
         unmet = 0
         for i, needed in self._prerequisites:
             if present & needed != needed:
@@ -324,7 +339,7 @@ class Engine:
         if under_age is not None and under_age > urgency:
             urgency = under_age
         missing = tuple(missing)
-        blocked = bool(missing) or urgency >= Urgency.SAME_DAY or under_age is not None
+        blocked = bool(missing) or urgency in _ACT_NOW or under_age is not None
         given = 0 if blocked else self.all_mask & ~(excluded | unmet)
         return Evaluation(
             urgency=urgency,
@@ -362,9 +377,9 @@ class Engine:
         cautioning = [masks for masks in cautioning if masks]
         if not cautioning:
             plain = self._plain
-            return tuple(plain[i] for i in _bits(evaluation.given_mask))
+            return tuple([plain[i] for i in self._positions_of(evaluation.given_mask)])
         result = []
-        for i in _bits(evaluation.given_mask):
+        for i in self._positions_of(evaluation.given_mask):
             bit = 1 << i
             cautions = list(self._safety)
             for masks in cautioning:
@@ -381,6 +396,8 @@ class Engine:
     def _withheld(self, evaluation: Evaluation) -> tuple[Withheld, ...]:
         exercises = self._protocol.exercises
         withheld_mask = self.all_mask & ~evaluation.given_mask
+        if not withheld_mask:
+            return ()
         texts = self._protocol.texts
         general: list[Reason] = []
         if evaluation.under_age is not None:
@@ -388,18 +405,32 @@ class Engine:
             general.append(Reason(scope.rule, scope.reason, scope.source))
         if evaluation.missing:
             general.append(Reason(RULE_MISSING_INPUT, texts.withheld_unanswered, ENGINE_SOURCE))
-        if evaluation.urgency >= Urgency.SAME_DAY:
+        if evaluation.urgency in _ACT_NOW:
             general.append(Reason(RULE_URGENCY, texts.withheld_urgent, ENGINE_SOURCE))
         # Walk each fired rule's own mask: the work follows what the rules exclude, not
         # withheld exercises x fired rules.
-        reasons: dict[int, list[Reason]] = {i: list(general) for i in _bits(withheld_mask)}
+        positions = self._positions_of
+        reasons: dict[int, list[Reason]] = {i: list(general) for i in positions(withheld_mask)}
         for r in evaluation.fired_indices:
-            reason = self._rule_reasons[r]
-            for i in _bits(self._excludes[r] & withheld_mask):
-                reasons[i].append(reason)
-        for i in _bits(evaluation.unmet_mask & withheld_mask):
-            reasons[i].append(self._prerequisite_reasons[i])
-        return tuple(Withheld(exercises[i], tuple(reasons[i])) for i in reasons)
+            excluded = self._excludes[r] & withheld_mask
+            if excluded:
+                reason = self._rule_reasons[r]
+                for i in positions(excluded):
+                    reasons[i].append(reason)
+        unmet = evaluation.unmet_mask & withheld_mask
+        if unmet:
+            for i in positions(unmet):
+                reasons[i].append(self._prerequisite_reasons[i])
+        return tuple([Withheld(exercises[i], tuple(found)) for i, found in reasons.items()])
+
+    def _positions_of(self, mask: int) -> tuple[int, ...]:
+        """Return the positions of the set bits of ``mask``, lowest first; kept per mask."""
+        found = self._positions.get(mask)
+        if found is None:
+            found = tuple(_bits(mask))
+            if len(self._positions) < _POSITIONS_KEPT:
+                self._positions[mask] = found
+        return found
 
     def _prerequisite_reason(self, exercise: Exercise) -> Reason:
         needs = []

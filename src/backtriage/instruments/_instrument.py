@@ -13,11 +13,12 @@ asks it again, required, when ``in_check_in``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 
-__all__ = ["Instrument"]
+__all__ = ["Instrument", "ScoredInstrument"]
 
 
 @attrs.frozen
@@ -44,3 +45,38 @@ class Instrument:
     display: str
     in_check_in: bool = False
     question: str = ""
+
+
+@attrs.frozen
+class ScoredInstrument:
+    """A questionnaire scored from its items into an ordered level the rules use as a threshold.
+
+    The ODI (into a disability band) and STarT Back (into a risk group) are of this kind. A
+    protocol's derived fact names the level it needs (``derive = { source = "odi_band",
+    at_least = "severe" }``); the layers above read everything else from this description.
+
+    - ``key``: the field of ``Assessment`` (and ``CheckIn``) that carries the answers; also the
+      name ``Plan.missing`` gives an absent or unscorable questionnaire, its key in JSON
+      documents and the name of the input in the review and the testing kit.
+    - ``score_attribute``: the attribute of ``Assessment`` holding the score, or ``None`` when
+      no answers are given or they cannot be scored.
+    - ``requirement``: the attribute of ``Protocol`` that says whether the protocol requires it.
+    - ``derivation``: the ``source`` of the derived facts that read its level.
+    - ``levels``: the values of its levels, lowest first (a threshold names one of them).
+    - ``rank``: the rank (0-based, in ``levels``) of a score's level.
+    - ``answers_at``: answers of least total whose level has a rank (the reasoner's examples).
+    - ``title``: its name as a heading of the review sheet; ``input_words``: how the review
+      names it as an input ("the ODI").
+    - ``level_words``: what a fact of at least the level of a rank means, in the review's words.
+    """
+
+    key: str
+    score_attribute: str
+    requirement: str
+    derivation: str
+    levels: tuple[str, ...]
+    rank: Callable[[Any], int]
+    answers_at: Callable[[int], Mapping[str, object]]
+    title: str
+    input_words: str
+    level_words: Callable[[int], str]

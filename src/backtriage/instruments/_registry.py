@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Final
 
-from backtriage.instruments._instrument import Instrument
+from backtriage.instruments._instrument import Instrument, ScoredInstrument
+from backtriage.instruments.odi import describe_odi
 from backtriage.instruments.pain import describe_pain
+from backtriage.instruments.start_back import describe_start_back
 
-__all__ = ["INSTRUMENTS", "check_in_instruments"]
+__all__ = ["INSTRUMENTS", "SCORED", "check_in_instruments"]
 
 INSTRUMENTS: Final[tuple[Instrument, ...]] = (describe_pain(),)
-"""Every registered instrument, in the order their fields appear in documents."""
+"""Every registered rating, in the order their fields appear in documents."""
+
+SCORED: Final[tuple[ScoredInstrument, ...]] = (describe_odi(), describe_start_back())
+"""Every registered questionnaire scored into levels, in the order of their fields."""
 
 
 def check_in_instruments() -> tuple[Instrument, ...]:

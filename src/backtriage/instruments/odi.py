@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     # cost of backtriage, and only the exact-percent paths need it.
     from fractions import Fraction
 
+    from backtriage.instruments._instrument import ScoredInstrument
+
 __all__ = [
     "DisabilityBand",
     "OdiAnswerInput",
@@ -41,6 +43,7 @@ __all__ = [
     "OdiScore",
     "OdiSection",
     "Percent",
+    "describe_odi",
     "odi_change",
     "score_odi",
 ]
@@ -588,3 +591,46 @@ def odi_change(before: OdiScore | Percent, after: OdiScore | Percent) -> OdiChan
     (True, False)
     """
     return OdiChange(before, after)
+
+
+def _least_answers(rank: int) -> dict[str, int]:
+    """Return the ODI answers of least total whose band has ``rank`` (sections filled in order)."""
+    band = _BANDS[rank]
+    for total in range(5 * len(_KEYS) + 1):
+        answers = {key: min(5, max(0, total - 5 * i)) for i, key in enumerate(_KEYS)}
+        if score_odi(answers).band is band:
+            return answers
+    raise AssertionError(f"no ODI answers give band {band.value}")  # pragma: no cover
+
+
+def _band_words(rank: int) -> str:
+    """Say what a fact of at least the band of ``rank`` means, for the review."""
+    if rank == 0:
+        return "ODI scored (any band)"
+    band = _BANDS[rank]
+    name = band.label.removesuffix(" disability").lower()
+    tail = "" if band is _BANDS[-1] else " or worse"
+    return f"ODI {name}{tail} (score above {20 * rank} %)"
+
+
+def _rank(score: OdiScore) -> int:
+    return score.band.rank
+
+
+def describe_odi() -> ScoredInstrument:
+    """Return the ODI as the facts, the reasoner, the review and the testing kit read it."""
+    # Made on first use: only the layers above read it.
+    from backtriage.instruments._instrument import ScoredInstrument
+
+    return ScoredInstrument(
+        key="odi",
+        score_attribute="odi_score",
+        requirement="require_odi",
+        derivation="odi_band",
+        levels=tuple(band.value for band in _BANDS),
+        rank=_rank,
+        answers_at=_least_answers,
+        title="Oswestry Disability Index (ODI)",
+        input_words="the ODI",
+        level_words=_band_words,
+    )

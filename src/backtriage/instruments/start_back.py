@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
@@ -23,6 +23,9 @@ from backtriage.errors import (
     shorten,
 )
 
+if TYPE_CHECKING:
+    from backtriage.instruments._instrument import ScoredInstrument
+
 __all__ = [
     "Bothersomeness",
     "StartBackAnswerInput",
@@ -30,6 +33,7 @@ __all__ = [
     "StartBackItem",
     "StartBackRisk",
     "StartBackScore",
+    "describe_start_back",
     "score_start_back",
 ]
 
@@ -256,3 +260,48 @@ def score_start_back(answers: StartBackAnswerInput) -> StartBackScore:
             "start_back", missing, "answer every item; the tool has no rule for missing items"
         )
     return StartBackScore(total, psychosocial)
+
+
+_RISKS: tuple[StartBackRisk, ...] = tuple(StartBackRisk)
+
+
+def _least_answers(rank: int) -> dict[str, bool]:
+    """Return the answers with fewest items agreed (in order) whose risk has ``rank``."""
+    risk = _RISKS[rank]
+    for agreed in range(len(_ITEMS) + 1):
+        answers = {item.value: i < agreed for i, item in enumerate(_ITEMS)}
+        if score_start_back(answers).risk is risk:
+            return answers
+    raise AssertionError(f"no STarT Back answers give risk {risk.value}")  # pragma: no cover
+
+
+def _risk_words(rank: int) -> str:
+    """Say what a fact of at least the risk of ``rank`` means, for the review."""
+    if rank == 0:
+        return "STarT Back answered (any risk)"
+    risk = _RISKS[rank]
+    tail = "" if risk is _RISKS[-1] else " or higher"
+    return f"STarT Back risk {risk.value}{tail}"
+
+
+def _rank(score: StartBackScore) -> int:
+    return score.risk.rank
+
+
+def describe_start_back() -> ScoredInstrument:
+    """Return STarT Back as the facts, the reasoner, the review and the testing kit read it."""
+    # Made on first use: only the layers above read it.
+    from backtriage.instruments._instrument import ScoredInstrument
+
+    return ScoredInstrument(
+        key="start_back",
+        score_attribute="start_back",
+        requirement="require_start_back",
+        derivation="start_back_risk",
+        levels=tuple(risk.value for risk in _RISKS),
+        rank=_rank,
+        answers_at=_least_answers,
+        title="STarT Back Screening Tool",
+        input_words="the STarT Back answers",
+        level_words=_risk_words,
+    )

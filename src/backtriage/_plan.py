@@ -87,7 +87,8 @@ class Plan:
     """The trend as ``summary()`` shows it, one criterion a line, in the protocol's words."""
     course: Course | None = None
     """What a follow-up of this plan needs: the answers that carry over, the baseline, the days
-    so far and each exercise's step. ``None`` only in a plan stored before follow-ups."""
+    so far and each exercise's step. ``None`` only in a plan stored before follow-ups. Made
+    when it is first read (most plans are never followed up); the plan is the same value."""
 
     def summary(self) -> str:
         """Return the plan as text a person can read; every word of it comes from the protocol.

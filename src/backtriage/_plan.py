@@ -167,35 +167,36 @@ class Plan:
 
 
 class _CourseToCome:
-    """What a plan's course is made of, until the course is first read.
+    """What a plan's course is made of, until the course is first read: the answers as they
+    were given (``canonical`` makes them the course's) and, for a plan of a follow-up, its
+    history. The rest is in the plan itself."""
 
-    The answers as they were given (``canonical`` makes them the course's), and for a plan of
-    a follow-up its history and the steps the course keeps; a first plan's steps are those of
-    its exercises, all at their first step.
-    """
+    __slots__ = ("answers", "history")
 
-    __slots__ = ("answers", "history", "steps")
-
-    def __init__(
-        self, answers: Assessment, history: History | None, steps: dict[str, int] | None
-    ) -> None:
+    def __init__(self, answers: Assessment, history: History | None) -> None:
         self.answers = answers
         self.history = history
-        self.steps = steps
 
     def course(self, plan: Plan) -> Course:
         answers = self.answers
         history = self.history
-        if history is None or self.steps is None:  # a first plan
-            steps = {p.exercise.id: p.step for p in plan.exercises}
+        steps = {p.exercise.id: p.step for p in plan.exercises}
+        if history is None:
             return Course(canonical(answers), answers.odi_score, answers.pain, steps=steps)
+        # The course keeps the step of every exercise given, and of every exercise withheld
+        # only while questions are unanswered; an exercise a rule withholds loses its step.
+        kept = history.steps
+        if plan.missing and kept:
+            for w in plan.withheld:
+                if w.exercise.id in kept and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
+                    steps[w.exercise.id] = kept[w.exercise.id]
         return Course(
             canonical(answers),
             history.baseline_odi,
             history.baseline_pain,
             history.days,
             history.check_ins,
-            self.steps,
+            steps,
             history.tolerated,
         )
 
@@ -365,19 +366,6 @@ def _plan(
             # The course asks for a review: the advice is the raised urgency's.
             urgency = raised
             evaluation = attrs.evolve(evaluation, urgency=urgency)
-    if history is None:
-        # A first plan's course is made when it is first read (a follow-up, to_json, ==):
-        # most plans are shown and never followed up. What it is made of is kept as it is.
-        to_come = _CourseToCome(assessment, None, None)
-    else:
-        # The course keeps the step of every exercise given, and of every exercise withheld
-        # only while questions are unanswered; an exercise a rule withholds loses its step.
-        course_steps = {p.exercise.id: p.step for p in ranked}
-        if missing and steps:
-            for w in withheld:
-                if w.exercise.id in steps and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
-                    course_steps[w.exercise.id] = steps[w.exercise.id]
-        to_come = _CourseToCome(assessment, history, course_steps)
     return Plan(
         urgency=urgency,
         exercises=tuple(ranked),
@@ -400,7 +388,9 @@ def _plan(
         protocol_hash=protocol_hash(protocol),
         trend=history.trend if history is not None else None,
         trend_lines=history.trend_lines if history is not None else (),
-        course=typing.cast("Course", to_come),  # made on first read: see _CourseSlot
+        # Made when it is first read (a follow-up, to_json, ==): most plans are shown and never
+        # followed up. What it is made of is kept as it is.
+        course=typing.cast("Course", _CourseToCome(assessment, history)),
     )
 
 

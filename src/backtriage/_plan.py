@@ -404,15 +404,17 @@ def _advice(protocol: Protocol, evaluation: Evaluation, *, given: bool, age: int
     """
     texts = protocol.texts
     urgency = evaluation.urgency
-    urgencies = evaluation.engine.rule_urgencies
-    own = next(
-        (
-            protocol.rules[i].advice
-            for i in evaluation.fired_indices
-            if protocol.rules[i].advice and (urgencies[i] or Urgency.NONE) is urgency
-        ),
-        None,
-    )
+    own = None
+    if evaluation.fired_indices:
+        urgencies = evaluation.engine.rule_urgencies
+        own = next(
+            (
+                protocol.rules[i].advice
+                for i in evaluation.fired_indices
+                if protocol.rules[i].advice and (urgencies[i] or Urgency.NONE) is urgency
+            ),
+            None,
+        )
     if urgency is Urgency.EMERGENCY:
         return own or protocol.advice.emergency
     plain = own or texts.no_exercise_advice.for_urgency(urgency)

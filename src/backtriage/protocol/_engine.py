@@ -179,7 +179,9 @@ class Engine:
         "_rule_reasons",
         "_safety",
         "_triggers",
+        "_unanswered",
         "_urgencies",
+        "_urgent",
         "all_mask",
         "exercise_by_id",
         "fact_bit",
@@ -255,6 +257,9 @@ class Engine:
         # A value, so every such plan can share it.
         self._plain = tuple(Prescription(e, self._safety) for e in exercises)
         self._positions: dict[int, tuple[int, ...]] = {}
+        texts = protocol.texts
+        self._unanswered = Reason(RULE_MISSING_INPUT, texts.withheld_unanswered, ENGINE_SOURCE)
+        self._urgent = Reason(RULE_URGENCY, texts.withheld_urgent, ENGINE_SOURCE)
 
     @property
     def rule_urgencies(self) -> tuple[Urgency | None, ...]:
@@ -341,22 +346,15 @@ class Engine:
         missing = tuple(missing)
         blocked = bool(missing) or urgency in _ACT_NOW or under_age is not None
         given = 0 if blocked else self.all_mask & ~(excluded | unmet)
-        return Evaluation(
-            urgency=urgency,
-            fired_indices=tuple(fired),
-            given_mask=given,
-            excluded_mask=excluded,
-            unmet_mask=unmet,
-            missing=missing,
-            engine=self,
-            under_age=under_age,
-        )
+        # In field order: urgency, fired_indices, given, excluded, unmet, missing, engine,
+        # under_age (positional: every plan makes one).
+        return Evaluation(urgency, tuple(fired), given, excluded, unmet, missing, self, under_age)
 
     # -- explanation -------------------------------------------------------------------
 
     def _fired_rules(self, evaluation: Evaluation) -> tuple[FiredRule, ...]:
         fired = self._fired
-        rules = tuple(fired[r] for r in evaluation.fired_indices)
+        rules = tuple([fired[r] for r in evaluation.fired_indices])
         if evaluation.under_age is None:
             return rules
         return (self._scope_rule(evaluation.under_age), *rules)
@@ -398,15 +396,14 @@ class Engine:
         withheld_mask = self.all_mask & ~evaluation.given_mask
         if not withheld_mask:
             return ()
-        texts = self._protocol.texts
         general: list[Reason] = []
         if evaluation.under_age is not None:
             scope = self._scope_rule(evaluation.under_age)
             general.append(Reason(scope.rule, scope.reason, scope.source))
         if evaluation.missing:
-            general.append(Reason(RULE_MISSING_INPUT, texts.withheld_unanswered, ENGINE_SOURCE))
+            general.append(self._unanswered)
         if evaluation.urgency in _ACT_NOW:
-            general.append(Reason(RULE_URGENCY, texts.withheld_urgent, ENGINE_SOURCE))
+            general.append(self._urgent)
         # Walk each fired rule's own mask: the work follows what the rules exclude, not
         # withheld exercises x fired rules.
         positions = self._positions_of

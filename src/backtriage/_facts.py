@@ -71,9 +71,7 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
                 path=json_path("findings", name),
             )
     # Most people answer every red flag no: then none needs a look of its own.
-    present = (
-        [key for key, answer in answered.items() if answer] if True in answered.values() else []
-    )
+    present = [key for key, answer in answered.items() if answer] if any(answered.values()) else []
     present.extend(name for name, answer in findings.items() if answer)
     preference = assessment.preference
     if preference is not None:

@@ -141,7 +141,7 @@ class Withheld:
 
 _BY_RANK = tuple(Urgency)
 """Each urgency at the index of its rank."""
-_ACT_NOW = (Urgency.SAME_DAY, Urgency.EMERGENCY)
+_ACT_NOW = tuple(u for u in Urgency if u >= Urgency.SAME_DAY)
 """The urgencies at which no exercise is given: ``urgency in _ACT_NOW`` is
 ``urgency >= Urgency.SAME_DAY`` without a call."""
 _POSITIONS_KEPT = 4096

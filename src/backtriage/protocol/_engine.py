@@ -144,8 +144,9 @@ _BY_RANK = tuple(Urgency)
 _ACT_NOW = tuple(u for u in Urgency if u >= Urgency.SAME_DAY)
 """The urgencies at which no exercise is given: ``urgency in _ACT_NOW`` is
 ``urgency >= Urgency.SAME_DAY`` without a call."""
-_POSITIONS_KEPT = 4096
-"""How many masks an engine keeps the bit positions of: those of the plans it has made."""
+_POSITIONS_KEPT = 1024
+"""How many masks an engine keeps the bit positions of: those of the plans it has made (each
+of at most 64 positions, so that a large catalogue never holds much)."""
 
 
 def _bits(mask: int) -> Iterable[int]:
@@ -425,7 +426,7 @@ class Engine:
         found = self._positions.get(mask)
         if found is None:
             found = tuple(_bits(mask))
-            if len(self._positions) < _POSITIONS_KEPT:
+            if len(found) <= 64 and len(self._positions) < _POSITIONS_KEPT:
                 self._positions[mask] = found
         return found
 

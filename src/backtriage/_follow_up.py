@@ -46,7 +46,6 @@ from backtriage.protocol._engine import (
     RULE_TREND_WORSE,
     FiredRule,
     Reason,
-    Withheld,
 )
 from backtriage.protocol._model import FactKind, FollowUpRules, Protocol, Urgency
 
@@ -208,12 +207,20 @@ def follow_up(
             FiredRule(RULE_NOT_IMPROVING, rules.trend_not_improving, rules.source, Urgency.ROUTINE)
         )
 
-    # The pain response of every exercise the plan gave: its next step, or a stop.
+    # The pain response of every exercise the plan gave: its next step, or a stop (held back
+    # for one plan). On a restart no exercise keeps its step.
     moves: dict[str, tuple[str, int]] = {}
+    held_back: dict[str, Reason] = {}
+    steps: dict[str, int] = {} if restart else dict(course.steps)
+    reports = check_in.exercises
     for exercise_id, prescription in given.items():
-        moves[exercise_id] = _move(
-            check_in.exercises.get(exercise_id), prescription.step, prescription.steps, rules
+        text, step = moves[exercise_id] = _move(
+            reports.get(exercise_id), prescription.step, prescription.steps, rules
         )
+        if text == "stop":
+            held_back[exercise_id] = Reason(RULE_STOPPED, rules.stop, rules.source)
+        elif not restart:
+            steps[exercise_id] = step
     tolerated = dict.fromkeys(course.tolerated)
     if any(text in _TOLERANCE_MOVES for text, _ in moves.values()):
         unlocks = _unlocks(protocol)
@@ -223,16 +230,6 @@ def follow_up(
                     tolerated[capability] = None
                 elif text in ("regress", "stop"):
                     tolerated.pop(capability, None)
-    held_back = {
-        exercise_id: Reason(RULE_STOPPED, rules.stop, rules.source)
-        for exercise_id, (text, _) in moves.items()
-        if text == "stop"
-    }
-    if restart:
-        steps: dict[str, int] = {}
-    else:
-        steps = dict(course.steps)
-        steps.update((i, step) for i, (text, step) in moves.items() if text != "stop")
     history = History(
         baseline_odi=course.baseline_odi,
         baseline_pain=baseline_pain,
@@ -354,7 +351,6 @@ def _decisions(
 ) -> tuple[StepDecision, ...]:
     before = {p.exercise.id: p.step for p in plan.exercises}
     after = {p.exercise.id: p.step for p in following.exercises}
-    withheld: dict[str, Withheld] = {w.exercise.id: w for w in following.withheld}
     course = plan.course
     decisions = []
     for exercise in protocol.exercises:
@@ -364,7 +360,7 @@ def _decisions(
         if previous is None and step is None:
             continue
         if step is None:
-            held = withheld[exercise_id]
+            held = next(w for w in following.withheld if w.exercise.id == exercise_id)
             reason = held.reasons[0]
             text = " ".join(dict.fromkeys(r.text for r in held.reasons))
             decisions.append(
@@ -427,7 +423,12 @@ def trend_of(
     if baseline_pain is not None and pain is not None:
         pain_points = pain - baseline_pain
         pain_down_2 = -pain_points >= PAIN_POINTS
-        pain_down_30 = -pain_points >= RELATIVE * baseline_pain if baseline_pain > 0 else None
+        # -points >= RELATIVE * baseline, in whole numbers (exact, and no Fraction arithmetic).
+        pain_down_30 = (
+            -pain_points * RELATIVE.denominator >= RELATIVE.numerator * baseline_pain
+            if baseline_pain > 0
+            else None
+        )
         pain_up_2 = pain_points >= PAIN_POINTS
     return Trend(
         days=days,

@@ -348,7 +348,7 @@ def _plan(
     if steps:
         given = tuple(
             [
-                Prescription(p.exercise, p.cautions, min(steps[p.exercise.id], p.steps - 1))
+                engine.at_step(p, min(steps[p.exercise.id], p.steps - 1))
                 if steps.get(p.exercise.id)
                 else p
                 for p in given

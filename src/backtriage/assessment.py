@@ -463,18 +463,16 @@ def carried_over(previous: Assessment, check_in: CheckIn) -> Assessment:
     else:
         odi, score = previous.odi, None
     answers = object.__new__(Assessment)
-    for name, value in (
-        ("odi", odi),
-        ("red_flags", check_in.red_flags),
-        ("findings", findings),
-        ("preference", previous.preference),
-        ("start_back", previous.start_back),
-        ("age", check_in.age if check_in.age is not None else previous.age),
-        ("odi_max_missing", previous.odi_max_missing),
-        ("pain", check_in.pain),
-        ("odi_score", score),
-    ):
-        object.__setattr__(answers, name, value)
+    put = object.__setattr__  # every field, as __init__ would set them
+    put(answers, "odi", odi)
+    put(answers, "red_flags", check_in.red_flags)
+    put(answers, "findings", findings)
+    put(answers, "preference", previous.preference)
+    put(answers, "start_back", previous.start_back)
+    put(answers, "age", check_in.age if check_in.age is not None else previous.age)
+    put(answers, "odi_max_missing", previous.odi_max_missing)
+    put(answers, "pain", check_in.pain)
+    put(answers, "odi_score", score)
     return answers
 
 

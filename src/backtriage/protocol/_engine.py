@@ -166,6 +166,7 @@ class Engine:
     """
 
     __slots__ = (
+        "_at_step",
         "_caution_masks",
         "_conditions",
         "_declared",
@@ -258,6 +259,7 @@ class Engine:
         # A value, so every such plan can share it.
         self._plain = tuple(Prescription(e, self._safety) for e in exercises)
         self._positions: dict[int, tuple[int, ...]] = {}
+        self._at_step: dict[tuple[str, int], Prescription] = {}
         texts = protocol.texts
         self._unanswered = Reason(RULE_MISSING_INPUT, texts.withheld_unanswered, ENGINE_SOURCE)
         self._urgent = Reason(RULE_URGENCY, texts.withheld_urgent, ENGINE_SOURCE)
@@ -391,6 +393,21 @@ class Engine:
                 else self._plain[i]
             )
         return tuple(result)
+
+    def at_step(self, prescription: Prescription, step: int) -> Prescription:
+        """Return ``prescription`` at ``step`` of its exercise (a course moves it along them).
+
+        One with no rule's caution is made once per exercise and step, and shared as the
+        first steps are.
+        """
+        if prescription.cautions is not self._safety:
+            return Prescription(prescription.exercise, prescription.cautions, step)
+        key = (prescription.exercise.id, step)
+        found = self._at_step.get(key)
+        if found is None or found.exercise is not prescription.exercise:
+            found = Prescription(prescription.exercise, self._safety, step)
+            self._at_step[key] = found
+        return found
 
     def _withheld(self, evaluation: Evaluation) -> tuple[Withheld, ...]:
         exercises = self._protocol.exercises

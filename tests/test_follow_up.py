@@ -352,7 +352,14 @@ def test_pain_up_one_point_is_not_worse() -> None:
 
 @pytest.mark.parametrize(
     ("baseline", "now", "points", "percent"),
-    [(6, 4, True, True), (3, 2, False, True), (9, 7, True, False), (2, 1, False, True)],
+    [
+        (6, 4, True, True),
+        (3, 2, False, True),
+        (9, 7, True, False),
+        (2, 1, False, True),
+        (10, 7, True, True),  # exactly 30 %: counts
+        (10, 8, True, False),
+    ],
 )
 def test_pain_improves_by_two_points_or_thirty_percent(
     baseline: int, now: int, points: bool, percent: bool

@@ -68,6 +68,12 @@ class ScoredInstrument:
     - ``title``: its name as a heading of the review sheet; ``input_words``: how the review
       names it as an input ("the ODI").
     - ``level_words``: what a fact of at least the level of a rank means, in the review's words.
+    - ``review_required``, ``review_optional``: what the review sheet says of it after
+      "Required:" or "Optional:" ("": the sheet's own words); ``review_notes``: further lines of
+      its list there (plain text; a name between backticks is shown as code).
+    - ``level_heading``, ``level_rows``: the review sheet's table of its levels, the heading of
+      their column and, per level lowest first, its label, its scores and its meaning; no rows:
+      no table, and the sheet lists the facts that read it instead.
     """
 
     key: str
@@ -80,3 +86,13 @@ class ScoredInstrument:
     title: str
     input_words: str
     level_words: Callable[[int], str]
+    review_required: str = ""
+    """What the review sheet says after "Required:" ("": every exercise waits for it)."""
+    review_optional: str = ""
+    """What the review sheet says after "Optional:" ("": no fact that reads it holds)."""
+    review_notes: tuple[str, ...] = ()
+    """Further lines the review sheet lists about it, plain text (`name` shown as code)."""
+    level_heading: str = ""
+    """The heading of the levels' column of the review sheet's table ("": no table)."""
+    level_rows: tuple[tuple[str, str, str], ...] = ()
+    """Per level, lowest first: its label, its scores and its meaning, for that table."""

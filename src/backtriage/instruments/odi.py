@@ -617,6 +617,14 @@ def _rank(score: OdiScore) -> int:
     return score.band.rank
 
 
+def _band_row(band: DisabilityBand) -> tuple[str, str, str]:
+    """Return a band's label, scores and meaning, as the review sheet's table shows them."""
+    low = 20 * band.rank
+    top = band.upper_bound
+    scores = f"0 to {top} %" if low == 0 else f"above {low} to {top} %"
+    return band.label, scores, band.description
+
+
 def describe_odi() -> ScoredInstrument:
     """Return the ODI as the facts, the reasoner, the review and the testing kit read it."""
     # Made on first use: only the layers above read it.
@@ -633,4 +641,15 @@ def describe_odi() -> ScoredInstrument:
         title="Oswestry Disability Index (ODI)",
         input_words="the ODI",
         level_words=_band_words,
+        review_required="every exercise is withheld until a scorable ODI is given.",
+        review_optional="a protocol rule on an ODI band does not fire while no ODI is given.",
+        review_notes=(
+            # score_odi's and Assessment's default max_missing (a test holds them to it).
+            "Missing answers: up to 1 of the ten sections may be unanswered (an app may set "
+            "another limit per assessment, `odi_max_missing`); the score is then the share of "
+            "the answered sections. With more unanswered, the ODI cannot be scored and counts "
+            "as missing, required or not: every exercise is withheld until it is answered.",
+        ),
+        level_heading="Band",
+        level_rows=tuple(_band_row(band) for band in _BANDS),
     )

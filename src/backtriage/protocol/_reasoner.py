@@ -106,7 +106,8 @@ ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
 RULE_STOPPED = "follow_up.stopped"
 """The rule id of the reason for withholding an exercise a follow-up stopped by its pain."""
 RULE_TREND_WORSE = "follow_up.trend_worse"
-"""The rule id of the routine review when the ODI or the pain is worse than at the start."""
+"""The rule id of the routine review when a score the follow-up compares is worse than at
+the start."""
 RULE_NOT_IMPROVING = "follow_up.not_improving"
 """The rule id of the routine review when, six weeks on, neither has improved."""
 RESERVED_RULE_PREFIXES = ("engine.", "protocol.", "follow_up.")
@@ -447,9 +448,9 @@ def always_present(protocol: Protocol) -> tuple[str, ...]:
     """Return the lowest threshold of each required input, in protocol order.
 
     Every answered assessment gives each required input, so a threshold at its lowest value
-    (the minimal band, low risk, age 0) always holds. (:meth:`Space.close` also adds the age
-    thresholds up to the youngest age within the scope; the static checks read the protocol
-    without its scope.)
+    (a questionnaire's lowest level, age 0) always holds. (:meth:`Space.close` also adds the
+    age thresholds up to the youngest age within the scope; the static checks read the
+    protocol without its scope.)
     """
     space = space_of(protocol)
     lowest = 0
@@ -464,7 +465,7 @@ def closure(protocol: Protocol, facts: Iterable[str], *, answered: bool = False)
     """Return ``facts`` with every fact they imply, in protocol order.
 
     A threshold fact implies every declared fact of the same source with a lower or equal
-    threshold (an ODI band of at least "crippled" is also at least "severe"), a preference
+    threshold (a level of at least "high" is also at least "medium"), a preference
     every fact of that preference. With ``answered``, the facts every answered assessment
     holds (:func:`always_present`) are added too. An undeclared name is left out; a declared
     fact no assessment can set is kept as it is.

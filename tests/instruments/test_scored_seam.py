@@ -35,6 +35,7 @@ GENERIC_MODULES = (
     "review/_sheet.py",
     "review/_diff.py",
     "review/_example.py",
+    "review/_fields.py",
 )
 """The modules that read every scored questionnaire from its description."""
 

@@ -74,6 +74,10 @@ class ScoredInstrument:
     - ``level_heading``, ``level_rows``: the review sheet's table of its levels, the heading of
       their column and, per level lowest first, its label, its scores and its meaning; no rows:
       no table, and the sheet lists the facts that read it instead.
+    - ``always_asked``: whether ``questions()`` lists it for every protocol, required or not
+      (its text is then one every protocol writes); otherwise only where the protocol requires
+      it or a fact reads its level. Its text is the protocol's ``Texts`` field
+      ``<key>_question``.
     """
 
     key: str
@@ -86,13 +90,15 @@ class ScoredInstrument:
     title: str
     input_words: str
     level_words: Callable[[int], str]
-    review_required: str = ""
+    review_required: str
     """What the review sheet says after "Required:" ("": every exercise waits for it)."""
-    review_optional: str = ""
+    review_optional: str
     """What the review sheet says after "Optional:" ("": no fact that reads it holds)."""
-    review_notes: tuple[str, ...] = ()
+    review_notes: tuple[str, ...]
     """Further lines the review sheet lists about it, plain text (`name` shown as code)."""
-    level_heading: str = ""
+    level_heading: str
     """The heading of the levels' column of the review sheet's table ("": no table)."""
-    level_rows: tuple[tuple[str, str, str], ...] = ()
+    level_rows: tuple[tuple[str, str, str], ...]
     """Per level, lowest first: its label, its scores and its meaning, for that table."""
+    always_asked: bool
+    """Whether every protocol's questions list it (else only where required or read)."""

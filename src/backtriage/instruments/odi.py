@@ -652,4 +652,5 @@ def describe_odi() -> ScoredInstrument:
         ),
         level_heading="Band",
         level_rows=tuple(_band_row(band) for band in _BANDS),
+        always_asked=True,
     )

@@ -304,4 +304,10 @@ def describe_start_back() -> ScoredInstrument:
         title="STarT Back Screening Tool",
         input_words="the STarT Back answers",
         level_words=_risk_words,
+        review_required="",
+        review_optional="",
+        review_notes=(),
+        level_heading="",
+        level_rows=(),
+        always_asked=False,
     )

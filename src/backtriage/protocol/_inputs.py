@@ -82,13 +82,13 @@ class FactInputs:
     thresholds: tuple[tuple[str, int, int], ...]
     """``(fact, slot, least rank or age)`` for facts derived from scores and age, in protocol
     order. ``slot`` picks the value read: 0 the age, ``1 + i`` the rank of ``ranked[i]``."""
-    follow_ups: tuple[tuple[str, str], ...] = ()
-    """``(fact, condition)`` for follow-up questions: asked only after a yes to the condition."""
-    ranked: tuple[tuple[str, Callable[[Any], int]], ...] = ()
+    ranked: tuple[tuple[str, Callable[[Any], int]], ...]
     """``(score attribute, rank)`` of each scored questionnaire a threshold reads."""
-    scored: tuple[tuple[str, str, bool], ...] = ()
+    scored: tuple[tuple[str, str, bool], ...]
     """``(key, score attribute, required)`` of every scored questionnaire, in registry order:
     what ``Plan.missing`` lists when it is absent or cannot be scored."""
+    follow_ups: tuple[tuple[str, str], ...] = ()
+    """``(fact, condition)`` for follow-up questions: asked only after a yes to the condition."""
 
 
 def compile_inputs(protocol: Protocol) -> FactInputs:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
+import operator
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -48,14 +49,24 @@ def _score_keys(documents: Documents) -> tuple[tuple[str, Any], ...]:
     return (*documents.given, *documents.optional, *documents.derived)
 
 
+_PLAIN: Final = frozenset({int, float, str, bool})
+
+
 def _score_writer(documents: Documents) -> Callable[[Any], dict[str, object]]:
     """Return the function that writes a score as its document."""
+    keys = tuple(key for key, _ in _score_keys(documents))
+    values_of = operator.attrgetter(*keys)
+    # A plain value is written as it is: no hook to call for it.
     hooks = tuple(
-        (key, converter.get_unstructure_hook(kind)) for key, kind in _score_keys(documents)
+        None if kind in _PLAIN else converter.get_unstructure_hook(kind)
+        for _, kind in _score_keys(documents)
     )
 
     def unstructure(score: Any) -> dict[str, object]:
-        return {key: hook(getattr(score, key)) for key, hook in hooks}
+        return {
+            key: value if hook is None else hook(value)
+            for key, hook, value in zip(keys, hooks, values_of(score), strict=True)
+        }
 
     return unstructure
 
@@ -111,10 +122,7 @@ def _score_reader(documents: Documents) -> Callable[[object, type], object]:
 _WRITE_SCORE: Final = {
     instrument.documents.score_class: _score_writer(instrument.documents) for instrument in SCORED
 }
-for _instrument in SCORED:
-    _score_class = _instrument.documents.score_class
-    converter.register_unstructure_hook(_score_class, _WRITE_SCORE[_score_class])
-    converter.register_structure_hook(_score_class, _score_reader(_instrument.documents))
+"""The writer of each registered score, by its class."""
 
 
 # -- answers documents --------------------------------------------------------------------------
@@ -168,10 +176,16 @@ def _answers_document(value: object, cls: type, keys: tuple[str, ...], what: str
     return cls(**fields)
 
 
+def _register(documents: Documents) -> None:
+    """Register the hooks of an instrument's score and answers documents."""
+    converter.register_unstructure_hook(documents.score_class, _WRITE_SCORE[documents.score_class])
+    converter.register_structure_hook(documents.score_class, _score_reader(documents))
+    converter.register_unstructure_hook(documents.answers_class, _answers_writer(documents))
+    converter.register_structure_hook(documents.answers_class, _answers_reader(documents))
+
+
 for _instrument in SCORED:
-    _answers_class = _instrument.documents.answers_class
-    converter.register_unstructure_hook(_answers_class, _answers_writer(_instrument.documents))
-    converter.register_structure_hook(_answers_class, _answers_reader(_instrument.documents))
+    _register(_instrument.documents)
 
 
 # -- an instrument's field in an assessment or a check-in ---------------------------------------

@@ -188,7 +188,9 @@ class _Builder:
     def definition(self, name: str) -> JSON:
         """Return a copy of the definition ``name`` of an instrument (or of one of its enums)."""
         for instrument in SCORED:
-            schemas = self.schemas(instrument)
+            self.schemas(instrument)
+        # The instruments this builder was given first, then the registered ones.
+        for schemas in self._schemas.values():
             if name in schemas.definitions:
                 return copy.deepcopy(dict(schemas.definitions[name]))
             for cls in schemas.enums:
@@ -633,7 +635,7 @@ def score_schema(instrument: ScoredInstrument) -> JSON:
     return _value_document(
         f"backtriage {name}",
         instrument_file(instrument, "score"),
-        lambda builder: builder.fragment(builder.definition(name)),
+        lambda builder: builder.fragment(builder.schemas(instrument).definitions[name]),
     )
 
 

@@ -119,9 +119,7 @@ def _score_reader(documents: Documents) -> Callable[[object, type], object]:
     return structure
 
 
-_WRITE_SCORE: Final = {
-    instrument.documents.score_class: _score_writer(instrument.documents) for instrument in SCORED
-}
+_WRITE_SCORE: Final[dict[type, Callable[[Any], dict[str, object]]]] = {}
 """The writer of each registered score, by its class."""
 
 
@@ -178,7 +176,8 @@ def _answers_document(value: object, cls: type, keys: tuple[str, ...], what: str
 
 def _register(documents: Documents) -> None:
     """Register the hooks of an instrument's score and answers documents."""
-    converter.register_unstructure_hook(documents.score_class, _WRITE_SCORE[documents.score_class])
+    write_score = _WRITE_SCORE[documents.score_class] = _score_writer(documents)
+    converter.register_unstructure_hook(documents.score_class, write_score)
     converter.register_structure_hook(documents.score_class, _score_reader(documents))
     converter.register_unstructure_hook(documents.answers_class, _answers_writer(documents))
     converter.register_structure_hook(documents.answers_class, _answers_reader(documents))

@@ -185,14 +185,14 @@ class _Builder:
             self._schemas[instrument.key] = instrument.documents.schemas()
         return self._schemas[instrument.key]
 
-    def definition(self, name: str) -> JSON:
-        """Return a copy of the definition ``name`` of an instrument (or of one of its enums)."""
+    def definition(self, name: str) -> collections.abc.Mapping[str, object]:
+        """Return the definition ``name`` of an instrument (or of one of its enums)."""
         for instrument in SCORED:
             self.schemas(instrument)
         # The instruments this builder was given first, then the registered ones.
         for schemas in self._schemas.values():
             if name in schemas.definitions:
-                return copy.deepcopy(dict(schemas.definitions[name]))
+                return schemas.definitions[name]
             for cls in schemas.enums:
                 if cls.__name__ == name:
                     return _enum_schema(cls)

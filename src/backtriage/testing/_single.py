@@ -44,9 +44,6 @@ from backtriage.testing._report import PropertyFailure
 
 # -- single-plan properties -----------------------------------------------------------------------
 
-_INPUT_NAMES = frozenset({*(s.key for s in SCORED), AGE_INPUT})
-"""The inputs besides red flags and findings a protocol may require, by their missing names."""
-
 
 def _seed_assessments(subject: _Subject) -> Iterator[Assessment]:
     """The plainest assessment, then each rule's trigger, then the best case, all answered."""
@@ -110,7 +107,7 @@ def _unanswered_in(subject: _Subject, assessment: Assessment) -> list[str]:
     names = [
         n
         for n in subject.required
-        if n not in _INPUT_NAMES
+        if n not in bts._INPUT_NAMES
         and assessment.red_flags.get(n) is None  # absent or None
         and assessment.findings.get(n) is None
         # A follow-up question is required only after a yes to the one it follows.

@@ -16,8 +16,10 @@ questionnaire answered with its lowest codes. Answers come in every form the lib
 several marks as a list, tuple or set), so a test also covers the input adapters.
 
 The strategies of each questionnaire's answers live beside the questionnaire (the module its
-description names, see ``instruments/_registry.py``) and are re-exported here; the assessments,
-check-ins and protocols drawn here read every registered questionnaire from that description.
+description names, see ``instruments/_registry.py``) and are re-exported here. That module also
+draws the questionnaire's fields of an assessment and of a check-in, and a worse score (what
+``_Strategies`` lists), so the assessments, check-ins and protocols drawn here, and the property
+checks, read every registered questionnaire from its description and never name one.
 """
 
 from __future__ import annotations
@@ -129,21 +131,15 @@ class _Strategies(typing.Protocol):
 
 
 @functools.cache
-def _strategies_of(instrument: ScoredInstrument) -> _Strategies:
-    """Return the module of ``instrument``'s strategies (imported on first use)."""
-    module: _Strategies = importlib.import_module(instrument.strategies)
-    return module
-
-
 def _scored_strategies() -> tuple[tuple[ScoredInstrument, _Strategies], ...]:
     """Return each registered questionnaire with the module of its strategies."""
-    return tuple((instrument, _strategies_of(instrument)) for instrument in SCORED)
+    modules: list[_Strategies] = [importlib.import_module(s.strategies) for s in SCORED]
+    return tuple(zip(SCORED, modules, strict=True))
 
 
-_SCORED_INPUTS = frozenset(instrument.key for instrument in SCORED)
-"""The names ``Plan.missing`` gives the registered questionnaires."""
-_INPUT_NAMES = _SCORED_INPUTS | {AGE_INPUT}
-"""The inputs besides red flags and findings a protocol may require, by their missing names."""
+_INPUT_NAMES = frozenset({*(instrument.key for instrument in SCORED), AGE_INPUT})
+"""The inputs besides red flags and findings a protocol may require, by their missing names
+(``Plan.missing`` names a questionnaire by its key)."""
 
 # Strategies are built once and reused: hypothesis validates each new strategy object when it is
 # first drawn from, which would otherwise cost more than the draws themselves.

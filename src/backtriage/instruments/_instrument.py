@@ -83,6 +83,15 @@ class ScoredInstrument:
     title: str
     input_words: str
     level_words: Callable[[int], str]
+    strategies: str
+    """The dotted name of the module of its hypothesis strategies, which only the testing kit
+    imports (:mod:`backtriage.testing.strategies` says what such a module offers)."""
+    relisted: Callable[[object], object]
+    """The answers of its ``key`` field, as ``Assessment`` holds them, listed in another order
+    or form that means the same (the kit's order-independence check)."""
+    state_words: Callable[[Any, object], str | None]
+    """What the kit's reports say of a score (or ``None``) and the answers of its ``key`` field,
+    e.g. "ODI 42% (severe)"; ``None`` when there is nothing to say."""
     documents: Documents
     """Its JSON documents and their schemas, as the converter and the schema read them."""
 

@@ -617,6 +617,23 @@ def _rank(score: OdiScore) -> int:
     return score.band.rank
 
 
+def _relisted(answers: object) -> object:
+    """Return the same answers in the other form: a mapping as ten answers, ten as a mapping
+    (in reverse order); a score or ``None`` as it is."""
+    if isinstance(answers, Mapping):
+        return [answers.get(s.value, answers.get(s)) for s in _SECTIONS]
+    if isinstance(answers, tuple):
+        return {s.value: v for s, v in reversed(list(zip(_SECTIONS, answers, strict=True)))}
+    return answers
+
+
+def _state_words(score: OdiScore | None, answers: object) -> str:
+    """Say what an assessment holds of the ODI, for the testing kit's reports."""
+    if score is not None:
+        return f"ODI {score.percent_rounded}% ({score.band.value})"
+    return "ODI not given" if answers is None else "ODI not scorable"
+
+
 def _is_score(document: Mapping[str, object]) -> bool:
     """Tell an ODI score document from answers: no section has the keys of a score."""
     return "raw" in document or "answered" in document
@@ -774,6 +791,9 @@ def describe_odi() -> ScoredInstrument:
         title="Oswestry Disability Index (ODI)",
         input_words="the ODI",
         level_words=_band_words,
+        strategies="backtriage.instruments._odi_strategies",
+        relisted=_relisted,
+        state_words=_state_words,
         documents=Documents(
             score_class=OdiScore,
             answers_class=OdiAnswers,

@@ -288,6 +288,16 @@ def _rank(score: StartBackScore) -> int:
     return score.risk.rank
 
 
+def _relisted(score: object) -> object:
+    """Return the field as it is: ``Assessment`` holds the score, not the answers."""
+    return score
+
+
+def _state_words(score: StartBackScore | None, answers: object) -> str | None:
+    """Say what an assessment holds of STarT Back, for the testing kit's reports."""
+    return None if score is None else f"STarT Back risk {score.risk.value}"
+
+
 _SCORE_KEYS = frozenset({"total", "psychosocial", "risk"})
 
 
@@ -374,6 +384,9 @@ def describe_start_back() -> ScoredInstrument:
         title="STarT Back Screening Tool",
         input_words="the STarT Back answers",
         level_words=_risk_words,
+        strategies="backtriage.instruments._start_back_strategies",
+        relisted=_relisted,
+        state_words=_state_words,
         documents=Documents(
             score_class=StartBackScore,
             answers_class=StartBackAnswers,

@@ -241,6 +241,12 @@ TOY = ScoredInstrument(
         schema_aliases=(),
         schemas=_toy_schemas,
     ),
+    review_required="",
+    review_optional="",
+    review_notes=(),
+    level_heading="",
+    level_rows=(),
+    always_asked=False,
 )
 
 

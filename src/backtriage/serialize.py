@@ -333,12 +333,11 @@ def _no_schema(cls: object, protocol: Protocol | None) -> TypeError:
     scores = ", ".join(kind.__name__ for kind in _SCORES)
     answers = ", ".join(kind.__name__ for kind in _ANSWERS)
     aliases = " or ".join(repr(alias) for alias in _ALIASES)
+    if protocol is not None:
+        return TypeError(f"{cls!r} has no JSON Schema for a protocol; use Assessment")
     return TypeError(
-        f"{cls!r} has no JSON Schema{' for a protocol' if protocol is not None else ''}; "
-        f"use Assessment, Plan, {scores}, Question, SignOff, BacktriageError or {aliases} "
-        "(a protocol's schema: Assessment)"
-        f"use Assessment, Plan, {scores}, Question, {answers}, BacktriageError or {aliases} "
-        "(a protocol's schema: Assessment)"
+        f"{cls!r} has no JSON Schema; use Assessment, CheckIn, Plan, FollowUp, Question, "
+        f"SignOff, {scores}, {answers}, BacktriageError or {aliases}"
     )
 
 

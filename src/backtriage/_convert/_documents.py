@@ -26,6 +26,7 @@ from backtriage._convert._core import (
     check_keys,
     converter,
     raise_if,
+    structure_field,
 )
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, Preference
 from backtriage.errors import (
@@ -503,7 +504,10 @@ def _structure_check_in(value: object, _: type) -> CheckIn:
     for instrument in _CHECK_IN_SCORED:
         given = data.get(instrument.key)
         if isinstance(given, Mapping) and instrument.documents.is_score(given):
-            kwargs[instrument.key] = converter.structure(given, instrument.documents.score_class)
+            # Its errors are named below the instrument's key, as in an assessment.
+            kwargs[instrument.key] = structure_field(
+                data, instrument.key, instrument.documents.score_class, CheckIn
+            )
     return CheckIn(**kwargs)
 
 

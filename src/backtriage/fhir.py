@@ -59,21 +59,23 @@ from backtriage._fhir._common import (
     check_resource,
 )
 from backtriage._fhir._common import reference as _reference
-from backtriage._fhir._forms import (
-    check_in_questionnaire,
-    odi_questionnaire,
-    screening_questionnaire,
-    start_back_questionnaire,
-)
+from backtriage._fhir._forms import check_in_questionnaire, questionnaire, screening_questionnaire
 from backtriage._fhir._odi import check_stated, read_odi_response
 from backtriage._fhir._screening import assessment_response, read_assessment, read_check_in
 from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
 from backtriage._plan import Plan
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments._instrument import Instrument
-from backtriage.instruments.odi import OdiAnswerInput, OdiAnswers, OdiScore, OdiSection, score_odi
+from backtriage.instruments.odi import (
+    OdiAnswerInput,
+    OdiAnswers,
+    OdiScore,
+    OdiSection,
+    describe_odi,
+    score_odi,
+)
 from backtriage.instruments.pain import describe_pain
-from backtriage.instruments.start_back import StartBackScore
+from backtriage.instruments.start_back import StartBackScore, describe_start_back
 from backtriage.protocol import Urgency
 
 __all__ = [
@@ -122,12 +124,46 @@ _CATEGORY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/observation-cat
 _XHTML: Final = "http://www.w3.org/1999/xhtml"
 _SECTIONS: Final = tuple(OdiSection)
 
+_ODI: Final = describe_odi()
+_START_BACK: Final = describe_start_back()
+
 _URGENCY_DISPLAY: Final = {
     Urgency.ROUTINE: "Routine review by a GP or physiotherapist",
     Urgency.SOON: "Review by a GP or physiotherapist within about two weeks",
     Urgency.SAME_DAY: "Speak to a clinician today",
     Urgency.EMERGENCY: "Emergency care now",
 }
+
+
+# -- The forms ----------------------------------------------------------------------------------
+
+
+def odi_questionnaire(*, texts: Mapping[str, str] | None = None) -> Resource:
+    """Return the ODI as an R4 ``Questionnaire``: items ``odi-1`` ... ``odi-10``.
+
+    Each item is a choice of six options coded ``"0"`` ... ``"5"`` in
+    :data:`~backtriage.fhir.ODI_STATEMENT_SYSTEM`, each with its ``ordinalValue`` weight (the
+    statement's position). The statement wording is licensed, so item texts are the short
+    section titles and option texts placeholders, unless ``texts`` maps a linkId to the item's
+    text and ``"odi-1/0"`` (linkId/position, 0 first) to an option's text.
+
+    Raises :class:`~backtriage.InvalidAnswerError` (field ``"texts"``) for a key that is no
+    linkId or option of the form, or an empty text.
+    """
+    return questionnaire(_ODI, texts)
+
+
+def start_back_questionnaire(*, texts: Mapping[str, str] | None = None) -> Resource:
+    """Return the Keele STarT Back Screening Tool as an R4 ``Questionnaire``: items ``sbst-1``
+    ... ``sbst-9``.
+
+    Items 1 to 8 offer ``disagree`` (weight 0) and ``agree`` (weight 1) in
+    :data:`~backtriage.fhir.START_BACK_ANSWER_SYSTEM`; item 9 the five answers of
+    :data:`~backtriage.fhir.START_BACK_BOTHERSOMENESS_SYSTEM` (weight 1 for very much and
+    extremely). Item wording is licensed: placeholders unless ``texts`` maps a linkId to the
+    item's text and ``"sbst-1/0"`` (linkId/position, 0 first) to an option's text.
+    """
+    return questionnaire(_START_BACK, texts)
 
 
 # -- QuestionnaireResponse in --------------------------------------------------------------------

@@ -23,14 +23,9 @@ from backtriage._fhir._forms import (
     CHECK_IN_URL,
     DAYS,
     EXERCISES_GROUP,
-    ODI_GROUP,
     PREFERENCE,
     REPORT_PARTS,
-    START_BACK_GROUP,
-    odi_link_id,
-    odi_statement_display,
     screening_canonical,
-    start_back_link_id,
 )
 from backtriage._fhir._odi import (
     check_form_matches,
@@ -56,6 +51,22 @@ from backtriage.instruments.start_back import (
     score_start_back,
 )
 from backtriage.protocol import Protocol
+
+ODI_GROUP: Final = "odi"
+START_BACK_GROUP: Final = "start_back"
+
+
+def odi_link_id(number: int) -> str:
+    return f"odi-{number}"
+
+
+def start_back_link_id(number: int) -> str:
+    return f"sbst-{number}"
+
+
+def odi_statement_display(position: int) -> str:
+    return f"[Statement {position}: licensed wording supplied by the app]"
+
 
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
 _SECTIONS: Final = tuple(OdiSection)

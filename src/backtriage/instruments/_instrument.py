@@ -14,9 +14,12 @@ asks it again, required, when ``in_check_in``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from backtriage.instruments._form import ItemForm
 
 __all__ = ["Instrument", "ScoredInstrument"]
 
@@ -68,6 +71,8 @@ class ScoredInstrument:
     - ``title``: its name as a heading of the review sheet; ``input_words``: how the review
       names it as an input ("the ODI").
     - ``level_words``: what a fact of at least the level of a rank means, in the review's words.
+    - ``fhir_form``: its FHIR form as data, made on first use: the items and answers of the
+      published ``Questionnaire`` and the rules its readers and writer follow.
     """
 
     key: str
@@ -80,3 +85,4 @@ class ScoredInstrument:
     title: str
     input_words: str
     level_words: Callable[[int], str]
+    fhir_form: Callable[[], ItemForm]

@@ -61,9 +61,11 @@ from backtriage._fhir._common import (
 from backtriage._fhir._common import reference as _reference
 from backtriage._fhir._forms import check_in_questionnaire, questionnaire, screening_questionnaire
 from backtriage._fhir._odi import check_stated, read_odi_response
-from backtriage._fhir._screening import assessment_response, read_assessment, read_check_in
+from backtriage._fhir._screening import assessment_response as _assessment_response
+from backtriage._fhir._screening import read_assessment, read_check_in
 from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
 from backtriage._plan import Plan
+from backtriage.assessment import Assessment
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments._instrument import Instrument
 from backtriage.instruments.odi import (
@@ -76,7 +78,7 @@ from backtriage.instruments.odi import (
 )
 from backtriage.instruments.pain import describe_pain
 from backtriage.instruments.start_back import StartBackScore, describe_start_back
-from backtriage.protocol import Urgency
+from backtriage.protocol import Protocol, Urgency
 
 __all__ = [
     "EXERCISE_SYSTEM",
@@ -262,6 +264,43 @@ def score_questionnaire_response(
     score = score_odi(reading.answers, max_missing=max_missing)
     check_stated(reading, score)
     return score
+
+
+def assessment_response(
+    assessment: Assessment,
+    *,
+    protocol: Protocol | None = None,
+    start_back: Mapping[str, object] | None = None,
+    subject: Mapping[str, object] | None = None,
+    authored: str | None = None,
+) -> Resource:
+    """Return an assessment as a ``QuestionnaireResponse`` to :func:`screening_questionnaire`.
+
+    The response names the form it answers by its canonical, ``url|version`` of
+    :func:`screening_questionnaire` for ``protocol``. Every question of the protocol gets its
+    item, in the form's order: red flags, findings and
+    capabilities as ``valueBoolean`` (no answer when not answered, and for a finding not known
+    to be answered); the ODI answers as codings of :data:`ODI_STATEMENT_SYSTEM` in the group
+    ``odi``; ``age`` and ``preference``. An assessment holds the STarT Back only as a score, so
+    its nine answers are passed as ``start_back`` (as :func:`~backtriage.score_start_back`
+    takes them, item 9 as one of its five answers) and must give the assessment's score.
+    :func:`read_assessment` reads the response back to an assessment with the same plan
+    (given the same ``odi_max_missing``). An age the protocol does not use has no item and is
+    not written (it changes no plan).
+
+    Raises :class:`~backtriage.InvalidAnswerError` for a key the protocol does not ask; a STarT
+    Back or a preference the form does not ask (the plan reports the one and is ordered by the
+    other, so neither is dropped); an ODI held only as a score (its answers are not known);
+    STarT Back answers missing or giving another score; and a ``subject`` that is not a
+    Reference.
+    """
+    return _assessment_response(
+        assessment,
+        protocol=protocol,
+        answers={_START_BACK.key: start_back},
+        subject=subject,
+        authored=authored,
+    )
 
 
 # -- out -----------------------------------------------------------------------------------------

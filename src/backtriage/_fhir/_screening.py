@@ -9,10 +9,7 @@ from typing import Final
 from backtriage._fhir._answers import Form, answer_value, read_form
 from backtriage._fhir._common import (
     NEXT_MORNING_SYSTEM,
-    ODI_STATEMENT_SYSTEM,
     PREFERENCE_SYSTEM,
-    START_BACK_ANSWER_SYSTEM,
-    START_BACK_BOTHERSOMENESS_SYSTEM,
     Resource,
     at_fhir_paths,
     check_response,
@@ -25,6 +22,7 @@ from backtriage._fhir._forms import (
     EXERCISES_GROUP,
     PREFERENCE,
     REPORT_PARTS,
+    scored_forms,
     screening_canonical,
 )
 from backtriage._fhir._odi import (
@@ -41,36 +39,18 @@ from backtriage._fhir._start_back import check_start_back_form, read_start_back_
 from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.batch import ALIASES as ODI_ALIASES
-from backtriage.errors import IncompleteError, InvalidAnswerError, json_path
+from backtriage.errors import InvalidAnswerError
+from backtriage.instruments._form import ItemForm
 from backtriage.instruments._registry import check_in_instruments
-from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
-from backtriage.instruments.start_back import (
-    Bothersomeness,
-    StartBackItem,
-    StartBackScore,
-    score_start_back,
-)
+from backtriage.instruments.start_back import StartBackScore, score_start_back
 from backtriage.protocol import Protocol
 
 ODI_GROUP: Final = "odi"
 START_BACK_GROUP: Final = "start_back"
 
-
-def odi_link_id(number: int) -> str:
-    return f"odi-{number}"
-
-
-def start_back_link_id(number: int) -> str:
-    return f"sbst-{number}"
-
-
-def odi_statement_display(position: int) -> str:
-    return f"[Statement {position}: licensed wording supplied by the app]"
-
-
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
-_SECTIONS: Final = tuple(OdiSection)
-_ITEMS: Final = tuple(StartBackItem)
+
+
 _RATINGS: Final = tuple(instrument.key for instrument in check_in_instruments())
 _NUMBERS: Final = (*_RATINGS, DAYS)
 """The check-in form's whole-number items besides the age: its ratings, then the days."""
@@ -321,38 +301,22 @@ def _start_back(
 def assessment_response(
     assessment: Assessment,
     *,
-    protocol: Protocol | None = None,
-    start_back: Mapping[str, object] | None = None,
-    subject: Mapping[str, object] | None = None,
-    authored: str | None = None,
+    protocol: Protocol | None,
+    answers: Mapping[str, object],
+    subject: Mapping[str, object] | None,
+    authored: str | None,
 ) -> Resource:
-    """Return an assessment as a ``QuestionnaireResponse`` to :func:`screening_questionnaire`.
-
-    The response names the form it answers by its canonical, ``url|version`` of
-    :func:`screening_questionnaire` for ``protocol``. Every question of the protocol gets its
-    item, in the form's order: red flags, findings and
-    capabilities as ``valueBoolean`` (no answer when not answered, and for a finding not known
-    to be answered); the ODI answers as codings of :data:`ODI_STATEMENT_SYSTEM` in the group
-    ``odi``; ``age`` and ``preference``. An assessment holds the STarT Back only as a score, so
-    its nine answers are passed as ``start_back`` (as :func:`~backtriage.score_start_back`
-    takes them, item 9 as one of its five answers) and must give the assessment's score.
-    :func:`read_assessment` reads the response back to an assessment with the same plan
-    (given the same ``odi_max_missing``). An age the protocol does not use has no item and is
-    not written (it changes no plan).
-
-    Raises :class:`~backtriage.InvalidAnswerError` for a key the protocol does not ask; a STarT
-    Back or a preference the form does not ask (the plan reports the one and is ordered by the
-    other, so neither is dropped); an ODI held only as a score (its answers are not known);
-    STarT Back answers missing or giving another score; and a ``subject`` that is not a
-    Reference.
-    """
+    """Return an assessment as a ``QuestionnaireResponse`` to the screening form (see
+    ``fhir.assessment_response``); ``answers`` holds, by instrument key, the answers of a
+    scored instrument the assessment holds only as a score."""
     if not isinstance(assessment, Assessment):
         raise InvalidAnswerError("assessment", assessment, "an Assessment")
     asked = questions(protocol)
     keys = {q.key for q in asked if q.kind in _YES_NO}
+    forms = scored_forms()
     # What the plan shows or is ordered by is never dropped: refused where the form has no item.
     given: tuple[tuple[str, object], ...] = (
-        (START_BACK_GROUP, assessment.start_back),
+        *((key, getattr(assessment, key)) for key in forms),
         (PREFERENCE, assessment.preference),
     )
     for field, held in given:
@@ -371,12 +335,10 @@ def assessment_response(
         if question.kind in _YES_NO:
             value = yes_no.get(question.key)
             items.append(_item(question, None if value is None else {"valueBoolean": value}))
-        elif question.key == ODI_GROUP:
-            items.append(_group(question, _odi_answer_items(assessment.odi)))
-        elif question.key == START_BACK_GROUP:
-            items.append(
-                _group(question, _start_back_answer_items(assessment.start_back, start_back))
-            )
+        elif question.key in forms:
+            held = getattr(assessment, question.key)
+            form_items = _answer_items(forms[question.key], held, answers.get(question.key))
+            items.append(_group(question, form_items))
         elif question.key == AGE:
             age = assessment.age
             items.append(_item(question, None if age is None else {"valueInteger": age}))
@@ -408,78 +370,28 @@ def _group(question: Question, items: list[Resource]) -> Resource:
     return {"linkId": question.key, "item": items}
 
 
-def _odi_answer_items(odi: object) -> list[Resource]:
-    if isinstance(odi, OdiScore):
-        raise InvalidAnswerError(
-            "odi", odi, "the ODI answers: an assessment holding only a score cannot be written"
-        )
-    values: list[object]
-    if odi is None:
-        values = [None] * len(_SECTIONS)
-    else:
-        # Checks every answer; a response with nothing answered is still a valid response.
-        with contextlib.suppress(IncompleteError):
-            score_odi(odi, max_missing=len(_SECTIONS))  # type: ignore[arg-type]
-        if isinstance(odi, Mapping):
-            values = [odi.get(section) for section in _SECTIONS]
-        else:
-            values = list(odi)  # type: ignore[call-overload]
+def _answer_items(form: ItemForm, held: object, given: object) -> list[Resource]:
+    """Return the items of a scored instrument's group: what the assessment holds, as codes."""
     items: list[Resource] = []
-    for number, (section, value) in enumerate(zip(_SECTIONS, values, strict=True), start=1):
-        item: Resource = {"linkId": odi_link_id(number), "text": section.heading}
-        marks = _marks(value)
-        if marks:
-            item["answer"] = [
-                {
-                    "valueCoding": {
-                        "system": ODI_STATEMENT_SYSTEM,
-                        "code": str(mark),
-                        "display": odi_statement_display(mark),
-                    }
-                }
-                for mark in marks
+    for item, codes in zip(form.items, form.codes_of(held, given), strict=True):
+        written: Resource = {"linkId": item.link_id}
+        if form.writes_words:
+            written["text"] = item.text
+        if codes:
+            displays = {choice.code: choice.display for choice in item.choices}
+            written["answer"] = [
+                {"valueCoding": _coding(item.system, code, displays, words=form.writes_words)}
+                for code in codes
             ]
-        items.append(item)
+        items.append(written)
     return items
 
 
-def _marks(answer: object) -> list[int]:
-    if isinstance(answer, int) and not isinstance(answer, bool):
-        return [int.__index__(answer)]
-    if isinstance(answer, list | tuple | set | frozenset):
-        return sorted({int.__index__(mark) for mark in answer})
-    return []  # None or "not_applicable"
-
-
-def _start_back_answer_items(
-    score: StartBackScore | None, answers: Mapping[str, object] | None
-) -> list[Resource]:
-    if score is None and answers is None:
-        return [{"linkId": start_back_link_id(n)} for n in range(1, len(_ITEMS) + 1)]
-    if answers is None or score is None or score_start_back(answers) != score:
-        raise InvalidAnswerError(
-            "start_back",
-            answers,
-            "the nine STarT Back answers that give the assessment's score (an assessment "
-            "holds only the score), or none when the assessment has no STarT Back",
-        )
-    items: list[Resource] = []
-    for number, key in enumerate(_ITEMS, start=1):
-        value = answers.get(key)
-        if key is StartBackItem.BOTHERSOMENESS:
-            if not isinstance(value, str) or value not in tuple(Bothersomeness):
-                raise InvalidAnswerError(
-                    key.value,
-                    value,
-                    "one of the five answers: " + ", ".join(Bothersomeness),
-                    path=json_path("start_back", key.value),
-                )
-            coding = {"system": START_BACK_BOTHERSOMENESS_SYSTEM, "code": str(value)}
-        else:
-            code = "agree" if value else "disagree"  # checked by score_start_back above
-            coding = {"system": START_BACK_ANSWER_SYSTEM, "code": code}
-        items.append({"linkId": start_back_link_id(number), "answer": [{"valueCoding": coding}]})
-    return items
+def _coding(system: str, code: str, displays: Mapping[str, str], *, words: bool) -> Resource:
+    coding: Resource = {"system": system, "code": code}
+    if words:
+        coding["display"] = displays[code]
+    return coding
 
 
 @at_fhir_paths

@@ -34,39 +34,29 @@ from __future__ import annotations
 import contextlib
 import html
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Final, Literal, TypeAlias
 
 from backtriage._fhir._common import (
     EXERCISE_SYSTEM,
     LOINC_SYSTEM,
     NEXT_MORNING_SYSTEM,
-    ODI_BAND_SYSTEM,
-    ODI_QUESTIONNAIRE_CODE,
-    ODI_SCORE_CODE,
-    ODI_SCORE_DISPLAY,
-    ODI_STATEMENT_SYSTEM,
     PREFERENCE_SYSTEM,
     RULE_SYSTEM,
-    START_BACK_ANSWER_SYSTEM,
-    START_BACK_BOTHERSOMENESS_SYSTEM,
-    START_BACK_RISK_SYSTEM,
-    START_BACK_SCORE_SYSTEM,
     URGENCY_SYSTEM,
     OtherItems,
     Resource,
-    Scale,
     at_fhir_paths,
     check_resource,
 )
 from backtriage._fhir._common import reference as _reference
 from backtriage._fhir._forms import check_in_questionnaire, questionnaire, screening_questionnaire
-from backtriage._fhir._odi import check_stated, read_odi_response
+from backtriage._fhir._items import check_stated, read_response
 from backtriage._fhir._screening import assessment_response as _assessment_response
 from backtriage._fhir._screening import read_assessment, read_check_in
-from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
 from backtriage._plan import Plan
 from backtriage.assessment import Assessment
 from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.instruments import odi, start_back
 from backtriage.instruments._instrument import Instrument
 from backtriage.instruments.odi import (
     OdiAnswerInput,
@@ -77,7 +67,11 @@ from backtriage.instruments.odi import (
     score_odi,
 )
 from backtriage.instruments.pain import describe_pain
-from backtriage.instruments.start_back import StartBackScore, describe_start_back
+from backtriage.instruments.start_back import (
+    StartBackScore,
+    describe_start_back,
+    score_start_back,
+)
 from backtriage.protocol import Protocol, Urgency
 
 __all__ = [
@@ -116,6 +110,25 @@ __all__ = [
     "to_pain_observation",
     "to_questionnaire_response",
 ]
+
+Scale: TypeAlias = Literal["0-5", "1-6"]
+"""How a form numbers the ODI statements: ``"0-5"`` (0 first) or ``"1-6"`` (1 first)."""
+
+ODI_SCORE_CODE: Final = odi.SCORE_LOINC
+"""LOINC code of the ODI score [S17]."""
+ODI_SCORE_DISPLAY: Final = "Oswestry disability index score ODI"
+ODI_QUESTIONNAIRE_CODE: Final = odi.PANEL_LOINC
+"""LOINC code of the ODI questionnaire panel [S17]."""
+ODI_BAND_SYSTEM: Final = "urn:backtriage:odi-band"
+ODI_STATEMENT_SYSTEM: Final = odi.STATEMENT_SYSTEM
+"""Code system of an ODI answer coded as its statement's position, ``"0"`` (first) to ``"5"``."""
+START_BACK_ANSWER_SYSTEM: Final = start_back.ANSWER_SYSTEM
+"""Code system of the answers to STarT Back items 1 to 8: ``"disagree"`` (0), ``"agree"`` (1)."""
+START_BACK_BOTHERSOMENESS_SYSTEM: Final = start_back.BOTHERSOMENESS_SYSTEM
+"""Code system of the answers to STarT Back item 9: ``"not_at_all"`` ... ``"extremely"``."""
+START_BACK_SCORE_SYSTEM: Final = "urn:backtriage:start-back-score"
+"""Code system of the STarT Back scores (``"total"``, ``"psychosocial"``): no LOINC code found."""
+START_BACK_RISK_SYSTEM: Final = "urn:backtriage:start-back-risk"
 
 _UCUM: Final = "http://unitsofmeasure.org"
 STEP_EXTENSION: Final = "urn:backtriage:fhir:exercise-step"
@@ -219,7 +232,8 @@ def read_questionnaire_response(
     still ``in-progress`` is refused too, as its answers may change, unless
     ``in_progress=True`` (to show a form half filled in, never to score it).
     """
-    reading = read_odi_response(
+    reading = read_response(
+        _ODI.fhir_form(),
         resource,
         in_progress=in_progress,
         questionnaire=questionnaire,
@@ -228,7 +242,7 @@ def read_questionnaire_response(
         score_link_id=score_link_id,
         scale=scale,
     )
-    check_stated(reading, None)
+    check_stated(_ODI.fhir_form(), reading, None)
     return reading.answers
 
 
@@ -252,7 +266,8 @@ def score_questionnaire_response(
     it once it is ``completed`` (or ``amended``, or ``stopped``, whose unanswered items count
     as missing sections).
     """
-    reading = read_odi_response(
+    reading = read_response(
+        _ODI.fhir_form(),
         resource,
         in_progress=False,
         questionnaire=questionnaire,
@@ -262,8 +277,68 @@ def score_questionnaire_response(
         scale=scale,
     )
     score = score_odi(reading.answers, max_missing=max_missing)
-    check_stated(reading, score)
+    check_stated(_ODI.fhir_form(), reading, score)
     return score
+
+
+@at_fhir_paths
+def read_start_back_response(
+    resource: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    link_ids: Mapping[str, str] | None = None,
+    other_items: OtherItems = "error",
+    in_progress: bool = False,
+) -> dict[str, int | None]:
+    """Return the STarT Back item scores (0 or 1; ``None`` unanswered) of a
+    ``QuestionnaireResponse``, keyed by item key.
+
+    Items are found by linkId (``sbst-1`` ... ``sbst-9``, an item key, or a linkId that
+    ``link_ids`` maps to an item key), also inside groups. An answer is a ``valueBoolean`` (items
+    1 to 8: agree is true), the item score as ``valueInteger`` or a whole ``valueDecimal``, a
+    ``valueCoding`` of :data:`START_BACK_ANSWER_SYSTEM` (``agree``/``disagree``) or
+    :data:`START_BACK_BOTHERSOMENESS_SYSTEM` (item 9), or one resolved by its weight extension
+    or by the weight of the matching option of ``questionnaire``, or a ``valueString`` matched
+    exactly to an option text of ``questionnaire``. Other items are refused unless
+    ``other_items="ignore"``.
+
+    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an unknown item, a
+    second item for one STarT Back item, more than one answer, or an answer whose meaning is not
+    declared; and for a response that cannot be read, as
+    :func:`read_questionnaire_response` does.
+    """
+    reading = read_response(
+        _START_BACK.fhir_form(),
+        resource,
+        in_progress=in_progress,
+        questionnaire=questionnaire,
+        link_ids=link_ids,
+        other_items=other_items,
+        score_link_id=None,
+        scale=None,
+    )
+    return reading.answers  # type: ignore[return-value]
+
+
+@at_fhir_paths
+def score_start_back_response(
+    resource: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    link_ids: Mapping[str, str] | None = None,
+    other_items: OtherItems = "error",
+) -> StartBackScore:
+    """Score the STarT Back answers of a ``QuestionnaireResponse`` (see
+    :func:`read_start_back_response`) with :func:`~backtriage.score_start_back`.
+
+    Raises :class:`~backtriage.IncompleteError` naming every unanswered item (the tool has no
+    rule for missing items) and :class:`~backtriage.InvalidAnswerError` for a bad item.
+    """
+    return score_start_back(
+        read_start_back_response(
+            resource, questionnaire=questionnaire, link_ids=link_ids, other_items=other_items
+        )
+    )
 
 
 def assessment_response(

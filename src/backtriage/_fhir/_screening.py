@@ -25,32 +25,29 @@ from backtriage._fhir._forms import (
     scored_forms,
     screening_canonical,
 )
-from backtriage._fhir._odi import (
+from backtriage._fhir._items import (
+    check_declared,
     check_form_matches,
-    check_form_scale,
-    check_stated,
     declared_form,
     form_item_of,
     items_of,
-    read_odi_items,
+    read_carried,
 )
-from backtriage._fhir._start_back import ALIASES as START_BACK_ALIASES
-from backtriage._fhir._start_back import check_start_back_form, read_start_back_items
 from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
-from backtriage.batch import ALIASES as ODI_ALIASES
 from backtriage.errors import InvalidAnswerError
 from backtriage.instruments._form import ItemForm
 from backtriage.instruments._registry import check_in_instruments
-from backtriage.instruments.start_back import StartBackScore, score_start_back
 from backtriage.protocol import Protocol
-
-ODI_GROUP: Final = "odi"
-START_BACK_GROUP: Final = "start_back"
 
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
 
 
+_FORMS: Final = scored_forms()
+"""The FHIR form of each scored instrument, by its key: its group's linkId."""
+_OWNERS: Final = {link_id: key for key, form in _FORMS.items() for link_id in form.aliases}
+"""The instrument each linkId read without a group belongs to."""
+_CHECK_IN_FORMS: Final = {key: form for key, form in _FORMS.items() if form.in_check_in}
 _RATINGS: Final = tuple(instrument.key for instrument in check_in_instruments())
 _NUMBERS: Final = (*_RATINGS, DAYS)
 """The check-in form's whole-number items besides the age: its ratings, then the days."""
@@ -95,13 +92,11 @@ def read_assessment(
     form = read_form(questionnaire)
     _check_screening_form(checked, form, protocol, read_as)
     asked = {question.key: question for question in questions(protocol)}
-    if form is not None:
-        check_form_scale(form, ODI_ALIASES, 0)
-        check_start_back_form(form, START_BACK_ALIASES)
+    for scored in _FORMS.values():
+        check_declared(scored, form, scored.aliases, 0)
     answers: dict[str, bool] = {}
     kinds: dict[str, QuestionKind] = {}
-    odi_items: list[tuple[str, Mapping[str, object]]] = []
-    start_back_items: list[tuple[str, Mapping[str, object]]] = []
+    scored_items: dict[str, list[tuple[str, Mapping[str, object]]]] = {key: [] for key in _FORMS}
     age: object = None
     preference: Preference | None = None
     seen: set[str] = set()
@@ -116,18 +111,12 @@ def read_assessment(
             kinds[link_id] = question.kind
             if answer is not None:
                 answers[link_id] = answer
-        elif link_id == ODI_GROUP and ODI_GROUP in asked:
+        elif link_id in _FORMS and link_id in asked:
             form_item_of(form, link_id)
             _once(link_id, seen)
-            odi_items.extend(items_of(_group_items(link_id, item), link_id))
-        elif link_id == START_BACK_GROUP and START_BACK_GROUP in asked:
-            form_item_of(form, link_id)
-            _once(link_id, seen)
-            start_back_items.extend(items_of(_group_items(link_id, item), link_id))
-        elif link_id in ODI_ALIASES and ODI_GROUP in asked:
-            odi_items.append((link_id, item))
-        elif link_id in START_BACK_ALIASES and START_BACK_GROUP in asked:
-            start_back_items.append((link_id, item))
+            scored_items[link_id].extend(items_of(_group_items(link_id, item), link_id))
+        elif link_id in _OWNERS and _OWNERS[link_id] in asked:
+            scored_items[_OWNERS[link_id]].append((link_id, item))
         elif link_id == AGE and AGE in asked:
             form_item_of(form, link_id)
             _once(link_id, seen)
@@ -144,18 +133,16 @@ def read_assessment(
                 link_id,
                 link_id,
                 "an item of the screening form of this protocol: a red flag, finding or "
-                "capability key, the groups odi and start_back, age or preference",
+                f"capability key, the groups {' and '.join(_FORMS)}, age or preference",
             )
-    odi = _odi(odi_items, form)
-    start_back = _start_back(start_back_items, form)
+    carried = {key: read_carried(scored, scored_items[key], form) for key, scored in _FORMS.items()}
     return Assessment(
-        odi=odi,
         red_flags={k: v for k, v in answers.items() if kinds[k] is QuestionKind.RED_FLAG},
         findings={k: v for k, v in answers.items() if kinds[k] is not QuestionKind.RED_FLAG},
         preference=preference,
-        start_back=start_back,
         age=age,
         odi_max_missing=odi_max_missing,
+        **carried,
     )
 
 
@@ -262,37 +249,6 @@ def _preference(link_id: str, item: Mapping[str, object]) -> Preference | None:
     ):
         raise InvalidAnswerError(link_id, {key: value}, allowed)
     return Preference(value["code"])
-
-
-def _odi(
-    items: list[tuple[str, Mapping[str, object]]], form: Form | None
-) -> dict[str, object] | None:
-    reading = read_odi_items(
-        items,
-        form=form,
-        sections=ODI_ALIASES,
-        other_items="error",
-        score_link_id=None,
-        first=0,
-    )
-    check_stated(reading, None)
-    if all(answer is None for answer in reading.answers.values()):
-        return None  # not asked
-    return reading.answers
-
-
-def _start_back(
-    items: list[tuple[str, Mapping[str, object]]], form: Form | None
-) -> StartBackScore | None:
-    scores = read_start_back_items(
-        items,
-        form=form,
-        keys=START_BACK_ALIASES,
-        other_items="error",
-    )
-    if all(score is None for score in scores.values()):
-        return None  # not asked
-    return score_start_back(scores)
 
 
 # -- out -----------------------------------------------------------------------------------------
@@ -425,7 +381,9 @@ def read_check_in(
     kinds: dict[str, QuestionKind] = {}
     numbers: dict[str, object] = {}
     reports: dict[str, dict[str, object]] = {}
-    odi_items: list[tuple[str, Mapping[str, object]]] = []
+    scored_items: dict[str, list[tuple[str, Mapping[str, object]]]] = {
+        key: [] for key in _CHECK_IN_FORMS
+    }
     seen: set[str] = set()
     pending = list(items_of(checked.get("item"), "item"))
     while pending:
@@ -441,9 +399,9 @@ def read_check_in(
         elif link_id in _NUMBERS or (link_id == AGE and AGE in asked):
             _once(link_id, seen)
             numbers[link_id] = _whole_number(link_id, item)
-        elif link_id == ODI_GROUP and ODI_GROUP in asked:
+        elif link_id in _CHECK_IN_FORMS and link_id in asked:
             _once(link_id, seen)
-            odi_items.extend(items_of(_group_items(link_id, item), link_id))
+            scored_items[link_id].extend(items_of(_group_items(link_id, item), link_id))
         elif exercise_id and part in REPORT_PARTS:
             _once(link_id, seen)
             report = reports.setdefault(exercise_id, {})
@@ -460,7 +418,8 @@ def read_check_in(
                 link_id,
                 link_id,
                 "an item of the check-in form: a red flag, finding or capability key, "
-                f"{', '.join(_NUMBERS)}, age, the group odi, or an exercise's done, "
+                f"{', '.join(_NUMBERS)}, age, the group {' and '.join(_CHECK_IN_FORMS)}, or "
+                "an exercise's done, "
                 "pain_during, next_morning",
             )
     for exercise_id, report in reports.items():
@@ -478,7 +437,10 @@ def read_check_in(
                 for exercise_id, report in reports.items()
                 if report.get("done") is not None
             },
-            odi=_odi(odi_items, form),
+            **{
+                key: read_carried(scored, scored_items[key], form)
+                for key, scored in _CHECK_IN_FORMS.items()
+            },
             age=numbers.get(AGE),
             **{key: numbers.get(key) for key in _RATINGS},
         )

@@ -74,8 +74,9 @@ class ItemForm:
       only an integer option's own weight gives its meaning); ``None``: always.
     - ``check_declared(link_id, options, numbers, bounds, first)``: refuse a Questionnaire item
       whose options, integer options or bounds declare another numbering than the reader's.
-    - ``item_noun``, ``key_noun``, ``one_per``, ``example``: the words of the reader's errors
-      ("an ODI item", "section key", one item per "section", an example of ``link_ids=``).
+    - ``item_noun``, ``key_noun``, ``a_key``, ``one_per``, ``example``: the words of the
+      reader's errors ("an ODI item", "section key", "a section key", one item per "section",
+      an example of ``link_ids=``).
     - ``one_answer``: what is allowed where an item has more than one answer, or ``None`` when
       several answers are several marked answers (the highest counts).
     - ``booleans``: what is allowed where a ``valueBoolean`` answers an item that does not take
@@ -113,6 +114,7 @@ class ItemForm:
     ]
     item_noun: str
     key_noun: str
+    a_key: str
     one_per: str
     example: str
     one_answer: str | None

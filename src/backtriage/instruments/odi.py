@@ -814,6 +814,7 @@ def odi_form() -> ItemForm:
         check_declared=_check_declared,
         item_noun="an ODI item",
         key_noun="section key",
+        a_key="a section key",
         one_per="section",
         example='{"q3": "lifting"}',
         one_answer=None,

@@ -405,6 +405,7 @@ def start_back_form() -> ItemForm:
         check_declared=_check_declared,
         item_noun="a STarT Back item",
         key_noun="item key",
+        a_key="an item key",
         one_per="STarT Back item",
         example='{"q1": "leg_pain"}',
         one_answer="one answer (the tool has one per item)",

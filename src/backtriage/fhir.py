@@ -36,6 +36,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal, TypeAlias
 
+from backtriage._fhir import _forms, _screening
 from backtriage._fhir._common import (
     EXERCISE_SYSTEM,
     LOINC_SYSTEM,
@@ -49,12 +50,11 @@ from backtriage._fhir._common import (
     check_resource,
 )
 from backtriage._fhir._common import reference as _reference
-from backtriage._fhir._forms import check_in_questionnaire, questionnaire, screening_questionnaire
+from backtriage._fhir._forms import questionnaire
 from backtriage._fhir._items import check_stated, read_response
 from backtriage._fhir._screening import assessment_response as _assessment_response
-from backtriage._fhir._screening import read_assessment, read_check_in
 from backtriage._plan import Plan
-from backtriage.assessment import Assessment
+from backtriage.assessment import Assessment, CheckIn
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments import odi, start_back
 from backtriage.instruments._instrument import Instrument
@@ -179,6 +179,40 @@ def start_back_questionnaire(*, texts: Mapping[str, str] | None = None) -> Resou
     item's text and ``"sbst-1/0"`` (linkId/position, 0 first) to an option's text.
     """
     return questionnaire(_START_BACK, texts)
+
+
+def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
+    """Return one R4 ``Questionnaire`` for a whole assessment under ``protocol`` (the default
+    protocol when ``None``), built from :func:`~backtriage.questions`.
+
+    Items, in the order of ``questions()``: every red flag (a required boolean item, linkId its
+    key); the ODI as a group ``odi`` holding ``odi-1`` ... ``odi-10``; the STarT Back as a group
+    ``start_back`` holding ``sbst-1`` ... ``sbst-9`` where the protocol uses it; ``age`` (an
+    integer, 0 to 130) and ``preference`` (a choice in
+    :data:`~backtriage.fhir.PREFERENCE_SYSTEM`) where the protocol uses them; then each finding
+    and capability (a boolean item, linkId its key). :func:`read_assessment` reads a response
+    to it.
+
+    Its ``url`` names the protocol (``urn:backtriage:questionnaire:screening:backtriage-default``)
+    and its ``version`` is the protocol's version: a response names the form it answers by the
+    canonical ``url|version``, as the meaning of a question may change between versions.
+    """
+    return _forms.screening_questionnaire(protocol)
+
+
+def check_in_questionnaire(plan: Plan, protocol: Protocol | None = None) -> Resource:
+    """Return the R4 ``Questionnaire`` of a check-in that follows ``plan`` up.
+
+    Items: every red flag (a required boolean, linkId its key); ``pain`` (integer 0 to 10,
+    required) and ``days`` (integer, 0 or more, required); a group ``exercises`` holding, for
+    each exercise the plan gives, a group (linkId the exercise id) of ``<id>.done`` (boolean),
+    ``<id>.pain_during`` (integer 0 to 10) and ``<id>.next_morning`` (a choice in
+    :data:`~backtriage.fhir.NEXT_MORNING_SYSTEM`), the last two enabled when it was done; the
+    ODI again (group ``odi``, optional); ``age`` where the protocol uses it (optional: it carries
+    over); then each finding and capability (optional: what changed). Every text is the
+    protocol's. :func:`~backtriage.fhir.read_check_in` reads a response to it.
+    """
+    return _forms.check_in_questionnaire(plan, protocol)
 
 
 # -- QuestionnaireResponse in --------------------------------------------------------------------
@@ -339,6 +373,71 @@ def score_start_back_response(
             resource, questionnaire=questionnaire, link_ids=link_ids, other_items=other_items
         )
     )
+
+
+def read_assessment(
+    response: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    protocol: Protocol | None = None,
+    odi_max_missing: int = 1,
+    read_as: Mapping[str | None, str] | None = None,
+) -> Assessment:
+    """Return the :class:`~backtriage.Assessment` a response to
+    :func:`screening_questionnaire` holds.
+
+    Red flags, findings and capabilities are boolean items named by their keys; an item without
+    an answer stays unanswered (a red flag is then missing from the plan, never "no"). The ODI
+    items (group ``odi``) and the STarT Back items (group ``start_back``) are read as
+    :func:`read_questionnaire_response` and :func:`read_start_back_response` read them, through
+    ``questionnaire`` when given; an ODI or STarT Back with nothing answered is not asked
+    (``None``). ``age`` is a ``valueInteger``; ``preference`` a coding of
+    :data:`PREFERENCE_SYSTEM`. ``odi_max_missing`` is the app's own setting, passed to the
+    assessment.
+
+    The response must name the screening form of ``protocol`` in ``questionnaire``, by its
+    canonical ``url|version`` (as :func:`assessment_response` writes it), and ``questionnaire``,
+    when given, must be that form: a form of another protocol or version may ask a question
+    with another meaning. ``read_as`` maps another form's canonical (or ``None``, for a
+    response naming no form) to this form's canonical, where the caller has checked that its
+    questions mean the same; each mapping must name this protocol's form, so that one made for
+    an older protocol does not carry over to a newer one.
+
+    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the protocol
+    does not ask, an answer of the wrong type, or anything the instrument readers refuse;
+    :class:`~backtriage.IncompleteError` for a STarT Back answered in part (the tool has no
+    rule for missing items); and refuses a response that cannot be read (a status other than
+    completed, amended or stopped, a modifier extension).
+    """
+    return _screening.read_assessment(
+        response,
+        questionnaire=questionnaire,
+        protocol=protocol,
+        read_as=read_as,
+        settings={"odi_max_missing": odi_max_missing},
+    )
+
+
+def read_check_in(
+    response: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    protocol: Protocol | None = None,
+) -> CheckIn:
+    """Return the :class:`~backtriage.CheckIn` a response to :func:`check_in_questionnaire`
+    holds.
+
+    Red flags, findings and capabilities are boolean items named by their keys (a red flag
+    without an answer is not answered, never "no"; a finding without one has not changed);
+    ``pain`` and ``days`` are ``valueInteger``; each exercise's report is the group named by
+    its id in the group ``exercises`` (``<id>.done`` a ``valueBoolean``, ``<id>.pain_during`` a
+    ``valueInteger``, ``<id>.next_morning`` a coding of :data:`NEXT_MORNING_SYSTEM`); the ODI
+    (group ``odi``) is read as :func:`read_assessment` reads it; ``age`` a ``valueInteger``.
+
+    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the form does
+    not ask, an answer of the wrong type, or a value the check-in refuses (pain 11, days -1).
+    """
+    return _screening.read_check_in(response, questionnaire=questionnaire, protocol=protocol)
 
 
 def assessment_response(

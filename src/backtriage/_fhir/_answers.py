@@ -295,7 +295,8 @@ class Scoring:
     numbers_are_scores: Callable[[FormItem | None], bool] = lambda _: True
     """Whether a number answering the item (through its Questionnaire item, if any) is read as
     :attr:`from_weight` reads it. Where not, only an integer option's own weight gives its
-    meaning: a STarT Back item 9 of five options answered ``1`` ("slightly") is no item score."""
+    meaning: an item scored 0 or 1 whose five options are answered ``1`` (the second) is not
+    scored 1."""
 
 
 def answer_value(link_id: str, answer: object) -> tuple[str, object]:

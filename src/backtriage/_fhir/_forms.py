@@ -89,8 +89,8 @@ def _text_keys(form: ItemForm) -> dict[str, None]:
 
 
 def questionnaire(instrument: ScoredInstrument, texts: Mapping[str, str] | None) -> Resource:
-    """Return the form of a scored instrument as an R4 ``Questionnaire`` (see
-    ``fhir.odi_questionnaire``), with the licensed ``texts`` the app passes.
+    """Return the form of a scored instrument as an R4 ``Questionnaire``: its items, each a
+    choice of its answers with their weights, with the licensed ``texts`` the app passes.
 
     Raises :class:`~backtriage.InvalidAnswerError` (field ``"texts"``) for a key that is no
     linkId or option of the form, or an empty text.
@@ -113,21 +113,8 @@ def questionnaire(instrument: ScoredInstrument, texts: Mapping[str, str] | None)
 
 
 def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
-    """Return one R4 ``Questionnaire`` for a whole assessment under ``protocol`` (the default
-    protocol when ``None``), built from :func:`~backtriage.questions`.
-
-    Items, in the order of ``questions()``: every red flag (a required boolean item, linkId its
-    key); the ODI as a group ``odi`` holding ``odi-1`` ... ``odi-10``; the STarT Back as a group
-    ``start_back`` holding ``sbst-1`` ... ``sbst-9`` where the protocol uses it; ``age`` (an
-    integer, 0 to 130) and ``preference`` (a choice in
-    :data:`~backtriage.fhir.PREFERENCE_SYSTEM`) where the protocol uses them; then each finding
-    and capability (a boolean item, linkId its key). :func:`read_assessment` reads a response
-    to it.
-
-    Its ``url`` names the protocol (``urn:backtriage:questionnaire:screening:backtriage-default``)
-    and its ``version`` is the protocol's version: a response names the form it answers by the
-    canonical ``url|version``, as the meaning of a question may change between versions.
-    """
+    """Return the screening form of ``protocol`` (see ``fhir.screening_questionnaire``): its
+    questions in order, each scored instrument as a group of its items."""
     forms = scored_forms()
     items: list[Resource] = []
     for question in questions(protocol):
@@ -207,17 +194,8 @@ def _group(link_id: str, text: str, items: list[Resource]) -> Resource:
 
 
 def check_in_questionnaire(plan: Plan, protocol: Protocol | None = None) -> Resource:
-    """Return the R4 ``Questionnaire`` of a check-in that follows ``plan`` up.
-
-    Items: every red flag (a required boolean, linkId its key); ``pain`` (integer 0 to 10,
-    required) and ``days`` (integer, 0 or more, required); a group ``exercises`` holding, for
-    each exercise the plan gives, a group (linkId the exercise id) of ``<id>.done`` (boolean),
-    ``<id>.pain_during`` (integer 0 to 10) and ``<id>.next_morning`` (a choice in
-    :data:`~backtriage.fhir.NEXT_MORNING_SYSTEM`), the last two enabled when it was done; the
-    ODI again (group ``odi``, optional); ``age`` where the protocol uses it (optional: it carries
-    over); then each finding and capability (optional: what changed). Every text is the
-    protocol's. :func:`~backtriage.fhir.read_check_in` reads a response to it.
-    """
+    """Return the check-in form that follows ``plan`` up (see
+    ``fhir.check_in_questionnaire``)."""
     chosen = default_protocol() if protocol is None else protocol
     rules = chosen.follow_up
     if rules is None:

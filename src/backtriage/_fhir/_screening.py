@@ -58,36 +58,13 @@ def read_assessment(
     response: Mapping[str, object],
     *,
     questionnaire: Mapping[str, object] | None = None,
-    protocol: Protocol | None = None,
-    odi_max_missing: int = 1,
-    read_as: Mapping[str | None, str] | None = None,
+    protocol: Protocol | None,
+    read_as: Mapping[str | None, str] | None,
+    settings: Mapping[str, object],
 ) -> Assessment:
-    """Return the :class:`~backtriage.Assessment` a response to
-    :func:`screening_questionnaire` holds.
-
-    Red flags, findings and capabilities are boolean items named by their keys; an item without
-    an answer stays unanswered (a red flag is then missing from the plan, never "no"). The ODI
-    items (group ``odi``) and the STarT Back items (group ``start_back``) are read as
-    :func:`read_questionnaire_response` and :func:`read_start_back_response` read them, through
-    ``questionnaire`` when given; an ODI or STarT Back with nothing answered is not asked
-    (``None``). ``age`` is a ``valueInteger``; ``preference`` a coding of
-    :data:`PREFERENCE_SYSTEM`. ``odi_max_missing`` is the app's own setting, passed to the
-    assessment.
-
-    The response must name the screening form of ``protocol`` in ``questionnaire``, by its
-    canonical ``url|version`` (as :func:`assessment_response` writes it), and ``questionnaire``,
-    when given, must be that form: a form of another protocol or version may ask a question
-    with another meaning. ``read_as`` maps another form's canonical (or ``None``, for a
-    response naming no form) to this form's canonical, where the caller has checked that its
-    questions mean the same; each mapping must name this protocol's form, so that one made for
-    an older protocol does not carry over to a newer one.
-
-    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the protocol
-    does not ask, an answer of the wrong type, or anything the instrument readers refuse;
-    :class:`~backtriage.IncompleteError` for a STarT Back answered in part (the tool has no
-    rule for missing items); and refuses a response that cannot be read (a status other than
-    completed, amended or stopped, a modifier extension).
-    """
+    """Return the :class:`~backtriage.Assessment` a response to the screening form of
+    ``protocol`` holds (see ``fhir.read_assessment``); ``settings`` are the app's own settings,
+    passed to the assessment."""
     checked = check_response(response, in_progress=False)
     form = read_form(questionnaire)
     _check_screening_form(checked, form, protocol, read_as)
@@ -141,8 +118,8 @@ def read_assessment(
         findings={k: v for k, v in answers.items() if kinds[k] is not QuestionKind.RED_FLAG},
         preference=preference,
         age=age,
-        odi_max_missing=odi_max_missing,
         **carried,
+        **settings,
     )
 
 
@@ -357,19 +334,8 @@ def read_check_in(
     questionnaire: Mapping[str, object] | None = None,
     protocol: Protocol | None = None,
 ) -> CheckIn:
-    """Return the :class:`~backtriage.CheckIn` a response to :func:`check_in_questionnaire`
-    holds.
-
-    Red flags, findings and capabilities are boolean items named by their keys (a red flag
-    without an answer is not answered, never "no"; a finding without one has not changed);
-    ``pain`` and ``days`` are ``valueInteger``; each exercise's report is the group named by
-    its id in the group ``exercises`` (``<id>.done`` a ``valueBoolean``, ``<id>.pain_during`` a
-    ``valueInteger``, ``<id>.next_morning`` a coding of :data:`NEXT_MORNING_SYSTEM`); the ODI
-    (group ``odi``) is read as :func:`read_assessment` reads it; ``age`` a ``valueInteger``.
-
-    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the form does
-    not ask, an answer of the wrong type, or a value the check-in refuses (pain 11, days -1).
-    """
+    """Return the :class:`~backtriage.CheckIn` a response to the check-in form holds (see
+    ``fhir.read_check_in``)."""
     checked = check_response(response, in_progress=False)
     form = read_form(questionnaire)
     check_form_matches(checked, form)

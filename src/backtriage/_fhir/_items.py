@@ -89,6 +89,24 @@ def _scoring(
     return Scoring(own, from_weight, allowed, numbers_are_scores)
 
 
+_SCORINGS: dict[tuple[int, int], tuple[ItemForm, Mapping[str, Scoring]]] = {}
+"""The scorings of a form's items for a numbering, kept with the form they were made for."""
+
+
+def _scorings(
+    form: ItemForm, first: int
+) -> tuple[Mapping[str, FormQuestion], Mapping[str, Scoring]]:
+    """Return the form's items and how each is scored for a form numbered from ``first``."""
+    questions = {question.key: question for question in form.items}
+    cached = _SCORINGS.get((id(form), first))
+    if cached is not None and cached[0] is form:
+        return questions, cached[1]
+    reading = form.reading(first)
+    scorings = {key: _scoring(form, question, reading) for key, question in questions.items()}
+    _SCORINGS[id(form), first] = (form, scorings)
+    return questions, scorings
+
+
 @attrs.frozen
 class Stated:
     """The form's own score: the item that holds it and its percent."""
@@ -242,9 +260,7 @@ def read_items(
 ) -> Reading:
     """Read the instrument's items among ``items`` (groups are searched); refuse others unless
     ignored."""
-    reading = form.reading(first)
-    questions = {question.key: question for question in form.items}
-    scorings = {key: _scoring(form, question, reading) for key, question in questions.items()}
+    questions, scorings = _scorings(form, first)
     answers: dict[str, object] = {}
     link_of: dict[str, str] = {}
     stated: list[Stated] = []

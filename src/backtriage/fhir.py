@@ -56,9 +56,11 @@ from backtriage._fhir._screening import assessment_response as _assessment_respo
 from backtriage._plan import Plan
 from backtriage.assessment import Assessment, CheckIn
 from backtriage.errors import IncompleteError, InvalidAnswerError
-from backtriage.instruments import odi, start_back
 from backtriage.instruments._instrument import Instrument
 from backtriage.instruments.odi import (
+    PANEL_LOINC,
+    SCORE_LOINC,
+    STATEMENT_SYSTEM,
     OdiAnswerInput,
     OdiAnswers,
     OdiScore,
@@ -68,6 +70,8 @@ from backtriage.instruments.odi import (
 )
 from backtriage.instruments.pain import describe_pain
 from backtriage.instruments.start_back import (
+    ANSWER_SYSTEM,
+    BOTHERSOMENESS_SYSTEM,
     StartBackScore,
     describe_start_back,
     score_start_back,
@@ -114,17 +118,17 @@ __all__ = [
 Scale: TypeAlias = Literal["0-5", "1-6"]
 """How a form numbers the ODI statements: ``"0-5"`` (0 first) or ``"1-6"`` (1 first)."""
 
-ODI_SCORE_CODE: Final = odi.SCORE_LOINC
+ODI_SCORE_CODE: Final = SCORE_LOINC
 """LOINC code of the ODI score [S17]."""
 ODI_SCORE_DISPLAY: Final = "Oswestry disability index score ODI"
-ODI_QUESTIONNAIRE_CODE: Final = odi.PANEL_LOINC
+ODI_QUESTIONNAIRE_CODE: Final = PANEL_LOINC
 """LOINC code of the ODI questionnaire panel [S17]."""
 ODI_BAND_SYSTEM: Final = "urn:backtriage:odi-band"
-ODI_STATEMENT_SYSTEM: Final = odi.STATEMENT_SYSTEM
+ODI_STATEMENT_SYSTEM: Final = STATEMENT_SYSTEM
 """Code system of an ODI answer coded as its statement's position, ``"0"`` (first) to ``"5"``."""
-START_BACK_ANSWER_SYSTEM: Final = start_back.ANSWER_SYSTEM
+START_BACK_ANSWER_SYSTEM: Final = ANSWER_SYSTEM
 """Code system of the answers to STarT Back items 1 to 8: ``"disagree"`` (0), ``"agree"`` (1)."""
-START_BACK_BOTHERSOMENESS_SYSTEM: Final = start_back.BOTHERSOMENESS_SYSTEM
+START_BACK_BOTHERSOMENESS_SYSTEM: Final = BOTHERSOMENESS_SYSTEM
 """Code system of the answers to STarT Back item 9: ``"not_at_all"`` ... ``"extremely"``."""
 START_BACK_SCORE_SYSTEM: Final = "urn:backtriage:start-back-score"
 """Code system of the STarT Back scores (``"total"``, ``"psychosocial"``): no LOINC code found."""

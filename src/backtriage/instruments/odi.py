@@ -602,7 +602,7 @@ def odi_change(before: OdiScore | Percent, after: OdiScore | Percent) -> OdiChan
 STATEMENT_SYSTEM: Final = "urn:backtriage:odi-statement"
 """Code system of an ODI answer coded as its statement's position, ``"0"`` (first) to ``"5"``."""
 SCORE_LOINC: Final = "97909-6"
-"""LOINC code of the ODI score [S17]."""
+"""LOINC code of the ODI score [S17] (PACIO FHIR sample data)."""
 PANEL_LOINC: Final = "97908-8"
 """LOINC code of the ODI questionnaire panel [S17]."""
 

@@ -12,8 +12,7 @@ from backtriage.cli._output import PROG, CommandError, destination, one_line
 from backtriage.errors import BacktriageError
 
 if TYPE_CHECKING:
-    from backtriage.protocol import Protocol
-    from backtriage.protocol._sign_off import SignOff
+    from backtriage.protocol import Protocol, SignOff
     from backtriage.testing.properties import PropertyFailure
 
 __all__ = ["add_protocol_verbs"]
@@ -161,7 +160,7 @@ def _review_verbs(protocol_verbs: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def _limit_option(verb: argparse.ArgumentParser) -> None:
-    from backtriage.protocol._queries import DEFAULT_LIMIT
+    from backtriage.review import DEFAULT_LIMIT
 
     verb.add_argument(
         "--limit",
@@ -237,7 +236,7 @@ def _protocol_review(args: argparse.Namespace) -> int:
 
 def _since(paths: Sequence[str]) -> tuple[Protocol | None, SignOff | None]:
     """Read ``--since``: a sign-off record, a protocol file, or one of each."""
-    from backtriage.protocol._load import check_signed, load_protocol
+    from backtriage.protocol import check_signed, load_protocol
 
     previous: Protocol | None = None
     signed: SignOff | None = None
@@ -261,7 +260,7 @@ def _record(path: str) -> SignOff | None:
     import json
     from pathlib import Path
 
-    from backtriage.protocol._sign_off import SignOff
+    from backtriage.protocol import SignOff
     from backtriage.serialize import from_json
 
     try:
@@ -283,14 +282,14 @@ def _record(path: str) -> SignOff | None:
 def _protocol_sign_off(args: argparse.Namespace) -> int:
     import json
 
-    from backtriage.protocol._load import load_protocol
+    from backtriage.protocol import load_protocol
     from backtriage.review import sign_off
     from backtriage.serialize import to_dict
 
     if args.default and args.file is not None:
         raise CommandError(f"{args.file}: give a protocol file or --default, not both")
     if args.file is None:
-        from backtriage._plan import default_protocol
+        from backtriage import default_protocol
 
         protocol = default_protocol()
     else:

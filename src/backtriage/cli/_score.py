@@ -15,7 +15,7 @@ from typing import IO
 
 from backtriage.cli._output import CommandError, decode_message, destination, one_line
 from backtriage.cli._tables import LARGE_INPUT, Progress, layout_of, report_failures
-from backtriage.tables._stream import no_field_limit, stream_scores
+from backtriage.tables import no_field_limit, stream_scores
 
 __all__ = ["add_score_verb"]
 

@@ -145,8 +145,13 @@ def score_columnar(
     args: argparse.Namespace, columns: dict[str, str], scale: str, output_format: str
 ) -> int:
     """Score a Parquet or Arrow IPC input; write Parquet, Arrow IPC or CSV."""
-    from backtriage.tables._columns import RESULT_COLUMNS, as_numpy, read_array, score_columns
-    from backtriage.tables._rows import check_scale
+    from backtriage.tables import (
+        COLUMNAR_RESULT_COLUMNS,
+        as_numpy,
+        check_scale,
+        read_array,
+        score_columns,
+    )
 
     if output_format == "jsonl":
         raise CommandError(
@@ -175,9 +180,9 @@ def score_columnar(
                     sections, layout.names, batch.num_rows, first, args.max_missing, rows + 1
                 )
                 arrays = [results["row"], *(batch.column(i) for i in keep)]
-                arrays += [results[column] for column in RESULT_COLUMNS[1:]]
+                arrays += [results[column] for column in COLUMNAR_RESULT_COLUMNS[1:]]
                 scored = pa.RecordBatch.from_arrays(
-                    arrays, names=["row", *copied, *RESULT_COLUMNS[1:]]
+                    arrays, names=["row", *copied, *COLUMNAR_RESULT_COLUMNS[1:]]
                 )
                 if writer is None:
                     writer = _writer(output_format, out, scored.schema, pq, ipc)
@@ -195,7 +200,9 @@ def score_columnar(
                     [pa.field("row", pa.int64()), *fields]
                     + [
                         pa.field(column, kind)
-                        for column, kind in zip(RESULT_COLUMNS[1:], _RESULT_TYPES(pa), strict=True)
+                        for column, kind in zip(
+                            COLUMNAR_RESULT_COLUMNS[1:], _RESULT_TYPES(pa), strict=True
+                        )
                     ]
                 )
                 writer = _writer(output_format, out, empty, pq, ipc)

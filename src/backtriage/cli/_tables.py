@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Final
 
 from backtriage.cli._output import PROG, CommandError
-from backtriage.tables._stream import RESULT_COLUMNS
+from backtriage.tables import RESULT_COLUMNS
 
 if TYPE_CHECKING:
-    from backtriage.tables._rows import TableLayout
+    from backtriage.tables import TableLayout
 
 __all__ = ["LARGE_INPUT", "Progress", "layout_of", "report_failures"]
 
@@ -69,7 +69,7 @@ def layout_of(
 ) -> tuple[TableLayout, tuple[int, ...]]:
     """Return where the sections are and the positions of the columns to copy out."""
     from backtriage.errors import InvalidAnswerError
-    from backtriage.tables._rows import TableLayout
+    from backtriage.tables import TableLayout
 
     try:
         layout = TableLayout.from_header(header, columns)

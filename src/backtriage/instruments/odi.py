@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from fractions import Fraction
 
     from backtriage.instruments._form import DeclaredOption, ItemForm
-    from backtriage.instruments._instrument import ScoredInstrument
+    from backtriage.instruments._instrument import DocumentSchemas, ScoredInstrument
 
 __all__ = [
     "DisabilityBand",
@@ -856,10 +856,168 @@ def _rank(score: OdiScore) -> int:
     return score.band.rank
 
 
+def _relisted(answers: object) -> object:
+    """Return the same answers in the other form: a mapping as ten answers, ten as a mapping
+    (in reverse order); a score or ``None`` as it is."""
+    if isinstance(answers, Mapping):
+        return [answers.get(s.value, answers.get(s)) for s in _SECTIONS]
+    if isinstance(answers, tuple):
+        return {s.value: v for s, v in reversed(list(zip(_SECTIONS, answers, strict=True)))}
+    return answers
+
+
+def _state_words(score: OdiScore | None, answers: object) -> str:
+    """Say what an assessment holds of the ODI, for the testing kit's reports."""
+    if score is not None:
+        return f"ODI {score.percent_rounded}% ({score.band.value})"
+    return "ODI not given" if answers is None else "ODI not scorable"
+
+
+def _is_score(document: Mapping[str, object]) -> bool:
+    """Tell an ODI score document from answers: no section has the keys of a score."""
+    return "raw" in document or "answered" in document
+
+
+def _ref(name: str) -> dict[str, object]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _schemas() -> DocumentSchemas:
+    """Return the JSON Schema of the ODI's documents (made afresh: a caller may change it)."""
+    from backtriage.instruments._instrument import DocumentSchemas
+
+    code: dict[str, object] = {"type": "integer", "minimum": 0, "maximum": 5}
+    null: dict[str, object] = {"type": "null"}
+    sections: dict[str, object] = {
+        "type": "array",
+        "items": _ref("OdiSection"),
+        "uniqueItems": True,
+    }
+    answers_or_score = [_ref("OdiAnswers"), _ref("OdiAnswerList"), _ref("OdiScore"), null]
+    score: dict[str, object] = {
+        "description": (
+            "A scored ODI. raw and answered are required on input; the derived fields are "
+            "always written and, when given, must agree with raw and answered."
+        ),
+        "type": "object",
+        "properties": {
+            "raw": {
+                "description": "Sum of the answered sections' codes.",
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 50,
+            },
+            "answered": {
+                "description": "How many sections were answered.",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 10,
+            },
+            "missing": {"description": "Unanswered sections, in canonical order.", **sections},
+            "multiple_marks": {
+                "description": "Sections where several statements were marked.",
+                **sections,
+            },
+            "max_raw": {
+                "description": "5 * answered.",
+                "type": "integer",
+                "minimum": 5,
+                "maximum": 50,
+                "multipleOf": 5,
+            },
+            "percent": {
+                "description": "100 * raw / max_raw, unrounded.",
+                "type": "number",
+                "minimum": 0,
+                "maximum": 100,
+            },
+            "percent_rounded": {
+                "description": "percent rounded half up, for display.",
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 100,
+            },
+            "band": _ref("DisabilityBand"),
+        },
+        "required": ["raw", "answered"],
+        "additionalProperties": False,
+    }
+    return DocumentSchemas(
+        definitions={
+            "OdiAnswer": {
+                "description": (
+                    "A section's answer: the statement code 0 (first) to 5 (last); null or "
+                    "'not_applicable' when unanswered; a list of codes when several are marked."
+                ),
+                "anyOf": [
+                    code,
+                    null,
+                    {"const": _MISSING},
+                    {"type": "array", "items": code, "minItems": 1},
+                ],
+            },
+            "OdiAnswers": {
+                "description": "ODI answers by section key; an absent section is unanswered.",
+                "type": "object",
+                "properties": {key: _ref("OdiAnswer") for key in _KEYS},
+                "additionalProperties": False,
+            },
+            "OdiAnswerList": {
+                "description": "The ten ODI answers in canonical section order.",
+                "type": "array",
+                "items": _ref("OdiAnswer"),
+                "minItems": 10,
+                "maxItems": 10,
+            },
+            "OdiScore": score,
+        },
+        enums=(OdiSection, DisabilityBand),
+        fields={
+            "Assessment": {
+                "description": "ODI answers, or an ODI score, or null when not asked yet.",
+                "anyOf": answers_or_score,
+            },
+            "CheckIn": {
+                "description": "The ODI again, or null: the last one measured carries over.",
+                "anyOf": answers_or_score,
+            },
+            "Plan": {"description": "The ODI score used, or null when none could be computed."},
+        },
+        options={
+            "odi_max_missing": {
+                "description": "How many ODI sections may be unanswered (default 1).",
+                "type": "integer",
+                "minimum": 0,
+            },
+        },
+        answers={
+            "title": "backtriage ODI answers",
+            "description": (
+                "The answers of an Oswestry Disability Index: by section key, or ten in order."
+            ),
+            "anyOf": [
+                {
+                    "description": (
+                        "ODI answers by section key (an absent section is unanswered), as an "
+                        "OdiAnswers document; schema_version may be given."
+                    ),
+                    "type": "object",
+                    "properties": {key: _ref("OdiAnswer") for key in _KEYS},
+                    "additionalProperties": False,
+                },
+                _ref("OdiAnswerList"),
+            ],
+        },
+    )
+
+
 def describe_odi() -> ScoredInstrument:
-    """Return the ODI as the facts, the reasoner, the review and the testing kit read it."""
+    """Return the ODI as the facts, the reasoner, the review, the documents and the testing kit
+    read it."""
     # Made on first use: only the layers above read it.
-    from backtriage.instruments._instrument import ScoredInstrument
+    from backtriage.instruments._instrument import Documents, ScoredInstrument
+
+    sections = tuple[OdiSection, ...]
 
     return ScoredInstrument(
         key="odi",
@@ -872,5 +1030,34 @@ def describe_odi() -> ScoredInstrument:
         title="Oswestry Disability Index (ODI)",
         input_words="the ODI",
         level_words=_band_words,
+        strategies="backtriage.instruments._odi_strategies",
+        relisted=_relisted,
+        state_words=_state_words,
+        documents=Documents(
+            score_class=OdiScore,
+            answers_class=OdiAnswers,
+            answer_keys=_KEYS,
+            answers_in_order=True,
+            score=score_odi,
+            is_score=_is_score,
+            given=(("raw", int), ("answered", int)),
+            optional=(("missing", sections), ("multiple_marks", sections)),
+            derived=(
+                ("max_raw", int),
+                ("percent", float),
+                ("percent_rounded", int),
+                ("band", DisabilityBand),
+            ),
+            options=(("odi_max_missing", int),),
+            score_words="an ODI score",
+            answers_words="ODI answers",
+            shapes_words=(
+                "an object of section key to answer, a list of ten answers, an ODI score object, "
+                "or null"
+            ),
+            complete_words="no more sections unanswered than odi_max_missing allows",
+            schema_aliases=("odi-answers",),
+            schemas=_schemas,
+        ),
         fhir_form=odi_form,
     )

@@ -27,7 +27,7 @@ from backtriage.errors import (
 
 if TYPE_CHECKING:
     from backtriage.instruments._form import DeclaredOption, ItemForm
-    from backtriage.instruments._instrument import ScoredInstrument
+    from backtriage.instruments._instrument import DocumentSchemas, ScoredInstrument
 
 __all__ = [
     "Bothersomeness",
@@ -446,10 +446,90 @@ def _rank(score: StartBackScore) -> int:
     return score.risk.rank
 
 
+def _relisted(score: object) -> object:
+    """Return the field as it is: ``Assessment`` holds the score, not the answers."""
+    return score
+
+
+def _state_words(score: StartBackScore | None, answers: object) -> str | None:
+    """Say what an assessment holds of STarT Back, for the testing kit's reports."""
+    return None if score is None else f"STarT Back risk {score.risk.value}"
+
+
+_SCORE_KEYS = frozenset({"total", "psychosocial", "risk"})
+
+
+def _is_score(document: Mapping[str, object]) -> bool:
+    """Tell a STarT Back score document from answers: keys of a score and of no item."""
+    return not _KEY_SET.intersection(document) and not _SCORE_KEYS.isdisjoint(document)
+
+
+def _ref(name: str) -> dict[str, object]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _schemas() -> DocumentSchemas:
+    """Return the JSON Schema of STarT Back's documents (made afresh: a caller may change it)."""
+    from backtriage.instruments._instrument import DocumentSchemas
+
+    null: dict[str, object] = {"type": "null"}
+    agree: list[object] = [{"type": "boolean"}, {"enum": [0, 1]}]
+    bothersomeness = StartBackItem.BOTHERSOMENESS.value
+
+    def items(answer: list[object]) -> dict[str, object]:
+        answers: dict[str, object] = {item.value: {"anyOf": answer} for item in _ITEMS}
+        answers[bothersomeness] = {"anyOf": [*answer, _ref("Bothersomeness")]}
+        return answers
+
+    return DocumentSchemas(
+        definitions={
+            "StartBackAnswers": {
+                "description": "Answers to all nine STarT Back items: true or 1 agree.",
+                "type": "object",
+                "properties": items(agree),
+                "additionalProperties": False,
+                "required": [item.value for item in _ITEMS],
+            },
+            "StartBackScore": {
+                "description": "A scored STarT Back questionnaire; risk is derived.",
+                "type": "object",
+                "properties": {
+                    "total": {"type": "integer", "minimum": 0, "maximum": 9},
+                    "psychosocial": {"type": "integer", "minimum": 0, "maximum": 5},
+                    "risk": _ref("StartBackRisk"),
+                },
+                "required": ["total", "psychosocial"],
+                "additionalProperties": False,
+            },
+        },
+        enums=(Bothersomeness, StartBackRisk),
+        fields={
+            "Assessment": {
+                "description": "STarT Back answers or score, or null.",
+                "anyOf": [_ref("StartBackAnswers"), _ref("StartBackScore"), null],
+            },
+            "Plan": {"description": "The STarT Back score used, or null."},
+        },
+        options={},
+        answers={
+            "title": "backtriage STarT Back answers",
+            "description": (
+                "Answers to the nine STarT Back items, as a StartBackAnswers document: true or 1 "
+                "agree, false or 0 disagree, null or absent unanswered (scoring refuses "
+                "unanswered items)."
+            ),
+            "type": "object",
+            "properties": items([*agree, null]),
+            "additionalProperties": False,
+        },
+    )
+
+
 def describe_start_back() -> ScoredInstrument:
-    """Return STarT Back as the facts, the reasoner, the review and the testing kit read it."""
+    """Return STarT Back as the facts, the reasoner, the review, the documents and the testing
+    kit read it."""
     # Made on first use: only the layers above read it.
-    from backtriage.instruments._instrument import ScoredInstrument
+    from backtriage.instruments._instrument import Documents, ScoredInstrument
 
     return ScoredInstrument(
         key="start_back",
@@ -462,5 +542,26 @@ def describe_start_back() -> ScoredInstrument:
         title="STarT Back Screening Tool",
         input_words="the STarT Back answers",
         level_words=_risk_words,
+        strategies="backtriage.instruments._start_back_strategies",
+        relisted=_relisted,
+        state_words=_state_words,
+        documents=Documents(
+            score_class=StartBackScore,
+            answers_class=StartBackAnswers,
+            answer_keys=tuple(item.value for item in _ITEMS),
+            answers_in_order=False,
+            score=score_start_back,
+            is_score=_is_score,
+            given=(("total", int), ("psychosocial", int)),
+            optional=(),
+            derived=(("risk", StartBackRisk),),
+            options=(),
+            score_words="a STarT Back score",
+            answers_words="STarT Back answers",
+            shapes_words="an object of the nine item answers, a STarT Back score object, or null",
+            complete_words="all nine items answered",
+            schema_aliases=(),
+            schemas=_schemas,
+        ),
         fhir_form=start_back_form,
     )

@@ -7,3 +7,55 @@ scores a row; ``_stream`` streams a CSV through the same row path; ``_columns`` 
 scorer and ``_dataframes`` its public entry point. The command's ``score`` verb
 (:mod:`backtriage.cli`) calls these and only prints.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from backtriage.tables._columns import RESULT_COLUMNS as COLUMNAR_RESULT_COLUMNS
+    from backtriage.tables._columns import as_numpy, read_array, score_columns
+    from backtriage.tables._rows import TableLayout, check_scale
+    from backtriage.tables._stream import RESULT_COLUMNS, no_field_limit, stream_scores
+
+__all__ = [
+    "COLUMNAR_RESULT_COLUMNS",
+    "RESULT_COLUMNS",
+    "TableLayout",
+    "as_numpy",
+    "check_scale",
+    "no_field_limit",
+    "read_array",
+    "score_columns",
+    "stream_scores",
+]
+
+# What the command's score verb calls, each loaded with its module on first use: the columnar
+# scorer needs numpy, and the stream the CSV reader. Each name -> its module (and its name
+# there, where it differs).
+_MODULES: dict[str, str | tuple[str, str]] = {
+    "COLUMNAR_RESULT_COLUMNS": ("_columns", "RESULT_COLUMNS"),
+    "RESULT_COLUMNS": "_stream",
+    "TableLayout": "_rows",
+    "as_numpy": "_columns",
+    "check_scale": "_rows",
+    "no_field_limit": "_stream",
+    "read_array": "_columns",
+    "score_columns": "_columns",
+    "stream_scores": "_stream",
+}
+
+
+def __getattr__(name: str) -> object:
+    where = _MODULES.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = (where, name) if isinstance(where, str) else where
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

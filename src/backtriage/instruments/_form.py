@@ -81,10 +81,11 @@ class ItemForm:
       several answers are several marked answers (the highest counts).
     - ``booleans``: what is allowed where a ``valueBoolean`` answers an item that does not take
       one, or ``None`` when no item takes one.
-    - ``score_code``: the LOINC code of the form's own score, or ``None``; ``score_allowed``
-      what its answer may be; ``score_link_id_allowed`` what ``score_link_id=`` may be;
-      ``check_score(link_id, percent, answers, score)`` refuses answers whose score is not the
-      form's (``score`` ``None``: score them).
+    - ``score_code``: the LOINC code of the form's own score, or ``None`` (then the three
+      that follow are empty or ``None``); ``score_allowed`` what its answer may be;
+      ``score_link_id_allowed`` what ``score_link_id=`` may be; ``check_score(link_id,
+      percent, answers, score)`` refuses answers whose score is not the form's (``score``
+      ``None``: score them).
     - ``carried``: what an assessment carries of the answers read (the answers, or a score).
 
     What a response writes:

@@ -24,6 +24,7 @@ from backtriage import _schema
 from backtriage._convert import MISSING, _documents, structure_errors
 from backtriage.assessment import Assessment, CheckIn
 from backtriage.errors import IncompleteError, InvalidAnswerError
+from backtriage.instruments._form import ItemForm
 from backtriage.instruments._instrument import Documents, DocumentSchemas, ScoredInstrument
 from backtriage.instruments._registry import SCORED, Answers, Score
 
@@ -209,6 +210,10 @@ def _toy_schemas() -> DocumentSchemas:
     )
 
 
+def _no_fhir_form() -> ItemForm:
+    raise AssertionError("the documents layer never reads the FHIR form")
+
+
 TOY = ScoredInstrument(
     key="toy",
     score_attribute="toy",
@@ -247,6 +252,7 @@ TOY = ScoredInstrument(
     level_heading="",
     level_rows=(),
     always_asked=False,
+    fhir_form=_no_fhir_form,
 )
 
 

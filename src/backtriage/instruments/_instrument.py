@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from backtriage.instruments._form import ItemForm
 
 __all__ = ["DocumentSchemas", "Documents", "Instrument", "ScoredInstrument"]
 
@@ -81,6 +84,8 @@ class ScoredInstrument:
       (its text is then one every protocol writes); otherwise only where the protocol requires
       it or a fact reads its level. Its text is the protocol's ``Texts`` field
       ``<key>_question``.
+    - ``fhir_form``: its FHIR form as data, made on first use: the items and answers of the
+      published ``Questionnaire`` and the rules its readers and writer follow.
     """
 
     key: str
@@ -116,6 +121,8 @@ class ScoredInstrument:
     """Per level, lowest first: its label, its scores and its meaning, for that table."""
     always_asked: bool
     """Whether every protocol's questions list it (else only where required or read)."""
+    fhir_form: Callable[[], ItemForm]
+    """Its FHIR form as data, made on first use (:class:`~backtriage.instruments._form.ItemForm`)."""
 
 
 @attrs.frozen

@@ -37,7 +37,7 @@ from backtriage._follow_up import FollowUp
 from backtriage._plan import Plan, Question
 from backtriage.assessment import Assessment, CheckIn, NextMorning, Preference
 from backtriage.instruments._registry import INSTRUMENTS, SCORED, check_in_instruments
-from backtriage.protocol._sign_off import SignOff
+from backtriage.protocol import SignOff
 
 if typing.TYPE_CHECKING:
     from backtriage.instruments._instrument import DocumentSchemas, Instrument, ScoredInstrument

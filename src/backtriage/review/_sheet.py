@@ -20,10 +20,7 @@ from backtriage._facts import derive_facts
 from backtriage._plan import questions
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments._instrument import ScoredInstrument
-from backtriage.protocol._digest import protocol_hash
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import SCORED_BY_SOURCE, threshold_of
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Caution,
     DerivedFrom,
     Exercise,
@@ -31,17 +28,17 @@ from backtriage.protocol._model import (
     FactKind,
     Protocol,
     Rule,
+    SignOff,
     SourceKind,
-    Urgency,
-)
-from backtriage.protocol._queries import (
-    DEFAULT_LIMIT,
     Trigger,
-    triggers_of_rule,
+    Urgency,
     triggers_urgency,
     triggers_withheld,
 )
-from backtriage.protocol._sign_off import SignOff
+from backtriage.protocol._digest import protocol_hash
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import SCORED_BY_SOURCE, threshold_of
+from backtriage.protocol._queries import DEFAULT_LIMIT, triggers_of_rule
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
 from backtriage.review._intent import policies_section, scope_section
 from backtriage.review._reader import (

@@ -10,9 +10,7 @@ import html
 from collections.abc import Iterable, Sequence
 
 from backtriage._plan import QuestionKind
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import AGE_INPUT, SCORED_BY_SOURCE, threshold_of
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Action,
     AllOf,
     AnyOf,
@@ -26,9 +24,11 @@ from backtriage.protocol._model import (
     Refer,
     Selector,
     SourceKind,
+    Trigger,
     Urgency,
 )
-from backtriage.protocol._queries import Trigger
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import AGE_INPUT, SCORED_BY_SOURCE, threshold_of
 from backtriage.protocol._reasoner import RULE_PREREQUISITE, RULE_URGENCY, space_of
 
 __all__ = [

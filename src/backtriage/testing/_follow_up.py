@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from backtriage._follow_up import follow_up
 from backtriage._plan import Plan, recommend
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 from backtriage.testing._harness import _failure, _search, _Subject
 from backtriage.testing._report import PropertyFailure
 

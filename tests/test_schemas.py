@@ -247,3 +247,17 @@ def test_the_schema_of_a_protocol_lists_findings_given_as_an_object_too() -> Non
     assert findings["additionalProperties"] is False
     assert "osteoporosis" in findings["properties"]
     assert findings["properties"]["osteoporosis"]["type"] == ["boolean", "null"]
+
+
+def test_a_type_without_a_schema_is_told_every_type_that_has_one() -> None:
+    with pytest.raises(TypeError) as caught:
+        bt.json_schema(int)  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert message.count("use ") == 1  # one sentence, not two run together
+    for name in ("Assessment", "CheckIn", "Plan", "FollowUp", "Question", "SignOff"):
+        assert name in message
+    for kind in (bt.OdiScore, bt.StartBackScore, bt.OdiAnswers, bt.StartBackAnswers):
+        assert kind.__name__ in message
+        bt.json_schema(kind)  # every type it names has one
+    with pytest.raises(TypeError, match=r"for a protocol; use Assessment$"):
+        bt.json_schema(bt.Plan, protocol=bt.default_protocol())

@@ -750,3 +750,17 @@ def test_an_assessment_of_schema_version_2_is_still_read() -> None:
     assessment = bt.Assessment(odi=[1] * 10, red_flags=NO_FLAGS)
     data = to_dict(assessment) | {"schema_version": 2}
     assert from_dict(data, bt.Assessment) == assessment
+
+
+def test_an_odi_score_in_a_check_in_names_its_path_below_odi() -> None:
+    # A wrong band inside a check-in's ODI score is reported where it is, as in an
+    # assessment: $.odi.band, not $.band (which names no member of a check-in).
+    score = bt.to_dict(bt.score_odi([1] * 10))
+    score.pop("schema_version", None)
+    score["band"] = "severe"
+    document = {"schema_version": 3, "red_flags": {}, "pain": 3, "days": 7, "odi": score}
+    for cls in (bt.CheckIn, bt.Assessment):
+        data = {k: v for k, v in document.items() if cls is bt.CheckIn or k not in ("days",)}
+        with pytest.raises(bt.InvalidAnswerError) as caught:
+            from_dict(data, cls)
+        assert caught.value.path == "$.odi.band"

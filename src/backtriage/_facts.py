@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, json_path
-from backtriage.protocol import DerivedFrom, Protocol, Urgency
-from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, inputs_of
+from backtriage.protocol import Protocol, Urgency
+from backtriage.protocol._inputs import AGE_INPUT, inputs_of
 
 __all__ = ["derive_facts", "under_age_of"]
 
@@ -77,17 +77,13 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
     if preference is not None:
         present.extend(name for name, value in inputs.preferences if value == preference)
     if inputs.thresholds:
-        ranks = {
-            DerivedFrom.ODI_BAND: assessment.odi_score.band.rank
-            if assessment.odi_score is not None
-            else None,
-            DerivedFrom.START_BACK_RISK: assessment.start_back.risk.rank
-            if assessment.start_back is not None
-            else None,
-            DerivedFrom.AGE: assessment.age,
-        }
-        for name, source, least in inputs.thresholds:
-            value = ranks[source]
+        # The age, then each questionnaire's rank once (None: not given or not scorable).
+        values: list[int | None] = [assessment.age]
+        for attribute, rank in inputs.ranked:
+            score = getattr(assessment, attribute)
+            values.append(None if score is None else rank(score))
+        for name, slot, least in inputs.thresholds:
+            value = values[slot]
             if value is not None and value >= least:
                 present.append(name)
 
@@ -104,14 +100,15 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
         if findings.get(name) is None
         and (name not in conditional or _answer(assessment, conditional[name]) is True)
     )
-    # An ODI that was given but cannot be scored is missing even where the protocol does not
-    # require one: its answers may point to a band that would take exercises away.
-    if assessment.odi_score is None and (protocol.require_odi or assessment.odi is not None):
-        missing.append(ODI_INPUT)
-    # Unknown is not "below the threshold": a protocol whose rules take exercises away on an
-    # age or a STarT Back risk requires it (check() says so), and then it is asked for.
-    if protocol.require_start_back and assessment.start_back is None:
-        missing.append(START_BACK_INPUT)
+    # Unknown is not "below the threshold": a protocol whose rules take exercises away on a
+    # questionnaire's level or an age requires it (check() says so), and then it is asked for.
+    # Answers that were given but cannot be scored are missing even where the protocol does
+    # not require them: they may point to a level that would take exercises away.
+    for key, attribute, required in inputs.scored:
+        if getattr(assessment, attribute) is None and (
+            required or getattr(assessment, key) is not None
+        ):
+            missing.append(key)
     if protocol.require_age and assessment.age is None:
         missing.append(AGE_INPUT)
     return present, missing

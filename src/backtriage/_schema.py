@@ -10,15 +10,20 @@ A test fails while the shipped files differ from what this module generates.
 
 JSON Schema cannot say everything :func:`backtriage.serialize.from_dict` checks: it accepts
 ``30.0`` where an integer is required (the JSON data model does not tell them apart), and it
-does not check that derived fields (``odi_score``, ``percent``, ``band``) agree with the fields
-they are derived from.
+does not check that derived fields (an assessment's score, a score's level) agree with the
+fields they are derived from.
+
+The instruments' documents and their parts are read from their descriptions (``SCORED``,
+``INSTRUMENTS``): no instrument is named here.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import copy
 import datetime
 import enum
+import functools
 import json
 import types
 import typing
@@ -30,33 +35,27 @@ import attrs
 
 from backtriage._follow_up import FollowUp
 from backtriage._plan import Plan, Question
-from backtriage.assessment import Assessment, NextMorning, Preference
-from backtriage.instruments._registry import INSTRUMENTS, check_in_instruments
-from backtriage.instruments.odi import DisabilityBand, OdiScore, OdiSection
-from backtriage.instruments.start_back import (
-    Bothersomeness,
-    StartBackItem,
-    StartBackRisk,
-    StartBackScore,
-)
-from backtriage.protocol._sign_off import SignOff
+from backtriage.assessment import Assessment, CheckIn, NextMorning, Preference
+from backtriage.instruments._registry import INSTRUMENTS, SCORED, check_in_instruments
+from backtriage.protocol import SignOff
 
 if typing.TYPE_CHECKING:
+    from backtriage.instruments._instrument import DocumentSchemas, Instrument, ScoredInstrument
     from backtriage.protocol import Protocol
 
 __all__ = [
     "BASE",
+    "answers_schema",
     "assessment_schema",
     "check_in_schema",
     "follow_up_schema",
-    "odi_answers_schema",
-    "odi_score_schema",
+    "instrument_file",
     "plan_schema",
     "problem_schema",
     "question_schema",
     "render",
+    "score_schema",
     "sign_off_schema",
-    "start_back_score_schema",
     "write",
 ]
 
@@ -66,7 +65,7 @@ DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
 BASE: Final = "urn:backtriage:schemas:"
 """The start of every shipped schema's ``$id``; the file name follows (``...:plan.schema.json``).
 
-Every ``$ref`` of a schema is relative (``#/$defs/OdiScore``) and so resolves against the
+Every ``$ref`` of a schema is relative (``#/$defs/Urgency``) and so resolves against the
 schema's own ``$id``: a schema placed as it is under an OpenAPI 3.1 document's
 ``components/schemas`` keeps working there, as JSON Schema 2020-12 makes a subschema with an
 ``$id`` a resource of its own."""
@@ -84,16 +83,15 @@ _DESCRIPTIONS: Final[dict[tuple[str, str], str]] = {
     ("Plan", "urgency"): "How soon to see a clinician; same_day and emergency give no exercises.",
     ("Plan", "exercises"): "Exercises that may be done now, level 1 first, in catalogue order.",
     ("Plan", "withheld"): "Exercises that must not be done now, each with every reason.",
-    (
-        "Plan",
-        "missing",
-    ): "Inputs to ask before any exercise can be given (red-flag keys, 'odi', 'start_back', 'age').",
+    ("Plan", "missing"): (
+        "Inputs to ask before any exercise can be given (red-flag keys, "
+        + "".join(f"{instrument.key!r}, " for instrument in SCORED)
+        + "'age')."
+    ),
     ("Plan", "missing_questions"): "The question to ask for each name in missing, same order.",
     ("Plan", "fired"): "The rules that fired, in protocol order: the audit trail.",
     ("Plan", "facts"): "The facts that held, in protocol order.",
     ("Plan", "advice"): "What the person should do now, in plain words.",
-    ("Plan", "odi"): "The ODI score used, or null when none could be computed.",
-    ("Plan", "start_back"): "The STarT Back score used, or null.",
     ("Plan", "protocol_name"): "Name of the protocol that made the plan.",
     ("Plan", "protocol_version"): "Version of the protocol that made the plan.",
     ("Plan", "safety_net"): (
@@ -151,11 +149,28 @@ def _ref(name: str) -> JSON:
     return {"$ref": f"#/$defs/{name}"}
 
 
+_DEFS: Final = "#/$defs/"
+
+
+def _references(value: object) -> typing.Iterator[str]:
+    """Yield the name of every definition ``value`` (a schema) refers to."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "$ref" and isinstance(item, str) and item.startswith(_DEFS):
+                yield item.removeprefix(_DEFS)
+            else:
+                yield from _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _references(item)
+
+
 class _Builder:
     """Collect ``$defs`` while schemas for types are built."""
 
     def __init__(self) -> None:
         self.defs: dict[str, JSON] = {}
+        self._schemas: dict[str, DocumentSchemas] = {}
 
     def define(self, name: str, schema: JSON) -> JSON:
         self.defs.setdefault(name, schema)
@@ -163,6 +178,38 @@ class _Builder:
 
     def enum(self, cls: type[enum.Enum]) -> JSON:
         return self.define(cls.__name__, _enum_schema(cls))
+
+    def schemas(self, instrument: ScoredInstrument) -> DocumentSchemas:
+        """Return the schemas of ``instrument``'s documents, made once for this builder."""
+        if instrument.key not in self._schemas:
+            self._schemas[instrument.key] = instrument.documents.schemas()
+        return self._schemas[instrument.key]
+
+    def definition(self, name: str) -> collections.abc.Mapping[str, object]:
+        """Return the definition ``name`` of an instrument (or of one of its enums)."""
+        for instrument in SCORED:
+            self.schemas(instrument)
+        # The instruments this builder was given first, then the registered ones.
+        for schemas in self._schemas.values():
+            if name in schemas.definitions:
+                return schemas.definitions[name]
+            for cls in schemas.enums:
+                if cls.__name__ == name:
+                    return _enum_schema(cls)
+        raise KeyError(f"no definition {name!r} in the instruments' schemas")
+
+    def fragment(self, schema: collections.abc.Mapping[str, object]) -> JSON:
+        """Return a copy of an instrument's ``schema``, defining every definition it refers to."""
+        result = copy.deepcopy(dict(schema))
+        for name in _references(result):
+            if name not in self.defs:
+                self.defs[name] = {}  # reserved first: definitions may refer to each other
+                self.defs[name] = self.fragment(self.definition(name))
+        return result
+
+    def use(self, name: str) -> JSON:
+        """Define an instrument's definition ``name`` (and what it refers to); refer to it."""
+        return self.fragment(_ref(name))
 
     def type_schema(self, t: object) -> JSON:
         """Return the schema of the JSON form of ``t``, as the converter writes it."""
@@ -189,10 +236,9 @@ class _Builder:
             if type(None) in args:
                 options.append(_NULL)
             return {"anyOf": options}
-        if t is OdiScore:
-            return self.define("OdiScore", self.odi_score())
-        if t is StartBackScore:
-            return self.define("StartBackScore", self.start_back_score())
+        for instrument in SCORED:
+            if t is instrument.documents.score_class:
+                return self.use(t.__name__)
         if t is Assessment:
             if "Assessment" not in self.defs:
                 self.defs["Assessment"] = {}  # reserved first, as for attrs classes
@@ -222,7 +268,9 @@ class _Builder:
             pattern = _PATTERNS.get((cls.__name__, field.name))
             if pattern:
                 schema["pattern"] = pattern
-            description = _DESCRIPTIONS.get((cls.__name__, field.name))
+            description = _DESCRIPTIONS.get((cls.__name__, field.name)) or self._described(
+                cls.__name__, field.name
+            )
             if description:
                 schema = {"description": description, **schema}
             properties[field.name] = schema
@@ -237,72 +285,13 @@ class _Builder:
             "additionalProperties": False,
         }
 
-    def odi_score(self) -> JSON:
-        sections: JSON = {"type": "array", "items": self.enum(OdiSection), "uniqueItems": True}
-        return {
-            "description": (
-                "A scored ODI. raw and answered are required on input; the derived fields are "
-                "always written and, when given, must agree with raw and answered."
-            ),
-            "type": "object",
-            "properties": {
-                "raw": {
-                    "description": "Sum of the answered sections' codes.",
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 50,
-                },
-                "answered": {
-                    "description": "How many sections were answered.",
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 10,
-                },
-                "missing": {
-                    "description": "Unanswered sections, in canonical order.",
-                    **sections,
-                },
-                "multiple_marks": {
-                    "description": "Sections where several statements were marked.",
-                    **sections,
-                },
-                "max_raw": {
-                    "description": "5 * answered.",
-                    "type": "integer",
-                    "minimum": 5,
-                    "maximum": 50,
-                    "multipleOf": 5,
-                },
-                "percent": {
-                    "description": "100 * raw / max_raw, unrounded.",
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": 100,
-                },
-                "percent_rounded": {
-                    "description": "percent rounded half up, for display.",
-                    "type": "integer",
-                    "minimum": 0,
-                    "maximum": 100,
-                },
-                "band": self.enum(DisabilityBand),
-            },
-            "required": ["raw", "answered"],
-            "additionalProperties": False,
-        }
-
-    def start_back_score(self) -> JSON:
-        return {
-            "description": "A scored STarT Back questionnaire; risk is derived.",
-            "type": "object",
-            "properties": {
-                "total": {"type": "integer", "minimum": 0, "maximum": 9},
-                "psychosocial": {"type": "integer", "minimum": 0, "maximum": 5},
-                "risk": self.enum(StartBackRisk),
-            },
-            "required": ["total", "psychosocial"],
-            "additionalProperties": False,
-        }
+    def _described(self, owner: str, name: str) -> str | None:
+        """Return the description an instrument gives the field ``name`` of ``owner``."""
+        for instrument in SCORED:
+            if instrument.key == name:
+                field = self.schemas(instrument).fields.get(owner, {})
+                return typing.cast("str | None", field.get("description"))
+        return None
 
 
 def _version_property(oldest: int = 1) -> JSON:
@@ -362,131 +351,96 @@ def plan_schema() -> JSON:
     )
 
 
-def _odi_answers(builder: _Builder) -> tuple[JSON, JSON]:
-    """Define the ODI answer shapes; return references to the mapping and the list form."""
-    code: JSON = {"type": "integer", "minimum": 0, "maximum": 5}
-    answer = builder.define(
-        "OdiAnswer",
-        {
-            "description": (
-                "A section's answer: the statement code 0 (first) to 5 (last); null or "
-                "'not_applicable' when unanswered; a list of codes when several are marked."
-            ),
-            "anyOf": [
-                code,
-                _NULL,
-                {"const": "not_applicable"},
-                {"type": "array", "items": code, "minItems": 1},
-            ],
-        },
-    )
-    answers = builder.define(
-        "OdiAnswers",
-        {
-            "description": "ODI answers by section key; an absent section is unanswered.",
-            "type": "object",
-            "properties": {section.value: answer for section in OdiSection},
-            "additionalProperties": False,
-        },
-    )
-    answer_list = builder.define(
-        "OdiAnswerList",
-        {
-            "description": "The ten ODI answers in canonical section order.",
-            "type": "array",
-            "items": answer,
-            "minItems": 10,
-            "maxItems": 10,
-        },
-    )
-    return answers, answer_list
+def _rating(instrument: Instrument, description: str, kind: object) -> JSON:
+    """Return the schema of a rating's field."""
+    return {
+        "description": description,
+        "type": kind,
+        "minimum": instrument.least,
+        "maximum": instrument.most,
+    }
 
 
-def _start_back_answers(builder: _Builder, *, required: bool) -> JSON:
-    """Define the STarT Back answers; every item required in an assessment."""
-    agree: JSON = {"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]}
-    if not required:
-        agree = {"anyOf": [*typing.cast(list[JSON], agree["anyOf"]), _NULL]}
-    items: JSON = {item.value: agree for item in StartBackItem}
-    items[StartBackItem.BOTHERSOMENESS.value] = {
-        "anyOf": [*typing.cast(list[JSON], agree["anyOf"]), builder.enum(Bothersomeness)]
-    }
-    body: JSON = {
-        "description": "Answers to all nine STarT Back items: true or 1 agree.",
-        "type": "object",
-        "properties": items,
-        "additionalProperties": False,
-    }
-    if required:
-        body["required"] = [item.value for item in StartBackItem]
-    return builder.define("StartBackAnswers", body)
+def _fields(
+    builder: _Builder, owner: type, generic: dict[str, JSON], ratings: dict[str, JSON]
+) -> JSON:
+    """Return the schemas of the fields of ``owner`` (``Assessment``, ``CheckIn``), in order.
+
+    ``generic`` and ``ratings`` give some by name; the scored instruments give the others: the
+    field that carries one, its options, and its score where the owner derives it.
+    """
+    properties: JSON = {}
+    for field in attrs.fields(owner):
+        name = field.name
+        if name in generic:
+            properties[name] = generic[name]
+        elif name in ratings:
+            properties[name] = ratings[name]
+        else:
+            properties[name] = _instrument_field(builder, owner.__name__, name)
+    return properties
+
+
+def _instrument_field(builder: _Builder, owner: str, name: str) -> JSON:
+    """Return the schema of the field ``name`` of ``owner`` that a scored instrument gives."""
+    for instrument in SCORED:
+        schemas = builder.schemas(instrument)
+        if name == instrument.key:
+            return builder.fragment(schemas.fields[owner])
+        if name in schemas.options:
+            return builder.fragment(schemas.options[name])
+        if name == instrument.score_attribute:
+            return {
+                "description": (
+                    f"Derived from {instrument.key} and written on output; may be left out."
+                ),
+                "anyOf": [builder.use(instrument.documents.score_class.__name__), _NULL],
+            }
+    raise TypeError(f"no JSON Schema for the field {name!r} of {owner}")
 
 
 def _assessment_body(builder: _Builder) -> JSON:
     """Return the schema of an assessment's fields, its definitions added to ``builder``."""
-    answers, answer_list = _odi_answers(builder)
-    start_back_answers = _start_back_answers(builder, required=True)
-    odi_score = builder.type_schema(OdiScore)
-    start_back_score = builder.type_schema(StartBackScore)
+    generic: dict[str, JSON] = {
+        "red_flags": {
+            "description": (
+                "Every red-flag key of the protocol answered true or false; an absent key "
+                "or null is not answered, never 'no'."
+            ),
+            "type": "object",
+            "additionalProperties": {"type": ["boolean", "null"]},
+        },
+        "findings": {
+            "description": (
+                "Findings and capabilities answered true or false; an absent key or null "
+                "is not known (and, for a required finding, not answered). A list of "
+                "names (schema version 1) means these hold."
+            ),
+            "anyOf": [
+                {"type": "object", "additionalProperties": {"type": ["boolean", "null"]}},
+                {"type": "array", "items": {"type": "string"}},
+            ],
+        },
+        "preference": {
+            "description": "Directional preference, or null when not known.",
+            "anyOf": [builder.enum(Preference), _NULL],
+        },
+        "age": {
+            "description": "Whole years, or null.",
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "maximum": 130,
+        },
+    }
+    ratings = {
+        instrument.key: _rating(
+            instrument, f"{instrument.description}, or null.", ["integer", "null"]
+        )
+        for instrument in INSTRUMENTS
+    }
     return {
         "type": "object",
-        "properties": {
-            "odi": {
-                "description": "ODI answers, or an ODI score, or null when not asked yet.",
-                "anyOf": [answers, answer_list, odi_score, _NULL],
-            },
-            "red_flags": {
-                "description": (
-                    "Every red-flag key of the protocol answered true or false; an absent key "
-                    "or null is not answered, never 'no'."
-                ),
-                "type": "object",
-                "additionalProperties": {"type": ["boolean", "null"]},
-            },
-            "findings": {
-                "description": (
-                    "Findings and capabilities answered true or false; an absent key or null "
-                    "is not known (and, for a required finding, not answered). A list of "
-                    "names (schema version 1) means these hold."
-                ),
-                "anyOf": [
-                    {"type": "object", "additionalProperties": {"type": ["boolean", "null"]}},
-                    {"type": "array", "items": {"type": "string"}},
-                ],
-            },
-            "preference": {
-                "description": "Directional preference, or null when not known.",
-                "anyOf": [builder.enum(Preference), _NULL],
-            },
-            "start_back": {
-                "description": "STarT Back answers or score, or null.",
-                "anyOf": [start_back_answers, start_back_score, _NULL],
-            },
-            "age": {
-                "description": "Whole years, or null.",
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "maximum": 130,
-            },
-            "odi_max_missing": {
-                "description": "How many ODI sections may be unanswered (default 1).",
-                "type": "integer",
-                "minimum": 0,
-            },
-            **{
-                instrument.key: {
-                    "description": f"{instrument.description}, or null.",
-                    "type": ["integer", "null"],
-                    "minimum": instrument.least,
-                    "maximum": instrument.most,
-                }
-                for instrument in INSTRUMENTS
-            },
-            "odi_score": {
-                "description": "Derived from odi and written on output; may be left out.",
-                "anyOf": [odi_score, _NULL],
-            },
-        },
+        "properties": _fields(builder, Assessment, generic, ratings),
         "additionalProperties": False,
     }
 
@@ -549,8 +503,6 @@ def _restrict_to(protocol: Protocol, properties: JSON) -> None:
 def check_in_schema() -> JSON:
     """Return the JSON Schema of a ``CheckIn`` document."""
     builder = _Builder()
-    answers, answer_list = _odi_answers(builder)
-    odi_score = builder.type_schema(OdiScore)
     # The pain-monitoring model rates the pain during an exercise from 0 to 10, as the NRS.
     rating: JSON = {"type": "integer", "minimum": 0, "maximum": 10}
     report = builder.define(
@@ -574,53 +526,47 @@ def check_in_schema() -> JSON:
         },
     )
     answer: JSON = {"type": ["boolean", "null"]}
+    generic: dict[str, JSON] = {
+        "red_flags": {
+            "description": (
+                "Every red flag asked again, answered true or false; an absent key or null "
+                "is not answered, never 'no'."
+            ),
+            "type": "object",
+            "additionalProperties": answer,
+        },
+        "days": {
+            "description": "Whole days since the plan this check-in follows.",
+            "type": "integer",
+            "minimum": 0,
+        },
+        "findings": {
+            "description": "The findings that changed; the plan's others carry over.",
+            "type": "object",
+            "additionalProperties": answer,
+        },
+        "exercises": {
+            "description": "A report for exercises the plan gave, by exercise id.",
+            "type": "object",
+            "additionalProperties": report,
+        },
+        "age": {
+            "description": "The age when it has changed, or null: it carries over.",
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "maximum": 130,
+        },
+    }
+    ratings = {
+        instrument.key: _rating(instrument, f"{instrument.description}.", "integer")
+        for instrument in check_in_instruments()
+    }
     body: JSON = {
         "type": "object",
-        "properties": {
-            "red_flags": {
-                "description": (
-                    "Every red flag asked again, answered true or false; an absent key or null "
-                    "is not answered, never 'no'."
-                ),
-                "type": "object",
-                "additionalProperties": answer,
-            },
-            **{
-                instrument.key: {
-                    "description": f"{instrument.description}.",
-                    "type": "integer",
-                    "minimum": instrument.least,
-                    "maximum": instrument.most,
-                }
-                for instrument in check_in_instruments()
-            },
-            "days": {
-                "description": "Whole days since the plan this check-in follows.",
-                "type": "integer",
-                "minimum": 0,
-            },
-            "findings": {
-                "description": "The findings that changed; the plan's others carry over.",
-                "type": "object",
-                "additionalProperties": answer,
-            },
-            "exercises": {
-                "description": "A report for exercises the plan gave, by exercise id.",
-                "type": "object",
-                "additionalProperties": report,
-            },
-            "odi": {
-                "description": "The ODI again, or null: the last one measured carries over.",
-                "anyOf": [answers, answer_list, odi_score, _NULL],
-            },
-            "age": {
-                "description": "The age when it has changed, or null: it carries over.",
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "maximum": 130,
-            },
-        },
-        "required": ["red_flags", *(i.key for i in check_in_instruments()), "days"],
+        "properties": _fields(builder, CheckIn, generic, ratings),
+        "required": [
+            field.name for field in attrs.fields(CheckIn) if field.default is attrs.NOTHING
+        ],
         "additionalProperties": False,
     }
     return _document(
@@ -647,54 +593,31 @@ def follow_up_schema() -> JSON:
     )
 
 
-def odi_answers_schema() -> JSON:
-    """Return the JSON Schema of ODI answers: an ``OdiAnswers`` document, as ``score_odi`` and
-    an assessment take them."""
-    builder = _Builder()
-    _, answer_list = _odi_answers(builder)
-    document: JSON = {
-        "description": (
-            "ODI answers by section key (an absent section is unanswered), as an OdiAnswers "
-            "document; schema_version may be given."
-        ),
-        "type": "object",
-        "properties": {
-            "schema_version": _version_property(),
-            **{section.value: _ref("OdiAnswer") for section in OdiSection},
-        },
-        "additionalProperties": False,
-    }
-    return _document(
-        "backtriage ODI answers",
-        "The answers of an Oswestry Disability Index: by section key, or ten in order.",
-        builder,
-        {"anyOf": [document, answer_list]},
-        "odi-answers.schema.json",
-        versioned=False,
-    )
+def instrument_file(instrument: ScoredInstrument, document: str) -> str:
+    """Return the file of an instrument's ``document`` (``"answers"`` or ``"score"``)."""
+    return f"{instrument.key.replace('_', '-')}-{document}.schema.json"
 
 
-def start_back_answers_schema() -> JSON:
-    """Return the JSON Schema of a ``StartBackAnswers`` document."""
+def answers_schema(instrument: ScoredInstrument) -> JSON:
+    """Return the JSON Schema of an instrument's answers document, as its scorer takes them."""
     builder = _Builder()
-    _start_back_answers(builder, required=False)
-    body: JSON = {
-        "type": "object",
-        "properties": {
-            "schema_version": _version_property(),
-            **typing.cast(JSON, builder.defs["StartBackAnswers"]["properties"]),
-        },
-        "additionalProperties": False,
-    }
-    builder.defs.pop("StartBackAnswers")
+    body = builder.fragment(builder.schemas(instrument).answers)
+    title = typing.cast(str, body.pop("title"))
+    description = typing.cast(str, body.pop("description"))
+    # schema_version may be given in each object shape of the document.
+    for shape in typing.cast(list[JSON], body.get("anyOf", [body])):
+        if shape.get("type") == "object":
+            properties = typing.cast(JSON, shape["properties"])
+            shape["properties"] = {"schema_version": _version_property(), **properties}
+    if "properties" not in body:
+        # A choice of shapes: the answers by key are defined too, for an API to name them.
+        builder.use(instrument.documents.answers_class.__name__)
     return _document(
-        "backtriage STarT Back answers",
-        "Answers to the nine STarT Back items, as a StartBackAnswers document: true or 1 "
-        "agree, false or 0 disagree, null or absent unanswered (scoring refuses unanswered "
-        "items).",
+        title,
+        description,
         builder,
         body,
-        "start-back-answers.schema.json",
+        instrument_file(instrument, "answers"),
         versioned=False,
     )
 
@@ -706,15 +629,13 @@ def _value_document(title: str, file: str, body_of: typing.Callable[[_Builder], 
     return _document(title, typing.cast(str, body.pop("description")), builder, body, file)
 
 
-def odi_score_schema() -> JSON:
-    """Return the JSON Schema of an ``OdiScore`` document."""
-    return _value_document("backtriage OdiScore", "odi-score.schema.json", lambda b: b.odi_score())
-
-
-def start_back_score_schema() -> JSON:
-    """Return the JSON Schema of a ``StartBackScore`` document."""
+def score_schema(instrument: ScoredInstrument) -> JSON:
+    """Return the JSON Schema of an instrument's score document."""
+    name = instrument.documents.score_class.__name__
     return _value_document(
-        "backtriage StartBackScore", "start-back-score.schema.json", lambda b: b.start_back_score()
+        f"backtriage {name}",
+        instrument_file(instrument, "score"),
+        lambda builder: builder.fragment(builder.schemas(instrument).definitions[name]),
     )
 
 
@@ -795,10 +716,11 @@ def problem_schema() -> JSON:
 _BUILDERS: Final[dict[str, typing.Callable[[], JSON]]] = {
     "assessment.schema.json": assessment_schema,
     "plan.schema.json": plan_schema,
-    "odi-answers.schema.json": odi_answers_schema,
-    "odi-score.schema.json": odi_score_schema,
-    "start-back-answers.schema.json": start_back_answers_schema,
-    "start-back-score.schema.json": start_back_score_schema,
+    **{
+        instrument_file(instrument, document): functools.partial(build, instrument)
+        for instrument in SCORED
+        for document, build in (("answers", answers_schema), ("score", score_schema))
+    },
     "question.schema.json": question_schema,
     "problem.schema.json": problem_schema,
     "sign-off.schema.json": sign_off_schema,
@@ -809,7 +731,7 @@ _BUILDERS: Final[dict[str, typing.Callable[[], JSON]]] = {
 
 def _component_name(file: str) -> str:
     """Return a shipped document's name under ``components/schemas``: ``plan.schema.json`` is
-    ``PlanDocument``, ``odi-answers.schema.json`` ``OdiAnswersDocument``."""
+    ``PlanDocument``, ``sign-off.schema.json`` ``SignOffDocument``."""
     words = file.removesuffix(".schema.json").split("-")
     return "".join(word.capitalize() for word in words) + "Document"
 
@@ -836,8 +758,8 @@ def _pointing_at_components(value: object) -> object:
 def openapi_components() -> JSON:
     """Return every shipped schema as one consistent set for an OpenAPI 3.1 ``components``.
 
-    Each document is named after its file (``PlanDocument``, ``OdiAnswersDocument``...), each shared
-    definition by its own name (``OdiScore``, ``Urgency``...), defined once: the files define a
+    Each document is named after its file (``PlanDocument``, ``SignOffDocument``...), each shared
+    definition by its own name (``Urgency``, ``Exercise``...), defined once: the files define a
     name the same way wherever it appears (a test keeps them so). References point at
     ``#/components/schemas/``; no ``$id`` or ``$schema`` is kept, so that every reference
     resolves against the OpenAPI document itself.

@@ -34,47 +34,49 @@ from __future__ import annotations
 import contextlib
 import html
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Final, Literal, TypeAlias
 
+from backtriage._fhir import _forms, _screening
 from backtriage._fhir._common import (
     EXERCISE_SYSTEM,
     LOINC_SYSTEM,
     NEXT_MORNING_SYSTEM,
-    ODI_BAND_SYSTEM,
-    ODI_QUESTIONNAIRE_CODE,
-    ODI_SCORE_CODE,
-    ODI_SCORE_DISPLAY,
-    ODI_STATEMENT_SYSTEM,
     PREFERENCE_SYSTEM,
     RULE_SYSTEM,
-    START_BACK_ANSWER_SYSTEM,
-    START_BACK_BOTHERSOMENESS_SYSTEM,
-    START_BACK_RISK_SYSTEM,
-    START_BACK_SCORE_SYSTEM,
     URGENCY_SYSTEM,
     OtherItems,
     Resource,
-    Scale,
     at_fhir_paths,
     check_resource,
 )
 from backtriage._fhir._common import reference as _reference
-from backtriage._fhir._forms import (
-    check_in_questionnaire,
-    odi_questionnaire,
-    screening_questionnaire,
-    start_back_questionnaire,
-)
-from backtriage._fhir._odi import check_stated, read_odi_response
-from backtriage._fhir._screening import assessment_response, read_assessment, read_check_in
-from backtriage._fhir._start_back import read_start_back_response, score_start_back_response
+from backtriage._fhir._forms import questionnaire
+from backtriage._fhir._items import check_stated, read_response
+from backtriage._fhir._screening import assessment_response as _assessment_response
 from backtriage._plan import Plan
+from backtriage.assessment import Assessment, CheckIn
 from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments._instrument import Instrument
-from backtriage.instruments.odi import OdiAnswerInput, OdiAnswers, OdiScore, OdiSection, score_odi
+from backtriage.instruments.odi import (
+    PANEL_LOINC,
+    SCORE_LOINC,
+    STATEMENT_SYSTEM,
+    OdiAnswerInput,
+    OdiAnswers,
+    OdiScore,
+    OdiSection,
+    describe_odi,
+    score_odi,
+)
 from backtriage.instruments.pain import describe_pain
-from backtriage.instruments.start_back import StartBackScore
-from backtriage.protocol import Urgency
+from backtriage.instruments.start_back import (
+    ANSWER_SYSTEM,
+    BOTHERSOMENESS_SYSTEM,
+    StartBackScore,
+    describe_start_back,
+    score_start_back,
+)
+from backtriage.protocol import Protocol, Urgency
 
 __all__ = [
     "EXERCISE_SYSTEM",
@@ -113,6 +115,25 @@ __all__ = [
     "to_questionnaire_response",
 ]
 
+Scale: TypeAlias = Literal["0-5", "1-6"]
+"""How a form numbers the ODI statements: ``"0-5"`` (0 first) or ``"1-6"`` (1 first)."""
+
+ODI_SCORE_CODE: Final = SCORE_LOINC
+"""LOINC code of the ODI score [S17]."""
+ODI_SCORE_DISPLAY: Final = "Oswestry disability index score ODI"
+ODI_QUESTIONNAIRE_CODE: Final = PANEL_LOINC
+"""LOINC code of the ODI questionnaire panel [S17]."""
+ODI_BAND_SYSTEM: Final = "urn:backtriage:odi-band"
+ODI_STATEMENT_SYSTEM: Final = STATEMENT_SYSTEM
+"""Code system of an ODI answer coded as its statement's position, ``"0"`` (first) to ``"5"``."""
+START_BACK_ANSWER_SYSTEM: Final = ANSWER_SYSTEM
+"""Code system of the answers to STarT Back items 1 to 8: ``"disagree"`` (0), ``"agree"`` (1)."""
+START_BACK_BOTHERSOMENESS_SYSTEM: Final = BOTHERSOMENESS_SYSTEM
+"""Code system of the answers to STarT Back item 9: ``"not_at_all"`` ... ``"extremely"``."""
+START_BACK_SCORE_SYSTEM: Final = "urn:backtriage:start-back-score"
+"""Code system of the STarT Back scores (``"total"``, ``"psychosocial"``): no LOINC code found."""
+START_BACK_RISK_SYSTEM: Final = "urn:backtriage:start-back-risk"
+
 _UCUM: Final = "http://unitsofmeasure.org"
 STEP_EXTENSION: Final = "urn:backtriage:fhir:exercise-step"
 """Extension on a CarePlan exercise activity: its dosage step now (``valueInteger``, from 1)."""
@@ -122,12 +143,80 @@ _CATEGORY_SYSTEM: Final = "http://terminology.hl7.org/CodeSystem/observation-cat
 _XHTML: Final = "http://www.w3.org/1999/xhtml"
 _SECTIONS: Final = tuple(OdiSection)
 
+_ODI: Final = describe_odi()
+_START_BACK: Final = describe_start_back()
+
 _URGENCY_DISPLAY: Final = {
     Urgency.ROUTINE: "Routine review by a GP or physiotherapist",
     Urgency.SOON: "Review by a GP or physiotherapist within about two weeks",
     Urgency.SAME_DAY: "Speak to a clinician today",
     Urgency.EMERGENCY: "Emergency care now",
 }
+
+
+# -- The forms ----------------------------------------------------------------------------------
+
+
+def odi_questionnaire(*, texts: Mapping[str, str] | None = None) -> Resource:
+    """Return the ODI as an R4 ``Questionnaire``: items ``odi-1`` ... ``odi-10``.
+
+    Each item is a choice of six options coded ``"0"`` ... ``"5"`` in
+    :data:`~backtriage.fhir.ODI_STATEMENT_SYSTEM`, each with its ``ordinalValue`` weight (the
+    statement's position). The statement wording is licensed, so item texts are the short
+    section titles and option texts placeholders, unless ``texts`` maps a linkId to the item's
+    text and ``"odi-1/0"`` (linkId/position, 0 first) to an option's text.
+
+    Raises :class:`~backtriage.InvalidAnswerError` (field ``"texts"``) for a key that is no
+    linkId or option of the form, or an empty text.
+    """
+    return questionnaire(_ODI, texts)
+
+
+def start_back_questionnaire(*, texts: Mapping[str, str] | None = None) -> Resource:
+    """Return the Keele STarT Back Screening Tool as an R4 ``Questionnaire``: items ``sbst-1``
+    ... ``sbst-9``.
+
+    Items 1 to 8 offer ``disagree`` (weight 0) and ``agree`` (weight 1) in
+    :data:`~backtriage.fhir.START_BACK_ANSWER_SYSTEM`; item 9 the five answers of
+    :data:`~backtriage.fhir.START_BACK_BOTHERSOMENESS_SYSTEM` (weight 1 for very much and
+    extremely). Item wording is licensed: placeholders unless ``texts`` maps a linkId to the
+    item's text and ``"sbst-1/0"`` (linkId/position, 0 first) to an option's text.
+    """
+    return questionnaire(_START_BACK, texts)
+
+
+def screening_questionnaire(protocol: Protocol | None = None) -> Resource:
+    """Return one R4 ``Questionnaire`` for a whole assessment under ``protocol`` (the default
+    protocol when ``None``), built from :func:`~backtriage.questions`.
+
+    Items, in the order of ``questions()``: every red flag (a required boolean item, linkId its
+    key); the ODI as a group ``odi`` holding ``odi-1`` ... ``odi-10``; the STarT Back as a group
+    ``start_back`` holding ``sbst-1`` ... ``sbst-9`` where the protocol uses it; ``age`` (an
+    integer, 0 to 130) and ``preference`` (a choice in
+    :data:`~backtriage.fhir.PREFERENCE_SYSTEM`) where the protocol uses them; then each finding
+    and capability (a boolean item, linkId its key). :func:`read_assessment` reads a response
+    to it.
+
+    Its ``url`` names the protocol (``urn:backtriage:questionnaire:screening:backtriage-default``)
+    and its ``version`` is the protocol's version: a response names the form it answers by the
+    canonical ``url|version``, as the meaning of a question may change between versions.
+    """
+    return _forms.screening_questionnaire(protocol)
+
+
+def check_in_questionnaire(plan: Plan, protocol: Protocol | None = None) -> Resource:
+    """Return the R4 ``Questionnaire`` of a check-in that follows ``plan`` up.
+
+    Items: every red flag (a required boolean, linkId its key); ``pain`` (integer 0 to 10,
+    required) and ``days`` (integer, 0 or more, required); a group ``exercises`` holding, for
+    each exercise the plan gives, a group (linkId the exercise id) of ``<id>.done`` (boolean),
+    ``<id>.pain_during`` (integer 0 to 10) and ``<id>.next_morning`` (a choice in
+    :data:`~backtriage.fhir.NEXT_MORNING_SYSTEM`), the last two enabled when it was done; the
+    ODI again (group ``odi``, optional); ``age`` where the protocol uses it (optional: it carries
+    over); then each finding and capability (optional: what changed). Every text is the
+    protocol's. :func:`~backtriage.fhir.read_check_in` reads a response to it.
+    """
+    return _forms.check_in_questionnaire(plan, protocol)
 
 
 # -- QuestionnaireResponse in --------------------------------------------------------------------
@@ -181,7 +270,8 @@ def read_questionnaire_response(
     still ``in-progress`` is refused too, as its answers may change, unless
     ``in_progress=True`` (to show a form half filled in, never to score it).
     """
-    reading = read_odi_response(
+    reading = read_response(
+        _ODI.fhir_form(),
         resource,
         in_progress=in_progress,
         questionnaire=questionnaire,
@@ -190,7 +280,7 @@ def read_questionnaire_response(
         score_link_id=score_link_id,
         scale=scale,
     )
-    check_stated(reading, None)
+    check_stated(_ODI.fhir_form(), reading, None)
     return reading.answers
 
 
@@ -214,7 +304,8 @@ def score_questionnaire_response(
     it once it is ``completed`` (or ``amended``, or ``stopped``, whose unanswered items count
     as missing sections).
     """
-    reading = read_odi_response(
+    reading = read_response(
+        _ODI.fhir_form(),
         resource,
         in_progress=False,
         questionnaire=questionnaire,
@@ -224,8 +315,170 @@ def score_questionnaire_response(
         scale=scale,
     )
     score = score_odi(reading.answers, max_missing=max_missing)
-    check_stated(reading, score)
+    check_stated(_ODI.fhir_form(), reading, score)
     return score
+
+
+@at_fhir_paths
+def read_start_back_response(
+    resource: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    link_ids: Mapping[str, str] | None = None,
+    other_items: OtherItems = "error",
+    in_progress: bool = False,
+) -> dict[str, int | None]:
+    """Return the STarT Back item scores (0 or 1; ``None`` unanswered) of a
+    ``QuestionnaireResponse``, keyed by item key.
+
+    Items are found by linkId (``sbst-1`` ... ``sbst-9``, an item key, or a linkId that
+    ``link_ids`` maps to an item key), also inside groups. An answer is a ``valueBoolean`` (items
+    1 to 8: agree is true), the item score as ``valueInteger`` or a whole ``valueDecimal``, a
+    ``valueCoding`` of :data:`START_BACK_ANSWER_SYSTEM` (``agree``/``disagree``) or
+    :data:`START_BACK_BOTHERSOMENESS_SYSTEM` (item 9), or one resolved by its weight extension
+    or by the weight of the matching option of ``questionnaire``, or a ``valueString`` matched
+    exactly to an option text of ``questionnaire``. Other items are refused unless
+    ``other_items="ignore"``.
+
+    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an unknown item, a
+    second item for one STarT Back item, more than one answer, or an answer whose meaning is not
+    declared; and for a response that cannot be read, as
+    :func:`read_questionnaire_response` does.
+    """
+    reading = read_response(
+        _START_BACK.fhir_form(),
+        resource,
+        in_progress=in_progress,
+        questionnaire=questionnaire,
+        link_ids=link_ids,
+        other_items=other_items,
+        score_link_id=None,
+        scale=None,
+    )
+    return reading.answers  # type: ignore[return-value]
+
+
+@at_fhir_paths
+def score_start_back_response(
+    resource: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    link_ids: Mapping[str, str] | None = None,
+    other_items: OtherItems = "error",
+) -> StartBackScore:
+    """Score the STarT Back answers of a ``QuestionnaireResponse`` (see
+    :func:`read_start_back_response`) with :func:`~backtriage.score_start_back`.
+
+    Raises :class:`~backtriage.IncompleteError` naming every unanswered item (the tool has no
+    rule for missing items) and :class:`~backtriage.InvalidAnswerError` for a bad item.
+    """
+    return score_start_back(
+        read_start_back_response(
+            resource, questionnaire=questionnaire, link_ids=link_ids, other_items=other_items
+        )
+    )
+
+
+def read_assessment(
+    response: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    protocol: Protocol | None = None,
+    odi_max_missing: int = 1,
+    read_as: Mapping[str | None, str] | None = None,
+) -> Assessment:
+    """Return the :class:`~backtriage.Assessment` a response to
+    :func:`screening_questionnaire` holds.
+
+    Red flags, findings and capabilities are boolean items named by their keys; an item without
+    an answer stays unanswered (a red flag is then missing from the plan, never "no"). The ODI
+    items (group ``odi``) and the STarT Back items (group ``start_back``) are read as
+    :func:`read_questionnaire_response` and :func:`read_start_back_response` read them, through
+    ``questionnaire`` when given; an ODI or STarT Back with nothing answered is not asked
+    (``None``). ``age`` is a ``valueInteger``; ``preference`` a coding of
+    :data:`PREFERENCE_SYSTEM`. ``odi_max_missing`` is the app's own setting, passed to the
+    assessment.
+
+    The response must name the screening form of ``protocol`` in ``questionnaire``, by its
+    canonical ``url|version`` (as :func:`assessment_response` writes it), and ``questionnaire``,
+    when given, must be that form: a form of another protocol or version may ask a question
+    with another meaning. ``read_as`` maps another form's canonical (or ``None``, for a
+    response naming no form) to this form's canonical, where the caller has checked that its
+    questions mean the same; each mapping must name this protocol's form, so that one made for
+    an older protocol does not carry over to a newer one.
+
+    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the protocol
+    does not ask, an answer of the wrong type, or anything the instrument readers refuse;
+    :class:`~backtriage.IncompleteError` for a STarT Back answered in part (the tool has no
+    rule for missing items); and refuses a response that cannot be read (a status other than
+    completed, amended or stopped, a modifier extension).
+    """
+    return _screening.read_assessment(
+        response,
+        questionnaire=questionnaire,
+        protocol=protocol,
+        read_as=read_as,
+        settings={"odi_max_missing": odi_max_missing},
+    )
+
+
+def read_check_in(
+    response: Mapping[str, object],
+    *,
+    questionnaire: Mapping[str, object] | None = None,
+    protocol: Protocol | None = None,
+) -> CheckIn:
+    """Return the :class:`~backtriage.CheckIn` a response to :func:`check_in_questionnaire`
+    holds.
+
+    Red flags, findings and capabilities are boolean items named by their keys (a red flag
+    without an answer is not answered, never "no"; a finding without one has not changed);
+    ``pain`` and ``days`` are ``valueInteger``; each exercise's report is the group named by
+    its id in the group ``exercises`` (``<id>.done`` a ``valueBoolean``, ``<id>.pain_during`` a
+    ``valueInteger``, ``<id>.next_morning`` a coding of :data:`NEXT_MORNING_SYSTEM`); the ODI
+    (group ``odi``) is read as :func:`read_assessment` reads it; ``age`` a ``valueInteger``.
+
+    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the form does
+    not ask, an answer of the wrong type, or a value the check-in refuses (pain 11, days -1).
+    """
+    return _screening.read_check_in(response, questionnaire=questionnaire, protocol=protocol)
+
+
+def assessment_response(
+    assessment: Assessment,
+    *,
+    protocol: Protocol | None = None,
+    start_back: Mapping[str, object] | None = None,
+    subject: Mapping[str, object] | None = None,
+    authored: str | None = None,
+) -> Resource:
+    """Return an assessment as a ``QuestionnaireResponse`` to :func:`screening_questionnaire`.
+
+    The response names the form it answers by its canonical, ``url|version`` of
+    :func:`screening_questionnaire` for ``protocol``. Every question of the protocol gets its
+    item, in the form's order: red flags, findings and
+    capabilities as ``valueBoolean`` (no answer when not answered, and for a finding not known
+    to be answered); the ODI answers as codings of :data:`ODI_STATEMENT_SYSTEM` in the group
+    ``odi``; ``age`` and ``preference``. An assessment holds the STarT Back only as a score, so
+    its nine answers are passed as ``start_back`` (as :func:`~backtriage.score_start_back`
+    takes them, item 9 as one of its five answers) and must give the assessment's score.
+    :func:`read_assessment` reads the response back to an assessment with the same plan
+    (given the same ``odi_max_missing``). An age the protocol does not use has no item and is
+    not written (it changes no plan).
+
+    Raises :class:`~backtriage.InvalidAnswerError` for a key the protocol does not ask; a STarT
+    Back or a preference the form does not ask (the plan reports the one and is ordered by the
+    other, so neither is dropped); an ODI held only as a score (its answers are not known);
+    STarT Back answers missing or giving another score; and a ``subject`` that is not a
+    Reference.
+    """
+    return _assessment_response(
+        assessment,
+        protocol=protocol,
+        answers={_START_BACK.key: start_back},
+        subject=subject,
+        authored=authored,
+    )
 
 
 # -- out -----------------------------------------------------------------------------------------

@@ -3,11 +3,11 @@
 Public functions:
 
 - :func:`to_dict` / :func:`to_json` turn an :class:`~backtriage.Assessment`,
-  :class:`~backtriage.Plan`, :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
-  :class:`~backtriage.Question`, :class:`~backtriage.Protocol`, a
-  :class:`~backtriage.protocol.SignOff` record, or answers (:class:`~backtriage.OdiAnswers`,
-  :class:`~backtriage.StartBackAnswers`) into plain data (``dict``,
-  ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or JSON text, with ``"schema_version"`` as the first key;
+  :class:`~backtriage.Plan`, an instrument's score, :class:`~backtriage.Question`,
+  :class:`~backtriage.Protocol`, a :class:`~backtriage.protocol.SignOff` record, or an
+  instrument's answers document (the questionnaires of :mod:`backtriage.instruments`) into plain
+  data (``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or JSON text, with
+  ``"schema_version"`` as the first key;
 - :func:`from_dict` / :func:`from_json` read them back. The round trip is lossless.
 
 Structuring is strict: a string is never turned into a number, a number never into a string,
@@ -21,6 +21,7 @@ are documented in ``docs/interop.md``.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import typing
@@ -43,11 +44,7 @@ from backtriage.errors import (
     BacktriageError,
     InvalidAnswerError,
 )
-from backtriage.instruments.odi import OdiAnswers, OdiScore
-from backtriage.instruments.start_back import (
-    StartBackAnswers,
-    StartBackScore,
-)
+from backtriage.instruments._registry import SCORED, Answers, Score
 from backtriage.protocol import (
     Protocol,
     Urgency,
@@ -72,32 +69,22 @@ __all__ = [
 T = TypeVar("T")
 
 Serializable: TypeAlias = (
-    Assessment
-    | Plan
-    | OdiScore
-    | StartBackScore
-    | Question
-    | Protocol
-    | CheckIn
-    | FollowUp
-    | SignOff
-    | OdiAnswers
-    | StartBackAnswers
+    Assessment | Plan | Score | Question | Protocol | CheckIn | FollowUp | SignOff | Answers
 )
 """The values :func:`to_dict` and :func:`to_json` write and :func:`from_dict` reads."""
 
+_SCORES: Final = tuple(instrument.documents.score_class for instrument in SCORED)
+_ANSWERS: Final = tuple(instrument.documents.answers_class for instrument in SCORED)
 _TOP_LEVEL: Final = (
     Assessment,
     Plan,
-    OdiScore,
-    StartBackScore,
+    *_SCORES,
     Question,
     Protocol,
     CheckIn,
     FollowUp,
     SignOff,
-    OdiAnswers,
-    StartBackAnswers,
+    *_ANSWERS,
 )
 _TOP_LEVEL_NAMES: Final = ", ".join(cls.__name__ for cls in _TOP_LEVEL)
 
@@ -113,16 +100,12 @@ def _check_class(cls: type) -> None:
 def to_dict(value: Serializable) -> dict[str, object]:
     """Return ``value`` as plain JSON data, ``"schema_version"`` first.
 
-    ``value`` is an :class:`~backtriage.Assessment`, :class:`~backtriage.Plan`,
-    :class:`~backtriage.OdiScore`, :class:`~backtriage.StartBackScore`,
-    :class:`~backtriage.Question`, :class:`~backtriage.Protocol` or
-    :class:`~backtriage.protocol.SignOff`; anything else raises
-    ``TypeError``. Enums become their
-    string values, tuples and sets lists; an ``OdiScore`` also carries its derived ``max_raw``,
-    ``percent``, ``percent_rounded`` and ``band``, a ``StartBackScore`` its ``risk``.
-
-    >>> to_dict(score_odi([1] * 10))["band"]  # doctest: +SKIP
-    'minimal'
+    ``value`` is an :class:`~backtriage.Assessment`, :class:`~backtriage.Plan`, an
+    instrument's score or answers document, :class:`~backtriage.Question`,
+    :class:`~backtriage.Protocol`, a :class:`~backtriage.CheckIn`, a
+    :class:`~backtriage.FollowUp` or a :class:`~backtriage.protocol.SignOff`; anything else
+    raises ``TypeError``. Enums become their string values, tuples and sets lists; a score also
+    carries the values derived from it (its percent, its level...).
     """
     _check_class(type(value))
     data = converter.unstructure(value, type(value))
@@ -138,9 +121,9 @@ def from_dict(data: object, cls: type[T]) -> T:
     """Build a ``cls`` from plain data, checking every field.
 
     ``cls`` is one of the classes :func:`to_dict` writes. ``"schema_version"`` may be left out;
-    when given it must be one of :data:`READABLE_SCHEMA_VERSIONS`. Derived fields (``odi_score``, an
-    ``OdiScore``'s ``percent``, ``band``, ...) may be left out too; when given they must agree
-    with the fields they are derived from.
+    when given it must be one of :data:`READABLE_SCHEMA_VERSIONS`. Derived fields (an
+    assessment's score, a score's percent or level...) may be left out too; when given they
+    must agree with the fields they are derived from.
 
     Raises :class:`~backtriage.InvalidAnswerError` whose ``field`` is the JSON path of the first
     bad field (``$.red_flags.fever``) and whose message lists every other one;
@@ -322,29 +305,53 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
 _SCHEMA_FILES: Final[dict[object, str]] = {
     Assessment: "assessment.schema.json",
     Plan: "plan.schema.json",
-    OdiScore: "odi-score.schema.json",
-    StartBackScore: "start-back-score.schema.json",
     Question: "question.schema.json",
     SignOff: "sign-off.schema.json",
     BacktriageError: "problem.schema.json",
-    "odi-answers": "odi-answers.schema.json",
     CheckIn: "check-in.schema.json",
     FollowUp: "follow-up.schema.json",
-    OdiAnswers: "odi-answers.schema.json",
-    StartBackAnswers: "start-back-answers.schema.json",
 }
+"""The shipped schemas by what :func:`json_schema` is given; the instruments' are added below."""
+_ALIASES: Final = tuple(alias for i in SCORED for alias in i.documents.schema_aliases)
+
+
+@functools.cache
+def _schema_files() -> dict[object, str]:
+    """Return every shipped schema by what :func:`json_schema` is given, the instruments' too."""
+    from backtriage._schema import instrument_file
+
+    files = dict(_SCHEMA_FILES)
+    for instrument in SCORED:
+        documents = instrument.documents
+        files[documents.score_class] = instrument_file(instrument, "score")
+        for name in (documents.answers_class, *documents.schema_aliases):
+            files[name] = instrument_file(instrument, "answers")
+    return files
+
+
+def _no_schema(cls: object, protocol: Protocol | None) -> TypeError:
+    scores = ", ".join(kind.__name__ for kind in _SCORES)
+    answers = ", ".join(kind.__name__ for kind in _ANSWERS)
+    aliases = " or ".join(repr(alias) for alias in _ALIASES)
+    if protocol is not None:
+        return TypeError(f"{cls!r} has no JSON Schema for a protocol; use Assessment")
+    return TypeError(
+        f"{cls!r} has no JSON Schema; use Assessment, CheckIn, Plan, FollowUp, Question, "
+        f"SignOff, {scores}, {answers}, BacktriageError or {aliases}"
+    )
 
 
 def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[str, object]:
     """Return a JSON Schema (draft 2020-12) shipped with backtriage.
 
-    ``cls`` is ``Assessment``, ``Plan``, ``OdiScore``, ``StartBackScore``, ``Question``,
-    ``SignOff``, ``OdiAnswers`` or ``StartBackAnswers`` for the documents :func:`to_dict`
-    writes, ``BacktriageError`` for the problem document of
-    :meth:`~backtriage.BacktriageError.to_problem`, or ``"odi-answers"`` (the same as
-    ``OdiAnswers``) for ODI answers as :func:`~backtriage.score_odi` takes them. Each has an ``$id`` (``urn:backtriage:schemas:``
-    and the file name) against which its relative ``$ref`` s resolve, so it may be placed as it
-    is under an OpenAPI 3.1 document's ``components/schemas``.
+    ``cls`` is ``Assessment``, ``Plan``, ``Question``, ``SignOff``, ``CheckIn``, ``FollowUp``,
+    or an instrument's score or answers class for the documents :func:`to_dict` writes,
+    ``BacktriageError`` for the problem document of
+    :meth:`~backtriage.BacktriageError.to_problem`, or another name an instrument gives its
+    answers document (its file's name without ``.schema.json``). Each has an ``$id``
+    (``urn:backtriage:schemas:`` and the file name) against which its relative ``$ref`` s
+    resolve, so it may be placed as it is under an OpenAPI 3.1 document's
+    ``components/schemas``.
 
     With ``protocol`` (for ``Assessment`` only), the schema is generated for that protocol: its
     red-flag keys and findings are listed and no other key is allowed, so that a validator
@@ -353,15 +360,9 @@ def json_schema(cls: type | str, *, protocol: Protocol | None = None) -> dict[st
     The same files are in the package as ``backtriage/schemas/*.schema.json`` for clients that
     do not run Python. Raises ``TypeError`` for anything else.
     """
-    name = _SCHEMA_FILES.get(cls)
+    name = _schema_files().get(cls)
     if name is None or (protocol is not None and cls is not Assessment):
-        raise TypeError(
-            f"{cls!r} has no JSON Schema{' for a protocol' if protocol is not None else ''}; "
-            "use Assessment, Plan, OdiScore, StartBackScore, Question, SignOff, BacktriageError or "
-            "'odi-answers' (a protocol's schema: Assessment)"
-            "use Assessment, Plan, OdiScore, StartBackScore, Question, OdiAnswers, "
-            "StartBackAnswers, BacktriageError or 'odi-answers' (a protocol's schema: Assessment)"
-        )
+        raise _no_schema(cls, protocol)
     if protocol is not None:
         if not isinstance(protocol, Protocol):
             raise InvalidAnswerError("protocol", protocol, "a Protocol, or None")
@@ -378,8 +379,8 @@ def openapi_components() -> dict[str, object]:
     """Return every shipped JSON Schema as one set for an OpenAPI 3.1 document's ``components``.
 
     ``{"schemas": {...}}``: each document under a name ending in ``Document``
-    (``AssessmentDocument``, ``PlanDocument``, ``OdiAnswersDocument``, ``ProblemDocument``...)
-    and each definition they share (``OdiScore``, ``Urgency``...) once, every ``$ref`` pointing
+    (``AssessmentDocument``, ``PlanDocument``, ``ProblemDocument``...) and each definition
+    they share (``Urgency``, ``Exercise``...) once, every ``$ref`` pointing
     at ``#/components/schemas/``. Merge it into an API's own components::
 
         spec["components"] = {**spec.get("components", {}), **bt.openapi_components()}

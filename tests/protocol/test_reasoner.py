@@ -260,8 +260,8 @@ def test_a_set_of_atoms_becomes_the_assessment_that_gives_it() -> None:
     space = Space((protocol,))
     answers = space.answers(space.close(space.atoms_of(["crippled", "a"]) or 0))
 
-    assert answers.odi_band == 3  # the highest threshold, whichever is declared first
-    assert answers.start_back_risk == 0  # required: given at its lowest
+    assert answers.ranks["odi"] == 3  # the highest threshold, whichever is declared first
+    assert answers.ranks["start_back"] == 0  # required: given at its lowest
     assert answers.age == 0
     every = assessment_for(protocol, answers)
     assert every.red_flags == {"flag": False}

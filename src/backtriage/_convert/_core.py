@@ -261,7 +261,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _format_path(parts: tuple[Part, ...], root: str = "$") -> str:
-    """Return a JSONPath such as ``$.rules[3].actions[0]`` or ``$.odi['odi-3']``."""
+    """Return a JSONPath such as ``$.rules[3].actions[0]`` or ``$.findings['left leg']``."""
     text = [root]
     for part in parts:
         if isinstance(part, int):

@@ -1,11 +1,21 @@
-"""The documents of the instruments and the assessment: ODI and STarT Back scores, answers."""
+"""The documents of the instruments and the assessment: scores, answers, assessments, check-ins.
+
+No instrument is named here: the questionnaires scored into levels are read from their
+descriptions (``SCORED``, :class:`~backtriage.instruments._instrument.Documents`), the ratings
+from theirs (``INSTRUMENTS``). The keys of an assessment and of a check-in are their classes'
+fields, in order.
+"""
 
 from __future__ import annotations
 
+import enum
 import math
+import operator
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Final
+
+import attrs
 
 from backtriage._convert._core import (
     MISSING,
@@ -24,165 +34,131 @@ from backtriage.errors import (
     InvalidAnswerError,
     shorten,
 )
-from backtriage.instruments._registry import INSTRUMENTS, check_in_instruments
-from backtriage.instruments.odi import DisabilityBand, OdiAnswers, OdiScore, OdiSection
-from backtriage.instruments.start_back import (
-    Bothersomeness,
-    StartBackAnswers,
-    StartBackItem,
-    StartBackRisk,
-    StartBackScore,
-    score_start_back,
-)
+from backtriage.instruments._registry import INSTRUMENTS, SCORED
+
+if typing.TYPE_CHECKING:
+    from backtriage.instruments._instrument import Documents, ScoredInstrument
+
+Reader: typing.TypeAlias = Callable[[Mapping[str, object], list[Exception]], object]
+"""Reads one key of an assessment document, recording every problem in the list it is given."""
 
 # -- scores -------------------------------------------------------------------------------------
 
-_ODI_SCORE_KEYS: Final = (
-    "raw",
-    "answered",
-    "missing",
-    "multiple_marks",
-    "max_raw",
-    "percent",
-    "percent_rounded",
-    "band",
-)
+
+def _score_keys(documents: Documents) -> tuple[tuple[str, Any], ...]:
+    """Return the keys of a score document with their types, in the order written."""
+    return (*documents.given, *documents.optional, *documents.derived)
 
 
-def _unstructure_odi_score(score: OdiScore) -> dict[str, object]:
-    return {
-        "raw": score.raw,
-        "answered": score.answered,
-        "missing": [section.value for section in score.missing],
-        "multiple_marks": [section.value for section in score.multiple_marks],
-        "max_raw": score.max_raw,
-        "percent": score.percent,
-        "percent_rounded": score.percent_rounded,
-        "band": score.band.value,
-    }
+_PLAIN: Final = frozenset({int, float, str, bool})
 
 
-def _same_percent(given: float, derived: float) -> bool:
-    # A client may compute 100 * raw / max_raw instead of 20 * raw / answered; both are
-    # within an ulp or two of the exact value, which no band boundary is near.
+def _score_writer(documents: Documents) -> Callable[[Any], dict[str, object]]:
+    """Return the function that writes a score as its document."""
+    keys = tuple(key for key, _ in _score_keys(documents))
+    values_of = operator.attrgetter(*keys)
+    # A plain value is written as it is: no hook to call for it.
+    hooks = tuple(
+        None if kind in _PLAIN else converter.get_unstructure_hook(kind)
+        for _, kind in _score_keys(documents)
+    )
+
+    def unstructure(score: Any) -> dict[str, object]:
+        return {
+            key: value if hook is None else hook(value)
+            for key, hook, value in zip(keys, hooks, values_of(score), strict=True)
+        }
+
+    return unstructure
+
+
+def _same_float(given: float, derived: float) -> bool:
+    # A client may compute a derived number another way (100 * raw / max_raw instead of
+    # 20 * raw / answered); both are within an ulp or two of the exact value, which no level's
+    # boundary is near.
     return math.isclose(given, derived, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def _structure_odi_score(value: object, _: type) -> OdiScore:
-    data = as_table(value, "an ODI score")
-    check_keys(data, _ODI_SCORE_KEYS, OdiScore)
-    errors: list[Exception] = []
-    raw = attempt(errors, data, "raw", int, OdiScore)
-    answered = attempt(errors, data, "answered", int, OdiScore)
-    sections = tuple[OdiSection, ...]
-    missing = attempt(errors, data, "missing", sections, OdiScore) if "missing" in data else ()
-    marks = (
-        attempt(errors, data, "multiple_marks", sections, OdiScore)
-        if "multiple_marks" in data
-        else ()
-    )
-    raise_if(errors, OdiScore)
-    try:
-        score = OdiScore(raw, answered, missing, marks)
-    except InvalidAnswerError as exc:
-        raise StructureValueError(exc.value, exc.allowed, where=(exc.field,)) from None
-    # The derived values are written for readers; on input they are checked, never trusted.
-    derived: tuple[tuple[str, Any, object], ...] = (
-        ("max_raw", int, score.max_raw),
-        ("percent", float, score.percent),
-        ("percent_rounded", int, score.percent_rounded),
-        ("band", DisabilityBand, score.band),
-    )
-    for key, kind, expected in derived:
-        if key not in data:
-            continue
-        given = attempt(errors, data, key, kind, OdiScore)
-        if given is MISSING:
-            continue
-        same = _same_percent(given, score.percent) if key == "percent" else given == expected
-        if not same:
-            # The derived value is the person's score: it is named, never given.
-            errors.append(
-                StructureValueError(
-                    data[key], f"the {key} derived from raw and answered", where=(key,)
+def _score_reader(documents: Documents) -> Callable[[object, type], object]:
+    """Return the hook that reads a score document: the given keys, the derived ones checked."""
+    cls = documents.score_class
+    keys = tuple(key for key, _ in _score_keys(documents))
+    sources = " and ".join(key for key, _ in documents.given)
+
+    def structure(value: object, _: type) -> object:
+        data = as_table(value, documents.score_words)
+        check_keys(data, keys, cls)
+        errors: list[Exception] = []
+        fields = {key: attempt(errors, data, key, kind, cls) for key, kind in documents.given}
+        for key, kind in documents.optional:
+            if key in data:
+                fields[key] = attempt(errors, data, key, kind, cls)
+        raise_if(errors, cls)
+        try:
+            score = cls(**fields)
+        except InvalidAnswerError as exc:
+            raise StructureValueError(exc.value, exc.allowed, where=(exc.field,)) from None
+        # The derived values are written for readers; on input they are checked, never trusted.
+        for key, kind in documents.derived:
+            if key not in data:
+                continue
+            given = attempt(errors, data, key, kind, cls)
+            if given is MISSING:
+                continue
+            expected = getattr(score, key)
+            same = _same_float(given, expected) if kind is float else given == expected
+            if not same:
+                # The derived value is the person's score: it is named, never given.
+                errors.append(
+                    StructureValueError(
+                        data[key], f"the {key} derived from {sources}", where=(key,)
+                    )
                 )
-            )
-    raise_if(errors, OdiScore)
-    return score
+        raise_if(errors, cls)
+        return score
+
+    return structure
 
 
-converter.register_unstructure_hook(OdiScore, _unstructure_odi_score)
-converter.register_structure_hook(OdiScore, _structure_odi_score)
-
-_START_BACK_SCORE_KEYS: Final = ("total", "psychosocial", "risk")
-
-
-def _unstructure_start_back_score(score: StartBackScore) -> dict[str, object]:
-    return {"total": score.total, "psychosocial": score.psychosocial, "risk": score.risk.value}
-
-
-def _structure_start_back_score(value: object, _: type) -> StartBackScore:
-    data = as_table(value, "a STarT Back score")
-    check_keys(data, _START_BACK_SCORE_KEYS, StartBackScore)
-    errors: list[Exception] = []
-    total = attempt(errors, data, "total", int, StartBackScore)
-    psychosocial = attempt(errors, data, "psychosocial", int, StartBackScore)
-    raise_if(errors, StartBackScore)
-    try:
-        score = StartBackScore(total, psychosocial)
-    except InvalidAnswerError as exc:
-        raise StructureValueError(exc.value, exc.allowed, where=(exc.field,)) from None
-    if "risk" in data:
-        risk = structure_field(data, "risk", StartBackRisk, StartBackScore)
-        if risk is not score.risk:
-            raise StructureValueError(
-                data["risk"],
-                "the risk derived from total and psychosocial",
-                where=("risk",),
-            )
-    return score
-
-
-converter.register_unstructure_hook(StartBackScore, _unstructure_start_back_score)
-converter.register_structure_hook(StartBackScore, _structure_start_back_score)
+_WRITE_SCORE: Final[dict[type, Callable[[Any], dict[str, object]]]] = {}
+"""The writer of each registered score, by its class."""
 
 
 # -- answers documents --------------------------------------------------------------------------
 
 
-def _unstructure_odi_answers(answers: OdiAnswers) -> dict[str, object]:
-    return {
-        section.value: list(value) if isinstance(value, tuple) else value
-        for section, value in answers.by_section().items()
-    }
+def _json_answer(answer: object) -> object:
+    """Return one answer as JSON data: marks become a list, a named answer its value."""
+    if isinstance(answer, tuple):
+        return list(answer)
+    if isinstance(answer, enum.StrEnum):
+        return answer.value
+    return answer
 
 
-def _structure_odi_answers(value: object, _: type) -> OdiAnswers:
-    if isinstance(value, list):  # ten answers in canonical order, as score_odi takes them
-        if len(value) != len(OdiSection):
-            raise StructureValueError(value, f"{len(OdiSection)} answers in canonical order")
-        value = {section.value: answer for section, answer in zip(OdiSection, value, strict=True)}
-    return _answers_document(value, OdiAnswers, tuple(s.value for s in OdiSection), "ODI answers")
+def _answers_writer(documents: Documents) -> Callable[[Any], dict[str, object]]:
+    keys = documents.answer_keys
+
+    def unstructure(answers: Any) -> dict[str, object]:
+        return {key: _json_answer(getattr(answers, key)) for key in keys}
+
+    return unstructure
 
 
-def _unstructure_start_back_answers(answers: StartBackAnswers) -> dict[str, object]:
-    return {
-        item.value: value.value if isinstance(value, Bothersomeness) else value
-        for item, value in answers.by_item().items()
-    }
+def _answers_reader(documents: Documents) -> Callable[[object, type], object]:
+    keys = documents.answer_keys
+
+    def structure(value: object, _: type) -> object:
+        if documents.answers_in_order and isinstance(value, list):
+            if len(value) != len(keys):
+                raise StructureValueError(value, f"{len(keys)} answers in canonical order")
+            value = dict(zip(keys, value, strict=True))
+        return _answers_document(value, documents.answers_class, keys, documents.answers_words)
+
+    return structure
 
 
-def _structure_start_back_answers(value: object, _: type) -> StartBackAnswers:
-    keys = tuple(item.value for item in StartBackItem)
-    return _answers_document(value, StartBackAnswers, keys, "STarT Back answers")
-
-
-_Answers = typing.TypeVar("_Answers", OdiAnswers, StartBackAnswers)
-
-
-def _answers_document(
-    value: object, cls: type[_Answers], keys: tuple[str, ...], what: str
-) -> _Answers:
+def _answers_document(value: object, cls: type, keys: tuple[str, ...], what: str) -> object:
     """Read an answers document: known keys only, each answer checked as the scorer checks it."""
     data = as_table(value, what)
     check_keys(data, keys, cls)
@@ -190,7 +166,7 @@ def _answers_document(
     fields: dict[str, Any] = dict(data)
     for key, answer in fields.items():
         # Checked one by one, so that every bad answer is reported with its own path; the
-        # instrument's own reader decides what is an answer (bool is not an ODI code, ...).
+        # instrument's own reader decides what is an answer (bool is not a code, ...).
         try:
             cls(**{key: answer})
         except InvalidAnswerError as exc:
@@ -199,85 +175,90 @@ def _answers_document(
     return cls(**fields)
 
 
-converter.register_unstructure_hook(OdiAnswers, _unstructure_odi_answers)
-converter.register_structure_hook(OdiAnswers, _structure_odi_answers)
-converter.register_unstructure_hook(StartBackAnswers, _unstructure_start_back_answers)
-converter.register_structure_hook(StartBackAnswers, _structure_start_back_answers)
+def _register(documents: Documents) -> None:
+    """Register the hooks of an instrument's score and answers documents."""
+    write_score = _WRITE_SCORE[documents.score_class] = _score_writer(documents)
+    converter.register_unstructure_hook(documents.score_class, write_score)
+    converter.register_structure_hook(documents.score_class, _score_reader(documents))
+    converter.register_unstructure_hook(documents.answers_class, _answers_writer(documents))
+    converter.register_structure_hook(documents.answers_class, _answers_reader(documents))
+
+
+for _instrument in SCORED:
+    _register(_instrument.documents)
+
+
+# -- an instrument's field in an assessment or a check-in ---------------------------------------
+
+
+def _field_writer(documents: Documents) -> Callable[[object], object]:
+    """Return the function that writes the field carrying an instrument: answers or a score."""
+    write_score = _WRITE_SCORE[documents.score_class]
+    order = {key: index for index, key in enumerate(documents.answer_keys)}
+
+    def unstructure(value: object) -> object:
+        if value is None:
+            return None
+        if isinstance(value, documents.score_class):
+            return write_score(value)
+        if isinstance(value, Mapping):
+            # The assessment has checked every key; the instrument's order makes the output
+            # stable.
+            answers = {str(key): _json_answer(answer) for key, answer in value.items()}
+            return {key: answers[key] for key in sorted(answers, key=order.__getitem__)}
+        return [_json_answer(answer) for answer in typing.cast(tuple[object, ...], value)]
+
+    return unstructure
+
+
+def _field_reader(instrument: ScoredInstrument) -> Reader:
+    """Return the reader of the field carrying an instrument in an assessment document."""
+    key = instrument.key
+    documents = instrument.documents
+    holds_score = instrument.score_attribute == key
+
+    def read(data: Mapping[str, object], errors: list[Exception]) -> object:
+        value = data[key]
+        if value is None or (documents.answers_in_order and isinstance(value, list)):
+            return value
+        if not isinstance(value, Mapping):
+            errors.append(StructureValueError(value, documents.shapes_words, where=(key,)))
+            return MISSING
+        if documents.is_score(value):
+            return attempt(errors, data, key, documents.score_class, Assessment)
+        if not holds_score:
+            return dict(value)  # the answers as given: Assessment scores them, naming a bad one
+        # The field holds the score: the answers are scored now, each bad one reported here.
+        try:
+            return documents.score(value)
+        except IncompleteError as exc:
+            errors.append(
+                StructureValueError(
+                    value,
+                    f"{documents.complete_words}; missing: " + ", ".join(exc.missing),
+                    where=(key,),
+                )
+            )
+        except InvalidAnswerError as exc:
+            where: tuple[Part, ...] = (key,)
+            if exc.field in documents.answer_keys:
+                where = (key, exc.field)
+            elif isinstance(exc.value, str):  # one unknown key
+                where = (key, exc.value)
+            errors.append(StructureValueError(exc.value, exc.allowed, where=where))
+        return MISSING
+
+    return read
 
 
 # -- assessment ---------------------------------------------------------------------------------
 
-_ASSESSMENT_KEYS: Final = (
-    "odi",
-    "red_flags",
-    "findings",
-    "preference",
-    "start_back",
-    "age",
-    "odi_max_missing",
-    *(instrument.key for instrument in INSTRUMENTS),
-    "odi_score",
+_ASSESSMENT_KEYS: Final = tuple(field.name for field in attrs.fields(Assessment))
+_SCORED_LATER: Final = tuple(
+    instrument for instrument in SCORED if instrument.score_attribute != instrument.key
 )
-_SECTION_INDEX: Final = {section.value: i for i, section in enumerate(OdiSection)}
-_ITEM_KEYS: Final = frozenset(item.value for item in StartBackItem)
-
-
-def _json_answer(answer: object) -> object:
-    """Return one ODI answer as JSON data: marks become a list, everything else is kept."""
-    if isinstance(answer, tuple):
-        return list(answer)
-    return answer
-
-
-def _unstructure_odi_input(odi: object) -> object:
-    if odi is None:
-        return None
-    if isinstance(odi, OdiScore):
-        return _unstructure_odi_score(odi)
-    if isinstance(odi, Mapping):
-        # Assessment has checked every key; canonical order makes the output stable.
-        answers = {str(key): _json_answer(value) for key, value in odi.items()}
-        return {key: answers[key] for key in sorted(answers, key=_SECTION_INDEX.__getitem__)}
-    return [_json_answer(value) for value in typing.cast(tuple[object, ...], odi)]
-
-
-def _unstructure_assessment(assessment: Assessment) -> dict[str, object]:
-    return {
-        "odi": _unstructure_odi_input(assessment.odi),
-        "red_flags": dict(assessment.red_flags),
-        "findings": dict(assessment.findings),
-        "preference": assessment.preference.value if assessment.preference else None,
-        "start_back": (
-            _unstructure_start_back_score(assessment.start_back)
-            if assessment.start_back is not None
-            else None
-        ),
-        "age": assessment.age,
-        "odi_max_missing": assessment.odi_max_missing,
-        **{instrument.key: getattr(assessment, instrument.key) for instrument in INSTRUMENTS},
-        "odi_score": (
-            _unstructure_odi_score(assessment.odi_score)
-            if assessment.odi_score is not None
-            else None
-        ),
-    }
-
-
-_ODI_SHAPES = (
-    "an object of section key to answer, a list of ten answers, an ODI score object, or null"
-)
-
-
-def _odi_input(data: Mapping[str, object], errors: list[Exception]) -> object:
-    odi = data["odi"]
-    if odi is None or isinstance(odi, list):
-        return odi
-    if isinstance(odi, Mapping):
-        if "raw" in odi or "answered" in odi:  # a score, not answers: no section has those keys
-            return attempt(errors, data, "odi", OdiScore, Assessment)
-        return dict(odi)
-    errors.append(StructureValueError(odi, _ODI_SHAPES, where=("odi",)))
-    return MISSING
+"""The instruments whose answers an assessment keeps, scoring them itself."""
+_ANSWERS_KEPT: Final = frozenset(instrument.key for instrument in _SCORED_LATER)
 
 
 def _red_flags_input(data: Mapping[str, object], errors: list[Exception]) -> object:
@@ -331,46 +312,11 @@ def _findings_input(data: Mapping[str, object], errors: list[Exception]) -> obje
     return findings
 
 
-def _start_back_input(data: Mapping[str, object], errors: list[Exception]) -> object:
-    value = data["start_back"]
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        errors.append(
-            StructureValueError(
-                value,
-                "an object of the nine item answers, a STarT Back score object, or null",
-                where=("start_back",),
-            )
-        )
-        return MISSING
-    if not _ITEM_KEYS.intersection(value) and set(value) & set(_START_BACK_SCORE_KEYS):
-        return attempt(errors, data, "start_back", StartBackScore, Assessment)
-    try:
-        return score_start_back(value)
-    except IncompleteError as exc:
-        errors.append(
-            StructureValueError(
-                value,
-                "all nine items answered; missing: " + ", ".join(exc.missing),
-                where=("start_back",),
-            )
-        )
-    except InvalidAnswerError as exc:
-        where: tuple[Part, ...] = ("start_back",)
-        if exc.field in _ITEM_KEYS:
-            where = ("start_back", exc.field)
-        elif isinstance(exc.value, str):  # one unknown item key
-            where = ("start_back", exc.value)
-        errors.append(StructureValueError(exc.value, exc.allowed, where=where))
-    return MISSING
-
-
 def _assessment_error(exc: InvalidAnswerError, data: Mapping[str, object]) -> StructureValueError:
     """Return the error ``Assessment`` raised, at its path in the document."""
-    where = _assessment_error_path(exc.field, data.get("odi"))
-    if where == ("odi",) and isinstance(exc.value, str):
-        where = ("odi", exc.value)  # one unknown section key
+    where = _assessment_error_path(exc, data)
+    if len(where) == 1 and where[0] in _ANSWERS_KEPT and isinstance(exc.value, str):
+        where = (*where, exc.value)  # one unknown key of an instrument's answers
     unknown = exc.errors[0].problem == "unknown key"
     return StructureValueError(
         exc.value,
@@ -380,33 +326,82 @@ def _assessment_error(exc: InvalidAnswerError, data: Mapping[str, object]) -> St
     )
 
 
-def _assessment_error_path(field: str, odi: object) -> tuple[Part, ...]:
+def _assessment_error_path(exc: InvalidAnswerError, data: Mapping[str, object]) -> tuple[Part, ...]:
     """Return the JSON path, below the assessment, of a field named by ``Assessment``."""
-    if field in _SECTION_INDEX:  # an answer, named by score_odi
-        return ("odi", _SECTION_INDEX[field] if isinstance(odi, list) else field)
+    field = exc.field
+    for instrument in _SCORED_LATER:
+        keys = instrument.documents.answer_keys
+        if field in keys:  # an answer, named by the scorer
+            answers = data.get(instrument.key)
+            return (instrument.key, keys.index(field) if isinstance(answers, list) else field)
     if field in _ASSESSMENT_KEYS:
         return (field,)
-    return ("odi",)  # score_odi's "answers": the ODI as a whole is malformed
+    # The answers as a whole, named by the scorer ("answers"): its path says whose they are.
+    head = exc.path.removeprefix("$.").partition(".")[0].partition("[")[0]
+    return (head,)
 
 
-_ASSESSMENT_INPUTS: Final[
-    tuple[tuple[str, Callable[[Mapping[str, object], list[Exception]], object]], ...]
-] = (
-    ("odi", _odi_input),
-    ("red_flags", _red_flags_input),
-    ("findings", _findings_input),
-    ("start_back", _start_back_input),
+_READERS: Final[dict[str, Reader]] = {
+    "red_flags": _red_flags_input,
+    "findings": _findings_input,
+    **{instrument.key: _field_reader(instrument) for instrument in SCORED},
+}
+_TYPES: Final[dict[str, Any]] = {
+    "preference": Preference | None,
+    "age": int | None,
+    **{key: kind for instrument in SCORED for key, kind in instrument.documents.options},
+    **{instrument.key: int | None for instrument in INSTRUMENTS},
+}
+_DERIVED: Final = {instrument.score_attribute: instrument for instrument in _SCORED_LATER}
+_UNREAD = set(_ASSESSMENT_KEYS) - set(_READERS) - set(_TYPES) - set(_DERIVED)
+if _UNREAD:  # pragma: no cover - a field added to Assessment without its reader
+    raise AssertionError(f"no reader for the assessment's {sorted(_UNREAD)}")
+
+# Read in this order: the readers first, then the typed keys, then the derived scores, each in
+# the order of the fields, so that the first problem reported is the same whatever the input.
+_ASSESSMENT_INPUTS: Final = tuple(
+    (key, _READERS[key]) for key in _ASSESSMENT_KEYS if key in _READERS
 )
-_ASSESSMENT_TYPES: Final[tuple[tuple[str, Any], ...]] = (
-    ("preference", Preference | None),
-    ("age", int | None),
-    ("odi_max_missing", int),
-    *((instrument.key, int | None) for instrument in INSTRUMENTS),
+_ASSESSMENT_TYPES: Final = tuple((key, _TYPES[key]) for key in _ASSESSMENT_KEYS if key in _TYPES)
+_ASSESSMENT_DERIVED: Final = tuple(
+    (key, _DERIVED[key]) for key in _ASSESSMENT_KEYS if key in _DERIVED
 )
-
 
 # Inputs whose readers above check every answer; the others are checked by Assessment.
-_READ_IN_FULL: Final = frozenset({"red_flags", "findings", "start_back"})
+_READ_IN_FULL: Final = frozenset(
+    {
+        "red_flags",
+        "findings",
+        *(instrument.key for instrument in SCORED if instrument.score_attribute == instrument.key),
+    }
+)
+
+
+def _identity(value: object) -> object:
+    return value
+
+
+def _preference(value: Preference | None) -> object:
+    return value.value if value else None
+
+
+def _optional_score(documents: Documents) -> Callable[[object], object]:
+    write = _WRITE_SCORE[documents.score_class]
+    return lambda score: None if score is None else write(score)
+
+
+_WRITERS: Final[dict[str, Callable[[Any], object]]] = {
+    "red_flags": dict,
+    "findings": dict,
+    "preference": _preference,
+    **{instrument.key: _field_writer(instrument.documents) for instrument in SCORED},
+    **{key: _optional_score(instrument.documents) for key, instrument in _DERIVED.items()},
+}
+_ASSESSMENT_WRITERS: Final = tuple((key, _WRITERS.get(key, _identity)) for key in _ASSESSMENT_KEYS)
+
+
+def _unstructure_assessment(assessment: Assessment) -> dict[str, object]:
+    return {key: write(getattr(assessment, key)) for key, write in _ASSESSMENT_WRITERS}
 
 
 def _structure_assessment(value: object, _: type) -> Assessment:
@@ -420,11 +415,15 @@ def _structure_assessment(value: object, _: type) -> Assessment:
     for key, kind in _ASSESSMENT_TYPES:
         if key in data:
             kwargs[key] = attempt(errors, data, key, kind, Assessment)
-    given_score = (
-        attempt(errors, data, "odi_score", OdiScore | None, Assessment)
-        if "odi_score" in data
-        else MISSING
-    )
+    given_scores = [
+        (
+            key,
+            instrument,
+            attempt(errors, data, key, instrument.documents.score_class | None, Assessment),
+        )
+        for key, instrument in _ASSESSMENT_DERIVED
+        if key in data
+    ]
     if errors:
         # Every problem at once: each field that was read is checked on its own too.
         for key, given in kwargs.items():
@@ -438,15 +437,17 @@ def _structure_assessment(value: object, _: type) -> Assessment:
         assessment = Assessment(**kwargs)
     except InvalidAnswerError as exc:
         raise _assessment_error(exc, data) from None
-    if given_score is not MISSING and given_score != assessment.odi_score:
-        derived = assessment.odi_score
-        raise StructureValueError(
-            data["odi_score"],
-            "null, as the ODI given cannot be scored"
-            if derived is None
-            else "the score of the ODI given; odi_score is derived and may be left out",
-            where=("odi_score",),
-        )
+    for key, instrument, given_score in given_scores:
+        derived = getattr(assessment, key)
+        if given_score is not MISSING and given_score != derived:
+            raise StructureValueError(
+                data[key],
+                f"null, as {instrument.input_words} given cannot be scored"
+                if derived is None
+                else f"the score of {instrument.input_words} given; {key} is derived and may be "
+                "left out",
+                where=(key,),
+            )
     return assessment
 
 
@@ -456,9 +457,13 @@ converter.register_structure_hook(Assessment, _structure_assessment)
 
 # -- check-in -----------------------------------------------------------------------------------
 
-_CHECK_IN_RATINGS: Final = tuple(instrument.key for instrument in check_in_instruments())
-_CHECK_IN_REQUIRED: Final = ("red_flags", *_CHECK_IN_RATINGS, "days")
-_CHECK_IN_KEYS: Final = (*_CHECK_IN_REQUIRED, "findings", "exercises", "odi", "age")
+_CHECK_IN_KEYS: Final = tuple(field.name for field in attrs.fields(CheckIn))
+_CHECK_IN_REQUIRED: Final = tuple(
+    field.name for field in attrs.fields(CheckIn) if field.default is attrs.NOTHING
+)
+_CHECK_IN_SCORED: Final = tuple(
+    instrument for instrument in SCORED if instrument.key in _CHECK_IN_KEYS
+)
 
 
 def _unstructure_report(report: ExerciseReport) -> dict[str, object]:
@@ -469,16 +474,17 @@ def _unstructure_report(report: ExerciseReport) -> dict[str, object]:
     }
 
 
+def _reports(reports: Mapping[str, ExerciseReport]) -> dict[str, object]:
+    return {key: _unstructure_report(report) for key, report in reports.items()}
+
+
+_CHECK_IN_WRITERS: Final = tuple(
+    (key, {**_WRITERS, "exercises": _reports}.get(key, _identity)) for key in _CHECK_IN_KEYS
+)
+
+
 def _unstructure_check_in(check_in: CheckIn) -> dict[str, object]:
-    return {
-        "red_flags": dict(check_in.red_flags),
-        **{key: getattr(check_in, key) for key in _CHECK_IN_RATINGS},
-        "days": check_in.days,
-        "findings": dict(check_in.findings),
-        "exercises": {key: _unstructure_report(r) for key, r in check_in.exercises.items()},
-        "odi": _unstructure_odi_input(check_in.odi),
-        "age": check_in.age,
-    }
+    return {key: write(getattr(check_in, key)) for key, write in _CHECK_IN_WRITERS}
 
 
 def _structure_check_in(value: object, _: type) -> CheckIn:
@@ -490,13 +496,18 @@ def _structure_check_in(value: object, _: type) -> CheckIn:
             raise InvalidAnswerError(
                 f"$.{key}",
                 None,
-                f"a value ({', '.join(_CHECK_IN_REQUIRED[:-1])} and days are required)",
+                f"a value ({', '.join(_CHECK_IN_REQUIRED[:-1])} and {_CHECK_IN_REQUIRED[-1]} "
+                "are required)",
                 problem="missing",
             )
-    odi = data.get("odi")
     kwargs = dict(data)
-    if isinstance(odi, Mapping) and ("raw" in odi or "answered" in odi):
-        kwargs["odi"] = converter.structure(odi, OdiScore)
+    for instrument in _CHECK_IN_SCORED:
+        given = data.get(instrument.key)
+        if isinstance(given, Mapping) and instrument.documents.is_score(given):
+            # Its errors are named below the instrument's key, as in an assessment.
+            kwargs[instrument.key] = structure_field(
+                data, instrument.key, instrument.documents.score_class, CheckIn
+            )
     return CheckIn(**kwargs)
 
 

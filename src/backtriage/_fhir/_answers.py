@@ -16,7 +16,6 @@ import attrs
 
 from backtriage._fhir._common import (
     LOINC_SYSTEM,
-    ODI_SCORE_CODE,
     check_resource,
     is_number,
     no_modifiers,
@@ -56,8 +55,8 @@ class FormItem:
 
     link_id: str
     options: tuple[Option, ...]
-    score: bool
-    """Whether the item is coded LOINC 97909-6: the form's own ODI score."""
+    loinc: frozenset[str]
+    """The LOINC codes the item is coded with (an instrument's score item has its own)."""
     bounds: tuple[float | None, float | None] = (None, None)
     """The lowest and highest answer its ``minValue`` and ``maxValue`` extensions allow."""
 
@@ -111,7 +110,7 @@ def read_form(questionnaire: object) -> Form | None:
         value_set = item.get("answerValueSet")
         if not options and isinstance(value_set, str) and value_set in value_sets:
             options = value_sets[value_set]
-        items[link_id] = FormItem(link_id, options, _is_score_item(item), _bounds(item, link_id))
+        items[link_id] = FormItem(link_id, options, _loinc_codes(item), _bounds(item, link_id))
     return Form(url, version, items)
 
 
@@ -196,13 +195,16 @@ def _walk(items: object, where: str) -> Iterator[Mapping[str, object]]:
         yield from _walk(item.get("item"), str(item["linkId"]))
 
 
-def _is_score_item(item: Mapping[str, object]) -> bool:
+def _loinc_codes(item: Mapping[str, object]) -> frozenset[str]:
     codes = item.get("code")
-    return isinstance(codes, list) and any(
-        isinstance(code, Mapping)
-        and code.get("system") == LOINC_SYSTEM
-        and code.get("code") == ODI_SCORE_CODE
+    if not isinstance(codes, list):
+        return frozenset()
+    return frozenset(
+        code["code"]
         for code in codes
+        if isinstance(code, Mapping)
+        and code.get("system") == LOINC_SYSTEM
+        and isinstance(code.get("code"), str)
     )
 
 
@@ -293,7 +295,8 @@ class Scoring:
     numbers_are_scores: Callable[[FormItem | None], bool] = lambda _: True
     """Whether a number answering the item (through its Questionnaire item, if any) is read as
     :attr:`from_weight` reads it. Where not, only an integer option's own weight gives its
-    meaning: a STarT Back item 9 of five options answered ``1`` ("slightly") is no item score."""
+    meaning: an item scored 0 or 1 whose five options are answered ``1`` (the second) is not
+    scored 1."""
 
 
 def answer_value(link_id: str, answer: object) -> tuple[str, object]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping
-from enum import StrEnum
 from typing import Final, Literal, ParamSpec, TypeAlias, TypeVar
 
 from backtriage.errors import InvalidAnswerError
@@ -16,33 +15,15 @@ Resource: TypeAlias = dict[str, object]
 OtherItems: TypeAlias = Literal["error", "ignore"]
 """What to do with an item that belongs to no instrument: refuse it, or skip it."""
 
-Scale: TypeAlias = Literal["0-5", "1-6"]
-"""How a form numbers the ODI statements: ``"0-5"`` (0 first) or ``"1-6"`` (1 first)."""
-
 LOINC_SYSTEM: Final = "http://loinc.org"
-ODI_SCORE_CODE: Final = "97909-6"
-"""LOINC code of the ODI score [S17]."""
-ODI_SCORE_DISPLAY: Final = "Oswestry disability index score ODI"
-ODI_QUESTIONNAIRE_CODE: Final = "97908-8"
-"""LOINC code of the ODI questionnaire panel [S17]."""
-ODI_BAND_SYSTEM: Final = "urn:backtriage:odi-band"
-ODI_STATEMENT_SYSTEM: Final = "urn:backtriage:odi-statement"
-"""Code system of an ODI answer coded as its statement's position, ``"0"`` (first) to ``"5"``."""
 URGENCY_SYSTEM: Final = "urn:backtriage:urgency"
 EXERCISE_SYSTEM: Final = "urn:backtriage:exercise"
 RULE_SYSTEM: Final = "urn:backtriage:rule"
-START_BACK_ANSWER_SYSTEM: Final = "urn:backtriage:start-back-answer"
-"""Code system of the answers to STarT Back items 1 to 8: ``"disagree"`` (0), ``"agree"`` (1)."""
-START_BACK_BOTHERSOMENESS_SYSTEM: Final = "urn:backtriage:start-back-bothersomeness"
-"""Code system of the answers to STarT Back item 9: ``"not_at_all"`` ... ``"extremely"``."""
-START_BACK_SCORE_SYSTEM: Final = "urn:backtriage:start-back-score"
-"""Code system of the STarT Back scores (``"total"``, ``"psychosocial"``): no LOINC code found."""
-START_BACK_RISK_SYSTEM: Final = "urn:backtriage:start-back-risk"
 PREFERENCE_SYSTEM: Final = "urn:backtriage:preference"
 NEXT_MORNING_SYSTEM: Final = "urn:backtriage:next-morning"
 """Codes of how the back was the morning after an exercise: better, same, worse."""
 QUESTIONNAIRE_URL: Final = "urn:backtriage:questionnaire"
-"""The canonical URL prefix of the forms backtriage publishes (``.../odi`` and so on)."""
+"""The canonical URL prefix of the forms backtriage publishes (``...:screening`` and so on)."""
 
 ORDINAL_VALUE: Final = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 ITEM_WEIGHT: Final = "http://hl7.org/fhir/StructureDefinition/itemWeight"
@@ -217,32 +198,3 @@ def at_fhir_paths(read: Callable[_P, _R]) -> Callable[_P, _R]:
             raise exc.at(path) from None
 
     return wrapper
-
-
-_Key = TypeVar("_Key", bound=StrEnum)
-
-
-def link_map(
-    link_ids: object, aliases: Mapping[str, _Key], kind: type[_Key], noun: str, example: str
-) -> Mapping[str, _Key]:
-    """Return ``aliases`` and the linkIds a caller maps to keys of ``kind`` (``link_ids=``).
-
-    ``noun`` names a key in errors ("section key"), ``example`` shows one mapping.
-    """
-    if link_ids is None:
-        return aliases
-    if not isinstance(link_ids, Mapping):
-        raise InvalidAnswerError(
-            "link_ids", link_ids, f"a mapping of linkId to {noun}, e.g. {example}"
-        )
-    mapped = dict(aliases)
-    for link_id, key in link_ids.items():
-        if not isinstance(link_id, str) or not isinstance(key, str):
-            raise InvalidAnswerError("link_ids", link_id, f"linkIds and {noun}s as strings")
-        try:
-            mapped[link_id] = kind(key)
-        except ValueError:
-            raise InvalidAnswerError(
-                f"link_ids.{link_id}", key, f"a {noun}: " + ", ".join(kind)
-            ) from None
-    return mapped

@@ -9,10 +9,7 @@ from typing import Final
 from backtriage._fhir._answers import Form, answer_value, read_form
 from backtriage._fhir._common import (
     NEXT_MORNING_SYSTEM,
-    ODI_STATEMENT_SYSTEM,
     PREFERENCE_SYSTEM,
-    START_BACK_ANSWER_SYSTEM,
-    START_BACK_BOTHERSOMENESS_SYSTEM,
     Resource,
     at_fhir_paths,
     check_response,
@@ -23,43 +20,34 @@ from backtriage._fhir._forms import (
     CHECK_IN_URL,
     DAYS,
     EXERCISES_GROUP,
-    ODI_GROUP,
     PREFERENCE,
     REPORT_PARTS,
-    START_BACK_GROUP,
-    odi_link_id,
-    odi_statement_display,
+    scored_forms,
     screening_canonical,
-    start_back_link_id,
 )
-from backtriage._fhir._odi import (
+from backtriage._fhir._items import (
+    check_declared,
     check_form_matches,
-    check_form_scale,
-    check_stated,
     declared_form,
     form_item_of,
     items_of,
-    read_odi_items,
+    read_carried,
 )
-from backtriage._fhir._start_back import ALIASES as START_BACK_ALIASES
-from backtriage._fhir._start_back import check_start_back_form, read_start_back_items
 from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
-from backtriage.batch import ALIASES as ODI_ALIASES
-from backtriage.errors import IncompleteError, InvalidAnswerError, json_path
+from backtriage.errors import InvalidAnswerError
+from backtriage.instruments._form import ItemForm
 from backtriage.instruments._registry import check_in_instruments
-from backtriage.instruments.odi import OdiScore, OdiSection, score_odi
-from backtriage.instruments.start_back import (
-    Bothersomeness,
-    StartBackItem,
-    StartBackScore,
-    score_start_back,
-)
 from backtriage.protocol import Protocol
 
 _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, QuestionKind.CAPABILITY})
-_SECTIONS: Final = tuple(OdiSection)
-_ITEMS: Final = tuple(StartBackItem)
+
+
+_FORMS: Final = scored_forms()
+"""The FHIR form of each scored instrument, by its key: its group's linkId."""
+_OWNERS: Final = {link_id: key for key, form in _FORMS.items() for link_id in form.aliases}
+"""The instrument each linkId read without a group belongs to."""
+_CHECK_IN_FORMS: Final = {key: form for key, form in _FORMS.items() if form.in_check_in}
 _RATINGS: Final = tuple(instrument.key for instrument in check_in_instruments())
 _NUMBERS: Final = (*_RATINGS, DAYS)
 """The check-in form's whole-number items besides the age: its ratings, then the days."""
@@ -70,47 +58,22 @@ def read_assessment(
     response: Mapping[str, object],
     *,
     questionnaire: Mapping[str, object] | None = None,
-    protocol: Protocol | None = None,
-    odi_max_missing: int = 1,
-    read_as: Mapping[str | None, str] | None = None,
+    protocol: Protocol | None,
+    read_as: Mapping[str | None, str] | None,
+    settings: Mapping[str, object],
 ) -> Assessment:
-    """Return the :class:`~backtriage.Assessment` a response to
-    :func:`screening_questionnaire` holds.
-
-    Red flags, findings and capabilities are boolean items named by their keys; an item without
-    an answer stays unanswered (a red flag is then missing from the plan, never "no"). The ODI
-    items (group ``odi``) and the STarT Back items (group ``start_back``) are read as
-    :func:`read_questionnaire_response` and :func:`read_start_back_response` read them, through
-    ``questionnaire`` when given; an ODI or STarT Back with nothing answered is not asked
-    (``None``). ``age`` is a ``valueInteger``; ``preference`` a coding of
-    :data:`PREFERENCE_SYSTEM`. ``odi_max_missing`` is the app's own setting, passed to the
-    assessment.
-
-    The response must name the screening form of ``protocol`` in ``questionnaire``, by its
-    canonical ``url|version`` (as :func:`assessment_response` writes it), and ``questionnaire``,
-    when given, must be that form: a form of another protocol or version may ask a question
-    with another meaning. ``read_as`` maps another form's canonical (or ``None``, for a
-    response naming no form) to this form's canonical, where the caller has checked that its
-    questions mean the same; each mapping must name this protocol's form, so that one made for
-    an older protocol does not carry over to a newer one.
-
-    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the protocol
-    does not ask, an answer of the wrong type, or anything the instrument readers refuse;
-    :class:`~backtriage.IncompleteError` for a STarT Back answered in part (the tool has no
-    rule for missing items); and refuses a response that cannot be read (a status other than
-    completed, amended or stopped, a modifier extension).
-    """
+    """Return the :class:`~backtriage.Assessment` a response to the screening form of
+    ``protocol`` holds (see ``fhir.read_assessment``); ``settings`` are the app's own settings,
+    passed to the assessment."""
     checked = check_response(response, in_progress=False)
     form = read_form(questionnaire)
     _check_screening_form(checked, form, protocol, read_as)
     asked = {question.key: question for question in questions(protocol)}
-    if form is not None:
-        check_form_scale(form, ODI_ALIASES, 0)
-        check_start_back_form(form, START_BACK_ALIASES)
+    for scored in _FORMS.values():
+        check_declared(scored, form, scored.aliases, 0)
     answers: dict[str, bool] = {}
     kinds: dict[str, QuestionKind] = {}
-    odi_items: list[tuple[str, Mapping[str, object]]] = []
-    start_back_items: list[tuple[str, Mapping[str, object]]] = []
+    scored_items: dict[str, list[tuple[str, Mapping[str, object]]]] = {key: [] for key in _FORMS}
     age: object = None
     preference: Preference | None = None
     seen: set[str] = set()
@@ -125,18 +88,12 @@ def read_assessment(
             kinds[link_id] = question.kind
             if answer is not None:
                 answers[link_id] = answer
-        elif link_id == ODI_GROUP and ODI_GROUP in asked:
+        elif link_id in _FORMS and link_id in asked:
             form_item_of(form, link_id)
             _once(link_id, seen)
-            odi_items.extend(items_of(_group_items(link_id, item), link_id))
-        elif link_id == START_BACK_GROUP and START_BACK_GROUP in asked:
-            form_item_of(form, link_id)
-            _once(link_id, seen)
-            start_back_items.extend(items_of(_group_items(link_id, item), link_id))
-        elif link_id in ODI_ALIASES and ODI_GROUP in asked:
-            odi_items.append((link_id, item))
-        elif link_id in START_BACK_ALIASES and START_BACK_GROUP in asked:
-            start_back_items.append((link_id, item))
+            scored_items[link_id].extend(items_of(_group_items(link_id, item), link_id))
+        elif link_id in _OWNERS and _OWNERS[link_id] in asked:
+            scored_items[_OWNERS[link_id]].append((link_id, item))
         elif link_id == AGE and AGE in asked:
             form_item_of(form, link_id)
             _once(link_id, seen)
@@ -153,18 +110,16 @@ def read_assessment(
                 link_id,
                 link_id,
                 "an item of the screening form of this protocol: a red flag, finding or "
-                "capability key, the groups odi and start_back, age or preference",
+                f"capability key, the groups {' and '.join(_FORMS)}, age or preference",
             )
-    odi = _odi(odi_items, form)
-    start_back = _start_back(start_back_items, form)
+    carried = {key: read_carried(scored, scored_items[key], form) for key, scored in _FORMS.items()}
     return Assessment(
-        odi=odi,
         red_flags={k: v for k, v in answers.items() if kinds[k] is QuestionKind.RED_FLAG},
         findings={k: v for k, v in answers.items() if kinds[k] is not QuestionKind.RED_FLAG},
         preference=preference,
-        start_back=start_back,
         age=age,
-        odi_max_missing=odi_max_missing,
+        **carried,
+        **settings,
     )
 
 
@@ -273,75 +228,28 @@ def _preference(link_id: str, item: Mapping[str, object]) -> Preference | None:
     return Preference(value["code"])
 
 
-def _odi(
-    items: list[tuple[str, Mapping[str, object]]], form: Form | None
-) -> dict[str, object] | None:
-    reading = read_odi_items(
-        items,
-        form=form,
-        sections=ODI_ALIASES,
-        other_items="error",
-        score_link_id=None,
-        first=0,
-    )
-    check_stated(reading, None)
-    if all(answer is None for answer in reading.answers.values()):
-        return None  # not asked
-    return reading.answers
-
-
-def _start_back(
-    items: list[tuple[str, Mapping[str, object]]], form: Form | None
-) -> StartBackScore | None:
-    scores = read_start_back_items(
-        items,
-        form=form,
-        keys=START_BACK_ALIASES,
-        other_items="error",
-    )
-    if all(score is None for score in scores.values()):
-        return None  # not asked
-    return score_start_back(scores)
-
-
 # -- out -----------------------------------------------------------------------------------------
 
 
 def assessment_response(
     assessment: Assessment,
     *,
-    protocol: Protocol | None = None,
-    start_back: Mapping[str, object] | None = None,
-    subject: Mapping[str, object] | None = None,
-    authored: str | None = None,
+    protocol: Protocol | None,
+    answers: Mapping[str, object],
+    subject: Mapping[str, object] | None,
+    authored: str | None,
 ) -> Resource:
-    """Return an assessment as a ``QuestionnaireResponse`` to :func:`screening_questionnaire`.
-
-    The response names the form it answers by its canonical, ``url|version`` of
-    :func:`screening_questionnaire` for ``protocol``. Every question of the protocol gets its
-    item, in the form's order: red flags, findings and
-    capabilities as ``valueBoolean`` (no answer when not answered, and for a finding not known
-    to be answered); the ODI answers as codings of :data:`ODI_STATEMENT_SYSTEM` in the group
-    ``odi``; ``age`` and ``preference``. An assessment holds the STarT Back only as a score, so
-    its nine answers are passed as ``start_back`` (as :func:`~backtriage.score_start_back`
-    takes them, item 9 as one of its five answers) and must give the assessment's score.
-    :func:`read_assessment` reads the response back to an assessment with the same plan
-    (given the same ``odi_max_missing``). An age the protocol does not use has no item and is
-    not written (it changes no plan).
-
-    Raises :class:`~backtriage.InvalidAnswerError` for a key the protocol does not ask; a STarT
-    Back or a preference the form does not ask (the plan reports the one and is ordered by the
-    other, so neither is dropped); an ODI held only as a score (its answers are not known);
-    STarT Back answers missing or giving another score; and a ``subject`` that is not a
-    Reference.
-    """
+    """Return an assessment as a ``QuestionnaireResponse`` to the screening form (see
+    ``fhir.assessment_response``); ``answers`` holds, by instrument key, the answers of a
+    scored instrument the assessment holds only as a score."""
     if not isinstance(assessment, Assessment):
         raise InvalidAnswerError("assessment", assessment, "an Assessment")
     asked = questions(protocol)
     keys = {q.key for q in asked if q.kind in _YES_NO}
+    forms = scored_forms()
     # What the plan shows or is ordered by is never dropped: refused where the form has no item.
     given: tuple[tuple[str, object], ...] = (
-        (START_BACK_GROUP, assessment.start_back),
+        *((key, getattr(assessment, key)) for key in forms),
         (PREFERENCE, assessment.preference),
     )
     for field, held in given:
@@ -360,12 +268,10 @@ def assessment_response(
         if question.kind in _YES_NO:
             value = yes_no.get(question.key)
             items.append(_item(question, None if value is None else {"valueBoolean": value}))
-        elif question.key == ODI_GROUP:
-            items.append(_group(question, _odi_answer_items(assessment.odi)))
-        elif question.key == START_BACK_GROUP:
-            items.append(
-                _group(question, _start_back_answer_items(assessment.start_back, start_back))
-            )
+        elif question.key in forms:
+            held = getattr(assessment, question.key)
+            form_items = _answer_items(forms[question.key], held, answers.get(question.key))
+            items.append(_group(question, form_items))
         elif question.key == AGE:
             age = assessment.age
             items.append(_item(question, None if age is None else {"valueInteger": age}))
@@ -397,78 +303,28 @@ def _group(question: Question, items: list[Resource]) -> Resource:
     return {"linkId": question.key, "item": items}
 
 
-def _odi_answer_items(odi: object) -> list[Resource]:
-    if isinstance(odi, OdiScore):
-        raise InvalidAnswerError(
-            "odi", odi, "the ODI answers: an assessment holding only a score cannot be written"
-        )
-    values: list[object]
-    if odi is None:
-        values = [None] * len(_SECTIONS)
-    else:
-        # Checks every answer; a response with nothing answered is still a valid response.
-        with contextlib.suppress(IncompleteError):
-            score_odi(odi, max_missing=len(_SECTIONS))  # type: ignore[arg-type]
-        if isinstance(odi, Mapping):
-            values = [odi.get(section) for section in _SECTIONS]
-        else:
-            values = list(odi)  # type: ignore[call-overload]
+def _answer_items(form: ItemForm, held: object, given: object) -> list[Resource]:
+    """Return the items of a scored instrument's group: what the assessment holds, as codes."""
     items: list[Resource] = []
-    for number, (section, value) in enumerate(zip(_SECTIONS, values, strict=True), start=1):
-        item: Resource = {"linkId": odi_link_id(number), "text": section.heading}
-        marks = _marks(value)
-        if marks:
-            item["answer"] = [
-                {
-                    "valueCoding": {
-                        "system": ODI_STATEMENT_SYSTEM,
-                        "code": str(mark),
-                        "display": odi_statement_display(mark),
-                    }
-                }
-                for mark in marks
+    for item, codes in zip(form.items, form.codes_of(held, given), strict=True):
+        written: Resource = {"linkId": item.link_id}
+        if form.writes_words:
+            written["text"] = item.text
+        if codes:
+            displays = {choice.code: choice.display for choice in item.choices}
+            written["answer"] = [
+                {"valueCoding": _coding(item.system, code, displays, words=form.writes_words)}
+                for code in codes
             ]
-        items.append(item)
+        items.append(written)
     return items
 
 
-def _marks(answer: object) -> list[int]:
-    if isinstance(answer, int) and not isinstance(answer, bool):
-        return [int.__index__(answer)]
-    if isinstance(answer, list | tuple | set | frozenset):
-        return sorted({int.__index__(mark) for mark in answer})
-    return []  # None or "not_applicable"
-
-
-def _start_back_answer_items(
-    score: StartBackScore | None, answers: Mapping[str, object] | None
-) -> list[Resource]:
-    if score is None and answers is None:
-        return [{"linkId": start_back_link_id(n)} for n in range(1, len(_ITEMS) + 1)]
-    if answers is None or score is None or score_start_back(answers) != score:
-        raise InvalidAnswerError(
-            "start_back",
-            answers,
-            "the nine STarT Back answers that give the assessment's score (an assessment "
-            "holds only the score), or none when the assessment has no STarT Back",
-        )
-    items: list[Resource] = []
-    for number, key in enumerate(_ITEMS, start=1):
-        value = answers.get(key)
-        if key is StartBackItem.BOTHERSOMENESS:
-            if not isinstance(value, str) or value not in tuple(Bothersomeness):
-                raise InvalidAnswerError(
-                    key.value,
-                    value,
-                    "one of the five answers: " + ", ".join(Bothersomeness),
-                    path=json_path("start_back", key.value),
-                )
-            coding = {"system": START_BACK_BOTHERSOMENESS_SYSTEM, "code": str(value)}
-        else:
-            code = "agree" if value else "disagree"  # checked by score_start_back above
-            coding = {"system": START_BACK_ANSWER_SYSTEM, "code": code}
-        items.append({"linkId": start_back_link_id(number), "answer": [{"valueCoding": coding}]})
-    return items
+def _coding(system: str, code: str, displays: Mapping[str, str], *, words: bool) -> Resource:
+    coding: Resource = {"system": system, "code": code}
+    if words:
+        coding["display"] = displays[code]
+    return coding
 
 
 @at_fhir_paths
@@ -478,19 +334,8 @@ def read_check_in(
     questionnaire: Mapping[str, object] | None = None,
     protocol: Protocol | None = None,
 ) -> CheckIn:
-    """Return the :class:`~backtriage.CheckIn` a response to :func:`check_in_questionnaire`
-    holds.
-
-    Red flags, findings and capabilities are boolean items named by their keys (a red flag
-    without an answer is not answered, never "no"; a finding without one has not changed);
-    ``pain`` and ``days`` are ``valueInteger``; each exercise's report is the group named by
-    its id in the group ``exercises`` (``<id>.done`` a ``valueBoolean``, ``<id>.pain_during`` a
-    ``valueInteger``, ``<id>.next_morning`` a coding of :data:`NEXT_MORNING_SYSTEM`); the ODI
-    (group ``odi``) is read as :func:`read_assessment` reads it; ``age`` a ``valueInteger``.
-
-    Raises :class:`~backtriage.InvalidAnswerError` naming the linkId for an item the form does
-    not ask, an answer of the wrong type, or a value the check-in refuses (pain 11, days -1).
-    """
+    """Return the :class:`~backtriage.CheckIn` a response to the check-in form holds (see
+    ``fhir.read_check_in``)."""
     checked = check_response(response, in_progress=False)
     form = read_form(questionnaire)
     check_form_matches(checked, form)
@@ -502,7 +347,9 @@ def read_check_in(
     kinds: dict[str, QuestionKind] = {}
     numbers: dict[str, object] = {}
     reports: dict[str, dict[str, object]] = {}
-    odi_items: list[tuple[str, Mapping[str, object]]] = []
+    scored_items: dict[str, list[tuple[str, Mapping[str, object]]]] = {
+        key: [] for key in _CHECK_IN_FORMS
+    }
     seen: set[str] = set()
     pending = list(items_of(checked.get("item"), "item"))
     while pending:
@@ -518,9 +365,9 @@ def read_check_in(
         elif link_id in _NUMBERS or (link_id == AGE and AGE in asked):
             _once(link_id, seen)
             numbers[link_id] = _whole_number(link_id, item)
-        elif link_id == ODI_GROUP and ODI_GROUP in asked:
+        elif link_id in _CHECK_IN_FORMS and link_id in asked:
             _once(link_id, seen)
-            odi_items.extend(items_of(_group_items(link_id, item), link_id))
+            scored_items[link_id].extend(items_of(_group_items(link_id, item), link_id))
         elif exercise_id and part in REPORT_PARTS:
             _once(link_id, seen)
             report = reports.setdefault(exercise_id, {})
@@ -537,7 +384,8 @@ def read_check_in(
                 link_id,
                 link_id,
                 "an item of the check-in form: a red flag, finding or capability key, "
-                f"{', '.join(_NUMBERS)}, age, the group odi, or an exercise's done, "
+                f"{', '.join(_NUMBERS)}, age, the group {' and '.join(_CHECK_IN_FORMS)}, or "
+                "an exercise's done, "
                 "pain_during, next_morning",
             )
     for exercise_id, report in reports.items():
@@ -555,7 +403,10 @@ def read_check_in(
                 for exercise_id, report in reports.items()
                 if report.get("done") is not None
             },
-            odi=_odi(odi_items, form),
+            **{
+                key: read_carried(scored, scored_items[key], form)
+                for key, scored in _CHECK_IN_FORMS.items()
+            },
             age=numbers.get(AGE),
             **{key: numbers.get(key) for key in _RATINGS},
         )

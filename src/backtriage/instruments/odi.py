@@ -13,10 +13,13 @@ Res 2013;7:12; [S12] Ostelo et al., Spine 2008; [S15] Mannion et al., Eur Spine 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeAlias
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 import attrs
 
@@ -33,7 +36,8 @@ if TYPE_CHECKING:
     # cost of backtriage, and only the exact-percent paths need it.
     from fractions import Fraction
 
-    from backtriage.instruments._instrument import ScoredInstrument
+    from backtriage.instruments._form import DeclaredOption, ItemForm
+    from backtriage.instruments._instrument import DocumentSchemas, ScoredInstrument
 
 __all__ = [
     "DisabilityBand",
@@ -593,6 +597,241 @@ def odi_change(before: OdiScore | Percent, after: OdiScore | Percent) -> OdiChan
     return OdiChange(before, after)
 
 
+# -- Its FHIR form ----------------------------------------------------------------------------
+
+STATEMENT_SYSTEM: Final = "urn:backtriage:odi-statement"
+"""Code system of an ODI answer coded as its statement's position, ``"0"`` (first) to ``"5"``."""
+SCORE_LOINC: Final = "97909-6"
+"""LOINC code of the ODI score [S17] (PACIO FHIR sample data)."""
+PANEL_LOINC: Final = "97908-8"
+"""LOINC code of the ODI questionnaire panel [S17]."""
+
+_POSITIONS: Final = range(6)
+_SCALES: Final = MappingProxyType({"0-5": 0, "1-6": 1})
+_OWN_CODES: Final = {str(code): code for code in _POSITIONS}
+_TOLERANCE: Final = 0.5
+"""How far, in percentage points, a form's own score may be from backtriage's."""
+
+
+def statement_display(position: int) -> str:
+    """Return the placeholder shown for ODI statement ``position`` (0 first)."""
+    return f"[Statement {position}: licensed wording supplied by the app]"
+
+
+def _reading(first: int) -> tuple[Callable[[str, float], int], str]:
+    """Return how an ODI answer becomes a statement position, for a form numbered from ``first``."""
+    last = first + 5
+    allowed = f"a whole number {first} to {last} (the statement, {first} first)"
+    # Said whatever the answer was: a hint given only for some answers would tell them apart.
+    hint = (
+        "; a form that numbers its statements 1 to 6 is read with scale='1-6'" if first == 0 else ""
+    )
+
+    def from_weight(link_id: str, weight: float) -> int:
+        if not weight.is_integer() or not first <= weight <= last:
+            raise InvalidAnswerError(link_id, _plain(weight), allowed + hint)
+        return int(weight) - first
+
+    return from_weight, allowed
+
+
+def _plain(number: float) -> float | int:
+    return int(number) if number.is_integer() else number
+
+
+def _check_declared(
+    link_id: str,
+    options: tuple[DeclaredOption, ...],
+    numbers: tuple[int, ...],
+    bounds: tuple[float | None, float | None],
+    first: int,
+) -> None:
+    """Refuse a Questionnaire item that declares a scale other than ``first`` ... ``first + 5``,
+    in any of the ways a form declares one: its options' weights (one each of the six), its
+    integer options (any of them outside the scale while others are inside), or its
+    ``minValue`` and ``maxValue`` (each, where given, the scale's own bound).
+
+    Options without a weight (a "not applicable", say) may stand beside the six; choosing one
+    is refused when it is read, as its meaning is not declared. Integer options all outside the
+    scale are left alone here: an integer answer must be one of them and on the scale.
+    """
+    scale = [float(number) for number in range(first, first + 6)]
+    # An option coded in backtriage's own system declares its position (0 to 5) too.
+    weights = sorted(w for w in map(_declared_weight, options) if w is not None)
+    if weights and weights != scale:
+        _refuse_scale(link_id, f"options weighted {_span(weights)}", weights, first)
+    given = sorted(float(n) for n in numbers)
+    if set(given) & set(scale) and not set(given) <= set(scale):
+        _refuse_scale(link_id, f"integer options {_span(given)}", given, first)
+    low, high = bounds
+    if (low is not None and low != first) or (high is not None and high != first + 5):
+        # The scale the bounds declare, when they declare one of the two.
+        told = {bound for bound in (low, None if high is None else high - 5) if bound is not None}
+        start = int(told.pop()) if len(told) == 1 and told <= {0.0, 1.0} else None
+        _refuse_scale(
+            link_id,
+            f"minValue {_bound(low)} and maxValue {_bound(high)}",
+            [] if start is None else [float(n) for n in range(start, start + 6)],
+            first,
+        )
+
+
+def _declared_weight(option: DeclaredOption) -> float | None:
+    system, code, weight = option
+    if weight is not None:
+        return weight
+    position = _OWN_CODES.get(code or "")
+    if system == STATEMENT_SYSTEM and position is not None:
+        return float(position)
+    return None
+
+
+def _bound(bound: float | None) -> str:
+    if bound is None:
+        return "none"
+    return str(_plain(bound)) if bound == bound else "not a number"  # NaN: a date, say
+
+
+def _span(values: list[float]) -> str:
+    return ", ".join(str(_plain(v)) for v in values)
+
+
+def _refuse_scale(link_id: str, declared: str, numbers: list[float], first: int) -> None:
+    """Refuse a form whose ODI item declares ``numbers``; name the other scale if they fit it."""
+    hint = ""
+    given = {float(n) for n in range(first, first + 6)}
+    other = 1 - first
+    if set(numbers) - given and set(numbers) <= {float(n) for n in range(other, other + 6)}:
+        hint = (
+            f"; a form that numbers its statements {other} to {other + 5} is read with "
+            f"scale='{other}-{other + 5}'"
+        )
+    raise InvalidAnswerError(
+        link_id,
+        declared,
+        f"Questionnaire options weighted {first} to {first + 5}, one each (or integer options "
+        f"and minValue/maxValue on that scale), as scale='{first}-{first + 5}' says; a form's "
+        f"scale is never shifted silently{hint}",
+    )
+
+
+def _check_score(
+    link_id: str, percent: float, answers: Mapping[str, object], score: object | None
+) -> None:
+    """Refuse answers whose score is more than 0.5 points from the form's own score."""
+    if score is None:
+        try:
+            score = score_odi(answers, max_missing=len(_SECTIONS) - 1)
+        except IncompleteError:
+            raise InvalidAnswerError(
+                link_id,
+                _plain(percent),
+                "a form's own ODI score together with at least one answered section",
+            ) from None
+    scored = cast("OdiScore", score)
+    if abs(scored.percent - percent) > _TOLERANCE:
+        # Both percents derive from the answers: str(error) shows them (its value), the
+        # problem document never does.
+        raise InvalidAnswerError(
+            link_id,
+            (f"form: {_plain(percent)} %", f"answers: {round(scored.percent, 2)} %"),
+            f"a form score within {_TOLERANCE} percentage points of the percent its answers "
+            "score (they differ: read on another scale than the form's, e.g. 1-6, or scored "
+            "another way)",
+        )
+
+
+def _as_read(answers: dict[str, object]) -> object:
+    """An assessment carries the ODI answers as read (it scores them itself)."""
+    return answers
+
+
+def _codes_of(odi: object, given: object) -> tuple[tuple[str, ...], ...]:
+    """Return the statement codes of each section's answers an assessment holds."""
+    if isinstance(odi, OdiScore):
+        raise InvalidAnswerError(
+            "odi", odi, "the ODI answers: an assessment holding only a score cannot be written"
+        )
+    values: list[object]
+    if odi is None:
+        values = [None] * len(_SECTIONS)
+    else:
+        # Checks every answer; a response with nothing answered is still a valid response.
+        with contextlib.suppress(IncompleteError):
+            score_odi(odi, max_missing=len(_SECTIONS))  # type: ignore[arg-type]
+        if isinstance(odi, Mapping):
+            values = [odi.get(section) for section in _SECTIONS]
+        else:
+            values = list(odi)  # type: ignore[call-overload]
+    return tuple(tuple(str(mark) for mark in _marks(value)) for value in values)
+
+
+def _marks(answer: object) -> list[int]:
+    if isinstance(answer, int) and not isinstance(answer, bool):
+        return [int.__index__(answer)]
+    if isinstance(answer, list | tuple | set | frozenset):
+        return sorted({int.__index__(mark) for mark in answer})
+    return []  # None or "not_applicable"
+
+
+@functools.cache
+def odi_form() -> ItemForm:
+    """Return the ODI's FHIR form: its items, their statements, and its reader's rules."""
+    # Made on first use: only the FHIR layer reads it.
+    from backtriage.instruments._form import Choice, FormQuestion, ItemForm
+
+    items = tuple(
+        FormQuestion(
+            key=section.value,
+            link_id=f"odi-{number}",
+            text=section.heading,
+            system=STATEMENT_SYSTEM,
+            choices=tuple(
+                Choice(str(position), statement_display(position), position)
+                for position in _POSITIONS
+            ),
+        )
+        for number, section in enumerate(_SECTIONS, start=1)
+    )
+    aliases = {
+        **{section.value: section.value for section in _SECTIONS},
+        "traveling": OdiSection.TRAVELLING.value,
+        **{item.link_id: item.key for item in items},
+    }
+    return ItemForm(
+        name="odi",
+        resource_name="OswestryDisabilityIndex",
+        title="Oswestry Disability Index",
+        code=(PANEL_LOINC, "Oswestry disability index panel"),
+        required=False,  # ODI sections may be left unanswered (sex life, often)
+        items=items,
+        in_check_in=True,
+        aliases=MappingProxyType(aliases),
+        scales=_SCALES,
+        scale_allowed="'0-5' (statements numbered from 0) or '1-6' (from 1)",
+        reading=_reading,
+        numbers_are_scores=None,
+        check_declared=_check_declared,
+        item_noun="an ODI item",
+        key_noun="section key",
+        a_key="a section key",
+        one_per="section",
+        example='{"q3": "lifting"}',
+        one_answer=None,
+        booleans=None,
+        score_code=SCORE_LOINC,
+        score_allowed=(
+            "the form's ODI score as one percent: a valueDecimal, a valueInteger, or a "
+            "valueCoding with a weight extension"
+        ),
+        score_link_id_allowed="the linkId of the form's score item (not a section)",
+        check_score=_check_score,
+        carried=_as_read,
+        codes_of=_codes_of,
+        writes_words=True,
+    )
+
+
 def _least_answers(rank: int) -> dict[str, int]:
     """Return the ODI answers of least total whose band has ``rank`` (sections filled in order)."""
     band = _BANDS[rank]
@@ -617,10 +856,176 @@ def _rank(score: OdiScore) -> int:
     return score.band.rank
 
 
+def _relisted(answers: object) -> object:
+    """Return the same answers in the other form: a mapping as ten answers, ten as a mapping
+    (in reverse order); a score or ``None`` as it is."""
+    if isinstance(answers, Mapping):
+        return [answers.get(s.value, answers.get(s)) for s in _SECTIONS]
+    if isinstance(answers, tuple):
+        return {s.value: v for s, v in reversed(list(zip(_SECTIONS, answers, strict=True)))}
+    return answers
+
+
+def _state_words(score: OdiScore | None, answers: object) -> str:
+    """Say what an assessment holds of the ODI, for the testing kit's reports."""
+    if score is not None:
+        return f"ODI {score.percent_rounded}% ({score.band.value})"
+    return "ODI not given" if answers is None else "ODI not scorable"
+
+
+def _is_score(document: Mapping[str, object]) -> bool:
+    """Tell an ODI score document from answers: no section has the keys of a score."""
+    return "raw" in document or "answered" in document
+
+
+def _ref(name: str) -> dict[str, object]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _schemas() -> DocumentSchemas:
+    """Return the JSON Schema of the ODI's documents (made afresh: a caller may change it)."""
+    from backtriage.instruments._instrument import DocumentSchemas
+
+    code: dict[str, object] = {"type": "integer", "minimum": 0, "maximum": 5}
+    null: dict[str, object] = {"type": "null"}
+    sections: dict[str, object] = {
+        "type": "array",
+        "items": _ref("OdiSection"),
+        "uniqueItems": True,
+    }
+    answers_or_score = [_ref("OdiAnswers"), _ref("OdiAnswerList"), _ref("OdiScore"), null]
+    score: dict[str, object] = {
+        "description": (
+            "A scored ODI. raw and answered are required on input; the derived fields are "
+            "always written and, when given, must agree with raw and answered."
+        ),
+        "type": "object",
+        "properties": {
+            "raw": {
+                "description": "Sum of the answered sections' codes.",
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 50,
+            },
+            "answered": {
+                "description": "How many sections were answered.",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 10,
+            },
+            "missing": {"description": "Unanswered sections, in canonical order.", **sections},
+            "multiple_marks": {
+                "description": "Sections where several statements were marked.",
+                **sections,
+            },
+            "max_raw": {
+                "description": "5 * answered.",
+                "type": "integer",
+                "minimum": 5,
+                "maximum": 50,
+                "multipleOf": 5,
+            },
+            "percent": {
+                "description": "100 * raw / max_raw, unrounded.",
+                "type": "number",
+                "minimum": 0,
+                "maximum": 100,
+            },
+            "percent_rounded": {
+                "description": "percent rounded half up, for display.",
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 100,
+            },
+            "band": _ref("DisabilityBand"),
+        },
+        "required": ["raw", "answered"],
+        "additionalProperties": False,
+    }
+    return DocumentSchemas(
+        definitions={
+            "OdiAnswer": {
+                "description": (
+                    "A section's answer: the statement code 0 (first) to 5 (last); null or "
+                    "'not_applicable' when unanswered; a list of codes when several are marked."
+                ),
+                "anyOf": [
+                    code,
+                    null,
+                    {"const": _MISSING},
+                    {"type": "array", "items": code, "minItems": 1},
+                ],
+            },
+            "OdiAnswers": {
+                "description": "ODI answers by section key; an absent section is unanswered.",
+                "type": "object",
+                "properties": {key: _ref("OdiAnswer") for key in _KEYS},
+                "additionalProperties": False,
+            },
+            "OdiAnswerList": {
+                "description": "The ten ODI answers in canonical section order.",
+                "type": "array",
+                "items": _ref("OdiAnswer"),
+                "minItems": 10,
+                "maxItems": 10,
+            },
+            "OdiScore": score,
+        },
+        enums=(OdiSection, DisabilityBand),
+        fields={
+            "Assessment": {
+                "description": "ODI answers, or an ODI score, or null when not asked yet.",
+                "anyOf": answers_or_score,
+            },
+            "CheckIn": {
+                "description": "The ODI again, or null: the last one measured carries over.",
+                "anyOf": answers_or_score,
+            },
+            "Plan": {"description": "The ODI score used, or null when none could be computed."},
+        },
+        options={
+            "odi_max_missing": {
+                "description": "How many ODI sections may be unanswered (default 1).",
+                "type": "integer",
+                "minimum": 0,
+            },
+        },
+        answers={
+            "title": "backtriage ODI answers",
+            "description": (
+                "The answers of an Oswestry Disability Index: by section key, or ten in order."
+            ),
+            "anyOf": [
+                {
+                    "description": (
+                        "ODI answers by section key (an absent section is unanswered), as an "
+                        "OdiAnswers document; schema_version may be given."
+                    ),
+                    "type": "object",
+                    "properties": {key: _ref("OdiAnswer") for key in _KEYS},
+                    "additionalProperties": False,
+                },
+                _ref("OdiAnswerList"),
+            ],
+        },
+    )
+
+
+def _band_row(band: DisabilityBand) -> tuple[str, str, str]:
+    """Return a band's label, scores and meaning, as the review sheet's table shows them."""
+    low = 20 * band.rank
+    top = band.upper_bound
+    scores = f"0 to {top} %" if low == 0 else f"above {low} to {top} %"
+    return band.label, scores, band.description
+
+
 def describe_odi() -> ScoredInstrument:
-    """Return the ODI as the facts, the reasoner, the review and the testing kit read it."""
+    """Return the ODI as the facts, the reasoner, the review, the documents and the testing kit
+    read it."""
     # Made on first use: only the layers above read it.
-    from backtriage.instruments._instrument import ScoredInstrument
+    from backtriage.instruments._instrument import Documents, ScoredInstrument
+
+    sections = tuple[OdiSection, ...]
 
     return ScoredInstrument(
         key="odi",
@@ -633,4 +1038,46 @@ def describe_odi() -> ScoredInstrument:
         title="Oswestry Disability Index (ODI)",
         input_words="the ODI",
         level_words=_band_words,
+        strategies="backtriage.instruments._odi_strategies",
+        relisted=_relisted,
+        state_words=_state_words,
+        documents=Documents(
+            score_class=OdiScore,
+            answers_class=OdiAnswers,
+            answer_keys=_KEYS,
+            answers_in_order=True,
+            score=score_odi,
+            is_score=_is_score,
+            given=(("raw", int), ("answered", int)),
+            optional=(("missing", sections), ("multiple_marks", sections)),
+            derived=(
+                ("max_raw", int),
+                ("percent", float),
+                ("percent_rounded", int),
+                ("band", DisabilityBand),
+            ),
+            options=(("odi_max_missing", int),),
+            score_words="an ODI score",
+            answers_words="ODI answers",
+            shapes_words=(
+                "an object of section key to answer, a list of ten answers, an ODI score object, "
+                "or null"
+            ),
+            complete_words="no more sections unanswered than odi_max_missing allows",
+            schema_aliases=("odi-answers",),
+            schemas=_schemas,
+        ),
+        review_required="every exercise is withheld until a scorable ODI is given.",
+        review_optional="a protocol rule on an ODI band does not fire while no ODI is given.",
+        review_notes=(
+            # score_odi's and Assessment's default max_missing (a test holds them to it).
+            "Missing answers: up to 1 of the ten sections may be unanswered (an app may set "
+            "another limit per assessment, `odi_max_missing`); the score is then the share of "
+            "the answered sections. With more unanswered, the ODI cannot be scored and counts "
+            "as missing, required or not: every exercise is withheld until it is answered.",
+        ),
+        level_heading="Band",
+        level_rows=tuple(_band_row(band) for band in _BANDS),
+        always_asked=True,
+        fhir_form=odi_form,
     )

@@ -9,9 +9,11 @@ Source: [S20] Keele University, "Using and scoring the STarT Back Screening Tool
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeAlias
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import attrs
 
@@ -24,7 +26,8 @@ from backtriage.errors import (
 )
 
 if TYPE_CHECKING:
-    from backtriage.instruments._instrument import ScoredInstrument
+    from backtriage.instruments._form import DeclaredOption, ItemForm
+    from backtriage.instruments._instrument import DocumentSchemas, ScoredInstrument
 
 __all__ = [
     "Bothersomeness",
@@ -262,6 +265,161 @@ def score_start_back(answers: StartBackAnswerInput) -> StartBackScore:
     return StartBackScore(total, psychosocial)
 
 
+# -- Its FHIR form ----------------------------------------------------------------------------
+
+ANSWER_SYSTEM: Final = "urn:backtriage:start-back-answer"
+"""Code system of the answers to STarT Back items 1 to 8: ``"disagree"`` (0), ``"agree"`` (1)."""
+BOTHERSOMENESS_SYSTEM: Final = "urn:backtriage:start-back-bothersomeness"
+"""Code system of the answers to STarT Back item 9: ``"not_at_all"`` ... ``"extremely"``."""
+
+_AGREE_CHOICES: Final = (("disagree", "Disagree", 0), ("agree", "Agree", 1))
+_BOTHER_DISPLAY: Final = {
+    Bothersomeness.NOT_AT_ALL: "Not at all",
+    Bothersomeness.SLIGHTLY: "Slightly",
+    Bothersomeness.MODERATELY: "Moderately",
+    Bothersomeness.VERY_MUCH: "Very much",
+    Bothersomeness.EXTREMELY: "Extremely",
+}
+_BOTHER_CHOICES: Final = tuple(
+    (answer.value, _BOTHER_DISPLAY[answer], int(answer in _BOTHERSOME)) for answer in Bothersomeness
+)
+
+
+def _from_weight(link_id: str, weight: float) -> int:
+    if weight not in (0, 1):
+        raise InvalidAnswerError(link_id, weight, "the item score: 0 or 1")
+    return int(weight)
+
+
+def _reading(first: int) -> tuple[Callable[[str, float], int], str]:
+    """Return how a declared number becomes the item score (the form has one numbering)."""
+    return _from_weight, "the item score: 0 or 1"
+
+
+def _numbers_are_scores(
+    numbers: tuple[int, ...], bounds: tuple[float | None, float | None], options: int
+) -> bool:
+    """Tell whether a number answering an item is its item score: only where the form does not
+    number the answers otherwise (integer options or bounds other than 0 and 1, or other than
+    two options, as item 9's five)."""
+    if numbers:
+        return set(numbers) <= {0, 1}
+    low, high = bounds
+    if (low is not None and low != 0) or (high is not None and high != 1):
+        return False
+    return options in (0, 2)
+
+
+def _check_declared(
+    link_id: str,
+    options: tuple[DeclaredOption, ...],
+    numbers: tuple[int, ...],
+    bounds: tuple[float | None, float | None],
+    first: int,
+) -> None:
+    """Refuse a Questionnaire item whose options are weighted other than 0 and 1.
+
+    A weight is read as the item score; a form that weights item 9's five answers 0 to 4 (or 1
+    to 5) gives their order instead, and "slightly" (1) would be read as a scored answer.
+    """
+    weights = sorted({weight for _, _, weight in options if weight is not None})
+    if not set(weights) <= {0.0, 1.0}:
+        raise InvalidAnswerError(
+            link_id,
+            [int(w) if w.is_integer() else w for w in weights],
+            "Questionnaire options weighted by the item score, 0 or 1 (an answer's order, "
+            "such as 0 to 4 for item 9's five answers, is not its score)",
+        )
+
+
+def _scored(scores: dict[str, object]) -> object:
+    """An assessment carries the STarT Back as its score."""
+    return score_start_back(scores)
+
+
+def _codes_of(score: object, answers: object) -> tuple[tuple[str, ...], ...]:
+    """Return the code of each item's answer, from the answers given beside the score."""
+    if score is None and answers is None:
+        return ((),) * len(_ITEMS)
+    if answers is None or score is None or score_start_back(answers) != score:  # type: ignore[arg-type]
+        raise InvalidAnswerError(
+            "start_back",
+            answers,
+            "the nine STarT Back answers that give the assessment's score (an assessment "
+            "holds only the score), or none when the assessment has no STarT Back",
+        )
+    codes: list[tuple[str, ...]] = []
+    for key in _ITEMS:
+        value = answers.get(key)  # type: ignore[attr-defined]
+        if key is StartBackItem.BOTHERSOMENESS:
+            if not isinstance(value, str) or value not in tuple(Bothersomeness):
+                raise InvalidAnswerError(
+                    key.value,
+                    value,
+                    "one of the five answers: " + ", ".join(Bothersomeness),
+                    path=json_path("start_back", key.value),
+                )
+            codes.append((str(value),))
+        else:
+            codes.append(("agree" if value else "disagree",))  # checked by score_start_back
+    return tuple(codes)
+
+
+@functools.cache
+def start_back_form() -> ItemForm:
+    """Return the STarT Back's FHIR form: its items, their answers, and its reader's rules."""
+    # Made on first use: only the FHIR layer reads it.
+    from backtriage.instruments._form import Choice, FormQuestion, ItemForm
+
+    agree = tuple(Choice(*choice) for choice in _AGREE_CHOICES)
+    bother = tuple(Choice(*choice) for choice in _BOTHER_CHOICES)
+    items = tuple(
+        FormQuestion(
+            key=key.value,
+            link_id=f"sbst-{number}",
+            text=f"STarT Back item {number} ({key.value}): licensed wording supplied by the app",
+            system=BOTHERSOMENESS_SYSTEM if key is StartBackItem.BOTHERSOMENESS else ANSWER_SYSTEM,
+            choices=bother if key is StartBackItem.BOTHERSOMENESS else agree,
+            # Agree (true) or disagree (false) answers items 1 to 8 only: item 9 has five.
+            agrees=key is not StartBackItem.BOTHERSOMENESS,
+        )
+        for number, key in enumerate(_ITEMS, start=1)
+    )
+    aliases = {
+        **{key.value: key.value for key in _ITEMS},
+        **{item.link_id: item.key for item in items},
+    }
+    return ItemForm(
+        name="start-back",
+        resource_name="KeeleStartBackScreeningTool",
+        title="Keele STarT Back Screening Tool",
+        code=None,
+        required=True,  # the tool has no rule for missing items
+        items=items,
+        in_check_in=False,
+        aliases=MappingProxyType(aliases),
+        scales=MappingProxyType({}),
+        scale_allowed="",
+        reading=_reading,
+        numbers_are_scores=_numbers_are_scores,
+        check_declared=_check_declared,
+        item_noun="a STarT Back item",
+        key_noun="item key",
+        a_key="an item key",
+        one_per="STarT Back item",
+        example='{"q1": "leg_pain"}',
+        one_answer="one answer (the tool has one per item)",
+        booleans="a coding or the item score 0 or 1 (valueBoolean answers items 1 to 8 only)",
+        score_code=None,
+        score_allowed="",
+        score_link_id_allowed="",
+        check_score=None,
+        carried=_scored,
+        codes_of=_codes_of,
+        writes_words=False,
+    )
+
+
 _RISKS: tuple[StartBackRisk, ...] = tuple(StartBackRisk)
 
 
@@ -288,10 +446,90 @@ def _rank(score: StartBackScore) -> int:
     return score.risk.rank
 
 
+def _relisted(score: object) -> object:
+    """Return the field as it is: ``Assessment`` holds the score, not the answers."""
+    return score
+
+
+def _state_words(score: StartBackScore | None, answers: object) -> str | None:
+    """Say what an assessment holds of STarT Back, for the testing kit's reports."""
+    return None if score is None else f"STarT Back risk {score.risk.value}"
+
+
+_SCORE_KEYS = frozenset({"total", "psychosocial", "risk"})
+
+
+def _is_score(document: Mapping[str, object]) -> bool:
+    """Tell a STarT Back score document from answers: keys of a score and of no item."""
+    return not _KEY_SET.intersection(document) and not _SCORE_KEYS.isdisjoint(document)
+
+
+def _ref(name: str) -> dict[str, object]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _schemas() -> DocumentSchemas:
+    """Return the JSON Schema of STarT Back's documents (made afresh: a caller may change it)."""
+    from backtriage.instruments._instrument import DocumentSchemas
+
+    null: dict[str, object] = {"type": "null"}
+    agree: list[object] = [{"type": "boolean"}, {"enum": [0, 1]}]
+    bothersomeness = StartBackItem.BOTHERSOMENESS.value
+
+    def items(answer: list[object]) -> dict[str, object]:
+        answers: dict[str, object] = {item.value: {"anyOf": answer} for item in _ITEMS}
+        answers[bothersomeness] = {"anyOf": [*answer, _ref("Bothersomeness")]}
+        return answers
+
+    return DocumentSchemas(
+        definitions={
+            "StartBackAnswers": {
+                "description": "Answers to all nine STarT Back items: true or 1 agree.",
+                "type": "object",
+                "properties": items(agree),
+                "additionalProperties": False,
+                "required": [item.value for item in _ITEMS],
+            },
+            "StartBackScore": {
+                "description": "A scored STarT Back questionnaire; risk is derived.",
+                "type": "object",
+                "properties": {
+                    "total": {"type": "integer", "minimum": 0, "maximum": 9},
+                    "psychosocial": {"type": "integer", "minimum": 0, "maximum": 5},
+                    "risk": _ref("StartBackRisk"),
+                },
+                "required": ["total", "psychosocial"],
+                "additionalProperties": False,
+            },
+        },
+        enums=(Bothersomeness, StartBackRisk),
+        fields={
+            "Assessment": {
+                "description": "STarT Back answers or score, or null.",
+                "anyOf": [_ref("StartBackAnswers"), _ref("StartBackScore"), null],
+            },
+            "Plan": {"description": "The STarT Back score used, or null."},
+        },
+        options={},
+        answers={
+            "title": "backtriage STarT Back answers",
+            "description": (
+                "Answers to the nine STarT Back items, as a StartBackAnswers document: true or 1 "
+                "agree, false or 0 disagree, null or absent unanswered (scoring refuses "
+                "unanswered items)."
+            ),
+            "type": "object",
+            "properties": items([*agree, null]),
+            "additionalProperties": False,
+        },
+    )
+
+
 def describe_start_back() -> ScoredInstrument:
-    """Return STarT Back as the facts, the reasoner, the review and the testing kit read it."""
+    """Return STarT Back as the facts, the reasoner, the review, the documents and the testing
+    kit read it."""
     # Made on first use: only the layers above read it.
-    from backtriage.instruments._instrument import ScoredInstrument
+    from backtriage.instruments._instrument import Documents, ScoredInstrument
 
     return ScoredInstrument(
         key="start_back",
@@ -304,4 +542,32 @@ def describe_start_back() -> ScoredInstrument:
         title="STarT Back Screening Tool",
         input_words="the STarT Back answers",
         level_words=_risk_words,
+        strategies="backtriage.instruments._start_back_strategies",
+        relisted=_relisted,
+        state_words=_state_words,
+        documents=Documents(
+            score_class=StartBackScore,
+            answers_class=StartBackAnswers,
+            answer_keys=tuple(item.value for item in _ITEMS),
+            answers_in_order=False,
+            score=score_start_back,
+            is_score=_is_score,
+            given=(("total", int), ("psychosocial", int)),
+            optional=(),
+            derived=(("risk", StartBackRisk),),
+            options=(),
+            score_words="a STarT Back score",
+            answers_words="STarT Back answers",
+            shapes_words="an object of the nine item answers, a STarT Back score object, or null",
+            complete_words="all nine items answered",
+            schema_aliases=(),
+            schemas=_schemas,
+        ),
+        review_required="",
+        review_optional="",
+        review_notes=(),
+        level_heading="",
+        level_rows=(),
+        always_asked=False,
+        fhir_form=start_back_form,
     )

@@ -5,8 +5,8 @@ how to fix it. Because conditions are monotone (no negation), two questions have
 without sampling: a rule can fire at all iff it fires when every declared fact that can hold
 together is present (all of them, except that the preference facts of only one direction hold
 at once), and an exercise can be given to someone iff it is given when every capability and no
-avoidable risk fact is present (an ODI band of at least "minimal" is unavoidable when the
-protocol requires the ODI), where a capability unlocked by an exercise that no one can receive
+avoidable risk fact is present (the lowest level of a scored questionnaire is unavoidable when
+the protocol requires it), where a capability unlocked by an exercise that no one can receive
 cannot be had either.
 """
 
@@ -17,12 +17,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from backtriage.assessment import Preference
-from backtriage.instruments.odi import DisabilityBand
-from backtriage.instruments.start_back import StartBackRisk
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._format import format_problems
 from backtriage.protocol._hygiene import follow_up_problems, hygiene_problems
-from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs, threshold_of
+from backtriage.protocol._inputs import (
+    INPUT_REQUIREMENTS,
+    INPUT_SOURCES,
+    SCORED_BY_SOURCE,
+    required_inputs,
+    threshold_of,
+)
 from backtriage.protocol._model import (
     AllOf,
     AnyOf,
@@ -57,12 +61,14 @@ if TYPE_CHECKING:
 __all__ = ["Problem", "check_protocol"]
 
 
-_BAND_VALUES = tuple(band.value for band in DisabilityBand)
-_RISK_VALUES = tuple(risk.value for risk in StartBackRisk)
+# The levels a threshold on each scored questionnaire may name, lowest first.
+_LEVELS = {source: instrument.levels for source, instrument in SCORED_BY_SOURCE.items()}
 _PREFERENCE_VALUES = tuple(preference.value for preference in Preference)
 # The inputs an assessment gives besides facts, by the names Plan.missing and questions() use.
 _OWN_RULES = ENGINE_RULES | {RULE_SAFETY}
 _INPUT_NAMES = frozenset({*INPUT_SOURCES, "preference"})
+_REQUIRE_FIELDS = tuple(INPUT_REQUIREMENTS.values())
+_REQUIRE_WORDS = ", ".join(_REQUIRE_FIELDS[:-1]) + " or " + _REQUIRE_FIELDS[-1]
 
 
 def check_protocol(protocol: Protocol) -> tuple[Problem, ...]:
@@ -88,7 +94,7 @@ def _problems(protocol: Protocol) -> Iterator[Problem]:
     context = _Context(
         families={e.family for e in protocol.exercises},
         optional={
-            source: name
+            source: (name, INPUT_REQUIREMENTS[name])
             for name, source in INPUT_SOURCES.items()
             if name not in required_inputs(protocol)
         },
@@ -232,8 +238,7 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
             "required-derived",
             where,
             "a derived fact is computed from an input, never asked, so it cannot be required",
-            "drop required, and require its input instead (require_odi, require_start_back "
-            "or require_age)",
+            f"drop required, and require its input instead ({_REQUIRE_WORDS})",
         )
     if fact.unlocked_by is not None:
         if fact.kind is not FactKind.CAPABILITY:
@@ -330,10 +335,7 @@ def _derivation_problems(kind: FactKind, derive: object, where: str) -> Iterator
                 "set equals, and no at_least",
             )
         return
-    allowed: tuple[str, ...] | None = {
-        DerivedFrom.ODI_BAND: _BAND_VALUES,
-        DerivedFrom.START_BACK_RISK: _RISK_VALUES,
-    }.get(source)
+    allowed = _LEVELS.get(source)
     # The same parser recommend() uses: what it cannot read here never holds there.
     if threshold_of(derive) is None or derive.equals is not None:
         what = ", ".join(allowed) if allowed else "a whole number of years"
@@ -474,7 +476,7 @@ def _rule_problems(
 
 
 def _optional_input_problems(
-    protocol: Protocol, rule: Rule, where: str, optional: Mapping[DerivedFrom, str]
+    protocol: Protocol, rule: Rule, where: str, optional: Mapping[DerivedFrom, tuple[str, str]]
 ) -> Iterator[Problem]:
     """Report the rule if it withholds or refers soon on an input an assessment may omit."""
     if not any(
@@ -486,13 +488,13 @@ def _optional_input_problems(
         fact = engine_of(protocol).fact_by_name.get(fact_name)
         if fact is None or fact.derive is None or fact.derive.source not in optional:
             continue
-        given = optional[fact.derive.source]
+        given, requirement = optional[fact.derive.source]
         yield Problem(
             "optional-input-takes-away",
             where,
             f"fact {fact_name!r} is derived from {given}, which the protocol does not require: "
             f"a missing {given} reads as below the threshold, so the rule silently does not fire",
-            f"set require_{given} = true (the plan then asks for it), or use the fact only in "
+            f"set {requirement} = true (the plan then asks for it), or use the fact only in "
             "cautions and routine referrals",
         )
 
@@ -555,8 +557,9 @@ class _Context(NamedTuple):
     """What several checks need of a protocol, worked out once."""
 
     families: set[str]
-    optional: Mapping[DerivedFrom, str]
-    """The score or age inputs the protocol does not require, by the derivation source."""
+    optional: Mapping[DerivedFrom, tuple[str, str]]
+    """The score or age inputs the protocol does not require, by the derivation source: the
+    input's name and the field of ``Protocol`` that would require it."""
     links: Sequence[_Link]
 
 

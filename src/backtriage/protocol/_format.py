@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from backtriage.protocol._inputs import SCORED_BY_SOURCE
 from backtriage.protocol._model import FORMAT, DerivedFrom, Texts, Urgency
 from backtriage.protocol._problem import Problem
 
@@ -144,9 +145,13 @@ def _safety_net_problems(protocol: Protocol) -> Iterator[Problem]:
 def instrument_questions(protocol: Protocol) -> tuple[str, ...]:
     """Return the inputs besides facts that ``questions()`` lists for ``protocol``, in order."""
     derived_from = {f.derive.source for f in protocol.facts if f.derive is not None}
-    listed = ["odi"]
-    if protocol.require_start_back or DerivedFrom.START_BACK_RISK in derived_from:
-        listed.append("start_back")
+    listed = [
+        instrument.key
+        for source, instrument in SCORED_BY_SOURCE.items()
+        if instrument.always_asked
+        or getattr(protocol, instrument.requirement)
+        or source in derived_from
+    ]
     if protocol.require_age or DerivedFrom.AGE in derived_from:
         listed.append("age")
     if DerivedFrom.PREFERENCE in derived_from:
@@ -156,8 +161,10 @@ def instrument_questions(protocol: Protocol) -> tuple[str, ...]:
 
 # The texts every protocol needs; the others only where the protocol uses them.
 _ONLY_WHEN = {
-    "odi_question": "",
-    "start_back_question": "start_back",
+    **{
+        f"{instrument.key}_question": "" if instrument.always_asked else instrument.key
+        for instrument in SCORED_BY_SOURCE.values()
+    },
     "age_question": "age",
     "preference_question": "preference",
 }

@@ -3,21 +3,27 @@
 Which red flags and findings an assessment answers, which of them are required, the
 thresholds of the facts derived from scores and age (one parser of thresholds), and the
 names ``Plan.missing`` uses for the score and age inputs. :mod:`backtriage._facts` reads an
-assessment against them.
+assessment against them. The scored questionnaires are read from their descriptions
+(``instruments/_registry.py``): nothing here names one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import attrs
 
-from backtriage.instruments.odi import DisabilityBand
-from backtriage.instruments.start_back import StartBackRisk
+from backtriage.instruments._instrument import ScoredInstrument
+from backtriage.instruments._registry import SCORED
 from backtriage.protocol._model import Derivation, DerivedFrom, Fact, FactKind, Protocol, cached
 
 __all__ = [
     "AGE_INPUT",
+    "INPUT_REQUIREMENTS",
     "INPUT_SOURCES",
     "ODI_INPUT",
+    "SCORED_BY_SOURCE",
     "START_BACK_INPUT",
     "FactInputs",
     "compile_inputs",
@@ -26,18 +32,36 @@ __all__ = [
     "threshold_of",
 ]
 
-ODI_INPUT = "odi"
-"""The name ``Plan.missing`` uses for an ODI that is absent or has too many gaps."""
-START_BACK_INPUT = "start_back"
-"""The name ``Plan.missing`` uses for STarT Back answers a protocol requires."""
 AGE_INPUT = "age"
 """The name ``Plan.missing`` uses for an age a protocol requires."""
+SCORED_BY_SOURCE: dict[DerivedFrom, ScoredInstrument] = {
+    DerivedFrom(instrument.derivation): instrument for instrument in SCORED
+}
+"""The scored questionnaire whose level each derivation source reads."""
 INPUT_SOURCES: dict[str, DerivedFrom] = {
-    ODI_INPUT: DerivedFrom.ODI_BAND,
-    START_BACK_INPUT: DerivedFrom.START_BACK_RISK,
+    **{instrument.key: source for source, instrument in SCORED_BY_SOURCE.items()},
     AGE_INPUT: DerivedFrom.AGE,
 }
-"""The assessment input each score or age derivation reads, by its name in ``Plan.missing``."""
+"""The assessment input each score or age derivation reads, by its name in ``Plan.missing``
+(a scored questionnaire's key)."""
+INPUT_REQUIREMENTS: dict[str, str] = {
+    **{instrument.key: instrument.requirement for instrument in SCORED_BY_SOURCE.values()},
+    AGE_INPUT: "require_age",
+}
+"""The field of ``Protocol`` that requires each score or age input, by the input's name."""
+# Kept for the modules that still name these two inputs (the plan's questions, the testing
+# kit): each is the key of the questionnaire its derivation source reads.
+ODI_INPUT = SCORED_BY_SOURCE[DerivedFrom.ODI_BAND].key
+"""The name ``Plan.missing`` uses for an ODI that is absent or has too many gaps."""
+START_BACK_INPUT = SCORED_BY_SOURCE[DerivedFrom.START_BACK_RISK].key
+"""The name ``Plan.missing`` uses for STarT Back answers a protocol requires."""
+_RANKS: dict[DerivedFrom, dict[str, int]] = {
+    source: {value: rank for rank, value in enumerate(instrument.levels)}
+    for source, instrument in SCORED_BY_SOURCE.items()
+}
+# The slot of the age among the values derive_facts reads for the thresholds; the scored
+# questionnaires' ranks follow it.
+_AGE_SLOT = 0
 
 _ANSWERED_IN_FINDINGS = (FactKind.FINDING, FactKind.CAPABILITY)
 
@@ -55,8 +79,14 @@ class FactInputs:
     """Findings and capabilities declared ``required``: missing while unanswered."""
     preferences: tuple[tuple[str, str], ...]
     """``(fact, preference value)`` for facts derived from the directional preference."""
-    thresholds: tuple[tuple[str, DerivedFrom, int], ...]
-    """``(fact, source, least rank or age)`` for facts derived from scores and age."""
+    thresholds: tuple[tuple[str, int, int], ...]
+    """``(fact, slot, least rank or age)`` for facts derived from scores and age, in protocol
+    order. ``slot`` picks the value read: 0 the age, ``1 + i`` the rank of ``ranked[i]``."""
+    ranked: tuple[tuple[str, Callable[[Any], int]], ...]
+    """``(score attribute, rank)`` of each scored questionnaire a threshold reads."""
+    scored: tuple[tuple[str, str, bool], ...]
+    """``(key, score attribute, required)`` of every scored questionnaire, in registry order:
+    what ``Plan.missing`` lists when it is absent or cannot be scored."""
     follow_ups: tuple[tuple[str, str], ...] = ()
     """``(fact, condition)`` for follow-up questions: asked only after a yes to the condition."""
 
@@ -73,7 +103,9 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
         first.setdefault(fact.name, fact)
     facts = first.values()
     preferences: list[tuple[str, str]] = []
-    thresholds: list[tuple[str, DerivedFrom, int]] = []
+    thresholds: list[tuple[str, int, int]] = []
+    slots: dict[DerivedFrom, int] = {DerivedFrom.AGE: _AGE_SLOT}
+    ranked: list[tuple[str, Callable[[Any], int]]] = []
     for fact in facts:
         derive = fact.derive
         if derive is None:
@@ -83,8 +115,14 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
                 preferences.append((fact.name, derive.equals))
             continue
         least = threshold_of(derive)
-        if least is not None:
-            thresholds.append((fact.name, derive.source, least))
+        if least is None:
+            continue
+        slot = slots.get(derive.source)
+        if slot is None:  # the first threshold on this questionnaire: its rank is read
+            instrument = SCORED_BY_SOURCE[derive.source]
+            slot = slots[derive.source] = 1 + len(ranked)
+            ranked.append((instrument.score_attribute, instrument.rank))
+        thresholds.append((fact.name, slot, least))
     return FactInputs(
         red_flags=frozenset(f.name for f in facts if f.kind is FactKind.RED_FLAG),
         answerable=frozenset(f.name for f in facts if f.kind in _ANSWERED_IN_FINDINGS),
@@ -97,31 +135,35 @@ def compile_inputs(protocol: Protocol) -> FactInputs:
         preferences=tuple(preferences),
         thresholds=tuple(thresholds),
         follow_ups=tuple((f.name, f.asked_if) for f in facts if f.asked_if is not None),
+        ranked=tuple(ranked),
+        scored=tuple(
+            (instrument.key, instrument.score_attribute, getattr(protocol, instrument.requirement))
+            for instrument in SCORED
+        ),
     )
 
 
 def required_inputs(protocol: Protocol) -> tuple[str, ...]:
     """Return the inputs besides red flags that ``protocol`` requires, by their missing names."""
-    wanted = (protocol.require_odi, protocol.require_start_back, protocol.require_age)
-    return tuple(name for name, on in zip(INPUT_SOURCES, wanted, strict=True) if on)
+    names = [instrument.key for instrument in SCORED if getattr(protocol, instrument.requirement)]
+    if protocol.require_age:
+        names.append(AGE_INPUT)
+    return tuple(names)
 
 
 def threshold_of(derive: Derivation) -> int | None:
     """Return a score or age derivation's threshold as a number, or ``None`` if invalid.
 
-    The rank of the least band or risk, or whole years from 0 to 130. The one parser of
+    The rank of the least level of a scored questionnaire (its place in the levels of the
+    instrument whose derivation is the source), or whole years from 0 to 130. The one parser of
     thresholds: ``check()`` reports a derivation this cannot read.
     """
     value = derive.at_least
     if value is None or derive.source is DerivedFrom.PREFERENCE:
         return None
-    try:
-        if derive.source is DerivedFrom.ODI_BAND:
-            return DisabilityBand(value).rank
-        if derive.source is DerivedFrom.START_BACK_RISK:
-            return StartBackRisk(value).rank
-    except ValueError:
-        return None
+    ranks = _RANKS.get(derive.source)
+    if ranks is not None:
+        return ranks.get(value)
     # isdigit() alone lets "²" through, which int() refuses.
     if value.isascii() and value.isdigit() and len(value) <= 3 and int(value) <= 130:
         return int(value)

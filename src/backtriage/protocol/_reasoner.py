@@ -7,7 +7,7 @@ checks, the queries, the review and the testing kit call it:
 - the facts a condition names, and a condition compiled to a test on a bitmask of facts (the
   engine's form) or evaluated on a set of fact names;
 - *atoms*, the answers an assessment can give: one per yes/no question, one per directional
-  preference, one per threshold of the ODI band, the STarT Back risk or the age. Facts are
+  preference, one per threshold of a scored questionnaire's level or of the age. Facts are
   read onto atoms, so that two facts with one meaning share an atom, a higher threshold implies
   every lower one (the closure), only one preference holds at a time, and the lowest threshold
   of a required input holds for every answered assessment (the always-present facts);
@@ -28,20 +28,18 @@ false, ``at_least`` 0 is true, and a rule is only looked at once a fact it names
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import TypeAlias
 
 import attrs
 
 from backtriage.assessment import Assessment, Preference
 from backtriage.errors import ProtocolError
-from backtriage.instruments.odi import DisabilityBand, OdiSection, score_odi
-from backtriage.instruments.start_back import StartBackItem, StartBackRisk, score_start_back
 from backtriage.protocol._inputs import (
     AGE_INPUT,
     INPUT_SOURCES,
-    ODI_INPUT,
-    START_BACK_INPUT,
+    SCORED_BY_SOURCE,
     required_inputs,
     threshold_of,
 )
@@ -108,7 +106,8 @@ ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
 RULE_STOPPED = "follow_up.stopped"
 """The rule id of the reason for withholding an exercise a follow-up stopped by its pain."""
 RULE_TREND_WORSE = "follow_up.trend_worse"
-"""The rule id of the routine review when the ODI or the pain is worse than at the start."""
+"""The rule id of the routine review when a score the follow-up compares is worse than at
+the start."""
 RULE_NOT_IMPROVING = "follow_up.not_improving"
 """The rule id of the routine review when, six weeks on, neither has improved."""
 RESERVED_RULE_PREFIXES = ("engine.", "protocol.", "follow_up.")
@@ -184,6 +183,8 @@ def fires(condition: Condition, facts: Collection[str]) -> bool:
 # -- the atoms of one or more protocols ---------------------------------------------------------
 
 _PREFERENCES = frozenset(p.value for p in Preference)
+_SCORED_SOURCES = tuple((source, instrument.key) for source, instrument in SCORED_BY_SOURCE.items())
+_SCORED_BY_KEY = {instrument.key: instrument for instrument in SCORED_BY_SOURCE.values()}
 _ANSWERED = (FactKind.RED_FLAG, FactKind.FINDING, FactKind.CAPABILITY)
 _Key = tuple[str, str | int]
 
@@ -204,20 +205,23 @@ def each_bit(mask: int) -> Iterator[int]:
         mask ^= low
 
 
+def _frozen_ranks(value: Mapping[str, int]) -> Mapping[str, int]:
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
+
+
 @attrs.frozen
 class Answers:
     """One assessment's answers in the terms of atoms: what :func:`assessment_for` builds from.
 
     ``yes``: the yes/no questions (red flags, findings, capabilities) answered yes, by name;
-    ``preference``: the directional preference or ``None``; ``odi_band``,
-    ``start_back_risk``: the rank of the band or risk to produce, or ``None`` for not given;
-    ``age``: whole years or ``None``.
+    ``preference``: the directional preference or ``None``; ``ranks``: the rank of the level
+    to produce of each scored questionnaire given, by its key (absent: not given); ``age``:
+    whole years or ``None``.
     """
 
     yes: frozenset[str]
     preference: str | None = None
-    odi_band: int | None = None
-    start_back_risk: int | None = None
+    ranks: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_ranks, hash=False)
     age: int | None = None
 
 
@@ -225,7 +229,7 @@ class Space:
     """The atoms that the answers to one or more protocols set, and how they imply each other.
 
     With several protocols (a diff), an assessment answers every question of each, and one
-    ODI, STarT Back and age serve all of them. ``fact_atoms[i]`` maps each fact of the i-th
+    answer to each scored questionnaire and one age serve all of them. ``fact_atoms[i]`` maps each fact of the i-th
     protocol to its atom (0 for a fact no assessment can set).
     """
 
@@ -417,11 +421,13 @@ class Space:
                 return max(levels[source.value], lowest)
             return lowest if source in self.required else None
 
+        ranks = {
+            key: rank for source, key in _SCORED_SOURCES if (rank := level(source)) is not None
+        }
         return Answers(
             yes=frozenset(yes),
             preference=preference,
-            odi_band=level(DerivedFrom.ODI_BAND),
-            start_back_risk=level(DerivedFrom.START_BACK_RISK),
+            ranks=ranks,
             age=level(DerivedFrom.AGE),
         )
 
@@ -442,9 +448,9 @@ def always_present(protocol: Protocol) -> tuple[str, ...]:
     """Return the lowest threshold of each required input, in protocol order.
 
     Every answered assessment gives each required input, so a threshold at its lowest value
-    (the minimal band, low risk, age 0) always holds. (:meth:`Space.close` also adds the age
-    thresholds up to the youngest age within the scope; the static checks read the protocol
-    without its scope.)
+    (a questionnaire's lowest level, age 0) always holds. (:meth:`Space.close` also adds the
+    age thresholds up to the youngest age within the scope; the static checks read the
+    protocol without its scope.)
     """
     space = space_of(protocol)
     lowest = 0
@@ -459,7 +465,7 @@ def closure(protocol: Protocol, facts: Iterable[str], *, answered: bool = False)
     """Return ``facts`` with every fact they imply, in protocol order.
 
     A threshold fact implies every declared fact of the same source with a lower or equal
-    threshold (an ODI band of at least "crippled" is also at least "severe"), a preference
+    threshold (a level of at least "high" is also at least "medium"), a preference
     every fact of that preference. With ``answered``, the facts every answered assessment
     holds (:func:`always_present`) are added too. An undeclared name is left out; a declared
     fact no assessment can set is kept as it is.
@@ -627,10 +633,10 @@ def assessment_for(
     """Return the assessment that gives ``answers`` to ``protocol``'s questions.
 
     Every red flag, finding and capability is answered (yes when in ``answers.yes``), except
-    the names in ``unanswered``, left without an answer; an input name there (``odi``,
-    ``start_back``, ``age``) leaves that input out. With ``plainest``, a finding or capability
-    is answered only when it is yes or required. An ODI and STarT Back answers are chosen with
-    the fewest points that reach the band or risk asked for.
+    the names in ``unanswered``, left without an answer; an input name there (a scored
+    questionnaire's key, ``age``) leaves that input out. With ``plainest``, a finding or
+    capability is answered only when it is yes or required. A scored questionnaire's answers
+    are chosen with the fewest points that reach the level asked for.
     """
     facts = declared_facts(protocol).values()
     red_flags = {
@@ -644,38 +650,21 @@ def assessment_for(
         if f.kind in (FactKind.FINDING, FactKind.CAPABILITY)
         and (not plainest or f.required or f.name in answers.yes)
     }
-    odi = None if ODI_INPUT in unanswered else answers.odi_band
-    risk = None if START_BACK_INPUT in unanswered else answers.start_back_risk
+    scored = {
+        key: dict(_answers_at(key, rank))
+        for key, rank in answers.ranks.items()
+        if key not in unanswered
+    }
     return Assessment(
-        odi=None if odi is None else dict(_odi_answers(odi)),
         red_flags=red_flags,
         findings=findings,
         preference=answers.preference,
-        start_back=None if risk is None else dict(_start_back_answers(risk)),
         age=None if AGE_INPUT in unanswered else answers.age,
+        **scored,
     )
 
 
 @functools.cache
-def _odi_answers(rank: int) -> dict[str, int]:
-    """Return the ODI answers of least total whose band has ``rank``."""
-    band = list(DisabilityBand)[rank]
-    sections = list(OdiSection)
-    for total in range(5 * len(sections) + 1):
-        codes = [min(5, max(0, total - 5 * i)) for i in range(len(sections))]
-        answers = {s.value: c for s, c in zip(sections, codes, strict=True)}
-        if score_odi(answers).band is band:
-            return answers
-    raise AssertionError(f"no ODI answers give band {band.value}")  # pragma: no cover
-
-
-@functools.cache
-def _start_back_answers(rank: int) -> dict[str, bool]:
-    """Return the STarT Back answers with fewest items agreed whose risk has ``rank``."""
-    risk = list(StartBackRisk)[rank]
-    items = list(StartBackItem)
-    for agreed in range(len(items) + 1):
-        answers = {item.value: i < agreed for i, item in enumerate(items)}
-        if score_start_back(answers).risk is risk:
-            return answers
-    raise AssertionError(f"no STarT Back answers give risk {risk.value}")  # pragma: no cover
+def _answers_at(key: str, rank: int) -> Mapping[str, object]:
+    """Return the answers of least total to the questionnaire ``key`` whose level has ``rank``."""
+    return _SCORED_BY_KEY[key].answers_at(rank)

@@ -25,16 +25,18 @@ from __future__ import annotations
 
 from backtriage._plan import Plan, make_plan
 from backtriage.assessment import Assessment
-from backtriage.protocol import Protocol, Urgency
-from backtriage.protocol._load import check_signed
-from backtriage.protocol._queries import (
-    DEFAULT_LIMIT,
+from backtriage.protocol import (
+    Decision,
+    Protocol,
+    SignOff,
     Trigger,
+    Urgency,
+    check_signed,
     triggers_cautioned,
     triggers_urgency,
     triggers_withheld,
 )
-from backtriage.protocol._sign_off import Decision, SignOff
+from backtriage.protocol._queries import DEFAULT_LIMIT
 from backtriage.review._diff import Change, ChangeKind, ProtocolDiff, diff
 from backtriage.review._example import example
 from backtriage.review._report import diff_document, diff_text

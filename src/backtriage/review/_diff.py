@@ -21,7 +21,7 @@ from backtriage.protocol import (
     Urgency,
 )
 from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import required_inputs
+from backtriage.protocol._inputs import INPUT_SOURCES, required_inputs
 from backtriage.protocol._queries import Outcomes, search
 from backtriage.protocol._reasoner import (
     DEFAULT_LIMIT,
@@ -174,8 +174,8 @@ def _change_dict(change: Change) -> dict[str, object]:
 def diff(old: Protocol, new: Protocol, *, limit: int = DEFAULT_LIMIT) -> ProtocolDiff:
     """Compare two protocols over every answered assessment of both.
 
-    An assessment answers every question of both protocols (one ODI, STarT Back and age serve
-    both). Less safe: some assessment gets an exercise that ``old`` withheld, a lower urgency,
+    An assessment answers every question of both protocols (one answer to each scored
+    questionnaire and one age serve both). Less safe: some assessment gets an exercise that ``old`` withheld, a lower urgency,
     or an exercise it is given with a caution fewer; a required question becomes optional; an
     exercise only ``new`` has is less safe wherever it is given. Each change carries the
     smallest witness found. Every other field of both protocols is compared too, by
@@ -596,7 +596,7 @@ def _red_flags(protocol: Protocol) -> set[str]:
 
 def _unanswered(assessment: Assessment, name: str) -> Assessment:
     """Return ``assessment`` with the question or input ``name`` left unanswered."""
-    if name in ("odi", "start_back", "age"):
+    if name in INPUT_SOURCES:  # a scored questionnaire or the age: a field of its own
         return attrs.evolve(assessment, **{name: None})
     if name in assessment.red_flags:
         flags = {k: v for k, v in assessment.red_flags.items() if k != name}

@@ -42,6 +42,7 @@ from backtriage.protocol import (
     Texts,
     UrgencyAdvice,
 )
+from backtriage.protocol._inputs import INPUT_REQUIREMENTS
 
 __all__ = ["JUDGED", "KEYS", "FieldChange", "Judge", "field_changes", "signs"]
 
@@ -84,9 +85,8 @@ JUDGED: Final[dict[tuple[type, str], Judge]] = {
     (Protocol, "rules"): Judge.PARTS,
     (Protocol, "sources"): Judge.PARTS,
     (Protocol, "description"): Judge.SHOWN,
-    (Protocol, "require_odi"): Judge.BEHAVIOUR,
-    (Protocol, "require_start_back"): Judge.BEHAVIOUR,
-    (Protocol, "require_age"): Judge.BEHAVIOUR,
+    # The fields that require a scored questionnaire (one per registered one) or the age.
+    **{(Protocol, field): Judge.BEHAVIOUR for field in INPUT_REQUIREMENTS.values()},
     (Protocol, "safety"): Judge.SHOWN,
     (Protocol, "safety_source"): Judge.SHOWN,
     (Protocol, "advice"): Judge.PARTS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from backtriage.protocol._model import Policy, Protocol, Selector, Urgency
+from backtriage.protocol import Policy, Protocol, Selector, Urgency
 from backtriage.review._diff import policy_failures
 from backtriage.review._words import URGENCY_WORDS, Words, escape, selector_words
 

@@ -16,8 +16,8 @@ import attrs
 from backtriage._follow_up import follow_up
 from backtriage._plan import Plan, QuestionKind, make_plan, questions
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning
-from backtriage.protocol._model import FactKind, Protocol, Texts, Urgency, UrgencyAdvice
-from backtriage.protocol._queries import realisable, triggers_urgency
+from backtriage.protocol import FactKind, Protocol, Texts, Urgency, UrgencyAdvice, triggers_urgency
+from backtriage.protocol._queries import realisable
 from backtriage.review._diff import unreliable_problems
 from backtriage.review._example import example
 from backtriage.review._words import URGENCY_WORDS, Words, escape

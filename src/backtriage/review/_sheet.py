@@ -18,30 +18,27 @@ import attrs
 
 from backtriage._facts import derive_facts
 from backtriage._plan import questions
-from backtriage.assessment import Assessment
 from backtriage.errors import InvalidAnswerError, ProtocolError
-from backtriage.instruments.odi import DisabilityBand
-from backtriage.protocol._digest import protocol_hash
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import threshold_of
-from backtriage.protocol._model import (
+from backtriage.instruments._instrument import ScoredInstrument
+from backtriage.protocol import (
     Caution,
     DerivedFrom,
     Exercise,
+    Fact,
     FactKind,
     Protocol,
     Rule,
+    SignOff,
     SourceKind,
-    Urgency,
-)
-from backtriage.protocol._queries import (
-    DEFAULT_LIMIT,
     Trigger,
-    triggers_of_rule,
+    Urgency,
     triggers_urgency,
     triggers_withheld,
 )
-from backtriage.protocol._sign_off import SignOff
+from backtriage.protocol._digest import protocol_hash
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import SCORED_BY_SOURCE, threshold_of
+from backtriage.protocol._queries import DEFAULT_LIMIT, triggers_of_rule
 from backtriage.review._diff import Change, diff, policy_failures, unreliable_problems
 from backtriage.review._intent import policies_section, scope_section
 from backtriage.review._reader import (
@@ -577,47 +574,14 @@ def _questions_section(protocol: Protocol) -> Iterator[str]:
 
 
 def _instruments_section(protocol: Protocol, words: Words) -> Iterator[str]:
-    allowed = attrs.fields(Assessment).odi_max_missing.default
     derived = [f for f in protocol.facts if f.kind is FactKind.DERIVED and f.derive is not None]
     yield '<section id="instruments">'
     yield "<h2>Instrument policies</h2>"
-    yield "<h3>Oswestry Disability Index (ODI)</h3><ul>"
-    yield (
-        "<li>"
-        + (
-            "<strong>Required</strong>: every exercise is withheld until a scorable ODI is given."
-            if protocol.require_odi
-            else "Optional: a protocol rule on an ODI band does not fire while no ODI is given."
+    for source, instrument in SCORED_BY_SOURCE.items():
+        yield from _scored_instrument(
+            instrument, getattr(protocol, instrument.requirement), source, derived, words
         )
-        + "</li>"
-    )
-    yield (
-        f"<li>Missing answers: up to {allowed} of the ten sections may be unanswered (an app "
-        "may set another limit per assessment, <code>odi_max_missing</code>); the score is then "
-        "the share of the answered sections. With more unanswered, the ODI cannot be scored "
-        "and counts as missing, required or not: every exercise is withheld until it is "
-        "answered.</li>"
-    )
-    yield "</ul>"
-    yield ("<table><tr><th>Band</th><th>Score</th><th>Meaning</th><th>Facts that hold</th></tr>")
-    odi_facts = [
-        (f.name, least)
-        for f in derived
-        if f.derive is not None
-        and f.derive.source is DerivedFrom.ODI_BAND
-        and (least := threshold_of(f.derive)) is not None
-    ]
-    for band in DisabilityBand:
-        low = 20 * band.rank
-        score = f"0 to {band.upper_bound} %" if low == 0 else f"above {low} to {band.upper_bound} %"
-        holds = [words.fact(name) for name, least in odi_facts if least <= band.rank]
-        yield (
-            f"<tr><td>{escape(band.label)} <code>{escape(band.value)}</code></td><td>{escape(score)}</td>"
-            f"<td>{escape(band.description)}</td><td>{escape('; '.join(holds)) or '—'}</td></tr>"
-        )
-    yield "</table>"
     for label, required, source in (
-        ("STarT Back Screening Tool", protocol.require_start_back, DerivedFrom.START_BACK_RISK),
         ("Age", protocol.require_age, DerivedFrom.AGE),
         ("Directional preference", False, DerivedFrom.PREFERENCE),
     ):
@@ -625,17 +589,72 @@ def _instruments_section(protocol: Protocol, words: Words) -> Iterator[str]:
         if not used and not required:
             continue
         yield f"<h3>{escape(label)}</h3><ul>"
-        yield (
-            "<li><strong>Required</strong>: every exercise is withheld until it is given.</li>"
-            if required
-            else "<li>Optional: while it is not given, no fact below holds.</li>"
-        )
-        yield from (
-            f"<li>Fact <code>{escape(f.name)}</code>: {escape(words.fact(f.name))}</li>"
-            for f in used
-        )
+        yield _required_item(required)
+        yield from _fact_items(used, words)
         yield "</ul>"
     yield "</section>"
+
+
+def _scored_instrument(
+    instrument: ScoredInstrument,
+    required: bool,
+    source: DerivedFrom,
+    derived: Sequence[Fact],
+    words: Words,
+) -> Iterator[str]:
+    """Say a scored questionnaire's policy: required or not, its notes, and the facts that read
+    it (in the table of its levels, when it has one: then it is shown even if nothing reads it)."""
+    used = [f for f in derived if f.derive is not None and f.derive.source is source]
+    rows = instrument.level_rows
+    if not used and not required and not rows:
+        return
+    yield f"<h3>{escape(instrument.title)}</h3><ul>"
+    yield _required_item(required, instrument.review_required, instrument.review_optional)
+    yield from (f"<li>{_note(note)}</li>" for note in instrument.review_notes)
+    if not rows:
+        yield from _fact_items(used, words)
+        yield "</ul>"
+        return
+    yield "</ul>"
+    yield (
+        f"<table><tr><th>{escape(instrument.level_heading)}</th><th>Score</th><th>Meaning</th>"
+        "<th>Facts that hold</th></tr>"
+    )
+    thresholds = [
+        (f.name, least)
+        for f in used
+        if f.derive is not None and (least := threshold_of(f.derive)) is not None
+    ]
+    for rank, (value, (label, scores, meaning)) in enumerate(
+        zip(instrument.levels, rows, strict=True)
+    ):
+        holds = [words.fact(name) for name, least in thresholds if least <= rank]
+        yield (
+            f"<tr><td>{escape(label)} <code>{escape(value)}</code></td><td>{escape(scores)}</td>"
+            f"<td>{escape(meaning)}</td><td>{escape('; '.join(holds)) or '—'}</td></tr>"
+        )
+    yield "</table>"
+
+
+def _required_item(required: bool, if_required: str = "", if_optional: str = "") -> str:
+    """Say whether an input is required, in the instrument's words or the sheet's own."""
+    if required:
+        said = if_required or "every exercise is withheld until it is given."
+        return f"<li><strong>Required</strong>: {escape(said)}</li>"
+    said = if_optional or "while it is not given, no fact below holds."
+    return f"<li>Optional: {escape(said)}</li>"
+
+
+def _fact_items(used: Iterable[Fact], words: Words) -> Iterator[str]:
+    return (
+        f"<li>Fact <code>{escape(f.name)}</code>: {escape(words.fact(f.name))}</li>" for f in used
+    )
+
+
+def _note(note: str) -> str:
+    """Return a plain-text note as HTML, each name between backticks as code."""
+    parts = escape(note).split("`")
+    return "".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts))
 
 
 def _rules_section(protocol: Protocol, words: Words) -> Iterator[str]:

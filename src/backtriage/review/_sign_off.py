@@ -7,9 +7,8 @@ from collections.abc import Iterable
 
 from backtriage._version import __version__
 from backtriage.errors import InvalidAnswerError, ProtocolError
+from backtriage.protocol import Decision, Protocol, SignOff
 from backtriage.protocol._digest import protocol_hash
-from backtriage.protocol._model import Protocol
-from backtriage.protocol._sign_off import Decision, SignOff
 
 __all__ = ["sign_off"]
 

@@ -10,11 +10,7 @@ import html
 from collections.abc import Iterable, Sequence
 
 from backtriage._plan import QuestionKind
-from backtriage.instruments.odi import DisabilityBand
-from backtriage.instruments.start_back import StartBackRisk
-from backtriage.protocol._engine import engine_of
-from backtriage.protocol._inputs import AGE_INPUT, ODI_INPUT, START_BACK_INPUT, threshold_of
-from backtriage.protocol._model import (
+from backtriage.protocol import (
     Action,
     AllOf,
     AnyOf,
@@ -28,9 +24,11 @@ from backtriage.protocol._model import (
     Refer,
     Selector,
     SourceKind,
+    Trigger,
     Urgency,
 )
-from backtriage.protocol._queries import Trigger
+from backtriage.protocol._engine import engine_of
+from backtriage.protocol._inputs import AGE_INPUT, SCORED_BY_SOURCE, threshold_of
 from backtriage.protocol._reasoner import RULE_PREREQUISITE, RULE_URGENCY, space_of
 
 __all__ = [
@@ -57,8 +55,7 @@ URGENCY_WORDS = {
     Urgency.EMERGENCY: "emergency",
 }
 INPUT_WORDS = {
-    ODI_INPUT: "the ODI",
-    START_BACK_INPUT: "the STarT Back answers",
+    **{instrument.key: instrument.input_words for instrument in SCORED_BY_SOURCE.values()},
     AGE_INPUT: "the age",
 }
 KIND_WORDS = {
@@ -244,27 +241,18 @@ class Words:
 
 
 def derived_words(derive: Derivation) -> str:
-    """Say what a derived fact means, e.g. "ODI severe or worse (score above 40 %)"."""
+    """Say what a derived fact means, e.g. "age 65 years or over" (a scored questionnaire's
+    level in its own words)."""
     source = derive.source
     if source is DerivedFrom.PREFERENCE:
         return f"directional preference {derive.equals}"
     least = threshold_of(derive)
     if least is None:
         return f"{source.value} at least {derive.at_least} (not a valid threshold)"
-    if source is DerivedFrom.AGE:
-        return f"age {least} years or over"
-    if source is DerivedFrom.ODI_BAND:
-        band = list(DisabilityBand)[least]
-        if least == 0:
-            return "ODI scored (any band)"
-        name = band.label.removesuffix(" disability").lower()
-        tail = "" if band is list(DisabilityBand)[-1] else " or worse"
-        return f"ODI {name}{tail} (score above {20 * least} %)"
-    risk = list(StartBackRisk)[least]
-    if least == 0:
-        return "STarT Back answered (any risk)"
-    tail = "" if risk is list(StartBackRisk)[-1] else " or higher"
-    return f"STarT Back risk {risk.value}{tail}"
+    instrument = SCORED_BY_SOURCE.get(source)
+    if instrument is not None:
+        return instrument.level_words(least)
+    return f"age {least} years or over"
 
 
 def selector_words(selector: Selector) -> str:

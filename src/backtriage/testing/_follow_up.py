@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from backtriage._follow_up import follow_up
 from backtriage._plan import Plan, recommend
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning
-from backtriage.protocol._model import Protocol
+from backtriage.protocol import Protocol
 from backtriage.testing._harness import _failure, _search, _Subject
 from backtriage.testing._report import PropertyFailure
 
@@ -128,19 +128,8 @@ def _check_rescreens(subject: _Subject, max_examples: int) -> PropertyFailure | 
         flags = {name: name in yes for name in subject.red_flags}
         reports = {p.exercise.id: _SAFE for p in plan.exercises}
         following = follow_up(plan, _check_in(plan, reports, flags), protocol=subject.protocol).plan
-        fresh = recommend(
-            Assessment(
-                odi=base.odi_score if base.odi_score is not None else base.odi,
-                red_flags=flags,
-                findings=base.findings,
-                preference=base.preference,
-                start_back=base.start_back,
-                age=base.age,
-                odi_max_missing=base.odi_max_missing,
-                pain=base.pain,
-            ),
-            protocol=subject.protocol,
-        )
+        # The course's answers with these red flags: every other answer as the plan holds it.
+        fresh = recommend(attrs.evolve(base, red_flags=flags), protocol=subject.protocol)
         lower = following.urgency < fresh.urgency
         more = bool(following.exercises) and not fresh.exercises
         if not lower and not more:

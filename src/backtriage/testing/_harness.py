@@ -14,6 +14,7 @@ from hypothesis.errors import NoSuchExample
 from backtriage._plan import make_plan, recommend
 from backtriage.assessment import Assessment
 from backtriage.errors import ProtocolError
+from backtriage.instruments._registry import SCORED
 from backtriage.protocol import (
     Fact,
     FactKind,
@@ -152,9 +153,9 @@ class _Subject:
         """Return the plainest assessment that holds ``present``, or ``None`` if none can.
 
         Required questions and inputs in ``unanswered`` are left without an answer. Derived
-        facts are set through their inputs (an ODI in the band, a STarT Back risk, an age, a
-        preference), so the assessment may hold more facts than asked: the ones those inputs
-        imply.
+        facts are set through their inputs (answers to a questionnaire whose score is at the
+        level, an age, a preference), so the assessment may hold more facts than asked: the
+        ones those inputs imply.
         """
         space = self.space
         atoms = space.atoms_of(present)
@@ -233,13 +234,11 @@ def _describe(subject: _Subject, assessment: Assessment, outcome: _Outcome) -> s
         parts.append("not answered: " + ", ".join(unanswered))
     holding = sorted(n for n, v in assessment.findings.items() if v)
     parts.append("findings: " + (", ".join(holding) or "none"))
-    score = assessment.odi_score
-    if score is not None:
-        parts.append(f"ODI {score.percent_rounded}% ({score.band.value})")
-    else:
-        parts.append("ODI not given" if assessment.odi is None else "ODI not scorable")
-    if assessment.start_back is not None:
-        parts.append(f"STarT Back risk {assessment.start_back.risk.value}")
+    for instrument in SCORED:
+        score = getattr(assessment, instrument.score_attribute)
+        words = instrument.state_words(score, getattr(assessment, instrument.key))
+        if words is not None:
+            parts.append(words)
     if assessment.age is not None:
         parts.append(f"age {assessment.age}")
     if assessment.preference is not None:

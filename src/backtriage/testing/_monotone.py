@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 from hypothesis import assume
 from hypothesis import strategies as st
 
 from backtriage.assessment import Assessment, Preference
-from backtriage.instruments.odi import OdiScore
-from backtriage.instruments.start_back import StartBackScore, score_start_back
 from backtriage.protocol import (
     FactKind,
     Refer,
@@ -79,13 +77,14 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         if subject.declared[n].kind in (FactKind.FINDING, FactKind.CAPABILITY)
         and before.findings.get(n) is not True
     )
-    score = before.odi_score
-    if score is not None and score.raw < score.max_raw:
-        options.append(("odi", ""))
-    if before.odi is None and not subject.protocol.require_odi:
-        options.append(("odi", "new"))
-    if before.start_back is None or before.start_back.total < 9:
-        options.append(("start_back", ""))
+    # A worse score of each questionnaire, as its strategies draw one.
+    worse: dict[str, st.SearchStrategy[tuple[Mapping[str, object], str]]] = {}
+    for instrument, strategies in bts._scored_strategies():
+        required = getattr(subject.protocol, instrument.requirement)
+        step = strategies.more_risk(before, required=required)
+        if step is not None:
+            worse[instrument.key] = step
+            options.append(("scored", instrument.key))
     # An older age never gives exercises back within the scope; crossing its minimum age
     # into it may (below it no exercise is given, whatever the answers).
     youngest = subject.protocol.scope.min_age
@@ -102,17 +101,9 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
     elif kind == "finding":
         after = attrs.evolve(before, findings={**before.findings, name: True})
         change = f"adding {subject.describe_fact(name)}"
-    elif kind == "odi" and score is not None:
-        raw = draw(st.integers(score.raw + 1, score.max_raw))
-        worse = OdiScore(raw, score.answered, score.missing, score.multiple_marks)
-        after = attrs.evolve(before, odi=worse)
-        change = f"raising the ODI from {score.percent_rounded}% to {worse.percent_rounded}%"
-    elif kind == "odi":
-        after = attrs.evolve(before, odi=draw(bts.odi_answers()))
-        change = "answering the ODI"
-    elif kind == "start_back":
-        after = attrs.evolve(before, start_back=draw(_more_start_back(before.start_back)))
-        change = "answering more STarT Back items 'agree'"
+    elif kind == "scored":
+        fields, change = draw(worse[name])
+        after = attrs.evolve(before, **fields)
     elif kind == "age":
         age = draw(st.integers((before.age or 0) + (before.age is not None), 130))
         after = attrs.evolve(before, age=age)
@@ -123,18 +114,6 @@ def _random_step(draw: st.DrawFn, subject: _Subject) -> _Step:
         change = f"setting the preference to {preference.value}"
     more_risk = kind != "finding" or subject.is_risk(name)
     return _Step(before, after, change, more_risk=more_risk)
-
-
-def _more_start_back(score: StartBackScore | None) -> st.SearchStrategy[StartBackScore]:
-    if score is None:
-        return bts.start_back_answers().map(score_start_back)
-    total, psychosocial = score.total, score.psychosocial
-    options = []
-    if total + 1 <= psychosocial + 4:
-        options.append(StartBackScore(total + 1, psychosocial))
-    if psychosocial < 5:
-        options.append(StartBackScore(total + 1, psychosocial + 1))
-    return st.sampled_from(options)
 
 
 def _monotone(subject: _Subject, step: _Step, *, risk: bool) -> PropertyFailure | None:

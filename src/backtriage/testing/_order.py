@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import attrs
 from hypothesis import strategies as st
 
 from backtriage.assessment import Assessment
+from backtriage.instruments._registry import SCORED
 from backtriage.protocol import (
     Protocol,
 )
@@ -34,23 +35,11 @@ class _Ordering:
 
 def _relisted(assessment: Assessment) -> Assessment:
     """Return the same answers listed in another order and form."""
-    odi = assessment.odi
-    if isinstance(odi, Mapping):
-        from backtriage.instruments.odi import OdiSection
-
-        odi = [odi.get(s.value, odi.get(s)) for s in OdiSection]
-    elif isinstance(odi, tuple):
-        from backtriage.instruments.odi import OdiSection
-
-        odi = {s.value: v for s, v in reversed(list(zip(OdiSection, odi, strict=True)))}
-    return Assessment(
-        odi=odi,
+    return attrs.evolve(
+        assessment,
         red_flags=dict(reversed(list(assessment.red_flags.items()))),
         findings=dict(reversed(list(assessment.findings.items()))),
-        preference=assessment.preference,
-        start_back=assessment.start_back,
-        age=assessment.age,
-        odi_max_missing=assessment.odi_max_missing,
+        **{s.key: s.relisted(getattr(assessment, s.key)) for s in SCORED},
     )
 
 

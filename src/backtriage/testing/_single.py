@@ -10,6 +10,7 @@ import attrs
 from hypothesis import strategies as st
 
 from backtriage.assessment import Assessment
+from backtriage.instruments._registry import SCORED
 from backtriage.protocol import (
     Caution,
     Exclude,
@@ -20,13 +21,7 @@ from backtriage.protocol._engine import (
     Reason,
     engine_of,
 )
-from backtriage.protocol._inputs import (
-    AGE_INPUT,
-    INPUT_SOURCES,
-    ODI_INPUT,
-    START_BACK_INPUT,
-    required_inputs,
-)
+from backtriage.protocol._inputs import AGE_INPUT, required_inputs
 from backtriage.protocol._reasoner import (
     ENGINE_RULES,
     RULE_MISSING_INPUT,
@@ -112,7 +107,7 @@ def _unanswered_in(subject: _Subject, assessment: Assessment) -> list[str]:
     names = [
         n
         for n in subject.required
-        if n not in INPUT_SOURCES
+        if n not in bts._INPUT_NAMES
         and assessment.red_flags.get(n) is None  # absent or None
         and assessment.findings.get(n) is None
         # A follow-up question is required only after a yes to the one it follows.
@@ -122,11 +117,8 @@ def _unanswered_in(subject: _Subject, assessment: Assessment) -> list[str]:
             is True
         )
     ]
-    given = {
-        ODI_INPUT: assessment.odi_score,
-        START_BACK_INPUT: assessment.start_back,
-        AGE_INPUT: assessment.age,
-    }
+    given = {s.key: getattr(assessment, s.score_attribute) for s in SCORED}
+    given[AGE_INPUT] = assessment.age
     names.extend(n for n in required_inputs(subject.protocol) if given[n] is None)
     return names
 

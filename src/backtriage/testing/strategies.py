@@ -11,25 +11,43 @@ Use them in your own property tests::
         assert recommend(assessment, protocol=our_protocol).exercises == ()
 
 Every strategy shrinks towards the plainest input: no red flag answered yes, no finding, every
-ODI section answered 0. Answers come in every form the library accepts (mappings keyed by
-``str`` or enum member, ten-item sequences, ``None`` or ``"not_applicable"`` for a missing ODI
-section, several marks as a list, tuple or set), so a test also covers the input adapters.
+questionnaire answered with its lowest codes. Answers come in every form the library accepts
+(mappings keyed by ``str`` or enum member, sequences, each way of leaving an item unanswered,
+several marks as a list, tuple or set), so a test also covers the input adapters.
+
+The strategies of each questionnaire's answers live beside the questionnaire (the module its
+description names, see ``instruments/_registry.py``) and are re-exported here. That module also
+draws the questionnaire's fields of an assessment and of a check-in, and a worse score (what
+``_Strategies`` lists), so the assessments, check-ins and protocols drawn here, and the property
+checks, read every registered questionnaire from its description and never name one.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
+import typing
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
-from backtriage.instruments._registry import check_in_instruments
-from backtriage.instruments.odi import DisabilityBand, OdiSection
-from backtriage.instruments.start_back import Bothersomeness, StartBackItem, StartBackRisk
+from backtriage.instruments._odi_strategies import (
+    OdiAnswerSet,
+    incomplete_odi_answers,
+    invalid_odi_answers,
+    odi_answers,
+)
+from backtriage.instruments._registry import SCORED, check_in_instruments
+from backtriage.instruments._start_back_strategies import (
+    StartBackAnswerSet,
+    incomplete_start_back_answers,
+    invalid_start_back_answers,
+    start_back_answers,
+)
 from backtriage.protocol import (
     AgeBand,
     AllOf,
@@ -59,11 +77,12 @@ from backtriage.protocol import (
 )
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._hygiene import MAX_STEPS, MIN_STEPS
-from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, START_BACK_INPUT, required_inputs
+from backtriage.protocol._inputs import AGE_INPUT, required_inputs
 from backtriage.protocol._reasoner import facts_of
 
 if TYPE_CHECKING:
     from backtriage._plan import Plan
+    from backtriage.instruments._instrument import ScoredInstrument
 
 __all__ = [
     "OdiAnswerSet",
@@ -83,107 +102,55 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-OdiAnswerSet: TypeAlias = dict[str, object] | dict[OdiSection, object] | list[object]
-"""One ODI questionnaire as an app passes it to ``score_odi``: a mapping or ten answers."""
 
-StartBackAnswerSet: TypeAlias = dict[str, object] | dict[StartBackItem, object]
-"""One STarT Back questionnaire as an app passes it to ``score_start_back``."""
+class _Strategies(typing.Protocol):
+    """What the module of a questionnaire's strategies offers the kit, besides the public
+    strategies of its answers (its ``__all__``, re-exported here).
 
-_SECTIONS: tuple[OdiSection, ...] = tuple(OdiSection)
-_ITEMS: tuple[StartBackItem, ...] = tuple(StartBackItem)
-_PSYCHOSOCIAL = frozenset(_ITEMS[4:])
-
-
-# -- ODI ----------------------------------------------------------------------------------------
-
-
-def _several_marks(code: int) -> st.SearchStrategy[object]:
-    """Marks in one section whose highest is ``code``: at least two distinct codes."""
-    lower = st.sets(st.integers(0, code - 1), min_size=1, max_size=code)
-    return lower.flatmap(
-        lambda marks: st.sampled_from(
-            [sorted({*marks, code}), tuple(sorted({*marks, code})), {*marks, code}]
-        )
-    )
-
-
-@st.composite
-def _odi(
-    draw: st.DrawFn,
-    *,
-    min_missing: int,
-    max_missing: int,
-    multiple_marks: bool,
-) -> OdiAnswerSet:
-    missing = draw(_subsets(tuple(_SECTIONS), min_missing, max_missing))
-    answered = [s for s in _SECTIONS if s not in missing]
-    codes = {s: draw(_CODE) for s in answered}
-    marked: set[OdiSection] = set()
-    if multiple_marks:
-        # At least one section needs a code above 0 for two distinct marks to exist.
-        first = draw(st.sampled_from(answered))
-        codes[first] = max(codes[first], 1)
-        marked = {first} | draw(st.sets(st.sampled_from(answered), max_size=3))
-    values: dict[OdiSection, object] = {}
-    for section in _SECTIONS:
-        if section in missing:
-            values[section] = draw(_GAP)
-        elif section in marked and codes[section] > 0:
-            values[section] = draw(_several_marks(codes[section]))
-        else:
-            values[section] = codes[section]
-    form = draw(_FORM)
-    if form == "list":
-        return [values[s] for s in _SECTIONS]
-    if form == "enum_keys":
-        return dict(values)
-    if form == "absent_keys":
-        # A section left out of the mapping is missing, like None.
-        return {s.value: v for s, v in values.items() if s not in missing}
-    return {s.value: v for s, v in values.items()}
-
-
-def odi_answers(
-    *, max_missing: int = 0, min_missing: int = 0, multiple_marks: bool = False
-) -> st.SearchStrategy[OdiAnswerSet]:
-    """Generate ODI questionnaires that ``score_odi(answers, max_missing=max_missing)`` scores.
-
-    Between ``min_missing`` and ``max_missing`` sections are missing (``None``,
-    ``"not_applicable"`` or, in a mapping, an absent key). With ``multiple_marks=True`` at least
-    one section has several statements marked, given as a list, tuple or set of codes.
-
-    >>> from backtriage import score_odi
-    >>> score_odi(odi_answers(max_missing=1).example(), max_missing=1)  # doctest: +SKIP
+    Each function returns the fields of ``Assessment`` or ``CheckIn`` that carry the
+    questionnaire (by their names), so that the kit never names them.
     """
-    if not 0 <= min_missing <= max_missing <= 9:
-        raise InvalidArgument(
-            f"need 0 <= min_missing <= max_missing <= 9, got {min_missing} and {max_missing}: "
-            "at least one section must be answered"
-        )
-    return _odi_strategy(min_missing, max_missing, multiple_marks)
 
+    def assessment_fields(
+        self, *, required: bool, unanswered: bool
+    ) -> st.SearchStrategy[Mapping[str, object]]:
+        """Its fields of an assessment: not scorable when ``unanswered``, else scorable (always
+        when ``required``, else now and then absent)."""
+        ...
+
+    def check_in_fields(self, previous: Any) -> st.SearchStrategy[Mapping[str, object]]:
+        """Its fields of a check-in after the assessment ``previous`` (or ``None``)."""
+        ...
+
+    def more_risk(
+        self, assessment: Any, *, required: bool
+    ) -> st.SearchStrategy[tuple[Mapping[str, object], str]] | None:
+        """Its fields changed to a worse score than ``assessment``'s, with the change in words;
+        ``None`` when there is none."""
+        ...
+
+
+@functools.cache
+def _scored_strategies() -> tuple[tuple[ScoredInstrument, _Strategies], ...]:
+    """Return each registered questionnaire with the module of its strategies."""
+    modules: list[_Strategies] = [importlib.import_module(s.strategies) for s in SCORED]
+    return tuple(zip(SCORED, modules, strict=True))
+
+
+_INPUT_NAMES = frozenset({*(instrument.key for instrument in SCORED), AGE_INPUT})
+"""The inputs besides red flags and findings a protocol may require, by their missing names
+(``Plan.missing`` names a questionnaire by its key)."""
 
 # Strategies are built once and reused: hypothesis validates each new strategy object when it is
 # first drawn from, which would otherwise cost more than the draws themselves.
-_CODE = st.integers(0, 5)
-_GAP = st.sampled_from([None, "not_applicable"])
-_FORM = st.sampled_from(["list", "str_keys", "enum_keys", "absent_keys"])
 _HOW_UNANSWERED = st.sampled_from(["none", "absent"])
 _ONE_IN_FIVE = st.integers(0, 4)
-_MAX_MISSING = st.sampled_from([1, 1, 0, 2])
 _PREFERENCE = st.one_of(st.none(), st.sampled_from(list(Preference)))
 _AGE = st.integers(0, 130)
 _BOOLEAN = st.booleans()
 _HOW_NOT_HELD = st.sampled_from(["no", "none", "absent", "absent"])
 _NONE = st.none()
 _NOTHING_LEFT: st.SearchStrategy[frozenset[str]] = st.just(frozenset())
-
-
-@functools.cache
-def _odi_strategy(
-    min_missing: int, max_missing: int, multiple_marks: bool
-) -> st.SearchStrategy[OdiAnswerSet]:
-    return _odi(min_missing=min_missing, max_missing=max_missing, multiple_marks=multiple_marks)
 
 
 @functools.cache
@@ -194,171 +161,6 @@ def _subsets(names: tuple[_T, ...], min_size: int, max_size: int) -> st.SearchSt
 @functools.cache
 def _orders(names: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
     return st.permutations(list(names))
-
-
-@functools.cache
-def _given_odi(max_missing: int) -> st.SearchStrategy[OdiAnswerSet]:
-    return odi_answers(max_missing=max_missing, multiple_marks=False) | odi_answers(
-        max_missing=max_missing, multiple_marks=True
-    )
-
-
-def incomplete_odi_answers(*, max_missing: int = 1) -> st.SearchStrategy[OdiAnswerSet]:
-    """Generate ODI questionnaires with more than ``max_missing`` sections missing.
-
-    ``score_odi(answers, max_missing=max_missing)`` raises ``IncompleteError`` for each, and an
-    :class:`~backtriage.Assessment` with ``odi_max_missing=max_missing`` keeps no ODI score.
-    """
-    if not 0 <= max_missing <= 9:
-        raise InvalidArgument(f"need 0 <= max_missing <= 9, got {max_missing}")
-    # Nothing answered is never scorable, whatever max_missing allows.
-    every_none: dict[str, object] = {s.value: None for s in _SECTIONS}
-    nothing: list[OdiAnswerSet] = [[None] * 10, ["not_applicable"] * 10, {}, every_none]
-    nothing_answered = st.sampled_from(range(len(nothing))).map(lambda i: _copy(nothing[i]))
-    if max_missing == 9:
-        return nothing_answered
-    answered_some = _odi(min_missing=max_missing + 1, max_missing=9, multiple_marks=False)
-    return st.one_of(answered_some, nothing_answered)
-
-
-def _copy(answers: OdiAnswerSet) -> OdiAnswerSet:
-    # A fresh value each time, so that a test mutating its input cannot change the next one.
-    return list(answers) if isinstance(answers, list) else dict(answers)
-
-
-# Each is refused by score_odi with InvalidAnswerError, whatever the other sections hold.
-_BAD_ODI_ANSWERS: tuple[object, ...] = (
-    True,
-    False,
-    "3",
-    "",
-    2.5,
-    5.0,
-    6,
-    -1,
-    float("nan"),
-    [],
-    (),
-    frozenset(),
-    [1, "2"],
-    [6],
-    {2, True},
-    b"1",
-    {"code": 1},
-)
-_BAD_ODI_KEYS: tuple[object, ...] = ("traveling", "odi-3", "Pain_Intensity", "", 3, None)
-
-
-@st.composite
-def _invalid_odi(draw: st.DrawFn) -> object:
-    valid = {s.value: draw(st.integers(0, 5)) for s in _SECTIONS}
-    kind = draw(st.sampled_from(["answer", "key", "length", "type"]))
-    if kind == "answer":
-        section = draw(st.sampled_from(_SECTIONS))
-        bad = draw(st.sampled_from(_BAD_ODI_ANSWERS))
-        if draw(st.booleans()):
-            return [bad if s is section else valid[s.value] for s in _SECTIONS]
-        return valid | {section.value: bad}
-    if kind == "key":
-        extra: dict[object, object] = {}
-        extra.update(valid)
-        extra[draw(st.sampled_from(_BAD_ODI_KEYS))] = draw(st.integers(0, 5))
-        return extra
-    if kind == "length":
-        size = draw(st.integers(0, 15).filter(lambda n: n != 10))
-        return draw(st.lists(st.integers(0, 5), min_size=size, max_size=size))
-    return draw(st.sampled_from(["0123401234", 42, None, 3.0, b"0000000000"]))
-
-
-def invalid_odi_answers() -> st.SearchStrategy[object]:
-    """Generate inputs that ``score_odi`` must refuse with ``InvalidAnswerError``.
-
-    A bad answer in one section (``True``, ``"3"``, ``2.5``, ``5.0``, ``6``, NaN, an empty or
-    out-of-range set of marks ...), an alias or non-``str`` key, a sequence that is not ten long,
-    or something that is no questionnaire at all.
-    """
-    return _invalid_odi()
-
-
-# -- STarT Back ---------------------------------------------------------------------------------
-
-
-def _item_answer(item: StartBackItem, score: int) -> st.SearchStrategy[object]:
-    if item is StartBackItem.BOTHERSOMENESS:
-        words = (
-            [Bothersomeness.VERY_MUCH, Bothersomeness.EXTREMELY]
-            if score
-            else [Bothersomeness.NOT_AT_ALL, Bothersomeness.SLIGHTLY, Bothersomeness.MODERATELY]
-        )
-        return st.sampled_from([*words, *(w.value for w in words), bool(score), score])
-    return st.sampled_from([bool(score), score])
-
-
-def _risk_of(scores: Mapping[StartBackItem, int]) -> StartBackRisk:
-    total = sum(scores.values())
-    psychosocial = sum(v for k, v in scores.items() if k in _PSYCHOSOCIAL)
-    if total <= 3:
-        return StartBackRisk.LOW
-    return StartBackRisk.MEDIUM if psychosocial <= 3 else StartBackRisk.HIGH
-
-
-@st.composite
-def _start_back(draw: st.DrawFn, risk: StartBackRisk | None) -> StartBackAnswerSet:
-    scores = draw(
-        st.fixed_dictionaries({item: st.integers(0, 1) for item in _ITEMS}).filter(
-            lambda s: risk is None or _risk_of(s) is risk
-        )
-    )
-    answers = {item: draw(_item_answer(item, scores[item])) for item in _ITEMS}
-    if draw(st.booleans()):
-        return {item.value: value for item, value in answers.items()}
-    return answers
-
-
-def start_back_answers(
-    *, risk: StartBackRisk | None = None
-) -> st.SearchStrategy[StartBackAnswerSet]:
-    """Generate complete STarT Back questionnaires, optionally all in one ``risk`` group.
-
-    Items 1 to 8 are ``True``/``False`` or ``1``/``0``; item 9 is a ``Bothersomeness`` member,
-    its string value or its item score.
-    """
-    return _start_back(risk)
-
-
-@st.composite
-def _invalid_start_back(draw: st.DrawFn) -> object:
-    valid: dict[object, object] = {item.value: draw(st.booleans()) for item in _ITEMS}
-    if draw(st.booleans()):
-        valid[draw(st.sampled_from(["leg-pain", "item1", "", 1]))] = True
-        return valid
-    item = draw(st.sampled_from(_ITEMS))
-    valid[item.value] = draw(st.sampled_from(["1", 1.0, 2, -1, "agree", "yes", [1], "a_lot"]))
-    return valid
-
-
-def invalid_start_back_answers() -> st.SearchStrategy[object]:
-    """Generate questionnaires ``score_start_back`` refuses with ``InvalidAnswerError``."""
-    return _invalid_start_back()
-
-
-@st.composite
-def _incomplete_start_back(draw: st.DrawFn) -> StartBackAnswerSet:
-    answers = draw(_start_back(None))
-    left_out = draw(st.sets(st.sampled_from(_ITEMS), min_size=1))
-    kept: dict[str, object] = {}
-    for key, value in answers.items():
-        item = StartBackItem(key)
-        if item not in left_out:
-            kept[item.value] = value
-        elif draw(st.booleans()):
-            kept[item.value] = None
-    return kept
-
-
-def incomplete_start_back_answers() -> st.SearchStrategy[StartBackAnswerSet]:
-    """Generate questionnaires with an item absent or ``None`` (``IncompleteError``)."""
-    return _incomplete_start_back()
 
 
 # -- red flags and assessments --------------------------------------------------------------------
@@ -496,23 +298,19 @@ def _keep_follow_ups(
 @st.composite
 def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> Assessment:
     unanswered = draw(_unanswered(protocol, complete))
-    red_flags = draw(_red_flags(protocol, unanswered - INPUT_SOURCES.keys()))
+    red_flags = draw(_red_flags(protocol, unanswered - _INPUT_NAMES))
     findings = _keep_follow_ups(protocol, red_flags, draw(_findings(protocol, unanswered)))
-    max_missing = draw(_MAX_MISSING)
-    odi: object
-    if "odi" in unanswered:
-        odi = draw(st.one_of(st.none(), incomplete_odi_answers(max_missing=max_missing)))
-    else:
-        given = _given_odi(max_missing)
-        odi = draw(given if protocol.require_odi else _maybe(given))
+    scored: dict[str, Any] = {}
+    for instrument, strategies in _scored_strategies():
+        fields = strategies.assessment_fields(
+            required=getattr(protocol, instrument.requirement),
+            unanswered=instrument.key in unanswered,
+        )
+        scored.update(draw(fields))
     return Assessment(
-        odi=odi,
         red_flags=red_flags,
         findings=findings,
         preference=draw(_PREFERENCE),
-        start_back=draw(
-            _input(_ANY_START_BACK, START_BACK_INPUT, protocol.require_start_back, unanswered)
-        ),
         # Below the scope's minimum age only the red flags are asked: an incomplete assessment
         # that leaves out anything else is of someone within the scope.
         age=draw(
@@ -523,11 +321,8 @@ def _assessment(draw: st.DrawFn, protocol: Protocol, complete: bool | None) -> A
                 unanswered,
             )
         ),
-        odi_max_missing=max_missing,
+        **scored,
     )
-
-
-_ANY_START_BACK = start_back_answers()
 
 
 def _input(
@@ -556,13 +351,14 @@ def assessments(
 
     Every red-flag key and finding belongs to ``protocol`` (the default protocol when
     ``None``). ``complete=True``: every required question is answered (each required red flag,
-    and a scorable ODI, STarT Back answers or an age when the protocol requires them).
+    and scorable answers to each questionnaire, or an age, the protocol requires).
     ``complete=False``: at least one of them is not, so the plan must give no exercise.
     ``complete=None``: either.
 
-    The ODI may carry missing sections (within ``odi_max_missing``) and multiple marks; STarT
-    Back and age are present or not where the protocol does not require them, and so is the
-    preference. Few red flags are answered yes.
+    Questionnaires carry the gaps and multiple marks their scoring allows (each module of a
+    questionnaire's strategies says which); the questionnaires and the age are present or not
+    where the protocol does not require them, and so is the preference. Few red flags are
+    answered yes.
     """
     chosen = _default(protocol)
     _unanswered(chosen, complete)  # raise InvalidArgument now, not on the first draw
@@ -615,9 +411,18 @@ def _check_in(
         findings=findings,
         days=draw(st.integers(0, days)),
         exercises={exercise_id: draw(_exercise_report()) for exercise_id in sorted(reported)},
-        odi=draw(_maybe(_given_odi(plan.course.answers.odi_max_missing if plan.course else 1))),
+        **_scored_again(draw, plan),
         **ratings,
     )
+
+
+def _scored_again(draw: st.DrawFn, plan: Plan) -> dict[str, Any]:
+    """Draw the questionnaires a check-in asks again (given again or not), after ``plan``."""
+    previous = plan.course.answers if plan.course is not None else None
+    fields: dict[str, Any] = {}
+    for _, strategies in _scored_strategies():
+        fields.update(draw(strategies.check_in_fields(previous)))
+    return fields
 
 
 def _flag_names(protocol: Protocol) -> frozenset[str]:
@@ -628,10 +433,11 @@ def _unanswered_at_check_in(
     protocol: Protocol, complete: bool | None
 ) -> st.SearchStrategy[frozenset[str]]:
     """Draw the questions a check-in leaves unanswered: red flags and required findings (the
-    ODI and the age carry over from the plan, so leaving them out leaves nothing unanswered)."""
+    questionnaires and the age carry over from the plan, so leaving them out leaves nothing
+    unanswered)."""
     if complete is True:
         return _NOTHING_LEFT
-    required = [n for n in _required_questions(protocol) if n not in INPUT_SOURCES]
+    required = [n for n in _required_questions(protocol) if n not in _INPUT_NAMES]
     if not required:
         if complete is False:
             raise InvalidArgument(f"protocol {protocol.name!r} asks no required question again")
@@ -653,7 +459,7 @@ def check_ins(
     ``complete=False``: at least one required question left unanswered; ``None``: either);
     a few findings change; the pain now is 0 to 10; the days 0 to ``max_days``; some exercises
     of ``plan`` are reported (done or not, the pain during them and the next morning at times
-    unknown); the ODI is given again or not.
+    unknown); each questionnaire a check-in asks again is given again or not.
     """
     chosen = _default(protocol)
     _unanswered_at_check_in(chosen, complete)  # raise InvalidArgument now, not on first draw
@@ -663,8 +469,6 @@ def check_ins(
 # -- protocols ------------------------------------------------------------------------------------
 
 _TEXT = st.sampled_from(["Take it gently.", "Stop if it hurts.", "Ask a clinician.", "See notes."])
-_BANDS = tuple(band.value for band in DisabilityBand)
-_RISKS = tuple(risk.value for risk in StartBackRisk)
 _STEPS = (
     "2 slow repetitions.",
     "3 slow repetitions.",
@@ -699,21 +503,24 @@ def _exercises(draw: st.DrawFn, max_exercises: int) -> list[Exercise]:
 
 @st.composite
 def _derived(draw: st.DrawFn, index: int, preference_taken: bool) -> Fact:
-    sources = [DerivedFrom.ODI_BAND, DerivedFrom.START_BACK_RISK, DerivedFrom.AGE]
+    sources = [*(DerivedFrom(s.derivation) for s in SCORED), DerivedFrom.AGE]
     if not preference_taken:
         sources.append(DerivedFrom.PREFERENCE)
     source = draw(st.sampled_from(sources))
+    levels = _LEVELS.get(source)
     if source is DerivedFrom.PREFERENCE:
         derive = Derivation(source, equals=draw(st.sampled_from([p.value for p in Preference])))
-    elif source is DerivedFrom.ODI_BAND:
+    elif levels is not None:
         # Not the lowest threshold (minimal, low, age 0): where the input is required, every
         # complete assessment would hold that fact.
-        derive = Derivation(source, at_least=draw(st.sampled_from(_BANDS[1:])))
-    elif source is DerivedFrom.START_BACK_RISK:
-        derive = Derivation(source, at_least=draw(st.sampled_from(_RISKS[1:])))
+        derive = Derivation(source, at_least=draw(st.sampled_from(levels[1:])))
     else:
         derive = Derivation(source, at_least=str(draw(st.integers(1, 130))))
     return Fact(f"derived_{index}", FactKind.DERIVED, Polarity.RISK, derive=derive)
+
+
+_LEVELS: dict[str, tuple[str, ...]] = {s.derivation: s.levels for s in SCORED}
+"""The levels of each questionnaire, lowest first, by the source of the facts that read them."""
 
 
 def _condition(names: Sequence[str]) -> st.SearchStrategy[Condition]:
@@ -877,14 +684,16 @@ def _protocol(draw: st.DrawFn, max_exercises: int, max_facts: int, max_rules: in
     facts = [attrs.evolve(f, asked_if=None) if f.asked_if in conditional else f for f in facts]
     min_age = draw(st.one_of(st.none(), st.integers(2, 30)))
     scope = _SCOPE if min_age is None else _scope_from(min_age)
+    requires: dict[str, Any] = {
+        s.requirement: s.derivation in needed or draw(st.booleans()) for s in SCORED
+    }
     return Protocol(
         name="generated",
         version="0",
         exercises=tuple(exercises),
         facts=tuple(facts),
         rules=tuple(rules),
-        require_odi=DerivedFrom.ODI_BAND in needed or draw(st.booleans()),
-        require_start_back=DerivedFrom.START_BACK_RISK in needed or draw(st.booleans()),
+        **requires,
         require_age=DerivedFrom.AGE in needed or min_age is not None or draw(st.booleans()),
         advice=_ADVICE,
         safety_net=_SAFETY_NET,

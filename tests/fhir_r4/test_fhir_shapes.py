@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import backtriage as bt
 from backtriage import fhir
 
-FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "fhir"
 ORDINAL = "access_ig_odi_qr_ordinalValue_74423b_redacted.json"
 DECIMAL = "access_ig_odi_qr_valueDecimal_f63227.json"
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"

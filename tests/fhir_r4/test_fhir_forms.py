@@ -230,7 +230,7 @@ def test_the_age_is_read_where_the_protocol_asks_it(aged: bt.Protocol) -> None:
         *flag_items(), ODI_GROUP, {"linkId": "age", "answer": [{"valueInteger": 70}]}
     )
     assert fhir.read_assessment(source, protocol=aged).age == 70
-    custom = bt.load_protocol(Path(__file__).parents[1] / "examples" / "custom_protocol.toml")
+    custom = bt.load_protocol(Path(__file__).parents[2] / "examples" / "custom_protocol.toml")
     flags = [
         {"linkId": q.key, "answer": [{"valueBoolean": False}]}
         for q in bt.questions(custom)
@@ -624,7 +624,7 @@ def test_a_start_back_or_preference_the_form_does_not_ask_is_refused_and_an_age_
 ):
     # The plan reports a STarT Back given to it, so a response without it would change the
     # plan; an age the protocol does not use changes nothing.
-    root = Path(__file__).parents[1]
+    root = Path(__file__).parents[2]
     protocol = bt.load_protocol(root / "examples" / "custom_protocol.toml")
     flags = {"saddle_numbness": False, "fever": False, "not_improving": False}
     answers = dict.fromkeys(ITEMS[:8], False) | {"bothersomeness": "slightly"}

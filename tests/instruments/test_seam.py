@@ -526,7 +526,11 @@ def test_every_name_written_in_any_file_is_seen_unless_the_table_allows_it(
         for name in names:
             for example in name.examples:
                 seen = bool(offences(path, example, instrument))
-                assert seen is (name.kind not in allowed), (path, example, sorted(allowed))
+                assert seen is (name.kind not in allowed), (
+                    path,
+                    example,
+                    sorted(kind.name for kind in allowed),
+                )
 
 
 @pytest.mark.parametrize("instrument", SCORED, ids=lambda i: i.key)

@@ -368,25 +368,13 @@ ALLOWED: tuple[Allowed, ...] = (
     _allowed("batch.py", {"odi"}, ALL_KINDS, "table scoring row by row (score_odi_many)"),
     _allowed("frames.py", {"odi"}, ALL_KINDS, "table scoring of data frames (score_odi_frame)"),
     _allowed("cli/", {"odi"}, ALL_KINDS, "the score command scores ODI tables"),
-    # Named today where a description could be read instead.
+    # Below the instruments, so it cannot read their descriptions.
     _allowed(
         "errors.py",
         SCORED_KEYS,
         {Kind.WORDS, Kind.QUOTED, Kind.ATTRIBUTE, Kind.FORM},
         "below the instruments: lists the fields whose errors nest ($.odi.walking) in _NESTED "
         "and gives such paths as examples",
-    ),
-    _allowed(
-        "testing/_follow_up.py",
-        {"pain"},
-        {Kind.ATTRIBUTE, Kind.KEYWORD},
-        "draws a check-in, which requires the pain: CheckIn(pain=answers.pain or 0)",
-    ),
-    _allowed(
-        "review/_reader.py",
-        {"pain"},
-        {Kind.KEYWORD},
-        "the review's example check-in gives a pain rating: CheckIn(pain=2)",
     ),
 )
 """The files that may name an instrument: which instruments, in which ways, and why."""

@@ -1,25 +1,21 @@
-"""The documents layer reads the scored instruments from their descriptions and names none.
+"""The documents layer reads the scored instruments from their descriptions.
 
-The converter's document hooks, the JSON Schema and ``serialize`` iterate ``SCORED``: no file
-of theirs names a scored instrument's key, score attribute, module or public names. A second
-test plants names to show the check can fail; the others hold each description's documents to
-the classes they describe.
+The converter's document hooks, the JSON Schema and ``serialize`` iterate ``SCORED``: each
+description's documents hold to the classes they describe, and a toy questionnaire the layer
+has never seen is written and read from its description alone. tests/instruments/test_seam.py
+says which files may name an instrument.
 """
 
 from __future__ import annotations
 
 import enum
-import re
-import sys
 import typing
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 import attrs
 import pytest
 from cattrs.errors import BaseValidationError
 
-import backtriage
 from backtriage import _schema
 from backtriage._convert import MISSING, _documents, structure_errors
 from backtriage.assessment import Assessment, CheckIn
@@ -27,71 +23,6 @@ from backtriage.errors import IncompleteError, InvalidAnswerError
 from backtriage.instruments._form import ItemForm
 from backtriage.instruments._instrument import Documents, DocumentSchemas, ScoredInstrument
 from backtriage.instruments._registry import SCORED, Answers, Score
-
-PACKAGE = Path(backtriage.__file__).parent
-
-DOCUMENT_LAYER = (
-    "_convert/_core.py",
-    "_convert/_documents.py",
-    "_schema.py",
-    "serialize.py",
-)
-"""The files of the documents layer, which read the scored instruments without naming them."""
-
-
-def _module_of(instrument: ScoredInstrument) -> str:
-    return instrument.documents.score_class.__module__
-
-
-def _pattern(instrument: ScoredInstrument) -> re.Pattern[str]:
-    dotted = _module_of(instrument)
-    short = dotted.rpartition(".")[2]
-    names = [re.escape(name) for name in getattr(sys.modules[dotted], "__all__", ())]
-    quoted = {instrument.key, instrument.score_attribute}
-    parts = [
-        *(rf"[\"']{re.escape(word)}[\"']" for word in sorted(quoted)),  # a document key
-        rf"\b{re.escape(dotted)}\b",
-        rf"\binstruments import [^\n]*\b{re.escape(short)}\b",
-    ]
-    if names:
-        parts.append(rf"(?<![\w.])(?:{'|'.join(names)})\b")
-    return re.compile("|".join(parts))
-
-
-def _naming(instrument: ScoredInstrument, sources: Mapping[str, str]) -> frozenset[str]:
-    """Return the files of ``sources`` (path → text) that name ``instrument``."""
-    pattern = _pattern(instrument)
-    return frozenset(path for path, text in sources.items() if pattern.search(text))
-
-
-@pytest.mark.parametrize("instrument", SCORED, ids=lambda i: i.key)
-def test_the_documents_layer_names_no_scored_instrument(instrument: ScoredInstrument) -> None:
-    sources = {path: (PACKAGE / path).read_text(encoding="utf-8") for path in DOCUMENT_LAYER}
-    naming = _naming(instrument, sources)
-    assert not naming, (
-        f"{sorted(naming)} name the instrument {instrument.key!r}: read it from its "
-        "description (ScoredInstrument.documents, iterating SCORED)"
-    )
-
-
-@pytest.mark.parametrize("instrument", SCORED, ids=lambda i: i.key)
-def test_the_check_sees_a_document_module_that_names_a_scored_instrument(
-    instrument: ScoredInstrument,
-) -> None:
-    module = _module_of(instrument)
-    sources = {
-        "plain.py": "x = 1\n",
-        "by_key.py": f"document[{instrument.key!r}] = 3\n",
-        "by_score.py": f'document["{instrument.score_attribute}"] = None\n',
-        "by_module.py": f"from {module} import something\n",
-        "by_import.py": f"from backtriage.instruments import {module.rpartition('.')[2]}\n",
-    }
-    for name in getattr(sys.modules[module], "__all__", ()):
-        sources[f"by_{name}.py"] = f"value = {name}(1)\n"
-        sources[f"not_by_{name}.py"] = f"value = _{name}_other(1)\n"
-    assert _naming(instrument, sources) == {
-        path for path in sources if path != "plain.py" and not path.startswith("not_")
-    }
 
 
 def test_the_document_types_are_the_registered_ones() -> None:

@@ -16,6 +16,7 @@ import attrs
 from backtriage._follow_up import follow_up
 from backtriage._plan import Plan, QuestionKind, make_plan, questions
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning
+from backtriage.instruments._registry import check_in_instruments
 from backtriage.protocol import FactKind, Protocol, Texts, Urgency, UrgencyAdvice, triggers_urgency
 from backtriage.protocol._queries import realisable
 from backtriage.review._diff import unreliable_problems
@@ -236,10 +237,12 @@ def _follow_up_example(protocol: Protocol, first: Example) -> Example:
         ),
     )
     given = [p.exercise for p in first.plan.exercises]
+    # Each rating a check-in asks again, a fifth of the way up its range (pain now 2 of 10).
+    ratings = {i.key: i.least + (i.most - i.least) // 5 for i in check_in_instruments()}
     check_in = CheckIn(
         red_flags=dict.fromkeys(first.assessment.red_flags, False),
-        pain=2,
         days=7,
+        **ratings,
         exercises={e.id: r for e, r in zip(given, reports, strict=False)},
     )
     followed = follow_up(first.plan, check_in, protocol=protocol)
@@ -250,7 +253,9 @@ def _follow_up_example(protocol: Protocol, first: Example) -> Example:
     return Example(
         "follow-up",
         "A follow-up a week later",
-        f"the plan of urgency none, then every red flag no, pain now 2, {reported}",
+        "the plan of urgency none, then every red flag no, "
+        + "".join(f"{key} now {value}, " for key, value in ratings.items())
+        + reported,
         first.assessment,
         followed.plan,
         check_in,

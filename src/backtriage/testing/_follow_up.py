@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from backtriage._follow_up import follow_up
 from backtriage._plan import Plan, recommend
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning
+from backtriage.instruments._registry import check_in_instruments
 from backtriage.protocol import Protocol
 from backtriage.testing._harness import _failure, _search, _Subject
 from backtriage.testing._report import PropertyFailure
@@ -56,7 +57,12 @@ def _check_in(
     course = plan.course
     answers = course.answers if course is not None else Assessment()
     flags = red_flags if red_flags is not None else dict.fromkeys(answers.red_flags, False)
-    return CheckIn(red_flags=flags, pain=answers.pain or 0, days=7, exercises=reports)
+    # Each rating a check-in asks again: as it was, or its least where the plan had none.
+    ratings: dict[str, int] = {}
+    for instrument in check_in_instruments():
+        value = getattr(answers, instrument.key)
+        ratings[instrument.key] = instrument.least if value is None else value
+    return CheckIn(red_flags=flags, days=7, exercises=reports, **ratings)
 
 
 def _responses(plan: Plan, protocol: Protocol) -> Iterator[tuple[str, int, NextMorning, int]]:

@@ -26,9 +26,8 @@ from backtriage.protocol._engine import (
     Withheld,
     engine_of,
 )
-from backtriage.protocol._inputs import AGE_INPUT, START_BACK_INPUT
+from backtriage.protocol._inputs import INPUT_SOURCES, PREFERENCE_INPUT, asked_inputs
 from backtriage.protocol._model import (
-    DerivedFrom,
     Fact,
     FactKind,
     Protocol,
@@ -469,7 +468,7 @@ def _question_text(protocol: Protocol, name: str) -> str:
     return protocol.texts.question(name) if name in _INSTRUMENTS else name
 
 
-_INSTRUMENTS = frozenset({"odi", "start_back", "age", "preference"})
+_INSTRUMENTS = frozenset({*INPUT_SOURCES, PREFERENCE_INPUT})
 
 
 class QuestionKind(StrEnum):
@@ -515,24 +514,9 @@ def questions(protocol: Protocol | None = None) -> tuple[Question, ...]:
     red_flags = [f for f in asked if f.kind is FactKind.RED_FLAG]
     others = [f for f in asked if f.kind is not FactKind.RED_FLAG]
     result = [_fact_question(f) for f in red_flags]
-    result.append(
-        Question("odi", QuestionKind.INSTRUMENT, protocol.texts.odi_question, protocol.require_odi)
-    )
-    derived_from = {f.derive.source for f in protocol.facts if f.derive is not None}
-    for key, source, kind, required in (
-        (
-            START_BACK_INPUT,
-            DerivedFrom.START_BACK_RISK,
-            QuestionKind.INSTRUMENT,
-            protocol.require_start_back,
-        ),
-        (AGE_INPUT, DerivedFrom.AGE, QuestionKind.DETAIL, protocol.require_age),
-        # Never required: "none known" is an answer, and it changes nothing (see section 4 of
-        # docs/clinical-basis.md).
-        ("preference", DerivedFrom.PREFERENCE, QuestionKind.DETAIL, False),
-    ):
-        if required or source in derived_from:
-            result.append(Question(key, kind, protocol.texts.question(key), required))
+    for key, questionnaire, required in asked_inputs(protocol):
+        kind = QuestionKind.INSTRUMENT if questionnaire else QuestionKind.DETAIL
+        result.append(Question(key, kind, protocol.texts.question(key), required))
     result.extend(_fact_question(f) for f in others)
     return _follow_ups_after_conditions(result)
 

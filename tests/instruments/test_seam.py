@@ -313,13 +313,6 @@ ALLOWED: tuple[Allowed, ...] = (
         "the shipped protocol written from default.toml: its facts, rules and texts are data, "
         "its fields the format's (Protocol(require_odi=...))",
     ),
-    _allowed(
-        "protocol/_inputs.py",
-        SCORED_KEYS,
-        {Kind.WORDS},
-        "keeps the names ODI_INPUT and START_BACK_INPUT, read from the descriptions by their "
-        "DerivedFrom source, and says them in their docstrings",
-    ),
     # The features built on an instrument.
     _allowed(
         "_course.py",

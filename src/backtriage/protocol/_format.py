@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from backtriage.protocol._inputs import SCORED_BY_SOURCE
-from backtriage.protocol._model import FORMAT, DerivedFrom, Texts, Urgency
+from backtriage.protocol._inputs import SCORED_BY_SOURCE, asked_inputs
+from backtriage.protocol._model import FORMAT, Texts, Urgency
 from backtriage.protocol._problem import Problem
 
 if TYPE_CHECKING:
@@ -144,19 +144,7 @@ def _safety_net_problems(protocol: Protocol) -> Iterator[Problem]:
 
 def instrument_questions(protocol: Protocol) -> tuple[str, ...]:
     """Return the inputs besides facts that ``questions()`` lists for ``protocol``, in order."""
-    derived_from = {f.derive.source for f in protocol.facts if f.derive is not None}
-    listed = [
-        instrument.key
-        for source, instrument in SCORED_BY_SOURCE.items()
-        if instrument.always_asked
-        or getattr(protocol, instrument.requirement)
-        or source in derived_from
-    ]
-    if protocol.require_age or DerivedFrom.AGE in derived_from:
-        listed.append("age")
-    if DerivedFrom.PREFERENCE in derived_from:
-        listed.append("preference")
-    return tuple(listed)
+    return tuple(name for name, _, _ in asked_inputs(protocol))
 
 
 # The texts every protocol needs; the others only where the protocol uses them.

@@ -22,10 +22,10 @@ __all__ = [
     "AGE_INPUT",
     "INPUT_REQUIREMENTS",
     "INPUT_SOURCES",
-    "ODI_INPUT",
+    "PREFERENCE_INPUT",
     "SCORED_BY_SOURCE",
-    "START_BACK_INPUT",
     "FactInputs",
+    "asked_inputs",
     "compile_inputs",
     "inputs_of",
     "required_inputs",
@@ -34,6 +34,8 @@ __all__ = [
 
 AGE_INPUT = "age"
 """The name ``Plan.missing`` uses for an age a protocol requires."""
+PREFERENCE_INPUT = "preference"
+"""The name ``questions()`` gives the directional preference (never required)."""
 SCORED_BY_SOURCE: dict[DerivedFrom, ScoredInstrument] = {
     DerivedFrom(instrument.derivation): instrument for instrument in SCORED
 }
@@ -49,12 +51,6 @@ INPUT_REQUIREMENTS: dict[str, str] = {
     AGE_INPUT: "require_age",
 }
 """The field of ``Protocol`` that requires each score or age input, by the input's name."""
-# Kept for the modules that still name these two inputs (the plan's questions, the testing
-# kit): each is the key of the questionnaire its derivation source reads.
-ODI_INPUT = SCORED_BY_SOURCE[DerivedFrom.ODI_BAND].key
-"""The name ``Plan.missing`` uses for an ODI that is absent or has too many gaps."""
-START_BACK_INPUT = SCORED_BY_SOURCE[DerivedFrom.START_BACK_RISK].key
-"""The name ``Plan.missing`` uses for STarT Back answers a protocol requires."""
 _RANKS: dict[DerivedFrom, dict[str, int]] = {
     source: {value: rank for rank, value in enumerate(instrument.levels)}
     for source, instrument in SCORED_BY_SOURCE.items()
@@ -176,3 +172,25 @@ def inputs_of(protocol: Protocol) -> FactInputs:
     if type(found) is FactInputs:  # the hot path of every plan: no call
         return found
     return cached(protocol, "inputs", FactInputs, compile_inputs)
+
+
+def asked_inputs(protocol: Protocol) -> tuple[tuple[str, bool, bool], ...]:
+    """Return the inputs besides facts that ``questions()`` lists for ``protocol``, in order.
+
+    Each is ``(name, whether it is a questionnaire, whether it is required)``: the scored
+    questionnaires in their registered order (one a protocol always asks, then one it requires
+    or a fact of it reads), the age where it is required or read, and the directional
+    preference where it is read (never required: "none known" is an answer, and it changes
+    nothing).
+    """
+    derived_from = {f.derive.source for f in protocol.facts if f.derive is not None}
+    listed: list[tuple[str, bool, bool]] = []
+    for source, instrument in SCORED_BY_SOURCE.items():
+        required = bool(getattr(protocol, instrument.requirement))
+        if instrument.always_asked or required or source in derived_from:
+            listed.append((instrument.key, True, required))
+    if protocol.require_age or DerivedFrom.AGE in derived_from:
+        listed.append((AGE_INPUT, False, protocol.require_age))
+    if DerivedFrom.PREFERENCE in derived_from:
+        listed.append((PREFERENCE_INPUT, False, False))
+    return tuple(listed)

@@ -48,6 +48,7 @@ from backtriage.protocol._engine import (
     Reason,
 )
 from backtriage.protocol._model import FactKind, FollowUpRules, Protocol, Urgency
+from backtriage.protocol._reasoner import STEP_RULES
 
 __all__ = ["FollowUp", "StepDecision", "StepKind", "follow_up", "trend_of"]
 
@@ -131,21 +132,6 @@ class FollowUp:
     __repr__ = value_repr
     __eq__ = value_eq
     __hash__ = value_hash
-
-
-# Rule ids of the pain-response decisions: stable names an app can switch on.
-_DECIDED_BY = {
-    "start": "follow_up.start",
-    "progress": "follow_up.progress",
-    "hold": "follow_up.hold",
-    "hold_last_step": "follow_up.hold_last_step",
-    "not_done": "follow_up.not_done",
-    "not_reported": "follow_up.not_reported",
-    "regress": "follow_up.regress",
-    "stop": RULE_STOPPED,
-    "resume": "follow_up.resume",
-    "restart": "follow_up.restart",
-}
 
 
 def follow_up(
@@ -382,7 +368,7 @@ def _decisions(
                 exercise_id,
                 kind,
                 getattr(rules, name),
-                _DECIDED_BY[name],
+                STEP_RULES[name],
                 step,
                 previous,
                 exercise.title,

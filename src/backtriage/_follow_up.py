@@ -39,6 +39,7 @@ from backtriage.assessment import (
 )
 from backtriage.errors import InvalidAnswerError, ProtocolError, json_path
 from backtriage.instruments.odi import OdiScore, odi_change
+from backtriage.protocol import FactKind, FollowUpRules, Protocol, Urgency
 from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import (
     RULE_NOT_IMPROVING,
@@ -47,7 +48,6 @@ from backtriage.protocol._engine import (
     FiredRule,
     Reason,
 )
-from backtriage.protocol._model import FactKind, FollowUpRules, Protocol, Urgency
 from backtriage.protocol._reasoner import STEP_RULES
 
 __all__ = ["FollowUp", "StepDecision", "StepKind", "follow_up", "trend_of"]

@@ -15,6 +15,7 @@ from backtriage.assessment import Assessment, canonical
 from backtriage.errors import InvalidAnswerError, ProtocolError
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
+from backtriage.protocol import Fact, FactKind, Protocol, SafetyNet, Texts, Urgency
 from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import (
     RULE_MISSING_INPUT,
@@ -27,14 +28,6 @@ from backtriage.protocol._engine import (
     engine_of,
 )
 from backtriage.protocol._inputs import INPUT_SOURCES, PREFERENCE_INPUT, asked_inputs
-from backtriage.protocol._model import (
-    Fact,
-    FactKind,
-    Protocol,
-    SafetyNet,
-    Texts,
-    Urgency,
-)
 
 __all__ = [
     "History",
@@ -442,7 +435,7 @@ def default_protocol() -> Protocol:
     """Return the protocol shipped with backtriage, loaded once on first use."""
     if not _DEFAULT:
         # Imported on first use: the loader is not needed by an app that only scores.
-        from backtriage.protocol._default import default_protocol as load_default
+        from backtriage.protocol import default_protocol as load_default
 
         _DEFAULT.append(load_default())
     return _DEFAULT[0]

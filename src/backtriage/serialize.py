@@ -47,10 +47,10 @@ from backtriage.errors import (
 from backtriage.instruments._registry import SCORED, Answers, Score
 from backtriage.protocol import (
     Protocol,
+    SignOff,
     Urgency,
     protocol_from_data,
 )
-from backtriage.protocol._sign_off import SignOff
 
 __all__ = [
     "READABLE_SCHEMA_VERSIONS",

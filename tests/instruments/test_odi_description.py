@@ -116,3 +116,31 @@ def test_the_documents_name_the_score_fields_and_the_option() -> None:
     assert documents.options == (("odi_max_missing", int),)
     assert documents.answers_in_order is True
     assert documents.schema_aliases == ("odi-answers",)
+
+
+def test_the_errors_and_the_rules_name_the_odi_in_these_words() -> None:
+    odi = describe_odi()
+    assert (odi.key, odi.score_attribute, odi.requirement, odi.derivation) == (
+        "odi",
+        "odi_score",
+        "require_odi",
+        "odi_band",
+    )
+    assert odi.input_words == "the ODI"
+    assert odi.strategies == "backtriage.instruments._odi_strategies"
+    documents = odi.documents
+    assert documents.score is score_odi
+    assert documents.score_words == "an ODI score"
+    assert documents.answers_words == "ODI answers"
+    assert documents.shapes_words == (
+        "an object of section key to answer, a list of ten answers, an ODI score object, or null"
+    )
+    assert documents.complete_words == "no more sections unanswered than odi_max_missing allows"
+    assert "OdiScore" in documents.schemas().definitions
+    (note,) = odi.review_notes
+    assert note == (
+        "Missing answers: up to 1 of the ten sections may be unanswered (an app may set "
+        "another limit per assessment, `odi_max_missing`); the score is then the share of "
+        "the answered sections. With more unanswered, the ODI cannot be scored and counts "
+        "as missing, required or not: every exercise is withheld until it is answered."
+    )

@@ -28,7 +28,7 @@ from fractions import Fraction
 import attrs
 
 from backtriage._course import Trend
-from backtriage._plan import History, Plan, _protocol_or_default, build_plan
+from backtriage._plan import History, Plan, _protocol_or_default, build_plan, check_steps
 from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.assessment import (
     Assessment,
@@ -167,6 +167,7 @@ def follow_up(
             "a plan made by recommend or follow_up of this version, which records its course",
             problem="the plan has no course to follow up",
         )
+    check_steps(plan, "plan")
     restart = _same_protocol(plan, protocol, allow_new_version)
     given = {p.exercise.id: p for p in plan.exercises}
     for exercise_id in check_in.exercises:

@@ -12,7 +12,7 @@ from backtriage._course import Course, Trend
 from backtriage._facts import derive_facts, under_age_of
 from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.assessment import Assessment, canonical
-from backtriage.errors import InvalidAnswerError, ProtocolError
+from backtriage.errors import InvalidAnswerError, ProtocolError, json_path
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol import Fact, FactKind, Protocol, SafetyNet, Texts, Urgency
@@ -223,6 +223,36 @@ class _CourseSlot:
 
 
 Plan.course = _CourseSlot(Plan.__dict__["course"])  # type: ignore[assignment]
+
+
+def check_steps(plan: Plan, *at: str) -> None:
+    """Refuse a plan whose exercises or course name a step their exercise does not have.
+
+    A step outside the exercise's steps would show another dosage (a step of -1 the hardest),
+    and a follow-up moves each exercise on from the step its plan gave. ``at`` is where the
+    plan is (nothing for a plan document, ``"plan"`` for an argument); the error names the
+    path of the step below it.
+    """
+    for index, prescription in enumerate(plan.exercises):
+        if not 0 <= prescription.step < prescription.steps:
+            raise InvalidAnswerError(
+                json_path(*at, "exercises", index, "step"),
+                prescription.step,
+                f"a step of the exercise, from 0 to {prescription.steps - 1}",
+            )
+    course = plan.course
+    if course is None:
+        return
+    lasts = {p.exercise.id: p.steps - 1 for p in plan.exercises}
+    lasts.update((w.exercise.id, max(len(w.exercise.steps), 1) - 1) for w in plan.withheld)
+    for exercise_id, step in course.steps.items():
+        last = lasts.get(exercise_id, 0)
+        if type(step) is not int or not 0 <= step <= last:
+            raise InvalidAnswerError(
+                json_path(*at, "course", "steps", exercise_id),
+                step,
+                f"a step of the exercise, from 0 to {last}",
+            )
 
 
 def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Plan:

@@ -27,7 +27,7 @@ from backtriage.protocol._engine import (
     Withheld,
     engine_of,
 )
-from backtriage.protocol._inputs import INPUT_SOURCES, PREFERENCE_INPUT, asked_inputs
+from backtriage.protocol._inputs import ASKED_INPUTS, asked_inputs
 
 __all__ = [
     "History",
@@ -177,11 +177,12 @@ class _CourseToCome:
             return Course(canonical(answers), answers.odi_score, answers.pain, steps=steps)
         # The course keeps the step of every exercise given, and of every exercise withheld
         # only while questions are unanswered; an exercise a rule withholds loses its step.
-        kept = history.steps
-        if plan.missing and kept:
+        previous_steps = history.steps
+        if plan.missing and previous_steps:
             for w in plan.withheld:
-                if w.exercise.id in kept and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
-                    steps[w.exercise.id] = kept[w.exercise.id]
+                waits = all(r.rule == RULE_MISSING_INPUT for r in w.reasons)
+                if w.exercise.id in previous_steps and waits:
+                    steps[w.exercise.id] = previous_steps[w.exercise.id]
         return Course(
             canonical(answers),
             history.baseline_odi,
@@ -488,10 +489,7 @@ def _question_text(protocol: Protocol, name: str) -> str:
     fact = engine_of(protocol).fact_by_name.get(name)
     if fact is not None:
         return fact.question or name
-    return protocol.texts.question(name) if name in _INSTRUMENTS else name
-
-
-_INSTRUMENTS = frozenset({*INPUT_SOURCES, PREFERENCE_INPUT})
+    return protocol.texts.question(name) if name in ASKED_INPUTS else name
 
 
 class QuestionKind(StrEnum):

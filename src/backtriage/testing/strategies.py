@@ -77,7 +77,7 @@ from backtriage.protocol import (
 )
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._hygiene import MAX_STEPS, MIN_STEPS
-from backtriage.protocol._inputs import AGE_INPUT, required_inputs
+from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, required_inputs
 from backtriage.protocol._reasoner import facts_of
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def _scored_strategies() -> tuple[tuple[ScoredInstrument, _Strategies], ...]:
     return tuple(zip(SCORED, modules, strict=True))
 
 
-_INPUT_NAMES = frozenset({*(instrument.key for instrument in SCORED), AGE_INPUT})
+_INPUT_NAMES = frozenset(INPUT_SOURCES)
 """The inputs besides red flags and findings a protocol may require, by their missing names
 (``Plan.missing`` names a questionnaire by its key)."""
 

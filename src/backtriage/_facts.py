@@ -44,6 +44,7 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             f"a red-flag key of protocol {protocol.name!r} "
             "(see backtriage.questions() for the list)",
             problem="unknown key",
+            path=json_path("red_flags", key),
         )
     findings = assessment.findings
     # Every name the app answered, also those answered False or None: a misspelt key must

@@ -35,7 +35,7 @@ from backtriage._fhir._items import (
 )
 from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
-from backtriage.errors import InvalidAnswerError
+from backtriage.errors import InvalidAnswerError, json_path
 from backtriage.instruments._form import ItemForm
 from backtriage.instruments._registry import check_in_instruments
 from backtriage.protocol import Protocol
@@ -278,7 +278,12 @@ def assessment_response(
     for field, names in (("red_flags", assessment.red_flags), ("findings", findings)):
         for name in names:
             if name not in keys:
-                raise InvalidAnswerError(f"{field}.{name}", name, "a question of the protocol")
+                raise InvalidAnswerError(
+                    f"{field}.{name}",
+                    name,
+                    "a question of the protocol",
+                    path=json_path(field, name),
+                )
     yes_no: dict[str, bool | None] = {**assessment.red_flags, **findings}
     items: list[Resource] = []
     for question in asked:

@@ -77,6 +77,8 @@ class Plan:
     """How the ODI and the pain have changed since the first plan; ``None`` in a first plan."""
     trend_lines: tuple[str, ...] = ()
     """The trend as ``summary()`` shows it, one criterion a line, in the protocol's words."""
+    # No validator or converter: until it is first read the slot holds what the course is
+    # made of (see _CourseSlot), which only the slot's descriptor may see.
     course: Course | None = None
     """What a follow-up of this plan needs: the answers that carry over, the baseline, the days
     so far and each exercise's step. ``None`` only in a plan stored before follow-ups. Made

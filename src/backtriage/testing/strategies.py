@@ -395,8 +395,8 @@ def _check_in(
     reported = draw(_subsets(tuple(given), 0, len(given))) if given else set()
     changes = draw(_findings(protocol, unanswered))
     # A check-in names only what changed: keep a few of the findings drawn.
-    kept = draw(_subsets(tuple(changes), 0, min(3, len(changes)))) if changes else set()
-    findings = {name: changes[name] for name in changes if name in kept}
+    changed = draw(_subsets(tuple(changes), 0, min(3, len(changes)))) if changes else set()
+    findings = {name: changes[name] for name in changes if name in changed}
     # Left out of a check-in, a finding carries over: one left unanswered is "no longer known".
     findings.update((name, None) for name in unanswered if name not in _flag_names(protocol))
     red_flags = draw(_red_flags(protocol, unanswered))

@@ -40,6 +40,7 @@ def backtriage_modules(src: Path = SRC) -> frozenset[str]:
 AT_IMPORT: frozenset[str] = frozenset(
     {
         "backtriage",
+        "backtriage._lazy",  # the packages' names imported on first use
         "backtriage._ordered",
         "backtriage._values",  # the repr, equality and hash every value class shares
         "backtriage._version",

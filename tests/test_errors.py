@@ -130,14 +130,15 @@ def test_the_short_repr_of_an_object_whose_repr_fails_names_its_type() -> None:
 @pytest.mark.parametrize(
     ("field", "path"),
     [
-        ("red_flags.fever", "$.red_flags.fever"),
-        ("findings.osteoporosis", "$.findings.osteoporosis"),
-        # No field is read as belonging to an instrument: whoever raises passes the path.
+        # No field name is read as nested (no registry of names): whoever raises a value
+        # below the top passes its path, and a dotted name is one key.
+        ("red_flags.fever", "$['red_flags.fever']"),
+        ("findings.osteoporosis", "$['findings.osteoporosis']"),
         ("walking", "$.walking"),
         ("answers", "$.answers"),
         ("age", "$.age"),
         ("$.rules[3].actions", "$.rules[3].actions"),
-        ("red_flags.two words", "$.red_flags['two words']"),
+        ("red_flags.two words", "$['red_flags.two words']"),
     ],
 )
 def test_a_field_named_the_old_way_gets_its_json_path(field: str, path: str) -> None:

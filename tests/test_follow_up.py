@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import attrs
@@ -612,3 +613,46 @@ def test_the_follow_up_summary_lists_each_decision_before_the_plan() -> None:
     for decision in follow.steps:
         assert f"- {decision.title}: {decision.reason}" in summary
     assert summary.endswith(follow.plan.summary())
+
+
+# -- a step the exercise does not have ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", [-1, 3, 99])
+def test_a_plan_with_a_step_its_exercise_does_not_have_is_refused(step: int) -> None:
+    # A step of -1 would index the hardest dosage; a stored or edited plan must not carry one
+    # into a follow-up, nor be read at all.
+    plan = first_plan()
+    exercises = (attrs.evolve(plan.exercises[0], step=step), *plan.exercises[1:])
+    edited = attrs.evolve(plan, exercises=exercises)
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.follow_up(edited, check_in(plan))
+    assert caught.value.path == "$.plan.exercises[0].step"
+    document = json.loads(to_json(plan))
+    document["exercises"][0]["step"] = step
+    with pytest.raises(bt.InvalidAnswerError) as read:
+        from_json(json.dumps(document), bt.Plan)
+    assert read.value.path == "$.exercises[0].step"
+
+
+@pytest.mark.parametrize("step", [-1, 3])
+def test_a_course_with_a_step_its_exercise_does_not_have_is_refused(step: int) -> None:
+    plan = first_plan()
+    exercise_id = plan.exercises[0].exercise.id
+    document = json.loads(to_json(plan))
+    document["course"]["steps"][exercise_id] = step
+    with pytest.raises(bt.InvalidAnswerError) as read:
+        from_json(json.dumps(document), bt.Plan)
+    assert read.value.path == f"$.course.steps.{exercise_id}"
+    assert plan.course is not None
+    course = attrs.evolve(plan.course, steps={**plan.course.steps, exercise_id: step})
+    with pytest.raises(bt.InvalidAnswerError) as caught:
+        bt.follow_up(attrs.evolve(plan, course=course), check_in(plan))
+    assert caught.value.path == f"$.plan.course.steps.{exercise_id}"
+
+
+def test_every_plan_of_a_course_reads_back_with_its_steps() -> None:
+    plan = first_plan()
+    for _ in range(4):
+        assert from_json(to_json(plan), bt.Plan) == plan
+        plan = bt.follow_up(plan, check_in(plan)).plan

@@ -116,3 +116,11 @@ def test_a_course_given_to_the_plan_is_the_one_it_carries() -> None:
     assert plan_made_at_once(plan, None).course is None  # type: ignore[arg-type]
     course = bt.Course(bt.Assessment(), days=3)
     assert plan_made_at_once(plan, course).course is course
+
+
+def test_nothing_but_the_course_slot_sees_a_course_not_made_yet() -> None:
+    # The slot holds what the course is made of until it is read: a validator or converter
+    # on the field would be handed that instead of a Course.
+    field = attrs.fields(bt.Plan).course
+    assert field.validator is None
+    assert field.converter is None

@@ -9,6 +9,7 @@ This module holds the public names and nothing else; ``docs/architecture.md`` ma
 
 from typing import TYPE_CHECKING
 
+from backtriage._lazy import lazy_getattr
 from backtriage._version import __version__
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
 from backtriage.errors import (
@@ -171,17 +172,10 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    # Imported on first use: the protocol model when a protocol is first used, the plan and
-    # the engine when a plan is first made (scoring alone never needs them), the loader and
-    # the converter (tomllib, cattrs) when a document is read, the batch scorer for tables.
-    # Each module is imported once; later lookups find it.
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'backtriage' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+# Imported on first use: the protocol model when a protocol is first used, the plan and the
+# engine when a plan is first made (scoring alone never needs them), the loader and the
+# converter (tomllib, cattrs) when a document is read, the batch scorer for tables.
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

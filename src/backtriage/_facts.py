@@ -44,6 +44,7 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             f"a red-flag key of protocol {protocol.name!r} "
             "(see backtriage.questions() for the list)",
             problem="unknown key",
+            path=json_path("red_flags", key),
         )
     findings = assessment.findings
     # Every name the app answered, also those answered False or None: a misspelt key must
@@ -87,7 +88,7 @@ def derive_facts(assessment: Assessment, protocol: Protocol) -> tuple[list[str],
             if value is not None and value >= least:
                 present.append(name)
 
-    if len(answered) == len(inputs.required_flags) and None not in answered.values():
+    if len(answered) == len(inputs.red_flags) and None not in answered.values():
         missing = []  # every red flag answered: only the protocol's keys are, checked above
     else:
         missing = [name for name in inputs.required_flags if answered.get(name) is None]

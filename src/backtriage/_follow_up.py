@@ -28,7 +28,7 @@ from fractions import Fraction
 import attrs
 
 from backtriage._course import Trend
-from backtriage._plan import History, Plan, _protocol_or_default, build_plan
+from backtriage._plan import History, Plan, _protocol_or_default, build_plan, check_steps
 from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.assessment import (
     Assessment,
@@ -41,14 +41,13 @@ from backtriage.errors import InvalidAnswerError, ProtocolError, json_path
 from backtriage.instruments.odi import OdiScore, odi_change
 from backtriage.protocol import FactKind, FollowUpRules, Protocol, Urgency
 from backtriage.protocol._digest import protocol_hash
-from backtriage.protocol._engine import (
+from backtriage.protocol._engine import FiredRule, Reason
+from backtriage.protocol._reasoner import (
     RULE_NOT_IMPROVING,
     RULE_STOPPED,
     RULE_TREND_WORSE,
-    FiredRule,
-    Reason,
+    STEP_RULES,
 )
-from backtriage.protocol._reasoner import STEP_RULES
 
 __all__ = ["FollowUp", "StepDecision", "StepKind", "follow_up", "trend_of"]
 
@@ -167,6 +166,7 @@ def follow_up(
             "a plan made by recommend or follow_up of this version, which records its course",
             problem="the plan has no course to follow up",
         )
+    check_steps(plan, "plan")
     restart = _same_protocol(plan, protocol, allow_new_version)
     given = {p.exercise.id: p for p in plan.exercises}
     for exercise_id in check_in.exercises:
@@ -338,6 +338,7 @@ def _decisions(
     before = {p.exercise.id: p.step for p in plan.exercises}
     after = {p.exercise.id: p.step for p in following.exercises}
     course = plan.course
+    withheld = {w.exercise.id: w for w in following.withheld}
     decisions = []
     for exercise in protocol.exercises:
         exercise_id = exercise.id
@@ -346,7 +347,7 @@ def _decisions(
         if previous is None and step is None:
             continue
         if step is None:
-            held = next(w for w in following.withheld if w.exercise.id == exercise_id)
+            held = withheld[exercise_id]
             reason = held.reasons[0]
             text = " ".join(dict.fromkeys(r.text for r in held.reasons))
             decisions.append(

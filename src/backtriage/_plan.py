@@ -12,7 +12,7 @@ from backtriage._course import Course, Trend
 from backtriage._facts import derive_facts, under_age_of
 from backtriage._values import value_eq, value_hash, value_repr
 from backtriage.assessment import Assessment, canonical
-from backtriage.errors import InvalidAnswerError, ProtocolError
+from backtriage.errors import InvalidAnswerError, ProtocolError, json_path
 from backtriage.instruments.odi import OdiScore
 from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol import Fact, FactKind, Protocol, SafetyNet, Texts, Urgency
@@ -27,7 +27,7 @@ from backtriage.protocol._engine import (
     Withheld,
     engine_of,
 )
-from backtriage.protocol._inputs import INPUT_SOURCES, PREFERENCE_INPUT, asked_inputs
+from backtriage.protocol._inputs import ASKED_INPUTS, asked_inputs
 
 __all__ = [
     "History",
@@ -77,6 +77,8 @@ class Plan:
     """How the ODI and the pain have changed since the first plan; ``None`` in a first plan."""
     trend_lines: tuple[str, ...] = ()
     """The trend as ``summary()`` shows it, one criterion a line, in the protocol's words."""
+    # No validator or converter: until it is first read the slot holds what the course is
+    # made of (see _CourseSlot), which only the slot's descriptor may see.
     course: Course | None = None
     """What a follow-up of this plan needs: the answers that carry over, the baseline, the days
     so far and each exercise's step. ``None`` only in a plan stored before follow-ups. Made
@@ -177,11 +179,12 @@ class _CourseToCome:
             return Course(canonical(answers), answers.odi_score, answers.pain, steps=steps)
         # The course keeps the step of every exercise given, and of every exercise withheld
         # only while questions are unanswered; an exercise a rule withholds loses its step.
-        kept = history.steps
-        if plan.missing and kept:
+        previous_steps = history.steps
+        if plan.missing and previous_steps:
             for w in plan.withheld:
-                if w.exercise.id in kept and all(r.rule == RULE_MISSING_INPUT for r in w.reasons):
-                    steps[w.exercise.id] = kept[w.exercise.id]
+                waits = all(r.rule == RULE_MISSING_INPUT for r in w.reasons)
+                if w.exercise.id in previous_steps and waits:
+                    steps[w.exercise.id] = previous_steps[w.exercise.id]
         return Course(
             canonical(answers),
             history.baseline_odi,
@@ -223,6 +226,36 @@ class _CourseSlot:
 
 
 Plan.course = _CourseSlot(Plan.__dict__["course"])  # type: ignore[assignment]
+
+
+def check_steps(plan: Plan, *at: str) -> None:
+    """Refuse a plan whose exercises or course name a step their exercise does not have.
+
+    A step outside the exercise's steps would show another dosage (a step of -1 the hardest),
+    and a follow-up moves each exercise on from the step its plan gave. ``at`` is where the
+    plan is (nothing for a plan document, ``"plan"`` for an argument); the error names the
+    path of the step below it.
+    """
+    for index, prescription in enumerate(plan.exercises):
+        if not 0 <= prescription.step < prescription.steps:
+            raise InvalidAnswerError(
+                json_path(*at, "exercises", index, "step"),
+                prescription.step,
+                f"a step of the exercise, from 0 to {prescription.steps - 1}",
+            )
+    course = plan.course
+    if course is None:
+        return
+    lasts = {p.exercise.id: p.steps - 1 for p in plan.exercises}
+    lasts.update((w.exercise.id, max(len(w.exercise.steps), 1) - 1) for w in plan.withheld)
+    for exercise_id, step in course.steps.items():
+        last = lasts.get(exercise_id, 0)
+        if type(step) is not int or not 0 <= step <= last:
+            raise InvalidAnswerError(
+                json_path(*at, "course", "steps", exercise_id),
+                step,
+                f"a step of the exercise, from 0 to {last}",
+            )
 
 
 def recommend(assessment: Assessment, *, protocol: Protocol | None = None) -> Plan:
@@ -458,10 +491,7 @@ def _question_text(protocol: Protocol, name: str) -> str:
     fact = engine_of(protocol).fact_by_name.get(name)
     if fact is not None:
         return fact.question or name
-    return protocol.texts.question(name) if name in _INSTRUMENTS else name
-
-
-_INSTRUMENTS = frozenset({*INPUT_SOURCES, PREFERENCE_INPUT})
+    return protocol.texts.question(name) if name in ASKED_INPUTS else name
 
 
 class QuestionKind(StrEnum):

@@ -15,7 +15,9 @@ naming them in its body::
         __hash__ = value_hash
 
 attrs sees methods the class defines itself and leaves them alone (``auto_detect``). They
-answer what attrs' own would: the same repr text, equality over the compared fields in order
+answer what attrs' own would (attrs 24.1 and later, which pyproject.toml requires: before it,
+attrs compared fields as tuples, so a field holding the same NaN was equal to itself): the
+same repr text, equality over the compared fields in order
 (``NotImplemented`` against another class), a hash over the hashed fields that agrees with
 equality. ``tests/test_values.py`` holds every class that uses them to the same class made by
 attrs with its own methods.

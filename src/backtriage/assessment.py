@@ -58,6 +58,7 @@ def _freeze_odi(value: object) -> object:
                     answer,
                     "each section key once (as a str or an OdiSection member)",
                     problem="section answered twice",
+                    path=json_path("odi", str(key)),
                 )
             frozen[key] = tuple(sorted(answer)) if _is_marks(answer) else answer
         return MappingProxyType(frozen)
@@ -96,12 +97,18 @@ def _freeze_answers(value: object, field: str, noun: str) -> Mapping[str, bool |
                 value,
                 f"each {noun} once (as a str or an enum member)",
                 problem="answered twice",
+                path=json_path(field, key),
             )
     for key, answer in items:
         # Answered yes or no; 1, "yes" or "no" are not answers, and None (not answered) is
         # kept so that it is reported as missing where required, never read as no.
         if answer is not None and type(answer) is not bool:
-            raise InvalidAnswerError(f"{field}.{key}", answer, "True, False or None (not answered)")
+            raise InvalidAnswerError(
+                f"{field}.{key}",
+                answer,
+                "True, False or None (not answered)",
+                path=json_path(field, key),
+            )
     return MappingProxyType({str(key): answer for key, answer in items})
 
 

@@ -2,7 +2,7 @@
 
 Every error is a ``ValueError`` so that code which already guards against bad input keeps
 working. Each error carries all its problems as structured data in ``errors``: a tuple of
-:class:`ErrorDetail`, each with a JSON path (``$.odi.walking``), what is wrong and what is
+:class:`ErrorDetail`, each with a JSON path (``$.red_flags.fever``), what is wrong and what is
 allowed. The first problem is also kept as ``field``, ``value`` and ``allowed``.
 
 Two ways to show an error, for two readers:
@@ -43,10 +43,6 @@ _IDENTIFIER: Final = r"[A-Za-z_][A-Za-z0-9_]*"
 _DIGITS_PER_BIT: Final = 0.30103
 _NOT_ALLOWED: Final = "value not allowed"
 _CONTROL: Final = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
-
-# A field named "red_flags.fever" is at $.red_flags.fever; any other field is at $.<field>
-# unless its raiser passes the path (an ODI section is at $.odi.walking).
-_NESTED: Final = frozenset({"red_flags", "findings", "odi", "start_back", "rows"})
 
 
 # -- shortening ----------------------------------------------------------------------------------
@@ -98,21 +94,20 @@ def _key(part: str) -> str:
 
 def json_path(*parts: str | int) -> str:
     """Return the JSON path of ``parts``: ``json_path("rows", 12, "lifting")`` is
-    ``$.rows[12].lifting``; keys that are not plain names are quoted (``$.odi['odi 3']``)."""
+    ``$.rows[12].lifting``; keys that are not plain names are quoted (``$.findings['two words']``)."""
     return _clip(
         "$" + "".join(f"[{p}]" if isinstance(p, int) else _key(p) for p in parts), _MAX_PATH
     )
 
 
 def _path_of(field: str) -> str:
-    """Return the JSON path of a field named the old way (``walking``, ``red_flags.fever``)."""
+    """Return the JSON path of ``field`` when its raiser passed none: a JSON path as it is,
+    any other name one key at the top (``walking`` is ``$.walking``). A value below the top
+    (``$.red_flags.fever``, ``$.exercises.knee_sways``) is named by its raiser, with ``path=``."""
     if not isinstance(field, str) or not field:
         return "$"
     if field.startswith("$"):
         return _clip(field, _MAX_PATH)
-    head, dot, key = field.partition(".")
-    if dot and head in _NESTED:
-        return json_path(head, key)
     return json_path(field)
 
 
@@ -175,8 +170,8 @@ class ErrorDetail:
     """
 
     path: str
-    """The JSON path of the bad value: ``$.red_flags.fever``, ``$.odi.walking``,
-    ``$.rows[12].lifting``, or ``$.item[?@.linkId=='odi-3']`` in a FHIR resource."""
+    """The JSON path of the bad value: ``$.red_flags.fever``, ``$.rows[12].lifting``, or
+    ``$.item[?@.linkId=='fever']`` in a FHIR resource."""
     problem: str
     """What is wrong, e.g. ``"value not allowed"``, ``"unknown key"``, ``"missing"``."""
     allowed: str

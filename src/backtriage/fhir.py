@@ -602,18 +602,7 @@ def to_observation(
             ],
             "text": "Oswestry Disability Index score",
         }
-    observation: Resource = {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [
-            {"coding": [{"system": _CATEGORY_SYSTEM, "code": "survey", "display": "Survey"}]}
-        ],
-        "code": code,
-    }
-    if subject is not None:
-        observation["subject"] = _reference("subject", subject)
-    if effective is not None:
-        observation["effectiveDateTime"] = effective
+    observation = _survey_observation(code, subject, effective)
     if isinstance(score, StartBackScore):
         observation |= _start_back_values(score)
     else:
@@ -650,19 +639,28 @@ def _rating_observation(
     """Return a registered instrument's rating as an ``Observation`` coded by its LOINC code."""
     rating = instrument.check(value, instrument.key)
     coding = {"system": LOINC_SYSTEM, "code": instrument.code, "display": instrument.display}
+    code: Resource = {"coding": [coding], "text": instrument.display}
+    observation = _survey_observation(code, subject, effective)
+    observation["valueInteger"] = rating
+    return observation
+
+
+def _survey_observation(
+    code: Resource, subject: Mapping[str, object] | None, effective: str | None
+) -> Resource:
+    """Return a final survey ``Observation`` of ``code``, about ``subject``, at ``effective``."""
     observation: Resource = {
         "resourceType": "Observation",
         "status": "final",
         "category": [
             {"coding": [{"system": _CATEGORY_SYSTEM, "code": "survey", "display": "Survey"}]}
         ],
-        "code": {"coding": [coding], "text": instrument.display},
+        "code": code,
     }
     if subject is not None:
         observation["subject"] = _reference("subject", subject)
     if effective is not None:
         observation["effectiveDateTime"] = effective
-    observation["valueInteger"] = rating
     return observation
 
 

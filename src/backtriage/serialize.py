@@ -38,7 +38,7 @@ from backtriage._convert import (
     without_schema_version,
 )
 from backtriage._follow_up import FollowUp
-from backtriage._plan import Plan, Question
+from backtriage._plan import Plan, Question, check_steps
 from backtriage.assessment import Assessment, CheckIn
 from backtriage.errors import (
     BacktriageError,
@@ -232,6 +232,7 @@ def _check_plan(plan: Plan) -> None:
         raise InvalidAnswerError(
             "$.exercises", twice, "each exercise either given or withheld, once"
         )
+    check_steps(plan)
 
 
 def _gives_help_at_once(safety_net: object) -> bool:

@@ -361,14 +361,6 @@ ALLOWED: tuple[Allowed, ...] = (
     _allowed("batch.py", {"odi"}, ALL_KINDS, "table scoring row by row (score_odi_many)"),
     _allowed("frames.py", {"odi"}, ALL_KINDS, "table scoring of data frames (score_odi_frame)"),
     _allowed("cli/", {"odi"}, ALL_KINDS, "the score command scores ODI tables"),
-    # Below the instruments, so it cannot read their descriptions.
-    _allowed(
-        "errors.py",
-        SCORED_KEYS,
-        {Kind.WORDS, Kind.QUOTED, Kind.ATTRIBUTE, Kind.FORM},
-        "below the instruments: lists the fields whose errors nest ($.odi.walking) in _NESTED "
-        "and gives such paths as examples",
-    ),
 )
 """The files that may name an instrument: which instruments, in which ways, and why."""
 

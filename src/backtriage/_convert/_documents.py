@@ -56,7 +56,11 @@ _PLAIN: Final = frozenset({int, float, str, bool})
 def _score_writer(documents: Documents) -> Callable[[Any], dict[str, object]]:
     """Return the function that writes a score as its document."""
     keys = tuple(key for key, _ in _score_keys(documents))
-    values_of = operator.attrgetter(*keys)
+    getter = operator.attrgetter(*keys)
+    # attrgetter of one name returns the value itself, of several a tuple: always a tuple.
+    values_of: Callable[[Any], tuple[object, ...]] = (
+        getter if len(keys) > 1 else lambda score: (getter(score),)
+    )
     # A plain value is written as it is: no hook to call for it.
     hooks = tuple(
         None if kind in _PLAIN else converter.get_unstructure_hook(kind)

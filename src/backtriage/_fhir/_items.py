@@ -21,7 +21,7 @@ from backtriage._fhir._common import (
     no_modifiers,
     weight_of,
 )
-from backtriage.errors import InvalidAnswerError
+from backtriage.errors import InvalidAnswerError, json_path
 from backtriage.instruments._form import FormQuestion, ItemForm
 
 
@@ -52,7 +52,12 @@ def key_map(link_ids: object, form: ItemForm) -> Mapping[str, str]:
         if not isinstance(link_id, str) or not isinstance(key, str):
             raise InvalidAnswerError("link_ids", link_id, f"linkIds and {noun}s as strings")
         if key not in keys:
-            raise InvalidAnswerError(f"link_ids.{link_id}", key, f"a {noun}: " + ", ".join(keys))
+            raise InvalidAnswerError(
+                f"link_ids.{link_id}",
+                key,
+                f"{form.a_key}: " + ", ".join(keys),
+                path=json_path("link_ids", link_id),
+            )
         mapped[link_id] = keys[key]
     return mapped
 

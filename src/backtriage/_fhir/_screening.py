@@ -35,7 +35,7 @@ from backtriage._fhir._items import (
 )
 from backtriage._plan import Question, QuestionKind, questions
 from backtriage.assessment import Assessment, CheckIn, ExerciseReport, NextMorning, Preference
-from backtriage.errors import InvalidAnswerError
+from backtriage.errors import InvalidAnswerError, json_path
 from backtriage.instruments._form import ItemForm
 from backtriage.instruments._registry import check_in_instruments
 from backtriage.protocol import Protocol
@@ -45,7 +45,24 @@ _YES_NO: Final = frozenset({QuestionKind.RED_FLAG, QuestionKind.FINDING, Questio
 
 _FORMS: Final = scored_forms()
 """The FHIR form of each scored instrument, by its key: its group's linkId."""
-_OWNERS: Final = {link_id: key for key, form in _FORMS.items() for link_id in form.aliases}
+
+
+def _owners() -> dict[str, str]:
+    """Return the instrument each linkId read without a group belongs to.
+
+    A linkId two instruments claim cannot be read without a group: which one it answers would
+    be a guess, so a registry of forms that share one is refused when this module loads.
+    """
+    owners: dict[str, str] = {}
+    for key, form in _FORMS.items():
+        for link_id in form.aliases:
+            other = owners.setdefault(link_id, key)
+            if other != key:
+                raise ValueError(f"linkId {link_id!r} belongs to both {other!r} and {key!r}")
+    return owners
+
+
+_OWNERS: Final = _owners()
 """The instrument each linkId read without a group belongs to."""
 _CHECK_IN_FORMS: Final = {key: form for key, form in _FORMS.items() if form.in_check_in}
 _RATINGS: Final = tuple(instrument.key for instrument in check_in_instruments())
@@ -261,7 +278,12 @@ def assessment_response(
     for field, names in (("red_flags", assessment.red_flags), ("findings", findings)):
         for name in names:
             if name not in keys:
-                raise InvalidAnswerError(f"{field}.{name}", name, "a question of the protocol")
+                raise InvalidAnswerError(
+                    f"{field}.{name}",
+                    name,
+                    "a question of the protocol",
+                    path=json_path(field, name),
+                )
     yes_no: dict[str, bool | None] = {**assessment.red_flags, **findings}
     items: list[Resource] = []
     for question in asked:

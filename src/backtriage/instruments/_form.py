@@ -128,6 +128,12 @@ class ItemForm:
     codes_of: Callable[[object, object], tuple[tuple[str, ...], ...]]
     writes_words: bool
 
+    def __attrs_post_init__(self) -> None:
+        # A form's own score is checked against the answers, or the form has none: a stated
+        # score no one checks would be taken on trust.
+        if (self.score_code is None) != (self.check_score is None):
+            raise ValueError("an ItemForm with a score_code needs check_score, and only then")
+
     @property
     def keys(self) -> tuple[str, ...]:
         """Return the keys of its items, in order."""

@@ -99,14 +99,14 @@ def invalid_start_back_answers() -> st.SearchStrategy[object]:
 def _incomplete_start_back(draw: st.DrawFn) -> StartBackAnswerSet:
     answers = draw(_start_back(None))
     left_out = draw(st.sets(st.sampled_from(_ITEMS), min_size=1))
-    kept: dict[str, object] = {}
+    incomplete: dict[str, object] = {}
     for key, value in answers.items():
         item = StartBackItem(key)
         if item not in left_out:
-            kept[item.value] = value
+            incomplete[item.value] = value
         elif draw(st.booleans()):
-            kept[item.value] = None
-    return kept
+            incomplete[item.value] = None  # left out as unanswered, not as absent
+    return incomplete
 
 
 def incomplete_start_back_answers() -> st.SearchStrategy[StartBackAnswerSet]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from backtriage._lazy import lazy_getattr
 from backtriage.protocol import _model
 from backtriage.protocol._model import (
     FORMAT,
@@ -123,13 +124,9 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'backtriage.protocol' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"backtriage.protocol.{module}"), name)
+__getattr__ = lazy_getattr(
+    __name__, {name: f"{__name__}.{module}" for name, module in _LAZY.items()}
+)
 
 
 def _check_on_first_use(protocol: Protocol) -> tuple[Problem, ...]:

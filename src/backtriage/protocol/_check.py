@@ -21,6 +21,7 @@ from backtriage.protocol._engine import engine_of
 from backtriage.protocol._format import format_problems
 from backtriage.protocol._hygiene import follow_up_problems, hygiene_problems
 from backtriage.protocol._inputs import (
+    ASKED_INPUTS,
     INPUT_REQUIREMENTS,
     INPUT_SOURCES,
     SCORED_BY_SOURCE,
@@ -64,9 +65,7 @@ __all__ = ["Problem", "check_protocol"]
 # The levels a threshold on each scored questionnaire may name, lowest first.
 _LEVELS = {source: instrument.levels for source, instrument in SCORED_BY_SOURCE.items()}
 _PREFERENCE_VALUES = tuple(preference.value for preference in Preference)
-# The inputs an assessment gives besides facts, by the names Plan.missing and questions() use.
 _OWN_RULES = ENGINE_RULES | {RULE_SAFETY}
-_INPUT_NAMES = frozenset({*INPUT_SOURCES, "preference"})
 _REQUIRE_FIELDS = tuple(INPUT_REQUIREMENTS.values())
 _REQUIRE_WORDS = ", ".join(_REQUIRE_FIELDS[:-1]) + " or " + _REQUIRE_FIELDS[-1]
 
@@ -201,7 +200,7 @@ def _fact_problems(protocol: Protocol, fact: Fact, used: set[str]) -> Iterator[P
             f"not {fact.polarity.value!r}",
             f"set polarity = {expected.value!r}",
         )
-    if name in _INPUT_NAMES:
+    if name in ASKED_INPUTS:
         yield Problem(
             "reserved-name",
             where,

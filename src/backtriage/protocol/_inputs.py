@@ -20,6 +20,7 @@ from backtriage.protocol._model import Derivation, DerivedFrom, Fact, FactKind, 
 
 __all__ = [
     "AGE_INPUT",
+    "ASKED_INPUTS",
     "INPUT_REQUIREMENTS",
     "INPUT_SOURCES",
     "PREFERENCE_INPUT",
@@ -51,6 +52,9 @@ INPUT_REQUIREMENTS: dict[str, str] = {
     AGE_INPUT: "require_age",
 }
 """The field of ``Protocol`` that requires each score or age input, by the input's name."""
+ASKED_INPUTS: frozenset[str] = frozenset({*INPUT_SOURCES, PREFERENCE_INPUT})
+"""The names of the inputs an assessment gives besides facts, as ``questions()`` and
+``Plan.missing`` name them: no fact may take one of them."""
 _RANKS: dict[DerivedFrom, dict[str, int]] = {
     source: {value: rank for rank, value in enumerate(instrument.levels)}
     for source, instrument in SCORED_BY_SOURCE.items()

@@ -106,18 +106,20 @@ ENGINE_RULES = frozenset({RULE_MISSING_INPUT, RULE_URGENCY, RULE_PREREQUISITE})
 """The rule ids of the engine's invariants (every one withholds)."""
 RULE_STOPPED = "follow_up.stopped"
 """The rule id of the reason for withholding an exercise a follow-up stopped by its pain."""
-STEP_RULES = {
-    "start": "follow_up.start",
-    "progress": "follow_up.progress",
-    "hold": "follow_up.hold",
-    "hold_last_step": "follow_up.hold_last_step",
-    "not_done": "follow_up.not_done",
-    "not_reported": "follow_up.not_reported",
-    "regress": "follow_up.regress",
-    "stop": RULE_STOPPED,
-    "resume": "follow_up.resume",
-    "restart": "follow_up.restart",
-}
+STEP_RULES: Mapping[str, str] = MappingProxyType(
+    {
+        "start": "follow_up.start",
+        "progress": "follow_up.progress",
+        "hold": "follow_up.hold",
+        "hold_last_step": "follow_up.hold_last_step",
+        "not_done": "follow_up.not_done",
+        "not_reported": "follow_up.not_reported",
+        "regress": "follow_up.regress",
+        "stop": RULE_STOPPED,
+        "resume": "follow_up.resume",
+        "restart": "follow_up.restart",
+    }
+)
 """The rule ids of a follow-up's step decisions, by the name of the follow-up text that gives
 their reason: stable names an app can switch on."""
 RULE_TREND_WORSE = "follow_up.trend_worse"

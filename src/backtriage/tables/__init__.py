@@ -10,8 +10,9 @@ scorer and ``_dataframes`` its public entry point. The command's ``score`` verb
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from backtriage._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from backtriage.tables._columns import RESULT_COLUMNS as COLUMNAR_RESULT_COLUMNS
@@ -31,30 +32,22 @@ __all__ = [
     "stream_scores",
 ]
 
-# What the command's score verb calls, each loaded with its module on first use: the columnar
-# scorer needs numpy, and the stream the CSV reader. Each name -> its module (and its name
-# there, where it differs).
-_MODULES: dict[str, str | tuple[str, str]] = {
-    "COLUMNAR_RESULT_COLUMNS": ("_columns", "RESULT_COLUMNS"),
-    "RESULT_COLUMNS": "_stream",
-    "TableLayout": "_rows",
-    "as_numpy": "_columns",
-    "check_scale": "_rows",
-    "no_field_limit": "_stream",
-    "read_array": "_columns",
-    "score_columns": "_columns",
-    "stream_scores": "_stream",
-}
-
-
-def __getattr__(name: str) -> object:
-    where = _MODULES.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, attribute = (where, name) if isinstance(where, str) else where
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
-    globals()[name] = value
-    return value
+# What the command's score verb calls, each imported with its module on first use: the
+# columnar scorer needs numpy, and the stream the CSV reader.
+__getattr__ = lazy_getattr(
+    __name__,
+    {
+        "COLUMNAR_RESULT_COLUMNS": f"{__name__}._columns:RESULT_COLUMNS",
+        "RESULT_COLUMNS": f"{__name__}._stream",
+        "TableLayout": f"{__name__}._rows",
+        "as_numpy": f"{__name__}._columns",
+        "check_scale": f"{__name__}._rows",
+        "no_field_limit": f"{__name__}._stream",
+        "read_array": f"{__name__}._columns",
+        "score_columns": f"{__name__}._columns",
+        "stream_scores": f"{__name__}._stream",
+    },
+)
 
 
 def __dir__() -> list[str]:

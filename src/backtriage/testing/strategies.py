@@ -77,7 +77,7 @@ from backtriage.protocol import (
 )
 from backtriage.protocol._engine import engine_of
 from backtriage.protocol._hygiene import MAX_STEPS, MIN_STEPS
-from backtriage.protocol._inputs import AGE_INPUT, required_inputs
+from backtriage.protocol._inputs import AGE_INPUT, INPUT_SOURCES, required_inputs
 from backtriage.protocol._reasoner import facts_of
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def _scored_strategies() -> tuple[tuple[ScoredInstrument, _Strategies], ...]:
     return tuple(zip(SCORED, modules, strict=True))
 
 
-_INPUT_NAMES = frozenset({*(instrument.key for instrument in SCORED), AGE_INPUT})
+_INPUT_NAMES = frozenset(INPUT_SOURCES)
 """The inputs besides red flags and findings a protocol may require, by their missing names
 (``Plan.missing`` names a questionnaire by its key)."""
 
@@ -395,8 +395,8 @@ def _check_in(
     reported = draw(_subsets(tuple(given), 0, len(given))) if given else set()
     changes = draw(_findings(protocol, unanswered))
     # A check-in names only what changed: keep a few of the findings drawn.
-    kept = draw(_subsets(tuple(changes), 0, min(3, len(changes)))) if changes else set()
-    findings = {name: changes[name] for name in changes if name in kept}
+    changed = draw(_subsets(tuple(changes), 0, min(3, len(changes)))) if changes else set()
+    findings = {name: changes[name] for name in changes if name in changed}
     # Left out of a check-in, a finding carries over: one left unanswered is "no longer known".
     findings.update((name, None) for name in unanswered if name not in _flag_names(protocol))
     red_flags = draw(_red_flags(protocol, unanswered))

@@ -12,16 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import backtriage as bt
+from answers_support import NO_FLAGS, REQUIRED
 from backtriage.serialize import from_json, to_json
 
 PROTOCOL = bt.default_protocol()
-QUESTIONS = bt.questions()
-NO_FLAGS = {q.key: False for q in QUESTIONS if q.kind is bt.QuestionKind.RED_FLAG}
-REQUIRED = {
-    q.key: False
-    for q in QUESTIONS
-    if q.required and q.kind in (bt.QuestionKind.FINDING, bt.QuestionKind.CAPABILITY)
-}
 LIMITS = PROTOCOL.follow_up
 assert LIMITS is not None
 GREEN, AMBER = LIMITS.green_max, LIMITS.amber_max

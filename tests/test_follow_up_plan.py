@@ -4,15 +4,9 @@ the trend asks for, and the baseline the next trend is measured against."""
 from __future__ import annotations
 
 import backtriage as bt
+from answers_support import NO_FLAGS, REQUIRED
 
 PROTOCOL = bt.default_protocol()
-QUESTIONS = bt.questions()
-NO_FLAGS = {q.key: False for q in QUESTIONS if q.kind is bt.QuestionKind.RED_FLAG}
-REQUIRED = {
-    q.key: False
-    for q in QUESTIONS
-    if q.required and q.kind in (bt.QuestionKind.FINDING, bt.QuestionKind.CAPABILITY)
-}
 LIMITS = PROTOCOL.follow_up
 assert LIMITS is not None
 

@@ -4,15 +4,9 @@ and a rule's caution kept on an exercise as a course moves it along its steps.""
 from __future__ import annotations
 
 import backtriage as bt
+from answers_support import NO_FLAGS, REQUIRED
 
 PROTOCOL = bt.default_protocol()
-QUESTIONS = bt.questions()
-NO_FLAGS = {q.key: False for q in QUESTIONS if q.kind is bt.QuestionKind.RED_FLAG}
-REQUIRED = {
-    q.key: False
-    for q in QUESTIONS
-    if q.required and q.kind in (bt.QuestionKind.FINDING, bt.QuestionKind.CAPABILITY)
-}
 
 
 def test_a_person_below_the_minimum_age_is_told_the_scopes_reason_and_source() -> None:

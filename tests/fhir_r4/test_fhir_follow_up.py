@@ -12,15 +12,9 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 import backtriage as bt
+from answers_support import NO_FLAGS, REQUIRED
 from backtriage import fhir
 
-QUESTIONS = bt.questions()
-NO_FLAGS = {q.key: False for q in QUESTIONS if q.kind is bt.QuestionKind.RED_FLAG}
-REQUIRED = {
-    q.key: False
-    for q in QUESTIONS
-    if q.required and q.kind in (bt.QuestionKind.FINDING, bt.QuestionKind.CAPABILITY)
-}
 PATIENT = {"reference": "Patient/1"}
 
 

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import backtriage as bt
+from answers_support import NO_FLAGS, REQUIRED
 from backtriage.protocol._engine import engine_of
-
-QUESTIONS = bt.questions()
-NO_FLAGS = {q.key: False for q in QUESTIONS if q.kind is bt.QuestionKind.RED_FLAG}
-REQUIRED = {
-    q.key: False
-    for q in QUESTIONS
-    if q.required and q.kind in (bt.QuestionKind.FINDING, bt.QuestionKind.CAPABILITY)
-}
 
 
 def test_one_exercise_moved_to_each_of_its_steps_in_turn_is_at_that_step() -> None:

@@ -18,7 +18,6 @@ from backtriage.instruments.start_back import StartBackScore
 from backtriage.protocol import Fact, FactKind, Protocol, SafetyNet, Texts, Urgency
 from backtriage.protocol._digest import protocol_hash
 from backtriage.protocol._engine import (
-    RULE_MISSING_INPUT,
     Engine,
     Evaluation,
     FiredRule,
@@ -28,6 +27,7 @@ from backtriage.protocol._engine import (
     engine_of,
 )
 from backtriage.protocol._inputs import ASKED_INPUTS, asked_inputs
+from backtriage.protocol._reasoner import RULE_MISSING_INPUT
 
 __all__ = [
     "History",

@@ -94,21 +94,24 @@ def _scoring(
     return Scoring(own, from_weight, allowed, numbers_are_scores)
 
 
-_SCORINGS: dict[tuple[int, int], tuple[ItemForm, Mapping[str, Scoring]]] = {}
-"""The scorings of a form's items for a numbering, kept with the form they were made for."""
+_SCORINGS: dict[
+    tuple[int, int], tuple[ItemForm, Mapping[str, FormQuestion], Mapping[str, Scoring]]
+] = {}
+"""The items of a form and their scorings for a numbering, kept with the form they were made
+for."""
 
 
 def _scorings(
     form: ItemForm, first: int
 ) -> tuple[Mapping[str, FormQuestion], Mapping[str, Scoring]]:
     """Return the form's items and how each is scored for a form numbered from ``first``."""
-    questions = {question.key: question for question in form.items}
     cached = _SCORINGS.get((id(form), first))
     if cached is not None and cached[0] is form:
-        return questions, cached[1]
+        return cached[1], cached[2]
+    questions = {question.key: question for question in form.items}
     reading = form.reading(first)
     scorings = {key: _scoring(form, question, reading) for key, question in questions.items()}
-    _SCORINGS[id(form), first] = (form, scorings)
+    _SCORINGS[id(form), first] = (form, questions, scorings)
     return questions, scorings
 
 

@@ -30,16 +30,11 @@ from backtriage.protocol._model import (
     cached,
 )
 from backtriage.protocol._reasoner import (
-    ENGINE_RULES,
     ENGINE_SOURCE,
-    RESERVED_RULE_PREFIXES,
     RULE_MISSING_INPUT,
-    RULE_NOT_IMPROVING,
     RULE_PREREQUISITE,
     RULE_SAFETY,
     RULE_SCOPE,
-    RULE_STOPPED,
-    RULE_TREND_WORSE,
     RULE_URGENCY,
     Test,
     compile_condition,
@@ -50,17 +45,6 @@ if TYPE_CHECKING:
     from backtriage.protocol._model import Protocol
 
 __all__ = [
-    "ENGINE_RULES",
-    "ENGINE_SOURCE",
-    "RESERVED_RULE_PREFIXES",
-    "RULE_MISSING_INPUT",
-    "RULE_NOT_IMPROVING",
-    "RULE_PREREQUISITE",
-    "RULE_SAFETY",
-    "RULE_SCOPE",
-    "RULE_STOPPED",
-    "RULE_TREND_WORSE",
-    "RULE_URGENCY",
     "Engine",
     "Evaluation",
     "FiredRule",
